@@ -1,0 +1,114 @@
+/** API group, version and kinds of kelos.dev/v1alpha1. */
+export const GROUP = 'kelos.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const Kind = {
+  TASK: 'Task',
+  WORKSPACE: 'Workspace',
+  AGENT_CONFIG: 'AgentConfig',
+  TASK_SPAWNER: 'TaskSpawner',
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** Plural resource names, as used in RBAC rules and REST paths. */
+export const Plural = {
+  Task: 'tasks',
+  Workspace: 'workspaces',
+  AgentConfig: 'agentconfigs',
+  TaskSpawner: 'taskspawners',
+} as const satisfies Record<Kind, string>;
+
+/** Labels written by kelos (API.md, "Labels and annotations written by kelos"). */
+export const Label = {
+  TASK_SPAWNER: 'kelos.dev/taskspawner',
+  NAME: 'kelos.dev/name',
+  COMPONENT: 'kelos.dev/component',
+  MANAGED_BY: 'kelos.dev/managed-by',
+  TASK: 'kelos.dev/task',
+} as const;
+
+export const LabelValue = {
+  NAME: 'kelos',
+  MANAGED_BY: 'kelos-controller',
+  COMPONENT_TASK: 'task',
+  COMPONENT_SPAWNER: 'spawner',
+  COMPONENT_CONTROLLER: 'controller',
+} as const;
+
+export const Annotation = {
+  SOURCE_KIND: 'kelos.dev/source-kind',
+  SOURCE_NUMBER: 'kelos.dev/source-number',
+  SOURCE_REPO: 'kelos.dev/source-repo',
+  /**
+   * Set by the compiler on a TaskSpawner whose workload (Deployment or CronJob
+   * and RBAC) it rendered into dist/; the controller leaves such spawners' workloads alone.
+   */
+  WORKLOAD_COMPILED: 'kelos.dev/workload-compiled',
+} as const;
+
+export const FINALIZER = 'kelos.dev/finalizer';
+
+/** The field manager used for every server-side apply and status write. */
+export const FIELD_MANAGER = 'kelos';
+
+export const TaskPhase = {
+  PENDING: 'Pending',
+  RUNNING: 'Running',
+  SUCCEEDED: 'Succeeded',
+  FAILED: 'Failed',
+  WAITING: 'Waiting',
+} as const;
+export type TaskPhase = (typeof TaskPhase)[keyof typeof TaskPhase];
+
+export const TaskSpawnerPhase = {
+  PENDING: 'Pending',
+  RUNNING: 'Running',
+  FAILED: 'Failed',
+  SUSPENDED: 'Suspended',
+} as const;
+export type TaskSpawnerPhase = (typeof TaskSpawnerPhase)[keyof typeof TaskSpawnerPhase];
+
+/** Condition types (STYLE.md rule 9). */
+export const ConditionType = {
+  SUCCEEDED: 'Succeeded',
+  READY: 'Ready',
+} as const;
+
+/** CamelCase condition reasons. */
+export const Reason = {
+  // Task
+  WAITING_FOR_DEPENDENCIES: 'WaitingForDependencies',
+  DEPENDENCY_FAILED: 'DependencyFailed',
+  CIRCULAR_DEPENDENCY: 'CircularDependency',
+  WAITING_FOR_BRANCH: 'WaitingForBranch',
+  JOB_CREATED: 'JobCreated',
+  JOB_RUNNING: 'JobRunning',
+  JOB_SUCCEEDED: 'JobSucceeded',
+  JOB_FAILED: 'JobFailed',
+  INVALID_SPEC: 'InvalidSpec',
+  PROMPT_RENDER_FAILED: 'PromptRenderFailed',
+  // TaskSpawner
+  SPAWNING: 'Spawning',
+  SUSPENDED: 'Suspended',
+  DISCOVERY_FAILED: 'DiscoveryFailed',
+  TASK_CREATE_FAILED: 'TaskCreateFailed',
+  WORKLOAD_READY: 'WorkloadReady',
+  WORKLOAD_COMPILED: 'WorkloadCompiled',
+} as const;
+
+/** Agent types known to kelos (API.md "Agent type enum"). */
+export const AGENT_TYPES = ['claude-code', 'codex', 'gemini', 'opencode', 'cursor'] as const;
+export type AgentTypeName = (typeof AGENT_TYPES)[number];
+
+/** The UID and fsGroup agent pods run as (DESIGN.md §4). */
+export const AGENT_UID = 61100;
+
+/** The credential variable each agent type reads (DESIGN.md §4). */
+export const CREDENTIAL_ENV: Record<AgentTypeName, { 'api-key': string; oauth: string }> = {
+  'claude-code': { 'api-key': 'ANTHROPIC_API_KEY', oauth: 'CLAUDE_CODE_OAUTH_TOKEN' },
+  codex: { 'api-key': 'CODEX_API_KEY', oauth: 'CODEX_AUTH_JSON' },
+  gemini: { 'api-key': 'GEMINI_API_KEY', oauth: 'GEMINI_API_KEY' },
+  opencode: { 'api-key': 'OPENCODE_API_KEY', oauth: 'OPENCODE_API_KEY' },
+  cursor: { 'api-key': 'CURSOR_API_KEY', oauth: 'CURSOR_API_KEY' },
+};
