@@ -7,10 +7,16 @@ import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'build', 'cli', 'main.js');
+let entry;
 if (existsSync(built) && process.env.KELOS_FROM_SOURCE !== '1') {
-  await import(pathToFileURL(built).href);
+  entry = built;
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(join(root, 'cli', 'main.ts')).href);
+  entry = join(root, 'cli', 'main.ts');
 }
+const { main } = await import(pathToFileURL(entry).href);
+const code = await main(process.argv.slice(2));
+// Long-running commands (controller, spawner) keep the process alive themselves
+// and resolve only when they are done.
+process.exitCode = code;
