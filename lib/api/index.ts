@@ -1,0 +1,12 @@
+export * from './constants.js';
+export * from './outputs.js';
+export * from './shared.js';
+export * from './kind.js';
+export * from './kinds.js';
+export * from './task.js';
+export * from './workspace.js';
+export * from './agent-config.js';
+export * from './task-spawner.js';
+export * from './crd.js';
+export * from './validate.js';
+export type { CelRule } from './_schema.js';

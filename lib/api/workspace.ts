@@ -1,0 +1,89 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Kind } from './constants.js';
+import { type ObjectMeta } from './shared.js';
+import { NameRef, cel } from './_schema.js';
+import type { KindDefinition } from './kind.js';
+
+export const REPO_PATTERN = '^(https?://|git://|git@).*';
+
+/** Bounds the CEL cost of the uniqueness rule (quadratic in the list size). */
+export const MAX_REMOTES = 32;
+
+export const WorkspaceSpecSchema = Type.Object(
+  {
+    repo: Type.String({ pattern: REPO_PATTERN, description: 'Repo is the git repository URL to clone.' }),
+    ref: Type.Optional(
+      Type.String({
+        description:
+          "Ref is the git reference to check out (branch, tag or 40-hex commit SHA). Defaults to the repository's default branch.",
+      }),
+    ),
+    secretRef: Type.Optional(
+      NameRef(
+        'SecretRef references a Secret with GITHUB_TOKEN (a personal access token), or GitHub App keys appID, installationID and privateKey.',
+      ),
+    ),
+    remotes: Type.Optional(
+      Type.Array(
+        Type.Object({
+          name: Type.String({ minLength: 1, description: 'Name of the git remote.' }),
+          url: Type.String({ pattern: REPO_PATTERN, description: 'URL of the git remote.' }),
+        }),
+        {
+          maxItems: MAX_REMOTES,
+          description: 'Remotes are extra git remotes added to the clone.',
+          ...cel(
+            { rule: "self.all(r, r.name != 'origin')", message: "remote name 'origin' is reserved for the clone source" },
+            { rule: 'self.all(r, self.exists_one(s, s.name == r.name))', message: 'remote names must be unique' },
+          ),
+        },
+      ),
+    ),
+    files: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            path: Type.String({ minLength: 1, description: 'Path relative to the repository root.' }),
+            content: Type.String({ description: 'Content of the file.' }),
+          },
+          {
+            ...cel({
+              rule: "!self.path.startsWith('/') && self.path != '..' && !self.path.startsWith('../') && !self.path.endsWith('/..') && !self.path.contains('/../')",
+              message: "files[].path must be relative and must not escape the repository with '..'",
+            }),
+          },
+        ),
+        { description: 'Files are written into the clone before the agent starts.' },
+      ),
+    ),
+    setupCommand: Type.Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        description: 'SetupCommand is an exec-form command run in the repository before the agent (KELOS_SETUP_COMMAND).',
+      }),
+    ),
+  },
+  { description: 'WorkspaceSpec defines the desired state of Workspace.' },
+);
+export type WorkspaceSpec = Static<typeof WorkspaceSpecSchema>;
+
+export interface Workspace {
+  apiVersion: 'kelos.dev/v1alpha1';
+  kind: 'Workspace';
+  metadata: ObjectMeta;
+  spec: WorkspaceSpec;
+}
+
+export const WorkspaceDefinition: KindDefinition = {
+  kind: Kind.WORKSPACE,
+  plural: 'workspaces',
+  singular: 'workspace',
+  listKind: 'WorkspaceList',
+  description: 'Workspace is a git repository (with ref, token Secret, extra remotes and files to inject) that agents work in.',
+  spec: WorkspaceSpecSchema,
+  printerColumns: [
+    { name: 'Repo', type: 'string', jsonPath: '.spec.repo' },
+    { name: 'Ref', type: 'string', jsonPath: '.spec.ref' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+};
