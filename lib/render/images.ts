@@ -1,0 +1,28 @@
+import { createRequire } from 'node:module';
+import type { AgentTypeName } from '../api/constants.js';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** The kelos version this build renders by default (image tags). */
+export const KELOS_VERSION: string = pkg.version;
+
+/**
+ * The runtime image built from the repository's Dockerfile: the `kelos` CLI,
+ * which runs `controller`, `spawner` and `capture`.
+ */
+export const KELOS_IMAGE_REPOSITORY = 'ghcr.io/kelos-ts/kelos';
+export const DEFAULT_KELOS_IMAGE = `${KELOS_IMAGE_REPOSITORY}:v${KELOS_VERSION}`;
+
+/**
+ * Default agent image per type: the published Kelos agent images, which
+ * implement the same agent image interface (DESIGN.md §4). Pinned, never :latest.
+ * kelos's own images (images/<type>/) can replace them per type.
+ */
+export const KELOS_AGENT_IMAGES_VERSION = 'v0.19.0';
+export const DEFAULT_AGENT_IMAGES: Readonly<Record<AgentTypeName, string>> = {
+  'claude-code': `ghcr.io/kelos-dev/claude-code:${KELOS_AGENT_IMAGES_VERSION}`,
+  codex: `ghcr.io/kelos-dev/codex:${KELOS_AGENT_IMAGES_VERSION}`,
+  gemini: `ghcr.io/kelos-dev/gemini:${KELOS_AGENT_IMAGES_VERSION}`,
+  opencode: `ghcr.io/kelos-dev/opencode:${KELOS_AGENT_IMAGES_VERSION}`,
+  cursor: `ghcr.io/kelos-dev/cursor:${KELOS_AGENT_IMAGES_VERSION}`,
+};
