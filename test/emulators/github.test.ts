@@ -1,0 +1,190 @@
+import { generateKeyPairSync, createSign } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GitHubEmulator } from './github.js';
+
+let gh: GitHubEmulator;
+const TOKEN = 'ghp_test';
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(`${gh.url}${path}`, { headers: { authorization: `token ${TOKEN}`, ...headers } });
+
+beforeEach(async () => {
+  gh = await GitHubEmulator.start({ rateLimit: 100 });
+  gh.addToken(TOKEN);
+});
+afterEach(() => gh.close());
+
+describe('GitHub emulator', () => {
+  it('paginates the issues list with Link headers, keeping the query', async () => {
+    const repo = gh.repo('acme/app');
+    for (let i = 0; i < 5; i++) repo.createIssue({ title: `issue ${i}`, labels: ['bug'] });
+    const res = await get('/repos/acme/app/issues?labels=bug&per_page=2');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Array<{ number: number }>;
+    expect(body.map((i) => i.number)).toEqual([5, 4]);
+    const link = res.headers.get('link')!;
+    expect(link).toContain('rel="next"');
+    const next = /<([^>]+)>; rel="next"/.exec(link)![1]!;
+    expect(new URL(next).searchParams.get('labels')).toBe('bug');
+    expect(new URL(next).searchParams.get('page')).toBe('2');
+    const last = await fetch(/<([^>]+)>; rel="last"/.exec(link)![1]!, { headers: { authorization: `token ${TOKEN}` } });
+    expect(((await last.json()) as Array<{ number: number }>).map((i) => i.number)).toEqual([1]);
+    expect(last.headers.get('link')).not.toContain('rel="next"');
+  });
+
+  it('answers a matching If-None-Match with 304 without charging the rate limit', async () => {
+    gh.repo('acme/app').createIssue({ title: 'one' });
+    const first = await get('/repos/acme/app/issues');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"/);
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('99');
+    const second = await get('/repos/acme/app/issues', { 'if-none-match': etag });
+    expect(second.status).toBe(304);
+    expect(second.headers.get('x-ratelimit-remaining')).toBe('99');
+    expect(gh.stats().routes['GET /repos/{owner}/{repo}/issues']).toEqual({ requests: 2, notModified: 1, faults: 0, rateLimited: 1 });
+  });
+
+  it('changes the ETag and updated_at when an issue is mutated', async () => {
+    let t = Date.parse('2025-01-01T00:00:00Z');
+    await gh.close();
+    gh = await GitHubEmulator.start({ now: () => t });
+    const repo = gh.repo('acme/app');
+    const n = repo.createIssue({ title: 'one' });
+    const first = await fetch(`${gh.url}/repos/acme/app/issues`);
+    t += 5000;
+    repo.addComment(n, 'alice', 'hello');
+    const second = await fetch(`${gh.url}/repos/acme/app/issues`, { headers: { 'if-none-match': first.headers.get('etag')! } });
+    expect(second.status).toBe(200);
+    const [issue] = (await second.json()) as Array<{ updated_at: string; comments: number }>;
+    expect(issue).toMatchObject({ updated_at: '2025-01-01T00:00:05Z', comments: 1 });
+  });
+
+  it('filters issues by state, labels, assignee, creator and since, and includes pulls', async () => {
+    let t = Date.parse('2025-01-01T00:00:00Z');
+    await gh.close();
+    gh = await GitHubEmulator.start({ now: () => t });
+    const repo = gh.repo('acme/app');
+    repo.createIssue({ title: 'a', labels: ['bug', 'p1'], user: 'alice', assignees: ['bob'] });
+    repo.createIssue({ title: 'b', labels: ['bug'], user: 'bob', state: 'closed' });
+    t += 60_000;
+    repo.createPull({ title: 'c', labels: ['Bug'], user: 'carol' });
+    const numbers = async (q: string) =>
+      ((await (await fetch(`${gh.url}/repos/acme/app/issues?${q}`)).json()) as Array<{ number: number }>).map((i) => i.number);
+    expect(await numbers('labels=bug')).toEqual([3, 1]);
+    expect(await numbers('labels=bug,p1')).toEqual([1]);
+    expect(await numbers('state=all&labels=bug&direction=asc')).toEqual([1, 2, 3]);
+    expect(await numbers('state=closed')).toEqual([2]);
+    expect(await numbers('assignee=none')).toEqual([3]);
+    expect(await numbers('assignee=*')).toEqual([1]);
+    expect(await numbers('assignee=bob')).toEqual([1]);
+    expect(await numbers('creator=carol')).toEqual([3]);
+    expect(await numbers('state=all&since=2025-01-01T00:01:00Z')).toEqual([3]);
+    const [pr] = (await (await fetch(`${gh.url}/repos/acme/app/issues?creator=carol`)).json()) as Array<{ pull_request?: unknown }>;
+    expect(pr!.pull_request).toBeDefined();
+  });
+
+  it('serves pulls, reviews and review comments, also under /api/v3', async () => {
+    const repo = gh.repo('acme/app');
+    const n = repo.createPull({ title: 'pr', head: 'feature', draft: true });
+    const sha = repo.headSha(n);
+    repo.addReview(n, 'rev', 'APPROVED');
+    repo.addReviewComment(n, 'rev', 'nit', { path: 'a.ts', line: 3 });
+    const pulls = (await (await fetch(`${gh.apiUrl}/repos/acme/app/pulls`)).json()) as Array<{ draft: boolean; head: { ref: string; sha: string } }>;
+    expect(pulls[0]).toMatchObject({ draft: true, head: { ref: 'feature', sha } });
+    const reviews = (await (await fetch(`${gh.apiUrl}/repos/acme/app/pulls/${n}/reviews`)).json()) as Array<{ state: string; commit_id: string }>;
+    expect(reviews).toMatchObject([{ state: 'APPROVED', commit_id: sha }]);
+    const comments = (await (await fetch(`${gh.apiUrl}/repos/acme/app/pulls/${n}/comments`)).json()) as Array<{ path: string; line: number }>;
+    expect(comments).toMatchObject([{ path: 'a.ts', line: 3, body: 'nit' }]);
+  });
+
+  it('reports roles like GitHub: legacy permission plus role_name', async () => {
+    const repo = gh.repo('acme/app');
+    repo.setPermission('mia', 'maintain');
+    gh.addUser('stranger');
+    const mia = (await (await get('/repos/acme/app/collaborators/mia/permission')).json()) as { permission: string; role_name: string };
+    expect(mia).toMatchObject({ permission: 'write', role_name: 'maintain' });
+    const stranger = (await (await get('/repos/acme/app/collaborators/stranger/permission')).json()) as { permission: string };
+    expect(stranger.permission).toBe('none');
+    expect((await get('/repos/acme/app/collaborators/ghost/permission')).status).toBe(404);
+  });
+
+  it('answers team memberships with their state, 404 for non-members', async () => {
+    gh.setTeamMember('acme/maintainers', 'ann', 'active');
+    gh.setTeamMember('acme/maintainers', 'pat', 'pending');
+    expect(await (await get('/orgs/acme/teams/maintainers/memberships/ann')).json()).toMatchObject({ state: 'active' });
+    expect(await (await get('/orgs/acme/teams/maintainers/memberships/pat')).json()).toMatchObject({ state: 'pending' });
+    expect((await get('/orgs/acme/teams/maintainers/memberships/zed')).status).toBe(404);
+  });
+
+  it('injects 5xx, primary and secondary rate limits with their headers', async () => {
+    gh.repo('acme/app');
+    gh.failNext('server-error');
+    gh.failNext('rate-limit');
+    gh.failNext('secondary-rate-limit');
+    gh.failNext('too-many-requests');
+    const a = await get('/repos/acme/app/issues');
+    expect(a.status).toBeGreaterThanOrEqual(500);
+    const b = await get('/repos/acme/app/issues');
+    expect(b.status).toBe(403);
+    expect(b.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(Number(b.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000 - 1);
+    const c = await get('/repos/acme/app/issues');
+    expect(c.status).toBe(403);
+    expect(c.headers.get('retry-after')).toBe('1');
+    expect(((await c.json()) as { message: string }).message).toMatch(/secondary rate limit/);
+    const d = await get('/repos/acme/app/issues');
+    expect(d.status).toBe(429);
+    expect((await get('/repos/acme/app/issues')).status).toBe(200);
+    expect(gh.stats().faults).toBe(4);
+  });
+
+  it('holds a request on a timeout fault until the client gives up', async () => {
+    gh.repo('acme/app');
+    gh.failNext('timeout');
+    await expect(fetch(`${gh.url}/repos/acme/app/issues`, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    expect((await get('/repos/acme/app/issues')).status).toBe(200);
+  });
+
+  it('fails a seeded share of requests, the same ones for the same seed', async () => {
+    gh.repo('acme/app');
+    const run = async () => {
+      gh.setFaults({ rate: 0.3, seed: 7, kinds: ['server-error'] });
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) statuses.push((await get('/repos/acme/app/issues')).status);
+      return statuses;
+    };
+    const first = await run();
+    const second = await run();
+    expect(first).toEqual(second);
+    const failed = first.filter((s) => s >= 500).length;
+    expect(failed).toBeGreaterThan(4);
+    expect(failed).toBeLessThan(24);
+  });
+
+  it('enforces the primary rate limit per token', async () => {
+    await gh.close();
+    gh = await GitHubEmulator.start({ rateLimit: 2 });
+    gh.addToken(TOKEN);
+    gh.repo('acme/app');
+    expect((await get('/repos/acme/app/issues')).status).toBe(200);
+    expect((await get('/repos/acme/app/issues')).status).toBe(200);
+    const limited = await get('/repos/acme/app/issues');
+    expect(limited.status).toBe(403);
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+  });
+
+  it('rejects unknown tokens and issues App installation tokens for a valid JWT', async () => {
+    expect((await fetch(`${gh.url}/rate_limit`, { headers: { authorization: 'token nope' } })).status).toBe(401);
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    gh.addApp(42, publicKey.export({ type: 'spki', format: 'pem' }).toString(), [7]);
+    const now = Math.floor(Date.now() / 1000);
+    const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = `${enc({ alg: 'RS256', typ: 'JWT' })}.${enc({ iat: now - 30, exp: now + 300, iss: 42 })}`;
+    const jwt = `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(privateKey).toString('base64url')}`;
+    const res = await fetch(`${gh.url}/app/installations/7/access_tokens`, { method: 'POST', headers: { authorization: `bearer ${jwt}` } });
+    expect(res.status).toBe(201);
+    const { token } = (await res.json()) as { token: string };
+    expect((await fetch(`${gh.url}/rate_limit`, { headers: { authorization: `token ${token}` } })).status).toBe(200);
+    const forged = `${unsigned}.${Buffer.from('x').toString('base64url')}`;
+    expect((await fetch(`${gh.url}/app/installations/7/access_tokens`, { method: 'POST', headers: { authorization: `bearer ${forged}` } })).status).toBe(401);
+  });
+});
