@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { register as capture } from './capture.js';
 
 /** Each command module exports `register(program)`; the order is the help order. */
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [];
+export const commands: Register[] = [capture];

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+
+/**
+ * `kelos capture` and the hidden `kelos agent-config <type>`: both run inside
+ * every agent pod, so this module imports nothing heavy and loads its
+ * implementation only when the command runs.
+ */
+export function register(program: Command): void {
+  program
+    .command('capture')
+    .description(
+      "forward an agent's JSON stream from stdin to stdout unchanged, then print the outputs block " +
+        '(branch, commit, base-branch, pr, token usage); used by agent image entrypoints',
+    )
+    .option('--agent-type <type>', 'the stream format: claude-code, codex, gemini, opencode or cursor (default: $KELOS_AGENT_TYPE)')
+    .option('--timeout <ms>', 'limit for each git and gh command (default: $KELOS_CAPTURE_TIMEOUT_MS, else 10000)')
+    .action(async (opts: { agentType?: string; timeout?: string }) => {
+      let timeoutMs: number | undefined;
+      if (opts.timeout !== undefined) {
+        timeoutMs = Number(opts.timeout);
+        if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+          throw new UserError(`'--timeout' must be a positive number of milliseconds, got ${opts.timeout}`, 2);
+        }
+      }
+      const { runCapture } = await import('../../lib/capture/capture.js');
+      process.exitCode = await runCapture({
+        input: process.stdin,
+        output: process.stdout,
+        errors: process.stderr,
+        agentType: opts.agentType,
+        cwd: process.cwd(),
+        env: process.env,
+        timeoutMs,
+      });
+    });
+
+  program
+    .command('agent-config <type>', { hidden: true })
+    .description(
+      "write KELOS_AGENTS_MD, KELOS_PLUGIN_DIR and KELOS_MCP_SERVERS into an agent CLI's own configuration files",
+    )
+    .action(async (type: string) => {
+      const { configureAgent, isAgentType } = await import('../../lib/capture/agent-config.js');
+      if (!isAgentType(type)) {
+        throw new UserError(`unknown agent type "${type}": use claude-code, codex, gemini, opencode or cursor`, 2);
+      }
+      const { homedir } = await import('node:os');
+      try {
+        configureAgent({
+          agentType: type,
+          env: process.env,
+          home: homedir(),
+          cwd: process.cwd(),
+          log: (msg) => process.stderr.write(`kelos agent-config: ${msg}\n`),
+          warn: (msg) => process.stderr.write(`kelos agent-config: warning: ${msg}\n`),
+        });
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+    });
+}

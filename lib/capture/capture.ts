@@ -1,0 +1,70 @@
+import type { Readable, Writable } from 'node:stream';
+import { formatOutputs } from '../api/outputs.js';
+import { passThrough } from './pass-through.js';
+import { createUsageParser } from './usage.js';
+import { commandTimeoutMs, workspaceOutputs } from './workspace.js';
+
+export interface CaptureOptions {
+  /** The agent's stdout. */
+  readonly input: Readable;
+  /** Receives the input unchanged, then the outputs block. */
+  readonly output: Writable;
+  /** Warnings and the reason for a failed run. */
+  readonly errors: Writable;
+  /** @default KELOS_AGENT_TYPE */
+  readonly agentType?: string;
+  /** The repository to read branch, commit and PR from. */
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Limit for each git and gh command. @default KELOS_CAPTURE_TIMEOUT_MS, else 10 s */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * `kelos capture`: forwards the agent's stream unchanged while reading its
+ * usage, then prints the outputs block (DESIGN.md §4). Returns the exit code:
+ * 0, or 1 when the stream shows the agent did not complete normally (a
+ * claude-code stream without a successful final result).
+ */
+export async function runCapture(options: CaptureOptions): Promise<number> {
+  const agentType = options.agentType ?? options.env.KELOS_AGENT_TYPE;
+  const parser = createUsageParser(agentType);
+  if (agentType && !parser) {
+    options.errors.write(`kelos capture: unknown agent type "${agentType}"; token usage is left out\n`);
+  }
+  const marker = parser ? Buffer.from(parser.marker) : undefined;
+  const forwarded = await passThrough(options.input, options.output, {
+    onLine: parser && marker
+      ? (line) => {
+          if (line.includes(marker)) parser.addLine(line.toString('utf8'));
+        }
+      : undefined,
+  });
+  if (forwarded.writeError) {
+    options.errors.write(`kelos capture: could not forward the agent output: ${forwarded.writeError.message}\n`);
+  }
+
+  const usage = parser?.finish() ?? { values: [] };
+  const workspace = await workspaceOutputs({
+    cwd: options.cwd,
+    env: options.env,
+    timeoutMs: options.timeoutMs ?? commandTimeoutMs(options.env),
+  });
+
+  // The block must start on a line of its own even when the stream did not end with one.
+  const separator = forwarded.lastByte !== undefined && forwarded.lastByte !== 0x0a ? '\n' : '';
+  const block = separator + formatOutputs([...workspace, ...usage.values]);
+  if (!forwarded.writeError) await write(options.output, block);
+
+  if (usage.failure) {
+    options.errors.write(`kelos capture: ${usage.failure}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function write(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    stream.write(text, () => resolve());
+  });
+}
