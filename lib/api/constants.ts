@@ -88,6 +88,12 @@ export const Reason = {
   JOB_FAILED: 'JobFailed',
   INVALID_SPEC: 'InvalidSpec',
   PROMPT_RENDER_FAILED: 'PromptRenderFailed',
+  WAITING_FOR_WORKSPACE: 'WaitingForWorkspace',
+  WAITING_FOR_AGENT_CONFIG: 'WaitingForAgentConfig',
+  WAITING_FOR_SECRET: 'WaitingForSecret',
+  WAITING_FOR_PREVIOUS_JOB: 'WaitingForPreviousJob',
+  JOB_DELETED: 'JobDeleted',
+  TTL_EXPIRED: 'TTLExpired',
   // TaskSpawner
   SPAWNING: 'Spawning',
   SUSPENDED: 'Suspended',
