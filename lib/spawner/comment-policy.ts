@@ -1,0 +1,194 @@
+import type { CommentPolicy, GitHubIssues, GitHubPullRequests, Permission } from '../api/index.js';
+import { PERMISSIONS } from '../api/index.js';
+
+/** A comment policy with the legacy fields folded in. */
+export interface ResolvedCommentPolicy {
+  readonly triggerComment?: string;
+  readonly excludeComments: readonly string[];
+  readonly allowedUsers: readonly string[];
+  readonly allowedTeams: readonly string[];
+  readonly minimumPermission?: Permission;
+}
+
+/** Folds `commentPolicy` or the legacy `triggerComment`/`excludeComments` into one shape. */
+export function resolveCommentPolicy(source: Pick<GitHubIssues | GitHubPullRequests, 'commentPolicy' | 'triggerComment' | 'excludeComments'>): ResolvedCommentPolicy {
+  const legacy = (source.triggerComment?.trim() ?? '') !== '' || (source.excludeComments?.length ?? 0) > 0;
+  const p: CommentPolicy | undefined = source.commentPolicy;
+  if (p) {
+    if (legacy) throw new Error('commentPolicy cannot be used with triggerComment or excludeComments');
+    return {
+      ...(p.triggerComment?.trim() ? { triggerComment: p.triggerComment.trim() } : {}),
+      excludeComments: (p.excludeComments ?? []).map((c) => c.trim()).filter(Boolean),
+      allowedUsers: p.allowedUsers ?? [],
+      allowedTeams: p.allowedTeams ?? [],
+      ...(p.minimumPermission ? { minimumPermission: p.minimumPermission } : {}),
+    };
+  }
+  return {
+    ...(source.triggerComment?.trim() ? { triggerComment: source.triggerComment.trim() } : {}),
+    excludeComments: (source.excludeComments ?? []).map((c) => c.trim()).filter(Boolean),
+    allowedUsers: [],
+    allowedTeams: [],
+  };
+}
+
+export function commandsEnabled(policy: ResolvedCommentPolicy): boolean {
+  return policy.triggerComment !== undefined || policy.excludeComments.length > 0;
+}
+
+export function authorizationConfigured(policy: ResolvedCommentPolicy): boolean {
+  return policy.allowedUsers.length > 0 || policy.allowedTeams.length > 0 || policy.minimumPermission !== undefined;
+}
+
+/** True when a whole trimmed line of `body` equals one of `commands`. */
+export function hasCommand(body: string | null | undefined, commands: readonly string[]): boolean {
+  if (!body || commands.length === 0) return false;
+  return body.split('\n').some((line) => commands.includes(line.trim()));
+}
+
+export interface CommandComment {
+  readonly author: string;
+  readonly body: string;
+  /** RFC 3339. */
+  readonly createdAt: string;
+}
+
+export interface PolicyDecision {
+  readonly included: boolean;
+  /** The authorised trigger comment's time when it admitted the item. */
+  readonly triggerTime?: Date;
+}
+
+/**
+ * Applies a comment policy: with a trigger only, an authorised trigger (in
+ * the body or a comment) admits the item; with excludes only, an authorised
+ * exclude blocks it; with both, the most recent authorised command wins, and
+ * a body command only decides when no comment carries one (exclude first).
+ * `authorised` is asked only for authors of comments that carry a command.
+ */
+export async function evaluateCommentPolicy(
+  policy: ResolvedCommentPolicy,
+  item: { readonly body: string | null | undefined; readonly author: string },
+  comments: readonly CommandComment[],
+  authorised: (login: string) => Promise<boolean>,
+): Promise<PolicyDecision> {
+  if (!commandsEnabled(policy)) return { included: true };
+  const trigger = policy.triggerComment ? [policy.triggerComment] : [];
+  const excludes = policy.excludeComments;
+
+  let bodyTrigger = false;
+  let bodyExclude = false;
+  if (hasCommand(item.body, trigger) || hasCommand(item.body, excludes)) {
+    if (await authorised(item.author)) {
+      bodyTrigger = hasCommand(item.body, trigger);
+      bodyExclude = hasCommand(item.body, excludes);
+    }
+  }
+
+  // The latest authorised comment of each kind: by time, then by position.
+  let lastTrigger: { at: number; index: number } | undefined;
+  let lastExclude: { at: number; index: number } | undefined;
+  for (let i = 0; i < comments.length; i++) {
+    const c = comments[i]!;
+    const isTrigger = hasCommand(c.body, trigger);
+    const isExclude = hasCommand(c.body, excludes);
+    if (!isTrigger && !isExclude) continue;
+    if (!(await authorised(c.author))) continue;
+    const at = Date.parse(c.createdAt);
+    const mark = { at: Number.isNaN(at) ? -Infinity : at, index: i };
+    const later = (prev: typeof mark | undefined) => !prev || mark.at > prev.at || (mark.at === prev.at && mark.index > prev.index);
+    if (isTrigger && later(lastTrigger)) lastTrigger = mark;
+    if (isExclude && later(lastExclude)) lastExclude = mark;
+  }
+  const timeOf = (m: { at: number } | undefined) => (m && Number.isFinite(m.at) ? { triggerTime: new Date(m.at) } : {});
+
+  if (excludes.length === 0) {
+    if (lastTrigger) return { included: true, ...timeOf(lastTrigger) };
+    return { included: bodyTrigger };
+  }
+  if (trigger.length === 0) return { included: !lastExclude && !bodyExclude };
+
+  if (lastTrigger && lastExclude) {
+    const triggerWins = lastTrigger.at > lastExclude.at || (lastTrigger.at === lastExclude.at && lastTrigger.index > lastExclude.index);
+    return triggerWins ? { included: true, ...timeOf(lastTrigger) } : { included: false };
+  }
+  if (lastTrigger) return { included: true, ...timeOf(lastTrigger) };
+  if (lastExclude) return { included: false };
+  if (bodyExclude) return { included: false };
+  return { included: bodyTrigger };
+}
+
+const RANK: Record<string, number> = Object.fromEntries(PERMISSIONS.map((p, i) => [p, i + 1]));
+
+/** True when `actual` (a GitHub role name or legacy permission) is at least `minimum`. */
+export function permissionAtLeast(actual: string | undefined, minimum: Permission): boolean {
+  return (RANK[(actual ?? '').toLowerCase()] ?? 0) >= RANK[minimum]!;
+}
+
+/** What the authorizer asks GitHub; the source supplies it with its one Octokit. */
+export interface AuthorizationLookups {
+  /** The user's role on the repository (`role_name`, else `permission`); undefined when GitHub answers 404. */
+  repositoryRole(login: string): Promise<string | undefined>;
+  /** The membership state (`active`, `pending`); undefined when GitHub answers 404. */
+  teamMembershipState(org: string, slug: string, login: string): Promise<string | undefined>;
+}
+
+/**
+ * Decides whether a user may give commands: an allowed user, or an active
+ * member of an allowed team, or a collaborator with at least the minimum
+ * permission; anyone when none is set. Create one per cycle: decisions are
+ * cached for the cycle only, so a revoked permission takes effect next cycle.
+ */
+export class CommentAuthorizer {
+  private readonly cache = new Map<string, Promise<boolean>>();
+  private readonly allowedUsers: Set<string>;
+
+  constructor(
+    private readonly policy: ResolvedCommentPolicy,
+    private readonly lookups: AuthorizationLookups,
+  ) {
+    this.allowedUsers = new Set(policy.allowedUsers.map((u) => u.trim().toLowerCase()).filter(Boolean));
+  }
+
+  /** Number of distinct users looked up in this cycle. */
+  get lookedUp(): number {
+    return this.cache.size;
+  }
+
+  isAuthorised(login: string): Promise<boolean> {
+    if (!authorizationConfigured(this.policy)) return Promise.resolve(true);
+    const key = login.trim().toLowerCase();
+    if (!key) return Promise.resolve(false);
+    if (this.allowedUsers.has(key)) return Promise.resolve(true);
+    let decision = this.cache.get(key);
+    if (!decision) {
+      decision = this.decide(key);
+      this.cache.set(key, decision);
+      // A failed lookup is not a decision: let the next ask try again.
+      decision.catch(() => this.cache.delete(key));
+    }
+    return decision;
+  }
+
+  private async decide(login: string): Promise<boolean> {
+    let firstError: unknown;
+    if (this.policy.minimumPermission) {
+      try {
+        if (permissionAtLeast(await this.lookups.repositoryRole(login), this.policy.minimumPermission)) return true;
+      } catch (err) {
+        firstError = err;
+      }
+    }
+    for (const team of this.policy.allowedTeams) {
+      const [org, slug] = team.split('/', 2).map((s) => s.trim());
+      if (!org || !slug) throw new Error(`invalid team "${team}": expected org/team-slug`);
+      try {
+        if ((await this.lookups.teamMembershipState(org, slug, login))?.toLowerCase() === 'active') return true;
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (firstError) throw firstError;
+    return false;
+  }
+}

@@ -1,0 +1,83 @@
+import { ConditionType, Reason, TaskSpawnerPhase, type Condition, type TaskSpawnerStatus } from '../api/index.js';
+
+/** What one cycle did, as the status needs it. */
+export type CycleOutcome =
+  | { readonly kind: 'suspended'; readonly activeTasks: number }
+  | {
+      readonly kind: 'spawned';
+      readonly discovered: number;
+      readonly created: number;
+      readonly activeTasks: number;
+      readonly waiting: number;
+      readonly blockedBy?: 'suspend' | 'maxConcurrency' | 'maxTotalTasks' | undefined;
+      readonly limit?: number | undefined;
+      /** Tasks that could not be created, with why. */
+      readonly failures: readonly string[];
+      /** RFC 3339: when the source was read. */
+      readonly discoveredAt: string;
+    }
+  | { readonly kind: 'failed'; readonly error: string; readonly activeTasks?: number | undefined };
+
+/** Sets a condition, keeping lastTransitionTime when the status does not change. */
+export function setCondition(conditions: readonly Condition[] | undefined, next: Condition): Condition[] {
+  const out = (conditions ?? []).filter((c) => c.type !== next.type);
+  const prev = (conditions ?? []).find((c) => c.type === next.type);
+  out.push(prev && prev.status === next.status ? { ...next, lastTransitionTime: prev.lastTransitionTime } : next);
+  return out;
+}
+
+/**
+ * The TaskSpawner status after a cycle. Counters the spawner does not own
+ * (deploymentName, cronJobName) and other writers' conditions are kept.
+ */
+export function nextStatus(prev: TaskSpawnerStatus | undefined, outcome: CycleOutcome, now: string, generation: number | undefined): TaskSpawnerStatus {
+  const status: TaskSpawnerStatus = { ...(prev ?? {}) };
+  if (generation !== undefined) status.observedGeneration = generation;
+  const ready = (s: Condition['status'], reason: string, message: string): void => {
+    status.conditions = setCondition(status.conditions, {
+      type: ConditionType.READY,
+      status: s,
+      reason,
+      message,
+      lastTransitionTime: now,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    });
+  };
+  status.totalTasksCreated ??= 0;
+
+  switch (outcome.kind) {
+    case 'suspended':
+      status.phase = TaskSpawnerPhase.SUSPENDED;
+      status.activeTasks = outcome.activeTasks;
+      status.message = 'Suspended: no new Tasks are created; running ones continue';
+      ready('False', Reason.SUSPENDED, status.message);
+      return status;
+    case 'failed':
+      status.phase = TaskSpawnerPhase.FAILED;
+      if (outcome.activeTasks !== undefined) status.activeTasks = outcome.activeTasks;
+      status.message = `Discovery failed: ${outcome.error}`;
+      ready('False', Reason.DISCOVERY_FAILED, status.message);
+      return status;
+    case 'spawned': {
+      status.phase = TaskSpawnerPhase.RUNNING;
+      status.totalDiscovered = outcome.discovered;
+      status.totalTasksCreated = (prev?.totalTasksCreated ?? 0) + outcome.created;
+      status.activeTasks = outcome.activeTasks;
+      status.lastDiscoveryTime = outcome.discoveredAt;
+      let message = `Discovered ${outcome.discovered} items, created ${outcome.created} Tasks (${status.totalTasksCreated} in total)`;
+      if (outcome.waiting > 0 && outcome.blockedBy) {
+        const why = outcome.blockedBy === 'maxTotalTasks' ? `maxTotalTasks (${outcome.limit}) reached` : `maxConcurrency (${outcome.limit})`;
+        message += `; ${outcome.waiting} waiting for ${why}`;
+      }
+      if (outcome.failures.length > 0) {
+        message += `; ${outcome.failures.length} failed: ${outcome.failures.slice(0, 3).join('; ')}`;
+        status.message = message;
+        ready('False', Reason.TASK_CREATE_FAILED, message);
+      } else {
+        status.message = message;
+        ready('True', Reason.SPAWNING, message);
+      }
+      return status;
+    }
+  }
+}

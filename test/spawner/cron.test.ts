@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { CronSource, MAX_CRON_TICKS, tickId } from '../../lib/spawner/cron.js';
+
+describe('CronSource', () => {
+  it('yields one item per tick in (since, now], with ID, Time and Schedule', async () => {
+    const src = new CronSource({ schedule: '0 9 * * 1', since: new Date('2025-01-01T00:00:00Z') });
+    const items = await src.discover(new Date('2025-01-20T09:00:00Z'));
+    expect(items.map((i) => i.id)).toEqual(['20250106-0900', '20250113-0900', '20250120-0900']);
+    expect(items[0]).toMatchObject({ title: '2025-01-06T09:00:00Z', time: '2025-01-06T09:00:00Z', schedule: '0 9 * * 1', number: 0, body: '', comments: '' });
+  });
+
+  it('excludes a tick exactly at since (it belongs to the previous cycle)', async () => {
+    const src = new CronSource({ schedule: '*/15 * * * *', since: new Date('2025-01-01T10:00:00Z') });
+    const items = await src.discover(new Date('2025-01-01T10:31:00Z'));
+    expect(items.map((i) => i.id)).toEqual(['20250101-1015', '20250101-1030']);
+  });
+
+  it('returns nothing before the next tick', async () => {
+    const src = new CronSource({ schedule: '0 0 * * *', since: new Date('2025-01-01T00:00:01Z') });
+    expect(await src.discover(new Date('2025-01-01T23:59:59Z'))).toEqual([]);
+  });
+
+  it('stops at 1,000 ticks', async () => {
+    const src = new CronSource({ schedule: '* * * * *', since: new Date('2025-01-01T00:00:00Z') });
+    const items = await src.discover(new Date('2025-01-10T00:00:00Z'));
+    expect(items).toHaveLength(MAX_CRON_TICKS);
+    expect(items[0]!.id).toBe('20250101-0001');
+  });
+
+  it('evaluates the schedule in UTC', () => {
+    expect(tickId(new Date('2025-03-09T23:05:00Z'))).toBe('20250309-2305');
+  });
+
+  it('fails on schedules that are not 5 fields, naming the expected form', async () => {
+    await expect(new CronSource({ schedule: '0 0 9 * * 1', since: new Date() }).discover(new Date())).rejects.toThrow(/expected 5 fields/);
+    await expect(new CronSource({ schedule: '61 * * * *', since: new Date() }).discover(new Date())).rejects.toThrow(/invalid cron schedule/);
+  });
+});
