@@ -25,6 +25,7 @@ kelos_init() {
     kelos_log "the prompt (the first argument) is required"
     exit 2
   fi
+  # shellcheck disable=SC2034 # read by the entrypoint that sources this file
   KELOS_PROMPT="$1"
   export KELOS_AGENT_TYPE="$type"
 }
