@@ -1,0 +1,426 @@
+import type { V1ConfigMap, V1Job, V1JobCondition, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { AgentConfig, AgentConfigSpec } from '../api/agent-config.js';
+import { ConditionType, FINALIZER, Reason, TaskPhase } from '../api/constants.js';
+import { parseOutputs } from '../api/outputs.js';
+import type { Condition } from '../api/shared.js';
+import type { Task, TaskStatus } from '../api/task.js';
+import type { Workspace } from '../api/workspace.js';
+import {
+  TaskSpecError,
+  mcpSecret,
+  mcpSecretNames,
+  mcpServersJson,
+  mergeAgentConfigs,
+  pluginConfigMap,
+  taskJob,
+  type JobImages,
+} from '../render/job.js';
+import { renderTemplate } from '../template/index.js';
+import { branchLockState } from './branch-lock.js';
+import { dependencyState, promptData } from './dependencies.js';
+import { isDeleting, isTerminalPhase, rfc3339, time } from './task-phase.js';
+
+/** How long after a Job succeeded the controller keeps trying to read the outputs from the log. */
+export const OUTPUTS_RETRY_WINDOW_MS = 30_000;
+export const OUTPUTS_RETRY_INTERVAL_MS = 2_000;
+/** Re-check of conditions nothing watched will announce (a Secret appearing, an old Job going away). */
+export const UNWATCHED_RECHECK_MS = 15_000;
+
+/** What the reconciler observed about one Task: its informers' view plus what it read on request. */
+export interface TaskWorld {
+  /** The Tasks of the Task's namespace by name, the Task itself included. */
+  readonly tasks: ReadonlyMap<string, Task>;
+  /** The Job with the Task's name, if one exists (a Job just created counts even before the cache shows it). */
+  readonly job?: V1Job;
+  /** Whether the Task of that name (same namespace) has a Job: the branch lock. */
+  readonly hasJob: (taskName: string) => boolean;
+  /** The Pods of the Job. */
+  readonly pods: readonly V1Pod[];
+  /** The referenced Workspace; undefined when not referenced or not found. */
+  readonly workspace?: Workspace;
+  /** AgentConfigs of the namespace by name (at least the referenced ones). */
+  readonly agentConfigs: ReadonlyMap<string, AgentConfig>;
+  /** Decoded data of the Secrets asked for in `needs.secrets`; a missing name was not found. */
+  readonly secrets?: ReadonlyMap<string, Record<string, string>>;
+  /** The tail of the agent log asked for in `needs.log`. */
+  readonly log?: { readonly text: string } | { readonly error: string };
+  readonly images?: JobImages;
+}
+
+export interface TaskEvent {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface TaskDecision {
+  /** Add or remove the kelos finalizer; undefined leaves it as it is. */
+  readonly finalizer?: 'add' | 'remove';
+  /** Children to create (Job: only if absent) or apply (ConfigMap, Secret) before the Job. */
+  readonly children: { readonly job?: V1Job; readonly configMap?: V1ConfigMap; readonly secret?: V1Secret };
+  readonly deleteJob?: boolean;
+  readonly deleteTask?: boolean;
+  /** The whole status; undefined leaves the status alone (a Task being deleted). */
+  readonly status?: TaskStatus;
+  readonly events: readonly TaskEvent[];
+  /** Reconcile again after this many milliseconds even if nothing changes. */
+  readonly requeueAfter?: number;
+  /** Read these and decide again: Secrets for the MCP configuration, or the agent log. */
+  readonly needs?: { readonly secrets?: readonly string[]; readonly log?: { readonly pod: string; readonly container: string } };
+}
+
+interface Outcome {
+  readonly phase: TaskPhase;
+  readonly reason: string;
+  readonly message: string;
+  readonly jobName?: string;
+  readonly podName?: string;
+  readonly startTime?: string;
+  readonly completionTime?: string;
+  readonly outputs?: string[];
+  readonly results?: Record<string, string>;
+  readonly requeueAfter?: number;
+}
+
+const AGENT_CONTAINER = 'kelos-agent';
+
+/**
+ * The pure decision core of the Task reconciler (STYLE.md rule 8): from the
+ * Task, what was observed and the time, the children that should exist, the
+ * whole status, the events of this transition and when to look again. It
+ * never throws for a user error; those become a phase, a reason and a message.
+ */
+export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
+  const hasFinalizer = task.metadata.finalizers?.includes(FINALIZER) ?? false;
+  if (isDeleting(task)) {
+    return {
+      children: {},
+      events: [],
+      ...(hasFinalizer ? { finalizer: 'remove' as const, deleteJob: !!world.job && ownedBy(world.job, task) } : {}),
+    };
+  }
+  const finalizer = hasFinalizer ? {} : { finalizer: 'add' as const };
+  const old = task.status ?? {};
+
+  // A finished Task keeps its status: the Job may be gone, the outcome is not.
+  if (isTerminalPhase(old.phase)) {
+    return { ...finalizer, children: {}, events: [], status: old, ...ttl(task, now) };
+  }
+
+  const decided = decide(task, world, now);
+  if ('needs' in decided) return { ...finalizer, children: {}, events: [], needs: decided.needs };
+  const { outcome, children } = decided;
+  const status = buildStatus(task, outcome, now);
+  const events = transitionEvents(task, outcome, !!children.job);
+  const after = isTerminalPhase(outcome.phase) ? ttl({ ...task, status }, now) : {};
+  const requeueAfter = minDefined(outcome.requeueAfter, after.requeueAfter);
+  return {
+    ...finalizer,
+    children,
+    status,
+    events,
+    ...(after.deleteTask ? { deleteTask: true } : {}),
+    ...(requeueAfter !== undefined ? { requeueAfter } : {}),
+  };
+}
+
+type Decided =
+  | { outcome: Outcome; children: TaskDecision['children'] }
+  | { needs: NonNullable<TaskDecision['needs']> };
+
+function decide(task: Task, world: TaskWorld, now: Date): Decided {
+  const name = task.metadata.name!;
+  const old = task.status ?? {};
+  const job = world.job;
+  const none = {};
+  if (job && !ownedBy(job, task)) {
+    return {
+      outcome: {
+        phase: TaskPhase.WAITING,
+        reason: Reason.WAITING_FOR_PREVIOUS_JOB,
+        message: `Waiting for Job "${name}" of a previous Task with this name to be deleted`,
+        requeueAfter: UNWATCHED_RECHECK_MS,
+      },
+      children: none,
+    };
+  }
+  if (job) return observeJob(task, job, world, now);
+  if (old.jobName) {
+    return {
+      outcome: {
+        phase: TaskPhase.FAILED,
+        reason: Reason.JOB_DELETED,
+        message: `Job "${old.jobName}" was deleted before the Task finished`,
+        jobName: old.jobName,
+        completionTime: rfc3339(now),
+      },
+      children: none,
+    };
+  }
+
+  const deps = dependencyState(task, world.tasks);
+  switch (deps.state) {
+    case 'cycle':
+      return fail(Reason.CIRCULAR_DEPENDENCY, `Circular dependency detected: ${deps.path.join(' -> ')}`, now);
+    case 'failed':
+      return fail(Reason.DEPENDENCY_FAILED, `Dependency "${deps.name}" failed`, now);
+    case 'waiting':
+      return wait(
+        Reason.WAITING_FOR_DEPENDENCIES,
+        deps.reason === 'missing'
+          ? `Waiting for dependency "${deps.name}" to be created`
+          : `Waiting for dependency "${deps.name}"${deps.phase ? ` (${deps.phase})` : ''}`,
+      );
+  }
+
+  const wsName = task.spec.workspaceRef?.name;
+  if (wsName && !world.workspace) return wait(Reason.WAITING_FOR_WORKSPACE, `Waiting for Workspace "${wsName}" to be created`);
+  const acNames = task.spec.agentConfigRefs?.map((r) => r.name) ?? (task.spec.agentConfigRef ? [task.spec.agentConfigRef.name] : []);
+  const missingAc = acNames.find((n) => !world.agentConfigs.has(n));
+  if (missingAc) return wait(Reason.WAITING_FOR_AGENT_CONFIG, `Waiting for AgentConfig "${missingAc}" to be created`);
+
+  const lock = branchLockState(task, world.tasks, world.hasJob);
+  if (!lock.free) {
+    const how = lock.how === 'running' ? 'locked by' : 'queued behind';
+    return wait(Reason.WAITING_FOR_BRANCH, `Waiting for branch "${task.spec.branch}" (${how} ${lock.holder})`);
+  }
+
+  const agentConfig: AgentConfigSpec | undefined = acNames.length
+    ? mergeAgentConfigs(acNames.map((n) => world.agentConfigs.get(n)!.spec))
+    : undefined;
+  const secretNames = mcpSecretNames(agentConfig);
+  if (secretNames.length && !world.secrets) return { needs: { secrets: secretNames } };
+  const missingSecret = secretNames.find((n) => !world.secrets!.has(n));
+  if (missingSecret) {
+    return {
+      outcome: {
+        phase: TaskPhase.WAITING,
+        reason: Reason.WAITING_FOR_SECRET,
+        message: `Waiting for Secret "${missingSecret}" of an MCP server to be created`,
+        requeueAfter: UNWATCHED_RECHECK_MS,
+      },
+      children: none,
+    };
+  }
+
+  let prompt = task.spec.prompt;
+  let renderNote = '';
+  if (task.spec.dependsOn?.length) {
+    try {
+      prompt = renderTemplate(task.spec.prompt, promptData(task, world.tasks), 'prompt');
+    } catch (err) {
+      renderNote = `; the prompt was left as written: ${errorText(err)}`;
+    }
+  }
+
+  try {
+    const configMap = pluginConfigMap(task, agentConfig);
+    const secret = agentConfig?.mcpServers?.length
+      ? mcpSecret(task, mcpServersJson(agentConfig.mcpServers, (n) => world.secrets?.get(n)))
+      : undefined;
+    const newJob = taskJob({
+      task,
+      prompt,
+      ...(world.workspace ? { workspace: world.workspace.spec } : {}),
+      ...(agentConfig ? { agentConfig } : {}),
+      ...(world.images ? { images: world.images } : {}),
+    });
+    return {
+      outcome: {
+        phase: TaskPhase.PENDING,
+        reason: renderNote ? Reason.PROMPT_RENDER_FAILED : Reason.JOB_CREATED,
+        message: `Created Job "${name}"${renderNote}`,
+        jobName: name,
+      },
+      children: { job: newJob, ...(configMap ? { configMap } : {}), ...(secret ? { secret } : {}) },
+    };
+  } catch (err) {
+    if (err instanceof TaskSpecError) return fail(Reason.INVALID_SPEC, err.message, now);
+    throw err;
+  }
+}
+
+function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decided {
+  const old = task.status ?? {};
+  const jobName = job.metadata!.name!;
+  const pod = newestPod(world.pods, job);
+  const podName = pod?.metadata?.name ?? old.podName;
+  const base = { jobName, ...(podName ? { podName } : {}) };
+  const podStart = pod?.status?.startTime as unknown as string | Date | undefined;
+  const startTime =
+    old.startTime ?? (podStart ? rfc3339(time(podStart)!) : undefined) ?? (job.status?.startTime ? rfc3339(time(job.status.startTime as never)!) : undefined);
+  const complete = jobCondition(job, 'Complete');
+  const failed = jobCondition(job, 'Failed');
+
+  if (complete || failed) {
+    const finishedAt =
+      time(job.status?.completionTime as never) ?? time((complete ?? failed)!.lastTransitionTime as never) ?? now.getTime();
+    const completionTime = rfc3339(finishedAt);
+    let parsed: ReturnType<typeof parseOutputs>;
+    if (pod && world.log === undefined) {
+      return { needs: { log: { pod: pod.metadata!.name!, container: AGENT_CONTAINER } } };
+    }
+    if (world.log && 'text' in world.log) parsed = parseOutputs(world.log.text);
+    const outputs = parsed ? { outputs: parsed.lines, results: parsed.results } : {};
+    const times = { ...(startTime ? { startTime } : { startTime: completionTime }), completionTime };
+    if (complete) {
+      if (!parsed && now.getTime() - finishedAt < OUTPUTS_RETRY_WINDOW_MS && pod) {
+        // Dependants render their prompts from the results: finish only once they are read, or surely absent.
+        return {
+          outcome: {
+            phase: TaskPhase.RUNNING,
+            reason: Reason.JOB_RUNNING,
+            message: `Job succeeded; reading outputs from Pod "${pod.metadata!.name}"`,
+            ...base,
+            ...(startTime ? { startTime } : {}),
+            requeueAfter: OUTPUTS_RETRY_INTERVAL_MS,
+          },
+          children: {},
+        };
+      }
+      return {
+        outcome: {
+          phase: TaskPhase.SUCCEEDED,
+          reason: Reason.JOB_SUCCEEDED,
+          message: parsed ? 'Task completed successfully' : 'Task completed successfully; the agent log held no outputs',
+          ...base,
+          ...times,
+          ...outputs,
+        },
+        children: {},
+      };
+    }
+    const why = [failed!.reason, failed!.message].filter(Boolean).join(': ');
+    return {
+      outcome: {
+        phase: TaskPhase.FAILED,
+        reason: Reason.JOB_FAILED,
+        message: `Job failed${why ? `: ${why}` : ''}`,
+        ...base,
+        ...times,
+        ...outputs,
+      },
+      children: {},
+    };
+  }
+
+  const running = pod?.status?.phase === 'Running';
+  if (running) {
+    return {
+      outcome: {
+        phase: TaskPhase.RUNNING,
+        reason: Reason.JOB_RUNNING,
+        message: `Running in Pod "${podName}"`,
+        ...base,
+        startTime: startTime ?? rfc3339(now),
+      },
+      children: {},
+    };
+  }
+  const waiting = pod ? podWaitingReason(pod) : undefined;
+  return {
+    outcome: {
+      phase: TaskPhase.PENDING,
+      reason: Reason.JOB_CREATED,
+      message: waiting ? `Pod "${podName}" is waiting: ${waiting}` : `Created Job "${jobName}"`,
+      ...base,
+    },
+    children: {},
+  };
+}
+
+function wait(reason: string, message: string): Decided {
+  return { outcome: { phase: TaskPhase.WAITING, reason, message }, children: {} };
+}
+
+function fail(reason: string, message: string, now: Date): Decided {
+  return { outcome: { phase: TaskPhase.FAILED, reason, message, completionTime: rfc3339(now) }, children: {} };
+}
+
+function buildStatus(task: Task, o: Outcome, now: Date): TaskStatus {
+  const old = task.status ?? {};
+  const generation = task.metadata.generation;
+  const condStatus: Condition['status'] =
+    o.phase === TaskPhase.SUCCEEDED ? 'True' : o.phase === TaskPhase.FAILED ? 'False' : 'Unknown';
+  const prev = old.conditions?.find((c) => c.type === ConditionType.SUCCEEDED);
+  const condition: Condition = {
+    type: ConditionType.SUCCEEDED,
+    status: condStatus,
+    reason: o.reason,
+    message: o.message,
+    lastTransitionTime: prev && prev.status === condStatus ? prev.lastTransitionTime : rfc3339(now),
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
+  const others = (old.conditions ?? []).filter((c) => c.type !== ConditionType.SUCCEEDED);
+  return {
+    phase: o.phase,
+    ...(o.jobName ? { jobName: o.jobName } : {}),
+    ...(o.podName ? { podName: o.podName } : {}),
+    ...(o.startTime ? { startTime: o.startTime } : {}),
+    ...(o.completionTime ? { completionTime: o.completionTime } : {}),
+    message: o.message,
+    ...(o.outputs ? { outputs: o.outputs } : {}),
+    ...(o.results ? { results: o.results } : {}),
+    conditions: [...others, condition],
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
+}
+
+function transitionEvents(task: Task, o: Outcome, createdJob: boolean): TaskEvent[] {
+  const old = task.status ?? {};
+  const oldReason = old.conditions?.find((c) => c.type === ConditionType.SUCCEEDED)?.reason;
+  if (old.phase === o.phase && oldReason === o.reason && !createdJob) return [];
+  const type = o.phase === TaskPhase.FAILED || o.reason === Reason.PROMPT_RENDER_FAILED ? 'Warning' : 'Normal';
+  return [{ type, reason: o.reason, message: o.message }];
+}
+
+function ttl(task: Task, now: Date): { deleteTask?: boolean; requeueAfter?: number } {
+  const seconds = task.spec.ttlSecondsAfterFinished;
+  const done = time(task.status?.completionTime);
+  if (seconds === undefined || done === undefined) return {};
+  const left = done + seconds * 1000 - now.getTime();
+  return left <= 0 ? { deleteTask: true } : { requeueAfter: left };
+}
+
+export function ownedBy(obj: { metadata?: { ownerReferences?: Array<{ uid: string }> } }, task: Task): boolean {
+  return obj.metadata?.ownerReferences?.some((r) => r.uid === task.metadata.uid) ?? false;
+}
+
+function jobCondition(job: V1Job, type: string): V1JobCondition | undefined {
+  return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+}
+
+/** The newest Pod of the Job (a retry makes a second one). */
+export function newestPod(pods: readonly V1Pod[], job: V1Job): V1Pod | undefined {
+  const uid = job.metadata?.uid;
+  let best: V1Pod | undefined;
+  for (const p of pods) {
+    if (uid && !p.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
+    const t = time(p.metadata?.creationTimestamp as never) ?? 0;
+    const bt = best ? (time(best.metadata?.creationTimestamp as never) ?? 0) : -1;
+    if (!best || t > bt || (t === bt && (p.metadata?.name ?? '') > (best.metadata?.name ?? ''))) best = p;
+  }
+  return best;
+}
+
+function podWaitingReason(pod: V1Pod): string | undefined {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const s of statuses) {
+    const w = s.state?.waiting;
+    if (w?.reason && w.reason !== 'PodInitializing' && w.reason !== 'ContainerCreating') {
+      return `${s.name}: ${w.reason}${w.message ? `: ${w.message}` : ''}`;
+    }
+  }
+  const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  return unschedulable?.message ? `${unschedulable.reason ?? 'Unschedulable'}: ${unschedulable.message}` : undefined;
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

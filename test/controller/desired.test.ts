@@ -1,0 +1,398 @@
+import { describe, expect, it } from 'vitest';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { AgentConfig } from '../../lib/api/agent-config.js';
+import type { Task, TaskSpec, TaskStatus } from '../../lib/api/task.js';
+import type { Workspace } from '../../lib/api/workspace.js';
+import { formatOutputs } from '../../lib/api/outputs.js';
+import { desired, OUTPUTS_RETRY_INTERVAL_MS, OUTPUTS_RETRY_WINDOW_MS, type TaskWorld } from '../../lib/controller/desired.js';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+const at = (secondsBefore: number) => new Date(NOW.getTime() - secondsBefore * 1000).toISOString().replace('.000Z', 'Z');
+
+let uid = 0;
+function task(name: string, spec: Partial<TaskSpec> = {}, status?: TaskStatus, meta: Partial<Task['metadata']> = {}): Task {
+  return {
+    apiVersion: 'kelos.dev/v1alpha1',
+    kind: 'Task',
+    metadata: {
+      name,
+      namespace: 'ns',
+      uid: `uid-${name}`,
+      generation: 1,
+      creationTimestamp: at(100 - ++uid),
+      finalizers: ['kelos.dev/finalizer'],
+      ...meta,
+    },
+    spec: { type: 'claude-code', prompt: `do ${name}`, credentials: { type: 'none' }, ...spec },
+    ...(status ? { status } : {}),
+  };
+}
+
+const succeeded = (results: Record<string, string> = {}): TaskStatus => ({ phase: 'Succeeded', results, outputs: [] });
+
+function world(tasks: Task[], rest: Partial<TaskWorld> = {}): TaskWorld {
+  const jobs = new Set(tasks.filter((t) => t.status?.jobName).map((t) => t.metadata.name!));
+  return {
+    tasks: new Map(tasks.map((t) => [t.metadata.name!, t])),
+    hasJob: (n) => jobs.has(n),
+    pods: [],
+    agentConfigs: new Map(),
+    ...rest,
+  };
+}
+
+function job(t: Task, status: V1Job['status'] = {}, ownerUid = t.metadata.uid!): V1Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: t.metadata.name, namespace: 'ns', uid: `job-${t.metadata.name}`, ownerReferences: [{ apiVersion: 'kelos.dev/v1alpha1', kind: 'Task', name: t.metadata.name!, uid: ownerUid }] },
+    status,
+  };
+}
+
+function pod(j: V1Job, phase: string, extra: Partial<V1Pod['status']> = {}): V1Pod {
+  return {
+    metadata: { name: `${j.metadata!.name}-abcde`, namespace: 'ns', creationTimestamp: at(50) as never, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata!.name!, uid: j.metadata!.uid! }] },
+    status: { phase, startTime: at(40) as never, ...extra },
+  };
+}
+
+const complete = (secondsAgo: number) => ({
+  conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: at(secondsAgo) as never }],
+  completionTime: at(secondsAgo) as never,
+});
+
+const cond = (s: TaskStatus | undefined) => s?.conditions?.find((c) => c.type === 'Succeeded');
+
+describe('desired', () => {
+  describe('a new Task', () => {
+    it('adds the finalizer, creates its Job and becomes Pending', () => {
+      const t = task('a', {}, undefined, { finalizers: [] });
+      const d = desired(t, world([t]), NOW);
+      expect(d.finalizer).toBe('add');
+      expect(d.children.job?.metadata?.name).toBe('a');
+      expect(d.children.job?.spec?.template.spec?.containers[0].args).toEqual(['do a']);
+      expect(d.status).toEqual({
+        phase: 'Pending',
+        jobName: 'a',
+        message: 'Created Job "a"',
+        conditions: [
+          { type: 'Succeeded', status: 'Unknown', reason: 'JobCreated', message: 'Created Job "a"', lastTransitionTime: '2026-03-01T12:00:00Z', observedGeneration: 1 },
+        ],
+        observedGeneration: 1,
+      });
+      expect(d.events).toEqual([{ type: 'Normal', reason: 'JobCreated', message: 'Created Job "a"' }]);
+    });
+
+    it('fails with InvalidSpec when the spec cannot become a Job', () => {
+      const t = task('a', { podOverrides: { volumes: [{ name: 'kelos-x', emptyDir: {} }] } });
+      const d = desired(t, world([t]), NOW);
+      expect(d.children.job).toBeUndefined();
+      expect(d.status?.phase).toBe('Failed');
+      expect(cond(d.status)).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+      expect(d.status?.message).toContain('reserved volume name');
+      expect(d.events[0]).toMatchObject({ type: 'Warning', reason: 'InvalidSpec' });
+    });
+  });
+
+  describe('dependencies', () => {
+    it.each([
+      {
+        name: 'a cycle fails',
+        tasks: () => [task('a', { dependsOn: ['b'] }), task('b', { dependsOn: ['c'] }), task('c', { dependsOn: ['a'] })],
+        phase: 'Failed',
+        reason: 'CircularDependency',
+        message: 'Circular dependency detected: a -> b -> c -> a',
+      },
+      {
+        name: 'a self-dependency fails',
+        tasks: () => [task('a', { dependsOn: ['a'] })],
+        phase: 'Failed',
+        reason: 'CircularDependency',
+        message: 'Circular dependency detected: a -> a',
+      },
+      {
+        name: 'a failed dependency fails',
+        tasks: () => [task('a', { dependsOn: ['ok', 'bad'] }), task('ok', {}, succeeded()), task('bad', {}, { phase: 'Failed' })],
+        phase: 'Failed',
+        reason: 'DependencyFailed',
+        message: 'Dependency "bad" failed',
+      },
+      {
+        name: 'a missing dependency waits',
+        tasks: () => [task('a', { dependsOn: ['later'] })],
+        phase: 'Waiting',
+        reason: 'WaitingForDependencies',
+        message: 'Waiting for dependency "later" to be created',
+      },
+      {
+        name: 'an unfinished dependency waits',
+        tasks: () => [task('a', { dependsOn: ['b'] }), task('b', {}, { phase: 'Running', jobName: 'b' })],
+        phase: 'Waiting',
+        reason: 'WaitingForDependencies',
+        message: 'Waiting for dependency "b" (Running)',
+      },
+    ])('$name', ({ tasks, phase, reason, message }) => {
+      const all = tasks();
+      const d = desired(all[0], world(all), NOW);
+      expect(d.children.job).toBeUndefined();
+      expect(d.status?.phase).toBe(phase);
+      expect(d.status?.message).toBe(message);
+      expect(cond(d.status)).toMatchObject({ reason, message, status: phase === 'Failed' ? 'False' : 'Unknown' });
+      if (phase === 'Failed') expect(d.status?.completionTime).toBe('2026-03-01T12:00:00Z');
+    });
+
+    it('renders the prompt from the results and outputs of dependencies', () => {
+      const dep = task('scaffold', {}, { phase: 'Succeeded', results: { branch: 'feature/auth' }, outputs: ['branch: feature/auth'] });
+      const t = task('tests', {
+        dependsOn: ['scaffold'],
+        prompt: 'Test {{index .Deps "scaffold" "Results" "branch"}} ({{range .Deps.scaffold.Outputs}}{{.}}{{end}}) as {{.Name}}',
+      });
+      const d = desired(t, world([t, dep]), NOW);
+      expect(d.children.job?.spec?.template.spec?.containers[0].args).toEqual(['Test feature/auth (branch: feature/auth) as tests']);
+      expect(cond(d.status)?.reason).toBe('JobCreated');
+    });
+
+    it('leaves the prompt as written and says why when it cannot be rendered', () => {
+      const dep = task('scaffold', {}, succeeded());
+      const prompt = 'Use {{.Deps.scaffold.Results.branch}}';
+      const t = task('tests', { dependsOn: ['scaffold'], prompt });
+      const d = desired(t, world([t, dep]), NOW);
+      expect(d.children.job?.spec?.template.spec?.containers[0].args).toEqual([prompt]);
+      expect(d.status?.phase).toBe('Pending');
+      expect(d.status?.message).toMatch(/^Created Job "tests"; the prompt was left as written: .*map has no entry for key "branch"/);
+      expect(cond(d.status)?.reason).toBe('PromptRenderFailed');
+      expect(d.events[0]).toMatchObject({ type: 'Warning', reason: 'PromptRenderFailed' });
+    });
+
+    it('does not render prompts of Tasks without dependsOn', () => {
+      const t = task('a', { prompt: 'literal {{.Deps}}' });
+      expect(desired(t, world([t]), NOW).children.job?.spec?.template.spec?.containers[0].args).toEqual(['literal {{.Deps}}']);
+    });
+  });
+
+  describe('references', () => {
+    it('waits for the Workspace and the AgentConfigs', () => {
+      const t = task('a', { workspaceRef: { name: 'ws' }, agentConfigRefs: [{ name: 'one' }, { name: 'two' }] });
+      expect(desired(t, world([t]), NOW).status?.message).toBe('Waiting for Workspace "ws" to be created');
+      const ws: Workspace = { apiVersion: 'kelos.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'ws' }, spec: { repo: 'https://github.com/a/b.git' } };
+      const one: AgentConfig = { apiVersion: 'kelos.dev/v1alpha1', kind: 'AgentConfig', metadata: { name: 'one' }, spec: { agentsMD: '1' } };
+      const d = desired(t, world([t], { workspace: ws, agentConfigs: new Map([['one', one]]) }), NOW);
+      expect(d.status).toMatchObject({ phase: 'Waiting', message: 'Waiting for AgentConfig "two" to be created' });
+      expect(cond(d.status)?.reason).toBe('WaitingForAgentConfig');
+    });
+
+    it('asks for MCP Secrets, waits while one is missing, then puts the config into a Secret', () => {
+      const ac: AgentConfig = {
+        apiVersion: 'kelos.dev/v1alpha1',
+        kind: 'AgentConfig',
+        metadata: { name: 'ac' },
+        spec: { mcpServers: [{ name: 'api', type: 'http', url: 'https://mcp', headersFrom: { secretRef: { name: 'mcp' } } }] },
+      };
+      const t = task('a', { agentConfigRef: { name: 'ac' } });
+      const base = { agentConfigs: new Map([['ac', ac]]) };
+      expect(desired(t, world([t], base), NOW).needs).toEqual({ secrets: ['mcp'] });
+      const missing = desired(t, world([t], { ...base, secrets: new Map() }), NOW);
+      expect(missing.status).toMatchObject({ phase: 'Waiting', message: 'Waiting for Secret "mcp" of an MCP server to be created' });
+      expect(missing.requeueAfter).toBeGreaterThan(0);
+      const d = desired(t, world([t], { ...base, secrets: new Map([['mcp', { Authorization: 'Bearer s3cr3t' }]]) }), NOW);
+      expect(d.children.secret?.metadata?.name).toBe('a-mcp');
+      expect(JSON.stringify(d.children.job)).not.toContain('s3cr3t');
+    });
+  });
+
+  describe('branch lock', () => {
+    const on = (branch: string, ws = 'ws') => ({ branch, workspaceRef: { name: ws } });
+    const wsObj: Workspace = { apiVersion: 'kelos.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'ws' }, spec: { repo: 'https://github.com/a/b.git' } };
+    const decide = (t: Task, all: Task[], jobs: string[] = []) =>
+      desired(t, { ...world(all), workspace: wsObj, hasJob: (n) => jobs.includes(n) || !!all.find((x) => x.metadata.name === n)?.status?.jobName }, NOW);
+
+    it('waits while another Task on the branch has a Job', () => {
+      const first = task('first', on('b'), { phase: 'Running', jobName: 'first' });
+      const second = task('second', on('b'));
+      const d = decide(second, [first, second]);
+      expect(d.children.job).toBeUndefined();
+      expect(d.status).toMatchObject({ phase: 'Waiting', message: 'Waiting for branch "b" (locked by first)' });
+      expect(cond(d.status)?.reason).toBe('WaitingForBranch');
+    });
+
+    it('counts a Job seen in the cluster even before the holder wrote its status (a restart)', () => {
+      const first = task('first', on('b'));
+      const second = task('second', on('b'));
+      expect(decide(second, [first, second], ['first']).status?.message).toBe('Waiting for branch "b" (locked by first)');
+    });
+
+    it('serves Tasks in creation order, then by name', () => {
+      const first = task('first', on('b'));
+      const second = task('second', on('b'));
+      expect(decide(second, [first, second]).status?.message).toBe('Waiting for branch "b" (queued behind first)');
+      expect(decide(first, [first, second]).children.job).toBeDefined();
+      const ts = at(10);
+      const z = task('z', on('b'), undefined, { creationTimestamp: ts });
+      const y = task('y', on('b'), undefined, { creationTimestamp: ts });
+      expect(decide(z, [z, y]).status?.message).toBe('Waiting for branch "b" (queued behind y)');
+      expect(decide(y, [z, y]).children.job).toBeDefined();
+    });
+
+    it('is free once the holder is finished or being deleted', () => {
+      const done = task('done', on('b'), { phase: 'Succeeded', jobName: 'done' });
+      const going = task('going', on('b'), { phase: 'Running', jobName: 'going' }, { deletionTimestamp: at(1) });
+      const next = task('next', on('b'));
+      expect(decide(next, [done, going, next]).children.job).toBeDefined();
+    });
+
+    it('is per workspace and branch', () => {
+      const other = task('other', on('b', 'other-ws'), { phase: 'Running', jobName: 'other' });
+      const otherBranch = task('other-branch', on('c'), { phase: 'Running', jobName: 'other-branch' });
+      const t = task('t', on('b'));
+      expect(decide(t, [other, otherBranch, t]).children.job).toBeDefined();
+    });
+
+    it('is not held by an earlier Task that still waits for its dependencies', () => {
+      const dependant = task('dependant', { ...on('b'), dependsOn: ['dep'] });
+      const dep = task('dep', on('b'));
+      expect(decide(dep, [dependant, dep]).children.job).toBeDefined();
+    });
+  });
+
+  describe('with a Job', () => {
+    it('is Pending until the Pod runs, then Running with a start time', () => {
+      const t = task('a', {}, { phase: 'Pending', jobName: 'a' });
+      const j = job(t, { active: 1 });
+      expect(desired(t, world([t], { job: j }), NOW).status).toMatchObject({ phase: 'Pending', jobName: 'a', message: 'Created Job "a"' });
+      const waiting = pod(j, 'Pending', {
+        containerStatuses: [{ name: 'kelos-agent', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: 'not found' } } }],
+      });
+      expect(desired(t, world([t], { job: j, pods: [waiting] }), NOW).status?.message).toBe(
+        'Pod "a-abcde" is waiting: kelos-agent: ErrImagePull: not found',
+      );
+      const d = desired(t, world([t], { job: j, pods: [pod(j, 'Running')] }), NOW);
+      expect(d.status).toMatchObject({ phase: 'Running', podName: 'a-abcde', startTime: at(40), message: 'Running in Pod "a-abcde"' });
+      expect(d.events).toEqual([{ type: 'Normal', reason: 'JobRunning', message: 'Running in Pod "a-abcde"' }]);
+    });
+
+    it('asks for the agent log when the Job completes and reads the outputs into results', () => {
+      const t = task('a', {}, { phase: 'Running', jobName: 'a', startTime: at(40) });
+      const j = job(t, complete(5));
+      const p = pod(j, 'Succeeded');
+      expect(desired(t, world([t], { job: j, pods: [p] }), NOW).needs).toEqual({ log: { pod: 'a-abcde', container: 'kelos-agent' } });
+      const log =
+        'working...\n' +
+        formatOutputs([['branch', 'old']]) +
+        'more\n' +
+        formatOutputs([
+          ['branch', 'kelos-task-1'],
+          ['commit', 'abc123'],
+          ['pr', 'https://github.com/a/b/pull/1'],
+          ['cost-usd', '0.42'],
+          ['input-tokens', '1000'],
+          ['output-tokens', '200'],
+        ]);
+      const d = desired(t, world([t], { job: j, pods: [p], log: { text: log } }), NOW);
+      expect(d.status).toMatchObject({
+        phase: 'Succeeded',
+        podName: 'a-abcde',
+        startTime: at(40),
+        completionTime: at(5),
+        message: 'Task completed successfully',
+        outputs: ['branch: kelos-task-1', 'commit: abc123', 'pr: https://github.com/a/b/pull/1', 'cost-usd: 0.42', 'input-tokens: 1000', 'output-tokens: 200'],
+        results: { branch: 'kelos-task-1', commit: 'abc123', pr: 'https://github.com/a/b/pull/1', 'cost-usd': '0.42', 'input-tokens': '1000', 'output-tokens': '200' },
+      });
+      expect(cond(d.status)).toMatchObject({ status: 'True', reason: 'JobSucceeded' });
+      expect(d.events).toEqual([{ type: 'Normal', reason: 'JobSucceeded', message: 'Task completed successfully' }]);
+    });
+
+    it('retries reading the outputs for a while before finishing without them', () => {
+      const t = task('a', {}, { phase: 'Running', jobName: 'a' });
+      const early = job(t, complete(1));
+      const d = desired(t, world([t], { job: early, pods: [pod(early, 'Succeeded')], log: { error: 'container not found' } }), NOW);
+      expect(d.status?.phase).toBe('Running');
+      expect(d.requeueAfter).toBe(OUTPUTS_RETRY_INTERVAL_MS);
+      const late = job(t, complete(OUTPUTS_RETRY_WINDOW_MS / 1000 + 1));
+      const after = desired(t, world([t], { job: late, pods: [pod(late, 'Succeeded')], log: { text: 'no block' } }), NOW);
+      expect(after.status).toMatchObject({ phase: 'Succeeded', message: 'Task completed successfully; the agent log held no outputs' });
+      expect(after.status?.results).toBeUndefined();
+    });
+
+    it('fails with the reason of the Job, keeping any outputs', () => {
+      const t = task('a', {}, { phase: 'Running', jobName: 'a' });
+      const j = job(t, {
+        conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastTransitionTime: at(3) as never }],
+      });
+      const d = desired(t, world([t], { job: j, pods: [pod(j, 'Failed')], log: { text: formatOutputs([['cost-usd', '0.1']]) } }), NOW);
+      expect(d.status).toMatchObject({
+        phase: 'Failed',
+        completionTime: at(3),
+        message: 'Job failed: BackoffLimitExceeded: Job has reached the specified backoff limit',
+        results: { 'cost-usd': '0.1' },
+      });
+      expect(cond(d.status)).toMatchObject({ status: 'False', reason: 'JobFailed' });
+      expect(d.events[0].type).toBe('Warning');
+    });
+
+    it('waits for a Job of an earlier Task with the same name to go away', () => {
+      const t = task('a');
+      const d = desired(t, world([t], { job: job(t, {}, 'an-older-uid') }), NOW);
+      expect(d.children.job).toBeUndefined();
+      expect(d.status).toMatchObject({ phase: 'Waiting', message: 'Waiting for Job "a" of a previous Task with this name to be deleted' });
+    });
+
+    it('fails when its Job was deleted before it finished, never creating a second one', () => {
+      const t = task('a', {}, { phase: 'Running', jobName: 'a' });
+      const d = desired(t, world([t]), NOW);
+      expect(d.children.job).toBeUndefined();
+      expect(d.status).toMatchObject({ phase: 'Failed', message: 'Job "a" was deleted before the Task finished' });
+    });
+
+    it('keeps the transition time and emits nothing when nothing changed', () => {
+      const t = task('a', {}, { phase: 'Running', jobName: 'a' });
+      const j = job(t, { active: 1 });
+      const first = desired(t, world([t], { job: j, pods: [pod(j, 'Running')] }), NOW);
+      const again = desired({ ...t, status: first.status }, world([t], { job: j, pods: [pod(j, 'Running')] }), new Date(NOW.getTime() + 60_000));
+      expect(again.status).toEqual(first.status);
+      expect(again.events).toEqual([]);
+    });
+  });
+
+  describe('a finished Task', () => {
+    const finished = (ttl?: number) =>
+      task('a', ttl === undefined ? {} : { ttlSecondsAfterFinished: ttl }, { phase: 'Succeeded', jobName: 'a', completionTime: at(60), results: { pr: '1' } });
+
+    it('keeps its status even when its Job is gone', () => {
+      const t = finished();
+      const d = desired(t, world([t]), NOW);
+      expect(d.status).toBe(t.status);
+      expect(d.children).toEqual({});
+      expect(d.requeueAfter).toBeUndefined();
+      expect(d.deleteTask).toBeUndefined();
+    });
+
+    it('is deleted once its TTL has passed, and looked at again when it will', () => {
+      expect(desired(finished(60), world([finished(60)]), NOW).deleteTask).toBe(true);
+      const d = desired(finished(100), world([finished(100)]), NOW);
+      expect(d.deleteTask).toBeUndefined();
+      expect(d.requeueAfter).toBe(40_000);
+    });
+
+    it('with a TTL of 0 is deleted in the reconcile that finishes it', () => {
+      const t = task('a', { ttlSecondsAfterFinished: 0 }, { phase: 'Running', jobName: 'a' });
+      const j = job(t, { conditions: [{ type: 'Failed', status: 'True', lastTransitionTime: at(1) as never }] });
+      const d = desired(t, world([t], { job: j }), NOW);
+      expect(d.status?.phase).toBe('Failed');
+      expect(d.deleteTask).toBe(true);
+    });
+  });
+
+  describe('a Task being deleted', () => {
+    it('deletes its Job and removes the finalizer', () => {
+      const t = task('a', {}, { phase: 'Running', jobName: 'a' }, { deletionTimestamp: at(1) });
+      const d = desired(t, world([t], { job: job(t) }), NOW);
+      expect(d).toEqual({ children: {}, events: [], finalizer: 'remove', deleteJob: true });
+    });
+
+    it('does nothing without the finalizer', () => {
+      const t = task('a', {}, undefined, { deletionTimestamp: at(1), finalizers: [] });
+      expect(desired(t, world([t]), NOW)).toEqual({ children: {}, events: [] });
+    });
+  });
+});
