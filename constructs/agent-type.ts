@@ -1,0 +1,48 @@
+import { AGENT_TYPES, type AgentTypeName } from '../lib/api/constants.js';
+
+/**
+ * The agent CLI a Task runs. The API accepts the five types below; a custom
+ * image implementing the agent image interface declares which one it speaks.
+ */
+export class AgentType {
+  public static readonly CLAUDE_CODE = new AgentType('claude-code');
+  public static readonly CODEX = new AgentType('codex');
+  public static readonly GEMINI = new AgentType('gemini');
+  public static readonly OPENCODE = new AgentType('opencode');
+  public static readonly CURSOR = new AgentType('cursor');
+
+  /** An agent type by its API name; throws for a name the API does not accept. */
+  public static of(name: string): AgentType {
+    if (!(AGENT_TYPES as readonly string[]).includes(name)) {
+      throw new Error(`'type' must be one of ${AGENT_TYPES.map((t) => `"${t}"`).join(', ')}, got "${name}"`);
+    }
+    return new AgentType(name as AgentTypeName);
+  }
+
+  private constructor(public readonly name: AgentTypeName) {}
+
+  public toString(): string {
+    return this.name;
+  }
+}
+
+/**
+ * A model name passed to the agent (`KELOS_MODEL`). The constants are common
+ * aliases; any model the agent CLI accepts can be given with `Model.of()`.
+ */
+export class Model {
+  public static readonly OPUS = new Model('opus');
+  public static readonly SONNET = new Model('sonnet');
+  public static readonly HAIKU = new Model('haiku');
+
+  public static of(name: string): Model {
+    if (name.trim() === '') throw new Error(`'model' must not be empty`);
+    return new Model(name);
+  }
+
+  private constructor(public readonly name: string) {}
+
+  public toString(): string {
+    return this.name;
+  }
+}

@@ -1,0 +1,152 @@
+import { App, ApiObject, Chart, type AppProps } from 'cdk8s';
+import type { IConstruct } from 'constructs';
+import { isKelosObject, validateObject } from '../lib/api/validate.js';
+import { KELOS_IMAGE_CONTEXT } from './spawner.js';
+import { renderYaml, writeOutput, type OutputFile } from '../lib/render/output.js';
+import { ARGOCD_SYNC_WAVE } from './_util.js';
+
+export interface ArgoCdProps {
+  /** Git URL of the repository that holds the rendered output. */
+  readonly repoURL: string;
+  /** Revision ArgoCD syncs. @default "HEAD" */
+  readonly targetRevision?: string;
+  /** Path of the output folder inside the repository. @default "dist" */
+  readonly path?: string;
+  /** ArgoCD project. @default "default" */
+  readonly project?: string;
+  /** Namespace ArgoCD runs in. @default "argocd" */
+  readonly namespace?: string;
+  /** Destination cluster. @default "https://kubernetes.default.svc" */
+  readonly server?: string;
+}
+
+export interface KelosAppProps {
+  /** Output folder. @default - $CDK8S_OUTDIR, else "dist" */
+  readonly outdir?: string;
+  /** Runtime image of the controller and every spawner. @default - the kelos image of this version */
+  readonly image?: string;
+  /**
+   * Also render one ArgoCD `Application` per chart into `argocd/`, so
+   * `kubectl apply -f dist/argocd/` bootstraps GitOps.
+   * @default - no ArgoCD Applications
+   */
+  readonly argocd?: ArgoCdProps;
+}
+
+/** A synth failure: every problem found, each with its construct path. Nothing was written. */
+export class SynthError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Synthesis failed with ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'SynthError';
+  }
+}
+
+/** Kinds without a namespace: a chart's namespace is not written on them. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'PersistentVolume',
+  'StorageClass',
+  'PriorityClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'APIService',
+  'IngressClass',
+  'RuntimeClass',
+]);
+
+/**
+ * A cdk8s App that writes owned, deterministic output: one folder per chart,
+ * one file per object, sorted keys; every kelos.dev object validated against
+ * the CRD schemas and CEL rules; no Secret values; stale files removed; and
+ * nothing written at all when anything is wrong.
+ */
+export class KelosApp extends App {
+  private readonly argocd?: ArgoCdProps;
+
+  constructor(props: KelosAppProps & AppProps = {}) {
+    super({ ...props, outdir: props.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist' });
+    this.argocd = props.argocd;
+    if (props.image) this.node.setContext(KELOS_IMAGE_CONTEXT, props.image);
+  }
+
+  /** Renders every file (path relative to outdir → content) without writing; throws SynthError. */
+  public render(): OutputFile[] {
+    const problems: string[] = [];
+    for (const c of this.node.findAll()) {
+      for (const msg of c.node.validate()) problems.push(`${c.node.path}: ${msg}`);
+    }
+    const files: OutputFile[] = [];
+    const paths = new Set<string>();
+    const charts = this.node.children.filter((c): c is Chart => Chart.isChart(c));
+    for (const chart of charts) {
+      for (const obj of apiObjects(chart)) {
+        let json: any;
+        try {
+          json = obj.toJson();
+        } catch (err) {
+          problems.push(`${obj.node.path}: ${(err as Error).message}`);
+          continue;
+        }
+        if (CLUSTER_SCOPED.has(json.kind) && json.metadata) delete json.metadata.namespace;
+        if (isKelosObject(json)) {
+          for (const issue of validateObject(json)) problems.push(`${obj.node.path}: ${issue.path}: ${issue.message}`);
+        }
+        if (json.kind === 'Secret' && (json.data || json.stringData)) {
+          problems.push(`${obj.node.path}: Secret "${json.metadata?.name}" holds values; reference Secrets by name instead of rendering them`);
+        }
+        const name = json.metadata?.name ?? json.metadata?.generateName ?? obj.node.id;
+        const ns = json.metadata?.namespace && json.metadata.namespace !== chart.namespace ? `${json.metadata.namespace}.` : '';
+        const path = `${chart.node.id}/${json.kind}.${ns}${name}.yaml`;
+        if (paths.has(path)) {
+          problems.push(`${obj.node.path}: another object in chart "${chart.node.id}" is also ${json.kind} "${ns}${name}"`);
+          continue;
+        }
+        paths.add(path);
+        files.push({ path, content: renderYaml(json) });
+      }
+    }
+    if (this.argocd) files.push(...this.applications(charts));
+    if (problems.length > 0) throw new SynthError(problems);
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** Renders and writes the output folder, removing files it no longer produces. */
+  public override synth(): void {
+    writeOutput(this.outdir, this.render());
+  }
+
+  private applications(charts: Chart[]): OutputFile[] {
+    const a = this.argocd!;
+    return charts.map((chart) => {
+      const holdsCrds = apiObjects(chart).some((o) => o.kind === 'CustomResourceDefinition');
+      const app = {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: {
+          name: chart.node.id,
+          namespace: a.namespace ?? 'argocd',
+          // The chart with the CRDs and the controller syncs first.
+          annotations: { [ARGOCD_SYNC_WAVE]: holdsCrds ? '-1' : '0' },
+          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        },
+        spec: {
+          project: a.project ?? 'default',
+          source: { repoURL: a.repoURL, targetRevision: a.targetRevision ?? 'HEAD', path: `${a.path ?? 'dist'}/${chart.node.id}` },
+          destination: { server: a.server ?? 'https://kubernetes.default.svc', namespace: chart.namespace ?? 'default' },
+          syncPolicy: {
+            automated: { prune: true, selfHeal: true },
+            syncOptions: ['CreateNamespace=true'],
+          },
+        },
+      };
+      return { path: `argocd/${chart.node.id}.yaml`, content: renderYaml(app) };
+    });
+  }
+}
+
+function apiObjects(scope: IConstruct): ApiObject[] {
+  return scope.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+}

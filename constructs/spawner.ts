@@ -1,0 +1,165 @@
+import { ApiObject, type Duration } from 'cdk8s';
+import { Construct, type IConstruct } from 'constructs';
+import { Annotation, Kind } from '../lib/api/constants.js';
+import type { TaskSpawnerSpec } from '../lib/api/task-spawner.js';
+import { DEFAULT_KELOS_IMAGE } from '../lib/render/images.js';
+import { spawnerWorkload, type SpawnerWorkload } from '../lib/render/spawner-workload.js';
+import type { ITask } from './task.js';
+import type { TaskTemplateProps } from './task-template.js';
+import { checkTemplateProps, renderTemplateFields } from './_task-template.js';
+import type { When } from './when.js';
+import { checkTemplate } from './_template.js';
+import {
+  ARGOCD_SYNC_WAVE,
+  PropError,
+  SyncWave,
+  checkInteger,
+  goDuration,
+  kelosResource,
+  namespaceOf,
+  objectName,
+} from './_util.js';
+
+/** A Spawner (TaskSpawner) defined here or elsewhere. */
+export interface ISpawner extends IConstruct {
+  /** The TaskSpawner object's name. */
+  readonly spawnerName: string;
+}
+
+/** The context key an app sets to choose the runtime image of every spawner. */
+export const KELOS_IMAGE_CONTEXT = 'kelos:image';
+
+export interface SpawnerProps extends TaskTemplateProps {
+  /** Object name. @default - the construct id */
+  readonly name?: string;
+  /** What creates Tasks: GitHub issues or pull requests, a cron schedule, or Jira. */
+  readonly when: When;
+  /**
+   * Go text/template for each Task's prompt, over the item's variables
+   * (`{{.Number}}`, `{{.Title}}`, `{{.Body}}`, `{{.Comments}}`, …).
+   * @default "{{.Title}}"
+   */
+  readonly promptTemplate?: string;
+  /** Go text/template for each Task's branch, e.g. `kelos-task-{{.Number}}`. @default - the workspace ref */
+  readonly branch?: string;
+  /** Tasks every spawned Task waits for. @default - none */
+  readonly dependsOn?: readonly ITask[];
+  /** Labels of spawned Tasks; values are templates. @default - only kelos.dev/taskspawner */
+  readonly taskLabels?: Readonly<Record<string, string>>;
+  /** Annotations of spawned Tasks; values are templates. @default - only the source annotations */
+  readonly taskAnnotations?: Readonly<Record<string, string>>;
+  /** Poll interval for all sources (a source's own pollInterval wins). @default - 5 minutes */
+  readonly pollInterval?: Duration;
+  /** Max non-terminal Tasks at once; 0 is unlimited. @default - unlimited */
+  readonly maxConcurrency?: number;
+  /** Max Tasks over the spawner's lifetime; 0 is unlimited. @default - unlimited */
+  readonly maxTotalTasks?: number;
+  /** Stop creating Tasks (running ones continue). @default false */
+  readonly suspend?: boolean;
+  /** Runtime image of the spawner pod. @default - the `kelos:image` context value, else the kelos image of this version */
+  readonly spawnerImage?: string;
+  /** GitHub API base URL for GitHub Enterprise. @default - derived from the workspace repository host */
+  readonly githubApiBaseUrl?: string;
+}
+
+/**
+ * A trigger and a Task template: renders a kelos.dev `TaskSpawner` and the
+ * workload that runs it — a Deployment for polling sources, a CronJob for
+ * cron — with least-privilege RBAC.
+ */
+export class Spawner extends Construct implements ISpawner {
+  /** A TaskSpawner that exists already (applied elsewhere). */
+  public static fromName(scope: Construct, id: string, name: string): ISpawner {
+    return new ImportedSpawner(scope, id, name);
+  }
+
+  public readonly spawnerName: string;
+  public readonly namespace: string;
+  /** The workload objects, for inspection. */
+  public readonly workload: SpawnerWorkload;
+  private readonly props: SpawnerProps;
+
+  constructor(scope: Construct, id: string, props: SpawnerProps) {
+    super(scope, id);
+    this.spawnerName = objectName(this, id, props.name);
+    this.namespace = namespaceOf(this);
+    this.props = props;
+    checkTemplateProps(this, props);
+    props.when._check(this);
+    checkInteger(this, 'maxConcurrency', props.maxConcurrency, 0);
+    checkInteger(this, 'maxTotalTasks', props.maxTotalTasks, 0);
+    if (props.pollInterval && props.pollInterval.toSeconds() < 1) {
+      throw new PropError(this, 'pollInterval', `must be at least 1 second, got ${props.pollInterval.toSeconds()}s`);
+    }
+    const github = props.when.source === 'githubIssues' || props.when.source === 'githubPullRequests';
+    if (github && !props.workspace) {
+      throw new PropError(this, 'workspace', `is required when using the ${props.when.source} source`);
+    }
+    if (props.taskLabels && 'kelos.dev/taskspawner' in props.taskLabels) {
+      throw new PropError(this, 'taskLabels', 'must not set kelos.dev/taskspawner: the spawner sets it');
+    }
+    checkTemplate(this, 'promptTemplate', props.promptTemplate);
+    checkTemplate(this, 'branch', props.branch);
+    for (const [k, v] of Object.entries({ ...props.taskLabels, ...props.taskAnnotations })) checkTemplate(this, `task metadata ${k}`, v);
+
+    kelosResource(this, Kind.TASK_SPAWNER, this.spawnerName, () => this._toKube(), {
+      annotations: { [Annotation.WORKLOAD_COMPILED]: 'true' },
+    });
+
+    this.workload = spawnerWorkload(
+      { metadata: { name: this.spawnerName, namespace: this.namespace }, spec: this._toKube() },
+      {
+        image: props.spawnerImage ?? this.node.tryGetContext(KELOS_IMAGE_CONTEXT) ?? DEFAULT_KELOS_IMAGE,
+        secretNames: [...(props.workspace?.secretName ? [props.workspace.secretName] : []), ...props.when.secretNames],
+        githubApiBaseUrl: props.githubApiBaseUrl,
+      },
+    );
+    const w = this.workload;
+    for (const [cid, obj] of [
+      ['ServiceAccount', w.serviceAccount],
+      ['Role', w.role],
+      ['RoleBinding', w.roleBinding],
+      ['Deployment', w.deployment],
+      ['CronJob', w.cronJob],
+    ] as const) {
+      if (!obj) continue;
+      const o = structuredClone(obj) as any;
+      o.metadata.annotations = { ...o.metadata.annotations, [ARGOCD_SYNC_WAVE]: SyncWave.WORKLOADS };
+      new ApiObject(this, cid, o);
+    }
+  }
+
+  /** @internal */
+  public _toKube(): TaskSpawnerSpec {
+    const p = this.props;
+    const metadata =
+      p.taskLabels || p.taskAnnotations
+        ? { labels: p.taskLabels ? { ...p.taskLabels } : undefined, annotations: p.taskAnnotations ? { ...p.taskAnnotations } : undefined }
+        : undefined;
+    return {
+      when: p.when._toKube(),
+      taskTemplate: {
+        ...renderTemplateFields(p),
+        dependsOn: p.dependsOn?.length ? p.dependsOn.map((t) => t.taskName) : undefined,
+        branch: p.branch,
+        promptTemplate: p.promptTemplate,
+        metadata,
+      },
+      pollInterval: p.pollInterval ? goDuration(p.pollInterval) : undefined,
+      maxConcurrency: p.maxConcurrency,
+      maxTotalTasks: p.maxTotalTasks,
+      suspend: p.suspend,
+    } as TaskSpawnerSpec;
+  }
+}
+
+class ImportedSpawner extends Construct implements ISpawner {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly spawnerName: string,
+  ) {
+    super(scope, id);
+  }
+}
+

@@ -1,0 +1,96 @@
+import { Construct, type IConstruct } from 'constructs';
+import { Kind } from '../lib/api/constants.js';
+import type { TaskSpec } from '../lib/api/task.js';
+import { checkTemplate } from './_template.js';
+import type { TaskTemplateProps } from './task-template.js';
+import { checkTemplateProps, renderTemplateFields } from './_task-template.js';
+import { PropError, kelosResource, objectName, show } from './_util.js';
+
+/** A Task defined here or elsewhere. */
+export interface ITask extends IConstruct {
+  /** The Task object's name. */
+  readonly taskName: string;
+}
+
+export interface TaskProps extends TaskTemplateProps {
+  /** Object name (at most 63 characters: it names the Job). @default - the construct id */
+  readonly name?: string;
+  /**
+   * Use `name` as a `metadata.generateName` prefix, so each apply creates a
+   * new Task (for `kubectl create`, not for GitOps sync).
+   * @default false
+   */
+  readonly generateName?: boolean;
+  /**
+   * The prompt. With `dependsOn`, a Go text/template over the results of the
+   * dependencies: `{{index .Deps "scaffold" "Results" "branch"}}`.
+   */
+  readonly prompt: string;
+  /** Git branch to work on; one Task per (workspace, branch) runs at a time. @default - the workspace ref */
+  readonly branch?: string;
+  /** Tasks that must succeed first. @default - none */
+  readonly dependsOn?: readonly ITask[];
+  /** Labels of the Task object. @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** One agent run: renders a kelos.dev `Task`. */
+export class Task extends Construct implements ITask {
+  /** A Task that exists already (applied elsewhere), e.g. to depend on. */
+  public static fromName(scope: Construct, id: string, name: string): ITask {
+    return new ImportedTask(scope, id, name);
+  }
+
+  public readonly taskName: string;
+  private readonly props: TaskProps;
+  private readonly dependencies: ITask[] = [];
+
+  constructor(scope: Construct, id: string, props: TaskProps) {
+    super(scope, id);
+    this.taskName = objectName(this, id, props.name);
+    if (this.taskName.length > 63) {
+      throw new PropError(this, 'name', `must be at most 63 characters (it names the Job), got ${show(this.taskName)}`);
+    }
+    checkTemplateProps(this, props);
+    if (props.prompt.trim() === '') throw new PropError(this, 'prompt', 'must not be empty');
+    if (props.branch !== undefined && props.branch.trim() === '') throw new PropError(this, 'branch', 'must not be empty');
+    this.props = props;
+    for (const d of props.dependsOn ?? []) this.addDependency(d);
+    // Only prompts of Tasks with dependencies are rendered (with .Deps).
+    if (this.dependencies.length > 0) checkTemplate(this, 'prompt', props.prompt);
+    kelosResource(this, Kind.TASK, this.taskName, () => this._toKube(), {
+      labels: props.labels ? { ...props.labels } : undefined,
+      generateName: props.generateName,
+    });
+  }
+
+  /** Makes this Task wait until `task` has succeeded. */
+  public addDependency(task: ITask): void {
+    if (task.taskName === this.taskName) throw new PropError(this, 'dependsOn', 'must not contain the Task itself');
+    if (this.dependencies.some((d) => d.taskName === task.taskName)) {
+      throw new PropError(this, 'dependsOn', `lists ${show(task.taskName)} twice`);
+    }
+    this.dependencies.push(task);
+  }
+
+  /** @internal */
+  public _toKube(): TaskSpec {
+    const p = this.props;
+    return {
+      ...renderTemplateFields(p),
+      prompt: p.prompt,
+      branch: p.branch,
+      dependsOn: this.dependencies.length > 0 ? this.dependencies.map((d) => d.taskName) : undefined,
+    } as TaskSpec;
+  }
+}
+
+class ImportedTask extends Construct implements ITask {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly taskName: string,
+  ) {
+    super(scope, id);
+  }
+}

@@ -1,0 +1,153 @@
+import { Cron, type Duration } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { CronExpressionParser } from 'cron-parser';
+import {
+  ISSUE_TYPES,
+  ITEM_STATES,
+  PERMISSIONS,
+  REVIEW_STATES,
+  type CommentPolicy,
+  type SourceName,
+  type When as WhenSpec,
+} from '../lib/api/task-spawner.js';
+import type { SecretRef } from './credentials.js';
+import { PropError, checkOneOf, goDuration, show } from './_util.js';
+
+interface GitHubCommonProps {
+  /** Repository to poll, `owner/repo` or a URL. @default - the workspace repository */
+  readonly repo?: string;
+  /** Skip items with any of these labels. @default - none */
+  readonly excludeLabels?: readonly string[];
+  /** Item state. @default "open" */
+  readonly state?: (typeof ITEM_STATES)[number];
+  /** Only items by this author. @default - any author */
+  readonly author?: string;
+  /** Skip items by these authors. @default - none */
+  readonly excludeAuthors?: readonly string[];
+  /** Comment commands and who may give them. @default - no comment control */
+  readonly commentPolicy?: CommentPolicy;
+  /** Legacy trigger command (use commentPolicy). @default - none */
+  readonly triggerComment?: string;
+  /** Legacy exclude commands (use commentPolicy). @default - none */
+  readonly excludeComments?: readonly string[];
+  /** Labels that order items, highest priority first. @default - discovery order */
+  readonly priorityLabels?: readonly string[];
+  /** How often to poll this source. @default - the spawner's pollInterval (5 minutes) */
+  readonly pollInterval?: Duration;
+}
+
+export interface GitHubIssuesProps extends GitHubCommonProps {
+  /** Item types: issues, pull requests or both. @default ["issues"] */
+  readonly types?: ReadonlyArray<(typeof ISSUE_TYPES)[number]>;
+  /** Labels an issue must carry (server-side). @default - any */
+  readonly labels?: readonly string[];
+  /** Assignee: a username, "*" for any, "none" for unassigned. @default - no filter */
+  readonly assignee?: string;
+}
+
+export interface GitHubPullRequestsProps extends GitHubCommonProps {
+  /** Labels a pull request must all carry. @default - any */
+  readonly labels?: readonly string[];
+  /** Review state on the head commit. @default "any" */
+  readonly reviewState?: (typeof REVIEW_STATES)[number];
+  /** Only drafts (true) or only ready pull requests (false). @default - both */
+  readonly draft?: boolean;
+}
+
+export interface JiraProps {
+  /** Jira instance URL. */
+  readonly baseUrl: string;
+  /** Project key. */
+  readonly project: string;
+  /** Extra JQL, combined as `project = P AND (jql)`. @default - all issues of the project */
+  readonly jql?: string;
+  /** Secret with JIRA_TOKEN and optionally JIRA_USER. */
+  readonly secret: SecretRef;
+  /** How often to poll. @default - the spawner's pollInterval (5 minutes) */
+  readonly pollInterval?: Duration;
+}
+
+/** What triggers a Spawner: exactly one source. */
+export class When {
+  /** GitHub issues (and optionally pull requests) of a repository. */
+  public static githubIssues(props: GitHubIssuesProps = {}): When {
+    return new When('githubIssues', props);
+  }
+
+  /** GitHub pull requests of a repository. */
+  public static githubPullRequests(props: GitHubPullRequestsProps = {}): When {
+    return new When('githubPullRequests', props);
+  }
+
+  /** A cron schedule (5 fields, UTC). */
+  public static cron(schedule: Cron | string): When {
+    return new When('cron', { schedule: typeof schedule === 'string' ? schedule : schedule.expressionString });
+  }
+
+  /** Issues of a Jira project. */
+  public static jira(props: JiraProps): When {
+    return new When('jira', props);
+  }
+
+  private constructor(
+    public readonly source: SourceName,
+    private readonly props: Record<string, any>,
+  ) {}
+
+  /** Secrets the source itself needs (the Jira token). */
+  public get secretNames(): string[] {
+    return this.source === 'jira' ? [(this.props as JiraProps).secret.name] : [];
+  }
+
+  /** @internal Validates the props, reporting errors on the Spawner. */
+  public _check(scope: Construct): void {
+    const p = this.props;
+    const prop = (name: string) => `when.${this.source}.${name}`;
+    if (this.source === 'cron') {
+      const fields = String(p.schedule).trim().split(/\s+/);
+      let ok = fields.length === 5;
+      if (ok) {
+        try {
+          CronExpressionParser.parse(p.schedule, { tz: 'UTC' });
+        } catch {
+          ok = false;
+        }
+      }
+      if (!ok) throw new PropError(scope, prop('schedule'), `must be a 5-field cron expression, got ${show(p.schedule)}`);
+      return;
+    }
+    if (this.source === 'jira') {
+      if (!/^https?:\/\/.+/.test(p.baseUrl)) throw new PropError(scope, prop('baseUrl'), `must start with http:// or https://, got ${show(p.baseUrl)}`);
+      if (!p.project) throw new PropError(scope, prop('project'), 'must not be empty');
+      return;
+    }
+    checkOneOf(scope, prop('state'), p.state, ITEM_STATES);
+    for (const t of p.types ?? []) checkOneOf(scope, prop('types'), t, ISSUE_TYPES);
+    if (p.types && p.types.length === 0) throw new PropError(scope, prop('types'), 'must not be empty when set');
+    checkOneOf(scope, prop('reviewState'), p.reviewState, REVIEW_STATES);
+    const policy: CommentPolicy | undefined = p.commentPolicy;
+    if (policy && (p.triggerComment || p.excludeComments?.length)) {
+      throw new PropError(scope, prop('commentPolicy'), 'cannot be used with triggerComment or excludeComments');
+    }
+    if (policy) {
+      checkOneOf(scope, prop('commentPolicy.minimumPermission'), policy.minimumPermission, PERMISSIONS);
+      for (const t of policy.allowedTeams ?? []) {
+        if (!/^[^/]+\/[^/]+$/.test(t)) throw new PropError(scope, prop('commentPolicy.allowedTeams'), `must be "org/team-slug", got ${show(t)}`);
+      }
+    }
+    if (p.repo !== undefined && !/^([^/\s]+\/[^/\s]+|https?:\/\/.+|git@.+)$/.test(p.repo)) {
+      throw new PropError(scope, prop('repo'), `must be "owner/repo" or a repository URL, got ${show(p.repo)}`);
+    }
+  }
+
+  /** @internal */
+  public _toKube(): WhenSpec {
+    const p = { ...this.props };
+    if (p.pollInterval) p.pollInterval = goDuration(p.pollInterval);
+    if (this.source === 'jira') {
+      const { secret, ...rest } = p as JiraProps & Record<string, unknown>;
+      return { jira: { ...(rest as any), secretRef: { name: secret.name } } };
+    }
+    return { [this.source]: structuredClone(p) } as WhenSpec;
+  }
+}

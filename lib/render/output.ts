@@ -1,0 +1,62 @@
+// Writing owned output: deterministic YAML, changed files only, stale files removed.
+import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { stringify } from 'yaml';
+
+export interface OutputFile {
+  /** Path relative to the output folder, with `/` separators. */
+  readonly path: string;
+  readonly content: string;
+}
+
+/** YAML with sorted keys, block scalars for multi-line strings, no line folding. */
+export function renderYaml(obj: unknown): string {
+  return stringify(obj, { sortMapEntries: true, lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** Lists the files under a folder (relative paths, `/` separators); none when it does not exist. */
+export function listFiles(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...listFiles(p).map((f) => `${e}/${f}`));
+    else out.push(e);
+  }
+  return out.sort();
+}
+
+/** Makes `outdir` hold exactly `files`: writes what changed, removes what is no longer produced. */
+export function writeOutput(outdir: string, files: readonly OutputFile[]): void {
+  mkdirSync(outdir, { recursive: true });
+  const wanted = new Map(files.map((f) => [f.path, f.content]));
+  for (const existing of listFiles(outdir)) {
+    if (!wanted.has(existing)) rmSync(join(outdir, existing));
+  }
+  for (const [path, content] of wanted) {
+    const full = join(outdir, path);
+    let current: string | undefined;
+    try {
+      current = readFileSync(full, 'utf8');
+    } catch {
+      current = undefined;
+    }
+    if (current === content) continue;
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+  removeEmptyDirs(outdir, outdir);
+}
+
+function removeEmptyDirs(dir: string, root: string): void {
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) removeEmptyDirs(p, root);
+  }
+  if (dir !== root && readdirSync(dir).length === 0 && relative(root, dir) !== '') rmdirSync(dir);
+}

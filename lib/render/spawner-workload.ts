@@ -1,0 +1,186 @@
+import type {
+  V1CronJob,
+  V1Deployment,
+  V1PodSpec,
+  V1PolicyRule,
+  V1ResourceRequirements,
+  V1Role,
+  V1RoleBinding,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+import { GROUP, Label, LabelValue } from '../api/constants.js';
+import { isCronSpawner, type TaskSpawnerSpec } from '../api/task-spawner.js';
+import { DEFAULT_KELOS_IMAGE } from './images.js';
+import { boundedName } from './names.js';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security.js';
+
+/** The TaskSpawner fields the workload depends on. */
+export interface SpawnerRef {
+  readonly metadata: { readonly name: string; readonly namespace: string };
+  readonly spec: TaskSpawnerSpec;
+}
+
+export interface SpawnerWorkloadOptions {
+  /** @default DEFAULT_KELOS_IMAGE */
+  readonly image?: string;
+  /** @default IfNotPresent */
+  readonly imagePullPolicy?: string;
+  /**
+   * Secrets the spawner reads (the Workspace's GitHub token, the Jira secret).
+   * The Jira secretRef of the spec is always included.
+   * @default - only the Jira secret, when the source is jira
+   */
+  readonly secretNames?: readonly string[];
+  /** @default - small requests, 256Mi memory limit */
+  readonly resources?: V1ResourceRequirements;
+  /** GitHub API base URL (GitHub Enterprise), passed as `--github-api-base-url`. @default - derived from the workspace repo */
+  readonly githubApiBaseUrl?: string;
+}
+
+export interface SpawnerWorkload {
+  readonly serviceAccount: V1ServiceAccount;
+  readonly role: V1Role;
+  readonly roleBinding: V1RoleBinding;
+  /** Polling sources (githubIssues, githubPullRequests, jira). */
+  readonly deployment?: V1Deployment;
+  /** The cron source. */
+  readonly cronJob?: V1CronJob;
+}
+
+export const DEFAULT_SPAWNER_RESOURCES: V1ResourceRequirements = {
+  requests: { cpu: '10m', memory: '64Mi' },
+  limits: { memory: '256Mi' },
+};
+
+/** Names of the objects that run a spawner, derived from its name alone. */
+export function spawnerWorkloadNames(spawnerName: string) {
+  return {
+    /** ServiceAccount, Role, RoleBinding and Deployment. */
+    workload: boundedName(spawnerName, '-spawner', 63),
+    /** CronJob names are limited to 52 characters (the Job name suffix). */
+    cronJob: boundedName(spawnerName, '-spawner', 52),
+  };
+}
+
+export function spawnerLabels(spawnerName: string): Record<string, string> {
+  return {
+    [Label.NAME]: LabelValue.NAME,
+    [Label.COMPONENT]: LabelValue.COMPONENT_SPAWNER,
+    [Label.TASK_SPAWNER]: spawnerName.length <= 63 ? spawnerName : boundedName(spawnerName, '', 63),
+  };
+}
+
+/** The command a spawner pod runs. */
+export function spawnerArgs(spawner: SpawnerRef, options: SpawnerWorkloadOptions = {}): string[] {
+  const args = ['spawner', `--taskspawner=${spawner.metadata.namespace}/${spawner.metadata.name}`];
+  if (isCronSpawner(spawner.spec)) args.push('--one-shot');
+  if (options.githubApiBaseUrl) args.push(`--github-api-base-url=${options.githubApiBaseUrl}`);
+  return args;
+}
+
+/**
+ * Least-privilege rules of a spawner: read its own TaskSpawner and write its
+ * status; create, read and delete Tasks; read its Workspace and exactly the
+ * Secrets it needs.
+ */
+export function spawnerRules(spawner: SpawnerRef, secretNames: readonly string[] = []): V1PolicyRule[] {
+  const name = spawner.metadata.name;
+  const rules: V1PolicyRule[] = [
+    { apiGroups: [GROUP], resources: ['taskspawners'], resourceNames: [name], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [GROUP], resources: ['taskspawners/status'], resourceNames: [name], verbs: ['get', 'patch', 'update'] },
+    // Owner references with blockOwnerDeletion on spawned Tasks.
+    { apiGroups: [GROUP], resources: ['taskspawners/finalizers'], resourceNames: [name], verbs: ['update'] },
+    { apiGroups: [GROUP], resources: ['tasks'], verbs: ['create', 'delete', 'get', 'list', 'watch'] },
+  ];
+  const workspace = spawner.spec.taskTemplate.workspaceRef?.name;
+  if (workspace) {
+    rules.push({ apiGroups: [GROUP], resources: ['workspaces'], resourceNames: [workspace], verbs: ['get'] });
+  }
+  const secrets = [...new Set([...secretNames, ...(spawner.spec.when.jira ? [spawner.spec.when.jira.secretRef.name] : [])])].sort();
+  if (secrets.length > 0) {
+    rules.push({ apiGroups: [''], resources: ['secrets'], resourceNames: secrets, verbs: ['get'] });
+  }
+  return rules;
+}
+
+/**
+ * The workload that runs a TaskSpawner: a Deployment (polling sources) or a
+ * CronJob (cron), with its ServiceAccount, Role and RoleBinding. Used by the
+ * compiler for dist/ and by the controller for TaskSpawners applied as YAML.
+ */
+export function spawnerWorkload(spawner: SpawnerRef, options: SpawnerWorkloadOptions = {}): SpawnerWorkload {
+  const { name, namespace } = spawner.metadata;
+  const names = spawnerWorkloadNames(name);
+  const labels = spawnerLabels(name);
+  const suspended = spawner.spec.suspend === true;
+  const meta = (objectName: string) => ({ name: objectName, namespace, labels: { ...labels } });
+
+  const serviceAccount: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(names.workload) };
+  const role: V1Role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: meta(names.workload),
+    rules: spawnerRules(spawner, options.secretNames),
+  };
+  const roleBinding: V1RoleBinding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: meta(names.workload),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.workload },
+    subjects: [{ kind: 'ServiceAccount', name: names.workload, namespace }],
+  };
+
+  const podSpec = (restartPolicy: 'Always' | 'Never'): V1PodSpec => ({
+    serviceAccountName: names.workload,
+    restartPolicy,
+    securityContext: restrictedPodSecurityContext(),
+    containers: [
+      {
+        name: 'spawner',
+        image: options.image ?? DEFAULT_KELOS_IMAGE,
+        imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
+        args: spawnerArgs(spawner, options),
+        env: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=192' }],
+        resources: structuredClone(options.resources ?? DEFAULT_SPAWNER_RESOURCES),
+        securityContext: restrictedContainerSecurityContext(),
+      },
+    ],
+  });
+
+  if (isCronSpawner(spawner.spec)) {
+    const cronJob: V1CronJob = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: meta(names.cronJob),
+      spec: {
+        schedule: spawner.spec.when.cron!.schedule,
+        timeZone: 'Etc/UTC',
+        concurrencyPolicy: 'Forbid',
+        suspend: suspended,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 1,
+        jobTemplate: {
+          metadata: { labels: { ...labels } },
+          spec: {
+            backoffLimit: 0,
+            template: { metadata: { labels: { ...labels } }, spec: podSpec('Never') },
+          },
+        },
+      },
+    };
+    return { serviceAccount, role, roleBinding, cronJob };
+  }
+
+  const deployment: V1Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(names.workload),
+    spec: {
+      replicas: suspended ? 0 : 1,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: { ...labels } },
+      template: { metadata: { labels: { ...labels } }, spec: podSpec('Always') },
+    },
+  };
+  return { serviceAccount, role, roleBinding, deployment };
+}
