@@ -185,4 +185,11 @@ describe('kelos capture', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/'--timeout' must be a positive number of milliseconds, got soon/);
   });
+
+  it('kelos agent-config fails on an unknown agent type', async () => {
+    const ws = workspace();
+    const res = await runProcess(kelosBin(ws), ['agent-config', 'aider'], { cwd: ws.repo, env: ws.env() });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/unknown agent type "aider": use claude-code, codex, gemini, opencode or cursor/);
+  });
 });
