@@ -3,7 +3,8 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
-import { etagCache } from './_etag-cache.js';
+import type { OctokitOptions } from '@octokit/core/types';
+import { etagCache, type EtagCacheApi } from './_etag-cache.js';
 
 /** A PAT, or GitHub App installation credentials (the Workspace Secret's keys). */
 export type GitHubCredentials =
@@ -30,8 +31,9 @@ export interface GitHubClientOptions {
   readonly maxRateLimitWaitSeconds?: number;
 }
 
-const KelosOctokit = Octokit.plugin(throttling, retry, etagCache);
-export type GitHubClient = InstanceType<typeof KelosOctokit>;
+/** Octokit (REST methods, paginate) plus the ETag cache's API. */
+export type GitHubClient = Octokit & { readonly etagCache: EtagCacheApi };
+const KelosOctokit = Octokit.plugin(throttling, retry, etagCache) as unknown as new (options: OctokitOptions) => GitHubClient;
 
 /**
  * The one Octokit a spawner uses: throttling (waits for primary and secondary

@@ -579,7 +579,7 @@ export class GitHubEmulator {
     if (method === 'GET' && result.status === 200 && etagMatches(req.headers['if-none-match'], etag)) {
       stats.notModified++;
       this.totals.notModified++;
-      res.writeHead(304, { etag, ...rateHeaders(), ...(result.link ? { link: result.link } : {}) });
+      res.writeHead(304, { date: new Date(this.now()).toUTCString(), etag, ...rateHeaders(), ...(result.link ? { link: result.link } : {}) });
       res.end();
       return;
     }
@@ -630,6 +630,8 @@ export class GitHubEmulator {
     if (res.destroyed || res.headersSent) return;
     const json = JSON.stringify(data);
     res.writeHead(status, {
+      // The same clock as updated_at, as on GitHub.
+      date: new Date(this.now()).toUTCString(),
       'content-type': 'application/json; charset=utf-8',
       'x-github-media-type': 'github.v3; format=json',
       'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
