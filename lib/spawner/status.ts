@@ -13,8 +13,8 @@ export type CycleOutcome =
       readonly limit?: number | undefined;
       /** Tasks that could not be created, with why. */
       readonly failures: readonly string[];
-      /** RFC 3339: when the source was read. */
-      readonly discoveredAt: string;
+      /** RFC 3339: when the source was read; undefined keeps the previous lastDiscoveryTime. */
+      readonly discoveredAt?: string | undefined;
     }
   | { readonly kind: 'failed'; readonly error: string; readonly activeTasks?: number | undefined };
 
@@ -63,7 +63,7 @@ export function nextStatus(prev: TaskSpawnerStatus | undefined, outcome: CycleOu
       status.totalDiscovered = outcome.discovered;
       status.totalTasksCreated = (prev?.totalTasksCreated ?? 0) + outcome.created;
       status.activeTasks = outcome.activeTasks;
-      status.lastDiscoveryTime = outcome.discoveredAt;
+      if (outcome.discoveredAt) status.lastDiscoveryTime = outcome.discoveredAt;
       let message = `Discovered ${outcome.discovered} items, created ${outcome.created} Tasks (${status.totalTasksCreated} in total)`;
       if (outcome.waiting > 0 && outcome.blockedBy) {
         const why = outcome.blockedBy === 'maxTotalTasks' ? `maxTotalTasks (${outcome.limit}) reached` : `maxConcurrency (${outcome.limit})`;

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+
+/**
+ * `kelos spawner --taskspawner <namespace>/<name>`: runs one TaskSpawner,
+ * in the Deployment the compiler renders (polling sources) or, with
+ * `--one-shot`, in its CronJob. Loads the spawner only when it runs.
+ */
+export function register(program: Command): void {
+  program
+    .command('spawner')
+    .description('turn GitHub issues and pull requests, Jira issues or cron ticks into Tasks for one TaskSpawner')
+    .requiredOption('--taskspawner <namespace/name>', 'the TaskSpawner to run')
+    .option('--one-shot', 'run one cycle and exit (the CronJob form)', false)
+    .option('--github-api-base-url <url>', 'GitHub REST API base URL (default: $GITHUB_API_URL, else derived from the repository host)')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)')
+    .action(async (opts: { taskspawner: string; oneShot: boolean; githubApiBaseUrl?: string; kubeconfig?: string }) => {
+      const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(opts.taskspawner);
+      if (!m) throw new UserError(`'--taskspawner' must be <namespace>/<name>, got "${opts.taskspawner}"`, 2);
+      const k8s = await import('@kubernetes/client-node');
+      const { Spawner } = await import('../../lib/spawner/spawner.js');
+      const kubeConfig = new k8s.KubeConfig();
+      try {
+        if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
+        else kubeConfig.loadFromDefault();
+      } catch (err) {
+        throw new UserError(`cannot load kubeconfig: ${(err as Error).message}`);
+      }
+      const spawner = new Spawner({ kubeConfig, namespace: m[1]!, name: m[3]!, githubApiBaseUrl: opts.githubApiBaseUrl });
+      if (opts.oneShot) {
+        const report = await spawner.runCycle();
+        process.exitCode = report.ok && report.failures.length === 0 ? 0 : 1;
+        return;
+      }
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      try {
+        await spawner.run(stop.signal);
+      } finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
+    });
+}

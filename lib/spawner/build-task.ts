@@ -1,0 +1,84 @@
+import { API_VERSION, Annotation, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
+import { renderTemplate } from '../template/index.js';
+import { parseRepo } from './github-client.js';
+import { templateVars, type WorkItem } from './work-item.js';
+
+/**
+ * The Task a spawner creates for a work item: the taskTemplate with
+ * `promptTemplate`, `branch` and metadata values rendered against the item,
+ * the `kelos.dev/taskspawner` label, the source annotations and a controller
+ * owner reference to the TaskSpawner. Throws TemplateError when a template
+ * does not render (e.g. a missing key).
+ */
+export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string): Task {
+  const t = spawner.spec.taskTemplate;
+  const vars = templateVars(item);
+  const render = (text: string, what: string) => renderTemplate(text, vars, what);
+
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(t.metadata?.labels ?? {})) labels[k] = render(v, `metadata.labels[${k}]`);
+  labels[Label.TASK_SPAWNER] = spawner.metadata.name!;
+
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) annotations[k] = render(v, `metadata.annotations[${k}]`);
+  if (item.origin) {
+    annotations[Annotation.SOURCE_KIND] = item.origin.kind;
+    annotations[Annotation.SOURCE_NUMBER] = String(item.number);
+    annotations[Annotation.SOURCE_REPO] = item.origin.repo;
+  }
+
+  const spec: TaskSpec = {
+    type: t.type,
+    credentials: structuredClone(t.credentials),
+    prompt: render(t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE, 'promptTemplate'),
+  };
+  if (t.model !== undefined) spec.model = t.model;
+  if (t.effort !== undefined) spec.effort = t.effort;
+  if (t.image !== undefined) spec.image = t.image;
+  if (t.workspaceRef) spec.workspaceRef = { ...t.workspaceRef };
+  if (t.agentConfigRef) spec.agentConfigRef = { ...t.agentConfigRef };
+  if (t.agentConfigRefs) spec.agentConfigRefs = t.agentConfigRefs.map((r) => ({ ...r }));
+  if (t.dependsOn) spec.dependsOn = [...t.dependsOn];
+  if (t.branch !== undefined) {
+    const branch = render(t.branch, 'branch');
+    if (branch) spec.branch = branch;
+  }
+  if (t.ttlSecondsAfterFinished !== undefined) spec.ttlSecondsAfterFinished = t.ttlSecondsAfterFinished;
+  if (t.podOverrides) spec.podOverrides = structuredClone(t.podOverrides);
+  const upstream = t.upstreamRepo ?? upstreamRepoOf(spawner);
+  if (upstream) spec.upstreamRepo = upstream;
+
+  return {
+    apiVersion: API_VERSION,
+    kind: Kind.TASK,
+    metadata: {
+      name,
+      namespace: spawner.metadata.namespace!,
+      labels,
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+      ownerReferences: [
+        {
+          apiVersion: API_VERSION,
+          kind: Kind.TASK_SPAWNER,
+          name: spawner.metadata.name!,
+          uid: spawner.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec,
+  };
+}
+
+/** `owner/repo` of a GitHub source's `repo` override (the fork workflow), else undefined. */
+export function upstreamRepoOf(spawner: Pick<TaskSpawner, 'spec'>): string | undefined {
+  const repo = spawner.spec.when.githubIssues?.repo || spawner.spec.when.githubPullRequests?.repo;
+  if (!repo) return undefined;
+  try {
+    const r = parseRepo(repo);
+    return `${r.owner}/${r.repo}`;
+  } catch {
+    return undefined;
+  }
+}
