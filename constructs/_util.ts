@@ -1,5 +1,5 @@
 // Private helpers shared by the constructs.
-import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Lazy } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { API_VERSION } from '../lib/api/constants.js';
 
@@ -17,10 +17,14 @@ export function show(value: unknown): string {
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** The object name: the `name` prop, else the construct id; must be a DNS-1123 subdomain. */
-export function objectName(scope: Construct, id: string, name: string | undefined): string {
+/**
+ * The object name: the `name` prop, else the construct id; must be a DNS-1123
+ * subdomain (a `generateName` prefix may end with '-').
+ */
+export function objectName(scope: Construct, id: string, name: string | undefined, prefix = false): string {
   const n = name ?? id;
-  if (n.length > 253 || !DNS1123_SUBDOMAIN.test(n)) {
+  const checked = prefix ? n.replace(/-$/, '') : n;
+  if (checked.length > 253 || !DNS1123_SUBDOMAIN.test(checked)) {
     throw new PropError(
       scope,
       name === undefined ? 'id' : 'name',
@@ -83,7 +87,11 @@ export function kelosResource(
     },
     spec: Lazy.any({ produce }),
   });
-  if (extra.generateName) obj.metadata.add('generateName', name);
+  if (extra.generateName) {
+    obj.metadata.add('generateName', name);
+    // cdk8s always names objects; a generateName object must not have one.
+    obj.addJsonPatch(JsonPatch.remove('/metadata/name'));
+  }
   return obj;
 }
 

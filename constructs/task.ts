@@ -47,8 +47,9 @@ export class Task extends Construct implements ITask {
 
   constructor(scope: Construct, id: string, props: TaskProps) {
     super(scope, id);
-    this.taskName = objectName(this, id, props.name);
-    if (this.taskName.length > 63) {
+    this.taskName = objectName(this, id, props.name, props.generateName);
+    // The Job takes the Task's name (a generated name adds 5 characters).
+    if (this.taskName.length > (props.generateName ? 58 : 63)) {
       throw new PropError(this, 'name', `must be at most 63 characters (it names the Job), got ${show(this.taskName)}`);
     }
     checkTemplateProps(this, props);

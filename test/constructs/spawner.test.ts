@@ -1,0 +1,165 @@
+import { Cron, Duration } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { AgentType, Credentials, Spawner, When, Workspace, type TaskTemplateProps } from '../../constructs/index.js';
+import { rendered, setup } from './_helpers.js';
+
+function base(chart: any): TaskTemplateProps {
+  return {
+    type: AgentType.CLAUDE_CODE,
+    credentials: Credentials.oauth({ name: 'model-oauth' }),
+    workspace: new Workspace(chart, 'repo', { repo: 'https://github.com/o/r.git', secret: { name: 'gh-token' } }),
+  };
+}
+
+describe('Spawner', () => {
+  it('renders a GitHub issues TaskSpawner and its poller Deployment with least-privilege RBAC', () => {
+    const { app, chart } = setup();
+    new Spawner(chart, 'workers', {
+      ...base(chart),
+      when: When.githubIssues({ labels: ['bug'], excludeLabels: ['wontfix'], priorityLabels: ['p1', 'p2'], pollInterval: Duration.seconds(90) }),
+      branch: 'agent-{{.Number}}',
+      promptTemplate: 'Fix #{{.Number}}: {{.Title}}',
+      maxConcurrency: 3,
+      maxTotalTasks: 50,
+    });
+    const out = rendered(app);
+    expect(out['TaskSpawner/workers'].metadata.annotations['kelos.dev/workload-compiled']).toBe('true');
+    expect(out['TaskSpawner/workers'].spec).toEqual({
+      when: { githubIssues: { labels: ['bug'], excludeLabels: ['wontfix'], priorityLabels: ['p1', 'p2'], pollInterval: '90s' } },
+      taskTemplate: {
+        type: 'claude-code',
+        credentials: { type: 'oauth', secretRef: { name: 'model-oauth' } },
+        workspaceRef: { name: 'repo' },
+        branch: 'agent-{{.Number}}',
+        promptTemplate: 'Fix #{{.Number}}: {{.Title}}',
+      },
+      maxConcurrency: 3,
+      maxTotalTasks: 50,
+    });
+    const labels = { 'kelos.dev/component': 'spawner', 'kelos.dev/name': 'kelos', 'kelos.dev/taskspawner': 'workers' };
+    const dep = out['Deployment/workers-spawner'];
+    expect(dep.metadata).toEqual({ name: 'workers-spawner', namespace: 'team', labels, annotations: { 'argocd.argoproj.io/sync-wave': '1' } });
+    expect(dep.spec.replicas).toBe(1);
+    expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
+    const pod = dep.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('workers-spawner');
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.containers[0].args).toEqual(['spawner', '--taskspawner=team/workers']);
+    expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(out['Role/workers-spawner'].rules).toEqual([
+      { apiGroups: ['kelos.dev'], resources: ['taskspawners'], resourceNames: ['workers'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['kelos.dev'], resources: ['taskspawners/status'], resourceNames: ['workers'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: ['kelos.dev'], resources: ['taskspawners/finalizers'], resourceNames: ['workers'], verbs: ['update'] },
+      { apiGroups: ['kelos.dev'], resources: ['tasks'], verbs: ['create', 'delete', 'get', 'list', 'watch'] },
+      { apiGroups: ['kelos.dev'], resources: ['workspaces'], resourceNames: ['repo'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['gh-token'], verbs: ['get'] },
+    ]);
+    expect(out['RoleBinding/workers-spawner']).toMatchObject({
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'workers-spawner' },
+      subjects: [{ kind: 'ServiceAccount', name: 'workers-spawner', namespace: 'team' }],
+    });
+    expect(out['ServiceAccount/workers-spawner']).toBeDefined();
+    expect(out['CronJob/workers-spawner']).toBeUndefined();
+  });
+
+  it('scales the poller to zero when suspended', () => {
+    const { app, chart } = setup();
+    new Spawner(chart, 'paused', { ...base(chart), when: When.githubPullRequests({ draft: false }), suspend: true });
+    const out = rendered(app);
+    expect(out['Deployment/paused-spawner'].spec.replicas).toBe(0);
+    expect(out['TaskSpawner/paused'].spec.suspend).toBe(true);
+  });
+
+  it('renders a cron TaskSpawner as a CronJob running one cycle', () => {
+    const { app, chart } = setup();
+    new Spawner(chart, 'nightly', { ...base(chart), when: When.cron(Cron.schedule({ minute: '0', hour: '3' })), suspend: true });
+    const out = rendered(app);
+    expect(out['TaskSpawner/nightly'].spec.when).toEqual({ cron: { schedule: '0 3 * * *' } });
+    const cj = out['CronJob/nightly-spawner'];
+    expect(cj.spec).toMatchObject({ schedule: '0 3 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid', suspend: true });
+    expect(cj.spec.jobTemplate.spec.backoffLimit).toBe(0);
+    expect(cj.spec.jobTemplate.spec.template.spec.restartPolicy).toBe('Never');
+    expect(cj.spec.jobTemplate.spec.template.spec.containers[0].args).toEqual(['spawner', '--taskspawner=team/nightly', '--one-shot']);
+    expect(out['Deployment/nightly-spawner']).toBeUndefined();
+  });
+
+  it('grants a Jira spawner its Jira secret and nothing of GitHub', () => {
+    const { app, chart } = setup();
+    new Spawner(chart, 'jira', {
+      type: AgentType.CODEX,
+      credentials: Credentials.apiKey({ name: 'codex-key' }),
+      when: When.jira({ baseUrl: 'https://j.example.com', project: 'APP', jql: 'status = Open', secret: { name: 'jira-creds' } }),
+    });
+    const out = rendered(app);
+    expect(out['TaskSpawner/jira'].spec.when).toEqual({
+      jira: { baseUrl: 'https://j.example.com', project: 'APP', jql: 'status = Open', secretRef: { name: 'jira-creds' } },
+    });
+    expect(out['Role/jira-spawner'].rules.at(-1)).toEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['jira-creds'], verbs: ['get'] });
+  });
+
+  it('keeps workload names within Kubernetes limits for long spawner names', () => {
+    const { app, chart } = setup();
+    const name = 'a-very-long-spawner-name-that-goes-on-and-on-and-on-beyond-limits';
+    new Spawner(chart, name, { ...base(chart), when: When.cron('*/5 * * * *') });
+    const out = rendered(app);
+    const cronJob = Object.keys(out).find((k) => k.startsWith('CronJob/'))!;
+    expect(cronJob.length - 'CronJob/'.length).toBeLessThanOrEqual(52);
+    expect(out[cronJob].metadata.labels['kelos.dev/taskspawner'].length).toBeLessThanOrEqual(63);
+  });
+
+  it('fails when a GitHub source has no workspace', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { type: AgentType.CLAUDE_CODE, credentials: Credentials.none(), when: When.githubIssues() })).toThrow(
+      `pipeline/s: 'workspace' is required when using the githubIssues source`,
+    );
+  });
+
+  it('fails when maxConcurrency is negative', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), maxConcurrency: -1 })).toThrow(
+      `pipeline/s: 'maxConcurrency' must be an integer >= 0, got -1`,
+    );
+  });
+
+  it('fails when the cron schedule is not 5 fields', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.cron('0 0 9 * * *') })).toThrow(
+      `pipeline/s: 'when.cron.schedule' must be a 5-field cron expression, got "0 0 9 * * *"`,
+    );
+  });
+
+  it('fails when commentPolicy is combined with legacy comment commands', () => {
+    const { chart } = setup();
+    expect(
+      () => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues({ triggerComment: '/go', commentPolicy: { triggerComment: '/go' } }) }),
+    ).toThrow(`pipeline/s: 'when.githubIssues.commentPolicy' cannot be used with triggerComment or excludeComments`);
+  });
+
+  it('fails when a state is not one GitHub knows', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues({ state: 'merged' as any }) })).toThrow(
+      `pipeline/s: 'when.githubIssues.state' must be one of "open", "closed", "all", got "merged"`,
+    );
+  });
+
+  it('fails when the prompt template does not parse', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), promptTemplate: '{{if .Body}}open' })).toThrow(
+      /pipeline\/s: 'promptTemplate' is not a valid Go template: /,
+    );
+  });
+
+  it('fails when task labels set the reserved spawner label', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), taskLabels: { 'kelos.dev/taskspawner': 'x' } })).toThrow(
+      /'taskLabels' must not set kelos.dev\/taskspawner/,
+    );
+  });
+
+  it('fails when a Jira base URL has no scheme', () => {
+    const { chart } = setup();
+    expect(
+      () => new Spawner(chart, 's', { ...base(chart), when: When.jira({ baseUrl: 'jira.example.com', project: 'P', secret: { name: 'j' } }) }),
+    ).toThrow(`pipeline/s: 'when.jira.baseUrl' must start with http:// or https://, got "jira.example.com"`);
+  });
+});

@@ -1,0 +1,130 @@
+import { Duration } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { Agent, AgentType, Credentials, Model, Task, Workspace } from '../../constructs/index.js';
+import { RESOURCE_ANNOTATIONS, rendered, setup } from './_helpers.js';
+
+const creds = Credentials.oauth({ name: 'model-oauth' });
+
+describe('Task', () => {
+  it('renders a minimal Task', () => {
+    const { app, chart } = setup();
+    new Task(chart, 'hello', { type: AgentType.CODEX, credentials: Credentials.apiKey({ name: 'key' }), prompt: 'Say hi.' });
+    expect(rendered(app)['Task/hello']).toEqual({
+      apiVersion: 'kelos.dev/v1alpha1',
+      kind: 'Task',
+      metadata: { name: 'hello', namespace: 'team', annotations: RESOURCE_ANNOTATIONS },
+      spec: { type: 'codex', prompt: 'Say hi.', credentials: { type: 'api-key', secretRef: { name: 'key' } } },
+    });
+  });
+
+  it('renders typed references, dependencies and every optional field', () => {
+    const { app, chart } = setup();
+    const ws = new Workspace(chart, 'repo', { repo: 'https://github.com/o/r.git' });
+    const a1 = new Agent(chart, 'one');
+    const a2 = Agent.fromName(chart, 'two', 'shared-agent');
+    const first = new Task(chart, 'first', { type: AgentType.CLAUDE_CODE, credentials: creds, workspace: ws, branch: 'feat', prompt: 'Start.' });
+    new Task(chart, 'second', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: creds,
+      model: Model.OPUS,
+      effort: 'high',
+      image: 'registry.example.com/agent:1',
+      workspace: ws,
+      agents: [a1, a2],
+      branch: 'feat',
+      dependsOn: [first, Task.fromName(chart, 'ext', 'external-task')],
+      upstreamRepo: 'up/r',
+      ttlAfterFinished: Duration.minutes(10),
+      podOverrides: { activeDeadlineSeconds: 600, labels: { team: 'a' } },
+      labels: { owner: 'me' },
+      prompt: 'Continue on {{index .Deps "first" "Results" "branch"}}.',
+    });
+    const t = rendered(app)['Task/second'];
+    expect(t.metadata.labels).toEqual({ owner: 'me' });
+    expect(t.spec).toEqual({
+      type: 'claude-code',
+      credentials: { type: 'oauth', secretRef: { name: 'model-oauth' } },
+      model: 'opus',
+      effort: 'high',
+      image: 'registry.example.com/agent:1',
+      workspaceRef: { name: 'repo' },
+      agentConfigRefs: [{ name: 'one' }, { name: 'shared-agent' }],
+      branch: 'feat',
+      dependsOn: ['first', 'external-task'],
+      upstreamRepo: 'up/r',
+      ttlSecondsAfterFinished: 600,
+      podOverrides: { activeDeadlineSeconds: 600, labels: { team: 'a' } },
+      prompt: 'Continue on {{index .Deps "first" "Results" "branch"}}.',
+    });
+  });
+
+  it('renders a single agent as agentConfigRef, as Kelos manifests do', () => {
+    const { app, chart } = setup();
+    new Task(chart, 't', { type: AgentType.GEMINI, credentials: Credentials.none(), agents: [new Agent(chart, 'a')], prompt: 'x' });
+    const spec = rendered(app)['Task/t'].spec;
+    expect(spec.agentConfigRef).toEqual({ name: 'a' });
+    expect(spec.agentConfigRefs).toBeUndefined();
+    expect(spec.credentials).toEqual({ type: 'none' });
+  });
+
+  it('renders generateName instead of name when asked', () => {
+    const { app, chart } = setup();
+    new Task(chart, 'manual-', { type: AgentType.CURSOR, credentials: creds, prompt: 'x', generateName: true });
+    const t = rendered(app)['Task/manual-'];
+    expect(t.metadata.generateName).toBe('manual-');
+    expect(t.metadata.name).toBeUndefined();
+  });
+
+  it('fails when the prompt of a dependent Task is not a valid template', () => {
+    const { chart } = setup();
+    const first = new Task(chart, 'first', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' });
+    expect(() => new Task(chart, 'second', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [first], prompt: 'Use {{.Deps' })).toThrow(
+      /pipeline\/second: 'prompt' is not a valid Go template: /,
+    );
+  });
+
+  it('leaves the prompt of an independent Task alone', () => {
+    const { chart } = setup();
+    expect(() => new Task(chart, 'lit', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'Write {{ as text' })).not.toThrow();
+  });
+
+  it('fails when a Task depends on itself or twice on one Task', () => {
+    const { chart } = setup();
+    const a = new Task(chart, 'a', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' });
+    expect(() => a.addDependency(a)).toThrow(`pipeline/a: 'dependsOn' must not contain the Task itself`);
+    const b = new Task(chart, 'b', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', dependsOn: [a] });
+    expect(() => b.addDependency(a)).toThrow(`pipeline/b: 'dependsOn' lists "a" twice`);
+  });
+
+  it('fails when the name is longer than a Job name may be', () => {
+    const { chart } = setup();
+    expect(() => new Task(chart, 'x'.repeat(64), { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' })).toThrow(/'name' must be at most 63 characters/);
+  });
+
+  it('fails when a pod override volume takes a reserved name', () => {
+    const { chart } = setup();
+    expect(
+      () => new Task(chart, 't', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', podOverrides: { volumes: [{ name: 'kelos-x', emptyDir: {} }] } }),
+    ).toThrow(`pipeline/t: 'podOverrides.volumes' name must not be 'workspace' or start with 'kelos-', got "kelos-x"`);
+  });
+
+  it('fails when activeDeadlineSeconds is below 1', () => {
+    const { chart } = setup();
+    expect(
+      () => new Task(chart, 't', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', podOverrides: { activeDeadlineSeconds: 0 } }),
+    ).toThrow(`pipeline/t: 'podOverrides.activeDeadlineSeconds' must be an integer >= 1, got 0`);
+  });
+
+  it('fails when upstreamRepo is not owner/repo', () => {
+    const { chart } = setup();
+    expect(() => new Task(chart, 't', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', upstreamRepo: 'https://github.com/a/b' })).toThrow(
+      /'upstreamRepo' must be "owner\/repo"/,
+    );
+  });
+
+  it('fails when an agent type is not one the API accepts', () => {
+    expect(() => AgentType.of('copilot')).toThrow(`'type' must be one of "claude-code", "codex", "gemini", "opencode", "cursor", got "copilot"`);
+    expect(AgentType.of('opencode').name).toBe('opencode');
+    expect(Model.of('gpt-5-codex').name).toBe('gpt-5-codex');
+  });
+});
