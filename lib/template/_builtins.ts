@@ -222,14 +222,28 @@ function queryEscape(s: string): string {
   return out;
 }
 
+/** call: Go's builtin, with the callee's source text prepended by the executor. */
+function call(args: unknown[]): unknown {
+  const [name, fn, ...rest] = args;
+  const f = indirect(fn);
+  if (f === undefined) throw new FuncError('call of nil');
+  if (typeof f !== 'function') throw new FuncError(`non-function ${String(name)} of type ${typeName(f)}`);
+  try {
+    return f(...rest.map(indirect));
+  } catch (e) {
+    throw new FuncError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 const unreachable = (): never => {
   throw new Error('and/or are evaluated by the executor');
 };
 
-/** The predefined functions of text/template (except `call`). */
+/** The predefined functions of text/template. */
 export const BUILTINS: Readonly<Record<string, Builtin>> = {
   and: { numIn: 2, variadic: true, params: ['value', 'value'], fn: unreachable },
   or: { numIn: 2, variadic: true, params: ['value', 'value'], fn: unreachable },
+  call: { numIn: 2, variadic: true, params: ['value', 'value'], fn: call },
   not: { numIn: 1, variadic: false, params: ['value'], fn: (a) => !isTrue(a[0]) },
   len: { numIn: 1, variadic: false, params: ['value'], fn: length },
   index: { numIn: 2, variadic: true, params: ['value', 'value'], fn: index },

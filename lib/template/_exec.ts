@@ -386,6 +386,7 @@ class State {
       if (fn.variadic && numIn - 1 < numFixed) kind = fn.params[numIn - 1];
       argv.push(this.validateType(final, kind));
     }
+    if (name === 'call') argv.unshift(rest.length > 0 ? nodeString(rest[0]) : String(final));
     try {
       return fn.fn(argv);
     } catch (e) {

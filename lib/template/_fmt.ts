@@ -249,6 +249,14 @@ class Printer {
         return this.fmtQc(v);
       case 'U':
         return this.fmtUnicode(v);
+      case 'e':
+      case 'E':
+      case 'f':
+      case 'F':
+      case 'g':
+      case 'G':
+        // JS cannot tell 3 from 3.0, so float verbs accept integral numbers (Go: %!f(int=3)).
+        return this.fmtFloat64(v, verb);
       default:
         return this.badVerb(verb, v);
     }
@@ -261,6 +269,8 @@ class Printer {
       case 'b':
       case 'g':
       case 'G':
+      case 'x':
+      case 'X':
         return this.fmtFloat(v, verb, -1);
       case 'f':
       case 'e':
@@ -269,7 +279,6 @@ class Printer {
       case 'F':
         return this.fmtFloat(v, 'f', 6);
       default:
-        // Hexadecimal floats (%x of a non-integral number) are not supported.
         return this.badVerb(verb, v);
     }
   }

@@ -467,6 +467,7 @@ export function formatFloat(v: number, fmt: string, prec: number): string {
   const neg = v < 0 || Object.is(v, -0);
   const a = Math.abs(v);
   if (fmt === 'b') return formatBinary(neg, a);
+  if (fmt === 'x' || fmt === 'X') return formatHex(neg, a, prec, fmt);
   const shortest = prec < 0;
   let digs: Decimal;
   if (a === 0) {
@@ -507,8 +508,8 @@ export function formatFloat(v: number, fmt: string, prec: number): string {
   }
 }
 
-/** strconv 'b' format: decimal mantissa "p" binary exponent. */
-function formatBinary(neg: boolean, a: number): string {
+/** The mantissa and binary exponent of a finite float64: a = mant × 2^exp. */
+function floatBits(a: number): { mant: bigint; exp: number } {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, a);
   const bits = view.getBigUint64(0);
@@ -516,6 +517,56 @@ function formatBinary(neg: boolean, a: number): string {
   let mant = bits & ((1n << 52n) - 1n);
   if (exp === 0) exp = 1;
   else mant |= 1n << 52n;
-  exp -= 1075;
+  return { mant, exp: exp - 1075 };
+}
+
+/** strconv 'b' format: decimal mantissa "p" binary exponent. */
+function formatBinary(neg: boolean, a: number): string {
+  const { mant, exp } = floatBits(a);
   return (neg ? '-' : '') + mant.toString() + 'p' + (exp >= 0 ? '+' : '-') + Math.abs(exp);
+}
+
+/** strconv 'x' format: hexadecimal mantissa and binary exponent, 0x1.8p+00. */
+function formatHex(neg: boolean, a: number, prec: number, fmt: string): string {
+  let { mant, exp } = floatBits(a);
+  exp += 52;
+  if (mant === 0n) exp = 0;
+  // Shift so the leading 1 (if any) is at bit 60.
+  const bit60 = 1n << 60n;
+  const mask60 = bit60 - 1n;
+  mant <<= 8n;
+  while (mant !== 0n && (mant & bit60) === 0n) {
+    mant <<= 1n;
+    exp--;
+  }
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & mask60;
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant <<= 60n - shift;
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n;
+      exp++;
+    }
+  }
+  const hex = fmt === 'X' ? '0123456789ABCDEF' : HEX;
+  let out = (neg ? '-' : '') + '0' + fmt + ((mant >> 60n) & 1n).toString();
+  mant = (mant << 4n) & ((1n << 64n) - 1n);
+  const digit = (): string => {
+    const d = hex[Number((mant >> 60n) & 15n)];
+    mant = (mant << 4n) & ((1n << 64n) - 1n);
+    return d;
+  };
+  if (prec < 0 && mant !== 0n) {
+    out += '.';
+    while (mant !== 0n) out += digit();
+  } else if (prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++) out += digit();
+  }
+  out += fmt === 'X' ? 'P' : 'p';
+  out += exp < 0 ? '-' : '+';
+  exp = Math.abs(exp);
+  return out + (exp < 10 ? '0' + exp : String(exp));
 }

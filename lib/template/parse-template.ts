@@ -4,8 +4,8 @@ import { parseTrees } from './_parser.js';
 /** The name used in error messages when none is given. */
 export const DEFAULT_TEMPLATE_NAME = 'template';
 
-/** How many parsed templates are kept; every poll renders the same few texts. */
-const CACHE_SIZE = 256;
+/** How many parsed templates are kept: each poll renders the same few (text, name) pairs. */
+const CACHE_SIZE = 1024;
 
 /**
  * A parsed template, reusable for any number of renders. Obtain one with
