@@ -22,6 +22,7 @@ import { TemplateError } from './template-error.js';
 
 /** No value from a previous pipeline stage (Go's missingVal). */
 const MISSING: unique symbol = Symbol('missing');
+/** The value piped in from the previous pipeline stage, or MISSING. */
 type Final = unknown;
 
 /** Nesting limit for {{template}} calls (Go allows 100000; the JS stack is smaller). */
@@ -182,7 +183,7 @@ class State {
     } else if (isMap(val)) {
       for (const key of sortedKeys(val)) {
         ran = true;
-        if (oneIteration(key, mapIndex(val, key) ?? null, true) === BREAK) break;
+        if (oneIteration(key, mapIndex(val, key), true) === BREAK) break;
       }
     } else if (val !== undefined) {
       this.errorf(`range can't iterate over ${formatValue(val)}`);
