@@ -1,0 +1,324 @@
+// The spawner against the real control plane and the GitHub emulator.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNamespace, kubeConfig, waitFor, type TestNamespace } from '../cluster/harness.js';
+import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
+import { ClusterFixture, ensureCrds, kelosWorkersSpec } from './_cluster.js';
+
+const TOKEN = 'ghp_cluster';
+const PICK = '/kelos pick-up';
+const NEEDS = '/kelos needs-input';
+
+let ns: TestNamespace;
+let fx: ClusterFixture;
+let gh: GitHubEmulator;
+
+beforeAll(async () => {
+  const kc = kubeConfig();
+  await ensureCrds(kc);
+  ns = await createNamespace('spawner-gh');
+  fx = new ClusterFixture(kc, ns.name);
+  gh = await GitHubEmulator.start({ requireAuth: true });
+  gh.addToken(TOKEN, 'kelos-bot');
+  await fx.secret('github-token', { GITHUB_TOKEN: TOKEN });
+});
+afterAll(async () => {
+  await gh?.close();
+  await ns?.cleanup();
+});
+
+/** A repository of the emulator with its Workspace (an http:// repo URL: the API base is derived as <host>/api/v3). */
+async function repoWithWorkspace(name: string): Promise<RepoHandle> {
+  const repo = gh.repo(`acme/${name}`);
+  await fx.workspace(name, `${gh.url}/acme/${name}.git`, 'github-token');
+  return repo;
+}
+
+describe('kelos-workers on the control plane', () => {
+  it('creates the 3 highest-priority Tasks, then the next ones as Tasks finish', async () => {
+    const repo = await repoWithWorkspace('workers');
+    // Ten matching issues (label + trigger comment), in an order unlike their priorities.
+    const priorities = ['priority/backlog', 'priority/important-soon', undefined, 'priority/critical-urgent', 'priority/important-longterm', 'priority/backlog', 'priority/critical-urgent', undefined, 'priority/important-soon', 'priority/important-longterm'];
+    const numbers = priorities.map((p, i) => {
+      const n = repo.createIssue({ title: `Work item ${i}`, body: `Body ${i}`, labels: ['actor/kelos', ...(p ? [p] : [])] });
+      repo.addComment(n, 'maintainer', PICK);
+      return n;
+    });
+    // Not eligible: no label; excluded label; no trigger; needs-input after pick-up.
+    repo.addComment(repo.createIssue({ title: 'unlabelled' }), 'maintainer', PICK);
+    repo.addComment(repo.createIssue({ title: 'blocked', labels: ['actor/kelos', 'kelos/blocked', 'priority/critical-urgent'] }), 'maintainer', PICK);
+    repo.createIssue({ title: 'never triggered', labels: ['actor/kelos', 'priority/critical-urgent'] });
+    const waiting = repo.createIssue({ title: 'waiting for input', labels: ['actor/kelos', 'priority/critical-urgent'] });
+    repo.addComment(waiting, 'maintainer', PICK, Date.now() - 60_000);
+    repo.addComment(waiting, 'kelos-bot', NEEDS);
+
+    const spec = kelosWorkersSpec();
+    spec.taskTemplate.workspaceRef = { name: 'workers' };
+    const ts = await fx.taskSpawner('kelos-workers', spec);
+    const spawner = fx.spawner('kelos-workers');
+
+    const report = await spawner.runCycle();
+    expect(report).toMatchObject({ ok: true, discovered: 10, failures: [] });
+    // Critical first (issues 4 and 7), then important-soon (issue 2 before 9).
+    const first = [numbers[3], numbers[6], numbers[1]].map((n) => `kelos-workers-${n}`);
+    expect(await fx.taskNames('kelos-workers')).toEqual([...first].sort());
+
+    const task = (await fx.tasks('kelos-workers')).find((t) => t.metadata.name === `kelos-workers-${numbers[3]}`)!;
+    expect(task.metadata.labels).toEqual({ 'kelos.dev/taskspawner': 'kelos-workers' });
+    expect(task.metadata.annotations).toEqual({
+      'kelos.dev/source-kind': 'issue',
+      'kelos.dev/source-number': String(numbers[3]),
+      'kelos.dev/source-repo': 'acme/workers',
+    });
+    expect(task.metadata.ownerReferences).toEqual([
+      { apiVersion: 'kelos.dev/v1alpha1', kind: 'TaskSpawner', name: 'kelos-workers', uid: ts.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+    expect(task.spec).toMatchObject({
+      type: 'claude-code',
+      model: 'opus',
+      branch: `kelos-task-${numbers[3]}`,
+      ttlSecondsAfterFinished: 3600,
+      workspaceRef: { name: 'workers' },
+      agentConfigRef: { name: 'kelos-workers-agent' },
+    });
+    expect(task.spec.prompt).toContain(`Issue #${numbers[3]}: Work item 3\nBody 3\n`);
+
+    const status = (await fx.getSpawner('kelos-workers')).status!;
+    expect(status).toMatchObject({ phase: 'Running', totalDiscovered: 10, totalTasksCreated: 3, activeTasks: 3 });
+    expect(status.message).toContain('7 waiting for maxConcurrency (3)');
+    expect(status.conditions).toMatchObject([{ type: 'Ready', status: 'True', reason: 'Spawning' }]);
+    expect(status.lastDiscoveryTime).toMatch(/Z$/);
+
+    // A second cycle changes nothing.
+    expect((await spawner.runCycle()).created).toEqual([]);
+
+    // With a one-hour poll interval, only the watch on the spawner's Tasks can start the next cycles.
+    const stop = new AbortController();
+    const running = spawner.run(stop.signal);
+    try {
+      await fx.finishTask(first[0]!);
+      // Next by priority: important-soon issue 9.
+      await waitFor('a fourth Task after one finished', async () => (await fx.taskNames('kelos-workers')).includes(`kelos-workers-${numbers[8]}`));
+      expect(await fx.taskNames('kelos-workers')).toHaveLength(4);
+      await fx.finishTask(first[1]!, 'Failed');
+      await fx.finishTask(first[2]!);
+      // Then important-longterm 5 and 10.
+      await waitFor('two more Tasks', async () => (await fx.taskNames('kelos-workers')).length === 6);
+      expect(await fx.taskNames('kelos-workers')).toEqual(
+        [...first, ...[numbers[8], numbers[4], numbers[9]].map((n) => `kelos-workers-${n}`)].sort(),
+      );
+    } finally {
+      stop.abort();
+      await running;
+    }
+    expect((await fx.getSpawner('kelos-workers')).status).toMatchObject({ totalTasksCreated: 6, activeTasks: 3 });
+  });
+});
+
+describe('comment commands on the control plane', () => {
+  it('runs the needs-input loop and ignores commands of unauthorised users', async () => {
+    const repo = await repoWithWorkspace('loop');
+    repo.setPermission('maintainer', 'maintain');
+    repo.setPermission('kelos-bot', 'write');
+    gh.addUser('stranger');
+    const n = repo.createIssue({ title: 'Needs a human now and then', labels: ['actor/kelos'] });
+    const other = repo.createIssue({ title: 'Only a stranger asked', labels: ['actor/kelos'] });
+    repo.addComment(other, 'stranger', PICK);
+
+    const spec = kelosWorkersSpec({ triggerComment: undefined, excludeComments: undefined, commentPolicy: { triggerComment: PICK, excludeComments: [NEEDS], minimumPermission: 'write' } });
+    spec.taskTemplate.workspaceRef = { name: 'loop' };
+    await fx.taskSpawner('loop', spec);
+    const spawner = fx.spawner('loop');
+
+    expect((await spawner.runCycle()).created).toEqual([]);
+
+    repo.addComment(n, 'maintainer', `Go ahead\n${PICK}`, Date.now() - 120_000);
+    expect((await spawner.runCycle()).created).toEqual([`loop-${n}`]);
+    const firstUid = (await fx.tasks('loop'))[0]!.metadata.uid;
+
+    // The agent finishes and asks for input.
+    await fx.finishTask(`loop-${n}`, 'Succeeded', new Date(Date.now() - 60_000));
+    repo.addComment(n, 'kelos-bot', `I opened a PR.\n${NEEDS}`, Date.now() - 30_000);
+    expect(await spawner.runCycle()).toMatchObject({ created: [], deleted: [] });
+
+    // A stranger cannot pick it up again.
+    repo.addComment(n, 'stranger', PICK, Date.now() - 20_000);
+    expect(await spawner.runCycle()).toMatchObject({ created: [], deleted: [] });
+    expect((await fx.tasks('loop'))[0]!.metadata.uid).toBe(firstUid);
+
+    // A maintainer can: the finished Task is replaced by a fresh one.
+    repo.addComment(n, 'maintainer', PICK);
+    expect(await spawner.runCycle()).toMatchObject({ created: [`loop-${n}`], deleted: [`loop-${n}`] });
+    const fresh = await fx.tasks('loop');
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]!.metadata.uid).not.toBe(firstUid);
+    expect(fresh[0]!.status?.phase).toBeUndefined();
+    expect((await fx.getSpawner('loop')).status?.totalTasksCreated).toBe(2);
+
+    // While it runs, more pick-ups change nothing.
+    repo.addComment(n, 'maintainer', PICK);
+    expect(await spawner.runCycle()).toMatchObject({ created: [], deleted: [] });
+  });
+});
+
+describe('pull requests on the control plane', () => {
+  it('spawns only for approved, non-draft pull requests, with Branch, ReviewState and ReviewComments', async () => {
+    const repo = await repoWithWorkspace('pulls');
+    const ready = repo.createPull({ title: 'Ready', head: 'feature/ready', labels: ['generated-by-kelos'] });
+    const draft = repo.createPull({ title: 'Draft', head: 'feature/draft', labels: ['generated-by-kelos'], draft: true });
+    const changes = repo.createPull({ title: 'Changes', head: 'feature/changes', labels: ['generated-by-kelos'] });
+    const pushed = repo.createPull({ title: 'Pushed after approval', head: 'feature/pushed', labels: ['generated-by-kelos'] });
+    const unlabelled = repo.createPull({ title: 'Unlabelled', head: 'feature/x' });
+    repo.addReview(ready, 'reviewer', 'APPROVED');
+    repo.addReviewComment(ready, 'reviewer', 'Nice, but rename this', { path: 'src/a.ts', line: 7 });
+    repo.addReview(draft, 'reviewer', 'APPROVED');
+    repo.addReview(changes, 'reviewer', 'CHANGES_REQUESTED');
+    repo.addReview(pushed, 'reviewer', 'APPROVED');
+    repo.pushCommit(pushed);
+    repo.addReview(unlabelled, 'reviewer', 'APPROVED');
+
+    await fx.taskSpawner('pr-responder', {
+      when: { githubPullRequests: { labels: ['generated-by-kelos'], state: 'open', draft: false, reviewState: 'approved' } },
+      maxConcurrency: 2,
+      taskTemplate: {
+        workspaceRef: { name: 'pulls' },
+        type: 'claude-code',
+        credentials: { type: 'oauth', secretRef: { name: 'kelos-credentials' } },
+        branch: '{{.Branch}}',
+        promptTemplate: 'PR #{{.Number}}: {{.Title}}\nBranch: {{.Branch}}\nReview state: {{.ReviewState}}\n{{if .ReviewComments}}Inline review comments:\n{{.ReviewComments}}\n{{end}}',
+      },
+    });
+    const report = await fx.spawner('pr-responder').runCycle();
+    expect(report).toMatchObject({ ok: true, discovered: 1, created: [`pr-responder-${ready}`] });
+    const [task] = await fx.tasks('pr-responder');
+    expect(task!.spec.branch).toBe('feature/ready');
+    expect(task!.spec.prompt).toBe(`PR #${ready}: Ready\nBranch: feature/ready\nReview state: approved\nInline review comments:\nsrc/a.ts:7\nNice, but rename this\n`);
+    expect(task!.metadata.annotations).toMatchObject({ 'kelos.dev/source-kind': 'pull-request', 'kelos.dev/source-number': String(ready) });
+
+    // Marking the draft ready brings it in.
+    repo.updateIssue(draft, { draft: false });
+    expect((await fx.spawner('pr-responder').runCycle()).created).toEqual([`pr-responder-${draft}`]);
+  });
+});
+
+describe('limits on the control plane', () => {
+  it('honours suspend, and resumes when it is lifted', async () => {
+    const repo = await repoWithWorkspace('suspend');
+    for (let i = 0; i < 3; i++) repo.createIssue({ title: `s${i}`, labels: ['go'] });
+    await fx.taskSpawner('suspended', {
+      when: { githubIssues: { labels: ['go'] } },
+      suspend: true,
+      taskTemplate: { workspaceRef: { name: 'suspend' }, type: 'codex', credentials: { type: 'none' } },
+    });
+    const spawner = fx.spawner('suspended');
+    expect(await spawner.runCycle()).toMatchObject({ suspended: true, created: [] });
+    expect(await fx.taskNames('suspended')).toEqual([]);
+    const status = (await fx.getSpawner('suspended')).status!;
+    expect(status.phase).toBe('Suspended');
+    expect(status.conditions).toMatchObject([{ type: 'Ready', status: 'False', reason: 'Suspended' }]);
+
+    await fx.patchSpawnerSpec('suspended', { suspend: false });
+    expect((await spawner.runCycle()).created).toHaveLength(3);
+    expect((await fx.getSpawner('suspended')).status?.phase).toBe('Running');
+  });
+
+  it('stops at maxTotalTasks for good', async () => {
+    const repo = await repoWithWorkspace('budget');
+    for (let i = 0; i < 5; i++) repo.createIssue({ title: `b${i}`, labels: ['go'] });
+    await fx.taskSpawner('budget', {
+      when: { githubIssues: { labels: ['go'] } },
+      maxTotalTasks: 2,
+      taskTemplate: { workspaceRef: { name: 'budget' }, type: 'codex', credentials: { type: 'none' } },
+    });
+    const spawner = fx.spawner('budget');
+    expect((await spawner.runCycle()).created).toEqual(['budget-1', 'budget-2']);
+    await fx.finishTask('budget-1');
+    await fx.finishTask('budget-2');
+    expect((await spawner.runCycle()).created).toEqual([]);
+    const status = (await fx.getSpawner('budget')).status!;
+    expect(status).toMatchObject({ totalTasksCreated: 2, activeTasks: 0, totalDiscovered: 5 });
+    expect(status.message).toContain('3 waiting for maxTotalTasks (2) reached');
+  });
+
+  it('reports a Task name taken by someone else as a failure in status', async () => {
+    const repo = await repoWithWorkspace('taken');
+    repo.createIssue({ title: 'x', labels: ['go'] });
+    await fx.objects.createNamespacedCustomObject({
+      group: 'kelos.dev',
+      version: 'v1alpha1',
+      plural: 'tasks',
+      namespace: ns.name,
+      body: { apiVersion: 'kelos.dev/v1alpha1', kind: 'Task', metadata: { name: 'taken-1' }, spec: { type: 'codex', prompt: 'mine', credentials: { type: 'none' } } },
+    });
+    await fx.taskSpawner('taken', { when: { githubIssues: { labels: ['go'] } }, taskTemplate: { workspaceRef: { name: 'taken' }, type: 'codex', credentials: { type: 'none' } } });
+    const report = await fx.spawner('taken').runCycle();
+    expect(report.failures).toEqual(['Task taken-1 already exists and is not owned by TaskSpawner taken']);
+    const status = (await fx.getSpawner('taken')).status!;
+    expect(status.conditions).toMatchObject([{ type: 'Ready', status: 'False', reason: 'TaskCreateFailed' }]);
+    expect(status.totalTasksCreated).toBe(0);
+  });
+});
+
+describe('GitHub failures on the control plane', () => {
+  it('shows a failed discovery in status and recovers on the next cycle', async () => {
+    const repo = await repoWithWorkspace('outage');
+    repo.createIssue({ title: 'x', labels: ['go'] });
+    await fx.taskSpawner('outage', { when: { githubIssues: { labels: ['go'] } }, taskTemplate: { workspaceRef: { name: 'outage' }, type: 'codex', credentials: { type: 'none' } } });
+    const spawner = fx.spawner('outage', { github: { retries: 1, retryBaseMs: 10, timeoutMs: 1000 } });
+    gh.failNext('server-error', 2, /acme\/outage/);
+    const failed = await spawner.runCycle();
+    expect(failed.ok).toBe(false);
+    const status = (await fx.getSpawner('outage')).status!;
+    expect(status.phase).toBe('Failed');
+    expect(status.message).toMatch(/^Discovery failed: /);
+    expect(status.conditions).toMatchObject([{ type: 'Ready', status: 'False', reason: 'DiscoveryFailed' }]);
+    expect((await spawner.runCycle()).created).toEqual(['outage-1']);
+    expect((await fx.getSpawner('outage')).status?.phase).toBe('Running');
+  });
+
+  it('with 30% of GitHub requests failing creates no Task twice, and every eligible item gets its Task once faults stop', async () => {
+    const repo = await repoWithWorkspace('chaos');
+    repo.setPermission('maintainer', 'write');
+    const eligible = new Set<number>();
+    const addIssues = (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const n = repo.createIssue({ title: `chaos ${i}`, labels: ['go'] });
+        if (i % 3 === 0) repo.addComment(n, 'stranger', '/go'); // unauthorised: never eligible
+        else {
+          repo.addComment(n, 'maintainer', '/go');
+          eligible.add(n);
+        }
+      }
+    };
+    gh.addUser('stranger');
+    addIssues(15);
+    await fx.taskSpawner('chaos', {
+      when: { githubIssues: { labels: ['go'], commentPolicy: { triggerComment: '/go', minimumPermission: 'write' } } },
+      taskTemplate: { workspaceRef: { name: 'chaos' }, type: 'codex', credentials: { type: 'none' }, promptTemplate: '{{.Title}}\n{{.Comments}}' },
+    });
+    const recorder = await fx.recordCreations('chaos');
+    const spawner = fx.spawner('chaos', { github: { retries: 3, retryBaseMs: 20, rateLimitSecondMs: 50, timeoutMs: 300 } });
+    gh.setFaults({ rate: 0.3, seed: 42, match: /acme\/chaos/, resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
+    const outcomes: boolean[] = [];
+    try {
+      for (let cycle = 0; cycle < 8; cycle++) {
+        if (cycle === 3) addIssues(6);
+        outcomes.push((await spawner.runCycle()).ok);
+      }
+      const { faults, requests } = gh.stats();
+      expect(faults).toBeGreaterThan(10);
+      console.info(`fault run: ${faults} of ${requests} GitHub requests failed; ${outcomes.filter((ok) => !ok).length} of ${outcomes.length} cycles failed`);
+      gh.clearFaults();
+      for (let cycle = 0; cycle < 3; cycle++) await spawner.runCycle();
+      const names = await fx.taskNames('chaos');
+      expect(names).toEqual([...eligible].map((n) => `chaos-${n}`).sort());
+      await waitFor('the watch to see every Task', async () => recorder.uids.size === names.length);
+      for (const [name, uids] of recorder.uids) expect({ name, uids: uids.length }).toEqual({ name, uids: 1 });
+      expect((await fx.getSpawner('chaos')).status).toMatchObject({ phase: 'Running', totalTasksCreated: eligible.size });
+      // Rendered with the comments loaded under faults.
+      expect((await fx.tasks('chaos'))[0]!.spec.prompt).toMatch(/^chaos \d+\n\/go$/);
+    } finally {
+      recorder.stop();
+      gh.clearFaults();
+    }
+  });
+});
