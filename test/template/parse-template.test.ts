@@ -195,6 +195,10 @@ describe('parseTemplate', () => {
     );
   });
 
+  it('rejects complex number literals, which Go accepts', () => {
+    expect(parseError('{{1i}} {{1+2i}}').message).toBe('template: prompt:1: complex numbers are not supported: "1i"');
+  });
+
   describe('syntax errors', () => {
     it.each(SYNTAX_ERRORS)('%s', (_name, template, message) => {
       expect(parseError(template).message).toBe(message);
