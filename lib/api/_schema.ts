@@ -26,9 +26,12 @@ export function NameRef(description: string) {
   return Type.Object({ name: Type.String({ description: 'Name of the referenced object.' }) }, { description });
 }
 
-/** A string-to-string map. */
-export function StringMap(description: string) {
-  return Type.Record(Type.String(), Type.String(), { description });
+/**
+ * A string-to-string map, written as Kubernetes structural schemas require
+ * (`additionalProperties`, not `patternProperties`).
+ */
+export function StringMap(description: string): TUnsafe<Record<string, string>> {
+  return Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: { type: 'string' }, description });
 }
 
 /** A schema imported from the generated core/v1 definitions, typed as T. */

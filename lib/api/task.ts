@@ -8,7 +8,7 @@ import {
   PodOverridesSchema,
   WorkspaceReferenceSchema,
 } from './shared.js';
-import { DateTime, Int32, cel } from './_schema.js';
+import { DateTime, Int32, StringMap, cel } from './_schema.js';
 import type { KindDefinition } from './kind.js';
 
 export const AGENT_CONFIG_REFS_EXCLUSIVE = {
@@ -83,9 +83,7 @@ export const TaskStatusSchema = Type.Object(
       Type.Array(Type.String(), { description: 'Outputs are the raw key: value lines the agent reported.' }),
     ),
     results: Type.Optional(
-      Type.Record(Type.String(), Type.String(), {
-        description: 'Results are the structured key-value outputs (branch, commit, base-branch, pr, cost-usd, input-tokens, output-tokens, ...).',
-      }),
+      StringMap('Results are the structured key-value outputs (branch, commit, base-branch, pr, cost-usd, input-tokens, output-tokens, ...).'),
     ),
     conditions: Type.Optional(ConditionsSchema()),
     observedGeneration: Type.Optional(

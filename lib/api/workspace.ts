@@ -6,8 +6,14 @@ import type { KindDefinition } from './kind.js';
 
 export const REPO_PATTERN = '^(https?://|git://|git@).*';
 
-/** Bounds the CEL cost of the uniqueness rule (quadratic in the list size). */
+/**
+ * Bounds that keep the CEL rules within the apiserver's cost budget (the
+ * uniqueness rule is quadratic in the number of remotes).
+ */
 export const MAX_REMOTES = 32;
+export const MAX_REMOTE_NAME_LENGTH = 253;
+export const MAX_FILES = 256;
+export const MAX_FILE_PATH_LENGTH = 4096;
 
 export const WorkspaceSpecSchema = Type.Object(
   {
@@ -26,7 +32,7 @@ export const WorkspaceSpecSchema = Type.Object(
     remotes: Type.Optional(
       Type.Array(
         Type.Object({
-          name: Type.String({ minLength: 1, description: 'Name of the git remote.' }),
+          name: Type.String({ minLength: 1, maxLength: MAX_REMOTE_NAME_LENGTH, description: 'Name of the git remote.' }),
           url: Type.String({ pattern: REPO_PATTERN, description: 'URL of the git remote.' }),
         }),
         {
@@ -43,7 +49,7 @@ export const WorkspaceSpecSchema = Type.Object(
       Type.Array(
         Type.Object(
           {
-            path: Type.String({ minLength: 1, description: 'Path relative to the repository root.' }),
+            path: Type.String({ minLength: 1, maxLength: MAX_FILE_PATH_LENGTH, description: 'Path relative to the repository root.' }),
             content: Type.String({ description: 'Content of the file.' }),
           },
           {
@@ -53,7 +59,7 @@ export const WorkspaceSpecSchema = Type.Object(
             }),
           },
         ),
-        { description: 'Files are written into the clone before the agent starts.' },
+        { maxItems: MAX_FILES, description: 'Files are written into the clone before the agent starts.' },
       ),
     ),
     setupCommand: Type.Optional(

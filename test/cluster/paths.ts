@@ -87,7 +87,7 @@ export function resolveBinaries(): Binaries {
   if (missing.length > 0) {
     throw new Error(
       `test control plane binaries are missing: ${missing.join(', ')}.\n` +
-        `Build them with: test/cluster/build.sh  (cold: ~20-30 min on 2 cores; cached by version afterwards)\n` +
+        `Build them with: test/cluster/build.sh  (cold: about 10 min on 2 cores; cached by version afterwards)\n` +
         `or point the suite at a running cluster with KELOS_TEST_KUBECONFIG=<kubeconfig>.`,
     );
   }

@@ -1,0 +1,147 @@
+// Helpers shared by the controller's *.cluster.test.ts files.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { V1Job } from '@kubernetes/client-node';
+import { customResourceDefinitions } from '../../lib/api/crd.js';
+import type { Task, TaskSpec } from '../../lib/api/task.js';
+import { Controller, type ControllerOptions } from '../../lib/controller/controller-manager.js';
+import { KubeClient } from '../../lib/kube/kube-client.js';
+import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { kubeconfigPath, waitFor } from '../cluster/harness.js';
+
+export { waitFor };
+
+let crdsInstalled: Promise<void> | undefined;
+
+/** A client of the test cluster with the kelos CRDs installed and established. */
+export async function clusterClient(): Promise<KubeClient> {
+  const client = await KubeClient.fromKubeconfig(kubeconfigPath());
+  crdsInstalled ??= (async () => {
+    for (const crd of customResourceDefinitions()) await client.apply(crd);
+    for (const crd of customResourceDefinitions()) {
+      await waitFor(`CRD ${crd.metadata.name} established`, async () => {
+        const got = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
+          resourcePath(Resources.customResourceDefinitions, { name: crd.metadata.name }),
+        );
+        return got?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      });
+    }
+  })();
+  await crdsInstalled;
+  return client;
+}
+
+export function testLogger(name: string): { logger: Logger; file: string } {
+  const dir = join(tmpdir(), 'kelos-controller-tests');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${process.pid}-${Date.now()}.log`);
+  return { logger: pino({ base: undefined, messageKey: 'msg' }, createWriteStream(file)), file };
+}
+
+/** An in-process controller watching one namespace, without fixed ports. */
+export async function startController(namespace: string, extra: Partial<ControllerOptions> = {}): Promise<Controller> {
+  return Controller.start({
+    client: await clusterClient(),
+    namespace,
+    metricsAddr: '127.0.0.1:0',
+    healthAddr: '127.0.0.1:0',
+    logger: testLogger(namespace).logger,
+    workers: 8,
+    ...extra,
+  });
+}
+
+export function taskObject(namespace: string, name: string, spec: Partial<TaskSpec> = {}): Task {
+  return {
+    apiVersion: 'kelos.dev/v1alpha1',
+    kind: 'Task',
+    metadata: { name, namespace },
+    spec: {
+      type: 'claude-code',
+      prompt: `Work on ${name}`,
+      credentials: { type: 'api-key', secretRef: { name: 'anthropic-api-key' } },
+      ...spec,
+    },
+  };
+}
+
+export async function getTask(client: KubeClient, namespace: string, name: string): Promise<Task | undefined> {
+  return client.get<Task>(resourcePath(Resources.tasks, { namespace, name }));
+}
+
+export async function getJob(client: KubeClient, namespace: string, name: string): Promise<V1Job | undefined> {
+  return client.get<V1Job>(resourcePath(Resources.jobs, { namespace, name }));
+}
+
+export async function waitForPhase(client: KubeClient, namespace: string, name: string, phases: string[], timeoutMs = 90_000): Promise<Task> {
+  return waitFor(
+    `Task ${namespace}/${name} in ${phases.join('|')}`,
+    async () => {
+      const t = await getTask(client, namespace, name);
+      return t && phases.includes(t.status?.phase ?? '') ? t : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** `kelos controller` as a child process (for SIGKILL and leader election). */
+export function spawnController(args: string[], logFile: string): ChildProcess {
+  const out = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'kelos.mjs'), 'controller', ...args], {
+    env: { ...process.env, KELOS_FROM_SOURCE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
+  return child;
+}
+
+export function logLines(file: string): Array<Record<string, unknown>> {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Records every Job ever created in a namespace (name → uids), from a watch that starts before the Tasks. */
+export class JobWitness {
+  readonly uids = new Map<string, Set<string>>();
+  private readonly abort = new AbortController();
+  private readonly done: Promise<void>;
+
+  constructor(client: KubeClient, namespace: string) {
+    const path = resourcePath(Resources.jobs, { namespace });
+    this.done = (async () => {
+      let rv = '0';
+      while (!this.abort.signal.aborted) {
+        try {
+          await client.watch<V1Job>(
+            path,
+            { resourceVersion: rv, timeoutSeconds: 60 },
+            (e) => {
+              const m = e.object.metadata!;
+              if (m.resourceVersion) rv = m.resourceVersion;
+              if (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED') {
+                let s = this.uids.get(m.name!);
+                if (!s) this.uids.set(m.name!, (s = new Set()));
+                s.add(m.uid!);
+              }
+            },
+            this.abort.signal,
+          );
+        } catch {
+          rv = '0'; // relist-like restart: existing Jobs come again as ADDED
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.done;
+  }
+}
