@@ -156,7 +156,7 @@ export class JiraSource implements Source {
         if (!retryable || attempt >= retries) throw err;
         const unit = this.options.retryBaseMs ?? 1000;
         const wait = err instanceof JiraHttpError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * unit : (attempt + 1) ** 2 * unit;
-        this.options.log.info({ path, attempt: attempt + 1, waitMs: wait, error: (err as Error).message }, 'Retrying Jira request');
+        this.options.log.info({ path, attempt: attempt + 1, waitMs: wait, error: (err as Error).message }, 'Jira request failed, retrying');
         await new Promise((r) => setTimeout(r, wait));
       }
     }
