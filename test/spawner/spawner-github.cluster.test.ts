@@ -1,5 +1,7 @@
 // The spawner against the real control plane and the GitHub emulator.
+import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnerRules } from '../../lib/render/spawner-workload.js';
 import { createNamespace, kubeConfig, waitFor, type TestNamespace } from '../cluster/harness.js';
 import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
 import { ClusterFixture, ensureCrds, kelosWorkersSpec } from './_cluster.js';
@@ -320,5 +322,49 @@ describe('GitHub failures on the control plane', () => {
       recorder.stop();
       gh.clearFaults();
     }
+  });
+});
+
+describe('least privilege on the control plane', () => {
+  it('runs with only the Role the compiler renders for the spawner (its Workspace Secret included)', async () => {
+    const repo = await repoWithWorkspace('rbac');
+    repo.createIssue({ title: 'x', labels: ['go'] });
+    const spec = { when: { githubIssues: { labels: ['go'] } }, maxConcurrency: 2, taskTemplate: { workspaceRef: { name: 'rbac' }, type: 'codex' as const, credentials: { type: 'none' as const } } };
+    await fx.taskSpawner('rbac', spec);
+    const rbac = fx.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    await fx.core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name: 'rbac-spawner' } } });
+    await rbac.createNamespacedRole({ namespace: ns.name, body: { metadata: { name: 'rbac-spawner' }, rules: spawnerRules({ metadata: { name: 'rbac', namespace: ns.name }, spec }, ['github-token']) } });
+    await rbac.createNamespacedRoleBinding({
+      namespace: ns.name,
+      body: { metadata: { name: 'rbac-spawner' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rbac-spawner' }, subjects: [{ kind: 'ServiceAccount', name: 'rbac-spawner', namespace: ns.name }] },
+    });
+    const { status } = await fx.core.createNamespacedServiceAccountToken({ name: 'rbac-spawner', namespace: ns.name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+    const cluster = fx.kc.getCurrentCluster()!;
+    const scoped = new k8s.KubeConfig();
+    scoped.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: 'spawner', token: status!.token }],
+      contexts: [{ name: 'spawner', cluster: cluster.name, user: 'spawner', namespace: ns.name }],
+      currentContext: 'spawner',
+    });
+    const spawner = fx.spawner('rbac', { kubeConfig: scoped });
+    expect(await spawner.runCycle()).toMatchObject({ ok: true, created: ['rbac-1'], failures: [] });
+    // The watch (list/watch on its own TaskSpawner, by name) is allowed too: a finished Task wakes the loop.
+    repo.createIssue({ title: 'y', labels: ['go'] });
+    repo.createIssue({ title: 'z', labels: ['go'] });
+    const stop = new AbortController();
+    const running = spawner.run(stop.signal);
+    try {
+      await waitFor('the second Task', async () => (await fx.taskNames('rbac')).length === 2);
+      await fx.finishTask('rbac-1');
+      await waitFor('the third Task after one finished', async () => (await fx.taskNames('rbac')).length === 3);
+    } finally {
+      stop.abort();
+      await running;
+    }
+    // And nothing more: another Secret in the namespace stays out of reach.
+    await fx.secret('unrelated', { X: 'y' });
+    const core = scoped.makeApiClient(k8s.CoreV1Api);
+    await expect(core.readNamespacedSecret({ name: 'unrelated', namespace: ns.name })).rejects.toMatchObject({ code: 403 });
   });
 });
