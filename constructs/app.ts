@@ -105,7 +105,7 @@ export class KelosApp extends App {
           continue;
         }
         paths.add(path);
-        files.push({ path, content: renderYaml(json) });
+        files.push({ path, content: renderYaml(json, true) });
       }
     }
     if (this.argocd) files.push(...this.applications(charts));

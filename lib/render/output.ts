@@ -9,9 +9,13 @@ export interface OutputFile {
   readonly content: string;
 }
 
-/** YAML with sorted keys, block scalars for multi-line strings, no line folding. */
-export function renderYaml(obj: unknown): string {
-  return stringify(obj, { sortMapEntries: true, lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
+/**
+ * YAML with sorted keys, block scalars for multi-line strings, no line folding.
+ * `keysSorted` skips the sort for objects whose keys are sorted already
+ * (cdk8s's `toJson()` sorts them).
+ */
+export function renderYaml(obj: unknown, keysSorted = false): string {
+  return stringify(obj, { sortMapEntries: !keysSorted, lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Lists the files under a folder (relative paths, `/` separators); none when it does not exist. */
