@@ -264,13 +264,14 @@ function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decide
     const outputs = parsed ? { outputs: parsed.lines, results: parsed.results } : {};
     const times = { ...(startTime ? { startTime } : { startTime: completionTime }), completionTime };
     if (complete) {
-      if (!parsed && now.getTime() - finishedAt < OUTPUTS_RETRY_WINDOW_MS && pod) {
-        // Dependants render their prompts from the results: finish only once they are read, or surely absent.
+      const unreadable = !!world.log && 'error' in world.log;
+      if (!parsed && unreadable && now.getTime() - finishedAt < OUTPUTS_RETRY_WINDOW_MS) {
+        // Dependants render their prompts from the results: finish once the log was read, or could not be for a while.
         return {
           outcome: {
             phase: TaskPhase.RUNNING,
             reason: Reason.JOB_RUNNING,
-            message: `Job succeeded; reading outputs from Pod "${pod.metadata!.name}"`,
+            message: `Job succeeded; reading outputs from Pod "${pod!.metadata!.name}"`,
             ...base,
             ...(startTime ? { startTime } : {}),
             requeueAfter: OUTPUTS_RETRY_INTERVAL_MS,

@@ -309,9 +309,17 @@ describe('desired', () => {
       expect(d.status?.phase).toBe('Running');
       expect(d.requeueAfter).toBe(OUTPUTS_RETRY_INTERVAL_MS);
       const late = job(t, complete(OUTPUTS_RETRY_WINDOW_MS / 1000 + 1));
-      const after = desired(t, world([t], { job: late, pods: [pod(late, 'Succeeded')], log: { text: 'no block' } }), NOW);
+      const after = desired(t, world([t], { job: late, pods: [pod(late, 'Succeeded')], log: { error: 'container not found' } }), NOW);
       expect(after.status).toMatchObject({ phase: 'Succeeded', message: 'Task completed successfully; the agent log held no outputs' });
       expect(after.status?.results).toBeUndefined();
+    });
+
+    it('finishes at once when the log was read and holds no outputs block', () => {
+      const t = task('a', {}, { phase: 'Running', jobName: 'a' });
+      const j = job(t, complete(1));
+      const d = desired(t, world([t], { job: j, pods: [pod(j, 'Succeeded')], log: { text: 'no block here\n' } }), NOW);
+      expect(d.status).toMatchObject({ phase: 'Succeeded', message: 'Task completed successfully; the agent log held no outputs' });
+      expect(d.requeueAfter).toBeUndefined();
     });
 
     it('fails with the reason of the Job, keeping any outputs', () => {

@@ -5,7 +5,7 @@ import type { Controller } from '../../lib/controller/controller-manager.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
 import { createNamespace, OUTCOME_LABEL, writeJobLog, type TestNamespace } from '../cluster/harness.js';
-import { clusterClient, getJob, getTask, startController, taskObject, waitFor, waitForPhase } from './_cluster.js';
+import { JobWitness, clusterClient, getJob, getTask, startController, taskObject, waitFor, waitForPhase } from './_cluster.js';
 
 // Kelos examples 02 (workspace), 05 (AgentConfig) and 07 (pipeline), as
 // fixtures of our own, run through kwok: pods pass their init containers,
@@ -186,9 +186,14 @@ describe('the controller on a real control plane', () => {
 
   it('deletes a finished Task after its TTL, and with it its Job and ConfigMap', async () => {
     const n = ns.name;
-    await client.create(taskObject(n, 'short-lived', { ttlSecondsAfterFinished: 2, agentConfigRef: { name: 'code-reviewer' } }));
-    await waitForPhase(client, n, 'short-lived', ['Succeeded']);
-    expect(await getJob(client, n, 'short-lived')).toBeDefined();
+    const witness = new JobWitness(client, n);
+    await client.create(taskObject(n, 'short-lived', { ttlSecondsAfterFinished: 3, agentConfigRef: { name: 'code-reviewer' } }));
+    await waitFor(
+      'the ConfigMap',
+      async () => !!(await client.get(resourcePath(Resources.configMaps, { namespace: n, name: 'short-lived-plugins' }))),
+    );
+    const done = await waitForPhase(client, n, 'short-lived', ['Succeeded']);
+    expect(done.spec.ttlSecondsAfterFinished).toBe(3);
     await waitFor('the Task to be deleted', async () => !(await getTask(client, n, 'short-lived')), 60_000);
     await waitFor('the Job to be deleted', async () => !(await getJob(client, n, 'short-lived')), 60_000);
     await waitFor(
@@ -196,5 +201,7 @@ describe('the controller on a real control plane', () => {
       async () => !(await client.get(resourcePath(Resources.configMaps, { namespace: n, name: 'short-lived-plugins' }))),
       60_000,
     );
+    await witness.stop();
+    expect(witness.uids.get('short-lived')?.size).toBe(1);
   });
 });

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { AGENT_TYPES, type AgentTypeName } from '../../lib/api/constants.js';
+import { Controller } from '../../lib/controller/controller-manager.js';
+import { UserError } from '../errors.js';
+
+interface ControllerFlags {
+  kubeconfig?: string;
+  namespace?: string;
+  metricsAddr: string;
+  healthAddr: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  spawnerImage?: string;
+  gitImage?: string;
+  skillsImage?: string;
+  workers: string;
+  [image: string]: unknown;
+}
+
+const camel = (type: string) => type.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('controller')
+    .description('Run the controller: Tasks become Jobs; TaskSpawners applied as YAML get their workloads')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--namespace <name>', 'watch only this namespace (default: all namespaces)')
+    .option('--metrics-addr <addr>', 'address of /metrics, "0" to turn off', ':8080')
+    .option('--health-addr <addr>', 'address of /healthz and /readyz, "0" to turn off', ':8081')
+    .option('--leader-elect', 'elect one leader among replicas on a Lease', false)
+    .option('--leader-election-namespace <name>', 'namespace of the leader election Lease', 'kelos-system')
+    .option('--leader-election-id <name>', 'name of the leader election Lease', 'kelos-controller')
+    .option('--spawner-image <image>', 'image of spawner workloads for TaskSpawners applied as YAML')
+    .option('--git-image <image>', 'image of the git init containers')
+    .option('--skills-image <image>', 'image of the skills-install init container (node and git)')
+    .option('--workers <n>', 'concurrent reconciles', '16');
+  for (const type of AGENT_TYPES) cmd.option(`--${type}-image <image>`, `default image of ${type} agents`);
+
+  cmd.action(async (flags: ControllerFlags) => {
+    const workers = Number(flags.workers);
+    if (!Number.isInteger(workers) || workers < 1) throw new UserError(`'--workers' must be a positive integer, got ${flags.workers}`);
+    const agentImages: Partial<Record<AgentTypeName, string>> = {};
+    for (const type of AGENT_TYPES) {
+      const image = flags[`${camel(type)}Image`];
+      if (typeof image === 'string' && image) agentImages[type] = image;
+    }
+    let controller: Controller;
+    try {
+      controller = await Controller.start({
+        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+        ...(flags.namespace ? { namespace: flags.namespace } : {}),
+        metricsAddr: flags.metricsAddr,
+        healthAddr: flags.healthAddr,
+        leaderElect: flags.leaderElect,
+        leaderElectionNamespace: flags.leaderElectionNamespace,
+        leaderElectionId: flags.leaderElectionId,
+        agentImages,
+        ...(flags.spawnerImage ? { spawnerImage: flags.spawnerImage } : {}),
+        ...(flags.gitImage ? { gitImage: flags.gitImage } : {}),
+        ...(flags.skillsImage ? { skillsImage: flags.skillsImage } : {}),
+        workers,
+      });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'ENOENT') throw new UserError((err as Error).message);
+      throw err;
+    }
+    const stop = () => void controller.stop();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    const reason = await controller.done;
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    if (reason === 'lost-leadership') process.exitCode = 1;
+  });
+}

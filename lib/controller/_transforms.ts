@@ -1,0 +1,63 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { stripObject } from '../kube/informer.js';
+
+// The informer caches keep only what the reconciler reads: thousands of Jobs
+// and Pods then cost a few hundred bytes each instead of kilobytes.
+
+function meta(m: any) {
+  return {
+    name: m.name,
+    namespace: m.namespace,
+    uid: m.uid,
+    resourceVersion: m.resourceVersion,
+    creationTimestamp: m.creationTimestamp,
+    ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+    ...(m.labels ? { labels: m.labels } : {}),
+    ...(m.ownerReferences ? { ownerReferences: m.ownerReferences.map((r: any) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, uid: r.uid })) } : {}),
+  };
+}
+
+export function slimJob(job: any): V1Job {
+  const s = job.status ?? {};
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: meta(job.metadata ?? {}),
+    status: {
+      ...(s.active !== undefined ? { active: s.active } : {}),
+      ...(s.succeeded !== undefined ? { succeeded: s.succeeded } : {}),
+      ...(s.failed !== undefined ? { failed: s.failed } : {}),
+      ...(s.startTime ? { startTime: s.startTime } : {}),
+      ...(s.completionTime ? { completionTime: s.completionTime } : {}),
+      ...(s.conditions
+        ? {
+            conditions: s.conditions
+              .filter((c: any) => c.type === 'Complete' || c.type === 'Failed')
+              .map((c: any) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime: c.lastTransitionTime })),
+          }
+        : {}),
+    },
+  } as V1Job;
+}
+
+const slimState = (st: any) =>
+  st?.waiting ? { waiting: { reason: st.waiting.reason, message: st.waiting.message } } : st?.running ? { running: {} } : st?.terminated ? { terminated: { exitCode: st.terminated.exitCode, reason: st.terminated.reason } } : {};
+
+export function slimPod(pod: any): V1Pod {
+  const s = pod.status ?? {};
+  const containers = (list: any[] | undefined) => list?.map((c) => ({ name: c.name, state: slimState(c.state) }));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: meta(pod.metadata ?? {}),
+    status: {
+      phase: s.phase,
+      ...(s.startTime ? { startTime: s.startTime } : {}),
+      ...(s.initContainerStatuses ? { initContainerStatuses: containers(s.initContainerStatuses) } : {}),
+      ...(s.containerStatuses ? { containerStatuses: containers(s.containerStatuses) } : {}),
+      ...(s.conditions ? { conditions: s.conditions.filter((c: any) => c.type === 'PodScheduled' && c.status === 'False') } : {}),
+    },
+  } as V1Pod;
+}
+
+export { stripObject };

@@ -1,0 +1,275 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../api/agent-config.js';
+import { API_VERSION, FINALIZER, Kind, Reason, TaskPhase } from '../api/constants.js';
+import type { Task, TaskStatus } from '../api/task.js';
+import type { Workspace } from '../api/workspace.js';
+import type { JobImages } from '../render/job.js';
+import type { EventRecorder } from '../kube/event-recorder.js';
+import type { Informer } from '../kube/informer.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { isAlreadyExists, isInvalid, isNotFound } from '../kube/kube-error.js';
+import { objectPath, resourcePath, Resources } from '../kube/resource-path.js';
+import { branchLockKey } from './branch-lock.js';
+import type { ControllerMetrics } from './controller-metrics.js';
+import { desired, ownedBy, type TaskDecision, type TaskWorld } from './desired.js';
+import { isDeleting, isTerminalPhase, rfc3339 } from './task-phase.js';
+import { KeyedMutex } from './_keyed-mutex.js';
+
+export interface TaskReconcilerOptions {
+  readonly client: KubeClient;
+  readonly tasks: Informer<Task>;
+  readonly jobs: Informer<V1Job>;
+  readonly pods: Informer<V1Pod>;
+  readonly workspaces: Informer<Workspace>;
+  readonly agentConfigs: Informer<AgentConfig>;
+  readonly recorder: EventRecorder;
+  readonly metrics: ControllerMetrics;
+  readonly logger: Logger;
+  readonly images?: JobImages;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+  /** Lines of the agent log read for the outputs block. @default 500 */
+  readonly logTailLines?: number;
+}
+
+export interface ReconcileResult {
+  readonly requeueAfter?: number;
+}
+
+/**
+ * The I/O shell around `desired` (STYLE.md rule 8): reads the informers (and,
+ * on request, Secrets and the agent log), decides, then writes with
+ * server-side apply under the one field manager. The Job is created with
+ * create-if-absent semantics under the Task's own name, so however often
+ * this runs, and whatever kills it, a Task never gets two Jobs.
+ */
+export class TaskReconciler {
+  /** Jobs this process created that the Job informer does not show yet. */
+  private readonly created = new Map<string, V1Job>();
+  /** Tasks on one branch decide one at a time, so two never both take the lock. */
+  private readonly branchMutex = new KeyedMutex();
+  private readonly now: () => Date;
+
+  constructor(private readonly o: TaskReconcilerOptions) {
+    this.now = o.now ?? (() => new Date());
+    o.jobs.on('add', (job) => this.created.delete(`${job.metadata?.namespace}/${job.metadata?.name}`));
+  }
+
+  async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
+    const task = this.o.tasks.get(namespace, name);
+    if (!task) {
+      this.created.delete(`${namespace}/${name}`);
+      return {};
+    }
+    const lock = branchLockKey(task);
+    if (lock && !isDeleting(task) && !isTerminalPhase(task.status?.phase)) {
+      return this.branchMutex.run(lock, () => this.reconcileTask(namespace, name));
+    }
+    return this.reconcileTask(namespace, name);
+  }
+
+  private jobOf(namespace: string, name: string): V1Job | undefined {
+    return this.o.jobs.get(namespace, name) ?? this.created.get(`${namespace}/${name}`);
+  }
+
+  private async reconcileTask(namespace: string, name: string): Promise<ReconcileResult> {
+    const task = this.o.tasks.get(namespace, name);
+    if (!task) return {};
+    const key = `${namespace}/${name}`;
+    let job = this.jobOf(namespace, name);
+    // The cache may lag a Job created by an earlier run of this controller: ask before concluding it is gone.
+    if (!job && task.status?.jobName && !isTerminalPhase(task.status.phase) && !isDeleting(task)) {
+      job = await this.o.client.get<V1Job>(resourcePath(Resources.jobs, { namespace, name }));
+    }
+    const tasks = this.o.tasks.namespace(namespace);
+    let world: TaskWorld = {
+      tasks,
+      ...(job ? { job } : {}),
+      hasJob: (n) => !!this.jobOf(namespace, n),
+      pods: job ? this.podsOf(job) : [],
+      ...(task.spec.workspaceRef ? { workspace: this.o.workspaces.get(namespace, task.spec.workspaceRef.name) } : {}),
+      agentConfigs: this.o.agentConfigs.namespace(namespace),
+      ...(this.o.images ? { images: this.o.images } : {}),
+    };
+    const now = this.now();
+    let d = desired(task, world, now);
+    if (d.needs?.secrets) {
+      world = { ...world, secrets: await this.readSecrets(namespace, d.needs.secrets) };
+      d = desired(task, world, now);
+    }
+    if (d.needs?.log) {
+      world = { ...world, log: await this.readLog(namespace, d.needs.log.pod, d.needs.log.container) };
+      d = desired(task, world, now);
+    }
+    if (d.needs) throw new Error(`decision still needs ${JSON.stringify(d.needs)}`);
+    return this.apply(task, key, d);
+  }
+
+  private podsOf(job: V1Job): V1Pod[] {
+    const ns = job.metadata?.namespace;
+    const uid = job.metadata?.uid;
+    const out: V1Pod[] = [];
+    for (const p of this.o.pods.namespace(ns).values()) {
+      if (p.metadata?.ownerReferences?.some((r) => r.uid === uid)) out.push(p);
+    }
+    return out;
+  }
+
+  private async readSecrets(namespace: string, names: readonly string[]): Promise<Map<string, Record<string, string>>> {
+    const out = new Map<string, Record<string, string>>();
+    for (const name of names) {
+      const secret = await this.o.client.get<{ data?: Record<string, string> }>(resourcePath(Resources.secrets, { namespace, name }));
+      if (!secret) continue;
+      out.set(name, Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])));
+    }
+    return out;
+  }
+
+  private async readLog(namespace: string, pod: string, container: string): Promise<{ text: string } | { error: string }> {
+    try {
+      return { text: await this.o.client.podLog(namespace, pod, container, this.o.logTailLines ?? 500) };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+
+  private async apply(task: Task, key: string, d: TaskDecision): Promise<ReconcileResult> {
+    const { client, logger } = this.o;
+    const ns = task.metadata.namespace!;
+    const name = task.metadata.name!;
+    const log = logger.child({ task: key });
+    const taskRef = { apiVersion: API_VERSION, kind: Kind.TASK, metadata: { name, namespace: ns } };
+
+    if (isDeleting(task)) {
+      if (d.deleteJob && (await client.delete(resourcePath(Resources.jobs, { namespace: ns, name }), { propagationPolicy: 'Background' }))) {
+        log.info({ job: name }, 'Deleted Job');
+      }
+      this.created.delete(key);
+      if (d.finalizer === 'remove') {
+        await this.setFinalizer(task, false);
+        log.info('Removed finalizer');
+      }
+      return {};
+    }
+
+    let status = d.status;
+    let createdJob = false;
+    const writes: Promise<unknown>[] = [];
+    if (d.finalizer === 'add') writes.push(this.setFinalizer(task, true));
+    const { job, configMap, secret } = d.children;
+    if (job) {
+      writes.push(
+        (async () => {
+          if (configMap) await client.apply(configMap);
+          if (secret) await client.apply(secret);
+          try {
+            const made = await client.create(job);
+            this.created.set(key, made);
+            createdJob = true;
+            log.info({ job: name }, 'Created Job');
+          } catch (err) {
+            if (isAlreadyExists(err)) {
+              const existing = await client.get<V1Job>(objectPath(job));
+              if (existing && ownedBy(existing, task)) this.created.set(key, existing);
+              return;
+            }
+            if (isInvalid(err)) {
+              // The apiserver rejects this Job for good (e.g. a name too long for a Job): a user error.
+              status = failedStatus(task, Reason.INVALID_SPEC, `The Job was rejected: ${(err as Error).message}`, this.now());
+              return;
+            }
+            throw err;
+          }
+        })(),
+      );
+    }
+    await Promise.all(writes);
+
+    const old = task.status ?? {};
+    if (status && !sameStatus(old, status)) {
+      await client.apply({ ...taskRef, status }, { subresource: 'status' });
+      const events = status === d.status ? d.events : [{ type: 'Warning' as const, reason: Reason.INVALID_SPEC, message: status.message ?? '' }];
+      for (const e of events) this.o.recorder.record({ ...taskRef, metadata: { ...taskRef.metadata, uid: task.metadata.uid } }, e.type, e.reason, e.message);
+      if (status.phase !== old.phase) {
+        log.info({ phase: status.phase, ...(status.message ? { message: status.message } : {}) }, phaseLog(status.phase));
+      }
+      if (isTerminalPhase(status.phase) && !isTerminalPhase(old.phase)) {
+        this.o.metrics.taskFinished(task, status.phase!, status.startTime, status.completionTime, status.results);
+      }
+    }
+    if (createdJob) this.o.metrics.taskCreated.inc({ namespace: ns, type: task.spec.type });
+
+    if (d.deleteTask) {
+      await client.delete(objectPath(taskRef), { ...(task.metadata.uid ? { uid: task.metadata.uid } : {}) });
+      this.o.recorder.record({ ...taskRef, metadata: { ...taskRef.metadata, uid: task.metadata.uid } }, 'Normal', Reason.TTL_EXPIRED, 'Deleted the Task: ttlSecondsAfterFinished has passed');
+      log.info({ ttlSecondsAfterFinished: task.spec.ttlSecondsAfterFinished }, 'Deleted Task after its TTL');
+      return {};
+    }
+    return d.requeueAfter !== undefined ? { requeueAfter: d.requeueAfter } : {};
+  }
+
+  private async setFinalizer(task: Task, present: boolean): Promise<void> {
+    try {
+      await this.o.client.apply({
+        apiVersion: API_VERSION,
+        kind: Kind.TASK,
+        metadata: { name: task.metadata.name, namespace: task.metadata.namespace, finalizers: present ? [FINALIZER] : [] },
+      });
+    } catch (err) {
+      if (!present && isNotFound(err)) return;
+      throw err;
+    }
+    // Without our entry the apiserver keeps one another writer put there (e.g. a manifest); drop that too.
+    if (!present) {
+      const fresh = await this.o.client.get<Task>(objectPath({ apiVersion: API_VERSION, kind: Kind.TASK, metadata: task.metadata }));
+      const rest = fresh?.metadata.finalizers?.filter((f) => f !== FINALIZER);
+      if (fresh && rest && rest.length !== fresh.metadata.finalizers!.length) {
+        await this.o.client.mergePatch(objectPath(fresh), { metadata: { finalizers: rest, resourceVersion: fresh.metadata.resourceVersion } });
+      }
+    }
+  }
+}
+
+function phaseLog(phase: string | undefined): string {
+  switch (phase) {
+    case TaskPhase.WAITING:
+      return 'Task is waiting';
+    case TaskPhase.PENDING:
+      return 'Task is pending';
+    case TaskPhase.RUNNING:
+      return 'Task started running';
+    case TaskPhase.SUCCEEDED:
+      return 'Task succeeded';
+    case TaskPhase.FAILED:
+      return 'Task failed';
+    default:
+      return 'Task changed phase';
+  }
+}
+
+function failedStatus(task: Task, reason: string, message: string, now: Date): TaskStatus {
+  const gen = task.metadata.generation;
+  return {
+    phase: TaskPhase.FAILED,
+    completionTime: rfc3339(now),
+    message,
+    conditions: [
+      { type: 'Succeeded', status: 'False', reason, message, lastTransitionTime: rfc3339(now), ...(gen !== undefined ? { observedGeneration: gen } : {}) },
+    ],
+    ...(gen !== undefined ? { observedGeneration: gen } : {}),
+  };
+}
+
+/** Deep equality of two statuses, key order aside. */
+export function sameStatus(a: TaskStatus, b: TaskStatus): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, value) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]))
+      : value,
+  );
+}

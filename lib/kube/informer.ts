@@ -1,0 +1,232 @@
+import type { Logger } from 'pino';
+import { KubeError, isGone } from './kube-error.js';
+import type { KubeClient, WatchEvent } from './kube-client.js';
+
+export interface Cached {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+export type InformerHandler<T> = (obj: T, old?: T) => void;
+
+export interface InformerOptions<T extends Cached> {
+  /** The collection path, e.g. `/apis/batch/v1/jobs` or `/apis/batch/v1/namespaces/ns/jobs`. */
+  readonly path: string;
+  readonly labelSelector?: string;
+  /**
+   * Keeps only what the controller reads, so the cache of thousands of Pods
+   * and Jobs stays small. @default - drops metadata.managedFields
+   */
+  readonly transform?: (obj: any) => T;
+  /** @default 500 */
+  readonly pageSize?: number;
+  /** Server-side watch timeout; the watch is then resumed from the last resourceVersion. @default 300 */
+  readonly watchTimeoutSeconds?: number;
+  readonly logger?: Logger;
+}
+
+/** Drops managedFields and the last-applied annotation, which no reader needs. */
+export function stripObject<T>(obj: T): T {
+  const o = obj as Cached & { metadata?: { managedFields?: unknown; annotations?: Record<string, string> } };
+  if (o.metadata) {
+    delete o.metadata.managedFields;
+    if (o.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']) {
+      const { ['kubectl.kubernetes.io/last-applied-configuration']: _, ...rest } = o.metadata.annotations;
+      o.metadata.annotations = rest;
+    }
+  }
+  return obj;
+}
+
+/**
+ * A list-then-watch cache of one resource (client-go's reflector + store):
+ * paginated list, watch from its resourceVersion with bookmarks, relist on
+ * 410 Gone, retry with backoff on errors, handlers called on add, update and
+ * delete. Objects are stored after `transform` and must be treated as
+ * read-only by readers.
+ */
+export class Informer<T extends Cached> {
+  private readonly store = new Map<string, Map<string, T>>();
+  private readonly handlers = { add: [] as InformerHandler<T>[], update: [] as InformerHandler<T>[], delete: [] as InformerHandler<T>[] };
+  private resourceVersion = '';
+  private abort = new AbortController();
+  private running = false;
+  private syncedFlag = false;
+  private readonly syncWaiters: Array<() => void> = [];
+  private readonly transform: (obj: any) => T;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: InformerOptions<T>,
+  ) {
+    this.transform = options.transform ?? stripObject;
+  }
+
+  on(event: 'add' | 'update' | 'delete', handler: InformerHandler<T>): void {
+    this.handlers[event].push(handler);
+  }
+
+  get hasSynced(): boolean {
+    return this.syncedFlag;
+  }
+
+  /** Resolves once the first list is in the store. */
+  synced(): Promise<void> {
+    if (this.syncedFlag) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.store.get(namespace ?? '')?.get(name);
+  }
+
+  /** The objects of one namespace by name (live view; do not mutate). */
+  namespace(namespace: string | undefined): ReadonlyMap<string, T> {
+    return this.store.get(namespace ?? '') ?? EMPTY;
+  }
+
+  list(namespace?: string): T[] {
+    if (namespace !== undefined) return [...(this.store.get(namespace)?.values() ?? [])];
+    return [...this.store.values()].flatMap((m) => [...m.values()]);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const m of this.store.values()) n += m.size;
+    return n;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    void this.loop();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.abort.abort();
+  }
+
+  private async loop(): Promise<void> {
+    let backoff = 500;
+    while (this.running) {
+      try {
+        if (!this.resourceVersion) await this.relist();
+        backoff = 500;
+        await this.client.watch<T>(
+          this.options.path,
+          {
+            resourceVersion: this.resourceVersion,
+            timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
+            ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+          },
+          (e) => this.onEvent(e),
+          this.abort.signal,
+        );
+      } catch (err) {
+        if (!this.running) return;
+        if (isGone(err)) {
+          this.resourceVersion = '';
+          continue;
+        }
+        this.options.logger?.warn({ path: this.options.path, err: String((err as Error).message ?? err) }, 'Watch failed, retrying');
+        if (err instanceof KubeError && err.statusCode >= 400 && err.statusCode < 500) this.resourceVersion = '';
+        await sleep(backoff, this.abort.signal);
+        backoff = Math.min(backoff * 2, 30_000);
+      }
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const fresh = new Map<string, Map<string, T>>();
+    let cont: string | undefined;
+    let rv = '';
+    do {
+      const page = await this.client.list<unknown>(this.options.path, {
+        limit: this.options.pageSize ?? 500,
+        ...(cont ? { continue: cont } : {}),
+        ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+      });
+      for (const raw of page.items) {
+        const obj = this.transform(raw);
+        const ns = obj.metadata?.namespace ?? '';
+        let m = fresh.get(ns);
+        if (!m) fresh.set(ns, (m = new Map()));
+        m.set(obj.metadata?.name ?? '', obj);
+      }
+      cont = page.metadata.continue || undefined;
+      rv = page.metadata.resourceVersion ?? rv;
+    } while (cont);
+
+    const deleted: T[] = [];
+    for (const [ns, m] of this.store) {
+      for (const [name, obj] of m) if (!fresh.get(ns)?.has(name)) deleted.push(obj);
+    }
+    const changes: Array<[T, T | undefined]> = [];
+    for (const [ns, m] of fresh) {
+      for (const [name, obj] of m) {
+        const old = this.store.get(ns)?.get(name);
+        if (!old || old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) changes.push([obj, old]);
+      }
+    }
+    this.store.clear();
+    for (const [ns, m] of fresh) this.store.set(ns, m);
+    this.resourceVersion = rv;
+    for (const obj of deleted) this.emit('delete', obj);
+    for (const [obj, old] of changes) this.emit(old ? 'update' : 'add', obj, old);
+    if (!this.syncedFlag) {
+      this.syncedFlag = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  private onEvent(e: WatchEvent<T>): void {
+    const rv = (e.object as Cached)?.metadata?.resourceVersion;
+    if (e.type === 'BOOKMARK') {
+      if (rv) this.resourceVersion = rv;
+      return;
+    }
+    const obj = this.transform(e.object);
+    const ns = obj.metadata?.namespace ?? '';
+    const name = obj.metadata?.name ?? '';
+    let m = this.store.get(ns);
+    if (e.type === 'DELETED') {
+      const old = m?.get(name);
+      m?.delete(name);
+      if (m && m.size === 0) this.store.delete(ns);
+      if (rv) this.resourceVersion = rv;
+      this.emit('delete', old ?? obj);
+      return;
+    }
+    if (!m) this.store.set(ns, (m = new Map()));
+    const old = m.get(name);
+    m.set(name, obj);
+    if (rv) this.resourceVersion = rv;
+    this.emit(old ? 'update' : 'add', obj, old);
+  }
+
+  private emit(event: 'add' | 'update' | 'delete', obj: T, old?: T): void {
+    for (const h of this.handlers[event]) {
+      try {
+        h(obj, old);
+      } catch (err) {
+        this.options.logger?.error({ err: String(err) }, 'Informer handler failed');
+      }
+    }
+  }
+}
+
+const EMPTY: ReadonlyMap<string, any> = new Map();
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
