@@ -71,6 +71,17 @@ describe('kelos synth / check', () => {
   });
 });
 
+describe('npx cdk8s synth', () => {
+  it('renders the same dist/ as kelos synth', () => {
+    const out = mkdtempSync(join(tmpdir(), 'kelos-cdk8s-'));
+    const r = spawnSync('npx', ['cdk8s', 'synth', '--output', out], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const files = listFiles(out);
+    expect(files).toEqual(listFiles(join(root, 'dist')));
+    for (const f of files) expect(readFileSync(join(out, f), 'utf8')).toBe(readFileSync(join(root, 'dist', f), 'utf8'));
+  }, 120_000);
+});
+
 describe('kelos validate', () => {
   it('accepts the valid fixtures', () => {
     const r = kelos(['validate', join(root, 'test/fixtures/manifests')]);
