@@ -15,6 +15,9 @@ interface ControllerFlags {
   gitImage?: string;
   skillsImage?: string;
   workers: string;
+  leaderElectionLeaseDuration: string;
+  leaderElectionRenewDeadline: string;
+  leaderElectionRetryPeriod: string;
   [image: string]: unknown;
 }
 
@@ -31,6 +34,9 @@ export function register(program: Command): void {
     .option('--leader-elect', 'elect one leader among replicas on a Lease', false)
     .option('--leader-election-namespace <name>', 'namespace of the leader election Lease', 'kelos-system')
     .option('--leader-election-id <name>', 'name of the leader election Lease', 'kelos-controller')
+    .option('--leader-election-lease-duration <seconds>', 'how long a lease lasts without renewal', '15')
+    .option('--leader-election-renew-deadline <seconds>', 'a leader that cannot renew for this long steps down', '10')
+    .option('--leader-election-retry-period <seconds>', 'how often to try to acquire or renew the lease', '2')
     .option('--spawner-image <image>', 'image of spawner workloads for TaskSpawners applied as YAML')
     .option('--git-image <image>', 'image of the git init containers')
     .option('--skills-image <image>', 'image of the skills-install init container (node and git)')
@@ -40,6 +46,17 @@ export function register(program: Command): void {
   cmd.action(async (flags: ControllerFlags) => {
     const workers = Number(flags.workers);
     if (!Number.isInteger(workers) || workers < 1) throw new UserError(`'--workers' must be a positive integer, got ${flags.workers}`);
+    const seconds = (flag: string, value: string) => {
+      const v = Number(value);
+      if (!Number.isFinite(v) || v <= 0) throw new UserError(`'--${flag}' must be a positive number of seconds, got ${value}`);
+      return v * 1000;
+    };
+    const leaseDurationMs = seconds('leader-election-lease-duration', flags.leaderElectionLeaseDuration);
+    const renewDeadlineMs = seconds('leader-election-renew-deadline', flags.leaderElectionRenewDeadline);
+    const retryPeriodMs = seconds('leader-election-retry-period', flags.leaderElectionRetryPeriod);
+    if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
+      throw new UserError('leader election needs retry period < renew deadline < lease duration');
+    }
     const agentImages: Partial<Record<AgentTypeName, string>> = {};
     for (const type of AGENT_TYPES) {
       const image = flags[`${camel(type)}Image`];
@@ -55,6 +72,9 @@ export function register(program: Command): void {
         leaderElect: flags.leaderElect,
         leaderElectionNamespace: flags.leaderElectionNamespace,
         leaderElectionId: flags.leaderElectionId,
+        leaseDurationMs,
+        renewDeadlineMs,
+        retryPeriodMs,
         agentImages,
         ...(flags.spawnerImage ? { spawnerImage: flags.spawnerImage } : {}),
         ...(flags.gitImage ? { gitImage: flags.gitImage } : {}),

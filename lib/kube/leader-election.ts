@@ -103,9 +103,16 @@ export class LeaderElector {
     return 'released';
   }
 
-  /** Gives the lease up so a standby takes over at once. */
-  async release(): Promise<void> {
-    if (!this.leading) return;
+  /** Gives the lease up so a standby takes over at once (idempotent: every caller waits for the one release). */
+  release(): Promise<void> {
+    if (!this.leading && !this.releasing) return Promise.resolve();
+    this.releasing ??= this.doRelease();
+    return this.releasing;
+  }
+
+  private releasing?: Promise<void>;
+
+  private async doRelease(): Promise<void> {
     this.leading = false;
     try {
       const lease = await this.client.get<Lease>(this.path);
