@@ -277,8 +277,12 @@ describe('GitHub failures on the control plane', () => {
     expect((await fx.getSpawner('outage')).status?.phase).toBe('Running');
   });
 
-  it('with 30% of GitHub requests failing creates no Task twice, and every eligible item gets its Task once faults stop', async () => {
-    const repo = await repoWithWorkspace('chaos');
+  it.each([
+    { label: 'retried', retries: 3 },
+    { label: 'not retried, so that cycles fail part-way', retries: 0 },
+  ])('with 3 in 10 GitHub requests failing (5xx and timeouts $label) creates no Task twice, and every eligible item gets its Task once faults stop', async ({ retries }) => {
+    const name = `chaos-${retries}`;
+    const repo = await repoWithWorkspace(name);
     repo.setPermission('maintainer', 'write');
     const eligible = new Set<number>();
     const addIssues = (count: number) => {
@@ -293,31 +297,33 @@ describe('GitHub failures on the control plane', () => {
     };
     gh.addUser('stranger');
     addIssues(15);
-    await fx.taskSpawner('chaos', {
+    await fx.taskSpawner(name, {
       when: { githubIssues: { labels: ['go'], commentPolicy: { triggerComment: '/go', minimumPermission: 'write' } } },
-      taskTemplate: { workspaceRef: { name: 'chaos' }, type: 'codex', credentials: { type: 'none' }, promptTemplate: '{{.Title}}\n{{.Comments}}' },
+      taskTemplate: { workspaceRef: { name }, type: 'codex', credentials: { type: 'none' }, promptTemplate: '{{.Title}}\n{{.Comments}}' },
     });
-    const recorder = await fx.recordCreations('chaos');
-    const spawner = fx.spawner('chaos', { github: { retries: 3, retryBaseMs: 20, rateLimitSecondMs: 50, timeoutMs: 300 } });
-    gh.setFaults({ rate: 0.3, seed: 42, match: /acme\/chaos/, resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
+    const recorder = await fx.recordCreations(name);
+    // Rate limits are always waited out; 5xx and timeouts are retried `retries` times.
+    const spawner = fx.spawner(name, { github: { retries, retryBaseMs: 20, rateLimitSecondMs: 50, timeoutMs: 300 } });
+    gh.setFaults({ rate: 0.3, seed: 42, match: new RegExp(`acme/${name}/`), resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
     const outcomes: boolean[] = [];
     try {
-      for (let cycle = 0; cycle < 8; cycle++) {
-        if (cycle === 3) addIssues(6);
+      for (let cycle = 0; cycle < 12; cycle++) {
+        if (cycle === 4) addIssues(6);
         outcomes.push((await spawner.runCycle()).ok);
       }
       const { faults, requests } = gh.stats();
       expect(faults).toBeGreaterThan(10);
-      console.info(`fault run: ${faults} of ${requests} GitHub requests failed; ${outcomes.filter((ok) => !ok).length} of ${outcomes.length} cycles failed`);
+      if (retries === 0) expect(outcomes).toContain(false);
+      console.info(`fault run (${retries} retries): ${faults} of ${requests} GitHub requests failed; ${outcomes.filter((ok) => !ok).length} of ${outcomes.length} cycles failed`);
       gh.clearFaults();
       for (let cycle = 0; cycle < 3; cycle++) await spawner.runCycle();
-      const names = await fx.taskNames('chaos');
-      expect(names).toEqual([...eligible].map((n) => `chaos-${n}`).sort());
+      const names = await fx.taskNames(name);
+      expect(names).toEqual([...eligible].map((n) => `${name}-${n}`).sort());
       await waitFor('the watch to see every Task', async () => recorder.uids.size === names.length);
-      for (const [name, uids] of recorder.uids) expect({ name, uids: uids.length }).toEqual({ name, uids: 1 });
-      expect((await fx.getSpawner('chaos')).status).toMatchObject({ phase: 'Running', totalTasksCreated: eligible.size });
+      for (const [task, uids] of recorder.uids) expect({ task, uids: uids.length }).toEqual({ task, uids: 1 });
+      expect((await fx.getSpawner(name)).status).toMatchObject({ phase: 'Running', totalTasksCreated: eligible.size });
       // Rendered with the comments loaded under faults.
-      expect((await fx.tasks('chaos'))[0]!.spec.prompt).toMatch(/^chaos \d+\n\/go$/);
+      expect((await fx.tasks(name))[0]!.spec.prompt).toMatch(/^chaos \d+\n\/go$/);
     } finally {
       recorder.stop();
       gh.clearFaults();
