@@ -305,7 +305,9 @@ function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decide
     };
   }
 
-  const running = pod?.status?.phase === 'Running';
+  // A Pod that ran and ended before the Job controller marked the Job finished still counts as running.
+  const podPhase = pod?.status?.phase;
+  const running = podPhase === 'Running' || podPhase === 'Succeeded' || podPhase === 'Failed' || (!pod && old.phase === TaskPhase.RUNNING);
   if (running) {
     return {
       outcome: {

@@ -21,6 +21,8 @@ export const Resources = {
   namespaces: { group: '', version: 'v1', plural: 'namespaces' },
   roles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles' },
   roleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings' },
+  clusterRoles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles' },
+  clusterRoleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings' },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
   customResourceDefinitions: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' },
 } as const satisfies Record<string, ResourceType>;
@@ -41,6 +43,8 @@ const KIND_RESOURCES: Record<string, ResourceType> = {
   'v1/Namespace': Resources.namespaces,
   'rbac.authorization.k8s.io/v1/Role': Resources.roles,
   'rbac.authorization.k8s.io/v1/RoleBinding': Resources.roleBindings,
+  'rbac.authorization.k8s.io/v1/ClusterRole': Resources.clusterRoles,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': Resources.clusterRoleBindings,
   'coordination.k8s.io/v1/Lease': Resources.leases,
   'apiextensions.k8s.io/v1/CustomResourceDefinition': Resources.customResourceDefinitions,
 };

@@ -271,6 +271,15 @@ describe('desired', () => {
       expect(d.events).toEqual([{ type: 'Normal', reason: 'JobRunning', message: 'Running in Pod "a-abcde"' }]);
     });
 
+    it('stays Running between the Pod ending and the Job being marked finished', () => {
+      const running = { type: 'Succeeded', status: 'Unknown' as const, reason: 'JobRunning', message: 'm', lastTransitionTime: at(40) };
+      const t = task('a', {}, { phase: 'Running', jobName: 'a', startTime: at(40), conditions: [running] });
+      const j = job(t, { active: 0 });
+      const d = desired(t, world([t], { job: j, pods: [pod(j, 'Succeeded')] }), NOW);
+      expect(d.status?.phase).toBe('Running');
+      expect(d.events).toEqual([]);
+    });
+
     it('asks for the agent log when the Job completes and reads the outputs into results', () => {
       const t = task('a', {}, { phase: 'Running', jobName: 'a', startTime: at(40) });
       const j = job(t, complete(5));
