@@ -174,7 +174,8 @@ export class Spawner {
         deleted.push(name);
         this.log.info({ task: name }, 'Deleted finished Task for a newer trigger');
       } catch (err) {
-        if (codeOf(err) !== 404) failures.push(`${name}: deleting the finished Task failed: ${messageOf(err)}`);
+        if (codeOf(err) === 404) deleted.push(name); // already gone: the name is free
+        else failures.push(`${name}: deleting the finished Task failed: ${messageOf(err)}`);
       }
     }
 
