@@ -304,6 +304,7 @@ describe('GitHub failures on the control plane', () => {
     const recorder = await fx.recordCreations(name);
     // Rate limits are always waited out; 5xx and timeouts are retried `retries` times.
     const spawner = fx.spawner(name, { github: { retries, retryBaseMs: 20, rateLimitSecondMs: 50, timeoutMs: 300 } });
+    gh.resetStats();
     gh.setFaults({ rate: 0.3, seed: 42, match: new RegExp(`acme/${name}/`), resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
     const outcomes: boolean[] = [];
     try {
