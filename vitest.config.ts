@@ -8,6 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Unit files run first, then the cluster files (projects with different worker counts need their own group).
+          sequence: { groupOrder: 0 },
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.cluster.test.ts', 'node_modules/**'],
           testTimeout: 30_000,
@@ -16,6 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'cluster',
+          sequence: { groupOrder: 1 },
           include: ['test/**/*.cluster.test.ts'],
           globalSetup: ['test/cluster/global-setup.ts'],
           testTimeout: 180_000,
