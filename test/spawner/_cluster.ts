@@ -1,65 +1,19 @@
 // Shared set-up of the spawner's tests on the real control plane.
 import * as k8s from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { customResourceDefinitions, type Task, type TaskSpawner, type TaskSpawnerSpec } from '../../lib/api/index.js';
+import type { Task, TaskSpawner, TaskSpawnerSpec } from '../../lib/api/index.js';
 import { Spawner, type SpawnerOptions } from '../../lib/spawner/spawner.js';
+import { installKelosCrds } from '../cluster/crds.js';
 import { waitFor } from '../cluster/harness.js';
 
 export const GROUP = { group: 'kelos.dev', version: 'v1alpha1' };
 
-/** The kinds the spawner touches. */
-const NEEDED = ['tasks.kelos.dev', 'taskspawners.kelos.dev', 'workspaces.kelos.dev'];
-const crds = () => customResourceDefinitions().filter((c) => NEEDED.includes(c.metadata.name)).map((c) => structural(c) as typeof c);
-
-function withoutRules(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutRules);
-  if (!v || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'x-kubernetes-validations').map(([k, x]) => [k, withoutRules(x)]));
-}
-
-/**
- * The apiserver rejects `patternProperties` in CRD schemas (TypeBox emits it
- * for records); map a single catch-all pattern to `additionalProperties`.
- * Harmless once lib/api renders structural schemas itself.
- */
-function structural(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(structural);
-  if (!v || typeof v !== 'object') return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (k === 'patternProperties' && x && typeof x === 'object' && Object.keys(x).length === 1) {
-      out.additionalProperties = structural(Object.values(x)[0]);
-    } else out[k] = structural(x);
-  }
-  return out;
-}
-
-/** Installs the CRDs the spawner needs (idempotent, safe when several files race) and waits until they are served. */
+/** Installs the kelos CRDs and waits until the kinds the spawner uses are served. */
 export async function ensureCrds(kc: k8s.KubeConfig): Promise<void> {
-  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-  for (const crd of crds()) {
-    try {
-      await ext.createCustomResourceDefinition({ body: crd as unknown as k8s.V1CustomResourceDefinition });
-    } catch (err) {
-      const code = (err as { code?: number }).code;
-      if (code === 409) continue;
-      if (code !== 422) throw err;
-      // The apiserver refused a CEL rule of lib/api (reported upstream); the
-      // spawner does not depend on it, so install the kind without its rules.
-      console.warn(`[spawner tests] CRD ${crd.metadata.name} was refused (${(err as { body?: string }).body?.slice(0, 300)}); installing it without x-kubernetes-validations`);
-      try {
-        await ext.createCustomResourceDefinition({ body: withoutRules(crd) as k8s.V1CustomResourceDefinition });
-      } catch (again) {
-        if ((again as { code?: number }).code !== 409) throw again;
-      }
-    }
-  }
+  await installKelosCrds();
   const objects = kc.makeApiClient(k8s.CustomObjectsApi);
-  for (const crd of crds()) {
-    const plural = (crd.spec.names as { plural: string }).plural;
-    await waitFor(`CRD ${crd.metadata.name} to be served`, async () => {
-      const c = await ext.readCustomResourceDefinition({ name: crd.metadata.name });
-      if (!c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) return undefined;
+  for (const plural of ['tasks', 'taskspawners', 'workspaces']) {
+    await waitFor(`${plural}.kelos.dev to be served`, async () => {
       await objects.listClusterCustomObject({ ...GROUP, plural });
       return true;
     });
