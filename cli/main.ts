@@ -7,9 +7,23 @@ export function buildProgram(): Command {
   const program = new Command('kelos')
     .description('Kubernetes-native autonomous AI coding agents, compiled from typed pipelines')
     .option('--verbose', 'show details (stack traces, requests) on errors', false)
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (default: its current context)')
+    .option('-n, --namespace <name>', "namespace (default: the config file's, else the kubeconfig context's, else default)")
+    .option('--config <path>', 'kelos config file (default: ~/.kelos/config.yaml)')
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
   for (const register of commands) register(program);
+  // Global options are parsed wherever they appear; a command that declares one
+  // of them itself (controller, spawner) still receives the value.
+  program.hook('preAction', (root, command) => {
+    for (const key of ['kubeconfig', 'namespace'] as const) {
+      const value = root.getOptionValue(key);
+      if (value !== undefined && command !== root && command.options.some((o) => o.attributeName() === key) && command.getOptionValue(key) === undefined) {
+        command.setOptionValue(key, value);
+      }
+    }
+  });
   return program;
 }
 

@@ -5,8 +5,35 @@ import { register as validate } from './validate.js';
 import { register as capture } from './capture.js';
 import { register as spawner } from './spawner.js';
 import { register as controller } from './controller.js';
+import { register as install } from './install.js';
+import { register as uninstall } from './uninstall.js';
+import { register as init } from './init.js';
+import { register as run } from './run.js';
+import { register as get } from './get.js';
+import { register as del } from './delete.js';
+import { register as suspend } from './suspend.js';
+import { register as resume } from './resume.js';
+import { register as logs } from './logs.js';
+import { register as diff } from './diff.js';
 
 /** Each command module exports `register(program)`; the order is the help order. */
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [synth, check, validate, capture, spawner, controller];
+export const commands: Register[] = [
+  synth,
+  check,
+  validate,
+  capture,
+  spawner,
+  controller,
+  install,
+  uninstall,
+  init,
+  run,
+  get,
+  del,
+  suspend,
+  resume,
+  logs,
+  diff,
+];
