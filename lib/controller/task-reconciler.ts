@@ -50,6 +50,12 @@ export class TaskReconciler {
   /** Tasks on one branch decide one at a time, so two never both take the lock. */
   private readonly branchMutex = new KeyedMutex();
   private readonly now: () => Date;
+  /**
+   * What this process last wrote per Task, and the Task's resourceVersion
+   * before: while the cache still shows that version, the same write is not
+   * repeated (the cache lags our own writes, it does not contradict them).
+   */
+  private readonly written = new Map<string, { rv: string | undefined; finalizer?: boolean; status?: string }>();
 
   constructor(private readonly o: TaskReconcilerOptions) {
     this.now = o.now ?? (() => new Date());
@@ -60,6 +66,7 @@ export class TaskReconciler {
     const task = this.o.tasks.get(namespace, name);
     if (!task) {
       this.created.delete(`${namespace}/${name}`);
+      this.written.delete(`${namespace}/${name}`);
       return {};
     }
     const lock = branchLockKey(task);
@@ -155,8 +162,13 @@ export class TaskReconciler {
 
     let status = d.status;
     let createdJob = false;
+    const rv = task.metadata.resourceVersion;
+    const seen = this.written.get(key);
+    const lagging = seen !== undefined && seen.rv === rv;
     const writes: Promise<unknown>[] = [];
-    if (d.finalizer === 'add') writes.push(this.setFinalizer(task, true));
+    if (d.finalizer === 'add' && !(lagging && seen.finalizer)) {
+      writes.push(this.setFinalizer(task, true).then(() => this.mark(key, rv, { finalizer: true })));
+    }
     const { job, configMap, secret } = d.children;
     if (job) {
       writes.push(
@@ -187,8 +199,10 @@ export class TaskReconciler {
     await Promise.all(writes);
 
     const old = task.status ?? {};
-    if (status && !sameStatus(old, status)) {
+    const wanted = status ? canonical(status) : undefined;
+    if (status && wanted !== canonical(old) && !(lagging && this.written.get(key)?.status === wanted)) {
       await client.apply({ ...taskRef, status }, { subresource: 'status' });
+      this.mark(key, rv, { status: wanted });
       const events = status === d.status ? d.events : [{ type: 'Warning' as const, reason: Reason.INVALID_SPEC, message: status.message ?? '' }];
       for (const e of events) this.o.recorder.record({ ...taskRef, metadata: { ...taskRef.metadata, uid: task.metadata.uid } }, e.type, e.reason, e.message);
       if (status.phase !== old.phase) {
@@ -207,6 +221,11 @@ export class TaskReconciler {
       return {};
     }
     return d.requeueAfter !== undefined ? { requeueAfter: d.requeueAfter } : {};
+  }
+
+  private mark(key: string, rv: string | undefined, what: { finalizer?: boolean; status?: string }): void {
+    const seen = this.written.get(key);
+    this.written.set(key, { ...(seen?.rv === rv ? seen : {}), rv, ...what });
   }
 
   private async setFinalizer(task: Task, present: boolean): Promise<void> {
@@ -259,11 +278,6 @@ function failedStatus(task: Task, reason: string, message: string, now: Date): T
     ],
     ...(gen !== undefined ? { observedGeneration: gen } : {}),
   };
-}
-
-/** Deep equality of two statuses, key order aside. */
-export function sameStatus(a: TaskStatus, b: TaskStatus): boolean {
-  return canonical(a) === canonical(b);
 }
 
 function canonical(v: unknown): string {

@@ -1,10 +1,12 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { createInterface } from 'node:readline';
-import * as k8s from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import type * as k8s from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../api/constants.js';
 import { KubeError, isNotFound } from './kube-error.js';
 import { objectPath } from './resource-path.js';
+import { staticConnection, type StaticConnection } from './static-kubeconfig.js';
 
 export interface RequestOptions {
   readonly query?: Record<string, string | number | boolean | undefined>;
@@ -33,13 +35,17 @@ export interface KubeObject {
 
 const AUTH_REFRESH_MS = 60_000;
 
+/** Produces the auth headers of a request; `force` after a 401. */
+type AuthSource = (force: boolean) => Promise<Record<string, string>>;
+
 /**
  * The controller's one seam to the apiserver: plain JSON over one keep-alive
- * connection pool. @kubernetes/client-node loads the kubeconfig (files,
- * in-cluster, exec and token plugins); requests go through node:https here
- * because the 1.x client builds a fresh TLS agent per request and turns
- * objects into class instances, both costly for a controller that caches
- * thousands of objects and writes as fast as the apiserver lets it.
+ * connection pool (node:https). Static credentials (in-cluster service
+ * account, client certificates, tokens) are read directly; kubeconfigs that
+ * need plugins (exec, auth-provider) go through @kubernetes/client-node's
+ * loader. The 1.x client is not used for requests: it builds a fresh TLS agent
+ * per request, turns objects into class instances, and loading it costs
+ * about 75 MB of memory, more than the controller's whole cache of 2,000 Tasks.
  */
 export class KubeClient {
   private headers: Record<string, string> = {};
@@ -47,36 +53,74 @@ export class KubeClient {
   private authPending?: Promise<void>;
 
   private constructor(
-    private readonly kc: k8s.KubeConfig,
     private readonly server: URL,
     private readonly agent: http.Agent,
     private readonly fieldManager: string,
+    private readonly authSource: AuthSource,
   ) {}
 
+  /** A client from a loaded @kubernetes/client-node KubeConfig (any auth it supports). */
   static async create(kc: k8s.KubeConfig, fieldManager = FIELD_MANAGER): Promise<KubeClient> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     const opts: https.RequestOptions = { headers: {} };
     await kc.applyToHTTPSOptions(opts);
-    const server = new URL(cluster.server);
+    const auth: AuthSource = async () => {
+      const o: https.RequestOptions = { headers: {} };
+      await kc.applyToHTTPSOptions(o);
+      return headersOf(o);
+    };
+    return KubeClient.connect(
+      {
+        server: cluster.server,
+        ...(opts.ca ? { ca: opts.ca as Buffer } : {}),
+        ...(opts.cert ? { cert: opts.cert as Buffer } : {}),
+        ...(opts.key ? { key: opts.key as Buffer } : {}),
+        ...(opts.rejectUnauthorized === false ? { insecureSkipTLSVerify: true } : {}),
+        ...(opts.servername ? { tlsServerName: opts.servername } : {}),
+      },
+      fieldManager,
+      auth,
+    );
+  }
+
+  /** A client from static credentials (no plugin). */
+  static async fromConnection(conn: StaticConnection, fieldManager = FIELD_MANAGER): Promise<KubeClient> {
+    const auth: AuthSource = async () => {
+      const token = conn.tokenFile ? readFileSync(conn.tokenFile, 'utf8').trim() : conn.token;
+      const headers: Record<string, string> = {};
+      if (token) headers.Authorization = `Bearer ${token}`;
+      return headers;
+    };
+    return KubeClient.connect(conn, fieldManager, auth);
+  }
+
+  private static async connect(conn: StaticConnection, fieldManager: string, auth: AuthSource): Promise<KubeClient> {
+    const server = new URL(conn.server);
     const agentOptions: https.AgentOptions = {
       keepAlive: true,
       maxSockets: 64,
-      ...(opts.ca ? { ca: opts.ca } : {}),
-      ...(opts.cert ? { cert: opts.cert } : {}),
-      ...(opts.key ? { key: opts.key } : {}),
-      ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
-      ...(opts.servername ? { servername: opts.servername } : {}),
+      ...(conn.ca ? { ca: conn.ca } : {}),
+      ...(conn.cert ? { cert: conn.cert } : {}),
+      ...(conn.key ? { key: conn.key } : {}),
+      ...(conn.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
+      ...(conn.tlsServerName ? { servername: conn.tlsServerName } : {}),
     };
     const agent = server.protocol === 'http:' ? new http.Agent(agentOptions) : new https.Agent(agentOptions);
-    const client = new KubeClient(kc, server, agent, fieldManager);
-    client.setAuth(opts);
+    const client = new KubeClient(server, agent, fieldManager, auth);
+    await client.auth(true);
     return client;
   }
 
-  /** Loads `kubeconfig` (a path), else $KUBECONFIG, ~/.kube/config or the in-cluster service account. */
+  /**
+   * Loads `kubeconfig` (a path), else $KUBECONFIG, ~/.kube/config or the
+   * in-cluster service account, as client-go does.
+   */
   static async fromKubeconfig(kubeconfig?: string): Promise<KubeClient> {
-    const kc = new k8s.KubeConfig();
+    const conn = staticConnection(kubeconfig);
+    if (conn) return KubeClient.fromConnection(conn);
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
     if (kubeconfig) kc.loadFromFile(kubeconfig);
     else kc.loadFromDefault();
     return KubeClient.create(kc);
@@ -90,24 +134,12 @@ export class KubeClient {
     this.agent.destroy();
   }
 
-  private setAuth(opts: https.RequestOptions): void {
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) {
-      if (typeof v === 'string') headers[k] = v;
-      else if (typeof v === 'number') headers[k] = String(v);
-    }
-    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    this.headers = headers;
-    this.authAt = Date.now();
-  }
-
   // Tokens (service account files, exec plugins) rotate: re-read them now and then.
   private async auth(force = false): Promise<void> {
     if (!force && Date.now() - this.authAt < AUTH_REFRESH_MS) return;
     this.authPending ??= (async () => {
-      const opts: https.RequestOptions = { headers: {} };
-      await this.kc.applyToHTTPSOptions(opts);
-      this.setAuth(opts);
+      this.headers = await this.authSource(force);
+      this.authAt = Date.now();
     })().finally(() => (this.authPending = undefined));
     await this.authPending;
   }
@@ -247,4 +279,14 @@ export class KubeClient {
       query: { container, tailLines },
     });
   }
+}
+
+function headersOf(opts: https.RequestOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    if (typeof v === 'string') headers[k] = v;
+    else if (typeof v === 'number') headers[k] = String(v);
+  }
+  if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+  return headers;
 }

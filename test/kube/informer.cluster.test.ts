@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { Informer } from '../../lib/kube/informer.js';
+import { KubeClient } from '../../lib/kube/kube-client.js';
+import { isAlreadyExists, isInvalid, KubeError } from '../../lib/kube/kube-error.js';
+import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { createNamespace, kubeconfigPath, waitFor, type TestNamespace } from '../cluster/harness.js';
+
+let ns: TestNamespace;
+let client: KubeClient;
+
+const cm = (name: string, data: Record<string, string> = { a: '1' }, labels: Record<string, string> = { app: 'test' }) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: ns.name, labels },
+  data,
+});
+
+beforeAll(async () => {
+  client = await KubeClient.fromKubeconfig(kubeconfigPath());
+  ns = await createNamespace('kube-client');
+});
+
+afterAll(async () => {
+  await ns?.cleanup();
+  client?.close();
+});
+
+describe('KubeClient', () => {
+  it('creates, applies under the field manager, reads and deletes', async () => {
+    await client.create(cm('one'));
+    await expect(client.create(cm('one'))).rejects.toSatisfy(isAlreadyExists);
+    const applied = await client.apply<V1ConfigMap>(cm('one', { a: '2', b: '3' }));
+    expect(applied.data).toEqual({ a: '2', b: '3' });
+    const managers = (applied.metadata as { managedFields?: Array<{ manager: string; operation: string }> }).managedFields!;
+    expect(managers).toContainEqual(expect.objectContaining({ manager: 'kelos', operation: 'Apply' }));
+    const path = resourcePath(Resources.configMaps, { namespace: ns.name, name: 'one' });
+    expect((await client.get<V1ConfigMap>(path))?.data?.b).toBe('3');
+    expect(await client.delete(path)).toBe(true);
+    expect(await client.delete(path)).toBe(false);
+    expect(await client.get(path)).toBeUndefined();
+  });
+
+  it('reports the Status reason and message of a rejected request', async () => {
+    const err = await client.create(cm('Not_A_Name')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeError);
+    expect(isInvalid(err)).toBe(true);
+    expect((err as KubeError).message).toMatch(/Not_A_Name/);
+  });
+});
+
+describe('Informer', () => {
+  it('lists in pages, then follows adds, updates and deletes', async () => {
+    for (let i = 0; i < 12; i++) await client.create(cm(`pre-${i}`));
+    await client.create(cm('other', {}, { app: 'other' }));
+    const seen: string[] = [];
+    const inf = new Informer<V1ConfigMap>(client, {
+      path: resourcePath(Resources.configMaps, { namespace: ns.name }),
+      labelSelector: 'app=test',
+      pageSize: 5,
+    });
+    inf.on('add', (o) => seen.push(`add ${o.metadata!.name}`));
+    inf.on('update', (o, old) => seen.push(`update ${o.metadata!.name} ${old?.data?.a}->${o.data?.a}`));
+    inf.on('delete', (o) => seen.push(`delete ${o.metadata!.name}`));
+    inf.start();
+    await inf.synced();
+    expect(inf.size).toBe(12);
+    expect(inf.get(ns.name, 'other')).toBeUndefined();
+    expect((inf.get(ns.name, 'pre-3') as { metadata: { managedFields?: unknown } }).metadata.managedFields).toBeUndefined();
+
+    await client.create(cm('late'));
+    await client.apply(cm('pre-0', { a: '9' }));
+    await client.delete(resourcePath(Resources.configMaps, { namespace: ns.name, name: 'pre-1' }));
+    await waitFor('the watch events', async () => seen.includes('delete pre-1') && seen.includes('add late') && seen.some((s) => s.startsWith('update pre-0')));
+    expect(seen).toContain('update pre-0 1->9');
+    expect(inf.get(ns.name, 'pre-1')).toBeUndefined();
+    expect(inf.namespace(ns.name).size).toBe(12);
+    inf.stop();
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { WorkQueue } from '../../lib/kube/work-queue.js';
+
+describe('WorkQueue', () => {
+  it('queues a key once however often it is added', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    q.add('b');
+    q.add('a');
+    expect(q.length).toBe(2);
+    expect(await q.get()).toBe('a');
+    expect(await q.get()).toBe('b');
+    expect(q.length).toBe(0);
+  });
+
+  it('never hands out a key being processed; adding it then re-queues it after done', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    const key = await q.get();
+    q.add('a');
+    expect(q.length).toBe(0);
+    q.done(key!);
+    expect(q.length).toBe(1);
+    expect(await q.get()).toBe('a');
+  });
+
+  it('wakes a waiting worker', async () => {
+    const q = new WorkQueue();
+    const next = q.get();
+    q.add('x');
+    expect(await next).toBe('x');
+  });
+
+  it('backs off per key exponentially, and starts over after forget', () => {
+    const q = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 1000 });
+    expect([1, 2, 3, 4, 5].map(() => q.addRateLimited('a'))).toEqual([100, 200, 400, 800, 1000]);
+    expect(q.addRateLimited('b')).toBe(100);
+    q.forget('a');
+    expect(q.addRateLimited('a')).toBe(100);
+    q.shutDown();
+  });
+
+  it('keeps the earliest of several delayed adds', async () => {
+    const q = new WorkQueue();
+    q.addAfter('a', 10_000);
+    q.addAfter('a', 20);
+    q.addAfter('a', 30_000);
+    const t0 = Date.now();
+    expect(await q.get()).toBe('a');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    q.shutDown();
+  });
+
+  it('releases waiting workers with undefined on shutdown and takes no more keys', async () => {
+    const q = new WorkQueue();
+    const waiting = q.get();
+    q.shutDown();
+    expect(await waiting).toBeUndefined();
+    q.add('late');
+    expect(await q.get()).toBeUndefined();
+  });
+});
