@@ -15,6 +15,7 @@ import { register as suspend } from './suspend.js';
 import { register as resume } from './resume.js';
 import { register as logs } from './logs.js';
 import { register as diff } from './diff.js';
+import { register as importer } from './import.js';
 
 /** Each command module exports `register(program)`; the order is the help order. */
 export type Register = (program: Command) => void;
@@ -36,4 +37,5 @@ export const commands: Register[] = [
   resume,
   logs,
   diff,
+  importer,
 ];

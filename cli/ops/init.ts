@@ -1,7 +1,7 @@
 // `kelos init`: the config file, or with --project a new pipelines repository.
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { CONFIG_TEMPLATE, defaultConfigPath, expandHome } from './config.js';
 
@@ -177,7 +177,7 @@ export function initProject(dir: string, force: boolean, kelosSpec?: string): st
     const full = join(root, path);
     mkdirSync(dirname(full), { recursive: true });
     writeFileSync(full, content);
-    written.push(relative(process.cwd(), full) || full);
+    written.push(join(dir, path));
   }
   return written;
 }
@@ -186,8 +186,7 @@ export function runInit(opts: { config?: string; force: boolean; project?: strin
   if (opts.project !== undefined) {
     const written = initProject(opts.project, opts.force, opts.kelos);
     for (const f of written) process.stdout.write(`Created ${f}\n`);
-    const rel = relative(process.cwd(), resolve(expandHome(opts.project))) || '.';
-    process.stdout.write(`\nNext: cd ${rel} && npm install && npm run synth\n`);
+    process.stdout.write(`\nNext: cd ${opts.project} && npm install && npm run synth\n`);
     return;
   }
   const file = initConfig(opts.config, opts.force);

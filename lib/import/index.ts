@@ -1,0 +1,2 @@
+export * from './import.js';
+export * from './normalise.js';

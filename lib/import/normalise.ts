@@ -1,0 +1,73 @@
+// Two kelos.dev objects that mean the same thing, made equal: API defaults
+// filled in, durations in seconds, empty lists dropped, a one-element
+// agentConfigRefs written as agentConfigRef, and the annotations the compiler
+// adds for ArgoCD removed. `kelos import` round trips are judged on this form.
+import { DEFAULT_POLL_INTERVAL, DEFAULT_PROMPT_TEMPLATE } from '../api/task-spawner.js';
+import { goDurationSeconds } from './import.js';
+
+const COMPILER_ANNOTATIONS = ['argocd.argoproj.io/sync-wave', 'argocd.argoproj.io/sync-options', 'kelos.dev/workload-compiled', 'kubectl.kubernetes.io/last-applied-configuration'];
+
+function prune(v: unknown): unknown {
+  if (Array.isArray(v)) return v.length ? v.map(prune) : undefined;
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const p = prune((v as Record<string, unknown>)[k]);
+      if (p !== undefined) out[k] = p;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return v === null ? undefined : v;
+}
+
+const seconds = (v: unknown) => (typeof v === 'string' ? (goDurationSeconds(v) ?? v) : v);
+
+function template(t: any): void {
+  if (!t) return;
+  if (Array.isArray(t.agentConfigRefs) && t.agentConfigRefs.length === 1 && !t.agentConfigRef) {
+    t.agentConfigRef = t.agentConfigRefs[0];
+    delete t.agentConfigRefs;
+  }
+}
+
+/** The comparable form of a kelos.dev object (other kinds: undefined). */
+export function normaliseObject(obj: any): any {
+  if (!obj || typeof obj !== 'object' || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('kelos.dev/')) return undefined;
+  const o = structuredClone({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata ?? {}, spec: obj.spec ?? {} });
+  const m = o.metadata;
+  o.metadata = { name: m.name, generateName: m.name ? undefined : m.generateName, namespace: m.namespace, labels: m.labels, annotations: { ...(m.annotations ?? {}) } };
+  for (const a of COMPILER_ANNOTATIONS) delete o.metadata.annotations[a];
+  const s = o.spec;
+  if (o.kind === 'Task') template(s);
+  if (o.kind === 'TaskSpawner') {
+    s.pollInterval = seconds(s.pollInterval ?? DEFAULT_POLL_INTERVAL);
+    s.suspend = s.suspend ?? false;
+    const t = (s.taskTemplate ??= {});
+    template(t);
+    t.promptTemplate = t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE;
+    const w = s.when ?? {};
+    for (const src of ['githubIssues', 'githubPullRequests', 'jira'] as const) {
+      if (w[src] && w[src].pollInterval !== undefined) w[src].pollInterval = seconds(w[src].pollInterval);
+    }
+    if (w.githubIssues) {
+      w.githubIssues.state ??= 'open';
+      w.githubIssues.types ??= ['issues'];
+    }
+    if (w.githubPullRequests) {
+      w.githubPullRequests.state ??= 'open';
+      w.githubPullRequests.reviewState ??= 'any';
+    }
+  }
+  return prune(o);
+}
+
+/** `Kind/namespace/name` → comparable object, for the kelos.dev objects of a list. */
+export function normaliseAll(objects: readonly unknown[]): Map<string, any> {
+  const out = new Map<string, any>();
+  for (const obj of objects) {
+    const n = normaliseObject(obj);
+    if (!n) continue;
+    out.set(`${n.kind}/${n.metadata?.namespace ?? ''}/${n.metadata?.name ?? n.metadata?.generateName}`, n);
+  }
+  return out;
+}
