@@ -14,6 +14,7 @@ interface ControllerFlags {
   spawnerImage?: string;
   gitImage?: string;
   skillsImage?: string;
+  githubApiBaseUrl?: string;
   workers: string;
   leaderElectionLeaseDuration: string;
   leaderElectionRenewDeadline: string;
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .option('--spawner-image <image>', 'image of spawner workloads for TaskSpawners applied as YAML')
     .option('--git-image <image>', 'image of the git init containers')
     .option('--skills-image <image>', 'image of the skills-install init container (node and git)')
+    .option('--github-api-base-url <url>', 'GitHub REST API for App installation tokens (default: from the Workspace repo)')
     .option('--workers <n>', 'concurrent reconciles', '16');
   for (const type of AGENT_TYPES) cmd.option(`--${type}-image <image>`, `default image of ${type} agents`);
 
@@ -79,6 +81,7 @@ export function register(program: Command): void {
         ...(flags.spawnerImage ? { spawnerImage: flags.spawnerImage } : {}),
         ...(flags.gitImage ? { gitImage: flags.gitImage } : {}),
         ...(flags.skillsImage ? { skillsImage: flags.skillsImage } : {}),
+        ...(flags.githubApiBaseUrl ? { githubApiBaseUrl: flags.githubApiBaseUrl } : {}),
         workers,
       });
     } catch (err) {

@@ -94,6 +94,7 @@ export const Reason = {
   WAITING_FOR_PREVIOUS_JOB: 'WaitingForPreviousJob',
   JOB_DELETED: 'JobDeleted',
   TTL_EXPIRED: 'TTLExpired',
+  GITHUB_TOKEN_FAILED: 'GitHubTokenFailed',
   // TaskSpawner
   SPAWNING: 'Spawning',
   SUSPENDED: 'Suspended',

@@ -18,6 +18,7 @@ import { resourcePath, Resources, type ResourceType } from '../kube/resource-pat
 import { WorkQueue } from '../kube/work-queue.js';
 import { branchLockKey } from './branch-lock.js';
 import { ControllerMetrics } from './controller-metrics.js';
+import { GitHubAppTokens } from './github-app-tokens.js';
 import { SpawnerReconciler } from './spawner-reconciler.js';
 import { TaskReconciler, type ReconcileResult } from './task-reconciler.js';
 import { isDeleting, isTerminalPhase } from './task-phase.js';
@@ -51,6 +52,8 @@ export interface ControllerOptions {
   readonly skillsImage?: string;
   /** Image of spawner workloads of TaskSpawners applied as YAML. @default - the kelos runtime image */
   readonly spawnerImage?: string;
+  /** GitHub REST base URL for App installation tokens. @default - api.github.com, or <host>/api/v3 of the Workspace repo */
+  readonly githubApiBaseUrl?: string;
   /** Concurrent reconciles. @default 16 */
   readonly workers?: number;
   readonly logger?: Logger;
@@ -166,6 +169,7 @@ export class Controller {
         ...(o.skillsImage ? { skills: o.skillsImage } : {}),
       },
       ...(o.now ? { now: o.now } : {}),
+      ...(o.githubApiBaseUrl ? { appTokens: new GitHubAppTokens({ baseUrl: o.githubApiBaseUrl }) } : {}),
     });
     this.spawnerReconciler = new SpawnerReconciler({
       client: this.client,

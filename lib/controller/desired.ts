@@ -7,6 +7,7 @@ import type { Task, TaskStatus } from '../api/task.js';
 import type { Workspace } from '../api/workspace.js';
 import {
   TaskSpecError,
+  githubTokenSecret,
   mcpSecret,
   mcpSecretNames,
   mcpServersJson,
@@ -17,6 +18,7 @@ import {
 } from '../render/job.js';
 import { renderTemplate } from '../template/index.js';
 import { branchLockState } from './branch-lock.js';
+import { appCredentials } from './github-app-tokens.js';
 import { dependencyState, promptData } from './dependencies.js';
 import { isDeleting, isTerminalPhase, rfc3339, time } from './task-phase.js';
 
@@ -42,6 +44,8 @@ export interface TaskWorld {
   readonly agentConfigs: ReadonlyMap<string, AgentConfig>;
   /** Decoded data of the Secrets asked for in `needs.secrets`; a missing name was not found. */
   readonly secrets?: ReadonlyMap<string, Record<string, string>>;
+  /** The installation token asked for in `needs.githubAppToken`. */
+  readonly githubAppToken?: { readonly token: string } | { readonly error: string };
   /** The tail of the agent log asked for in `needs.log`. */
   readonly log?: { readonly text: string } | { readonly error: string };
   readonly images?: JobImages;
@@ -57,7 +61,12 @@ export interface TaskDecision {
   /** Add or remove the kelos finalizer; undefined leaves it as it is. */
   readonly finalizer?: 'add' | 'remove';
   /** Children to create (Job: only if absent) or apply (ConfigMap, Secret) before the Job. */
-  readonly children: { readonly job?: V1Job; readonly configMap?: V1ConfigMap; readonly secret?: V1Secret };
+  readonly children: {
+    readonly job?: V1Job;
+    readonly configMap?: V1ConfigMap;
+    readonly secret?: V1Secret;
+    readonly githubTokenSecret?: V1Secret;
+  };
   readonly deleteJob?: boolean;
   readonly deleteTask?: boolean;
   /** The whole status; undefined leaves the status alone (a Task being deleted). */
@@ -65,8 +74,15 @@ export interface TaskDecision {
   readonly events: readonly TaskEvent[];
   /** Reconcile again after this many milliseconds even if nothing changes. */
   readonly requeueAfter?: number;
-  /** Read these and decide again: Secrets for the MCP configuration, or the agent log. */
-  readonly needs?: { readonly secrets?: readonly string[]; readonly log?: { readonly pod: string; readonly container: string } };
+  /**
+   * Read these and decide again: Secrets (of MCP servers and the Workspace), a
+   * GitHub App installation token, or the agent log.
+   */
+  readonly needs?: {
+    readonly secrets?: readonly string[];
+    readonly githubAppToken?: { readonly secret: string; readonly repo: string };
+    readonly log?: { readonly pod: string; readonly container: string };
+  };
 }
 
 interface Outcome {
@@ -188,9 +204,11 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
   const agentConfig: AgentConfigSpec | undefined = acNames.length
     ? mergeAgentConfigs(acNames.map((n) => world.agentConfigs.get(n)!.spec))
     : undefined;
-  const secretNames = mcpSecretNames(agentConfig);
+  const mcpSecrets = mcpSecretNames(agentConfig);
+  const wsSecret = world.workspace?.spec.secretRef?.name;
+  const secretNames = [...new Set([...mcpSecrets, ...(wsSecret ? [wsSecret] : [])])].sort();
   if (secretNames.length && !world.secrets) return { needs: { secrets: secretNames } };
-  const missingSecret = secretNames.find((n) => !world.secrets!.has(n));
+  const missingSecret = mcpSecrets.find((n) => !world.secrets!.has(n));
   if (missingSecret) {
     return {
       outcome: {
@@ -201,6 +219,16 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
       },
       children: none,
     };
+  }
+
+  // A Workspace Secret with GitHub App keys: the Job gets a minted installation token in a Secret of its own.
+  let tokenSecret: V1Secret | undefined;
+  if (wsSecret && appCredentials(world.secrets?.get(wsSecret))) {
+    if (!world.githubAppToken) return { needs: { githubAppToken: { secret: wsSecret, repo: world.workspace!.spec.repo } } };
+    if ('error' in world.githubAppToken) {
+      return fail(Reason.GITHUB_TOKEN_FAILED, `GitHub App token for Workspace "${wsName}" could not be created: ${world.githubAppToken.error}`, now);
+    }
+    tokenSecret = githubTokenSecret(task, world.githubAppToken.token);
   }
 
   let prompt = task.spec.prompt;
@@ -224,6 +252,7 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
       ...(world.workspace ? { workspace: world.workspace.spec } : {}),
       ...(agentConfig ? { agentConfig } : {}),
       ...(world.images ? { images: world.images } : {}),
+      ...(tokenSecret ? { githubTokenSecret: tokenSecret.metadata!.name! } : {}),
     });
     return {
       outcome: {
@@ -232,7 +261,12 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
         message: `Created Job "${name}"${renderNote}`,
         jobName: name,
       },
-      children: { job: newJob, ...(configMap ? { configMap } : {}), ...(secret ? { secret } : {}) },
+      children: {
+        job: newJob,
+        ...(configMap ? { configMap } : {}),
+        ...(secret ? { secret } : {}),
+        ...(tokenSecret ? { githubTokenSecret: tokenSecret } : {}),
+      },
     };
   } catch (err) {
     if (err instanceof TaskSpecError) return fail(Reason.INVALID_SPEC, err.message, now);

@@ -15,6 +15,7 @@ import type { ControllerMetrics } from './controller-metrics.js';
 import { desired, ownedBy, type TaskDecision, type TaskWorld } from './desired.js';
 import { isDeleting, isTerminalPhase, rfc3339 } from './task-phase.js';
 import { KeyedMutex } from './_keyed-mutex.js';
+import { appCredentials, GitHubAppTokenError, GitHubAppTokens } from './github-app-tokens.js';
 
 export interface TaskReconcilerOptions {
   readonly client: KubeClient;
@@ -31,6 +32,8 @@ export interface TaskReconcilerOptions {
   readonly now?: () => Date;
   /** Lines of the agent log read for the outputs block. @default 500 */
   readonly logTailLines?: number;
+  /** Installation tokens for Workspaces with GitHub App Secrets. @default - api.github.com or <host>/api/v3 */
+  readonly appTokens?: GitHubAppTokens;
 }
 
 export interface ReconcileResult {
@@ -50,6 +53,7 @@ export class TaskReconciler {
   /** Tasks on one branch decide one at a time, so two never both take the lock. */
   private readonly branchMutex = new KeyedMutex();
   private readonly now: () => Date;
+  private readonly appTokens: GitHubAppTokens;
   /**
    * What this process last wrote per Task, and the Task's resourceVersion
    * before: while the cache still shows that version, the same write is not
@@ -59,6 +63,7 @@ export class TaskReconciler {
 
   constructor(private readonly o: TaskReconcilerOptions) {
     this.now = o.now ?? (() => new Date());
+    this.appTokens = o.appTokens ?? new GitHubAppTokens();
     o.jobs.on('add', (job) => this.created.delete(`${job.metadata?.namespace}/${job.metadata?.name}`));
   }
 
@@ -101,12 +106,11 @@ export class TaskReconciler {
     };
     const now = this.now();
     let d = desired(task, world, now);
-    if (d.needs?.secrets) {
-      world = { ...world, secrets: await this.readSecrets(namespace, d.needs.secrets) };
-      d = desired(task, world, now);
-    }
-    if (d.needs?.log) {
-      world = { ...world, log: await this.readLog(namespace, d.needs.log.pod, d.needs.log.container) };
+    for (let round = 0; d.needs && round < 3; round++) {
+      const { secrets, githubAppToken, log } = d.needs;
+      if (secrets) world = { ...world, secrets: await this.readSecrets(namespace, secrets) };
+      if (githubAppToken) world = { ...world, githubAppToken: await this.appToken(world.secrets?.get(githubAppToken.secret), githubAppToken.repo) };
+      if (log) world = { ...world, log: await this.readLog(namespace, log.pod, log.container) };
       d = desired(task, world, now);
     }
     if (d.needs) throw new Error(`decision still needs ${JSON.stringify(d.needs)}`);
@@ -131,6 +135,17 @@ export class TaskReconciler {
       out.set(name, Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])));
     }
     return out;
+  }
+
+  private async appToken(data: Record<string, string> | undefined, repo: string): Promise<{ token: string } | { error: string }> {
+    const creds = appCredentials(data);
+    if (!creds) return { error: 'the Secret holds no GitHub App keys' };
+    try {
+      return { token: await this.appTokens.token(creds, repo) };
+    } catch (err) {
+      if (err instanceof GitHubAppTokenError) return { error: err.message };
+      throw err;
+    }
   }
 
   private async readLog(namespace: string, pod: string, container: string): Promise<{ text: string } | { error: string }> {
@@ -169,12 +184,13 @@ export class TaskReconciler {
     if (d.finalizer === 'add' && !(lagging && seen.finalizer)) {
       writes.push(this.setFinalizer(task, true).then(() => this.mark(key, rv, { finalizer: true })));
     }
-    const { job, configMap, secret } = d.children;
+    const { job, configMap, secret, githubTokenSecret } = d.children;
     if (job) {
       writes.push(
         (async () => {
           if (configMap) await client.apply(configMap);
           if (secret) await client.apply(secret);
+          if (githubTokenSecret) await client.apply(githubTokenSecret);
           try {
             const made = await client.create(job);
             this.created.set(key, made);

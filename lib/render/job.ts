@@ -87,7 +87,12 @@ export class TaskSpecError extends Error {
 
 /** Names of the objects kelos creates for a Task. */
 export function taskChildNames(taskName: string) {
-  return { job: taskName, plugins: boundedName(taskName, '-plugins', 253), mcp: boundedName(taskName, '-mcp', 253) };
+  return {
+    job: taskName,
+    plugins: boundedName(taskName, '-plugins', 253),
+    mcp: boundedName(taskName, '-mcp', 253),
+    githubToken: boundedName(taskName, '-github-token', 253),
+  };
 }
 
 /** Label values are limited to 63 characters; long Task names get a stable bounded form. */
@@ -195,6 +200,25 @@ export function mcpSecret(task: Task, json: string): V1Secret {
     },
     type: 'Opaque',
     data: { [AgentPod.MCP_SECRET_KEY]: Buffer.from(json, 'utf8').toString('base64') },
+  };
+}
+
+/**
+ * The Secret `<task>-github-token` with a GitHub App installation token minted
+ * by the controller (the Workspace Secret holds App keys), owned by the Task.
+ */
+export function githubTokenSecret(task: Task, token: string): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: taskChildNames(task.metadata.name!).githubToken,
+      namespace: task.metadata.namespace,
+      labels: taskLabels(task.metadata.name!),
+      ownerReferences: [taskOwnerReference(task)],
+    },
+    type: 'Opaque',
+    data: { GITHUB_TOKEN: Buffer.from(token, 'utf8').toString('base64') },
   };
 }
 
