@@ -184,6 +184,36 @@ describe('the controller on a real control plane', () => {
     expect((await waitForPhase(client, n, 'elsewhere', ['Succeeded'])).status?.phase).toBe('Succeeded');
   });
 
+  it('waits for a Workspace created later, then runs', async () => {
+    const n = ns.name;
+    await client.create(taskObject(n, 'needs-ws', { workspaceRef: { name: 'late-ws' } }));
+    const waiting = await waitForPhase(client, n, 'needs-ws', ['Waiting']);
+    expect(waiting.status?.message).toBe('Waiting for Workspace "late-ws" to be created');
+    expect(waiting.status?.conditions?.[0]).toMatchObject({ status: 'Unknown', reason: 'WaitingForWorkspace' });
+    await client.create({ apiVersion: 'kelos.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'late-ws', namespace: n }, spec: { repo: 'https://github.com/acme/late.git' } });
+    expect((await waitForPhase(client, n, 'needs-ws', ['Succeeded', 'Failed'])).status?.phase).toBe('Succeeded');
+  });
+
+  it('deletes the Job of a deleted Task and hands its branch to the next Task', async () => {
+    const n = ns.name;
+    // A Pod that cannot be scheduled keeps the first Task holding the branch.
+    await client.create(taskObject(n, 'stuck', { workspaceRef: { name: 'my-workspace' }, branch: 'handover', podOverrides: { nodeSelector: { 'kelos.dev/no-such-node': 'x' } } }));
+    const stuck = await waitFor('the stuck Pod to be reported', async () => {
+      const t = await getTask(client, n, 'stuck');
+      return t?.status?.message?.includes('is waiting') ? t : undefined;
+    });
+    expect(stuck.status?.phase).toBe('Pending');
+    expect(stuck.status?.message).toMatch(/^Pod "stuck-[a-z0-9]+" is waiting: Unschedulable/);
+    await new Promise((r) => setTimeout(r, 1100));
+    await client.create(taskObject(n, 'next', { workspaceRef: { name: 'my-workspace' }, branch: 'handover' }));
+    expect((await waitForPhase(client, n, 'next', ['Waiting'])).status?.message).toBe('Waiting for branch "handover" (locked by stuck)');
+
+    await client.delete(resourcePath(Resources.tasks, { namespace: n, name: 'stuck' }));
+    await waitFor('the Task to be gone', async () => !(await getTask(client, n, 'stuck')));
+    await waitFor('its Job to be gone', async () => !(await getJob(client, n, 'stuck')));
+    expect((await waitForPhase(client, n, 'next', ['Succeeded', 'Failed'])).status?.phase).toBe('Succeeded');
+  });
+
   it('deletes a finished Task after its TTL, and with it its Job and ConfigMap', async () => {
     const n = ns.name;
     const witness = new JobWitness(client, n);
