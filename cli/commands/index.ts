@@ -16,6 +16,7 @@ import { register as resume } from './resume.js';
 import { register as logs } from './logs.js';
 import { register as diff } from './diff.js';
 import { register as importer } from './import.js';
+import { register as completion } from './completion.js';
 
 /** Each command module exports `register(program)`; the order is the help order. */
 export type Register = (program: Command) => void;
@@ -38,4 +39,5 @@ export const commands: Register[] = [
   logs,
   diff,
   importer,
+  completion,
 ];
