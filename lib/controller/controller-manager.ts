@@ -239,7 +239,7 @@ export class Controller {
     for (const inf of this.informers) inf.start();
     await Promise.all(this.informers.map((i) => i.synced()));
     this.synced = true;
-    logger.info({ namespace: ns ?? '', tasks: tasks.size, jobs: jobs.size, pods: pods.size }, 'Caches synced');
+    logger.info({ namespace: ns ?? '', tasks: tasks.size, jobs: jobs.size, pods: pods.size }, 'Synced caches');
 
     if (o.leaderElect) {
       this.elector = new LeaderElector(this.client, {
@@ -368,7 +368,7 @@ export class Controller {
   /** Stops taking work, lets running reconciles finish, gives up the lease, stops watches and servers. */
   stop(reason: 'stopped' | 'lost-leadership' = 'stopped'): Promise<void> {
     this.stopping ??= (async () => {
-      this.logger.info({ reason }, 'Stopping');
+      this.logger.info({ reason }, 'Stop requested');
       this.stopSignal.abort();
       this.queue.shutDown();
       await Promise.all(this.workers);

@@ -222,7 +222,7 @@ export class TaskReconciler {
       const events = status === d.status ? d.events : [{ type: 'Warning' as const, reason: Reason.INVALID_SPEC, message: status.message ?? '' }];
       for (const e of events) this.o.recorder.record({ ...taskRef, metadata: { ...taskRef.metadata, uid: task.metadata.uid } }, e.type, e.reason, e.message);
       if (status.phase !== old.phase) {
-        log.info({ phase: status.phase, ...(status.message ? { message: status.message } : {}) }, phaseLog(status.phase));
+        log.info({ phase: status.phase, from: old.phase ?? '', ...(status.message ? { message: status.message } : {}) }, 'Updated Task phase');
       }
       if (isTerminalPhase(status.phase) && !isTerminalPhase(old.phase)) {
         this.o.metrics.taskFinished(task, status.phase!, status.startTime, status.completionTime, status.results);
@@ -263,23 +263,6 @@ export class TaskReconciler {
         await this.o.client.mergePatch(objectPath(fresh), { metadata: { finalizers: rest, resourceVersion: fresh.metadata.resourceVersion } });
       }
     }
-  }
-}
-
-function phaseLog(phase: string | undefined): string {
-  switch (phase) {
-    case TaskPhase.WAITING:
-      return 'Task is waiting';
-    case TaskPhase.PENDING:
-      return 'Task is pending';
-    case TaskPhase.RUNNING:
-      return 'Task started running';
-    case TaskPhase.SUCCEEDED:
-      return 'Task succeeded';
-    case TaskPhase.FAILED:
-      return 'Task failed';
-    default:
-      return 'Task changed phase';
   }
 }
 

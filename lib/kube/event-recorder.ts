@@ -58,7 +58,7 @@ export class EventRecorder {
       try {
         await this.client.json('POST', resourcePath(Resources.events, { namespace: ns }), { body: event });
       } catch (err) {
-        this.logger?.debug({ err: String(err), reason, object: target.metadata.name }, 'Could not record Event');
+        this.logger?.debug({ err: String(err), reason, object: target.metadata.name }, 'Failed to record Event');
       }
     };
     if (this.backlog.length >= this.maxBacklog) return;

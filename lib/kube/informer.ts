@@ -129,7 +129,7 @@ export class Informer<T extends Cached> {
           this.resourceVersion = '';
           continue;
         }
-        this.options.logger?.warn({ path: this.options.path, err: String((err as Error).message ?? err) }, 'Watch failed, retrying');
+        this.options.logger?.warn({ path: this.options.path, err: String((err as Error).message ?? err), retryInMs: backoff }, 'Watch failed');
         if (err instanceof KubeError && err.statusCode >= 400 && err.statusCode < 500) this.resourceVersion = '';
         await sleep(backoff, this.abort.signal);
         backoff = Math.min(backoff * 2, 30_000);

@@ -123,7 +123,7 @@ export class LeaderElector {
       });
       this.options.logger?.info({ lease: `${this.options.namespace}/${this.name}` }, 'Released leadership');
     } catch (err) {
-      this.options.logger?.warn({ err: String(err) }, 'Could not release the lease');
+      this.options.logger?.warn({ err: String(err) }, 'Failed to release the lease');
     }
   }
 

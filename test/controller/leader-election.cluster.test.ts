@@ -70,7 +70,7 @@ describe('two controller replicas', () => {
     const first = await waitFor('a leader', holder, 60_000);
     expect(first).toMatch(/^replica-a_/);
     startReplica('replica-b');
-    await waitFor('replica-b to sync its caches', async () => logLines(replicas.get('replica-b')!.log).some((l) => l.msg === 'Caches synced'), 60_000);
+    await waitFor('replica-b to sync its caches', async () => logLines(replicas.get('replica-b')!.log).some((l) => l.msg === 'Synced caches'), 60_000);
 
     const before = ['one', 'two', 'three'];
     for (const name of before) await client.create(taskObject(n, name));
@@ -94,7 +94,7 @@ describe('two controller replicas', () => {
 
   it('hands over at once when the leader stops gracefully', async () => {
     startReplica('replica-c');
-    await waitFor('replica-c to sync its caches', async () => logLines(replicas.get('replica-c')!.log).some((l) => l.msg === 'Caches synced'), 60_000);
+    await waitFor('replica-c to sync its caches', async () => logLines(replicas.get('replica-c')!.log).some((l) => l.msg === 'Synced caches'), 60_000);
     const b = replicas.get('replica-b')!.child;
     const exited = new Promise<number | null>((r) => b.once('exit', (code) => r(code)));
     b.kill('SIGTERM');

@@ -94,7 +94,7 @@ describe('a controller killed while Tasks flow', () => {
     expect([...witness.uids.keys()].sort()).toEqual(withJob.sort());
     // The Tasks whose dependency failed never got a Job; all others did.
     expect(withJob.length).toBe(total - finished.filter((t) => t.status?.message?.startsWith('Dependency')).length);
-    const starts = logLines(logFile).filter((l) => l.msg === 'Caches synced').length;
+    const starts = logLines(logFile).filter((l) => l.msg === 'Synced caches').length;
     expect(starts).toBe(4);
   });
 });
