@@ -87,7 +87,7 @@ function claudeLike(e: Event, state: { turns: number }): Printed[] | undefined {
   }
 }
 
-function codex(e: Event): Printed[] | undefined {
+function codex(e: Event, started: Set<string>): Printed[] | undefined {
   switch (e.type) {
     case 'thread.started':
       return [status(`[init] thread=${e.thread_id ?? '?'}`)];
@@ -111,9 +111,18 @@ function codex(e: Event): Printed[] | undefined {
           return done ? say(String(item.text ?? '')) : [];
         case 'reasoning':
           return done && str(item.text) ? [status(`[thinking] ${oneLine(item.text)}`)] : [];
-        case 'command_execution':
-          if (e.type === 'item.started') return [tool('shell', { command: item.command })];
-          return done && item.exit_code !== null && item.exit_code !== undefined && item.exit_code !== 0 ? [status(`[tool] shell exited ${item.exit_code}`)] : [];
+        case 'command_execution': {
+          const call = tool('shell', { command: item.command });
+          if (e.type === 'item.started') {
+            started.add(String(item.id));
+            return [call];
+          }
+          if (!done) return [];
+          // A command may appear only when completed.
+          const out = started.has(String(item.id)) ? [] : [call];
+          if (item.exit_code !== null && item.exit_code !== undefined && item.exit_code !== 0) out.push(status(`[tool] shell exited ${item.exit_code}`));
+          return out;
+        }
         case 'file_change':
           return done ? ((item.changes ?? []) as Event[]).map((c) => status(`[edit] ${c.kind ?? 'update'} ${c.path}`)) : [];
         case 'mcp_tool_call':
@@ -190,6 +199,7 @@ export class AgentLogFormatter {
   private readonly claude = { turns: 0 };
   private readonly gem = { pending: '' };
   private readonly oc = { cost: 0 };
+  private readonly codexStarted = new Set<string>();
 
   constructor(private readonly agentType: string | undefined) {}
 
@@ -203,7 +213,7 @@ export class AgentLogFormatter {
           out = claudeLike(e, this.claude);
           break;
         case 'codex':
-          out = codex(e);
+          out = codex(e, this.codexStarted);
           break;
         case 'gemini':
           out = gemini(e, this.gem);
