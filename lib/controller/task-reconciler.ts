@@ -188,23 +188,27 @@ export class TaskReconciler {
     if (job) {
       writes.push(
         (async () => {
-          if (configMap) await client.apply(configMap);
-          if (secret) await client.apply(secret);
-          if (githubTokenSecret) await client.apply(githubTokenSecret);
+          let what = 'Job';
           try {
+            for (const child of [configMap, secret, githubTokenSecret]) {
+              if (!child) continue;
+              what = `${child.kind} "${child.metadata!.name}"`;
+              await client.apply(child);
+            }
+            what = 'Job';
             const made = await client.create(job);
             this.created.set(key, made);
             createdJob = true;
             log.info({ job: name }, 'Created Job');
           } catch (err) {
-            if (isAlreadyExists(err)) {
+            if (what === 'Job' && isAlreadyExists(err)) {
               const existing = await client.get<V1Job>(objectPath(job));
               if (existing && ownedBy(existing, task)) this.created.set(key, existing);
               return;
             }
             if (isInvalid(err)) {
-              // The apiserver rejects this Job for good (e.g. a name too long for a Job): a user error.
-              status = failedStatus(task, Reason.INVALID_SPEC, `The Job was rejected: ${(err as Error).message}`, this.now());
+              // The apiserver rejects it for good (a name too long for a Job, a ConfigMap over 1 MiB): a user error.
+              status = failedStatus(task, Reason.INVALID_SPEC, `The ${what} was rejected: ${(err as Error).message}`, this.now());
               return;
             }
             throw err;

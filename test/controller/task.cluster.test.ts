@@ -214,6 +214,27 @@ describe('the controller on a real control plane', () => {
     expect((await waitForPhase(client, n, 'next', ['Succeeded', 'Failed'])).status?.phase).toBe('Succeeded');
   });
 
+  it('fails a Task whose Job the apiserver rejects, without retrying', async () => {
+    const n = ns.name;
+    const name = `a-task-name-longer-than-the-sixty-three-characters-a-job-name-may-have`;
+    await client.create(taskObject(n, name));
+    const t = await waitForPhase(client, n, name, ['Failed', 'Succeeded']);
+    expect(t.status?.phase).toBe('Failed');
+    expect(t.status?.message).toMatch(/^The Job was rejected: /);
+    expect(t.status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+  });
+
+  it('serves /metrics, /healthz and /readyz', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${controller.metricsAddress!.port}/metrics`)).text();
+    for (const name of ['kelos_task_created_total', 'kelos_task_completed_total', 'kelos_task_duration_seconds', 'kelos_task_cost_usd_total', 'kelos_task_input_tokens_total', 'kelos_task_output_tokens_total', 'kelos_reconcile_errors_total']) {
+      expect(metrics).toContain(`# TYPE ${name} `);
+    }
+    expect(metrics).toMatch(new RegExp(`kelos_task_completed_total\\{namespace="${ns.name}",type="claude-code",phase="Failed"\\} [1-9]`));
+    expect(metrics).toMatch(new RegExp(`kelos_task_input_tokens_total\\{[^}]*namespace="${ns.name}"[^}]*\\} 1500`));
+    expect((await fetch(`http://127.0.0.1:${controller.healthAddress!.port}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${controller.healthAddress!.port}/readyz`)).status).toBe(200);
+  });
+
   it('deletes a finished Task after its TTL, and with it its Job and ConfigMap', async () => {
     const n = ns.name;
     const witness = new JobWitness(client, n);
