@@ -82,7 +82,7 @@ describe('a controller killed while Tasks flow', () => {
           ? list.items
           : undefined;
       },
-      150_000,
+      240_000,
     );
     await witness.stop();
 
@@ -96,5 +96,5 @@ describe('a controller killed while Tasks flow', () => {
     expect(withJob.length).toBe(total - finished.filter((t) => t.status?.message?.startsWith('Dependency')).length);
     const starts = logLines(logFile).filter((l) => l.msg === 'Synced caches').length;
     expect(starts).toBe(4);
-  });
+  }, 420_000);
 });
