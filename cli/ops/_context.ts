@@ -153,6 +153,9 @@ export function explain(err: unknown, kc?: k8s.KubeConfig): unknown {
     return new UserError(`the API server at ${server} did not answer: ${(err as Error).message}`);
   }
   if (err instanceof KubeError) {
+    if (/storage is \(re\)initializing/.test(err.message)) {
+      return new UserError(`the API server at ${server} is still starting to serve a resource (${err.message}): try again in a few seconds`);
+    }
     if (err.statusCode === 401) return new UserError(`the API server at ${server} did not accept the credentials of your kubeconfig (401 Unauthorized)`);
     if (err.statusCode === 403) return new UserError(`not allowed: ${err.message}`);
     if (err.statusCode === 422 || err.statusCode === 400) return new UserError(`the API server rejected the object: ${err.message}`);

@@ -140,7 +140,7 @@ export async function runDiff(g: GlobalOptions, opts: DiffOptions): Promise<void
     }
     for (const p of problems) process.stderr.write(`Error: ${p}\n`);
     if (changed.length === 0 && problems.length === 0) {
-      process.stderr.write(`${dir}/ matches the cluster (${rendered.length} objects)\n`);
+      process.stderr.write(`${opts.app ? "the app's output" : `${dir}/`} matches the cluster (${rendered.length} objects)\n`);
       return;
     }
     if (changed.length > 0) {

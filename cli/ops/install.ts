@@ -121,6 +121,13 @@ export async function runInstall(g: GlobalOptions, opts: InstallOptions): Promis
           const ok = await poll(() => crdEstablished(client, crd.metadata.name!), limit);
           if (!ok) throw new UserError(`CustomResourceDefinition ${crd.metadata.name} was not established within ${opts.timeout ?? '5m'}: check \`kubectl describe crd ${crd.metadata.name}\``);
         }
+        // Established is not yet servable: the apiserver answers "storage is (re)initializing" for a moment.
+        for (const crd of crds) {
+          const spec = crd.spec as { group: string; versions: Array<{ name: string }>; names: { plural: string } };
+          const path = `/apis/${spec.group}/${spec.versions[0]!.name}/${spec.names.plural}`;
+          const ok = await poll(() => client.list(path, { limit: 1 }).then(() => true, () => false), limit);
+          if (!ok) throw new UserError(`the API server does not serve ${spec.names.plural}.${spec.group} within ${opts.timeout ?? '5m'} of its CRD being established`);
+        }
       }
       mapper.forget();
       let deployment: Manifest | undefined;

@@ -82,7 +82,7 @@ export async function runUninstall(g: GlobalOptions, opts: UninstallOptions): Pr
         if (!gone) {
           const names = rest.slice(0, 5).map(([r, i]) => `${r}/${i.metadata.namespace}/${i.metadata.name}`).join(', ');
           throw new UserError(
-            `${plural(rest.length, 'kelos resource')} still exist after ${opts.timeout ?? '5m'} (${names}${rest.length > 5 ? ', …' : ''}): ` +
+            `${plural(rest.length, 'kelos resource')} still exist${rest.length === 1 ? 's' : ''} after ${opts.timeout ?? '5m'} (${names}${rest.length > 5 ? ', …' : ''}): ` +
               'their finalizers wait for the controller; start it, or run `kelos uninstall --force` to remove the finalizers',
           );
         }
