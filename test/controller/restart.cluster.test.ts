@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { V1Job } from '@kubernetes/client-node';
 import type { Task } from '../../lib/api/task.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
@@ -94,6 +95,16 @@ describe('a controller killed while Tasks flow', () => {
     expect([...witness.uids.keys()].sort()).toEqual(withJob.sort());
     // The Tasks whose dependency failed never got a Job; all others did.
     expect(withJob.length).toBe(total - finished.filter((t) => t.status?.message?.startsWith('Dependency')).length);
+    // The branch lock held across the restarts: on the shared branch each Job started after the previous Task ended.
+    const shared = finished
+      .filter((t) => t.spec.branch === 'shared')
+      .sort((a, b) => Date.parse(String(a.metadata.creationTimestamp)) - Date.parse(String(b.metadata.creationTimestamp)) || (a.metadata.name! < b.metadata.name! ? -1 : 1));
+    expect(shared.map((t) => t.status?.phase)).toEqual(shared.map(() => 'Succeeded'));
+    const jobs = await client.list<V1Job>(resourcePath(Resources.jobs, { namespace: n }));
+    const jobCreated = new Map(jobs.items.map((j) => [j.metadata!.name!, Date.parse(String(j.metadata!.creationTimestamp))]));
+    for (let i = 1; i < shared.length; i++) {
+      expect(jobCreated.get(shared[i].metadata.name!)!).toBeGreaterThanOrEqual(Date.parse(shared[i - 1].status!.completionTime!));
+    }
     const starts = logLines(logFile).filter((l) => l.msg === 'Synced caches').length;
     expect(starts).toBe(4);
   }, 420_000);
