@@ -95,7 +95,7 @@ const bareClientNodeMs = await bareLoop(`bench-bare-cn-${run}`, (job) =>
   batch.createNamespacedJob({ namespace: job.metadata!.namespace!, body: job }),
 );
 
-log(`bare client, ${N} Jobs, 16 requests in flight (as many as the controller's workers)`);
+log(`bare client, ${N} Jobs, 16 requests in flight`);
 const bareConcurrentMs = await bareLoop(`bench-bare-16-${run}`, (job) => client.create(job), 16);
 
 // --- 2. the controller ----------------------------------------------------------

@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option('--git-image <image>', 'image of the git init containers')
     .option('--skills-image <image>', 'image of the skills-install init container (node and git)')
     .option('--github-api-base-url <url>', 'GitHub REST API for App installation tokens (default: from the Workspace repo)')
-    .option('--workers <n>', 'concurrent reconciles', '16');
+    .option('--workers <n>', 'concurrent reconciles', '32');
   for (const type of AGENT_TYPES) cmd.option(`--${type}-image <image>`, `default image of ${type} agents`);
 
   cmd.action(async (flags: ControllerFlags) => {

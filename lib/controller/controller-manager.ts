@@ -54,7 +54,7 @@ export interface ControllerOptions {
   readonly spawnerImage?: string;
   /** GitHub REST base URL for App installation tokens. @default - api.github.com, or <host>/api/v3 of the Workspace repo */
   readonly githubApiBaseUrl?: string;
-  /** Concurrent reconciles. @default 16 */
+  /** Concurrent reconciles. @default 32 */
   readonly workers?: number;
   readonly logger?: Logger;
   readonly now?: () => Date;
@@ -273,7 +273,7 @@ export class Controller {
   private lead(): void {
     this.leading = true;
     this.metrics.leader.set(1);
-    const n = this.options.workers ?? 16;
+    const n = this.options.workers ?? 32;
     for (let i = 0; i < n; i++) this.workers.push(this.worker());
   }
 

@@ -23,7 +23,7 @@ export class EventRecorder {
     private readonly component: string,
     private readonly instance: string,
     private readonly logger?: Logger,
-    private readonly maxInFlight = 8,
+    private readonly maxInFlight = 4,
     private readonly maxBacklog = 1000,
   ) {}
 
