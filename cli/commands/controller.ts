@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AGENT_TYPES, type AgentTypeName } from '../../lib/api/constants.js';
-import { Controller } from '../../lib/controller/controller-manager.js';
+import type { Controller } from '../../lib/controller/controller-manager.js';
 import { UserError } from '../errors.js';
 
 interface ControllerFlags {
@@ -64,9 +64,11 @@ export function register(program: Command): void {
       const image = flags[`${camel(type)}Image`];
       if (typeof image === 'string' && image) agentImages[type] = image;
     }
+    // Loaded here, not at the top: every `kelos` invocation (capture in each agent pod) registers this command.
+    const { Controller: ControllerImpl } = await import('../../lib/controller/controller-manager.js');
     let controller: Controller;
     try {
-      controller = await Controller.start({
+      controller = await ControllerImpl.start({
         ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
         ...(flags.namespace ? { namespace: flags.namespace } : {}),
         metricsAddr: flags.metricsAddr,
