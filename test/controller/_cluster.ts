@@ -5,33 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { V1Job } from '@kubernetes/client-node';
-import { customResourceDefinitions } from '../../lib/api/crd.js';
 import type { Task, TaskSpec } from '../../lib/api/task.js';
 import { Controller, type ControllerOptions } from '../../lib/controller/controller-manager.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { installKelosCrds } from '../cluster/crds.js';
 import { kubeconfigPath, waitFor } from '../cluster/harness.js';
 
 export { waitFor };
 
-let crdsInstalled: Promise<void> | undefined;
-
 /** A client of the test cluster with the kelos CRDs installed and established. */
 export async function clusterClient(): Promise<KubeClient> {
-  const client = await KubeClient.fromKubeconfig(kubeconfigPath());
-  crdsInstalled ??= (async () => {
-    for (const crd of customResourceDefinitions()) await client.apply(crd);
-    for (const crd of customResourceDefinitions()) {
-      await waitFor(`CRD ${crd.metadata.name} established`, async () => {
-        const got = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
-          resourcePath(Resources.customResourceDefinitions, { name: crd.metadata.name }),
-        );
-        return got?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-      });
-    }
-  })();
-  await crdsInstalled;
-  return client;
+  await installKelosCrds();
+  return KubeClient.fromKubeconfig(kubeconfigPath());
 }
 
 export function testLogger(name: string): { logger: Logger; file: string } {
