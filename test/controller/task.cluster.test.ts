@@ -238,13 +238,13 @@ describe('the controller on a real control plane', () => {
   it('deletes a finished Task after its TTL, and with it its Job and ConfigMap', async () => {
     const n = ns.name;
     const witness = new JobWitness(client, n);
-    await client.create(taskObject(n, 'short-lived', { ttlSecondsAfterFinished: 3, agentConfigRef: { name: 'code-reviewer' } }));
+    await client.create(taskObject(n, 'short-lived', { ttlSecondsAfterFinished: 10, agentConfigRef: { name: 'code-reviewer' } }));
     await waitFor(
       'the ConfigMap',
       async () => !!(await client.get(resourcePath(Resources.configMaps, { namespace: n, name: 'short-lived-plugins' }))),
     );
     const done = await waitForPhase(client, n, 'short-lived', ['Succeeded']);
-    expect(done.spec.ttlSecondsAfterFinished).toBe(3);
+    expect(done.spec.ttlSecondsAfterFinished).toBe(10);
     await waitFor('the Task to be deleted', async () => !(await getTask(client, n, 'short-lived')), 60_000);
     await waitFor('the Job to be deleted', async () => !(await getJob(client, n, 'short-lived')), 60_000);
     await waitFor(
