@@ -3,14 +3,16 @@
 import { customResourceDefinitions } from '../../lib/api/crd.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
-import { kubeconfigPath, waitFor } from './harness.js';
+import { kubeConfig, waitFor } from './harness.js';
 
 let installed: Promise<void> | undefined;
 
 /** Applies every kelos.dev CRD once per test file and waits for Established. */
 export function installKelosCrds(): Promise<void> {
   installed ??= (async () => {
-    const client = await KubeClient.fromKubeconfig(kubeconfigPath());
+    // A field manager of its own: applying the CRDs here never takes fields
+    // (such as dist/'s ArgoCD annotations) from what other tests applied.
+    const client = await KubeClient.create(kubeConfig(), 'kelos-test-crds');
     try {
       for (const crd of customResourceDefinitions()) await client.apply(crd);
       for (const crd of customResourceDefinitions()) {
