@@ -17,9 +17,7 @@ COPY bin ./bin
 COPY cli ./cli
 COPY lib ./lib
 COPY constructs ./constructs
-RUN npm run build \
- # lib/render/images.ts reads the version from ../../package.json, i.e. build/package.json.
- && cp package.json build/package.json
+RUN npm run build
 
 FROM node:20-slim
 ARG VERSION=0.1.0

@@ -1,10 +1,22 @@
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AgentTypeName } from '../api/constants.js';
 
-const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+/** The kelos package.json above this module, from the sources or a compiled build/. */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'kelos' && pkg.version) return pkg.version;
+    }
+    if (dirname(dir) === dir) throw new Error('kelos: package.json not found above lib/render/images');
+  }
+}
 
 /** The kelos version this build renders by default (image tags). */
-export const KELOS_VERSION: string = pkg.version;
+export const KELOS_VERSION: string = packageVersion();
 
 /**
  * The runtime image built from the repository's Dockerfile: the `kelos` CLI,
