@@ -13,7 +13,7 @@
 // Set KELOS_BENCH_KUBECONFIG to use a running cluster (npm run cluster:start).
 // Last line: RESULT {json}.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as k8s from '@kubernetes/client-node';
@@ -107,7 +107,6 @@ try {
 } catch {
   // Type errors elsewhere in the tree still emit JavaScript; a missing entry point fails below.
 }
-copyFileSync(join(root, 'package.json'), join(buildDir, 'package.json'));
 
 const ns = `bench-ctl-${run}`;
 await namespace(ns);
