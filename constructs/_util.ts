@@ -47,10 +47,6 @@ export function checkOneOf<T extends string>(scope: Construct, prop: string, val
   }
 }
 
-export function checkNonEmpty(scope: Construct, prop: string, value: string | undefined): void {
-  if (value !== undefined && value.trim() === '') throw new PropError(scope, prop, 'must not be empty');
-}
-
 /** A Go duration string ("5m", "90s", "1h") from a cdk8s Duration. */
 export function goDuration(d: Duration): string {
   const s = d.toSeconds();

@@ -81,6 +81,7 @@ export class KelosApp extends App {
     const files: OutputFile[] = [];
     const paths = new Set<string>();
     const charts = this.node.children.filter((c): c is Chart => Chart.isChart(c));
+    const crdCharts = new Set<string>();
     for (const chart of charts) {
       for (const obj of apiObjects(chart)) {
         let json: any;
@@ -91,6 +92,7 @@ export class KelosApp extends App {
           continue;
         }
         if (CLUSTER_SCOPED.has(json.kind) && json.metadata) delete json.metadata.namespace;
+        if (json.kind === 'CustomResourceDefinition') crdCharts.add(chart.node.id);
         if (isKelosObject(json)) {
           for (const issue of validateObject(json)) problems.push(`${obj.node.path}: ${issue.path}: ${issue.message}`);
         }
@@ -108,7 +110,7 @@ export class KelosApp extends App {
         files.push({ path, content: renderYaml(json, true) });
       }
     }
-    if (this.argocd) files.push(...this.applications(charts));
+    if (this.argocd) files.push(...this.applications(charts, crdCharts));
     if (problems.length > 0) throw new SynthError(problems);
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
@@ -118,10 +120,9 @@ export class KelosApp extends App {
     writeOutput(this.outdir, this.render());
   }
 
-  private applications(charts: Chart[]): OutputFile[] {
+  private applications(charts: Chart[], crdCharts: ReadonlySet<string>): OutputFile[] {
     const a = this.argocd!;
     return charts.map((chart) => {
-      const holdsCrds = apiObjects(chart).some((o) => o.kind === 'CustomResourceDefinition');
       const app = {
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
@@ -129,7 +130,7 @@ export class KelosApp extends App {
           name: chart.node.id,
           namespace: a.namespace ?? 'argocd',
           // The chart with the CRDs and the controller syncs first.
-          annotations: { [ARGOCD_SYNC_WAVE]: holdsCrds ? '-1' : '0' },
+          annotations: { [ARGOCD_SYNC_WAVE]: crdCharts.has(chart.node.id) ? '-1' : '0' },
           finalizers: ['resources-finalizer.argocd.argoproj.io'],
         },
         spec: {

@@ -37,7 +37,7 @@ export class KelosController extends Chart {
       for (const crd of customResourceDefinitions()) {
         const o = structuredClone(crd) as any;
         o.metadata.annotations = { [ARGOCD_SYNC_WAVE]: SyncWave.CRDS, [ARGOCD_SYNC_OPTIONS]: 'ServerSideApply=true' };
-        new ApiObject(this, `Crd-${crd.spec.names ? (crd.spec.names as { kind: string }).kind : crd.metadata.name}`, o);
+        new ApiObject(this, `Crd-${crd.metadata.name}`, o);
       }
     }
     this.install = controllerInstall(CONTROLLER_RULES, {

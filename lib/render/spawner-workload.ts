@@ -66,7 +66,8 @@ export function spawnerLabels(spawnerName: string): Record<string, string> {
   return {
     [Label.NAME]: LabelValue.NAME,
     [Label.COMPONENT]: LabelValue.COMPONENT_SPAWNER,
-    [Label.TASK_SPAWNER]: spawnerName.length <= 63 ? spawnerName : boundedName(spawnerName, '', 63),
+    // Label values are at most 63 characters; longer names get a stable hash suffix.
+    [Label.TASK_SPAWNER]: boundedName(spawnerName, '', 63),
   };
 }
 
