@@ -4,6 +4,7 @@ export * from './shared.js';
 export * from './kind.js';
 export * from './kinds.js';
 export * from './task.js';
+export * from './task-phase.js';
 export * from './workspace.js';
 export * from './agent-config.js';
 export * from './task-spawner.js';

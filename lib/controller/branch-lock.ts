@@ -1,6 +1,6 @@
 import type { Task } from '../api/task.js';
 import { dependencyState } from './dependencies.js';
-import { isDeleting, isTerminal, time } from './task-phase.js';
+import { isDeleting, isTerminal, time } from '../api/task-phase.js';
 
 /**
  * The lock a Task takes: one non-terminal Task at a time per (namespace,

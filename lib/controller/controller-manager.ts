@@ -21,7 +21,7 @@ import { ControllerMetrics } from './controller-metrics.js';
 import { GitHubAppTokens } from './github-app-tokens.js';
 import { SpawnerReconciler } from './spawner-reconciler.js';
 import { TaskReconciler, type ReconcileResult } from './task-reconciler.js';
-import { isDeleting, isTerminalPhase } from './task-phase.js';
+import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import { slimJob, slimPod } from './_transforms.js';
 
 export interface ControllerOptions {

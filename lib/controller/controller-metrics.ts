@@ -2,7 +2,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom
 import type { Task } from '../api/task.js';
 import { Label } from '../api/constants.js';
 import { OutputKey } from '../api/outputs.js';
-import { time } from './task-phase.js';
+import { time } from '../api/task-phase.js';
 
 /** The controller's Prometheus metrics, in their own registry (served on --metrics-addr). */
 export class ControllerMetrics {

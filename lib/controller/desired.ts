@@ -20,7 +20,7 @@ import { renderTemplate } from '../template/index.js';
 import { branchLockState } from './branch-lock.js';
 import { appCredentials } from './github-app-tokens.js';
 import { dependencyState, promptData } from './dependencies.js';
-import { isDeleting, isTerminalPhase, rfc3339, time } from './task-phase.js';
+import { isDeleting, isTerminalPhase, rfc3339, time } from '../api/task-phase.js';
 
 /** How long after a Job succeeded the controller keeps trying to read the outputs from the log. */
 export const OUTPUTS_RETRY_WINDOW_MS = 30_000;

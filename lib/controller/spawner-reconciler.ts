@@ -8,7 +8,7 @@ import type { KubeClient, KubeObject } from '../kube/kube-client.js';
 import { objectPath, resourcePath, Resources } from '../kube/resource-path.js';
 import { spawnerWorkload, spawnerWorkloadNames } from '../render/spawner-workload.js';
 import type { ReconcileResult } from './task-reconciler.js';
-import { isDeleting } from './task-phase.js';
+import { isDeleting } from '../api/task-phase.js';
 
 export interface SpawnerReconcilerOptions {
   readonly client: KubeClient;

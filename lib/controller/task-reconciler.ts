@@ -13,7 +13,7 @@ import { objectPath, resourcePath, Resources } from '../kube/resource-path.js';
 import { branchLockKey } from './branch-lock.js';
 import type { ControllerMetrics } from './controller-metrics.js';
 import { desired, ownedBy, type TaskDecision, type TaskWorld } from './desired.js';
-import { isDeleting, isTerminalPhase, rfc3339 } from './task-phase.js';
+import { isDeleting, isTerminalPhase, rfc3339 } from '../api/task-phase.js';
 import { KeyedMutex } from './_keyed-mutex.js';
 import { appCredentials, GitHubAppTokenError, GitHubAppTokens } from './github-app-tokens.js';
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { KubeError, isGone } from './kube-error.js';
 import type { KubeClient, WatchEvent } from './kube-client.js';
+import { sleep } from './sleep.js';
 
 export interface Cached {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
@@ -217,16 +218,3 @@ export class Informer<T extends Cached> {
 }
 
 const EMPTY: ReadonlyMap<string, any> = new Map();
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isAlreadyExists, isConflict, isNotFound } from './kube-error.js';
 import type { KubeClient } from './kube-client.js';
 import { resourcePath, Resources } from './resource-path.js';
-import { sleep } from './informer.js';
+import { sleep } from './sleep.js';
 
 export interface LeaderElectionOptions {
   readonly namespace: string;

@@ -11,6 +11,7 @@ import type {
   V1ServiceAccount,
 } from '@kubernetes/client-node';
 import { AGENT_TYPES, type AgentTypeName, Label, LabelValue } from '../api/constants.js';
+import { CONTROLLER_LEADER_ELECTION_RULES } from './controller-rbac.js';
 import { DEFAULT_KELOS_IMAGE } from './images.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security.js';
 
@@ -120,10 +121,7 @@ export function controllerInstall(rules: readonly V1PolicyRule[], options: Contr
       apiVersion: `${rbac}/v1`,
       kind: 'Role',
       metadata: meta(leaderName),
-      rules: [
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch'] },
-        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-      ],
+      rules: CONTROLLER_LEADER_ELECTION_RULES.map((r) => structuredClone(r)),
     },
     leaderElectionRoleBinding: {
       apiVersion: `${rbac}/v1`,

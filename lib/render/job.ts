@@ -18,6 +18,7 @@ import type { WorkspaceSpec } from '../api/workspace.js';
 import { DEFAULT_AGENT_IMAGES, DEFAULT_KELOS_IMAGE } from './images.js';
 import { boundedName } from './names.js';
 import { checkComponentName, sanitizeRelativePath, shellQuote } from './_shell.js';
+import { controllerOwnerReference } from './owner.js';
 
 /** Image of the git init containers (clone, remotes, branch, files, plugins). */
 export const DEFAULT_GIT_IMAGE = 'alpine/git:v2.47.2';
@@ -110,14 +111,7 @@ export function taskLabels(taskName: string): Record<string, string> {
 }
 
 export function taskOwnerReference(task: Task): V1OwnerReference {
-  return {
-    apiVersion: API_VERSION,
-    kind: Kind.TASK,
-    name: task.metadata.name!,
-    uid: task.metadata.uid!,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
+  return controllerOwnerReference({ apiVersion: API_VERSION, kind: Kind.TASK, metadata: task.metadata });
 }
 
 /**

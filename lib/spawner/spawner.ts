@@ -12,6 +12,7 @@ import { GitHubIssuesSource } from './github-issues.js';
 import { GitHubPullRequestsSource } from './github-pull-requests.js';
 import { JiraSource, type JiraSourceOptions } from './jira.js';
 import { templateNeeds, type Source } from './source.js';
+import { sleep } from '../kube/sleep.js';
 import { nextStatus, type CycleOutcome } from './status.js';
 
 export interface SpawnerOptions {
@@ -482,20 +483,6 @@ class Wake {
     }
     this.pending = false;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
 
 function fingerprint(values: ReadonlyArray<string | undefined>): string {

@@ -1,5 +1,5 @@
-import type { Task } from '../api/task.js';
-import { TaskPhase } from '../api/constants.js';
+import type { Task } from './task.js';
+import { TaskPhase } from './constants.js';
 
 export function isTerminalPhase(phase: string | undefined): boolean {
   return phase === TaskPhase.SUCCEEDED || phase === TaskPhase.FAILED;
