@@ -87,7 +87,7 @@ export interface Lookup {
   /** Names of objects of a kind in a namespace (best effort: [] on any error). */
   names(kind: string, namespace: string | undefined): Promise<string[]>;
   namespaces(): Promise<string[]>;
-  contexts(): string[];
+  contexts(): string[] | Promise<string[]>;
 }
 
 const FIXED_VALUES: Record<string, readonly string[]> = {
@@ -123,7 +123,7 @@ export async function complete(root: Command, words: string[], lookup: Lookup): 
   if (prevOption && takesValue(prevOption) && !prev!.includes('=')) {
     const long = prevOption.long ?? '';
     if (long === '--namespace') candidates = await lookup.namespaces();
-    else if (long === '--context') candidates = lookup.contexts();
+    else if (long === '--context') candidates = await lookup.contexts();
     else if (long === '--output' && cmd.name() === 'get') candidates = ['yaml', 'json'];
     else if (FIXED_VALUES[long]) candidates = [...FIXED_VALUES[long]!];
     else return []; // a path or free text: the shell completes files
@@ -159,24 +159,16 @@ export function globalsFromWords(words: string[]): { kubeconfig?: string; contex
 
 /** Lookups against the cluster of the command line; any failure is an empty answer. */
 export async function clusterLookup(g: ReturnType<typeof globalsFromWords>): Promise<Lookup> {
-  const { loadKubeConfig, resolveNamespace } = await import('./_context.js');
-  const { loadConfig } = await import('./config.js');
-  const { KubeClient } = await import('../../lib/kube/kube-client.js');
-  const { kindOf, collectionPath } = await import('./_kinds.js');
-  let kc: import('@kubernetes/client-node').KubeConfig | undefined;
-  let fallbackNs: string | undefined;
-  try {
-    kc = loadKubeConfig(g).kc;
-    fallbackNs = resolveNamespace(g, loadConfig(g.config), kc);
-  } catch {
-    kc = undefined;
-  }
-  const list = async (path: string): Promise<string[]> => {
-    if (!kc) return [];
+  // Loaded on the first lookup only: most completions (commands, flags) need no cluster.
+  let context: Promise<Cluster> | undefined;
+  const cluster = () => (context ??= loadCluster(g));
+  const list = async (path: (c: Cluster) => string): Promise<string[]> => {
+    const c = await cluster();
+    if (!c.kc) return [];
     try {
-      const client = await KubeClient.create(kc);
+      const client = await c.KubeClient.create(c.kc);
       try {
-        const r = await client.json<{ items: Array<{ metadata: { name: string } }> }>('GET', path, { timeoutMs: 3000 });
+        const r = await client.json<{ items: Array<{ metadata: { name: string } }> }>('GET', path(c), { timeoutMs: 3000 });
         return r.items.map((i) => i.metadata.name);
       } finally {
         client.close();
@@ -186,14 +178,29 @@ export async function clusterLookup(g: ReturnType<typeof globalsFromWords>): Pro
     }
   };
   return {
-    names: async (kind, namespace) => {
-      try {
-        return await list(collectionPath(kindOf(kind), namespace ?? fallbackNs));
-      } catch {
-        return [];
-      }
-    },
-    namespaces: () => list('/api/v1/namespaces'),
-    contexts: () => kc?.getContexts().map((c) => c.name) ?? [],
+    names: (kind, namespace) => list((c) => c.collectionPath(c.kindOf(kind), namespace ?? c.fallbackNs)),
+    namespaces: () => list(() => '/api/v1/namespaces'),
+    contexts: async () => (await cluster()).kc?.getContexts().map((c) => c.name) ?? [],
   };
+}
+
+interface Cluster {
+  readonly kc?: import('@kubernetes/client-node').KubeConfig;
+  readonly fallbackNs?: string;
+  readonly KubeClient: typeof import('../../lib/kube/kube-client.js').KubeClient;
+  readonly kindOf: typeof import('./_kinds.js').kindOf;
+  readonly collectionPath: typeof import('./_kinds.js').collectionPath;
+}
+
+async function loadCluster(g: ReturnType<typeof globalsFromWords>): Promise<Cluster> {
+  const { loadKubeConfig, resolveNamespace } = await import('./_context.js');
+  const { loadConfig } = await import('./config.js');
+  const { KubeClient } = await import('../../lib/kube/kube-client.js');
+  const { kindOf, collectionPath } = await import('./_kinds.js');
+  try {
+    const kc = loadKubeConfig(g).kc;
+    return { kc, fallbackNs: resolveNamespace(g, loadConfig(g.config), kc), KubeClient, kindOf, collectionPath };
+  } catch {
+    return { KubeClient, kindOf, collectionPath };
+  }
 }

@@ -1,7 +1,7 @@
 // `kelos init`: the config file, or with --project a new pipelines repository.
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
+import { kelosPackageJson } from '../../lib/render/images.js';
 import { UserError } from '../errors.js';
 import { CONFIG_TEMPLATE, defaultConfigPath, expandHome } from './config.js';
 
@@ -19,16 +19,9 @@ export function initConfig(path: string | undefined, force: boolean): string {
   return file;
 }
 
-interface PackageJson {
-  version: string;
-  dependencies: Record<string, string>;
-  devDependencies: Record<string, string>;
-}
-
-const own = createRequire(import.meta.url)('../../package.json') as PackageJson;
-
 /** The files of a new pipelines project, by relative path. */
-export function projectFiles(name: string, kelosSpec = `^${own.version}`): Record<string, string> {
+export function projectFiles(name: string, kelosSpec = `^${kelosPackageJson().version}`): Record<string, string> {
+  const own = kelosPackageJson();
   const pkg = {
     name,
     version: '0.1.0',

@@ -3,20 +3,33 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentTypeName } from '../api/constants.js';
 
-/** The kelos package.json above this module, from the sources or a compiled build/. */
-function packageVersion(): string {
+export interface KelosPackageJson {
+  readonly name: 'kelos';
+  readonly version: string;
+  readonly dependencies: Record<string, string>;
+  readonly devDependencies: Record<string, string>;
+}
+
+let kelosPackage: KelosPackageJson | undefined;
+
+/**
+ * kelos's own package.json: the first one named "kelos" above this module, so
+ * it is found from the sources and from a compiled build/ alike.
+ */
+export function kelosPackageJson(): KelosPackageJson {
+  if (kelosPackage) return kelosPackage;
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'kelos' && pkg.version) return pkg.version;
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as KelosPackageJson;
+      if (pkg.name === 'kelos' && pkg.version) return (kelosPackage = pkg);
     }
     if (dirname(dir) === dir) throw new Error('kelos: package.json not found above lib/render/images');
   }
 }
 
 /** The kelos version this build renders by default (image tags). */
-export const KELOS_VERSION: string = packageVersion();
+export const KELOS_VERSION: string = kelosPackageJson().version;
 
 /**
  * The runtime image built from the repository's Dockerfile: the `kelos` CLI,
