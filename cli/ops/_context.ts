@@ -9,6 +9,7 @@ import { GROUP, VERSION } from '../../lib/api/constants.js';
 import { KINDS } from '../../lib/api/kinds.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
 import { KubeError } from '../../lib/kube/kube-error.js';
+import { sleep } from '../../lib/kube/sleep.js';
 import { UserError } from '../errors.js';
 import { loadConfig, type KelosConfig } from './config.js';
 
@@ -175,7 +176,7 @@ export async function withCluster<T>(g: GlobalOptions, fn: (c: Cluster) => Promi
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep };
 
 /** Polls `fn` until it returns a value; undefined after `timeoutMs`. */
 export async function poll<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 500): Promise<T | undefined> {

@@ -38,10 +38,10 @@ export function kindRank(kind: string): number {
 
 /** The image `--image` / `--version` choose. */
 export function installImage(opts: Pick<InstallOptions, 'image' | 'version'>): string | undefined {
-  if (opts.image && opts.version) throw new UserError("'--image' and '--version' cannot be used together: --version picks the tag of the kelos image");
+  if (opts.image && opts.version) throw new UserError("'--image' and '--version' cannot be used together: --version picks the tag of the kelos image", 2);
   if (opts.version !== undefined) {
     if (!/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(opts.version)) {
-      throw new UserError(`'--version' must be a release like 0.1.0 or v0.1.0, got "${opts.version}"`);
+      throw new UserError(`'--version' must be a release like 0.1.0 or v0.1.0, got "${opts.version}"`, 2);
     }
     return `${KELOS_IMAGE_REPOSITORY}:${opts.version.startsWith('v') ? opts.version : `v${opts.version}`}`;
   }

@@ -88,11 +88,13 @@ export async function runLogs(g: GlobalOptions, taskName: string, opts: LogsOpti
       // A follow ends when the container exits; stop it ourselves too, in case the node keeps it open.
       const watcher = follow
         ? (async () => {
+            // Interruptible sleeps: when the stream ends first, the watcher ends with it.
             while (!stop.signal.aborted) {
-              await sleep(POLL_MS);
+              await sleep(POLL_MS, stop.signal);
+              if (stop.signal.aborted) break;
               const p = await client.get<V1Pod>(podPath).catch(() => undefined);
               if (!p || containerStatus(p, c.name)?.state?.terminated) {
-                await sleep(2 * POLL_MS);
+                await sleep(2 * POLL_MS, stop.signal);
                 stop.abort();
               }
             }
