@@ -9,6 +9,7 @@ import { GROUP, VERSION } from '../../lib/api/constants.js';
 import { KINDS } from '../../lib/api/kinds.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
 import { KubeError } from '../../lib/kube/kube-error.js';
+import { goDurationSeconds } from '../../lib/api/duration.js';
 import { sleep } from '../../lib/kube/sleep.js';
 import { UserError } from '../errors.js';
 import { loadConfig, type KelosConfig } from './config.js';
@@ -189,25 +190,9 @@ export async function poll<T>(fn: () => Promise<T | undefined | false>, timeoutM
   }
 }
 
-/** A Go duration ("90s", "5m", "1h30m", "2h") in seconds; undefined when it is not one. */
-export function parseGoDuration(text: string): number | undefined {
-  const t = text.trim();
-  if (t === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-  let total = 0;
-  let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(t)) !== null) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    matched = re.lastIndex;
-  }
-  return matched === t.length && t.length > 0 ? total : undefined;
-}
-
 /** `--timeout` in milliseconds. */
 export function timeoutMs(text: string | undefined, fallback: string): number {
-  const s = parseGoDuration(text ?? fallback);
+  const s = goDurationSeconds(text ?? fallback);
   if (s === undefined || s <= 0) throw new UserError(`'--timeout' must be a duration like 90s, 5m or 1h, got "${text}"`, 2);
   return s * 1000;
 }

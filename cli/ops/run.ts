@@ -13,7 +13,8 @@ import { isAlreadyExists } from '../../lib/kube/kube-error.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
 import { renderYaml } from '../../lib/render/output.js';
 import { UserError } from '../errors.js';
-import { loadKubeConfig, parseGoDuration, requireCrds, resolveNamespace, sleep, withCluster, type GlobalOptions } from './_context.js';
+import { goDurationSeconds } from '../../lib/api/duration.js';
+import { loadKubeConfig, requireCrds, resolveNamespace, sleep, withCluster, type GlobalOptions } from './_context.js';
 import { confirm } from './_prompt.js';
 import { loadConfig, resolveValue, type KelosConfig } from './config.js';
 
@@ -148,7 +149,7 @@ export function plan(opts: RunOptions, prompt: string, config: KelosConfig, name
   const env = envVars(config, opts.env);
   let activeDeadlineSeconds: number | undefined;
   if (opts.timeout !== undefined) {
-    const s = parseGoDuration(opts.timeout);
+    const s = goDurationSeconds(opts.timeout);
     if (s === undefined) throw new UserError(`'--timeout' must be a duration like 30m or 1h, got "${opts.timeout}"`, 2);
     if (s < 1) throw new UserError(`'--timeout' must be at least 1s, got "${opts.timeout}"`, 2);
     activeDeadlineSeconds = Math.floor(s);

@@ -3,6 +3,7 @@
 // and referenced; what every Task and Spawner shares spread from one
 // `common` object; Secrets referenced by name, never copied; every field that
 // could not become code reported.
+import { goDurationSeconds } from '../api/duration.js';
 import { parseAllDocuments } from 'yaml';
 import { AGENT_TYPES, API_VERSION, GROUP } from '../api/constants.js';
 import { validateObject } from '../api/validate.js';
@@ -106,22 +107,6 @@ const AGENT_TYPE_CONSTANTS: Record<string, string> = {
   cursor: 'CURSOR',
 };
 const MODEL_CONSTANTS: Record<string, string> = { opus: 'OPUS', sonnet: 'SONNET', haiku: 'HAIKU' };
-
-/** Go duration text → seconds (undefined when it is not one). */
-export function goDurationSeconds(textValue: string): number | undefined {
-  const t = textValue.trim();
-  if (t === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-  let total = 0;
-  let end = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(t)) !== null) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    end = re.lastIndex;
-  }
-  return t.length > 0 && end === t.length ? total : undefined;
-}
 
 /** A cdk8s Duration expression for a number of seconds, in the largest whole unit. */
 export function durationCode(seconds: number): string {

@@ -3,7 +3,7 @@
 // agentConfigRefs written as agentConfigRef, and the annotations the compiler
 // adds for ArgoCD removed. `kelos import` round trips are judged on this form.
 import { DEFAULT_POLL_INTERVAL, DEFAULT_PROMPT_TEMPLATE } from '../api/task-spawner.js';
-import { goDurationSeconds } from './import.js';
+import { goDurationSeconds } from '../api/duration.js';
 
 const COMPILER_ANNOTATIONS = ['argocd.argoproj.io/sync-wave', 'argocd.argoproj.io/sync-options', 'kelos.dev/workload-compiled', 'kubectl.kubernetes.io/last-applied-configuration'];
 
