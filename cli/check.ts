@@ -6,7 +6,7 @@ import { readProjectConfig } from './project.js';
 import { runApp } from './synth.js';
 
 /** The files that differ between two output folders. */
-export function diffOutputs(expectedDir: string, actualDir: string): { added: string[]; removed: string[]; changed: string[] } {
+export function diffOutputs(expectedDir: string, actualDir: string): { files: number; added: string[]; removed: string[]; changed: string[] } {
   const expected = new Set(listFiles(expectedDir));
   const actual = new Set(listFiles(actualDir));
   const added = [...expected].filter((f) => !actual.has(f));
@@ -14,7 +14,7 @@ export function diffOutputs(expectedDir: string, actualDir: string): { added: st
   const changed = [...expected].filter(
     (f) => actual.has(f) && readFileSync(join(expectedDir, f), 'utf8') !== readFileSync(join(actualDir, f), 'utf8'),
   );
-  return { added, removed, changed };
+  return { files: expected.size, added, removed, changed };
 }
 
 export async function runCheck(opts: { app?: string; output?: string }): Promise<void> {
@@ -26,7 +26,7 @@ export async function runCheck(opts: { app?: string; output?: string }): Promise
     const d = diffOutputs(tmp, output);
     const total = d.added.length + d.removed.length + d.changed.length;
     if (total === 0) {
-      process.stdout.write(`${output}/ is up to date (${listFiles(tmp).length} files)\n`);
+      process.stdout.write(`${output}/ is up to date (${d.files} files)\n`);
       return;
     }
     const lines = [

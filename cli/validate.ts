@@ -20,8 +20,7 @@ export function validateFile(file: string, shown = file): FileReport {
   const docs = parseAllDocuments(readFileSync(file, 'utf8'));
   const errors: string[] = [];
   let objects = 0;
-  const list = Array.isArray(docs) ? docs : [docs];
-  list.forEach((doc, i) => {
+  docs.forEach((doc, i) => {
     const where = `${shown}:${i + 1}`;
     if (doc.errors.length > 0) {
       errors.push(`${where}: YAML: ${doc.errors[0].message.split('\n')[0]}`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AGENT_TYPES, type AgentTypeName } from '../../lib/api/constants.js';
+import { AGENT_TYPES, CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, METRICS_PORT, type AgentTypeName } from '../../lib/api/constants.js';
 import type { Controller } from '../../lib/controller/controller-manager.js';
 import { UserError } from '../errors.js';
 
@@ -30,11 +30,11 @@ export function register(program: Command): void {
     .description('Run the controller: Tasks become Jobs; TaskSpawners applied as YAML get their workloads')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--namespace <name>', 'watch only this namespace (default: all namespaces)')
-    .option('--metrics-addr <addr>', 'address of /metrics, "0" to turn off', ':8080')
-    .option('--health-addr <addr>', 'address of /healthz and /readyz, "0" to turn off', ':8081')
+    .option('--metrics-addr <addr>', 'address of /metrics, "0" to turn off', `:${METRICS_PORT}`)
+    .option('--health-addr <addr>', 'address of /healthz and /readyz, "0" to turn off', `:${HEALTH_PORT}`)
     .option('--leader-elect', 'elect one leader among replicas on a Lease', false)
-    .option('--leader-election-namespace <name>', 'namespace of the leader election Lease', 'kelos-system')
-    .option('--leader-election-id <name>', 'name of the leader election Lease', 'kelos-controller')
+    .option('--leader-election-namespace <name>', 'namespace of the leader election Lease', CONTROLLER_NAMESPACE)
+    .option('--leader-election-id <name>', 'name of the leader election Lease', CONTROLLER_NAME)
     .option('--leader-election-lease-duration <seconds>', 'how long a lease lasts without renewal', '15')
     .option('--leader-election-renew-deadline <seconds>', 'a leader that cannot renew for this long steps down', '10')
     .option('--leader-election-retry-period <seconds>', 'how often to try to acquire or renew the lease', '2')

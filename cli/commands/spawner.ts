@@ -17,30 +17,30 @@ export function register(program: Command): void {
     .action(async (opts: { taskspawner: string; oneShot: boolean; githubApiBaseUrl?: string; kubeconfig?: string }) => {
       const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(opts.taskspawner);
       if (!m) throw new UserError(`'--taskspawner' must be <namespace>/<name>, got "${opts.taskspawner}"`, 2);
-      const k8s = await import('@kubernetes/client-node');
+      const { KubeClient } = await import('../../lib/kube/kube-client.js');
       const { Spawner } = await import('../../lib/spawner/spawner.js');
-      const kubeConfig = new k8s.KubeConfig();
+      let client;
       try {
-        if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
-        else kubeConfig.loadFromDefault();
+        client = await KubeClient.fromKubeconfig(opts.kubeconfig);
       } catch (err) {
         throw new UserError(`cannot load kubeconfig: ${(err as Error).message}`);
       }
-      const spawner = new Spawner({ kubeConfig, namespace: m[1]!, name: m[3]!, githubApiBaseUrl: opts.githubApiBaseUrl });
-      if (opts.oneShot) {
-        const report = await spawner.runCycle();
-        process.exitCode = report.ok && report.failures.length === 0 ? 0 : 1;
-        return;
-      }
+      const spawner = new Spawner({ client, namespace: m[1]!, name: m[3]!, githubApiBaseUrl: opts.githubApiBaseUrl });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
       try {
+        if (opts.oneShot) {
+          const report = await spawner.runCycle();
+          process.exitCode = report.ok && report.failures.length === 0 ? 0 : 1;
+          return;
+        }
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
         await spawner.run(stop.signal);
       } finally {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
+        client.close();
       }
     });
 }

@@ -2,6 +2,7 @@
 // (install, uninstall and diff handle every kind dist/ may hold).
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { KubeError } from '../../lib/kube/kube-error.js';
+import { UserError } from '../errors.js';
 
 export interface Manifest {
   apiVersion: string;
@@ -64,4 +65,33 @@ export class RestMapper {
 /** `Kind ns/name` or `Kind name`, for messages. */
 export function describeObject(obj: Manifest): string {
   return `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+}
+
+/** Apply order: CRDs, the namespace, identities and RBAC, then workloads. */
+const KIND_ORDER = [
+  'CustomResourceDefinition',
+  'Namespace',
+  'ServiceAccount',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'Service',
+  'Deployment',
+];
+
+export function kindRank(kind: string): number {
+  const i = KIND_ORDER.indexOf(kind);
+  return i < 0 ? KIND_ORDER.length : i;
+}
+
+/** Server-side applies `obj` (force, kelos field manager), optionally as a dry run. */
+export async function applyObject(client: KubeClient, mapper: RestMapper, obj: Manifest, opts: { dryRun?: boolean } = {}): Promise<Manifest> {
+  const path = await mapper.path(obj);
+  if (!path) throw new UserError(`${describeObject(obj)}: the cluster does not serve ${obj.apiVersion} ${obj.kind}`);
+  return client.json<Manifest>('PATCH', path, {
+    body: obj,
+    contentType: 'application/apply-patch+yaml',
+    query: { fieldManager: client.fieldManagerName, force: true, ...(opts.dryRun ? { dryRun: 'All' } : {}) },
+  });
 }

@@ -13,8 +13,7 @@ import { UserError } from '../errors.js';
 import { readProjectConfig } from '../project.js';
 import { runApp } from '../synth.js';
 import { withCluster, type GlobalOptions } from './_context.js';
-import { RestMapper, describeObject, type Manifest } from './_rest.js';
-import { applyObject, kindRank } from './install.js';
+import { RestMapper, applyObject, describeObject, kindRank, type Manifest } from './_rest.js';
 
 export interface DiffOptions {
   /** Re-synthesise first: true for the app of cdk8s.yaml, or a command. */

@@ -8,7 +8,7 @@ import { renderYaml } from '../../lib/render/output.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { UserError } from '../errors.js';
 import { poll, timeoutMs, withCluster, type GlobalOptions } from './_context.js';
-import { RestMapper, describeObject, type Manifest } from './_rest.js';
+import { RestMapper, applyObject, describeObject, kindRank, type Manifest } from './_rest.js';
 
 export interface InstallOptions {
   readonly image?: string;
@@ -16,24 +16,6 @@ export interface InstallOptions {
   readonly dryRun?: boolean;
   readonly wait?: boolean;
   readonly timeout?: string;
-}
-
-/** Apply order: CRDs, the namespace, identities and RBAC, then workloads. */
-const KIND_ORDER = [
-  'CustomResourceDefinition',
-  'Namespace',
-  'ServiceAccount',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'Role',
-  'RoleBinding',
-  'Service',
-  'Deployment',
-];
-
-export function kindRank(kind: string): number {
-  const i = KIND_ORDER.indexOf(kind);
-  return i < 0 ? KIND_ORDER.length : i;
 }
 
 /** The image `--image` / `--version` choose. */
@@ -55,16 +37,6 @@ export function installObjects(opts: Pick<InstallOptions, 'image' | 'version'> =
   new KelosController(app, 'kelos-system', image ? { image } : {});
   const objects = app.render().map((f) => parse(f.content) as Manifest);
   return objects.sort((a, b) => kindRank(a.kind) - kindRank(b.kind));
-}
-
-export async function applyObject(client: KubeClient, mapper: RestMapper, obj: Manifest, opts: { dryRun?: boolean } = {}): Promise<Manifest> {
-  const path = await mapper.path(obj);
-  if (!path) throw new UserError(`${describeObject(obj)}: the cluster does not serve ${obj.apiVersion} ${obj.kind}`);
-  return client.json<Manifest>('PATCH', path, {
-    body: obj,
-    contentType: 'application/apply-patch+yaml',
-    query: { fieldManager: client.fieldManagerName, force: true, ...(opts.dryRun ? { dryRun: 'All' } : {}) },
-  });
 }
 
 interface Condition {

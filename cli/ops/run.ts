@@ -110,7 +110,7 @@ export function plan(opts: RunOptions, prompt: string, config: KelosConfig, name
   }
   const secrets = new Map<string, Record<string, string>>();
   let secret = opts.secret ?? config.secret;
-  if (!secret && opts.credentialType !== 'none') {
+  if (!secret && credentialType !== 'none') {
     if (config.oauthToken && config.apiKey) {
       throw new UserError(`config file ${config.path} sets both oauthToken and apiKey: keep one`);
     }

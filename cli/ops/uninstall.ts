@@ -8,7 +8,8 @@ import { UserError } from '../errors.js';
 import { poll, timeoutMs, withCluster, type GlobalOptions } from './_context.js';
 import { confirm } from './_prompt.js';
 import { RestMapper, describeObject, type Manifest } from './_rest.js';
-import { installObjects, kindRank } from './install.js';
+import { installObjects } from './install.js';
+import { kindRank } from './_rest.js';
 
 export interface UninstallOptions {
   readonly keepCrds?: boolean;
