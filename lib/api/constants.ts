@@ -52,6 +52,15 @@ export const FINALIZER = 'kelos.dev/finalizer';
 /** The field manager used for every server-side apply and status write. */
 export const FIELD_MANAGER = 'kelos';
 
+/** Namespace of the controller install and of its leader election Lease. */
+export const CONTROLLER_NAMESPACE = 'kelos-system';
+/** Name of the controller's Deployment, ServiceAccount and ClusterRole, its leader election Lease, and its Events' component. */
+export const CONTROLLER_NAME = 'kelos-controller';
+/** Port of the controller's /metrics. */
+export const METRICS_PORT = 8080;
+/** Port of the controller's /healthz and /readyz. */
+export const HEALTH_PORT = 8081;
+
 export const TaskPhase = {
   PENDING: 'Pending',
   RUNNING: 'Running',

@@ -1,5 +1,4 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { stripObject } from '../kube/informer.js';
 
 // The informer caches keep only what the reconciler reads: thousands of Jobs
 // and Pods then cost a few hundred bytes each instead of kilobytes.
@@ -59,5 +58,3 @@ export function slimPod(pod: any): V1Pod {
     },
   } as V1Pod;
 }
-
-export { stripObject };

@@ -32,19 +32,22 @@ export type BranchLockState =
  * Job (`hasJob`, or a jobName in its status); otherwise it goes to the
  * earliest-created Task whose dependencies are met (a Task still waiting for
  * its dependencies queues nobody, so a dependant created before its
- * dependency cannot deadlock the branch).
+ * dependency cannot deadlock the branch). `peersOf(key)` gives the Tasks
+ * with that branch lock key (the informer's index); `tasks` those of the
+ * namespace by name, for the peers' dependencies.
  */
 export function branchLockState(
   task: Task,
+  peersOf: (lockKey: string) => Iterable<Task>,
   tasks: ReadonlyMap<string, Task>,
   hasJob: (name: string) => boolean,
 ): BranchLockState {
   const key = branchLockKey(task);
   if (!key) return { free: true };
   const peers: Task[] = [];
-  for (const t of tasks.values()) {
+  for (const t of peersOf(key)) {
     if (t.metadata.name === task.metadata.name || isTerminal(t) || isDeleting(t)) continue;
-    if (branchLockKey(t) === key) peers.push(t);
+    peers.push(t);
   }
   peers.sort(compareCreation);
   for (const p of peers) {

@@ -5,21 +5,22 @@ import type { AddressInfo } from 'node:net';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { pino, stdTimeFunctions, type Logger } from 'pino';
 import type { AgentConfig } from '../api/agent-config.js';
-import { Label, LabelValue } from '../api/constants.js';
+import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, Label, LabelValue, METRICS_PORT } from '../api/constants.js';
 import type { Task } from '../api/task.js';
 import type { TaskSpawner } from '../api/task-spawner.js';
 import type { Workspace } from '../api/workspace.js';
 import type { AgentTypeName } from '../api/constants.js';
 import { EventRecorder } from '../kube/event-recorder.js';
-import { Informer, stripObject } from '../kube/informer.js';
+import { Informer } from '../kube/informer.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { resourcePath, Resources, type ResourceType } from '../kube/resource-path.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { branchLockKey } from './branch-lock.js';
+import { BY_BRANCH, BY_DEPENDENCY, dependencyKey, podIndexes, taskIndexes } from './_indexes.js';
 import { ControllerMetrics } from './controller-metrics.js';
 import { GitHubAppTokens } from './github-app-tokens.js';
-import { SpawnerReconciler } from './spawner-reconciler.js';
+import { SpawnerReconciler, spawnerChanged } from './spawner-reconciler.js';
 import { TaskReconciler, type ReconcileResult } from './task-reconciler.js';
 import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import { slimJob, slimPod } from './_transforms.js';
@@ -31,15 +32,15 @@ export interface ControllerOptions {
   readonly client?: KubeClient;
   /** Watch only this namespace. @default - all namespaces */
   readonly namespace?: string;
-  /** `[host]:port` of /metrics; empty or "0" turns it off. @default :8080 */
+  /** `[host]:port` of /metrics; empty or "0" turns it off. @default `:${METRICS_PORT}` */
   readonly metricsAddr?: string;
-  /** `[host]:port` of /healthz and /readyz; empty or "0" turns it off. @default :8081 */
+  /** `[host]:port` of /healthz and /readyz; empty or "0" turns it off. @default `:${HEALTH_PORT}` */
   readonly healthAddr?: string;
   /** @default false */
   readonly leaderElect?: boolean;
-  /** @default kelos-system */
+  /** @default CONTROLLER_NAMESPACE */
   readonly leaderElectionNamespace?: string;
-  /** @default kelos-controller */
+  /** @default CONTROLLER_NAME */
   readonly leaderElectionId?: string;
   /** @default - $POD_NAME or the host name, plus a random suffix */
   readonly identity?: string;
@@ -62,6 +63,13 @@ export interface ControllerOptions {
 
 const TASK = 'task';
 const SPAWNER = 'spawner';
+
+/** The work queue key of an object: `<kind>:<namespace>/<name>`. */
+function key(kind: string, namespace: string | undefined, name: string | undefined): string {
+  return `${kind}:${namespace ?? ''}/${name ?? ''}`;
+}
+
+const keyOf = (kind: string, obj: { metadata?: { namespace?: string; name?: string } }) => key(kind, obj.metadata?.namespace, obj.metadata?.name);
 
 /** `:8080` → { port 8080 }, `127.0.0.1:0` → an ephemeral port on loopback. */
 function parseAddr(addr: string | undefined, fallback: string): { host?: string; port: number } | undefined {
@@ -114,10 +122,6 @@ export class Controller {
   metricsAddress?: AddressInfo;
   healthAddress?: AddressInfo;
 
-  // Indexes for fan-out: who depends on a Task name, who shares a branch lock.
-  private readonly dependants = new Map<string, Set<string>>();
-  private readonly branchPeers = new Map<string, Set<string>>();
-
   private constructor(private readonly options: ControllerOptions) {
     this.logger = options.logger ?? createLogger();
     this.identity = options.identity ?? `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`;
@@ -130,27 +134,23 @@ export class Controller {
     return c;
   }
 
-  get isLeader(): boolean {
-    return this.leading;
-  }
-
   private async run(): Promise<void> {
     const o = this.options;
     this.client = o.client ?? (await KubeClient.fromKubeconfig(o.kubeconfig));
     this.ownsClient = !o.client;
-    this.recorder = new EventRecorder(this.client, 'kelos-controller', this.identity, this.logger);
+    this.recorder = new EventRecorder(this.client, CONTROLLER_NAME, this.identity, this.logger);
     await this.startServers();
 
     const ns = o.namespace;
     const path = (type: ResourceType) => resourcePath(type, ns ? { namespace: ns } : {});
     const selector = `${Label.MANAGED_BY}=${LabelValue.MANAGED_BY},${Label.COMPONENT}=${LabelValue.COMPONENT_TASK}`;
     const logger = this.logger;
-    const tasks = new Informer<Task>(this.client, { path: path(Resources.tasks), logger });
+    const tasks = new Informer<Task>(this.client, { path: path(Resources.tasks), indexes: taskIndexes, logger });
     const jobs = new Informer<V1Job>(this.client, { path: path(Resources.jobs), labelSelector: selector, transform: slimJob, logger });
-    const pods = new Informer<V1Pod>(this.client, { path: path(Resources.pods), labelSelector: selector, transform: slimPod, logger });
+    const pods = new Informer<V1Pod>(this.client, { path: path(Resources.pods), labelSelector: selector, transform: slimPod, indexes: podIndexes, logger });
     const workspaces = new Informer<Workspace>(this.client, { path: path(Resources.workspaces), logger });
     const agentConfigs = new Informer<AgentConfig>(this.client, { path: path(Resources.agentConfigs), logger });
-    const spawners = new Informer<TaskSpawner>(this.client, { path: path(Resources.taskSpawners), transform: stripObject, logger });
+    const spawners = new Informer<TaskSpawner>(this.client, { path: path(Resources.taskSpawners), logger });
     this.informers.push(tasks, jobs, pods, workspaces, agentConfigs, spawners);
 
     this.taskReconciler = new TaskReconciler({
@@ -179,41 +179,50 @@ export class Controller {
       ...(o.spawnerImage ? { spawnerImage: o.spawnerImage } : {}),
     });
 
-    const key = (kind: string, obj: { metadata?: { namespace?: string; name?: string } }) =>
-      `${kind}:${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
     const enqueue = (k: string) => {
       this.queue.add(k);
       this.metrics.queueDepth.set(this.queue.length);
     };
 
+    // A Task moved: its dependants and the Tasks queued on its branch may move too.
+    const fanOut = (t: Task) => {
+      const ns = t.metadata.namespace;
+      for (const d of tasks.byIndex(BY_DEPENDENCY, dependencyKey(ns, t.metadata.name!))) enqueue(keyOf(TASK, d));
+      const lock = branchLockKey(t);
+      if (lock) {
+        for (const p of tasks.byIndex(BY_BRANCH, lock)) if (p.metadata.name !== t.metadata.name) enqueue(keyOf(TASK, p));
+      }
+    };
     const onTask = (t: Task, old?: Task) => {
-      this.index(t, old);
-      enqueue(key(TASK, t));
+      enqueue(keyOf(TASK, t));
       const moved =
         !old ||
         old.status?.phase !== t.status?.phase ||
         old.status?.jobName !== t.status?.jobName ||
         isDeleting(old) !== isDeleting(t) ||
         JSON.stringify(old.status?.results) !== JSON.stringify(t.status?.results);
-      if (moved) this.fanOut(t, enqueue);
+      if (moved) fanOut(t);
     };
     tasks.on('add', (t) => onTask(t));
     tasks.on('update', (t, old) => onTask(t, old));
     tasks.on('delete', (t) => {
-      this.unindex(t);
-      enqueue(key(TASK, t));
-      this.fanOut(t, enqueue);
+      enqueue(keyOf(TASK, t));
+      fanOut(t);
     });
     const ownerTask = (obj: { metadata?: { namespace?: string; ownerReferences?: Array<{ kind: string; name: string }> } }, kind: string) => {
       const ref = obj.metadata?.ownerReferences?.find((r) => r.kind === kind);
-      if (ref) enqueue(`${TASK}:${obj.metadata?.namespace ?? ''}/${ref.name}`);
+      if (ref) enqueue(key(TASK, obj.metadata?.namespace, ref.name));
     };
     for (const ev of ['add', 'update', 'delete'] as const) {
       jobs.on(ev, (j) => ownerTask(j, 'Task'));
       // A Job's Pods: the Job has the Task's name.
       pods.on(ev, (p) => ownerTask(p, 'Job'));
-      spawners.on(ev, (s) => enqueue(key(SPAWNER, s)));
     }
+    spawners.on('add', (s) => enqueue(keyOf(SPAWNER, s)));
+    spawners.on('update', (s, old) => {
+      if (spawnerChanged(s, old)) enqueue(keyOf(SPAWNER, s));
+    });
+    spawners.on('delete', (s) => enqueue(keyOf(SPAWNER, s)));
     const onReference = (field: 'workspace' | 'agentConfig') => (obj: Workspace | AgentConfig) => {
       const ns = obj.metadata.namespace;
       const name = obj.metadata.name;
@@ -223,11 +232,11 @@ export class Controller {
           field === 'workspace'
             ? [t.spec.workspaceRef?.name]
             : [t.spec.agentConfigRef?.name, ...(t.spec.agentConfigRefs ?? []).map((r) => r.name)];
-        if (refs.includes(name)) enqueue(key(TASK, t));
+        if (refs.includes(name)) enqueue(keyOf(TASK, t));
       }
       if (field === 'workspace') {
         for (const s of spawners.namespace(ns).values()) {
-          if (s.spec.taskTemplate.workspaceRef?.name === name) enqueue(key(SPAWNER, s));
+          if (s.spec.taskTemplate.workspaceRef?.name === name) enqueue(keyOf(SPAWNER, s));
         }
       }
     };
@@ -243,8 +252,8 @@ export class Controller {
 
     if (o.leaderElect) {
       this.elector = new LeaderElector(this.client, {
-        namespace: o.leaderElectionNamespace ?? 'kelos-system',
-        name: o.leaderElectionId ?? 'kelos-controller',
+        namespace: o.leaderElectionNamespace ?? CONTROLLER_NAMESPACE,
+        name: o.leaderElectionId ?? CONTROLLER_NAME,
         identity: this.identity,
         logger,
         ...(o.leaseDurationMs ? { leaseDurationMs: o.leaseDurationMs } : {}),
@@ -303,31 +312,6 @@ export class Controller {
     }
   }
 
-  private index(t: Task, old?: Task): void {
-    if (old) this.unindex(old);
-    const ns = t.metadata.namespace ?? '';
-    for (const dep of t.spec.dependsOn ?? []) addTo(this.dependants, `${ns}/${dep}`, t.metadata.name!);
-    const lock = branchLockKey(t);
-    if (lock) addTo(this.branchPeers, lock, t.metadata.name!);
-  }
-
-  private unindex(t: Task): void {
-    const ns = t.metadata.namespace ?? '';
-    for (const dep of t.spec.dependsOn ?? []) removeFrom(this.dependants, `${ns}/${dep}`, t.metadata.name!);
-    const lock = branchLockKey(t);
-    if (lock) removeFrom(this.branchPeers, lock, t.metadata.name!);
-  }
-
-  /** A Task moved: its dependants and the Tasks queued on its branch may move too. */
-  private fanOut(t: Task, enqueue: (k: string) => void): void {
-    const ns = t.metadata.namespace ?? '';
-    for (const n of this.dependants.get(`${ns}/${t.metadata.name}`) ?? []) enqueue(`${TASK}:${ns}/${n}`);
-    const lock = branchLockKey(t);
-    if (lock) {
-      for (const n of this.branchPeers.get(lock) ?? []) if (n !== t.metadata.name) enqueue(`${TASK}:${ns}/${n}`);
-    }
-  }
-
   private async startServers(): Promise<void> {
     const listen = async (server: http.Server, addr: { host?: string; port: number }): Promise<AddressInfo> => {
       await new Promise<void>((resolve, reject) => {
@@ -337,7 +321,7 @@ export class Controller {
       this.servers.push(server);
       return server.address() as AddressInfo;
     };
-    const metricsAddr = parseAddr(this.options.metricsAddr, ':8080');
+    const metricsAddr = parseAddr(this.options.metricsAddr, `:${METRICS_PORT}`);
     if (metricsAddr) {
       const server = http.createServer((req, res) => {
         if (req.url?.split('?')[0] !== '/metrics') {
@@ -351,7 +335,7 @@ export class Controller {
       });
       this.metricsAddress = await listen(server, metricsAddr);
     }
-    const healthAddr = parseAddr(this.options.healthAddr, ':8081');
+    const healthAddr = parseAddr(this.options.healthAddr, `:${HEALTH_PORT}`);
     if (healthAddr) {
       const server = http.createServer((req, res) => {
         const path = req.url?.split('?')[0];
@@ -385,18 +369,3 @@ export class Controller {
     return this.stopping;
   }
 }
-
-function addTo(index: Map<string, Set<string>>, key: string, value: string): void {
-  let s = index.get(key);
-  if (!s) index.set(key, (s = new Set()));
-  s.add(value);
-}
-
-function removeFrom(index: Map<string, Set<string>>, key: string, value: string): void {
-  const s = index.get(key);
-  if (!s) return;
-  s.delete(value);
-  if (s.size === 0) index.delete(key);
-}
-
-

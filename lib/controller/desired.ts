@@ -6,6 +6,7 @@ import type { Condition } from '../api/shared.js';
 import type { Task, TaskStatus } from '../api/task.js';
 import type { Workspace } from '../api/workspace.js';
 import {
+  AgentPod,
   TaskSpecError,
   githubTokenSecret,
   mcpSecret,
@@ -36,7 +37,9 @@ export interface TaskWorld {
   readonly job?: V1Job;
   /** Whether the Task of that name (same namespace) has a Job: the branch lock. */
   readonly hasJob: (taskName: string) => boolean;
-  /** The Pods of the Job. */
+  /** The Tasks with this branch lock key (branchLockKey), the Task itself included. */
+  readonly branchPeers: (lockKey: string) => Iterable<Task>;
+  /** The Pods of the Job (owned by it). */
   readonly pods: readonly V1Pod[];
   /** The referenced Workspace; undefined when not referenced or not found. */
   readonly workspace?: Workspace;
@@ -97,8 +100,6 @@ interface Outcome {
   readonly results?: Record<string, string>;
   readonly requeueAfter?: number;
 }
-
-const AGENT_CONTAINER = 'kelos-agent';
 
 /**
  * The pure decision core of the Task reconciler (STYLE.md rule 8): from the
@@ -195,7 +196,7 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
   const missingAc = acNames.find((n) => !world.agentConfigs.has(n));
   if (missingAc) return wait(Reason.WAITING_FOR_AGENT_CONFIG, `Waiting for AgentConfig "${missingAc}" to be created`);
 
-  const lock = branchLockState(task, world.tasks, world.hasJob);
+  const lock = branchLockState(task, world.branchPeers, world.tasks, world.hasJob);
   if (!lock.free) {
     const how = lock.how === 'running' ? 'locked by' : 'queued behind';
     return wait(Reason.WAITING_FOR_BRANCH, `Waiting for branch "${task.spec.branch}" (${how} ${lock.holder})`);
@@ -277,7 +278,7 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
 function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decided {
   const old = task.status ?? {};
   const jobName = job.metadata!.name!;
-  const pod = newestPod(world.pods, job);
+  const pod = newestPod(world.pods);
   const podName = pod?.metadata?.name ?? old.podName;
   const base = { jobName, ...(podName ? { podName } : {}) };
   const podStart = pod?.status?.startTime as unknown as string | Date | undefined;
@@ -292,7 +293,7 @@ function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decide
     const completionTime = rfc3339(finishedAt);
     let parsed: ReturnType<typeof parseOutputs>;
     if (pod && world.log === undefined) {
-      return { needs: { log: { pod: pod.metadata!.name!, container: AGENT_CONTAINER } } };
+      return { needs: { log: { pod: pod.metadata!.name!, container: AgentPod.AGENT_CONTAINER } } };
     }
     if (world.log && 'text' in world.log) parsed = parseOutputs(world.log.text);
     const outputs = parsed ? { outputs: parsed.lines, results: parsed.results } : {};
@@ -374,6 +375,15 @@ function fail(reason: string, message: string, now: Date): Decided {
   return { outcome: { phase: TaskPhase.FAILED, reason, message, completionTime: rfc3339(now) }, children: {} };
 }
 
+/**
+ * The Task failed for a reason found only when its children were written (the
+ * apiserver rejected one): the status and events `desired` would have given.
+ */
+export function rejected(task: Task, reason: string, message: string, now: Date): { status: TaskStatus; events: TaskEvent[] } {
+  const outcome: Outcome = { phase: TaskPhase.FAILED, reason, message, completionTime: rfc3339(now) };
+  return { status: buildStatus(task, outcome, now), events: transitionEvents(task, outcome, false) };
+}
+
 function buildStatus(task: Task, o: Outcome, now: Date): TaskStatus {
   const old = task.status ?? {};
   const generation = task.metadata.generation;
@@ -427,12 +437,10 @@ function jobCondition(job: V1Job, type: string): V1JobCondition | undefined {
   return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 }
 
-/** The newest Pod of the Job (a retry makes a second one). */
-export function newestPod(pods: readonly V1Pod[], job: V1Job): V1Pod | undefined {
-  const uid = job.metadata?.uid;
+/** The newest of a Job's Pods (a retry makes a second one). */
+export function newestPod(pods: readonly V1Pod[]): V1Pod | undefined {
   let best: V1Pod | undefined;
   for (const p of pods) {
-    if (uid && !p.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
     const t = time(p.metadata?.creationTimestamp as never) ?? 0;
     const bt = best ? (time(best.metadata?.creationTimestamp as never) ?? 0) : -1;
     if (!best || t > bt || (t === bt && (p.metadata?.name ?? '') > (best.metadata?.name ?? ''))) best = p;

@@ -1,12 +1,13 @@
-import type { V1Deployment, V1OwnerReference } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, Annotation, Kind, TaskSpawnerPhase } from '../api/constants.js';
 import type { TaskSpawner, TaskSpawnerStatus } from '../api/task-spawner.js';
 import type { Workspace } from '../api/workspace.js';
 import type { Informer } from '../kube/informer.js';
-import type { KubeClient, KubeObject } from '../kube/kube-client.js';
+import type { KubeClient } from '../kube/kube-client.js';
 import { objectPath, resourcePath, Resources } from '../kube/resource-path.js';
-import { spawnerWorkload, spawnerWorkloadNames } from '../render/spawner-workload.js';
+import { controllerOwnerReference } from '../render/owner.js';
+import { spawnerWorkload } from '../render/spawner-workload.js';
 import type { ReconcileResult } from './task-reconciler.js';
 import { isDeleting } from '../api/task-phase.js';
 
@@ -17,6 +18,28 @@ export interface SpawnerReconcilerOptions {
   readonly logger: Logger;
   /** Image of the spawner workloads. @default - the builder's default (the kelos runtime image) */
   readonly spawnerImage?: string;
+}
+
+/**
+ * Whether a TaskSpawner update may change what the controller does with it:
+ * its spec (generation), the compiled annotation, deletion, or a status field
+ * the controller writes. Not its other status fields: a spawner writes
+ * lastDiscoveryTime every poll, and each reconcile re-applies its workload
+ * (several server-side applies). The trade-off: the workload is not watched,
+ * so a child deleted by hand comes back on the next spec change or
+ * controller restart rather than within one poll.
+ */
+export function spawnerChanged(s: TaskSpawner, old: TaskSpawner | undefined): boolean {
+  if (!old) return true;
+  const compiled = (x: TaskSpawner) => x.metadata.annotations?.[Annotation.WORKLOAD_COMPILED];
+  return (
+    old.metadata.generation !== s.metadata.generation ||
+    compiled(old) !== compiled(s) ||
+    isDeleting(old) !== isDeleting(s) ||
+    old.status?.phase !== s.status?.phase ||
+    old.status?.deploymentName !== s.status?.deploymentName ||
+    old.status?.cronJobName !== s.status?.cronJobName
+  );
 }
 
 /** Re-check a workload that is not available yet (Deployments are not watched). */
@@ -44,34 +67,28 @@ export class SpawnerReconciler {
     const secretNames = ws?.spec.secretRef ? [ws.spec.secretRef.name] : [];
     const workload = spawnerWorkload(
       { metadata: { name, namespace }, spec: spawner.spec },
-      { secretNames, ...(this.o.spawnerImage ? { image: this.o.spawnerImage } : {}) },
+      {
+        secretNames,
+        owner: controllerOwnerReference({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: spawner.metadata }),
+        ...(this.o.spawnerImage ? { image: this.o.spawnerImage } : {}),
+      },
     );
-    const owner: V1OwnerReference = {
-      apiVersion: API_VERSION,
-      kind: Kind.TASK_SPAWNER,
-      name,
-      uid: spawner.metadata.uid!,
-      controller: true,
-      blockOwnerDeletion: true,
-    };
-    const own = <T extends KubeObject>(obj: T): T => ({ ...obj, metadata: { ...obj.metadata, ownerReferences: [owner] } }) as T;
 
-    await client.apply(own(workload.serviceAccount));
-    await client.apply(own(workload.role));
-    await client.apply(own(workload.roleBinding));
-    const names = spawnerWorkloadNames(name);
+    await client.apply(workload.serviceAccount);
+    await client.apply(workload.role);
+    await client.apply(workload.roleBinding);
     const status: TaskSpawnerStatus = {};
     const old = spawner.status ?? {};
     let available = false;
     if (workload.deployment) {
-      const applied = await client.apply(own(workload.deployment)) as V1Deployment;
+      const applied = (await client.apply(workload.deployment)) as V1Deployment;
       available = (applied.status?.availableReplicas ?? 0) > 0;
-      status.deploymentName = names.workload;
+      status.deploymentName = workload.deployment.metadata!.name!;
       if (old.cronJobName) await this.deleteQuietly(resourcePath(Resources.cronJobs, { namespace, name: old.cronJobName }));
     } else if (workload.cronJob) {
-      await client.apply(own(workload.cronJob));
+      await client.apply(workload.cronJob);
       available = true;
-      status.cronJobName = names.cronJob;
+      status.cronJobName = workload.cronJob.metadata!.name!;
       if (old.deploymentName) await this.deleteQuietly(resourcePath(Resources.deployments, { namespace, name: old.deploymentName }));
     }
 

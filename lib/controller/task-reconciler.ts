@@ -1,26 +1,31 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../api/agent-config.js';
-import { API_VERSION, FINALIZER, Kind, Reason, TaskPhase } from '../api/constants.js';
-import type { Task, TaskStatus } from '../api/task.js';
+import { API_VERSION, FINALIZER, Kind, Reason } from '../api/constants.js';
+import type { Task } from '../api/task.js';
 import type { Workspace } from '../api/workspace.js';
 import type { JobImages } from '../render/job.js';
+import { canonicalJson } from '../kube/canonical-json.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Informer } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { isAlreadyExists, isInvalid, isNotFound } from '../kube/kube-error.js';
 import { objectPath, resourcePath, Resources } from '../kube/resource-path.js';
+import { decodeSecretData } from '../kube/secret-data.js';
 import { branchLockKey } from './branch-lock.js';
 import type { ControllerMetrics } from './controller-metrics.js';
-import { desired, ownedBy, type TaskDecision, type TaskWorld } from './desired.js';
-import { isDeleting, isTerminalPhase, rfc3339 } from '../api/task-phase.js';
+import { desired, ownedBy, rejected, type TaskDecision, type TaskWorld } from './desired.js';
+import { BY_BRANCH, BY_OWNER } from './_indexes.js';
+import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import { KeyedMutex } from './_keyed-mutex.js';
 import { appCredentials, GitHubAppTokenError, GitHubAppTokens } from './github-app-tokens.js';
 
 export interface TaskReconcilerOptions {
   readonly client: KubeClient;
+  /** With the taskIndexes of _indexes.ts. */
   readonly tasks: Informer<Task>;
   readonly jobs: Informer<V1Job>;
+  /** With the podIndexes of _indexes.ts. */
   readonly pods: Informer<V1Pod>;
   readonly workspaces: Informer<Workspace>;
   readonly agentConfigs: Informer<AgentConfig>;
@@ -99,7 +104,8 @@ export class TaskReconciler {
       tasks,
       ...(job ? { job } : {}),
       hasJob: (n) => !!this.jobOf(namespace, n),
-      pods: job ? this.podsOf(job) : [],
+      branchPeers: (lock) => this.o.tasks.byIndex(BY_BRANCH, lock),
+      pods: job?.metadata?.uid ? this.o.pods.byIndex(BY_OWNER, job.metadata.uid) : [],
       ...(task.spec.workspaceRef ? { workspace: this.o.workspaces.get(namespace, task.spec.workspaceRef.name) } : {}),
       agentConfigs: this.o.agentConfigs.namespace(namespace),
       ...(this.o.images ? { images: this.o.images } : {}),
@@ -117,22 +123,12 @@ export class TaskReconciler {
     return this.apply(task, key, d);
   }
 
-  private podsOf(job: V1Job): V1Pod[] {
-    const ns = job.metadata?.namespace;
-    const uid = job.metadata?.uid;
-    const out: V1Pod[] = [];
-    for (const p of this.o.pods.namespace(ns).values()) {
-      if (p.metadata?.ownerReferences?.some((r) => r.uid === uid)) out.push(p);
-    }
-    return out;
-  }
-
   private async readSecrets(namespace: string, names: readonly string[]): Promise<Map<string, Record<string, string>>> {
     const out = new Map<string, Record<string, string>>();
     for (const name of names) {
       const secret = await this.o.client.get<{ data?: Record<string, string> }>(resourcePath(Resources.secrets, { namespace, name }));
       if (!secret) continue;
-      out.set(name, Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])));
+      out.set(name, decodeSecretData(secret));
     }
     return out;
   }
@@ -162,6 +158,7 @@ export class TaskReconciler {
     const name = task.metadata.name!;
     const log = logger.child({ task: key });
     const taskRef = { apiVersion: API_VERSION, kind: Kind.TASK, metadata: { name, namespace: ns } };
+    const eventTarget = { ...taskRef, metadata: { ...taskRef.metadata, uid: task.metadata.uid } };
 
     if (isDeleting(task)) {
       if (d.deleteJob && (await client.delete(resourcePath(Resources.jobs, { namespace: ns, name }), { propagationPolicy: 'Background' }))) {
@@ -175,7 +172,7 @@ export class TaskReconciler {
       return {};
     }
 
-    let status = d.status;
+    let { status, events } = d;
     let createdJob = false;
     const rv = task.metadata.resourceVersion;
     const seen = this.written.get(key);
@@ -208,7 +205,7 @@ export class TaskReconciler {
             }
             if (isInvalid(err)) {
               // The apiserver rejects it for good (a name too long for a Job, a ConfigMap over 1 MiB): a user error.
-              status = failedStatus(task, Reason.INVALID_SPEC, `The ${what} was rejected: ${(err as Error).message}`, this.now());
+              ({ status, events } = rejected(task, Reason.INVALID_SPEC, `The ${what} was rejected: ${(err as Error).message}`, this.now()));
               return;
             }
             throw err;
@@ -219,12 +216,11 @@ export class TaskReconciler {
     await Promise.all(writes);
 
     const old = task.status ?? {};
-    const wanted = status ? canonical(status) : undefined;
-    if (status && wanted !== canonical(old) && !(lagging && this.written.get(key)?.status === wanted)) {
+    const wanted = status ? canonicalJson(status) : undefined;
+    if (status && wanted !== canonicalJson(old) && !(lagging && this.written.get(key)?.status === wanted)) {
       await client.apply({ ...taskRef, status }, { subresource: 'status' });
       this.mark(key, rv, { status: wanted });
-      const events = status === d.status ? d.events : [{ type: 'Warning' as const, reason: Reason.INVALID_SPEC, message: status.message ?? '' }];
-      for (const e of events) this.o.recorder.record({ ...taskRef, metadata: { ...taskRef.metadata, uid: task.metadata.uid } }, e.type, e.reason, e.message);
+      for (const e of events) this.o.recorder.record(eventTarget, e.type, e.reason, e.message);
       if (status.phase !== old.phase) {
         log.info({ phase: status.phase, from: old.phase ?? '', ...(status.message ? { message: status.message } : {}) }, 'Updated Task phase');
       }
@@ -236,7 +232,7 @@ export class TaskReconciler {
 
     if (d.deleteTask) {
       await client.delete(objectPath(taskRef), { ...(task.metadata.uid ? { uid: task.metadata.uid } : {}) });
-      this.o.recorder.record({ ...taskRef, metadata: { ...taskRef.metadata, uid: task.metadata.uid } }, 'Normal', Reason.TTL_EXPIRED, 'Deleted the Task: ttlSecondsAfterFinished has passed');
+      this.o.recorder.record(eventTarget, 'Normal', Reason.TTL_EXPIRED, 'Deleted the Task: ttlSecondsAfterFinished has passed');
       log.info({ ttlSecondsAfterFinished: task.spec.ttlSecondsAfterFinished }, 'Deleted Task after its TTL');
       return {};
     }
@@ -268,25 +264,4 @@ export class TaskReconciler {
       }
     }
   }
-}
-
-function failedStatus(task: Task, reason: string, message: string, now: Date): TaskStatus {
-  const gen = task.metadata.generation;
-  return {
-    phase: TaskPhase.FAILED,
-    completionTime: rfc3339(now),
-    message,
-    conditions: [
-      { type: 'Succeeded', status: 'False', reason, message, lastTransitionTime: rfc3339(now), ...(gen !== undefined ? { observedGeneration: gen } : {}) },
-    ],
-    ...(gen !== undefined ? { observedGeneration: gen } : {}),
-  };
-}
-
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, value) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]))
-      : value,
-  );
 }

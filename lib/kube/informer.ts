@@ -22,6 +22,12 @@ export interface InformerOptions<T extends Cached> {
   readonly pageSize?: number;
   /** Server-side watch timeout; the watch is then resumed from the last resourceVersion. @default 300 */
   readonly watchTimeoutSeconds?: number;
+  /**
+   * Secondary indexes (client-go's Indexers): per index name, the keys an
+   * object is filed under; `byIndex(name, key)` then answers without a scan.
+   * Kept up to date before any handler runs.
+   */
+  readonly indexes?: Readonly<Record<string, (obj: T) => readonly string[]>>;
   readonly logger?: Logger;
 }
 
@@ -54,20 +60,19 @@ export class Informer<T extends Cached> {
   private syncedFlag = false;
   private readonly syncWaiters: Array<() => void> = [];
   private readonly transform: (obj: any) => T;
+  /** Per index: its key function and key → `namespace/name` → object. */
+  private readonly indexes = new Map<string, { keys: (obj: T) => readonly string[]; entries: Map<string, Map<string, T>> }>();
 
   constructor(
     private readonly client: KubeClient,
     private readonly options: InformerOptions<T>,
   ) {
     this.transform = options.transform ?? stripObject;
+    for (const [name, keys] of Object.entries(options.indexes ?? {})) this.indexes.set(name, { keys, entries: new Map() });
   }
 
   on(event: 'add' | 'update' | 'delete', handler: InformerHandler<T>): void {
     this.handlers[event].push(handler);
-  }
-
-  get hasSynced(): boolean {
-    return this.syncedFlag;
   }
 
   /** Resolves once the first list is in the store. */
@@ -85,9 +90,11 @@ export class Informer<T extends Cached> {
     return this.store.get(namespace ?? '') ?? EMPTY;
   }
 
-  list(namespace?: string): T[] {
-    if (namespace !== undefined) return [...(this.store.get(namespace)?.values() ?? [])];
-    return [...this.store.values()].flatMap((m) => [...m.values()]);
+  /** The objects filed under `key` in the index `index` (see `InformerOptions.indexes`). */
+  byIndex(index: string, key: string): T[] {
+    const ix = this.indexes.get(index);
+    if (!ix) throw new Error(`the informer of ${this.options.path} has no index "${index}"`);
+    return [...(ix.entries.get(key)?.values() ?? [])];
   }
 
   get size(): number {
@@ -172,6 +179,8 @@ export class Informer<T extends Cached> {
     }
     this.store.clear();
     for (const [ns, m] of fresh) this.store.set(ns, m);
+    for (const ix of this.indexes.values()) ix.entries.clear();
+    for (const m of fresh.values()) for (const obj of m.values()) this.fileIndexes(obj, true);
     this.resourceVersion = rv;
     for (const obj of deleted) this.emit('delete', obj);
     for (const [obj, old] of changes) this.emit(old ? 'update' : 'add', obj, old);
@@ -193,6 +202,7 @@ export class Informer<T extends Cached> {
     let m = this.store.get(ns);
     if (e.type === 'DELETED') {
       const old = m?.get(name);
+      if (old) this.fileIndexes(old, false);
       m?.delete(name);
       if (m && m.size === 0) this.store.delete(ns);
       if (rv) this.resourceVersion = rv;
@@ -201,9 +211,29 @@ export class Informer<T extends Cached> {
     }
     if (!m) this.store.set(ns, (m = new Map()));
     const old = m.get(name);
+    if (old) this.fileIndexes(old, false);
     m.set(name, obj);
+    this.fileIndexes(obj, true);
     if (rv) this.resourceVersion = rv;
     this.emit(old ? 'update' : 'add', obj, old);
+  }
+
+  /** Files `obj` under its keys in every index, or takes it out. */
+  private fileIndexes(obj: T, present: boolean): void {
+    if (this.indexes.size === 0) return;
+    const id = `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+    for (const { keys, entries } of this.indexes.values()) {
+      for (const key of keys(obj)) {
+        let m = entries.get(key);
+        if (present) {
+          if (!m) entries.set(key, (m = new Map()));
+          m.set(id, obj);
+        } else if (m) {
+          m.delete(id);
+          if (m.size === 0) entries.delete(key);
+        }
+      }
+    }
   }
 
   private emit(event: 'add' | 'update' | 'delete', obj: T, old?: T): void {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../api/constants.js';
 import { KubeError, isNotFound } from './kube-error.js';
-import { objectPath } from './resource-path.js';
+import { objectPath, resourcePath, Resources } from './resource-path.js';
 import { staticConnection, type StaticConnection } from './static-kubeconfig.js';
 
 export interface RequestOptions {
@@ -275,9 +275,7 @@ export class KubeClient {
 
   /** The last `tailLines` lines of a container log. */
   podLog(namespace: string, pod: string, container: string, tailLines = 200): Promise<string> {
-    return this.request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`, {
-      query: { container, tailLines },
-    });
+    return this.request('GET', resourcePath(Resources.pods, { namespace, name: pod, subresource: 'log' }), { query: { container, tailLines } });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { CONTROLLER_NAME } from '../api/constants.js';
 import { isAlreadyExists, isConflict, isNotFound } from './kube-error.js';
 import type { KubeClient } from './kube-client.js';
 import { resourcePath, Resources } from './resource-path.js';
@@ -6,7 +7,7 @@ import { sleep } from './sleep.js';
 
 export interface LeaderElectionOptions {
   readonly namespace: string;
-  /** @default kelos-controller */
+  /** @default CONTROLLER_NAME */
   readonly name?: string;
   readonly identity: string;
   /** How long a lease is good for without renewal. @default 15 s */
@@ -55,14 +56,10 @@ export class LeaderElector {
     private readonly client: KubeClient,
     private readonly options: LeaderElectionOptions,
   ) {
-    this.name = options.name ?? 'kelos-controller';
+    this.name = options.name ?? CONTROLLER_NAME;
     this.leaseMs = options.leaseDurationMs ?? 15_000;
     this.renewMs = options.renewDeadlineMs ?? 10_000;
     this.retryMs = options.retryPeriodMs ?? 2_000;
-  }
-
-  get isLeader(): boolean {
-    return this.leading;
   }
 
   private get path(): string {

@@ -1,57 +1,49 @@
-/** A REST resource kind: group ('' for core), version, plural. */
+import { GROUP, Kind, Plural, VERSION } from '../api/constants.js';
+
+/** A REST resource kind: group ('' for core), version, plural, and the kind of its objects. */
 export interface ResourceType {
   readonly group: string;
   readonly version: string;
   readonly plural: string;
+  readonly kind: string;
 }
 
+const kelos = <K extends Kind>(kind: K) => ({ group: GROUP, version: VERSION, plural: Plural[kind], kind }) as const;
+
 export const Resources = {
-  tasks: { group: 'kelos.dev', version: 'v1alpha1', plural: 'tasks' },
-  workspaces: { group: 'kelos.dev', version: 'v1alpha1', plural: 'workspaces' },
-  agentConfigs: { group: 'kelos.dev', version: 'v1alpha1', plural: 'agentconfigs' },
-  taskSpawners: { group: 'kelos.dev', version: 'v1alpha1', plural: 'taskspawners' },
-  jobs: { group: 'batch', version: 'v1', plural: 'jobs' },
-  cronJobs: { group: 'batch', version: 'v1', plural: 'cronjobs' },
-  deployments: { group: 'apps', version: 'v1', plural: 'deployments' },
-  pods: { group: '', version: 'v1', plural: 'pods' },
-  configMaps: { group: '', version: 'v1', plural: 'configmaps' },
-  secrets: { group: '', version: 'v1', plural: 'secrets' },
-  serviceAccounts: { group: '', version: 'v1', plural: 'serviceaccounts' },
-  events: { group: '', version: 'v1', plural: 'events' },
-  namespaces: { group: '', version: 'v1', plural: 'namespaces' },
-  roles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles' },
-  roleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings' },
-  clusterRoles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles' },
-  clusterRoleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings' },
-  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
-  customResourceDefinitions: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' },
+  tasks: kelos(Kind.TASK),
+  workspaces: kelos(Kind.WORKSPACE),
+  agentConfigs: kelos(Kind.AGENT_CONFIG),
+  taskSpawners: kelos(Kind.TASK_SPAWNER),
+  jobs: { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job' },
+  cronJobs: { group: 'batch', version: 'v1', plural: 'cronjobs', kind: 'CronJob' },
+  deployments: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment' },
+  pods: { group: '', version: 'v1', plural: 'pods', kind: 'Pod' },
+  configMaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' },
+  secrets: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' },
+  serviceAccounts: { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount' },
+  events: { group: '', version: 'v1', plural: 'events', kind: 'Event' },
+  namespaces: { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' },
+  roles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role' },
+  roleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding' },
+  clusterRoles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', kind: 'ClusterRole' },
+  clusterRoleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', kind: 'ClusterRoleBinding' },
+  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' },
+  customResourceDefinitions: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition' },
 } as const satisfies Record<string, ResourceType>;
 
-const KIND_RESOURCES: Record<string, ResourceType> = {
-  'kelos.dev/v1alpha1/Task': Resources.tasks,
-  'kelos.dev/v1alpha1/Workspace': Resources.workspaces,
-  'kelos.dev/v1alpha1/AgentConfig': Resources.agentConfigs,
-  'kelos.dev/v1alpha1/TaskSpawner': Resources.taskSpawners,
-  'batch/v1/Job': Resources.jobs,
-  'batch/v1/CronJob': Resources.cronJobs,
-  'apps/v1/Deployment': Resources.deployments,
-  'v1/Pod': Resources.pods,
-  'v1/ConfigMap': Resources.configMaps,
-  'v1/Secret': Resources.secrets,
-  'v1/ServiceAccount': Resources.serviceAccounts,
-  'v1/Event': Resources.events,
-  'v1/Namespace': Resources.namespaces,
-  'rbac.authorization.k8s.io/v1/Role': Resources.roles,
-  'rbac.authorization.k8s.io/v1/RoleBinding': Resources.roleBindings,
-  'rbac.authorization.k8s.io/v1/ClusterRole': Resources.clusterRoles,
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': Resources.clusterRoleBindings,
-  'coordination.k8s.io/v1/Lease': Resources.leases,
-  'apiextensions.k8s.io/v1/CustomResourceDefinition': Resources.customResourceDefinitions,
-};
+/** `v1`, `batch/v1`, `kelos.dev/v1alpha1`: the apiVersion of a resource's objects. */
+function apiVersionOf(type: ResourceType): string {
+  return type.group === '' ? type.version : `${type.group}/${type.version}`;
+}
+
+const BY_KIND: ReadonlyMap<string, ResourceType> = new Map(
+  Object.values(Resources).map((r: ResourceType) => [`${apiVersionOf(r)}/${r.kind}`, r]),
+);
 
 /** The resource of an object's apiVersion and kind (the kinds kelos touches). */
 export function resourceOf(apiVersion: string, kind: string): ResourceType {
-  const r = KIND_RESOURCES[`${apiVersion}/${kind}`];
+  const r = BY_KIND.get(`${apiVersion}/${kind}`);
   if (!r) throw new Error(`no REST mapping for ${apiVersion} ${kind}`);
   return r;
 }

@@ -80,10 +80,6 @@ export class WorkQueue {
     this.failures.delete(key);
   }
 
-  failuresOf(key: string): number {
-    return this.failures.get(key) ?? 0;
-  }
-
   /** The next key to process; undefined once shut down. Call `done(key)` after. */
   get(): Promise<string | undefined> {
     if (this.length > 0) {
@@ -110,9 +106,5 @@ export class WorkQueue {
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
-  }
-
-  get isShuttingDown(): boolean {
-    return this.shuttingDown;
   }
 }

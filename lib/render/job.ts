@@ -114,6 +114,16 @@ export function taskOwnerReference(task: Task): V1OwnerReference {
   return controllerOwnerReference({ apiVersion: API_VERSION, kind: Kind.TASK, metadata: task.metadata });
 }
 
+/** Metadata of an object kelos creates for a Task: in its namespace, with its labels, owned by it. */
+function taskChildMeta(task: Task, name: string) {
+  return {
+    name,
+    namespace: task.metadata.namespace,
+    labels: taskLabels(task.metadata.name!),
+    ownerReferences: [taskOwnerReference(task)],
+  };
+}
+
 /**
  * Merges AgentConfigs in order: agentsMD joined by a blank line, plugins and
  * skills appended, MCP servers appended with a later one of the same name
@@ -186,12 +196,7 @@ export function mcpSecret(task: Task, json: string): V1Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: {
-      name: taskChildNames(task.metadata.name!).mcp,
-      namespace: task.metadata.namespace,
-      labels: taskLabels(task.metadata.name!),
-      ownerReferences: [taskOwnerReference(task)],
-    },
+    metadata: taskChildMeta(task, taskChildNames(task.metadata.name!).mcp),
     type: 'Opaque',
     data: { [AgentPod.MCP_SECRET_KEY]: Buffer.from(json, 'utf8').toString('base64') },
   };
@@ -205,12 +210,7 @@ export function githubTokenSecret(task: Task, token: string): V1Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: {
-      name: taskChildNames(task.metadata.name!).githubToken,
-      namespace: task.metadata.namespace,
-      labels: taskLabels(task.metadata.name!),
-      ownerReferences: [taskOwnerReference(task)],
-    },
+    metadata: taskChildMeta(task, taskChildNames(task.metadata.name!).githubToken),
     type: 'Opaque',
     data: { GITHUB_TOKEN: Buffer.from(token, 'utf8').toString('base64') },
   };
@@ -258,12 +258,7 @@ export function pluginConfigMap(task: Task, agentConfig: AgentConfigSpec | undef
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: {
-      name: taskChildNames(task.metadata.name!).plugins,
-      namespace: task.metadata.namespace,
-      labels: taskLabels(task.metadata.name!),
-      ownerReferences: [taskOwnerReference(task)],
-    },
+    metadata: taskChildMeta(task, taskChildNames(task.metadata.name!).plugins),
     data: Object.fromEntries(files.map((f) => [f.key, f.content])),
   };
 }
@@ -544,12 +539,7 @@ export function taskJob(inputs: TaskJobInputs): V1Job {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: {
-      name: names.job,
-      namespace: task.metadata.namespace,
-      labels,
-      ownerReferences: [taskOwnerReference(task)],
-    },
+    metadata: { ...taskChildMeta(task, names.job), labels },
     spec: {
       backoffLimit: 1,
       ...(po.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: po.activeDeadlineSeconds } : {}),

@@ -1,6 +1,7 @@
 import type {
   V1CronJob,
   V1Deployment,
+  V1OwnerReference,
   V1PodSpec,
   V1PolicyRule,
   V1ResourceRequirements,
@@ -35,6 +36,8 @@ export interface SpawnerWorkloadOptions {
   readonly resources?: V1ResourceRequirements;
   /** GitHub API base URL (GitHub Enterprise), passed as `--github-api-base-url`. @default - derived from the workspace repo */
   readonly githubApiBaseUrl?: string;
+  /** Owner reference of every object (the controller: the TaskSpawner). @default - none */
+  readonly owner?: V1OwnerReference;
 }
 
 export interface SpawnerWorkload {
@@ -114,7 +117,13 @@ export function spawnerWorkload(spawner: SpawnerRef, options: SpawnerWorkloadOpt
   const names = spawnerWorkloadNames(name);
   const labels = spawnerLabels(name);
   const suspended = spawner.spec.suspend === true;
-  const meta = (objectName: string) => ({ name: objectName, namespace, labels: { ...labels } });
+  const owner = options.owner;
+  const meta = (objectName: string) => ({
+    name: objectName,
+    namespace,
+    labels: { ...labels },
+    ...(owner ? { ownerReferences: [{ ...owner }] } : {}),
+  });
 
   const serviceAccount: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(names.workload) };
   const role: V1Role = {

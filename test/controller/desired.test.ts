@@ -4,7 +4,8 @@ import type { AgentConfig } from '../../lib/api/agent-config.js';
 import type { Task, TaskSpec, TaskStatus } from '../../lib/api/task.js';
 import type { Workspace } from '../../lib/api/workspace.js';
 import { formatOutputs } from '../../lib/api/outputs.js';
-import { desired, OUTPUTS_RETRY_INTERVAL_MS, OUTPUTS_RETRY_WINDOW_MS, type TaskWorld } from '../../lib/controller/desired.js';
+import { branchLockKey } from '../../lib/controller/branch-lock.js';
+import { desired, rejected, OUTPUTS_RETRY_INTERVAL_MS, OUTPUTS_RETRY_WINDOW_MS, type TaskWorld } from '../../lib/controller/desired.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const at = (secondsBefore: number) => new Date(NOW.getTime() - secondsBefore * 1000).toISOString().replace('.000Z', 'Z');
@@ -35,6 +36,7 @@ function world(tasks: Task[], rest: Partial<TaskWorld> = {}): TaskWorld {
   return {
     tasks: new Map(tasks.map((t) => [t.metadata.name!, t])),
     hasJob: (n) => jobs.has(n),
+    branchPeers: (lock) => tasks.filter((t) => branchLockKey(t) === lock),
     pods: [],
     agentConfigs: new Map(),
     ...rest,
@@ -92,6 +94,22 @@ describe('desired', () => {
       expect(cond(d.status)).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
       expect(d.status?.message).toContain('reserved volume name');
       expect(d.events[0]).toMatchObject({ type: 'Warning', reason: 'InvalidSpec' });
+    });
+
+    it('fails as desired would when the apiserver rejects a child', () => {
+      const t = task('a');
+      const pending = desired(t, world([t]), NOW);
+      const r = rejected({ ...t, status: pending.status }, 'InvalidSpec', 'The Job was rejected: too long', NOW);
+      expect(r.status).toEqual({
+        phase: 'Failed',
+        completionTime: '2026-03-01T12:00:00Z',
+        message: 'The Job was rejected: too long',
+        conditions: [
+          { type: 'Succeeded', status: 'False', reason: 'InvalidSpec', message: 'The Job was rejected: too long', lastTransitionTime: '2026-03-01T12:00:00Z', observedGeneration: 1 },
+        ],
+        observedGeneration: 1,
+      });
+      expect(r.events).toEqual([{ type: 'Warning', reason: 'InvalidSpec', message: 'The Job was rejected: too long' }]);
     });
   });
 
@@ -198,6 +216,44 @@ describe('desired', () => {
       const d = desired(t, world([t], { ...base, secrets: new Map([['mcp', { Authorization: 'Bearer s3cr3t' }]]) }), NOW);
       expect(d.children.secret?.metadata?.name).toBe('a-mcp');
       expect(JSON.stringify(d.children.job)).not.toContain('s3cr3t');
+    });
+
+    it('puts the values of the Secrets it read only into the MCP Secret, base64-encoded', () => {
+      const value = 'sk-very-secret-123';
+      const ac: AgentConfig = {
+        apiVersion: 'kelos.dev/v1alpha1',
+        kind: 'AgentConfig',
+        metadata: { name: 'ac' },
+        spec: {
+          mcpServers: [
+            { name: 'api', type: 'http', url: 'https://mcp', headersFrom: { secretRef: { name: 'mcp' } } },
+            { name: 'local', type: 'stdio', command: 'mcp-local', envFrom: { secretRef: { name: 'mcp' } } },
+          ],
+        },
+      };
+      const ws: Workspace = {
+        apiVersion: 'kelos.dev/v1alpha1',
+        kind: 'Workspace',
+        metadata: { name: 'ws' },
+        spec: { repo: 'https://github.com/a/b.git', secretRef: { name: 'gh' } },
+      };
+      const t = task('a', { workspaceRef: { name: 'ws' }, agentConfigRef: { name: 'ac' } });
+      const secrets = new Map<string, Record<string, string>>([
+        ['mcp', { Authorization: `Bearer ${value}` }],
+        ['gh', { GITHUB_TOKEN: `ghp_${value}` }],
+      ]);
+      const d = desired(t, world([t], { workspace: ws, agentConfigs: new Map([['ac', ac]]), secrets }), NOW);
+      expect(d.needs).toBeUndefined();
+      // The value did reach the decision: it is in the MCP Secret, encoded.
+      expect(Buffer.from(d.children.secret!.data!.KELOS_MCP_SERVERS, 'base64').toString()).toContain(value);
+      expect(JSON.stringify(d.children.secret)).not.toContain(value);
+      expect(JSON.stringify(d.children.job)).not.toContain(value);
+      expect(JSON.stringify(d.status)).not.toContain(value);
+      expect(JSON.stringify(d.events)).not.toContain(value);
+      expect(d.children.job!.spec!.template.spec!.containers[0].env).toContainEqual({
+        name: 'GITHUB_TOKEN',
+        valueFrom: { secretKeyRef: { name: 'gh', key: 'GITHUB_TOKEN' } },
+      });
     });
   });
 

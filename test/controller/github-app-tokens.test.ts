@@ -66,7 +66,7 @@ describe('desired with a GitHub App Workspace Secret', () => {
     metadata: { name: 'ws', namespace: 'ns' },
     spec: { repo: 'https://github.com/acme/app.git', secretRef: { name: 'github-app' } },
   };
-  const base: TaskWorld = { tasks: new Map([['fix', task]]), hasJob: () => false, pods: [], agentConfigs: new Map(), workspace };
+  const base: TaskWorld = { tasks: new Map([['fix', task]]), hasJob: () => false, branchPeers: () => [], pods: [], agentConfigs: new Map(), workspace };
   const now = new Date('2026-01-01T00:01:00Z');
 
   it('reads the Secret, asks for a token, then gives the Job a Secret of its own', () => {

@@ -59,7 +59,7 @@ describe('a controller killed while Tasks flow', () => {
       const spec: Partial<Task['spec']> = {};
       if (i % 10 === 3) spec.podOverrides = { labels: { [OUTCOME_LABEL]: 'fail' } }; // some fail
       if (i % 25 === 0) Object.assign(spec, { workspaceRef: { name: 'ws' }, branch: 'shared' }); // a queue on one branch
-      if (i % 20 === 7) spec.dependsOn = [`t-${String(i - 1).padStart(3, '0')}`];
+      if (i % 20 === 7) spec.dependsOn = [`t-${String(i - 4).padStart(3, '0')}`]; // on a Task that fails by design
       tasks.push(taskObject(n, name, spec));
     }
     child = start();
@@ -94,7 +94,12 @@ describe('a controller killed while Tasks flow', () => {
     const withJob = finished.filter((t) => t.status?.jobName).map((t) => t.metadata.name!);
     expect([...witness.uids.keys()].sort()).toEqual(withJob.sort());
     // The Tasks whose dependency failed never got a Job; all others did.
-    expect(withJob.length).toBe(total - finished.filter((t) => t.status?.message?.startsWith('Dependency')).length);
+    const dependencyFailed = finished.filter((t) => t.status?.message?.startsWith('Dependency'));
+    expect(dependencyFailed.map((t) => t.metadata.name!).sort()).toEqual(
+      tasks.filter((_, i) => i % 20 === 7).map((t) => t.metadata.name!),
+    );
+    expect(dependencyFailed.every((t) => t.status?.phase === 'Failed' && !t.status.jobName)).toBe(true);
+    expect(withJob.length).toBe(total - dependencyFailed.length);
     // The branch lock held across the restarts: on the shared branch each Job started after the previous Task ended.
     const shared = finished
       .filter((t) => t.spec.branch === 'shared')

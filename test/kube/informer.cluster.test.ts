@@ -77,4 +77,31 @@ describe('Informer', () => {
     expect(inf.namespace(ns.name).size).toBe(12);
     inf.stop();
   });
+
+  it('keeps its indexes in step with the store, before handlers run', async () => {
+    const byGroup = (o: V1ConfigMap) => (o.metadata?.labels?.group ? [o.metadata.labels.group] : []);
+    await client.create(cm('ix-a', {}, { app: 'ix', group: 'g1' }));
+    await client.create(cm('ix-b', {}, { app: 'ix', group: 'g1' }));
+    await client.create(cm('ix-c', {}, { app: 'ix' }));
+    const inf = new Informer<V1ConfigMap>(client, {
+      path: resourcePath(Resources.configMaps, { namespace: ns.name }),
+      labelSelector: 'app=ix',
+      indexes: { group: byGroup },
+    });
+    const names = (key: string) => inf.byIndex('group', key).map((o) => o.metadata!.name!).sort();
+    const seenInHandler: string[][] = [];
+    inf.on('update', () => seenInHandler.push(names('g2')));
+    inf.start();
+    await inf.synced();
+    expect(names('g1')).toEqual(['ix-a', 'ix-b']);
+    expect(names('g2')).toEqual([]);
+    expect(() => inf.byIndex('nope', 'g1')).toThrow('no index "nope"');
+
+    await client.apply(cm('ix-b', {}, { app: 'ix', group: 'g2' }));
+    await client.delete(resourcePath(Resources.configMaps, { namespace: ns.name, name: 'ix-a' }));
+    await client.apply(cm('ix-c', {}, { app: 'ix', group: 'g2' }));
+    await waitFor('the index to follow', async () => names('g2').length === 2 && names('g1').length === 0);
+    expect(seenInHandler[0]).toEqual(['ix-b']);
+    inf.stop();
+  });
 });

@@ -1,0 +1,30 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Task } from '../api/task.js';
+import { branchLockKey } from './branch-lock.js';
+
+// Secondary indexes of the controller's informers, so a reconcile or a
+// fan-out reads the few objects it needs instead of scanning a namespace.
+
+/** Tasks by their branch lock (branchLockKey). */
+export const BY_BRANCH = 'branch';
+/** Tasks by each Task they depend on, as `<namespace>/<name>`. */
+export const BY_DEPENDENCY = 'dependency';
+/** Pods by the uid of each owner (their Job). */
+export const BY_OWNER = 'owner';
+
+export const taskIndexes = {
+  [BY_BRANCH]: (t: Task): string[] => {
+    const lock = branchLockKey(t);
+    return lock ? [lock] : [];
+  },
+  [BY_DEPENDENCY]: (t: Task): string[] => (t.spec.dependsOn ?? []).map((dep) => dependencyKey(t.metadata.namespace, dep)),
+};
+
+export const podIndexes = {
+  [BY_OWNER]: (p: V1Pod): string[] => (p.metadata?.ownerReferences ?? []).map((r) => r.uid),
+};
+
+/** The BY_DEPENDENCY key under which the dependants of Task `name` are filed. */
+export function dependencyKey(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ''}/${name}`;
+}
