@@ -3,7 +3,8 @@
 // requests and rate-limit cost of the first cycle, a quiet cycle, a cycle
 // after one issue changes, and a quiet cycle after that; in the same run a
 // naive client that lists every page and fetches the comments of every item
-// each cycle (what Kelos v0.19 does). Last line: RESULT {json}.
+// each cycle (what Kelos v0.19 does). Last line: RESULT {json}; throws when
+// a target is missed (quiet: 1 request answered 304; one change: at most 3).
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { GitHubIssues } from '../lib/api/index.js';
@@ -145,3 +146,9 @@ console.log(
       targets: { quietRequests: k.quiet!.requests, quietAll304: k.quiet!.notModified === k.quiet!.requests, oneChangeRequests: k.oneChange!.requests },
     }),
 );
+// Targets: a quiet cycle is one request answered 304; one change costs at most 3 requests.
+const missed = [
+  ...(k.quiet!.requests !== 1 || k.quiet!.notModified !== 1 ? [`a quiet cycle made ${k.quiet!.requests} requests (${k.quiet!.notModified} answered 304), not 1 answered 304`] : []),
+  ...(k.oneChange!.requests > 3 ? [`one change cost ${k.oneChange!.requests} requests, more than 3`] : []),
+];
+if (missed.length > 0) throw new Error(`missed the targets: ${missed.join('; ')}`);

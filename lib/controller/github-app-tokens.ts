@@ -5,11 +5,16 @@ export interface GitHubAppCredentials {
   readonly privateKey: string;
 }
 
-/** The App credentials in a Workspace Secret's data, or undefined for a PAT Secret. */
-export function appCredentials(data: Readonly<Record<string, string>> | undefined): GitHubAppCredentials | undefined {
+/**
+ * The App credentials in a Workspace Secret's data, or undefined for a PAT
+ * Secret. The IDs are trimmed: values written with `--from-file` end in a newline.
+ */
+export function appCredentials(data: Readonly<Record<string, string | undefined>> | undefined): GitHubAppCredentials | undefined {
   if (!data || data.GITHUB_TOKEN) return undefined;
-  const { appID, installationID, privateKey } = data;
-  return appID && installationID && privateKey ? { appId: appID, installationId: installationID, privateKey } : undefined;
+  const appId = data.appID?.trim();
+  const installationId = data.installationID?.trim();
+  const { privateKey } = data;
+  return appId && installationId && privateKey ? { appId, installationId, privateKey } : undefined;
 }
 
 /** The REST base URL of a repository's GitHub: api.github.com, or `<host>/api/v3` for GitHub Enterprise. */

@@ -1,4 +1,5 @@
 import { API_VERSION, Annotation, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
+import { controllerOwnerReference } from '../render/owner.js';
 import { renderTemplate } from '../template/index.js';
 import { parseRepo } from './github-client.js';
 import { templateVars, type WorkItem } from './work-item.js';
@@ -56,16 +57,7 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string): T
       namespace: spawner.metadata.namespace!,
       labels,
       ...(Object.keys(annotations).length ? { annotations } : {}),
-      ownerReferences: [
-        {
-          apiVersion: API_VERSION,
-          kind: Kind.TASK_SPAWNER,
-          name: spawner.metadata.name!,
-          uid: spawner.metadata.uid!,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerOwnerReference({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: spawner.metadata })],
     },
     spec,
   };

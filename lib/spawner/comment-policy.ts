@@ -136,8 +136,11 @@ export interface AuthorizationLookups {
 /**
  * Decides whether a user may give commands: an allowed user, or an active
  * member of an allowed team, or a collaborator with at least the minimum
- * permission; anyone when none is set. Create one per cycle: decisions are
- * cached for the cycle only, so a revoked permission takes effect next cycle.
+ * permission; anyone when none is set. Create one per cycle: its lookups are
+ * cached for that cycle only. The sources keep each thread's policy decision
+ * while the thread is unchanged (issues: `updated_at` and comment count; pull
+ * requests: `updated_at` and head SHA), so a revoked permission takes effect
+ * on a thread when it next changes.
  */
 export class CommentAuthorizer {
   private readonly cache = new Map<string, Promise<boolean>>();
@@ -148,11 +151,6 @@ export class CommentAuthorizer {
     private readonly lookups: AuthorizationLookups,
   ) {
     this.allowedUsers = new Set(policy.allowedUsers.map((u) => u.trim().toLowerCase()).filter(Boolean));
-  }
-
-  /** Number of distinct users looked up in this cycle. */
-  get lookedUp(): number {
-    return this.cache.size;
   }
 
   isAuthorised(login: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { rfc3339 } from '../api/index.js';
 import type { Source } from './source.js';
 import type { WorkItem } from './work-item.js';
 
@@ -29,10 +30,6 @@ export function parseSchedule(schedule: string, currentDate: Date) {
 export function tickId(t: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${t.getUTCFullYear()}${p(t.getUTCMonth() + 1)}${p(t.getUTCDate())}-${p(t.getUTCHours())}${p(t.getUTCMinutes())}`;
-}
-
-function rfc3339(t: Date): string {
-  return t.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** One work item per schedule tick in (since, now], oldest first, at most 1,000. */

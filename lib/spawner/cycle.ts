@@ -1,4 +1,4 @@
-import { TaskPhase } from '../api/index.js';
+import { isTerminalPhase } from '../api/index.js';
 import { taskName } from './task-name.js';
 import type { WorkItem } from './work-item.js';
 
@@ -22,7 +22,6 @@ export interface CycleInput {
   readonly maxTotalTasks?: number | undefined;
   readonly totalTasksCreated: number;
   readonly priorityLabels?: readonly string[] | undefined;
-  readonly suspend?: boolean | undefined;
 }
 
 export interface PlannedCreate {
@@ -41,11 +40,7 @@ export interface CyclePlan {
   readonly activeTasks: number;
   /** Eligible items left waiting for a limit. */
   readonly waiting: number;
-  readonly blockedBy?: 'suspend' | 'maxConcurrency' | 'maxTotalTasks';
-}
-
-export function isTerminal(phase: string | undefined): boolean {
-  return phase === TaskPhase.SUCCEEDED || phase === TaskPhase.FAILED;
+  readonly blockedBy?: 'maxConcurrency' | 'maxTotalTasks';
 }
 
 /** Priority rank of an item: index of its first-listed priority label; unmatched last. */
@@ -66,7 +61,7 @@ export function priorityRank(labels: readonly string[], priorityLabels: readonly
  */
 export function planCycle(input: CycleInput): CyclePlan {
   const existing = new Map(input.tasks.map((t) => [t.name, t]));
-  const activeTasks = input.tasks.filter((t) => !isTerminal(t.phase)).length;
+  const activeTasks = input.tasks.filter((t) => !isTerminalPhase(t.phase)).length;
 
   const seen = new Set<string>();
   const candidates: PlannedCreate[] = [];
@@ -79,7 +74,7 @@ export function planCycle(input: CycleInput): CyclePlan {
       candidates.push({ name, item, replaces: false });
       continue;
     }
-    if (task.deleting || !isTerminal(task.phase) || !item.triggerTime || !task.completionTime) continue;
+    if (task.deleting || !isTerminalPhase(task.phase) || !item.triggerTime || !task.completionTime) continue;
     const completed = Date.parse(task.completionTime);
     if (!Number.isNaN(completed) && item.triggerTime.getTime() > completed) {
       candidates.push({ name, item, replaces: true });
@@ -93,10 +88,6 @@ export function planCycle(input: CycleInput): CyclePlan {
         .sort((a, b) => a.rank - b.rank || a.i - b.i)
         .map((x) => x.c)
     : candidates;
-
-  if (input.suspend) {
-    return { deletes: [], creates: [], activeTasks, waiting: ordered.length, ...(ordered.length ? { blockedBy: 'suspend' as const } : {}) };
-  }
 
   const maxConcurrency = input.maxConcurrency ?? 0;
   const maxTotal = input.maxTotalTasks ?? 0;

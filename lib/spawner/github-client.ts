@@ -4,7 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { OctokitOptions } from '@octokit/core/types';
-import { etagCache, type EtagCacheApi } from './_etag-cache.js';
+import { etagCache } from './_etag-cache.js';
 
 /** A PAT, or GitHub App installation credentials (the Workspace Secret's keys). */
 export type GitHubCredentials =
@@ -31,8 +31,8 @@ export interface GitHubClientOptions {
   readonly maxRateLimitWaitSeconds?: number;
 }
 
-/** Octokit (REST methods, paginate) plus the ETag cache's API. */
-export type GitHubClient = Octokit & { readonly etagCache: EtagCacheApi };
+/** Octokit (REST methods, paginate) with the throttling, retry and ETag cache plugins. */
+export type GitHubClient = Octokit;
 const KelosOctokit = Octokit.plugin(throttling, retry, etagCache) as unknown as new (options: OctokitOptions) => GitHubClient;
 
 /**

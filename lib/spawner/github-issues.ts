@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { GitHubIssues } from '../api/index.js';
+import { rfc3339, type GitHubIssues } from '../api/index.js';
 import { type GhIssue, RepoApi, labelNames } from './_github.js';
 import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from './comment-policy.js';
 import type { GitHubClient, RepoRef } from './github-client.js';
@@ -13,11 +13,12 @@ export interface GitHubIssuesSourceOptions {
   readonly log: Logger;
   /** How often the whole filtered list is read again (the rest of the time only changes are). @default 30 minutes */
   readonly resyncIntervalMs?: number;
-  /** A delta with at least this many items moves the `since` mark forward. @default 50 */
-  readonly advanceAfter?: number;
 }
 
-/** What was last read of one issue's thread, valid while its fingerprint holds. */
+/** A delta with at least this many items moves the `since` mark forward. */
+const ADVANCE_AFTER = 50;
+
+/** What was last read of one issue's thread, valid while its fingerprint (updated_at + comment count) holds. */
 interface Thread {
   fingerprint: string;
   comments?: CommandComment[];
@@ -58,10 +59,17 @@ export class GitHubIssuesSource implements Source {
     const items: WorkItem[] = [];
     for (const issue of [...snapshot.items.values()].sort((a, b) => a.number - b.number)) {
       if (!this.passesClientFilters(issue)) continue;
+      const thread = this.thread(issue);
       let decision: PolicyDecision = { included: true };
-      if (commandsEnabled(this.policy)) decision = await this.decide(issue, authorizer);
-      if (!decision.included) continue;
-      items.push(this.toItem(issue, decision));
+      if (commandsEnabled(this.policy)) {
+        if (!thread.decision) {
+          const comments = await this.comments(issue, thread);
+          thread.decision = await evaluateCommentPolicy(this.policy, { body: issue.body, author: issue.user?.login ?? '' }, comments, (login) => authorizer.isAuthorised(login));
+        }
+        decision = thread.decision;
+        if (!decision.included) continue;
+      }
+      items.push(this.toItem(issue, decision, thread));
     }
     // Commit only after everything above succeeded.
     this.snapshot = snapshot;
@@ -74,7 +82,7 @@ export class GitHubIssuesSource implements Source {
     for (const item of items) {
       if (item.comments !== undefined) continue;
       const issue = this.snapshot?.items.get(item.number);
-      const comments = issue ? await this.threadComments(issue) : await this.api.comments(item.number);
+      const comments = issue ? await this.comments(issue, this.thread(issue)) : await this.api.comments(item.number);
       item.comments = joinNewest(comments.map((c) => c.body));
     }
   }
@@ -107,12 +115,12 @@ export class GitHubIssuesSource implements Source {
       syncedAt = prev.syncedAt;
     }
 
-    const delta = await this.api.issues({ state: 'all', since: isoSeconds(since - 1000), sort: 'updated', direction: 'asc' });
+    const delta = await this.api.issues({ state: 'all', since: rfc3339(Math.max(0, since - 1000)), sort: 'updated', direction: 'asc' });
     for (const issue of delta.items) {
       if (this.passesServerFilters(issue)) items.set(issue.number, issue);
       else items.delete(issue.number);
     }
-    if (delta.items.length >= (this.options.advanceAfter ?? 50)) {
+    if (delta.items.length >= ADVANCE_AFTER) {
       // Keep the delta small: move the mark to the newest change seen.
       since = Math.max(since, ...delta.items.map((i) => Date.parse(i.updated_at)).filter((t) => !Number.isNaN(t)));
     }
@@ -145,27 +153,23 @@ export class GitHubIssuesSource implements Source {
     return true;
   }
 
-  private async threadComments(issue: GhIssue): Promise<CommandComment[]> {
+  /** The cached thread of `issue`, fresh when the issue changed since it was read. */
+  private thread(issue: GhIssue): Thread {
     const fingerprint = `${issue.updated_at}|${issue.comments}`;
-    const thread = this.threads.get(issue.number);
-    if (thread?.fingerprint === fingerprint && thread.comments) return thread.comments;
-    const comments = issue.comments === 0 ? [] : await this.api.comments(issue.number);
-    this.threads.set(issue.number, { fingerprint, comments });
-    return comments;
+    let thread = this.threads.get(issue.number);
+    if (thread?.fingerprint !== fingerprint) {
+      thread = { fingerprint };
+      this.threads.set(issue.number, thread);
+    }
+    return thread;
   }
 
-  private async decide(issue: GhIssue, authorizer: CommentAuthorizer): Promise<PolicyDecision> {
-    const fingerprint = `${issue.updated_at}|${issue.comments}`;
-    const cached = this.threads.get(issue.number);
-    if (cached?.fingerprint === fingerprint && cached.decision) return cached.decision;
-    const comments = await this.threadComments(issue);
-    const decision = await evaluateCommentPolicy(this.policy, { body: issue.body, author: issue.user?.login ?? '' }, comments, (login) => authorizer.isAuthorised(login));
-    this.threads.set(issue.number, { fingerprint, comments, decision });
-    return decision;
+  private async comments(issue: GhIssue, thread: Thread): Promise<CommandComment[]> {
+    thread.comments ??= issue.comments === 0 ? [] : await this.api.comments(issue.number);
+    return thread.comments;
   }
 
-  private toItem(issue: GhIssue, decision: PolicyDecision): WorkItem {
-    const thread = this.threads.get(issue.number);
+  private toItem(issue: GhIssue, decision: PolicyDecision, thread: Thread): WorkItem {
     const isPull = issue.pull_request !== undefined && issue.pull_request !== null;
     return {
       id: String(issue.number),
@@ -176,13 +180,9 @@ export class GitHubIssuesSource implements Source {
       labels: labelNames(issue.labels),
       kind: isPull ? 'PR' : 'Issue',
       author: issue.user?.login ?? '',
-      ...(thread?.fingerprint === `${issue.updated_at}|${issue.comments}` && thread.comments ? { comments: joinNewest(thread.comments.map((c) => c.body)) } : {}),
-      ...(this.policy.triggerComment && decision.triggerTime ? { triggerTime: decision.triggerTime } : {}),
+      ...(thread.comments ? { comments: joinNewest(thread.comments.map((c) => c.body)) } : {}),
+      ...(decision.triggerTime ? { triggerTime: decision.triggerTime } : {}),
       origin: { kind: isPull ? 'pull-request' : 'issue', repo: this.api.fullName },
     };
   }
-}
-
-function isoSeconds(ms: number): string {
-  return new Date(Math.max(0, ms)).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -3,7 +3,7 @@ import type { GitHubPullRequests } from '../api/index.js';
 import { type GhPull, RepoApi, labelNames } from './_github.js';
 import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from './comment-policy.js';
 import type { GitHubClient, RepoRef } from './github-client.js';
-import { aggregateReviewState, type AggregatedReviewState, type Review } from './review-state.js';
+import { aggregateReviewState, type AggregatedReviewState } from './review-state.js';
 import type { Needs, Source } from './source.js';
 import { joinNewest, type WorkItem } from './work-item.js';
 
@@ -19,7 +19,6 @@ interface Thread {
   fingerprint: string;
   comments?: CommandComment[];
   decision?: PolicyDecision;
-  reviews?: Review[];
   review?: AggregatedReviewState;
 }
 
@@ -52,10 +51,7 @@ export class GitHubPullRequestsSource implements Source {
       const thread = this.thread(pull);
       let review: AggregatedReviewState = { state: '' };
       if (wantedReview !== 'any') {
-        if (!thread.review) {
-          thread.reviews ??= await this.api.reviews(pull.number);
-          thread.review = aggregateReviewState(thread.reviews, pull.head.sha);
-        }
+        thread.review ??= aggregateReviewState(await this.api.reviews(pull.number), pull.head.sha);
         review = thread.review;
         if (review.state !== wantedReview) continue;
       }
@@ -68,10 +64,8 @@ export class GitHubPullRequestsSource implements Source {
         decision = thread.decision;
         if (!decision.included) continue;
       }
-      const times = [
-        this.policy.triggerComment ? decision.triggerTime?.getTime() : undefined,
-        wantedReview !== 'any' ? review.at?.getTime() : undefined,
-      ].filter((t): t is number => t !== undefined);
+      // Only a trigger comment sets triggerTime; only a wanted review state sets review.at.
+      const times = [decision.triggerTime?.getTime(), review.at?.getTime()].filter((t): t is number => t !== undefined);
       items.push({
         id: String(pull.number),
         number: pull.number,

@@ -1,5 +1,5 @@
 export { Spawner, type SpawnerOptions, type CycleReport } from './spawner.js';
-export { planCycle, priorityRank, isTerminal, type CycleInput, type CyclePlan, type ExistingTask, type PlannedCreate } from './cycle.js';
+export { planCycle, priorityRank, type CycleInput, type CyclePlan, type ExistingTask, type PlannedCreate } from './cycle.js';
 export { nextStatus, setCondition, type CycleOutcome } from './status.js';
 export { buildTask, upstreamRepoOf } from './build-task.js';
 export { taskName, TASK_NAME_MAX_LENGTH } from './task-name.js';

@@ -1,22 +1,31 @@
-import { createHash } from 'node:crypto';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
-import { GROUP, Plural, VERSION, sourceOf, type Task, type TaskSpawner, type TaskSpawnerStatus, type Workspace } from '../api/index.js';
+import { DEFAULT_POLL_INTERVAL, Label, isDeleting, isTerminalPhase, rfc3339, sourceOf, type Task, type TaskSpawner, type Workspace } from '../api/index.js';
+import { appCredentials } from '../controller/github-app-tokens.js';
+import { Informer } from '../kube/informer.js';
+import { KubeClient } from '../kube/kube-client.js';
+import { isAlreadyExists, isConflict, isGone } from '../kube/kube-error.js';
+import { Resources, resourcePath } from '../kube/resource-path.js';
+import { decodeSecretData } from '../kube/secret-data.js';
+import { sleep } from '../kube/sleep.js';
+import { shortHash } from '../render/names.js';
 import { TemplateError } from '../template/index.js';
 import { buildTask } from './build-task.js';
 import { CronSource } from './cron.js';
-import { isTerminal, planCycle, type ExistingTask } from './cycle.js';
-import { pollIntervalMs } from './duration.js';
+import { planCycle, type ExistingTask } from './cycle.js';
+import { parseDuration, pollIntervalMs } from './duration.js';
 import { createGitHubClient, githubApiBaseUrl, parseRepo, type GitHubClient, type GitHubClientOptions, type GitHubCredentials } from './github-client.js';
 import { GitHubIssuesSource } from './github-issues.js';
 import { GitHubPullRequestsSource } from './github-pull-requests.js';
 import { JiraSource, type JiraSourceOptions } from './jira.js';
 import { templateNeeds, type Source } from './source.js';
-import { sleep } from '../kube/sleep.js';
 import { nextStatus, type CycleOutcome } from './status.js';
 
 export interface SpawnerOptions {
-  readonly kubeConfig: k8s.KubeConfig;
+  /** The apiserver. */
+  readonly client?: KubeClient;
+  /** Else a loaded KubeConfig (any auth it supports) to make the client from. */
+  readonly kubeConfig?: k8s.KubeConfig;
   readonly namespace: string;
   readonly name: string;
   readonly log?: Logger;
@@ -29,8 +38,6 @@ export interface SpawnerOptions {
   /** Client tuning (timeouts, backoff units); tests shrink them. */
   readonly github?: Partial<Omit<GitHubClientOptions, 'baseUrl' | 'credentials' | 'log'>>;
   readonly jira?: Partial<Pick<JiraSourceOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'pageSize'>>;
-  /** Full re-list interval of the GitHub issues source. @default 30 minutes */
-  readonly resyncIntervalMs?: number;
 }
 
 export interface CycleReport {
@@ -44,32 +51,17 @@ export interface CycleReport {
   readonly error?: string;
 }
 
-const TASKS = { group: GROUP, version: VERSION, plural: Plural.Task };
-const SPAWNERS = { group: GROUP, version: VERSION, plural: Plural.TaskSpawner };
-const WORKSPACES = { group: GROUP, version: VERSION, plural: Plural.Workspace };
+const DEFAULT_POLL_MS = parseDuration(DEFAULT_POLL_INTERVAL);
+/** Server-side timeout of the TaskSpawner watch; it then resumes from the last resourceVersion. */
+const WATCH_TIMEOUT_SECONDS = 300;
 
-const codeOf = (err: unknown): number | undefined => (err as { code?: number }).code;
-const reasonOf = (err: unknown): string | undefined => {
-  const body = (err as { body?: unknown }).body;
-  try {
-    return (typeof body === 'string' ? (JSON.parse(body) as { reason?: string }) : (body as { reason?: string } | undefined))?.reason;
-  } catch {
-    return undefined;
-  }
-};
-const messageOf = (err: unknown): string => {
-  const body = (err as { body?: unknown }).body;
-  if (body) {
-    try {
-      const m = (typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string })).message;
-      if (m) return m;
-    } catch {
-      // fall through
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
-};
-const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** What the Task watch keeps of a Task: enough to see it finish. */
+interface TaskPhaseView {
+  metadata: { name?: string; namespace?: string; resourceVersion?: string };
+  phase?: string;
+}
 
 /**
  * Runs one TaskSpawner: each cycle reads the spawner, its Tasks and its
@@ -79,48 +71,69 @@ const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
  */
 export class Spawner {
   readonly log: Logger;
-  private readonly objects: k8s.CustomObjectsApi;
-  private readonly core: k8s.CoreV1Api;
   private readonly clock: () => Date;
+  private readonly paths: { readonly spawner: string; readonly status: string; readonly spawners: string; readonly tasks: string };
+  private readonly tasksSelector: string;
+  private kubeClient: Promise<KubeClient> | undefined;
   private github: { key: string; client: GitHubClient } | undefined;
   private source: { key: string; source: Source } | undefined;
   /** Tasks created whose count is not yet in status.totalTasksCreated (a status write failed). */
   private unrecorded = 0;
-  private interval = 5 * 60_000;
+  private interval = DEFAULT_POLL_MS;
+  /** metadata.generation of the TaskSpawner as the last cycle read it. */
+  private generation: number | undefined;
 
   constructor(private readonly options: SpawnerOptions) {
+    if (!options.client && !options.kubeConfig) throw new Error('Spawner needs a client or a kubeConfig');
     this.log = (options.log ?? pino({ name: 'kelos-spawner' })).child({ taskspawner: `${options.namespace}/${options.name}` });
-    this.objects = options.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-    this.core = options.kubeConfig.makeApiClient(k8s.CoreV1Api);
     this.clock = options.clock ?? (() => new Date());
+    const { namespace, name } = options;
+    this.paths = {
+      spawner: resourcePath(Resources.taskSpawners, { namespace, name }),
+      status: resourcePath(Resources.taskSpawners, { namespace, name, subresource: 'status' }),
+      spawners: resourcePath(Resources.taskSpawners, { namespace }),
+      tasks: resourcePath(Resources.tasks, { namespace }),
+    };
+    this.tasksSelector = `${Label.TASK_SPAWNER}=${name}`;
   }
 
-  /** The poll interval of the spawner as last read. */
-  get pollIntervalMs(): number {
-    return this.interval;
+  private kube(): Promise<KubeClient> {
+    this.kubeClient ??= this.options.client
+      ? Promise.resolve(this.options.client)
+      : KubeClient.create(this.options.kubeConfig!).catch((err: unknown) => {
+          this.kubeClient = undefined;
+          throw err;
+        });
+    return this.kubeClient;
+  }
+
+  private taskPath(name: string): string {
+    return resourcePath(Resources.tasks, { namespace: this.options.namespace, name });
   }
 
   /** Runs one cycle. Throws only when the TaskSpawner cannot be read or its status cannot be written. */
   async runCycle(): Promise<CycleReport> {
+    const kube = await this.kube();
     const spawner = await this.getSpawner();
+    this.generation = spawner.metadata.generation;
     try {
       this.interval = pollIntervalMs(spawner.spec);
     } catch (err) {
-      this.log.error({ error: (err as Error).message }, 'Invalid poll interval, using 5m');
-      this.interval = 5 * 60_000;
+      this.log.error({ error: (err as Error).message }, `Invalid poll interval, using ${DEFAULT_POLL_INTERVAL}`);
+      this.interval = DEFAULT_POLL_MS;
     }
-    const tasks = await this.listTasks();
+    const tasks = (await kube.list<Task>(this.paths.tasks, { labelSelector: this.tasksSelector })).items;
     const existing: ExistingTask[] = tasks.map((t) => ({
       name: t.metadata.name!,
       ...(t.status?.phase ? { phase: t.status.phase } : {}),
       ...(t.status?.completionTime ? { completionTime: t.status.completionTime } : {}),
-      deleting: t.metadata.deletionTimestamp !== undefined && t.metadata.deletionTimestamp !== null,
+      deleting: isDeleting(t),
     }));
-    const active = existing.filter((t) => !isTerminal(t.phase)).length;
+    const active = existing.filter((t) => !isTerminalPhase(t.phase)).length;
     const empty = { discovered: 0, created: [], deleted: [], failures: [] };
 
     if (spawner.spec.suspend) {
-      await this.writeStatus({ kind: 'suspended', activeTasks: active });
+      await this.writeStatus(spawner, { kind: 'suspended', activeTasks: active });
       this.log.info({ activeTasks: active }, 'Skipped cycle of suspended TaskSpawner');
       return { ok: true, suspended: true, ...empty };
     }
@@ -134,7 +147,7 @@ export class Spawner {
     } catch (err) {
       const error = messageOf(err);
       this.log.error({ error }, 'Failed to discover work items');
-      await this.writeStatus({ kind: 'failed', error, activeTasks: active });
+      await this.writeStatus(spawner, { kind: 'failed', error, activeTasks: active });
       return { ok: false, suspended: false, ...empty, error };
     }
 
@@ -162,7 +175,7 @@ export class Spawner {
       } catch (err) {
         const error = messageOf(err);
         this.log.error({ error }, 'Failed to load comments of work items');
-        await this.writeStatus({ kind: 'failed', error, activeTasks: active });
+        await this.writeStatus(spawner, { kind: 'failed', error, activeTasks: active });
         return { ok: false, suspended: false, ...empty, discovered: items.length, error };
       }
     }
@@ -171,12 +184,11 @@ export class Spawner {
     const failures: string[] = [];
     for (const name of plan.deletes) {
       try {
-        await this.objects.deleteNamespacedCustomObject({ ...TASKS, namespace: this.options.namespace, name });
+        // Already gone (false) frees the name as well.
+        if (await kube.delete(this.taskPath(name))) this.log.info({ task: name }, 'Deleted finished Task for a newer trigger');
         deleted.push(name);
-        this.log.info({ task: name }, 'Deleted finished Task for a newer trigger');
       } catch (err) {
-        if (codeOf(err) === 404) deleted.push(name); // already gone: the name is free
-        else failures.push(`${name}: deleting the finished Task failed: ${messageOf(err)}`);
+        failures.push(`${name}: deleting the finished Task failed: ${messageOf(err)}`);
       }
     }
 
@@ -193,12 +205,12 @@ export class Spawner {
         continue;
       }
       try {
-        await this.objects.createNamespacedCustomObject({ ...TASKS, namespace: this.options.namespace, body: task });
+        await kube.create(task);
         created.push(c.name);
         this.unrecorded++;
         this.log.info({ task: c.name, item: c.item.id }, 'Created Task');
       } catch (err) {
-        if (codeOf(err) === 409 && (reasonOf(err) ?? 'AlreadyExists') === 'AlreadyExists') {
+        if (isAlreadyExists(err)) {
           const failure = await this.explainExisting(spawner, c.name);
           if (failure) failures.push(failure);
           continue;
@@ -212,10 +224,10 @@ export class Spawner {
     const limit = plan.blockedBy === 'maxConcurrency' ? spec.maxConcurrency : plan.blockedBy === 'maxTotalTasks' ? spec.maxTotalTasks : undefined;
     // A cron tick that failed must come round again: keep the cursor where it was.
     const keepCursor = w.cron !== undefined && failures.length > 0;
-    await this.writeStatus({
+    await this.writeStatus(spawner, {
       kind: 'spawned',
       discovered: items.length,
-      created: 0, // writeStatus adds what is unrecorded
+      created: 0, // writeStatus counts what is unrecorded
       activeTasks: plan.activeTasks + created.length,
       waiting: plan.waiting,
       blockedBy: plan.blockedBy,
@@ -231,72 +243,66 @@ export class Spawner {
    * this spawner's Tasks finishes or is deleted, or the spawner's spec changes.
    */
   async run(signal: AbortSignal): Promise<void> {
+    const kube = await this.kube();
     const wake = new Wake();
-    const watches = [this.watchTasks(wake, signal), this.watchSpawner(wake, signal)];
+    const tasks = this.watchTasks(kube, wake);
+    const spawner = this.watchSpawner(kube, wake, signal);
     this.log.info('Started spawner');
-    while (!signal.aborted) {
-      try {
-        await this.runCycle();
-      } catch (err) {
-        this.log.error({ error: messageOf(err) }, 'Cycle failed');
+    try {
+      while (!signal.aborted) {
+        try {
+          await this.runCycle();
+        } catch (err) {
+          this.log.error({ error: messageOf(err) }, 'Cycle failed');
+        }
+        await wake.wait(this.interval, signal);
       }
-      await wake.wait(this.interval, signal);
+    } finally {
+      tasks.stop();
+      await spawner;
     }
-    await Promise.allSettled(watches);
     this.log.info('Stopped spawner');
   }
 
   private async getSpawner(): Promise<TaskSpawner> {
-    return (await this.objects.getNamespacedCustomObject({ ...SPAWNERS, namespace: this.options.namespace, name: this.options.name })) as TaskSpawner;
-  }
-
-  private async listTasks(): Promise<Task[]> {
-    const list = (await this.objects.listNamespacedCustomObject({
-      ...TASKS,
-      namespace: this.options.namespace,
-      labelSelector: `kelos.dev/taskspawner=${this.options.name}`,
-    })) as { items: Task[] };
-    return list.items;
+    return (await this.kube()).json<TaskSpawner>('GET', this.paths.spawner);
   }
 
   /** Why creating `name` met AlreadyExists: fine when the Task is ours; a failure message otherwise. */
   private async explainExisting(spawner: TaskSpawner, name: string): Promise<string | undefined> {
-    let other: Task;
+    let other: Task | undefined;
     try {
-      other = (await this.objects.getNamespacedCustomObject({ ...TASKS, namespace: this.options.namespace, name })) as Task;
+      other = await (await this.kube()).get<Task>(this.taskPath(name));
     } catch (err) {
-      if (codeOf(err) === 404) return undefined; // gone meanwhile: next cycle creates it
       return `${name}: ${messageOf(err)}`;
     }
+    if (!other) return undefined; // gone meanwhile: next cycle creates it
     const ours = (other.metadata.ownerReferences ?? []).some((r) => r.uid === spawner.metadata.uid);
     if (!ours) {
       const message = `Task ${name} already exists and is not owned by TaskSpawner ${spawner.metadata.name}`;
       this.log.error({ task: name }, 'Task exists and belongs to someone else');
       return message;
     }
-    if (other.metadata.deletionTimestamp) this.log.info({ task: name }, 'Waiting for the finished Task to be deleted');
+    if (isDeleting(other)) this.log.info({ task: name }, 'Waiting for the finished Task to be deleted');
     else this.log.info({ task: name }, 'Task already exists');
     return undefined;
   }
 
-  /** Writes the status from a fresh read, retrying on conflicts; adds unrecorded creations. */
-  private async writeStatus(outcome: CycleOutcome): Promise<void> {
-    const withCreated = (o: CycleOutcome): CycleOutcome => (o.kind === 'spawned' ? { ...o, created: this.unrecorded } : o);
+  /**
+   * Writes the status onto the TaskSpawner as this cycle read it, counting
+   * unrecorded creations; after a conflict, onto a fresh read.
+   */
+  private async writeStatus(spawner: TaskSpawner, outcome: CycleOutcome): Promise<void> {
+    const kube = await this.kube();
     for (let attempt = 0; ; attempt++) {
-      const fresh = await this.getSpawner();
-      let status: TaskSpawnerStatus;
-      if (outcome.kind === 'spawned' || this.unrecorded === 0) {
-        status = nextStatus(fresh.status, withCreated(outcome), rfc3339(this.clock()), fresh.metadata.generation);
-      } else {
-        status = nextStatus({ ...fresh.status, totalTasksCreated: (fresh.status?.totalTasksCreated ?? 0) + this.unrecorded }, outcome, rfc3339(this.clock()), fresh.metadata.generation);
-      }
+      const status = nextStatus(spawner.status, { ...outcome, created: this.unrecorded }, rfc3339(this.clock()), spawner.metadata.generation);
       try {
-        await this.objects.replaceNamespacedCustomObjectStatus({ ...SPAWNERS, namespace: this.options.namespace, name: this.options.name, body: { ...fresh, status } });
+        await kube.json('PUT', this.paths.status, { body: { ...spawner, status } });
         this.unrecorded = 0;
         return;
       } catch (err) {
-        if (codeOf(err) === 409 && attempt < 5) continue;
-        throw err;
+        if (!isConflict(err) || attempt >= 5) throw err;
+        spawner = await this.getSpawner();
       }
     }
   }
@@ -314,7 +320,7 @@ export class Spawner {
         const jira = spec.when.jira!;
         const data = await this.readSecret(jira.secretRef.name);
         const credentials = { token: data.JIRA_TOKEN, user: data.JIRA_USER };
-        const key = `jira\0${JSON.stringify({ ...jira, pollInterval: undefined })}\0${fingerprint([credentials.token, credentials.user])}`;
+        const key = `jira\0${JSON.stringify({ ...jira, pollInterval: undefined })}\0${shortHash(`${credentials.token ?? ''}\0${credentials.user ?? ''}`, 16)}`;
         if (this.source?.key !== key) {
           this.source = { key, source: new JiraSource({ baseUrl: jira.baseUrl, project: jira.project, jql: jira.jql, credentials, log: this.log, ...this.options.jira }) };
         }
@@ -325,13 +331,13 @@ export class Spawner {
         const gh = (spec.when.githubIssues ?? spec.when.githubPullRequests)!;
         const wsName = spec.taskTemplate.workspaceRef?.name;
         if (!wsName) throw new Error('taskTemplate.workspaceRef is required when using githubIssues or githubPullRequests source');
-        const workspace = (await this.objects.getNamespacedCustomObject({ ...WORKSPACES, namespace: this.options.namespace, name: wsName })) as Workspace;
+        const workspace = await (await this.kube()).json<Workspace>('GET', resourcePath(Resources.workspaces, { namespace: this.options.namespace, name: wsName }));
         const wsRepo = parseRepo(workspace.spec.repo);
         const repo = gh.repo ? parseRepo(gh.repo) : wsRepo;
         const explicit = this.options.githubApiBaseUrl ?? (this.options.env ?? process.env).GITHUB_API_URL;
         const baseUrl = githubApiBaseUrl(repo.host ? repo : wsRepo, explicit);
         const credentials = await this.githubCredentials(workspace);
-        const clientKey = `${baseUrl}\0${fingerprint(credentials ? Object.values(credentials) : [])}`;
+        const clientKey = `${baseUrl}\0${shortHash(credentials ? Object.values(credentials).join('\0') : '', 16)}`;
         if (this.github?.key !== clientKey) {
           this.github = {
             key: clientKey,
@@ -344,13 +350,7 @@ export class Spawner {
           const client = this.github.client;
           const source =
             kind === 'githubIssues'
-              ? new GitHubIssuesSource({
-                  client,
-                  repo,
-                  spec: spec.when.githubIssues!,
-                  log: this.log,
-                  ...(this.options.resyncIntervalMs !== undefined ? { resyncIntervalMs: this.options.resyncIntervalMs } : {}),
-                })
+              ? new GitHubIssuesSource({ client, repo, spec: spec.when.githubIssues!, log: this.log })
               : new GitHubPullRequestsSource({ client, repo, spec: spec.when.githubPullRequests!, log: this.log });
           this.source = { key, source };
         }
@@ -363,96 +363,93 @@ export class Spawner {
 
   /** The Workspace Secret's GITHUB_TOKEN, or its App keys; else the environment's; else none. */
   private async githubCredentials(workspace: Workspace): Promise<GitHubCredentials | undefined> {
-    const fromKeys = (d: Record<string, string | undefined>, token: string, appId: string, inst: string, key: string): GitHubCredentials | undefined => {
-      if (d[token]) return { token: d[token]!.trim() };
-      if (d[appId] && d[inst] && d[key]) return { appId: d[appId]!.trim(), installationId: d[inst]!.trim(), privateKey: d[key]! };
-      return undefined;
-    };
+    const fromKeys = (d: Readonly<Record<string, string | undefined>>): GitHubCredentials | undefined =>
+      d.GITHUB_TOKEN ? { token: d.GITHUB_TOKEN.trim() } : appCredentials(d);
     const secretName = workspace.spec.secretRef?.name;
     if (secretName) {
-      const data = await this.readSecret(secretName);
-      const creds = fromKeys(data, 'GITHUB_TOKEN', 'appID', 'installationID', 'privateKey');
+      const creds = fromKeys(await this.readSecret(secretName));
       if (!creds) throw new Error(`Secret ${secretName} has neither GITHUB_TOKEN nor appID, installationID and privateKey`);
       return creds;
     }
-    return fromKeys(this.options.env ?? process.env, 'GITHUB_TOKEN', 'GITHUB_APP_ID', 'GITHUB_APP_INSTALLATION_ID', 'GITHUB_APP_PRIVATE_KEY');
+    const env = this.options.env ?? process.env;
+    return fromKeys({ GITHUB_TOKEN: env.GITHUB_TOKEN, appID: env.GITHUB_APP_ID, installationID: env.GITHUB_APP_INSTALLATION_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY });
   }
 
-  private async readSecret(name: string): Promise<Record<string, string | undefined>> {
-    let secret: k8s.V1Secret;
+  private async readSecret(name: string): Promise<Record<string, string>> {
     try {
-      secret = await this.core.readNamespacedSecret({ name, namespace: this.options.namespace });
+      return decodeSecretData(await (await this.kube()).json<{ data?: Record<string, string> }>('GET', resourcePath(Resources.secrets, { namespace: this.options.namespace, name })));
     } catch (err) {
       throw new Error(`reading Secret ${name}: ${messageOf(err)}`);
     }
-    const out: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
-    for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
-    return out;
   }
 
-  private async watchTasks(wake: Wake, signal: AbortSignal): Promise<void> {
-    const phases = new Map<string, string | undefined>();
-    await this.watchLoop(
-      `/apis/${GROUP}/${VERSION}/namespaces/${this.options.namespace}/${Plural.Task}`,
-      { labelSelector: `kelos.dev/taskspawner=${this.options.name}` },
-      (type, obj: Task) => {
-        const name = obj.metadata?.name;
-        if (!name) return;
-        const phase = obj.status?.phase;
-        const before = phases.get(name);
-        if (type === 'DELETED') {
-          phases.delete(name);
-          this.log.debug({ task: name }, 'Observed Task deletion');
-          wake.trigger();
-          return;
-        }
-        phases.set(name, phase);
-        if (type === 'MODIFIED' && isTerminal(phase) && !isTerminal(before)) {
-          this.log.debug({ task: name, phase }, 'Observed Task finishing');
-          wake.trigger();
-        }
-      },
-      signal,
-    );
+  /**
+   * Wakes the loop when one of this spawner's Tasks finishes or is deleted.
+   * The informer resumes its watch from the last resourceVersion, and after
+   * 410 Gone re-lists and compares, so a Task that finished while the watch
+   * was down still wakes the loop.
+   */
+  private watchTasks(kube: KubeClient, wake: Wake): Informer<TaskPhaseView> {
+    const informer = new Informer<TaskPhaseView>(kube, {
+      path: this.paths.tasks,
+      labelSelector: this.tasksSelector,
+      transform: (t: Task): TaskPhaseView => ({
+        metadata: { name: t.metadata?.name, namespace: t.metadata?.namespace, resourceVersion: t.metadata?.resourceVersion },
+        phase: t.status?.phase,
+      }),
+      logger: this.log,
+    });
+    informer.on('update', (t, old) => {
+      if (isTerminalPhase(t.phase) && !isTerminalPhase(old?.phase)) {
+        this.log.debug({ task: t.metadata.name, phase: t.phase }, 'Observed Task finishing');
+        wake.trigger();
+      }
+    });
+    informer.on('delete', (t) => {
+      this.log.debug({ task: t.metadata.name }, 'Observed Task deletion');
+      wake.trigger();
+    });
+    informer.start();
+    return informer;
   }
 
-  private async watchSpawner(wake: Wake, signal: AbortSignal): Promise<void> {
-    let generation: number | undefined;
-    await this.watchLoop(
-      `/apis/${GROUP}/${VERSION}/namespaces/${this.options.namespace}/${Plural.TaskSpawner}`,
-      { fieldSelector: `metadata.name=${this.options.name}` },
-      (type, obj: TaskSpawner) => {
-        const g = obj.metadata?.generation;
-        if (type === 'MODIFIED' && generation !== undefined && g !== generation) wake.trigger();
-        generation = g;
-      },
-      signal,
-    );
-  }
-
-  /** Watches until `signal` aborts, reconnecting after errors or server-side closes. */
-  private async watchLoop<T>(path: string, query: Record<string, string>, onEvent: (type: string, obj: T) => void, signal: AbortSignal): Promise<void> {
-    const watch = new k8s.Watch(this.options.kubeConfig);
+  /**
+   * Wakes the loop when the TaskSpawner's generation differs from the one the
+   * last cycle read (its spec changed). Watches it by name (its Role allows
+   * no more), resuming from the last resourceVersion; after 410 Gone it
+   * starts afresh, and the first event then carries the current generation.
+   */
+  private async watchSpawner(kube: KubeClient, wake: Wake, signal: AbortSignal): Promise<void> {
+    const fieldSelector = `metadata.name=${this.options.name}`;
+    let resourceVersion = '';
+    let backoff = 500;
     while (!signal.aborted) {
-      await new Promise<void>((resolve) => {
-        let controller: AbortController | undefined;
-        const stop = () => controller?.abort();
-        signal.addEventListener('abort', stop, { once: true });
-        const done = (err: unknown) => {
-          signal.removeEventListener('abort', stop);
-          if (err && !signal.aborted && (err as Error).name !== 'AbortError') this.log.debug({ path, error: messageOf(err) }, 'Watch ended');
-          resolve();
-        };
-        watch
-          .watch(path, query, (type, obj) => onEvent(type, obj as T), done)
-          .then((c) => {
-            controller = c;
-            if (signal.aborted) c.abort();
-          })
-          .catch(done);
-      });
-      if (!signal.aborted) await sleep(1000, signal);
+      try {
+        await kube.watch<TaskSpawner>(
+          this.paths.spawners,
+          { fieldSelector, timeoutSeconds: WATCH_TIMEOUT_SECONDS, ...(resourceVersion ? { resourceVersion } : {}) },
+          (e) => {
+            resourceVersion = e.object.metadata?.resourceVersion ?? resourceVersion;
+            if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
+            const g = e.object.metadata.generation;
+            if (g !== undefined && this.generation !== undefined && g !== this.generation) {
+              this.log.debug({ generation: g }, 'Observed a spec change');
+              wake.trigger();
+            }
+          },
+          signal,
+        );
+        backoff = 500;
+      } catch (err) {
+        if (signal.aborted) return;
+        if (isGone(err)) {
+          resourceVersion = '';
+          continue;
+        }
+        this.log.debug({ error: messageOf(err), retryInMs: backoff }, 'TaskSpawner watch failed');
+        await sleep(backoff, signal);
+        backoff = Math.min(backoff * 2, 30_000);
+      }
     }
   }
 }
@@ -483,8 +480,4 @@ class Wake {
     }
     this.pending = false;
   }
-}
-
-function fingerprint(values: ReadonlyArray<string | undefined>): string {
-  return createHash('sha256').update(values.map((v) => v ?? '').join('\0')).digest('hex').slice(0, 16);
 }

@@ -1,22 +1,25 @@
 import { ConditionType, Reason, TaskSpawnerPhase, type Condition, type TaskSpawnerStatus } from '../api/index.js';
 
-/** What one cycle did, as the status needs it. */
+/**
+ * What one cycle did, as the status needs it. `created` counts the Tasks
+ * created that totalTasksCreated does not count yet.
+ */
 export type CycleOutcome =
-  | { readonly kind: 'suspended'; readonly activeTasks: number }
+  | { readonly kind: 'suspended'; readonly activeTasks: number; readonly created?: number }
   | {
       readonly kind: 'spawned';
       readonly discovered: number;
       readonly created: number;
       readonly activeTasks: number;
       readonly waiting: number;
-      readonly blockedBy?: 'suspend' | 'maxConcurrency' | 'maxTotalTasks' | undefined;
+      readonly blockedBy?: 'maxConcurrency' | 'maxTotalTasks' | undefined;
       readonly limit?: number | undefined;
       /** Tasks that could not be created, with why. */
       readonly failures: readonly string[];
       /** RFC 3339: when the source was read; undefined keeps the previous lastDiscoveryTime. */
       readonly discoveredAt?: string | undefined;
     }
-  | { readonly kind: 'failed'; readonly error: string; readonly activeTasks?: number | undefined };
+  | { readonly kind: 'failed'; readonly error: string; readonly activeTasks?: number | undefined; readonly created?: number };
 
 /** Sets a condition, keeping lastTransitionTime when the status does not change. */
 export function setCondition(conditions: readonly Condition[] | undefined, next: Condition): Condition[] {
@@ -43,7 +46,7 @@ export function nextStatus(prev: TaskSpawnerStatus | undefined, outcome: CycleOu
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
     });
   };
-  status.totalTasksCreated ??= 0;
+  status.totalTasksCreated = (prev?.totalTasksCreated ?? 0) + (outcome.created ?? 0);
 
   switch (outcome.kind) {
     case 'suspended':
@@ -61,7 +64,6 @@ export function nextStatus(prev: TaskSpawnerStatus | undefined, outcome: CycleOu
     case 'spawned': {
       status.phase = TaskSpawnerPhase.RUNNING;
       status.totalDiscovered = outcome.discovered;
-      status.totalTasksCreated = (prev?.totalTasksCreated ?? 0) + outcome.created;
       status.activeTasks = outcome.activeTasks;
       if (outcome.discoveredAt) status.lastDiscoveryTime = outcome.discoveredAt;
       let message = `Discovered ${outcome.discovered} items, created ${outcome.created} Tasks (${status.totalTasksCreated} in total)`;

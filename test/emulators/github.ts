@@ -520,7 +520,8 @@ export class GitHubEmulator {
     const stats = this.stat(routeName);
     stats.requests++;
     this.totals.requests++;
-    const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+    // Read and drop: no route needs a request body.
+    if (method !== 'GET' && method !== 'HEAD') await readBody(req);
 
     if (this.slowMs > 0) await this.server.delay(this.slowMs);
 
@@ -568,7 +569,7 @@ export class GitHubEmulator {
 
     let result: { status: number; data: unknown; link?: string };
     try {
-      result = this.dispatch(match, url, body, auth);
+      result = this.dispatch(match, url, auth);
     } catch (err) {
       if (err instanceof HttpError) result = { status: err.status, data: { message: err.message } };
       else throw err;
@@ -640,7 +641,7 @@ export class GitHubEmulator {
     res.end(json);
   }
 
-  private dispatch(match: RouteMatch, url: URL, body: string, auth: string | undefined): { status: number; data: unknown; link?: string } {
+  private dispatch(match: RouteMatch, url: URL, auth: string | undefined): { status: number; data: unknown; link?: string } {
     const p = match.params;
     const q = url.searchParams;
     switch (match.template) {
@@ -714,7 +715,6 @@ export class GitHubEmulator {
         const appId = this.verifyAppJwt(auth);
         const app = this.apps.get(appId)!;
         if (!app.installations.has(p.installation_id!)) throw new HttpError(404, 'Not Found');
-        void body;
         const token = `ghs_${randomBytes(18).toString('hex')}`;
         this.addToken(token, `app-${appId}[bot]`);
         return {

@@ -27,8 +27,20 @@ describe('CronSource', () => {
     expect(items[0]!.id).toBe('20250101-0001');
   });
 
-  it('evaluates the schedule in UTC', () => {
-    expect(tickId(new Date('2025-03-09T23:05:00Z'))).toBe('20250309-2305');
+  it('evaluates the schedule in UTC, whatever the local time zone', async () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      // New York is at UTC-5, then UTC-4 from 2025-03-09 07:00Z: local 09:00 would be 14:00Z, then 13:00Z.
+      const src = new CronSource({ schedule: '0 9 * * *', since: new Date('2025-03-08T00:00:00Z') });
+      const items = await src.discover(new Date('2025-03-11T00:00:00Z'));
+      expect(items.map((i) => i.time)).toEqual(['2025-03-08T09:00:00Z', '2025-03-09T09:00:00Z', '2025-03-10T09:00:00Z']);
+      expect(items.map((i) => i.id)).toEqual(['20250308-0900', '20250309-0900', '20250310-0900']);
+      expect(tickId(new Date('2025-03-09T23:05:00Z'))).toBe('20250309-2305');
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 
   it('fails on schedules that are not 5 fields, naming the expected form', async () => {

@@ -64,11 +64,6 @@ describe('planCycle', () => {
     expect(names(plan({ items: [item(1), item(2)], maxConcurrency: 0, maxTotalTasks: 0 }))).toEqual(['w-1', 'w-2']);
   });
 
-  it('creates nothing while suspended, and says so', () => {
-    const p = plan({ items: [item(1)], suspend: true });
-    expect(p).toMatchObject({ creates: [], deletes: [], waiting: 1, blockedBy: 'suspend' });
-  });
-
   it('replaces a finished Task when a newer trigger arrived after it completed', () => {
     const items = [item(1, [], '2025-01-02T00:00:00Z'), item(2, [], '2025-01-01T00:00:00Z'), item(3, [], '2025-01-05T00:00:00Z')];
     const tasks = [task(1, 'Succeeded', '2025-01-01T12:00:00Z'), task(2, 'Failed', '2025-01-01T12:00:00Z'), task(3, 'Running')];

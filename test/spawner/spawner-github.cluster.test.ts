@@ -356,7 +356,8 @@ describe('least privilege on the control plane', () => {
     });
     const spawner = fx.spawner('rbac', { kubeConfig: scoped });
     expect(await spawner.runCycle()).toMatchObject({ ok: true, created: ['rbac-1'], failures: [] });
-    // The watch (list/watch on its own TaskSpawner, by name) is allowed too: a finished Task wakes the loop.
+    // Both watches are allowed too, and with the default 5m poll interval only they start the next cycles:
+    // the one on its Tasks (a finished Task wakes the loop) and the one on its own TaskSpawner, by name (a spec change does).
     repo.createIssue({ title: 'y', labels: ['go'] });
     repo.createIssue({ title: 'z', labels: ['go'] });
     const stop = new AbortController();
@@ -365,6 +366,9 @@ describe('least privilege on the control plane', () => {
       await waitFor('the second Task', async () => (await fx.taskNames('rbac')).length === 2);
       await fx.finishTask('rbac-1');
       await waitFor('the third Task after one finished', async () => (await fx.taskNames('rbac')).length === 3);
+      repo.createIssue({ title: 'w', labels: ['go'] });
+      await fx.patchSpawnerSpec('rbac', { maxConcurrency: 3 });
+      await waitFor('a fourth Task after maxConcurrency was raised, none having finished', async () => (await fx.taskNames('rbac')).length === 4);
     } finally {
       stop.abort();
       await running;
