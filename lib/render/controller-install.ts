@@ -10,15 +10,21 @@ import type {
   V1Service,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
-import { AGENT_TYPES, type AgentTypeName, Label, LabelValue } from '../api/constants.js';
+import {
+  AGENT_TYPES,
+  CONTROLLER_NAME,
+  CONTROLLER_NAMESPACE,
+  HEALTH_PORT,
+  METRICS_PORT,
+  type AgentTypeName,
+  Label,
+  LabelValue,
+} from '../api/constants.js';
 import { CONTROLLER_LEADER_ELECTION_RULES } from './controller-rbac.js';
 import { DEFAULT_KELOS_IMAGE } from './images.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security.js';
 
-export const CONTROLLER_NAMESPACE = 'kelos-system';
-export const CONTROLLER_NAME = 'kelos-controller';
-export const METRICS_PORT = 8080;
-export const HEALTH_PORT = 8081;
+export { CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, METRICS_PORT };
 
 export interface ControllerInstallOptions {
   /** @default kelos-system */
