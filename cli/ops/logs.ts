@@ -8,7 +8,6 @@ import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
 import { AgentPod, taskLabelValue } from '../../lib/render/job.js';
 import { UserError } from '../errors.js';
 import { requireCrds, sleep, withCluster, type GlobalOptions } from './_context.js';
-import { streamLines } from './_stream.js';
 import { AgentLogFormatter, type Printed } from './log-format.js';
 
 export interface LogsOptions {
@@ -35,7 +34,7 @@ const podDone = (pod: V1Pod) => pod.status?.phase === 'Succeeded' || pod.status?
 
 export async function runLogs(g: GlobalOptions, taskName: string, opts: LogsOptions): Promise<void> {
   const write = (p: Printed) => (p.stream === 'stdout' ? process.stdout : process.stderr).write(`${p.text}\n`);
-  await withCluster(g, async ({ client, namespace, kc }) => {
+  await withCluster(g, async ({ client, namespace }) => {
     await requireCrds(client, [Kind.TASK]);
     const taskPath = resourcePath(Resources.tasks, { namespace, name: taskName });
     let task = await client.get<Task>(taskPath);
@@ -101,7 +100,7 @@ export async function runLogs(g: GlobalOptions, taskName: string, opts: LogsOpti
           })()
         : undefined;
       try {
-        await streamLines(kc, `${podPath}/log`, { container: c.name, ...(follow ? { follow: true } : {}) }, onLine, stop.signal);
+        await client.streamLines(`${podPath}/log`, { container: c.name, ...(follow ? { follow: true } : {}) }, onLine, stop.signal);
       } catch (err) {
         if (!stop.signal.aborted) throw err;
       } finally {

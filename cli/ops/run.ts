@@ -14,6 +14,7 @@ import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
 import { renderYaml } from '../../lib/render/output.js';
 import { UserError } from '../errors.js';
 import { goDurationSeconds } from '../../lib/api/duration.js';
+import { canonicalJson as canonical } from '../../lib/kube/canonical-json.js';
 import { loadKubeConfig, requireCrds, resolveNamespace, sleep, withCluster, type GlobalOptions } from './_context.js';
 import { confirm } from './_prompt.js';
 import { loadConfig, resolveValue, type KelosConfig } from './config.js';
@@ -206,7 +207,6 @@ export async function ensureSecret(client: KubeClient, namespace: string, name: 
   return `secret/${name} updated`;
 }
 
-const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
 
 export async function ensureWorkspace(client: KubeClient, ws: Workspace, yes: boolean): Promise<string> {
   const { name, namespace } = ws.metadata;

@@ -4,6 +4,7 @@
 // `common` object; Secrets referenced by name, never copied; every field that
 // could not become code reported.
 import { goDurationSeconds } from '../api/duration.js';
+import { canonicalJson as canonical } from '../kube/canonical-json.js';
 import { parseAllDocuments } from 'yaml';
 import { AGENT_TYPES, API_VERSION, GROUP } from '../api/constants.js';
 import { validateObject } from '../api/validate.js';
@@ -117,9 +118,6 @@ export function durationCode(seconds: number): string {
   if (seconds % 60 === 0) return `Duration.minutes(${seconds / 60})`;
   return `Duration.seconds(${seconds})`;
 }
-
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
 
 /** Drops undefined, and empty arrays and objects (they render to nothing). */
 function prune(v: unknown): unknown {

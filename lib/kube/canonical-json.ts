@@ -1,8 +1,7 @@
 /**
  * JSON with object keys sorted at every level: equal for equal objects
  * whatever order their keys were written in (an object read back from the
- * apiserver against one built here). lib/import/import.ts keeps a copy of
- * its own for its comparisons.
+ * apiserver against one built here).
  */
 export function canonicalJson(v: unknown): string {
   return JSON.stringify(v, (_k, value) =>

@@ -244,26 +244,23 @@ export class KubeClient {
    * Streams a watch until the server closes it (its timeoutSeconds) or
    * `signal` aborts. An ERROR event (410 Gone: too old) is thrown as KubeError.
    */
-  async watch<T>(path: string, query: RequestOptions['query'], onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
+  /** A long-lived GET (watch, log follow) whose body is read line by line; errors come from the status. */
+  private async openLines(method: string, path: string, query: RequestOptions['query'], signal: AbortSignal) {
     await this.auth();
-    const res = await this.send('GET', path, { query: { ...query, watch: true, allowWatchBookmarks: true }, signal, timeoutMs: 0 });
+    const res = await this.send('GET', path, { query, signal, timeoutMs: 0 });
     if (res.statusCode !== 200) {
       const chunks: Buffer[] = [];
       for await (const chunk of res) chunks.push(chunk as Buffer);
       if (res.statusCode === 401) await this.auth(true);
-      throw KubeError.from(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), 'WATCH', path);
+      throw KubeError.from(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), method, path);
     }
-    const lines = createInterface({ input: res, crlfDelay: Infinity });
+    return { res, lines: createInterface({ input: res, crlfDelay: Infinity }) };
+  }
+
+  /** Reads a line stream to its end; an abort or a dropped connection ends it quietly. */
+  private async readLines(res: http.IncomingMessage, lines: AsyncIterable<string>, signal: AbortSignal, onLine: (line: string) => void): Promise<void> {
     try {
-      for await (const line of lines) {
-        if (!line) continue;
-        const event = JSON.parse(line) as WatchEvent<T>;
-        if (event.type === 'ERROR') {
-          const status = event.object as { code?: number; reason?: string; message?: string };
-          throw new KubeError(status.code ?? 500, status.reason ?? '', status.message ?? 'watch error', 'WATCH', path);
-        }
-        onEvent(event);
-      }
+      for await (const line of lines) onLine(line);
     } catch (err) {
       if (signal.aborted) return;
       if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as Error).name === 'AbortError') return;
@@ -271,6 +268,25 @@ export class KubeClient {
     } finally {
       res.destroy();
     }
+  }
+
+  async watch<T>(path: string, query: RequestOptions['query'], onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
+    const { res, lines } = await this.openLines('WATCH', path, { ...query, watch: true, allowWatchBookmarks: true }, signal);
+    await this.readLines(res, lines, signal, (line) => {
+      if (!line) return;
+      const event = JSON.parse(line) as WatchEvent<T>;
+      if (event.type === 'ERROR') {
+        const status = event.object as { code?: number; reason?: string; message?: string };
+        throw new KubeError(status.code ?? 500, status.reason ?? '', status.message ?? 'watch error', 'WATCH', path);
+      }
+      onEvent(event);
+    });
+  }
+
+  /** Streams a text body (a pod log, optionally followed) line by line until it ends or `signal` aborts. */
+  async streamLines(path: string, query: RequestOptions['query'], onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    const { res, lines } = await this.openLines('GET', path, query, signal);
+    await this.readLines(res, lines, signal, onLine);
   }
 
   /** The last `tailLines` lines of a container log. */
