@@ -22,6 +22,8 @@ describe('GitHub App credentials', () => {
   it('are recognised by the Secret keys Kelos documents; a GITHUB_TOKEN makes it a PAT Secret', () => {
     expect(appCredentials(appKeys)).toEqual({ appId: '12345', installationId: '67890', privateKey: pkcs1 });
     expect(appCredentials({ ...appKeys, GITHUB_TOKEN: 'ghp' })).toBeUndefined();
+    // Values made with `kubectl create secret --from-file` end in a newline.
+    expect(appCredentials({ ...appKeys, appID: '12345\n', installationID: ' 67890\n' })).toEqual({ appId: '12345', installationId: '67890', privateKey: pkcs1 });
     expect(appCredentials({ appID: '1' })).toBeUndefined();
   });
 
