@@ -8,7 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../../lib/api/constants.js';
 import { KINDS } from '../../lib/api/kinds.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
-import { KubeError } from '../../lib/kube/kube-error.js';
+import { KubeError, isNotFound } from '../../lib/kube/kube-error.js';
 import { goDurationSeconds } from '../../lib/api/duration.js';
 import { sleep } from '../../lib/kube/sleep.js';
 import { UserError } from '../errors.js';
@@ -129,7 +129,7 @@ export async function requireCrds(client: KubeClient, kinds: readonly string[] =
     const list = await client.json<{ resources: Array<{ kind: string; name: string }> }>('GET', `/apis/${GROUP}/${VERSION}`);
     served = list.resources.filter((r) => !r.name.includes('/'));
   } catch (err) {
-    if (!(err instanceof KubeError && err.statusCode === 404)) throw err;
+    if (!(isNotFound(err))) throw err;
   }
   const missing = kinds.filter((k) => !served.some((r) => r.kind === k));
   if (missing.length > 0) {

@@ -1,7 +1,8 @@
 // The resource words `get`, `delete`, `suspend` and `resume` accept.
-import { GROUP, VERSION } from '../../lib/api/constants.js';
+import { API_VERSION } from '../../lib/api/constants.js';
 import type { KindDefinition } from '../../lib/api/kind.js';
 import { kindDefinition } from '../../lib/api/kinds.js';
+import { resourceOf, resourcePath } from '../../lib/kube/resource-path.js';
 import { UserError } from '../errors.js';
 
 const ALIASES: Record<string, string> = {
@@ -30,11 +31,11 @@ export function kindOf(word: string): KindDefinition {
 
 /** The collection path of a kind, in a namespace or (undefined) all of them. */
 export function collectionPath(def: KindDefinition, namespace: string | undefined): string {
-  return `/apis/${GROUP}/${VERSION}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${def.plural}`;
+  return resourcePath(resourceOf(API_VERSION, def.kind), { namespace });
 }
 
 export function objectPathOf(def: KindDefinition, namespace: string, name: string): string {
-  return `${collectionPath(def, namespace)}/${encodeURIComponent(name)}`;
+  return resourcePath(resourceOf(API_VERSION, def.kind), { namespace, name });
 }
 
 export function notFound(def: KindDefinition, name: string, namespace: string): UserError {

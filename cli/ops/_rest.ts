@@ -1,7 +1,7 @@
 // REST paths of arbitrary objects, found through the apiserver's discovery
 // (install, uninstall and diff handle every kind dist/ may hold).
 import type { KubeClient } from '../../lib/kube/kube-client.js';
-import { KubeError } from '../../lib/kube/kube-error.js';
+import { isNotFound } from '../../lib/kube/kube-error.js';
 import { UserError } from '../errors.js';
 
 export interface Manifest {
@@ -44,7 +44,7 @@ export class RestMapper {
         .json<{ resources: ApiResource[] }>('GET', base)
         .then((r) => r.resources.filter((x) => !x.name.includes('/')))
         .catch((err: unknown) => {
-          if (err instanceof KubeError && err.statusCode === 404) return undefined;
+          if (isNotFound(err)) return undefined;
           throw err;
         });
       this.lists.set(apiVersion, list);

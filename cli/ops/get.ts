@@ -1,6 +1,6 @@
 // `kelos get`: Kelos's tables, a detail view, or the objects as YAML/JSON.
 import { stringify } from 'yaml';
-import { TaskPhase, TaskSpawnerPhase } from '../../lib/api/constants.js';
+import { API_VERSION, TaskPhase, TaskSpawnerPhase } from '../../lib/api/constants.js';
 import type { AgentConfig } from '../../lib/api/agent-config.js';
 import type { KindDefinition } from '../../lib/api/kind.js';
 import type { Task } from '../../lib/api/task.js';
@@ -223,7 +223,7 @@ export async function runGet(g: GlobalOptions, word: string, names: string[], op
       }
     } else {
       const list = await client.list<Obj>(collectionPath(def, opts.allNamespaces ? undefined : namespace));
-      items = list.items.map((o) => ({ apiVersion: o.apiVersion ?? `kelos.dev/v1alpha1`, kind: o.kind ?? def.kind, ...o }));
+      items = list.items.map((o) => ({ apiVersion: o.apiVersion ?? API_VERSION, kind: o.kind ?? def.kind, ...o }));
       if (names.length > 0) {
         items = items.filter((o) => names.includes(o.metadata.name!));
         const missing = names.filter((n) => !items.some((o) => o.metadata.name === n));

@@ -3,6 +3,7 @@
 import { parse } from 'yaml';
 import { KelosApp, KelosController } from '../../constructs/index.js';
 import { FIELD_MANAGER } from '../../lib/api/constants.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { KELOS_IMAGE_REPOSITORY } from '../../lib/render/images.js';
 import { renderYaml } from '../../lib/render/output.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
@@ -47,7 +48,7 @@ interface Condition {
 }
 
 export async function crdEstablished(client: KubeClient, name: string): Promise<boolean> {
-  const crd = await client.get<{ status?: { conditions?: Condition[] } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+  const crd = await client.get<{ status?: { conditions?: Condition[] } }>(resourcePath(Resources.customResourceDefinitions, { name }));
   return crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
 }
 

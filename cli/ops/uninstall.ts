@@ -1,9 +1,11 @@
 // `kelos uninstall`: kelos resources first (their finalizers need the
 // controller), then the controller install, then the CRDs.
-import { FIELD_MANAGER, GROUP, VERSION } from '../../lib/api/constants.js';
+import { API_VERSION, FIELD_MANAGER } from '../../lib/api/constants.js';
+import type { KindDefinition } from '../../lib/api/kind.js';
 import { KINDS } from '../../lib/api/kinds.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
-import { KubeError } from '../../lib/kube/kube-error.js';
+import { isNotFound } from '../../lib/kube/kube-error.js';
+import { resourceOf, resourcePath, type ResourceType } from '../../lib/kube/resource-path.js';
 import { UserError } from '../errors.js';
 import { poll, timeoutMs, withCluster, type GlobalOptions } from './_context.js';
 import { confirm } from './_prompt.js';
@@ -27,16 +29,18 @@ interface Item {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-async function listAll(client: KubeClient, resource: string): Promise<Item[] | undefined> {
+const resourceOfKind = (def: KindDefinition): ResourceType => resourceOf(API_VERSION, def.kind);
+
+async function listAll(client: KubeClient, def: KindDefinition): Promise<Item[] | undefined> {
   try {
-    return (await client.list<Item>(`/apis/${GROUP}/${VERSION}/${resource}`)).items;
+    return (await client.list<Item>(resourcePath(resourceOfKind(def)))).items;
   } catch (err) {
-    if (err instanceof KubeError && err.statusCode === 404) return undefined; // CRD not installed
+    if (isNotFound(err)) return undefined; // CRD not installed
     throw err;
   }
 }
 
-const itemPath = (resource: string, i: Item) => `/apis/${GROUP}/${VERSION}/namespaces/${i.metadata.namespace}/${resource}/${i.metadata.name}`;
+const itemPath = (def: KindDefinition, i: Item) => resourcePath(resourceOfKind(def), { namespace: i.metadata.namespace, name: i.metadata.name });
 
 export async function runUninstall(g: GlobalOptions, opts: UninstallOptions): Promise<void> {
   const limit = timeoutMs(opts.timeout, '5m');
@@ -47,7 +51,7 @@ export async function runUninstall(g: GlobalOptions, opts: UninstallOptions): Pr
       const kinds = RESOURCE_ORDER.map((k) => KINDS.find((d) => d.kind === k)!);
       const found = new Map<string, Item[]>();
       for (const def of kinds) {
-        const items = await listAll(client, def.plural);
+        const items = await listAll(client, def);
         if (items?.length) found.set(def.kind, items);
       }
       const total = [...found.values()].reduce((n, l) => n + l.length, 0);
@@ -59,29 +63,29 @@ export async function runUninstall(g: GlobalOptions, opts: UninstallOptions): Pr
 
       for (const def of kinds) {
         const items = found.get(def.kind) ?? [];
-        for (const i of items) await client.delete(itemPath(def.plural, i), { propagationPolicy: 'Background' });
+        for (const i of items) await client.delete(itemPath(def, i), { propagationPolicy: 'Background' });
         if (items.length) say(`Deleted ${plural(items.length, def.kind)}`);
       }
       if (total > 0) {
         say('Waiting for kelos resources to be finalized');
         const left = async () => {
-          const rest: Array<[string, Item]> = [];
-          for (const def of kinds) for (const i of (await listAll(client, def.plural)) ?? []) rest.push([def.plural, i]);
+          const rest: Array<[KindDefinition, Item]> = [];
+          for (const def of kinds) for (const i of (await listAll(client, def)) ?? []) rest.push([def, i]);
           return rest;
         };
         if (opts.force) {
-          for (const [resource, i] of await left()) {
+          for (const [def, i] of await left()) {
             if (i.metadata.finalizers?.length) {
-              await client.mergePatch(itemPath(resource, i), { metadata: { finalizers: null } }).catch((err: unknown) => {
-                if (!(err instanceof KubeError && err.statusCode === 404)) throw err;
+              await client.mergePatch(itemPath(def, i), { metadata: { finalizers: null } }).catch((err: unknown) => {
+                if (!isNotFound(err)) throw err;
               });
             }
           }
         }
-        let rest: Array<[string, Item]> = [];
+        let rest: Array<[KindDefinition, Item]> = [];
         const gone = await poll(async () => (rest = await left()).length === 0, limit, 1000);
         if (!gone) {
-          const names = rest.slice(0, 5).map(([r, i]) => `${r}/${i.metadata.namespace}/${i.metadata.name}`).join(', ');
+          const names = rest.slice(0, 5).map(([d, i]) => `${d.plural}/${i.metadata.namespace}/${i.metadata.name}`).join(', ');
           throw new UserError(
             `${plural(rest.length, 'kelos resource')} still exist${rest.length === 1 ? 's' : ''} after ${opts.timeout ?? '5m'} (${names}${rest.length > 5 ? ', …' : ''}): ` +
               'their finalizers wait for the controller; start it, or run `kelos uninstall --force` to remove the finalizers',
