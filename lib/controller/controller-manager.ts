@@ -11,7 +11,7 @@ import type { TaskSpawner } from '../api/task-spawner.js';
 import type { Workspace } from '../api/workspace.js';
 import type { AgentTypeName } from '../api/constants.js';
 import { EventRecorder } from '../kube/event-recorder.js';
-import { Informer } from '../kube/informer.js';
+import { Informer, type InformerStats } from '../kube/informer.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { resourcePath, Resources, type ResourceType } from '../kube/resource-path.js';
@@ -125,6 +125,16 @@ export class Controller {
   private constructor(private readonly options: ControllerOptions) {
     this.logger = options.logger ?? createLogger();
     this.identity = options.identity ?? `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`;
+  }
+
+  /** What each informer has done (objects, lists, watches, last event), for diagnosis. */
+  informerStats(): InformerStats[] {
+    return this.informers.map((i) => i.stats());
+  }
+
+  /** Keys queued and not yet taken by a worker. */
+  get queueLength(): number {
+    return this.queue.length;
   }
 
   /** Starts the controller; resolves once its caches are synced (and, with leader election, once it campaigns). */

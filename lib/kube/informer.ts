@@ -9,6 +9,20 @@ export interface Cached {
 
 export type InformerHandler<T> = (obj: T, old?: T) => void;
 
+/** What an informer has done, for logs and diagnosis. */
+export interface InformerStats {
+  readonly path: string;
+  readonly objects: number;
+  readonly resourceVersion: string;
+  readonly relists: number;
+  readonly watches: number;
+  /** Watch events (bookmarks included) since the start. */
+  readonly events: number;
+  /** When the last list page or watch event arrived (ISO time). */
+  readonly lastHeardAt?: string;
+  readonly lastError?: string;
+}
+
 export interface InformerOptions<T extends Cached> {
   /** The collection path, e.g. `/apis/batch/v1/jobs` or `/apis/batch/v1/namespaces/ns/jobs`. */
   readonly path: string;
@@ -22,6 +36,13 @@ export interface InformerOptions<T extends Cached> {
   readonly pageSize?: number;
   /** Server-side watch timeout; the watch is then resumed from the last resourceVersion. @default 300 */
   readonly watchTimeoutSeconds?: number;
+  /**
+   * A watch that brings nothing, not even a bookmark, for this long is taken
+   * for a dead connection (HTTP/1.1 has no ping) and resumed from the last
+   * resourceVersion. The apiserver sends a bookmark about once a minute.
+   * @default 150_000
+   */
+  readonly watchIdleTimeoutMs?: number;
   /**
    * Secondary indexes (client-go's Indexers): per index name, the keys an
    * object is filed under; `byIndex(name, key)` then answers without a scan.
@@ -62,6 +83,9 @@ export class Informer<T extends Cached> {
   private readonly transform: (obj: any) => T;
   /** Per index: its key function and key → `namespace/name` → object. */
   private readonly indexes = new Map<string, { keys: (obj: T) => readonly string[]; entries: Map<string, Map<string, T>> }>();
+  private counts = { relists: 0, watches: 0, events: 0 };
+  private lastHeardAt?: Date;
+  private lastError?: string;
 
   constructor(
     private readonly client: KubeClient,
@@ -97,6 +121,17 @@ export class Informer<T extends Cached> {
     return [...(ix.entries.get(key)?.values() ?? [])];
   }
 
+  stats(): InformerStats {
+    return {
+      path: this.options.path,
+      objects: this.size,
+      resourceVersion: this.resourceVersion,
+      ...this.counts,
+      ...(this.lastHeardAt ? { lastHeardAt: this.lastHeardAt.toISOString() } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
   get size(): number {
     let n = 0;
     for (const m of this.store.values()) n += m.size;
@@ -121,27 +156,73 @@ export class Informer<T extends Cached> {
       try {
         if (!this.resourceVersion) await this.relist();
         backoff = 500;
-        await this.client.watch<T>(
-          this.options.path,
-          {
-            resourceVersion: this.resourceVersion,
-            timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
-            ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
-          },
-          (e) => this.onEvent(e),
-          this.abort.signal,
-        );
+        await this.watchOnce();
       } catch (err) {
         if (!this.running) return;
+        this.lastError = String((err as Error).message ?? err);
         if (isGone(err)) {
+          this.options.logger?.debug({ path: this.options.path, resourceVersion: this.resourceVersion }, 'Watch expired; listing again');
           this.resourceVersion = '';
           continue;
         }
-        this.options.logger?.warn({ path: this.options.path, err: String((err as Error).message ?? err), retryInMs: backoff }, 'Watch failed');
+        this.options.logger?.warn({ path: this.options.path, err: this.lastError, retryInMs: backoff }, 'Watch failed');
         if (err instanceof KubeError && err.statusCode >= 400 && err.statusCode < 500) this.resourceVersion = '';
         await sleep(backoff, this.abort.signal);
         backoff = Math.min(backoff * 2, 30_000);
       }
+    }
+  }
+
+  /**
+   * One watch from the current resourceVersion, until the server ends it, the
+   * informer stops, or nothing arrives for `watchIdleTimeoutMs`.
+   */
+  private async watchOnce(): Promise<void> {
+    const idleMs = this.options.watchIdleTimeoutMs ?? 150_000;
+    const watch = new AbortController();
+    const stop = () => watch.abort();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    let idle = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        idle = true;
+        watch.abort();
+      }, idleMs);
+      timer.unref?.();
+    };
+    const from = this.resourceVersion;
+    let events = 0;
+    this.counts.watches++;
+    this.options.logger?.debug({ path: this.options.path, resourceVersion: from }, 'Watch started');
+    arm();
+    try {
+      await this.client.watch<T>(
+        this.options.path,
+        {
+          resourceVersion: from,
+          timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
+          ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+        },
+        (e) => {
+          arm();
+          events++;
+          this.onEvent(e);
+        },
+        watch.signal,
+      );
+    } catch (err) {
+      // An idle watch aborted before its response came: resume like any idle watch.
+      if (!idle) throw err;
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', stop);
+    }
+    if (idle && this.running) {
+      this.options.logger?.warn({ path: this.options.path, resourceVersion: this.resourceVersion, idleMs }, 'Watch silent for too long; resuming it');
+    } else {
+      this.options.logger?.debug({ path: this.options.path, from, to: this.resourceVersion, events }, 'Watch ended');
     }
   }
 
@@ -162,6 +243,7 @@ export class Informer<T extends Cached> {
         if (!m) fresh.set(ns, (m = new Map()));
         m.set(obj.metadata?.name ?? '', obj);
       }
+      this.lastHeardAt = new Date();
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion ?? rv;
     } while (cont);
@@ -182,6 +264,8 @@ export class Informer<T extends Cached> {
     for (const ix of this.indexes.values()) ix.entries.clear();
     for (const m of fresh.values()) for (const obj of m.values()) this.fileIndexes(obj, true);
     this.resourceVersion = rv;
+    this.counts.relists++;
+    this.options.logger?.debug({ path: this.options.path, resourceVersion: rv, objects: this.size, deleted: deleted.length, changed: changes.length }, 'Listed');
     for (const obj of deleted) this.emit('delete', obj);
     for (const [obj, old] of changes) this.emit(old ? 'update' : 'add', obj, old);
     if (!this.syncedFlag) {
@@ -191,6 +275,17 @@ export class Informer<T extends Cached> {
   }
 
   private onEvent(e: WatchEvent<T>): void {
+    this.counts.events++;
+    this.lastHeardAt = new Date();
+    try {
+      this.apply(e);
+    } catch (err) {
+      // A bug here must not stop the watch on this event forever: log it, keep going.
+      this.options.logger?.error({ path: this.options.path, type: e.type, err: String((err as Error).stack ?? err) }, 'Could not apply a watch event');
+    }
+  }
+
+  private apply(e: WatchEvent<T>): void {
     const rv = (e.object as Cached)?.metadata?.resourceVersion;
     if (e.type === 'BOOKMARK') {
       if (rv) this.resourceVersion = rv;

@@ -163,28 +163,42 @@ export class KubeClient {
     const mod = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       const req = mod.request(url, { method, headers, agent: this.agent, ...(opts.signal ? { signal: opts.signal } : {}) }, resolve);
-      const timeout = opts.timeoutMs ?? 30_000;
-      if (timeout > 0) req.setTimeout(timeout, () => req.destroy(new Error(`${method} ${path} timed out after ${timeout} ms`)));
       req.on('error', reject);
       req.end(body);
     });
   }
 
-  /** One request; the body as text. Throws KubeError on a non-2xx answer. */
+  /**
+   * One request; the body as text. Throws KubeError on a non-2xx answer. The
+   * whole exchange (waiting for a pooled connection, the answer, its body) is
+   * bounded by `timeoutMs`, so no caller waits on the apiserver forever.
+   */
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<string> {
-    await this.auth();
-    let res = await this.send(method, path, opts);
-    if (res.statusCode === 401) {
-      res.resume();
-      await this.auth(true);
-      res = await this.send(method, path, opts);
+    const timeout = opts.timeoutMs ?? 30_000;
+    const deadline = timeout > 0 ? new AbortController() : undefined;
+    const timer = deadline ? setTimeout(() => deadline.abort(), timeout) : undefined;
+    const signal = deadline ? (opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal) : opts.signal;
+    const o: RequestOptions = { ...opts, ...(signal ? { signal } : {}) };
+    try {
+      await this.auth();
+      let res = await this.send(method, path, o);
+      if (res.statusCode === 401) {
+        res.resume();
+        await this.auth(true);
+        res = await this.send(method, path, o);
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) throw KubeError.from(status, text, method, path);
+      return text;
+    } catch (err) {
+      if (deadline?.signal.aborted && !opts.signal?.aborted) throw new Error(`${method} ${path} timed out after ${timeout} ms`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const status = res.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw KubeError.from(status, text, method, path);
-    return text;
   }
 
   async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {

@@ -134,7 +134,6 @@ export interface ProcessResult {
   readonly code: number | null;
   readonly stdout: Buffer;
   readonly stderr: string;
-  readonly ms: number;
 }
 
 /** Runs a process to its end, feeding `input` (or nothing) on stdin. */
@@ -144,7 +143,6 @@ export function runProcess(
   options: { cwd: string; env: NodeJS.ProcessEnv; input?: Buffer; timeoutMs?: number },
 ): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
-    const started = Date.now();
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
@@ -158,7 +156,7 @@ export function runProcess(
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout: Buffer.concat(out), stderr: err, ms: Date.now() - started });
+      resolvePromise({ code, stdout: Buffer.concat(out), stderr: err });
     });
     child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? Buffer.alloc(0));

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OUTPUTS_START, parseOutputs } from '../../lib/api/outputs.js';
@@ -24,6 +24,30 @@ function workspace(): TestWorkspace {
   const ws = makeWorkspace();
   workspaces.push(ws);
   return ws;
+}
+
+/** Pids of the process group `pgid` that are not zombies, polled for up to 5 s until none is left. */
+async function liveGroupMembersAfterReaping(pgid: number): Promise<number[]> {
+  const live = () =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .flatMap((pid) => {
+        let stat: string;
+        try {
+          stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        } catch {
+          return [];
+        }
+        // pid (comm) state ppid pgrp ...; comm may hold spaces, so split after its closing parenthesis.
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(pgrp) === pgid && state !== 'Z' ? [Number(pid)] : [];
+      });
+  for (let i = 0; i < 50; i++) {
+    const pids = live();
+    if (pids.length === 0) return pids;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return live();
 }
 
 function capture(ws: TestWorkspace, input: Buffer, env: Record<string, string> = {}, cwd = ws.repo) {
@@ -120,14 +144,16 @@ describe('kelos capture', () => {
       KELOS_CAPTURE_TIMEOUT_MS: '1000',
       KELOS_UPSTREAM_REPO: 'upstream-org/widgets',
     });
+    // A hang would outlast runProcess's own deadline (the fake gh sleeps 600 s).
     expect(res.code).toBe(0);
-    expect(res.ms).toBeLessThan(8000);
     const results = parseOutputs(res.stdout.toString())?.results;
     expect(results).toMatchObject({ branch: TASK_BRANCH, commit: ws.commit, 'base-branch': 'main' });
     expect(results?.pr).toBeUndefined();
-    // The fake gh and the `sleep` it started were killed as a group.
-    const pid = Number(readFileSync(join(ws.root, 'gh.pid'), 'utf8'));
-    expect(() => process.kill(-pid, 0)).toThrow();
+    // The fake gh and the `sleep` it started were killed as a group. Killed
+    // processes may linger a moment as zombies until they are reaped; those
+    // do not count.
+    const pgid = Number(readFileSync(join(ws.root, 'gh.pid'), 'utf8'));
+    expect(await liveGroupMembersAfterReaping(pgid)).toEqual([]);
   });
 
   it('exits non-zero after a claude-code stream without a final result, still printing the block', async () => {

@@ -1,5 +1,6 @@
 // Helpers shared by the controller's *.cluster.test.ts files.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { beforeEach } from 'vitest';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,24 +21,62 @@ export async function clusterClient(): Promise<KubeClient> {
   return KubeClient.fromKubeconfig(kubeconfigPath());
 }
 
+/** A debug-level logger writing to a file of its own under the temp dir. */
 export function testLogger(name: string): { logger: Logger; file: string } {
   const dir = join(tmpdir(), 'kelos-controller-tests');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}-${process.pid}-${Date.now()}.log`);
-  return { logger: pino({ base: undefined, messageKey: 'msg' }, createWriteStream(file)), file };
+  return { logger: pino({ base: undefined, messageKey: 'msg', level: 'debug' }, createWriteStream(file)), file };
+}
+
+const logFiles = new WeakMap<Controller, string>();
+
+/**
+ * When a test of this file fails, prints what the controller was doing: its
+ * informers (lists, watches, last event), its queue, its warnings and the
+ * end of its log, so a failure in CI can be understood from the output alone.
+ */
+export function explainFailures(controller: () => Controller | undefined): void {
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      const c = controller();
+      if (!c) return;
+      const file = logFiles.get(c);
+      let lines: string[] = [];
+      try {
+        lines = file ? readFileSync(file, 'utf8').trimEnd().split('\n') : [];
+      } catch {
+        /* no log yet */
+      }
+      const warnings = lines.filter((l) => /"level":(40|50|60)/.test(l)).slice(-10);
+      console.error(
+        [
+          `controller queue: ${c.queueLength} keys; informers:`,
+          ...c.informerStats().map((s) => `  ${JSON.stringify(s)}`),
+          `last warnings and errors (${file}):`,
+          ...warnings.map((l) => `  ${l.slice(0, 400)}`),
+          'last lines:',
+          ...lines.slice(-12).map((l) => `  ${l.slice(0, 400)}`),
+        ].join('\n'),
+      );
+    });
+  });
 }
 
 /** An in-process controller watching one namespace, without fixed ports. */
 export async function startController(namespace: string, extra: Partial<ControllerOptions> = {}): Promise<Controller> {
-  return Controller.start({
+  const { logger, file } = testLogger(namespace);
+  const controller = await Controller.start({
     client: await clusterClient(),
     namespace,
     metricsAddr: '127.0.0.1:0',
     healthAddr: '127.0.0.1:0',
-    logger: testLogger(namespace).logger,
+    logger,
     workers: 8,
     ...extra,
   });
+  if (!extra.logger) logFiles.set(controller, file);
+  return controller;
 }
 
 export function taskObject(namespace: string, name: string, spec: Partial<TaskSpec> = {}): Task {

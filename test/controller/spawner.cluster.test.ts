@@ -7,7 +7,7 @@ import { KubeClient } from '../../lib/kube/kube-client.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
 import { CONTROLLER_RULES } from '../../lib/render/controller-rbac.js';
 import { createNamespace, kubeConfig, type TestNamespace } from '../cluster/harness.js';
-import { clusterClient, startController, taskObject, testLogger, waitFor } from './_cluster.js';
+import { clusterClient, explainFailures, startController, taskObject, waitFor } from './_cluster.js';
 
 // The controller runs here as a ServiceAccount bound to exactly
 // CONTROLLER_RULES: every request it makes (Tasks, and the RBAC of raw
@@ -87,10 +87,11 @@ beforeAll(async () => {
   });
   controller = await startController(ns.name, {
     client: await restrictedClient(ns.name),
-    logger: testLogger('spawner').logger,
     spawnerImage: 'registry.local/kelos:test',
   });
 });
+
+explainFailures(() => controller);
 
 afterAll(async () => {
   await controller?.stop();

@@ -5,7 +5,7 @@ import type { Controller } from '../../lib/controller/controller-manager.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
 import { createNamespace, OUTCOME_LABEL, writeJobLog, type TestNamespace } from '../cluster/harness.js';
-import { JobWitness, clusterClient, getJob, getTask, startController, taskObject, waitFor, waitForPhase } from './_cluster.js';
+import { JobWitness, clusterClient, explainFailures, getJob, getTask, startController, taskObject, waitFor, waitForPhase } from './_cluster.js';
 
 // Kelos examples 02 (workspace), 05 (AgentConfig) and 07 (pipeline), as
 // fixtures of our own, run through kwok: pods pass their init containers,
@@ -43,6 +43,8 @@ beforeAll(async () => {
   });
   controller = await startController(n);
 });
+
+explainFailures(() => controller);
 
 afterAll(async () => {
   await controller?.stop();

@@ -104,4 +104,45 @@ describe('Informer', () => {
     expect(seenInHandler[0]).toEqual(['ix-b']);
     inf.stop();
   });
+
+  it('resumes a watch that stays silent past its idle timeout, from where it was', async () => {
+    await client.create(cm('quiet-a', {}, { app: 'quiet' }));
+    const seen: string[] = [];
+    const inf = new Informer<V1ConfigMap>(client, {
+      path: resourcePath(Resources.configMaps, { namespace: ns.name }),
+      labelSelector: 'app=quiet',
+      // No bookmark comes within 400 ms: every watch is taken for dead and resumed.
+      watchIdleTimeoutMs: 400,
+    });
+    inf.on('add', (o) => seen.push(`add ${o.metadata!.name}`));
+    inf.start();
+    await inf.synced();
+    await waitFor('three watches', async () => inf.stats().watches >= 3);
+    expect(inf.stats().relists).toBe(1);
+    await client.create(cm('quiet-b', {}, { app: 'quiet' }));
+    await waitFor('the add after resumed watches', async () => seen.includes('add quiet-b'));
+    expect(seen).toEqual(['add quiet-a', 'add quiet-b']);
+    expect(inf.stats().relists).toBe(1);
+    inf.stop();
+  });
+
+  it('keeps watching past an event it cannot file, and logs it', async () => {
+    const errors: string[] = [];
+    const logger = { debug: () => {}, warn: () => {}, error: (o: { type: string }, msg: string) => errors.push(`${msg}: ${o.type}`) };
+    const inf = new Informer<V1ConfigMap>(client, {
+      path: resourcePath(Resources.configMaps, { namespace: ns.name }),
+      labelSelector: 'app=poison',
+      // An index function that throws on one object (a bug) must not stall the informer on it.
+      indexes: { bad: (o) => (o.metadata?.name === 'poison-1' ? (null as unknown as string[]) : []) },
+      logger: logger as never,
+    });
+    inf.start();
+    await inf.synced();
+    await client.create(cm('poison-1', {}, { app: 'poison' }));
+    await client.create(cm('poison-2', {}, { app: 'poison' }));
+    await waitFor('the event after the bad one', async () => !!inf.get(ns.name, 'poison-2'));
+    expect(errors).toEqual(['Could not apply a watch event: ADDED']);
+    expect(inf.stats().relists).toBe(1);
+    inf.stop();
+  });
 });
