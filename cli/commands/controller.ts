@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AGENT_TYPES, CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, METRICS_PORT, type AgentTypeName } from '../../lib/api/constants.js';
 import type { Controller } from '../../lib/controller/controller-manager.js';
+import { goDurationSeconds } from '../../lib/api/duration.js';
 import { UserError } from '../errors.js';
 
 interface ControllerFlags {
@@ -16,6 +17,7 @@ interface ControllerFlags {
   skillsImage?: string;
   githubApiBaseUrl?: string;
   workers: string;
+  relistInterval: string;
   leaderElectionLeaseDuration: string;
   leaderElectionRenewDeadline: string;
   leaderElectionRetryPeriod: string;
@@ -42,12 +44,15 @@ export function register(program: Command): void {
     .option('--git-image <image>', 'image of the git init containers')
     .option('--skills-image <image>', 'image of the skills-install init container (node and git)')
     .option('--github-api-base-url <url>', 'GitHub REST API for App installation tokens (default: from the Workspace repo)')
-    .option('--workers <n>', 'concurrent reconciles', '32');
+    .option('--workers <n>', 'concurrent reconciles', '32')
+    .option('--relist-interval <duration>', 'list every watched resource again this often, to catch events a watch missed ("0" turns it off)', '10m');
   for (const type of AGENT_TYPES) cmd.option(`--${type}-image <image>`, `default image of ${type} agents`);
 
   cmd.action(async (flags: ControllerFlags) => {
     const workers = Number(flags.workers);
     if (!Number.isInteger(workers) || workers < 1) throw new UserError(`'--workers' must be a positive integer, got ${flags.workers}`);
+    const relistSeconds = goDurationSeconds(flags.relistInterval);
+    if (relistSeconds === undefined) throw new UserError(`'--relist-interval' must be a duration such as 10m or 90s, got ${flags.relistInterval}`);
     const seconds = (flag: string, value: string) => {
       const v = Number(value);
       if (!Number.isFinite(v) || v <= 0) throw new UserError(`'--${flag}' must be a positive number of seconds, got ${value}`);
@@ -85,6 +90,7 @@ export function register(program: Command): void {
         ...(flags.skillsImage ? { skillsImage: flags.skillsImage } : {}),
         ...(flags.githubApiBaseUrl ? { githubApiBaseUrl: flags.githubApiBaseUrl } : {}),
         workers,
+        relistIntervalMs: relistSeconds * 1000,
       });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

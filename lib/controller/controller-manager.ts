@@ -57,6 +57,8 @@ export interface ControllerOptions {
   readonly githubApiBaseUrl?: string;
   /** Concurrent reconciles. @default 32 */
   readonly workers?: number;
+  /** How often every informer lists again to catch events its watch missed; 0 turns it off. @default 600_000 */
+  readonly relistIntervalMs?: number;
   readonly logger?: Logger;
   readonly now?: () => Date;
 }
@@ -155,12 +157,13 @@ export class Controller {
     const path = (type: ResourceType) => resourcePath(type, ns ? { namespace: ns } : {});
     const selector = `${Label.MANAGED_BY}=${LabelValue.MANAGED_BY},${Label.COMPONENT}=${LabelValue.COMPONENT_TASK}`;
     const logger = this.logger;
-    const tasks = new Informer<Task>(this.client, { path: path(Resources.tasks), indexes: taskIndexes, logger });
-    const jobs = new Informer<V1Job>(this.client, { path: path(Resources.jobs), labelSelector: selector, transform: slimJob, logger });
-    const pods = new Informer<V1Pod>(this.client, { path: path(Resources.pods), labelSelector: selector, transform: slimPod, indexes: podIndexes, logger });
-    const workspaces = new Informer<Workspace>(this.client, { path: path(Resources.workspaces), logger });
-    const agentConfigs = new Informer<AgentConfig>(this.client, { path: path(Resources.agentConfigs), logger });
-    const spawners = new Informer<TaskSpawner>(this.client, { path: path(Resources.taskSpawners), logger });
+    const common = { logger, ...(o.relistIntervalMs !== undefined ? { relistIntervalMs: o.relistIntervalMs } : {}) };
+    const tasks = new Informer<Task>(this.client, { path: path(Resources.tasks), indexes: taskIndexes, ...common });
+    const jobs = new Informer<V1Job>(this.client, { path: path(Resources.jobs), labelSelector: selector, transform: slimJob, ...common });
+    const pods = new Informer<V1Pod>(this.client, { path: path(Resources.pods), labelSelector: selector, transform: slimPod, indexes: podIndexes, ...common });
+    const workspaces = new Informer<Workspace>(this.client, { path: path(Resources.workspaces), ...common });
+    const agentConfigs = new Informer<AgentConfig>(this.client, { path: path(Resources.agentConfigs), ...common });
+    const spawners = new Informer<TaskSpawner>(this.client, { path: path(Resources.taskSpawners), ...common });
     this.informers.push(tasks, jobs, pods, workspaces, agentConfigs, spawners);
 
     this.taskReconciler = new TaskReconciler({

@@ -15,6 +15,8 @@ export interface InformerStats {
   readonly objects: number;
   readonly resourceVersion: string;
   readonly relists: number;
+  /** Objects that periodic relists found changed, added or deleted without a watch event. */
+  readonly missedByWatch: number;
   readonly watches: number;
   /** Watch events (bookmarks included) since the start. */
   readonly events: number;
@@ -43,6 +45,13 @@ export interface InformerOptions<T extends Cached> {
    * @default 150_000
    */
   readonly watchIdleTimeoutMs?: number;
+  /**
+   * Lists everything again this often, even while the watch looks healthy,
+   * and delivers what differs: a bound on how long an event the watch never
+   * delivered (a lost watch-cache event, a stalled stream) can go unseen.
+   * 0 turns it off. @default 600_000 (10 min)
+   */
+  readonly relistIntervalMs?: number;
   /**
    * Secondary indexes (client-go's Indexers): per index name, the keys an
    * object is filed under; `byIndex(name, key)` then answers without a scan.
@@ -83,7 +92,8 @@ export class Informer<T extends Cached> {
   private readonly transform: (obj: any) => T;
   /** Per index: its key function and key → `namespace/name` → object. */
   private readonly indexes = new Map<string, { keys: (obj: T) => readonly string[]; entries: Map<string, Map<string, T>> }>();
-  private counts = { relists: 0, watches: 0, events: 0 };
+  private counts = { relists: 0, missedByWatch: 0, watches: 0, events: 0 };
+  private lastListAt = 0;
   private lastHeardAt?: Date;
   private lastError?: string;
 
@@ -156,7 +166,7 @@ export class Informer<T extends Cached> {
       try {
         if (!this.resourceVersion) await this.relist();
         backoff = 500;
-        await this.watchOnce();
+        if ((await this.watchOnce()) === 'relist') await this.relist(true);
       } catch (err) {
         if (!this.running) return;
         this.lastError = String((err as Error).message ?? err);
@@ -175,14 +185,25 @@ export class Informer<T extends Cached> {
 
   /**
    * One watch from the current resourceVersion, until the server ends it, the
-   * informer stops, or nothing arrives for `watchIdleTimeoutMs`.
+   * informer stops, nothing arrives for `watchIdleTimeoutMs`, or a periodic
+   * relist is due ('relist').
    */
-  private async watchOnce(): Promise<void> {
+  private async watchOnce(): Promise<'relist' | undefined> {
     const idleMs = this.options.watchIdleTimeoutMs ?? 150_000;
+    const relistMs = this.options.relistIntervalMs ?? 600_000;
     const watch = new AbortController();
     const stop = () => watch.abort();
     this.abort.signal.addEventListener('abort', stop, { once: true });
     let idle = false;
+    let relistDue = false;
+    const relistTimer =
+      relistMs > 0
+        ? setTimeout(() => {
+            relistDue = true;
+            watch.abort();
+          }, Math.max(0, this.lastListAt + relistMs - Date.now()))
+        : undefined;
+    relistTimer?.unref?.();
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(timer);
@@ -213,20 +234,25 @@ export class Informer<T extends Cached> {
         watch.signal,
       );
     } catch (err) {
-      // An idle watch aborted before its response came: resume like any idle watch.
-      if (!idle) throw err;
+      // Aborted on purpose before the response came: carry on as after any such abort.
+      if (!idle && !relistDue) throw err;
     } finally {
       clearTimeout(timer);
+      clearTimeout(relistTimer);
       this.abort.signal.removeEventListener('abort', stop);
     }
-    if (idle && this.running) {
+    if (!this.running) return undefined;
+    if (relistDue) return 'relist';
+    if (idle) {
       this.options.logger?.warn({ path: this.options.path, resourceVersion: this.resourceVersion, idleMs }, 'Watch silent for too long; resuming it');
     } else {
       this.options.logger?.debug({ path: this.options.path, from, to: this.resourceVersion, events }, 'Watch ended');
     }
+    return undefined;
   }
 
-  private async relist(): Promise<void> {
+  /** Lists everything and delivers the differences; `periodic` when the watch was healthy. */
+  private async relist(periodic = false): Promise<void> {
     const fresh = new Map<string, Map<string, T>>();
     let cont: string | undefined;
     let rv = '';
@@ -264,8 +290,16 @@ export class Informer<T extends Cached> {
     for (const ix of this.indexes.values()) ix.entries.clear();
     for (const m of fresh.values()) for (const obj of m.values()) this.fileIndexes(obj, true);
     this.resourceVersion = rv;
+    this.lastListAt = Date.now();
     this.counts.relists++;
-    this.options.logger?.debug({ path: this.options.path, resourceVersion: rv, objects: this.size, deleted: deleted.length, changed: changes.length }, 'Listed');
+    const differences = { path: this.options.path, resourceVersion: rv, objects: this.size, deleted: deleted.length, changed: changes.length };
+    if (periodic && (deleted.length || changes.length)) {
+      // Some may have changed in the moment between the watch and the list; many, or often, point at a watch that misses events.
+      this.counts.missedByWatch += deleted.length + changes.length;
+      this.options.logger?.info(differences, 'Periodic list found objects the watch had not delivered');
+    } else {
+      this.options.logger?.debug(differences, 'Listed');
+    }
     for (const obj of deleted) this.emit('delete', obj);
     for (const [obj, old] of changes) this.emit(old ? 'update' : 'add', obj, old);
     if (!this.syncedFlag) {

@@ -17,7 +17,7 @@ async function run(args: string[]): Promise<{ code: number; stderr: string; stdo
 describe('kelos controller', () => {
   it('documents its flags', async () => {
     const { stdout } = await run(['controller', '--help']);
-    for (const flag of ['--kubeconfig', '--namespace', '--metrics-addr', '--health-addr', '--leader-elect', '--leader-election-namespace', '--spawner-image', '--claude-code-image', '--codex-image', '--gemini-image', '--opencode-image', '--cursor-image']) {
+    for (const flag of ['--kubeconfig', '--namespace', '--metrics-addr', '--health-addr', '--leader-elect', '--leader-election-namespace', '--relist-interval', '--spawner-image', '--claude-code-image', '--codex-image', '--gemini-image', '--opencode-image', '--cursor-image']) {
       expect(stdout).toContain(flag);
     }
   });
@@ -26,6 +26,12 @@ describe('kelos controller', () => {
     const { code, stderr } = await run(['controller', '--workers', '0']);
     expect(code).toBe(1);
     expect(stderr).toContain("'--workers' must be a positive integer, got 0");
+  });
+
+  it('fails when --relist-interval is not a duration', async () => {
+    const { code, stderr } = await run(['controller', '--relist-interval', '10 minutes']);
+    expect(code).toBe(1);
+    expect(stderr).toContain("'--relist-interval' must be a duration such as 10m or 90s, got 10 minutes");
   });
 
   it('fails when the leader election timings do not nest', async () => {

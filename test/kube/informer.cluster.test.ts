@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { Informer } from '../../lib/kube/informer.js';
@@ -124,6 +126,57 @@ describe('Informer', () => {
     expect(seen).toEqual(['add quiet-a', 'add quiet-b']);
     expect(inf.stats().relists).toBe(1);
     inf.stop();
+  });
+
+  it('lists again periodically and delivers what a watch dropped', async () => {
+    // A loopback proxy in front of the real apiserver whose watch streams drop
+    // every event of one object, as a watch cache that lost events would.
+    const proxy = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://proxy');
+      const query = Object.fromEntries(url.searchParams);
+      if (query.watch !== 'true') {
+        client.request('GET', url.pathname, { query }).then(
+          (body) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(body),
+          (err: KubeError) => res.writeHead(err.statusCode ?? 500).end(),
+        );
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const { watch: _, allowWatchBookmarks: __, ...rest } = query;
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      client
+        .watch<V1ConfigMap>(url.pathname, rest, (e) => {
+          if (e.object.metadata?.name !== 'dropped') res.write(`${JSON.stringify(e)}\n`);
+        }, abort.signal)
+        .finally(() => res.end());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const viaProxy = await KubeClient.fromConnection({ server: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+    const seen: string[] = [];
+    const inf = new Informer<V1ConfigMap>(viaProxy, {
+      path: resourcePath(Resources.configMaps, { namespace: ns.name }),
+      labelSelector: 'app=lossy',
+      relistIntervalMs: 1000,
+    });
+    inf.on('add', (o) => seen.push(`add ${o.metadata!.name}`));
+    inf.on('update', (o) => seen.push(`update ${o.metadata!.name} ${o.data?.a}`));
+    try {
+      inf.start();
+      await inf.synced();
+      await client.create(cm('kept', { a: '1' }, { app: 'lossy' }));
+      await client.create(cm('dropped', { a: '1' }, { app: 'lossy' }));
+      await waitFor('the dropped object, from a periodic list', async () => !!inf.get(ns.name, 'dropped'));
+      await client.apply(cm('dropped', { a: '2' }, { app: 'lossy' }));
+      await waitFor('its update, from a later list', async () => inf.get(ns.name, 'dropped')?.data?.a === '2');
+      expect(seen).toEqual(['add kept', 'add dropped', 'update dropped 2']);
+      expect(inf.stats().missedByWatch).toBeGreaterThanOrEqual(2);
+    } finally {
+      inf.stop();
+      viaProxy.close();
+      proxy.closeAllConnections();
+      proxy.close();
+    }
   });
 
   it('keeps watching past an event it cannot file, and logs it', async () => {
