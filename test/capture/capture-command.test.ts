@@ -141,7 +141,7 @@ describe('kelos capture', () => {
     const ws = workspace();
     const res = await capture(ws, Buffer.from('{"type":"turn.started"}\n'), {
       FAKE_GH_SLEEP: '1',
-      KELOS_CAPTURE_TIMEOUT_MS: '1000',
+      KELOS_CAPTURE_TIMEOUT_MS: '3000',
       KELOS_UPSTREAM_REPO: 'upstream-org/widgets',
     });
     // A hang would outlast runProcess's own deadline (the fake gh sleeps 600 s).

@@ -17,7 +17,7 @@ beforeEach(async () => {
   gh = await GitHubEmulator.start({ now: () => clock, requireAuth: true });
   gh.addToken(TOKEN);
   repo = gh.repo('acme/app');
-  client = createGitHubClient({ baseUrl: gh.apiUrl, credentials: { token: TOKEN }, log, retryBaseMs: 5, rateLimitSecondMs: 5, timeoutMs: 500 });
+  client = createGitHubClient({ baseUrl: gh.apiUrl, credentials: { token: TOKEN }, log, retryBaseMs: 5, rateLimitSecondMs: 5, timeoutMs: 2000 });
 });
 afterEach(() => gh.close());
 
