@@ -296,7 +296,12 @@ export class Informer<T extends Cached> {
     if (periodic && (deleted.length || changes.length)) {
       // Some may have changed in the moment between the watch and the list; many, or often, point at a watch that misses events.
       this.counts.missedByWatch += deleted.length + changes.length;
-      this.options.logger?.info(differences, 'Periodic list found objects the watch had not delivered');
+      const name = (o: T) => `${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
+      const examples = [
+        ...deleted.map((o) => `deleted ${name(o)}@${o.metadata?.resourceVersion}`),
+        ...changes.map(([o, old]) => (old ? `changed ${name(o)}@${old.metadata?.resourceVersion}->${o.metadata?.resourceVersion}` : `added ${name(o)}@${o.metadata?.resourceVersion}`)),
+      ].slice(0, 5);
+      this.options.logger?.info({ ...differences, examples }, 'Periodic list found objects the watch had not delivered');
     } else {
       this.options.logger?.debug(differences, 'Listed');
     }
