@@ -23,9 +23,11 @@ if [ -n "${KELOS_MODEL:-}" ]; then
   args+=(--model "$KELOS_MODEL")
 fi
 if [ -n "${KELOS_EFFORT:-}" ]; then
-  # --effort (low|medium|high|max) is in recent Claude Code releases; less
-  # documented than the other flags here.
+  # --effort takes low|medium|high|xhigh|max (which ones a model accepts
+  # varies). Some 2.1.x releases ignored the flag, and CLAUDE_CODE_EFFORT_LEVEL
+  # wins over it, so the variable carries the same value (unless it is set).
   args+=(--effort "$KELOS_EFFORT")
+  export CLAUDE_CODE_EFFORT_LEVEL="${CLAUDE_CODE_EFFORT_LEVEL:-$KELOS_EFFORT}"
 fi
 if [ -n "${KELOS_PLUGIN_DIR:-}" ] && [ -d "$KELOS_PLUGIN_DIR" ]; then
   for dir in "$KELOS_PLUGIN_DIR"/*/; do

@@ -19,6 +19,8 @@ kelos_run_setup
 kelos_unsupported_effort gemini
 
 # --prompt=<text> (the -p flag) so that a prompt starting with "-" stays a value.
+# --yolo approves every tool call; newer releases document it as a deprecated
+# alias of --approval-mode=yolo, which the pinned version accepts as well.
 args=("--prompt=$KELOS_PROMPT" --output-format stream-json --yolo)
 if [ -n "${KELOS_MODEL:-}" ]; then
   args+=(--model "$KELOS_MODEL")

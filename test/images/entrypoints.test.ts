@@ -405,6 +405,19 @@ describe('agent-specific credentials', () => {
     }
   });
 
+  it.concurrent('claude-code: the effort also goes in CLAUDE_CODE_EFFORT_LEVEL, which wins over the flag, unless that is set', async ({ expect }) => {
+    const run = await runEntrypoint(CLAUDE, { env: () => ({ KELOS_EFFORT: 'xhigh' }) });
+    const own = await runEntrypoint(CLAUDE, { env: () => ({ KELOS_EFFORT: 'xhigh', CLAUDE_CODE_EFFORT_LEVEL: 'low' }) });
+    try {
+      expect(run.argv).toContain('xhigh');
+      expect(run.agentEnv.CLAUDE_CODE_EFFORT_LEVEL).toBe('xhigh');
+      expect(own.agentEnv.CLAUDE_CODE_EFFORT_LEVEL).toBe('low');
+    } finally {
+      run.ws.cleanup();
+      own.ws.cleanup();
+    }
+  });
+
   it.concurrent("opencode: OPENCODE_API_KEY is handed to the model's provider", async ({ expect }) => {
     const run = await runEntrypoint(BY_TYPE.opencode, {
       env: () => ({ OPENCODE_API_KEY: 'sk-test', KELOS_MODEL: 'openai/gpt-5' }),
