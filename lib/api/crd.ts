@@ -32,6 +32,7 @@ export function openApiSchema(def: KindDefinition): Record<string, unknown> {
   schema.description = def.description;
   schema.properties.spec = spec;
   if (def.status) schema.properties.status = toPlain(def.status);
+  if (def.specRequired) schema.required = ['spec'];
   return schema;
 }
 

@@ -20,6 +20,12 @@ export interface KindDefinition {
   readonly listKind: string;
   readonly description: string;
   readonly spec: TSchema;
+  /**
+   * Whether an object of the kind must have a spec (it has required fields of
+   * its own): then a write that would make one without is refused.
+   * @default false
+   */
+  readonly specRequired?: boolean;
   /** CEL rules on the `spec` property itself (e.g. immutability). */
   readonly specRules?: readonly CelRule[];
   readonly status?: TSchema;

@@ -261,6 +261,7 @@ export const TaskSpawnerDefinition: KindDefinition = {
   listKind: 'TaskSpawnerList',
   description: 'TaskSpawner turns work items (GitHub issues or pull requests, cron ticks, Jira issues) into Tasks.',
   spec: TaskSpawnerSpecSchema,
+  specRequired: true,
   status: TaskSpawnerStatusSchema,
   printerColumns: [
     { name: 'Workspace', type: 'string', jsonPath: '.spec.taskTemplate.workspaceRef.name' },

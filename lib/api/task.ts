@@ -109,6 +109,7 @@ export const TaskDefinition: KindDefinition = {
   listKind: 'TaskList',
   description: 'Task is one agent run: an agent type, a prompt, credentials, and optionally a workspace, agent config and branch.',
   spec: TaskSpecSchema,
+  specRequired: true,
   specRules: [{ rule: 'self == oldSelf', message: 'Task spec is immutable after creation' }],
   status: TaskStatusSchema,
   printerColumns: [

@@ -87,6 +87,7 @@ export const WorkspaceDefinition: KindDefinition = {
   listKind: 'WorkspaceList',
   description: 'Workspace is a git repository (with ref, token Secret, extra remotes and files to inject) that agents work in.',
   spec: WorkspaceSpecSchema,
+  specRequired: true,
   printerColumns: [
     { name: 'Repo', type: 'string', jsonPath: '.spec.repo' },
     { name: 'Ref', type: 'string', jsonPath: '.spec.ref' },

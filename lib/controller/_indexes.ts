@@ -17,7 +17,7 @@ export const taskIndexes = {
     const lock = branchLockKey(t);
     return lock ? [lock] : [];
   },
-  [BY_DEPENDENCY]: (t: Task): string[] => (t.spec.dependsOn ?? []).map((dep) => dependencyKey(t.metadata.namespace, dep)),
+  [BY_DEPENDENCY]: (t: Task): string[] => (t.spec?.dependsOn ?? []).map((dep) => dependencyKey(t.metadata.namespace, dep)),
 };
 
 export const podIndexes = {

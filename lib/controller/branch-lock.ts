@@ -7,7 +7,7 @@ import { isDeleting, isTerminal, time } from '../api/task-phase.js';
  * workspace, branch). Undefined when the Task names no branch.
  */
 export function branchLockKey(task: Task): string | undefined {
-  const branch = task.spec.branch;
+  const branch = task.spec?.branch;
   if (!branch) return undefined;
   return `${task.metadata.namespace ?? ''}/${task.spec.workspaceRef?.name ?? ''}/${branch}`;
 }

@@ -26,7 +26,7 @@ export function findCycle(task: Task, tasks: ReadonlyMap<string, Task>): string[
       const next = tasks.get(dep);
       if (!next) continue;
       path.push(dep);
-      if (visit(next.spec.dependsOn ?? [])) return true;
+      if (visit(next.spec?.dependsOn ?? [])) return true;
       path.pop();
     }
     return false;

@@ -1,7 +1,7 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../api/agent-config.js';
-import { API_VERSION, FINALIZER, Kind, Reason } from '../api/constants.js';
+import { API_VERSION, Kind, Reason } from '../api/constants.js';
 import type { Task } from '../api/task.js';
 import type { Workspace } from '../api/workspace.js';
 import type { JobImages } from '../render/job.js';
@@ -9,7 +9,7 @@ import { canonicalJson } from '../kube/canonical-json.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Informer } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { isAlreadyExists, isInvalid, isNotFound } from '../kube/kube-error.js';
+import { isAlreadyExists, isInvalid } from '../kube/kube-error.js';
 import { objectPath, resourcePath, Resources } from '../kube/resource-path.js';
 import { decodeSecretData } from '../kube/secret-data.js';
 import { branchLockKey } from './branch-lock.js';
@@ -18,6 +18,7 @@ import { desired, ownedBy, rejected, type TaskDecision, type TaskWorld } from '.
 import { BY_BRANCH, BY_OWNER } from './_indexes.js';
 import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import { KeyedMutex } from './_keyed-mutex.js';
+import { setTaskFinalizer } from './finalizer.js';
 import { appCredentials, GitHubAppTokenError, GitHubAppTokens } from './github-app-tokens.js';
 
 export interface TaskReconcilerOptions {
@@ -79,6 +80,8 @@ export class TaskReconciler {
       this.written.delete(`${namespace}/${name}`);
       return {};
     }
+    // The CRD requires a spec; a Task stored before it did has nothing to run.
+    if (!task.spec) return {};
     const lock = branchLockKey(task);
     if (lock && !isDeleting(task) && !isTerminalPhase(task.status?.phase)) {
       return this.branchMutex.run(lock, () => this.reconcileTask(namespace, name));
@@ -244,24 +247,7 @@ export class TaskReconciler {
     this.written.set(key, { ...(seen?.rv === rv ? seen : {}), rv, ...what });
   }
 
-  private async setFinalizer(task: Task, present: boolean): Promise<void> {
-    try {
-      await this.o.client.apply({
-        apiVersion: API_VERSION,
-        kind: Kind.TASK,
-        metadata: { name: task.metadata.name, namespace: task.metadata.namespace, finalizers: present ? [FINALIZER] : [] },
-      });
-    } catch (err) {
-      if (!present && isNotFound(err)) return;
-      throw err;
-    }
-    // Without our entry the apiserver keeps one another writer put there (e.g. a manifest); drop that too.
-    if (!present) {
-      const fresh = await this.o.client.get<Task>(objectPath({ apiVersion: API_VERSION, kind: Kind.TASK, metadata: task.metadata }));
-      const rest = fresh?.metadata.finalizers?.filter((f) => f !== FINALIZER);
-      if (fresh && rest && rest.length !== fresh.metadata.finalizers!.length) {
-        await this.o.client.mergePatch(objectPath(fresh), { metadata: { finalizers: rest, resourceVersion: fresh.metadata.resourceVersion } });
-      }
-    }
+  private setFinalizer(task: Task, present: boolean): Promise<void> {
+    return setTaskFinalizer(this.o.client, task, present);
   }
 }

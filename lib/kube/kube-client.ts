@@ -236,6 +236,11 @@ export class KubeClient {
     });
   }
 
+  /** A JSON Patch (RFC 6902); its `test` operations make it conditional. Never creates. */
+  jsonPatch<T>(path: string, ops: ReadonlyArray<{ op: string; path: string; value?: unknown }>): Promise<T> {
+    return this.json<T>('PATCH', path, { body: ops, contentType: 'application/json-patch+json', query: { fieldManager: this.fieldManager } });
+  }
+
   mergePatch<T>(path: string, patch: unknown): Promise<T> {
     return this.json<T>('PATCH', path, { body: patch, contentType: 'application/merge-patch+json', query: { fieldManager: this.fieldManager } });
   }
