@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AGENT_TYPES, CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, METRICS_PORT, type AgentTypeName } from '../../lib/api/constants.js';
 import type { Controller } from '../../lib/controller/controller-manager.js';
 import { goDurationSeconds } from '../../lib/api/duration.js';
+import { parseListenAddress } from '../../lib/http/endpoints.js';
 import { UserError } from '../errors.js';
 
 interface ControllerFlags {
@@ -51,6 +52,13 @@ export function register(program: Command): void {
   cmd.action(async (flags: ControllerFlags) => {
     const workers = Number(flags.workers);
     if (!Number.isInteger(workers) || workers < 1) throw new UserError(`'--workers' must be a positive integer, got ${flags.workers}`);
+    for (const [flag, value] of [['metrics-addr', flags.metricsAddr], ['health-addr', flags.healthAddr]] as const) {
+      try {
+        parseListenAddress(value, '');
+      } catch (err) {
+        throw new UserError(`'--${flag}': ${(err as Error).message}`);
+      }
+    }
     const relistSeconds = goDurationSeconds(flags.relistInterval);
     if (relistSeconds === undefined) throw new UserError(`'--relist-interval' must be a duration such as 10m or 90s, got ${flags.relistInterval}`);
     const seconds = (flag: string, value: string) => {

@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+import type { Server } from 'node:http';
+import { METRICS_PORT } from '../../lib/api/constants.js';
+import { closeServers, listen, metricsServer, parseListenAddress, type ListenAddress } from '../../lib/http/endpoints.js';
+import type { SpawnerMetrics } from '../../lib/spawner/metrics.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -14,9 +18,16 @@ export function register(program: Command): void {
     .option('--one-shot', 'run one cycle and exit (the CronJob form)', false)
     .option('--github-api-base-url <url>', 'GitHub REST API base URL (default: $GITHUB_API_URL, else derived from the repository host)')
     .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)')
-    .action(async (opts: { taskspawner: string; oneShot: boolean; githubApiBaseUrl?: string; kubeconfig?: string }) => {
+    .option('--metrics-addr <addr>', 'address of /metrics while polling, "0" to turn off (never served with --one-shot)', `:${METRICS_PORT}`)
+    .action(async (opts: { taskspawner: string; oneShot: boolean; githubApiBaseUrl?: string; kubeconfig?: string; metricsAddr: string }) => {
       const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(opts.taskspawner);
       if (!m) throw new UserError(`'--taskspawner' must be <namespace>/<name>, got "${opts.taskspawner}"`, 2);
+      let metricsAddr: ListenAddress | undefined;
+      try {
+        metricsAddr = opts.oneShot ? undefined : parseListenAddress(opts.metricsAddr, '');
+      } catch (err) {
+        throw new UserError(`'--metrics-addr': ${(err as Error).message}`, 2);
+      }
       const { KubeClient } = await import('../../lib/kube/kube-client.js');
       const { Spawner } = await import('../../lib/spawner/spawner.js');
       let client;
@@ -25,7 +36,21 @@ export function register(program: Command): void {
       } catch (err) {
         throw new UserError(`cannot load kubeconfig: ${(err as Error).message}`);
       }
-      const spawner = new Spawner({ client, namespace: m[1]!, name: m[3]!, githubApiBaseUrl: opts.githubApiBaseUrl });
+      let metrics: SpawnerMetrics | undefined;
+      const servers: Server[] = [];
+      if (metricsAddr) {
+        const { SpawnerMetrics: Metrics } = await import('../../lib/spawner/metrics.js');
+        metrics = new Metrics({ namespace: m[1]!, taskspawner: m[3]! }, { processMetrics: true });
+        const server = metricsServer(metrics.registry);
+        try {
+          await listen(server, metricsAddr);
+        } catch (err) {
+          client.close();
+          throw new UserError(`cannot serve /metrics: ${(err as Error).message}`);
+        }
+        servers.push(server);
+      }
+      const spawner = new Spawner({ client, namespace: m[1]!, name: m[3]!, githubApiBaseUrl: opts.githubApiBaseUrl, ...(metrics ? { metrics } : {}) });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       try {
@@ -40,6 +65,7 @@ export function register(program: Command): void {
       } finally {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
+        await closeServers(servers);
         client.close();
       }
     });

@@ -16,6 +16,7 @@ import { KubeClient } from '../kube/kube-client.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { resourcePath, Resources, type ResourceType } from '../kube/resource-path.js';
 import { WorkQueue } from '../kube/work-queue.js';
+import { closeServers, listen, metricsServer, parseListenAddress } from '../http/endpoints.js';
 import { branchLockKey } from './branch-lock.js';
 import { BY_BRANCH, BY_DEPENDENCY, dependencyKey, podIndexes, taskIndexes } from './_indexes.js';
 import { ControllerMetrics } from './controller-metrics.js';
@@ -72,17 +73,6 @@ function key(kind: string, namespace: string | undefined, name: string | undefin
 }
 
 const keyOf = (kind: string, obj: { metadata?: { namespace?: string; name?: string } }) => key(kind, obj.metadata?.namespace, obj.metadata?.name);
-
-/** `:8080` → { port 8080 }, `127.0.0.1:0` → an ephemeral port on loopback. */
-function parseAddr(addr: string | undefined, fallback: string): { host?: string; port: number } | undefined {
-  const a = addr ?? fallback;
-  if (a === '' || a === '0') return undefined;
-  const i = a.lastIndexOf(':');
-  const host = i > 0 ? a.slice(0, i) : undefined;
-  const port = Number(a.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0) throw new Error(`invalid address "${a}": expected [host]:port`);
-  return { ...(host ? { host } : {}), port };
-}
 
 export function createLogger(): Logger {
   return pino({
@@ -243,13 +233,13 @@ export class Controller {
         if (isTerminalPhase(t.status?.phase) || t.status?.jobName) continue;
         const refs =
           field === 'workspace'
-            ? [t.spec.workspaceRef?.name]
-            : [t.spec.agentConfigRef?.name, ...(t.spec.agentConfigRefs ?? []).map((r) => r.name)];
+            ? [t.spec?.workspaceRef?.name]
+            : [t.spec?.agentConfigRef?.name, ...(t.spec?.agentConfigRefs ?? []).map((r) => r.name)];
         if (refs.includes(name)) enqueue(keyOf(TASK, t));
       }
       if (field === 'workspace') {
         for (const s of spawners.namespace(ns).values()) {
-          if (s.spec.taskTemplate.workspaceRef?.name === name) enqueue(keyOf(SPAWNER, s));
+          if (s.spec?.taskTemplate?.workspaceRef?.name === name) enqueue(keyOf(SPAWNER, s));
         }
       }
     };
@@ -326,29 +316,13 @@ export class Controller {
   }
 
   private async startServers(): Promise<void> {
-    const listen = async (server: http.Server, addr: { host?: string; port: number }): Promise<AddressInfo> => {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(addr.port, addr.host, () => resolve());
-      });
-      this.servers.push(server);
-      return server.address() as AddressInfo;
-    };
-    const metricsAddr = parseAddr(this.options.metricsAddr, `:${METRICS_PORT}`);
+    const metricsAddr = parseListenAddress(this.options.metricsAddr, `:${METRICS_PORT}`);
     if (metricsAddr) {
-      const server = http.createServer((req, res) => {
-        if (req.url?.split('?')[0] !== '/metrics') {
-          res.writeHead(404).end();
-          return;
-        }
-        void this.metrics.registry.metrics().then(
-          (text) => res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text),
-          (err) => res.writeHead(500).end(String(err)),
-        );
-      });
+      const server = metricsServer(this.metrics.registry);
       this.metricsAddress = await listen(server, metricsAddr);
+      this.servers.push(server);
     }
-    const healthAddr = parseAddr(this.options.healthAddr, `:${HEALTH_PORT}`);
+    const healthAddr = parseListenAddress(this.options.healthAddr, `:${HEALTH_PORT}`);
     if (healthAddr) {
       const server = http.createServer((req, res) => {
         const path = req.url?.split('?')[0];
@@ -359,6 +333,7 @@ export class Controller {
         } else res.writeHead(404).end();
       });
       this.healthAddress = await listen(server, healthAddr);
+      this.servers.push(server);
     }
   }
 
@@ -373,8 +348,7 @@ export class Controller {
       await this.elector?.release();
       for (const inf of this.informers) inf.stop();
       await this.recorder?.flush();
-      await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-      for (const s of this.servers) s.closeAllConnections?.();
+      await closeServers(this.servers);
       if (this.ownsClient) this.client.close();
       this.logger.info('Stopped');
       this.doneResolve(reason);

@@ -9,7 +9,7 @@ import type {
   V1RoleBinding,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
-import { GROUP, Label, LabelValue } from '../api/constants.js';
+import { GROUP, Label, LabelValue, METRICS_PORT } from '../api/constants.js';
 import { isCronSpawner, type TaskSpawnerSpec } from '../api/task-spawner.js';
 import { DEFAULT_KELOS_IMAGE } from './images.js';
 import { boundedName } from './names.js';
@@ -151,6 +151,8 @@ export function spawnerWorkload(spawner: SpawnerRef, options: SpawnerWorkloadOpt
         imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
         args: spawnerArgs(spawner, options),
         env: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=192' }],
+        // The polling form serves its cycles and GitHub usage on /metrics; a one-shot run serves nothing.
+        ...(restartPolicy === 'Always' ? { ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }] } : {}),
         resources: structuredClone(options.resources ?? DEFAULT_SPAWNER_RESOURCES),
         securityContext: restrictedContainerSecurityContext(),
       },

@@ -29,6 +29,8 @@ export interface GitHubClientOptions {
   readonly rateLimitSecondMs?: number;
   /** Longest rate-limit wait inside one cycle, in seconds; longer fails the cycle. @default 900 */
   readonly maxRateLimitWaitSeconds?: number;
+  /** Called for every HTTP answer (retries included), with no status when none came. @default - none */
+  readonly onResponse?: (status: number | undefined, headers?: Headers) => void;
 }
 
 /** Octokit (REST methods, paginate) with the throttling, retry and ETag cache plugins. */
@@ -57,7 +59,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     ...(creds && 'appId' in creds
       ? { authStrategy: createAppAuth, auth: { appId: creds.appId, installationId: creds.installationId, privateKey: creds.privateKey } }
       : {}),
-    request: { fetch: timedFetch(timeoutMs) },
+    request: { fetch: timedFetch(timeoutMs, options.onResponse) },
     log: {
       debug: () => undefined,
       info: () => undefined,
@@ -80,13 +82,16 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 }
 
 /** fetch with a per-request deadline; a timeout surfaces as a network error, which the retry plugin retries. */
-function timedFetch(timeoutMs: number): typeof fetch {
+function timedFetch(timeoutMs: number, onResponse?: GitHubClientOptions['onResponse']): typeof fetch {
   return async (input, init) => {
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     try {
-      return await fetch(input, { ...init, signal });
+      const res = await fetch(input, { ...init, signal });
+      onResponse?.(res.status, res.headers);
+      return res;
     } catch (err) {
+      onResponse?.(undefined);
       if (deadline.aborted) throw new TypeError(`request timed out after ${timeoutMs}ms`, { cause: err });
       throw err;
     }

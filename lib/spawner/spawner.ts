@@ -19,6 +19,7 @@ import { GitHubIssuesSource } from './github-issues.js';
 import { GitHubPullRequestsSource } from './github-pull-requests.js';
 import { JiraSource, type JiraSourceOptions } from './jira.js';
 import { templateNeeds, type Source } from './source.js';
+import type { SpawnerMetrics } from './metrics.js';
 import { nextStatus, type CycleOutcome } from './status.js';
 
 export interface SpawnerOptions {
@@ -38,6 +39,8 @@ export interface SpawnerOptions {
   /** Client tuning (timeouts, backoff units); tests shrink them. */
   readonly github?: Partial<Omit<GitHubClientOptions, 'baseUrl' | 'credentials' | 'log'>>;
   readonly jira?: Partial<Pick<JiraSourceOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'pageSize'>>;
+  /** Where cycles and GitHub answers are counted. @default - none */
+  readonly metrics?: SpawnerMetrics;
 }
 
 export interface CycleReport {
@@ -113,6 +116,16 @@ export class Spawner {
 
   /** Runs one cycle. Throws only when the TaskSpawner cannot be read or its status cannot be written. */
   async runCycle(): Promise<CycleReport> {
+    let report: CycleReport | undefined;
+    try {
+      report = await this.cycle();
+      return report;
+    } finally {
+      this.options.metrics?.cycle(report);
+    }
+  }
+
+  private async cycle(): Promise<CycleReport> {
     const kube = await this.kube();
     const spawner = await this.getSpawner();
     this.generation = spawner.metadata.generation;
@@ -341,7 +354,13 @@ export class Spawner {
         if (this.github?.key !== clientKey) {
           this.github = {
             key: clientKey,
-            client: createGitHubClient({ baseUrl, credentials, log: this.log, ...this.options.github }),
+            client: createGitHubClient({
+              baseUrl,
+              credentials,
+              log: this.log,
+              ...this.options.github,
+              ...(this.options.metrics ? { onResponse: this.options.metrics.githubResponse.bind(this.options.metrics) } : {}),
+            }),
           };
           this.log.info({ baseUrl, repo: `${repo.owner}/${repo.repo}`, auth: !credentials ? 'none' : 'token' in credentials ? 'token' : 'app' }, 'Configured GitHub client');
         }

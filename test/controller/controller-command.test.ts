@@ -28,6 +28,12 @@ describe('kelos controller', () => {
     expect(stderr).toContain("'--workers' must be a positive integer, got 0");
   });
 
+  it('fails when --metrics-addr is not [host]:port', async () => {
+    const { code, stderr } = await run(['controller', '--metrics-addr', 'localhost']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`'--metrics-addr': invalid address "localhost": expected [host]:port`);
+  });
+
   it('fails when --relist-interval is not a duration', async () => {
     const { code, stderr } = await run(['controller', '--relist-interval', '10 minutes']);
     expect(code).toBe(1);

@@ -2,6 +2,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnerRules } from '../../lib/render/spawner-workload.js';
+import { SpawnerMetrics } from '../../lib/spawner/metrics.js';
 import { createNamespace, kubeConfig, waitFor, type TestNamespace } from '../cluster/harness.js';
 import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
 import { ClusterFixture, ensureCrds, kelosWorkersSpec } from './_cluster.js';
@@ -257,6 +258,38 @@ describe('limits on the control plane', () => {
     const status = (await fx.getSpawner('taken')).status!;
     expect(status.conditions).toMatchObject([{ type: 'Ready', status: 'False', reason: 'TaskCreateFailed' }]);
     expect(status.totalTasksCreated).toBe(0);
+  });
+});
+
+describe('metrics on the control plane', () => {
+  it('counts cycles, the Tasks they created, and what GitHub answered (304s included) and has left', async () => {
+    const repo = await repoWithWorkspace('metered');
+    for (let i = 0; i < 4; i++) repo.createIssue({ title: `m${i}`, labels: ['go'] });
+    await fx.taskSpawner('metered', { when: { githubIssues: { labels: ['go'] } }, maxConcurrency: 3, taskTemplate: { workspaceRef: { name: 'metered' }, type: 'codex', credentials: { type: 'none' } } });
+    const metrics = new SpawnerMetrics({ namespace: ns.name, taskspawner: 'metered' });
+    const spawner = fx.spawner('metered', { metrics });
+    // The sum of the series of `name` that carry `labels`.
+    const value = async (name: string, labels: Record<string, string> = {}) => {
+      const { values } = await metrics.registry.getSingleMetric(name)!.get();
+      return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
+    };
+    gh.resetStats();
+    expect((await spawner.runCycle()).created).toHaveLength(3);
+    const first = gh.stats();
+    expect(await value('kelos_spawner_cycles_total', { result: 'ok' })).toBe(1);
+    expect(await value('kelos_spawner_tasks_created_total')).toBe(3);
+    expect(await value('kelos_spawner_discovered_items')).toBe(4);
+    expect(await value('kelos_spawner_github_requests_total', { code: '200' })).toBe(first.requests - first.notModified);
+    expect(await value('kelos_spawner_github_rate_limit_remaining')).toBe(gh.rateRemaining(TOKEN));
+
+    // A quiet cycle: what GitHub answered is a 304, and the budget is untouched.
+    expect((await spawner.runCycle()).created).toEqual([]);
+    expect(await value('kelos_spawner_cycles_total', { result: 'ok' })).toBe(2);
+    expect(await value('kelos_spawner_github_requests_total', { code: '304' })).toBe(gh.stats().notModified);
+    expect(gh.stats().notModified).toBeGreaterThan(0);
+    expect(await value('kelos_spawner_github_rate_limit_remaining')).toBe(gh.rateRemaining(TOKEN));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`kelos_spawner_tasks_created_total{namespace="${ns.name}",taskspawner="metered"} 3`);
   });
 });
 
