@@ -73,8 +73,6 @@ export async function startController(namespace: string, extra: Partial<Controll
     healthAddr: '127.0.0.1:0',
     logger,
     workers: 8,
-    // Bounds how long an event the watch missed can go unseen; the failure report says whether one did.
-    relistIntervalMs: 20_000,
     ...extra,
   });
   if (!extra.logger) logFiles.set(controller, file);

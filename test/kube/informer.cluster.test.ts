@@ -164,13 +164,17 @@ describe('Informer', () => {
     try {
       inf.start();
       await inf.synced();
-      await client.create(cm('kept', { a: '1' }, { app: 'lossy' }));
       await client.create(cm('dropped', { a: '1' }, { app: 'lossy' }));
+      // Delivered: the watch is then past the version of the event it dropped.
+      await client.create(cm('kept', { a: '1' }, { app: 'lossy' }));
       await waitFor('the dropped object, from a periodic list', async () => !!inf.get(ns.name, 'dropped'));
       await client.apply(cm('dropped', { a: '2' }, { app: 'lossy' }));
+      await client.apply(cm('kept', { a: '2' }, { app: 'lossy' }));
       await waitFor('its update, from a later list', async () => inf.get(ns.name, 'dropped')?.data?.a === '2');
-      expect(seen).toEqual(['add kept', 'add dropped', 'update dropped 2']);
-      expect(inf.stats().missedByWatch).toBeGreaterThanOrEqual(2);
+      expect(seen.filter((e) => e.includes('dropped'))).toEqual(['add dropped', 'update dropped 2']);
+      expect(seen.filter((e) => e.includes('kept'))).toEqual(['add kept', 'update kept 2']);
+      // A list that ran between the two writes of a step counts that step as a race, not a miss.
+      expect(inf.stats().missedByWatch).toBeGreaterThanOrEqual(1);
     } finally {
       inf.stop();
       viaProxy.close();
