@@ -176,7 +176,8 @@ export class Informer<T extends Cached> {
           continue;
         }
         this.options.logger?.warn({ path: this.options.path, err: this.lastError, retryInMs: backoff }, 'Watch failed');
-        if (err instanceof KubeError && err.statusCode >= 400 && err.statusCode < 500) this.resourceVersion = '';
+        // A refused watch lists afresh, except a 429 (the apiserver's cache is still starting): that one just waits.
+        if (err instanceof KubeError && err.statusCode >= 400 && err.statusCode < 500 && err.statusCode !== 429) this.resourceVersion = '';
         await sleep(backoff, this.abort.signal);
         backoff = Math.min(backoff * 2, 30_000);
       }
