@@ -205,20 +205,25 @@ export class Informer<T extends Cached> {
           }, Math.max(0, this.lastListAt + relistMs - Date.now()))
         : undefined;
     relistTimer?.unref?.();
+    // One timer per watch, not one per event: when it fires it looks at when the last line came.
+    let heardAt = Date.now();
     let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+    const check = () => {
+      const quiet = Date.now() - heardAt;
+      if (quiet >= idleMs) {
         idle = true;
         watch.abort();
-      }, idleMs);
+        return;
+      }
+      timer = setTimeout(check, idleMs - quiet);
       timer.unref?.();
     };
     const from = this.resourceVersion;
     let events = 0;
     this.counts.watches++;
     this.options.logger?.debug({ path: this.options.path, resourceVersion: from }, 'Watch started');
-    arm();
+    timer = setTimeout(check, idleMs);
+    timer.unref?.();
     try {
       await this.client.watch<T>(
         this.options.path,
@@ -228,7 +233,7 @@ export class Informer<T extends Cached> {
           ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
         },
         (e) => {
-          arm();
+          heardAt = Date.now();
           events++;
           this.onEvent(e);
         },
