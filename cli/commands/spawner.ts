@@ -40,7 +40,7 @@ export function register(program: Command): void {
       const servers: Server[] = [];
       if (metricsAddr) {
         const { SpawnerMetrics: Metrics } = await import('../../lib/spawner/metrics.js');
-        metrics = new Metrics({ namespace: m[1]!, taskspawner: m[3]! }, { processMetrics: true });
+        metrics = new Metrics({ namespace: m[1]!, taskspawner: m[3]! });
         const server = metricsServer(metrics.registry);
         try {
           await listen(server, metricsAddr);

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { CycleReport } from './spawner.js';
 
 /**
@@ -48,9 +48,9 @@ export class SpawnerMetrics {
     registers: [this.registry],
   });
 
-  constructor(labels: { readonly namespace: string; readonly taskspawner: string }, options: { readonly processMetrics?: boolean } = {}) {
+  // No process metrics (the kubelet has the container's CPU and memory): the spawner stays small.
+  constructor(labels: { readonly namespace: string; readonly taskspawner: string }) {
     this.registry.setDefaultLabels({ namespace: labels.namespace, taskspawner: labels.taskspawner });
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Records a cycle's report, or a cycle that threw (`undefined`). */
