@@ -1,18 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli/main.js';
-
-async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = '';
-  let stdout = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  try {
-    return { code: await main(args), stderr, stdout };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
-}
+import { describe, expect, it } from 'vitest';
+import { kelos as run } from '../cli/_kelos.js';
 
 describe('kelos spawner', () => {
   it('documents its flags', async () => {
