@@ -169,7 +169,7 @@ export class TaskReconciler {
       }
       this.created.delete(key);
       if (d.finalizer === 'remove') {
-        await this.setFinalizer(task, false);
+        await setTaskFinalizer(this.o.client, task, false);
         log.info('Removed finalizer');
       }
       return {};
@@ -182,7 +182,7 @@ export class TaskReconciler {
     const lagging = seen !== undefined && seen.rv === rv;
     const writes: Promise<unknown>[] = [];
     if (d.finalizer === 'add' && !(lagging && seen.finalizer)) {
-      writes.push(this.setFinalizer(task, true).then(() => this.mark(key, rv, { finalizer: true })));
+      writes.push(setTaskFinalizer(this.o.client, task, true).then(() => this.mark(key, rv, { finalizer: true })));
     }
     const { job, configMap, secret, githubTokenSecret } = d.children;
     if (job) {
@@ -245,9 +245,5 @@ export class TaskReconciler {
   private mark(key: string, rv: string | undefined, what: { finalizer?: boolean; status?: string }): void {
     const seen = this.written.get(key);
     this.written.set(key, { ...(seen?.rv === rv ? seen : {}), rv, ...what });
-  }
-
-  private setFinalizer(task: Task, present: boolean): Promise<void> {
-    return setTaskFinalizer(this.o.client, task, present);
   }
 }

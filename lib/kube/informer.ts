@@ -205,11 +205,11 @@ export class Informer<T extends Cached> {
           }, Math.max(0, this.lastListAt + relistMs - Date.now()))
         : undefined;
     relistTimer?.unref?.();
-    // One timer per watch, not one per event: when it fires it looks at when the last line came.
-    let heardAt = Date.now();
+    // One timer per watch, not one per event: when it fires it looks at when the last event came (onEvent notes it).
+    const startedAt = Date.now();
     let timer: NodeJS.Timeout | undefined;
     const check = () => {
-      const quiet = Date.now() - heardAt;
+      const quiet = Date.now() - Math.max(startedAt, this.lastHeardAt?.getTime() ?? 0);
       if (quiet >= idleMs) {
         idle = true;
         watch.abort();
@@ -233,7 +233,6 @@ export class Informer<T extends Cached> {
           ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
         },
         (e) => {
-          heardAt = Date.now();
           events++;
           this.onEvent(e);
         },
