@@ -22,7 +22,7 @@ import { setTaskFinalizer } from './finalizer.js';
 import { appCredentials, GitHubAppTokenError, GitHubAppTokens } from './github-app-tokens.js';
 import { onEveryEvent } from './handlers.js';
 import type { ManagerSetup, ObjectKey, ReconcileResult, Reconciler } from './reconciler.js';
-import { jobOwner, pendingTasksReferencing, podOwner, TaskSources, taskEvents } from './task-watches.js';
+import { jobOwner, pendingTasksReferencing, podOwner, TaskSources, taskEvents, type IndexedTasks } from './task-watches.js';
 
 export interface TaskReconcilerOptions {
   readonly client: KubeClient;
@@ -77,7 +77,9 @@ export class TaskReconciler implements Reconciler {
    * AgentConfigs (the Tasks waiting for them).
    */
   setupWithManager(mgr: ManagerSetup): void {
-    this.tasks = mgr.watch<Task>(TaskSources.tasks, taskEvents({ byIndex: (index, key) => this.tasks.byIndex(index, key) }));
+    // Events flow only once the informers start, after this.tasks is set.
+    const indexed: IndexedTasks = { byIndex: (index, key) => this.tasks.byIndex(index, key) };
+    this.tasks = mgr.watch<Task>(TaskSources.tasks, taskEvents(indexed));
     this.jobs = mgr.watch<V1Job>(TaskSources.jobs, onEveryEvent(jobOwner));
     this.jobs.on('add', (job) => this.created.delete(`${job.metadata?.namespace}/${job.metadata?.name}`));
     this.pods = mgr.watch<V1Pod>(TaskSources.pods, onEveryEvent(podOwner));
