@@ -14,8 +14,7 @@ import { pluginFiles } from './job/agent-config.js';
 import { DEFAULT_GIT_IMAGE, type JobImages } from './job/job-images.js';
 import { taskChildMeta, taskChildNames, taskLabels } from './job/task-children.js';
 
-export { AgentPod, InitContainer } from './job/agent-pod.js';
-export { RESERVED_ENV } from './job/_env.js';
+export { AgentPod, InitContainer, RESERVED_ENV } from './job/agent-pod.js';
 export { mcpSecretNames, mcpServersJson, mergeAgentConfigs } from './job/agent-config.js';
 export { DEFAULT_GIT_IMAGE, type JobImages } from './job/job-images.js';
 export {

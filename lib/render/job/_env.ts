@@ -3,13 +3,10 @@ import type { AgentConfigSpec } from '../../api/agent-config.js';
 import { CREDENTIAL_ENV, Label, type AgentTypeName } from '../../api/constants.js';
 import type { Task, TaskSpec } from '../../api/task.js';
 import type { Checkout } from './_checkout.js';
-import { AgentPod } from './agent-pod.js';
+import { AgentPod, RESERVED_ENV } from './agent-pod.js';
 
 // The environment of the agent container (DESIGN.md §4), in the order it is
 // rendered: the Task's own, the Workspace's, the AgentConfig's, then the user's.
-
-/** Env names a user's podOverrides.env may never set, even when kelos leaves them unset. */
-export const RESERVED_ENV = ['KELOS_SETUP_COMMAND'] as const;
 
 export const secretEnv = (name: string, secret: string, key = name): V1EnvVar => ({
   name,

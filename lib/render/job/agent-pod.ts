@@ -27,3 +27,6 @@ export const InitContainer = {
   PLUGIN_SETUP: 'plugin-setup',
   SKILLS_INSTALL: 'skills-install',
 } as const;
+
+/** Env names a user's podOverrides.env may never set, even when kelos leaves them unset. */
+export const RESERVED_ENV = ['KELOS_SETUP_COMMAND'] as const;
