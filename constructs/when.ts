@@ -136,11 +136,13 @@ export class When {
         if (!/^[^/]+\/[^/]+$/.test(t)) throw new PropError(scope, prop('commentPolicy.allowedTeams'), `must be "org/team-slug", got ${show(t)}`);
       }
     }
-    try {
-      if (p.repo !== undefined) parseRepo(p.repo);
-    } catch (err) {
-      if (!(err instanceof RepoUrlError)) throw err;
-      throw new PropError(scope, prop('repo'), `must be "owner/repo" or a repository URL, got ${err.input}: ${err.reason}`);
+    if (p.repo !== undefined) {
+      try {
+        parseRepo(p.repo);
+      } catch (err) {
+        if (!(err instanceof RepoUrlError)) throw err;
+        throw new PropError(scope, prop('repo'), `must be "owner/repo" or a repository URL, got ${err.input}: ${err.reason}`);
+      }
     }
   }
 
