@@ -20,7 +20,7 @@ import { closeServers, listen, metricsServer, parseListenAddress } from '../http
 import { branchLockKey } from './branch-lock.js';
 import { BY_BRANCH, BY_DEPENDENCY, dependencyKey, podIndexes, taskIndexes } from './_indexes.js';
 import { ControllerMetrics } from './controller-metrics.js';
-import { GitHubAppTokens } from './github-app-tokens.js';
+import { GitHubAppTokens } from '../github/app-tokens.js';
 import { SpawnerReconciler, spawnerChanged } from './spawner-reconciler.js';
 import { TaskReconciler, type ReconcileResult } from './task-reconciler.js';
 import { isDeleting, isTerminalPhase } from '../api/task-phase.js';

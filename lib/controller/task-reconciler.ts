@@ -19,7 +19,8 @@ import { BY_BRANCH, BY_OWNER } from './_indexes.js';
 import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import { KeyedMutex } from './_keyed-mutex.js';
 import { setTaskFinalizer } from './finalizer.js';
-import { appCredentials, GitHubAppTokenError, GitHubAppTokens } from './github-app-tokens.js';
+import { GitHubAppTokenError, GitHubAppTokens } from '../github/app-tokens.js';
+import { appCredentials } from '../github/credentials.js';
 
 export interface TaskReconcilerOptions {
   readonly client: KubeClient;

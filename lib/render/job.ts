@@ -15,6 +15,7 @@ import { API_VERSION, AGENT_UID, CREDENTIAL_ENV, Kind, Label, LabelValue, type A
 import type { AgentConfigSpec, McpServer } from '../api/agent-config.js';
 import type { Task } from '../api/task.js';
 import type { WorkspaceSpec } from '../api/workspace.js';
+import { tryParseRepo } from '../github/repo-url.js';
 import { DEFAULT_AGENT_IMAGES, DEFAULT_KELOS_IMAGE } from './images.js';
 import { boundedName } from './names.js';
 import { checkComponentName, sanitizeRelativePath, shellQuote } from './_shell.js';
@@ -265,23 +266,13 @@ export function pluginConfigMap(task: Task, agentConfig: AgentConfigSpec | undef
 
 /** `https://host` of an http(s) repository URL, the scope of the token credential helper. */
 function httpOrigin(repo: string): string | undefined {
-  try {
-    const url = new URL(repo);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? `${url.protocol}//${url.host}` : undefined;
-  } catch {
-    return undefined;
-  }
+  const r = tryParseRepo(repo);
+  return r?.protocol === 'https' || r?.protocol === 'http' ? `${r.protocol}://${r.host}` : undefined;
 }
 
 /** The GitHub host of a repository URL (https or scp-like), for GH_HOST on GitHub Enterprise. */
 function repoHost(repo: string): string | undefined {
-  const scp = /^[^@/]+@([^:/]+):/.exec(repo);
-  if (scp) return scp[1];
-  try {
-    return new URL(repo).hostname || undefined;
-  } catch {
-    return undefined;
-  }
+  return tryParseRepo(repo)?.hostname;
 }
 
 const SHA_RE = /^[0-9a-f]{40}$/i;
@@ -566,6 +557,6 @@ export function taskJob(inputs: TaskJobInputs): V1Job {
 function upstreamFromRemotes(remotes: WorkspaceSpec['remotes']): string | undefined {
   const upstream = remotes?.find((r) => r.name === 'upstream');
   if (!upstream) return undefined;
-  const m = /^(?:https?:\/\/[^/]+\/|git@[^:]+:|git:\/\/[^/]+\/)([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(upstream.url);
-  return m ? `${m[1]}/${m[2]}` : undefined;
+  const r = tryParseRepo(upstream.url);
+  return r?.host ? `${r.owner}/${r.repo}` : undefined;
 }
