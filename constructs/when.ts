@@ -10,6 +10,7 @@ import {
   type SourceName,
   type When as WhenSpec,
 } from '../lib/api/task-spawner.js';
+import { RepoUrlError, parseRepo } from '../lib/github/repo-url.js';
 import type { SecretRef } from './credentials.js';
 import { PropError, checkOneOf, goDuration, show } from './_util.js';
 
@@ -135,8 +136,13 @@ export class When {
         if (!/^[^/]+\/[^/]+$/.test(t)) throw new PropError(scope, prop('commentPolicy.allowedTeams'), `must be "org/team-slug", got ${show(t)}`);
       }
     }
-    if (p.repo !== undefined && !/^([^/\s]+\/[^/\s]+|https?:\/\/.+|git@.+)$/.test(p.repo)) {
-      throw new PropError(scope, prop('repo'), `must be "owner/repo" or a repository URL, got ${show(p.repo)}`);
+    if (p.repo !== undefined) {
+      try {
+        parseRepo(p.repo);
+      } catch (err) {
+        if (!(err instanceof RepoUrlError)) throw err;
+        throw new PropError(scope, prop('repo'), `must be "owner/repo" or a repository URL, got ${err.input}: ${err.reason}`);
+      }
     }
   }
 

@@ -12,7 +12,7 @@ import { LeaderElector } from '../kube/leader-election.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { closeServers, listen, metricsServer, parseListenAddress } from '../http/endpoints.js';
 import { ControllerMetrics } from './controller-metrics.js';
-import { GitHubAppTokens } from './github-app-tokens.js';
+import { GitHubAppTokens } from '../github/app-tokens.js';
 import type { EventHandler, ObjectKey, Reconciler, ReconcileResult, Source } from './reconciler.js';
 import { SharedInformers } from './_shared-informers.js';
 import { SpawnerReconciler } from './spawner-reconciler.js';

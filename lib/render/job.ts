@@ -2,6 +2,7 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { AgentConfigSpec } from '../api/agent-config.js';
 import type { Task } from '../api/task.js';
 import type { WorkspaceSpec } from '../api/workspace.js';
+import { tryParseRepo } from '../github/repo-url.js';
 import { DEFAULT_KELOS_IMAGE } from './images.js';
 import { agentContainer, agentImage } from './job/_agent-container.js';
 import type { Checkout } from './job/_checkout.js';
@@ -124,29 +125,19 @@ function checkout(task: Task, ws: WorkspaceSpec, githubTokenSecret: string | und
 
 /** `https://host` of an http(s) repository URL, the scope of the token credential helper. */
 function httpOrigin(repo: string): string | undefined {
-  try {
-    const url = new URL(repo);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? `${url.protocol}//${url.host}` : undefined;
-  } catch {
-    return undefined;
-  }
+  const r = tryParseRepo(repo);
+  return r?.protocol === 'https' || r?.protocol === 'http' ? `${r.protocol}://${r.host}` : undefined;
 }
 
 /** The GitHub host of a repository URL (https or scp-like), for GH_HOST on GitHub Enterprise. */
 function repoHost(repo: string): string | undefined {
-  const scp = /^[^@/]+@([^:/]+):/.exec(repo);
-  if (scp) return scp[1];
-  try {
-    return new URL(repo).hostname || undefined;
-  } catch {
-    return undefined;
-  }
+  return tryParseRepo(repo)?.hostname;
 }
 
 /** `owner/repo` of a remote named `upstream` on GitHub, as Kelos derives KELOS_UPSTREAM_REPO. */
 function upstreamFromRemotes(remotes: WorkspaceSpec['remotes']): string | undefined {
   const upstream = remotes?.find((r) => r.name === 'upstream');
   if (!upstream) return undefined;
-  const m = /^(?:https?:\/\/[^/]+\/|git@[^:]+:|git:\/\/[^/]+\/)([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(upstream.url);
-  return m ? `${m[1]}/${m[2]}` : undefined;
+  const r = tryParseRepo(upstream.url);
+  return r?.host ? `${r.owner}/${r.repo}` : undefined;
 }

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JiraSource } from '../../lib/spawner/jira.js';
-import { JiraEmulator } from '../emulators/jira.js';
+import { JiraSource, buildJql, issueNumber, plainText } from '../../../lib/spawner/sources/jira.js';
+import { JiraEmulator } from '../../emulators/jira.js';
 
 const log = pino({ level: 'silent' });
 let jira: JiraEmulator | undefined;
@@ -46,5 +46,26 @@ describe('JiraSource', () => {
     expect((await ok.discover()).map((i) => i.id)).toEqual(['OPS-1']);
     const bad = new JiraSource({ baseUrl: jira.url, project: 'OPS', credentials: { user: 'u', token: 'wrong' }, log, retryBaseMs: 5 });
     await expect(bad.discover()).rejects.toThrow(/Jira answered \/rest\/api\/2\/search\/jql with 401: You are not authenticated/);
+  });
+});
+
+describe('buildJql', () => {
+  it('scopes the query to the project and keeps ORDER BY outside', () => {
+    expect(buildJql('OPS')).toBe('project = OPS');
+    expect(buildJql('OPS', 'status = "To Do" OR labels = agent')).toBe('project = OPS AND (status = "To Do" OR labels = agent)');
+    expect(buildJql('OPS', 'labels = agent ORDER BY created DESC')).toBe('project = OPS AND (labels = agent) ORDER BY created DESC');
+    expect(buildJql('OPS', 'order by key')).toBe('project = OPS order by key');
+  });
+});
+
+describe('Jira helpers', () => {
+  it('takes the number from the key', () => {
+    expect(issueNumber('PROJ-42')).toBe(42);
+    expect(issueNumber('weird')).toBe(0);
+  });
+  it('reads plain and Atlassian Document Format text', () => {
+    expect(plainText('x')).toBe('x');
+    expect(plainText({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }] })).toBe('a\nb');
+    expect(plainText(null)).toBe('');
   });
 });

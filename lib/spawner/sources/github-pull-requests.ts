@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
-import type { GitHubPullRequests } from '../api/index.js';
-import { type GhPull, RepoApi, labelNames } from './_github.js';
-import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from './comment-policy.js';
-import type { GitHubClient, RepoRef } from './github-client.js';
+import type { GitHubPullRequests } from '../../api/index.js';
+import type { GitHubClient } from '../../github/client.js';
+import { permissionLookups } from '../../github/permissions.js';
+import { type GhPull, RepoApi, labelNames } from '../../github/repo-api.js';
+import type { RepoRef } from '../../github/repo-url.js';
+import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from '../comment-policy.js';
+import { joinNewest, type WorkItem } from '../work-item.js';
 import { aggregateReviewState, type AggregatedReviewState } from './review-state.js';
 import type { Needs, Source } from './source.js';
-import { joinNewest, type WorkItem } from './work-item.js';
 
 export interface GitHubPullRequestsSourceOptions {
   readonly client: GitHubClient;
@@ -44,7 +46,7 @@ export class GitHubPullRequestsSource implements Source {
     const wantedReview = spec.reviewState ?? 'any';
     const list = await this.api.pulls({ state: spec.state ?? 'open' });
     const pulls = new Map(list.items.map((p) => [p.number, p]));
-    const authorizer = new CommentAuthorizer(this.policy, this.api.lookups());
+    const authorizer = new CommentAuthorizer(this.policy, permissionLookups(this.options.client, this.options.repo));
     const items: WorkItem[] = [];
     for (const pull of [...pulls.values()].sort((a, b) => a.number - b.number)) {
       if (!this.passesFilters(pull)) continue;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
+import { joinNewest, type WorkItem } from '../work-item.js';
 import type { Source } from './source.js';
-import { joinNewest, type WorkItem } from './work-item.js';
 
 export interface JiraCredentials {
   /** JIRA_TOKEN: an API token (Cloud, with `user`) or a personal access token (Data Center). */

@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GitHubPullRequests } from '../../lib/api/index.js';
-import { createGitHubClient, type GitHubClient } from '../../lib/spawner/github-client.js';
-import { GitHubPullRequestsSource } from '../../lib/spawner/github-pull-requests.js';
-import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
+import type { GitHubPullRequests } from '../../../lib/api/index.js';
+import { createGitHubClient, type GitHubClient } from '../../../lib/github/client.js';
+import { GitHubPullRequestsSource } from '../../../lib/spawner/sources/github-pull-requests.js';
+import { GitHubEmulator, type RepoHandle } from '../../emulators/github.js';
 
 const log = pino({ level: 'silent' });
 let gh: GitHubEmulator;

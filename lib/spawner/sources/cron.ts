@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
-import { rfc3339 } from '../api/index.js';
+import { rfc3339 } from '../../api/index.js';
+import type { WorkItem } from '../work-item.js';
 import type { Source } from './source.js';
-import type { WorkItem } from './work-item.js';
 
 /** At most this many ticks are returned by one discovery. */
 export const MAX_CRON_TICKS = 1000;

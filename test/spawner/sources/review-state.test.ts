@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateReviewState, type Review } from '../../lib/spawner/review-state.js';
+import { aggregateReviewState, type Review } from '../../../lib/spawner/sources/review-state.js';
 
 const HEAD = 'head';
 const r = (user: string, state: string, submittedAt: string, commitId = HEAD): Review => ({ user, state, commitId, submittedAt });

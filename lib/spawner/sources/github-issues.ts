@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import { rfc3339, type GitHubIssues } from '../api/index.js';
-import { type GhIssue, RepoApi, labelNames } from './_github.js';
-import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from './comment-policy.js';
-import type { GitHubClient, RepoRef } from './github-client.js';
+import { rfc3339, type GitHubIssues } from '../../api/index.js';
+import type { GitHubClient } from '../../github/client.js';
+import { permissionLookups } from '../../github/permissions.js';
+import { type GhIssue, RepoApi, labelNames } from '../../github/repo-api.js';
+import type { RepoRef } from '../../github/repo-url.js';
+import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from '../comment-policy.js';
+import { joinNewest, type WorkItem } from '../work-item.js';
 import type { Needs, Source } from './source.js';
-import { joinNewest, type WorkItem } from './work-item.js';
 
 export interface GitHubIssuesSourceOptions {
   readonly client: GitHubClient;
@@ -55,7 +57,7 @@ export class GitHubIssuesSource implements Source {
 
   async discover(now: Date): Promise<WorkItem[]> {
     const snapshot = await this.read(now.getTime());
-    const authorizer = new CommentAuthorizer(this.policy, this.api.lookups());
+    const authorizer = new CommentAuthorizer(this.policy, permissionLookups(this.options.client, this.options.repo));
     const items: WorkItem[] = [];
     for (const issue of [...snapshot.items.values()].sort((a, b) => a.number - b.number)) {
       if (!this.passesClientFilters(issue)) continue;

@@ -1,35 +1,6 @@
-/** GitHub App credentials as a Workspace Secret holds them (Kelos's keys). */
-export interface GitHubAppCredentials {
-  readonly appId: string;
-  readonly installationId: string;
-  readonly privateKey: string;
-}
-
-/**
- * The App credentials in a Workspace Secret's data, or undefined for a PAT
- * Secret. The IDs are trimmed: values written with `--from-file` end in a newline.
- */
-export function appCredentials(data: Readonly<Record<string, string | undefined>> | undefined): GitHubAppCredentials | undefined {
-  if (!data || data.GITHUB_TOKEN) return undefined;
-  const appId = data.appID?.trim();
-  const installationId = data.installationID?.trim();
-  const { privateKey } = data;
-  return appId && installationId && privateKey ? { appId, installationId, privateKey } : undefined;
-}
-
-/** The REST base URL of a repository's GitHub: api.github.com, or `<host>/api/v3` for GitHub Enterprise. */
-export function githubApiBaseUrl(repo: string): string {
-  const scp = /^[^@/]+@([^:/]+):/.exec(repo);
-  let host = scp?.[1];
-  if (!host) {
-    try {
-      host = new URL(repo).host;
-    } catch {
-      host = 'github.com';
-    }
-  }
-  return host === 'github.com' || host === 'www.github.com' ? 'https://api.github.com' : `https://${host}/api/v3`;
-}
+import { githubApiBaseUrl } from './api-base-url.js';
+import type { GitHubAppCredentials } from './credentials.js';
+import { parseRepo } from './repo-url.js';
 
 /** A token the App installation could not get for a reason retrying will not fix (bad key, unknown installation). */
 export class GitHubAppTokenError extends Error {}
@@ -55,8 +26,9 @@ export class GitHubAppTokens {
     private readonly options: { readonly baseUrl?: string; readonly now?: () => number } = {},
   ) {}
 
+  /** A token for the installation; `repo` (the Workspace's) picks the API unless a baseUrl was given. */
   async token(creds: GitHubAppCredentials, repo: string): Promise<string> {
-    const baseUrl = this.options.baseUrl ?? githubApiBaseUrl(repo);
+    const baseUrl = this.options.baseUrl ?? apiOf(repo);
     const key = `${baseUrl}|${creds.appId}|${creds.installationId}`;
     const now = (this.options.now ?? Date.now)();
     const hit = this.cache.get(key);
@@ -90,5 +62,13 @@ export class GitHubAppTokens {
       }
       throw err;
     }
+  }
+}
+
+function apiOf(repo: string): string {
+  try {
+    return githubApiBaseUrl(parseRepo(repo));
+  } catch (err) {
+    throw new GitHubAppTokenError((err as Error).message);
   }
 }

@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GitHubIssues } from '../../lib/api/index.js';
-import { createGitHubClient, type GitHubClient } from '../../lib/spawner/github-client.js';
-import { GitHubIssuesSource } from '../../lib/spawner/github-issues.js';
-import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
+import type { GitHubIssues } from '../../../lib/api/index.js';
+import { createGitHubClient, type GitHubClient } from '../../../lib/github/client.js';
+import { GitHubIssuesSource } from '../../../lib/spawner/sources/github-issues.js';
+import { GitHubEmulator, type RepoHandle } from '../../emulators/github.js';
 
 const log = pino({ level: 'silent' });
 const TOKEN = 'ghp_issues';

@@ -1,6 +1,5 @@
-import type { AuthorizationLookups, CommandComment } from './comment-policy.js';
-import type { GitHubClient, RepoRef } from './github-client.js';
-import type { Review } from './review-state.js';
+import type { GitHubClient } from './client.js';
+import type { RepoRef } from './repo-url.js';
 
 /** The fields of GitHub's issue JSON the spawner reads. */
 export interface GhIssue {
@@ -41,6 +40,23 @@ interface GhReview {
   state: string;
   commit_id: string | null;
   submitted_at?: string | null;
+}
+
+/** A conversation comment of an issue or pull request. */
+export interface IssueComment {
+  readonly author: string;
+  readonly body: string;
+  /** RFC 3339. */
+  readonly createdAt: string;
+}
+
+export interface PullReview {
+  readonly user: string;
+  /** GitHub's review state: APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING. */
+  readonly state: string;
+  readonly commitId: string;
+  /** RFC 3339. */
+  readonly submittedAt: string;
 }
 
 export interface GhReviewComment {
@@ -102,12 +118,12 @@ export class RepoApi {
     return listAll<GhPull>(this.client, 'GET /repos/{owner}/{repo}/pulls', { ...this.base, ...params });
   }
 
-  async comments(number: number): Promise<CommandComment[]> {
+  async comments(number: number): Promise<IssueComment[]> {
     const { items } = await listAll<GhComment>(this.client, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.base, issue_number: number });
     return items.map((c) => ({ author: c.user?.login ?? '', body: c.body ?? '', createdAt: c.created_at }));
   }
 
-  async reviews(number: number): Promise<Review[]> {
+  async reviews(number: number): Promise<PullReview[]> {
     const { items } = await listAll<GhReview>(this.client, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', { ...this.base, pull_number: number });
     return items.map((r) => ({ user: r.user?.login ?? '', state: r.state, commitId: r.commit_id ?? '', submittedAt: r.submitted_at ?? '' }));
   }
@@ -115,29 +131,5 @@ export class RepoApi {
   async reviewComments(number: number): Promise<GhReviewComment[]> {
     const { items } = await listAll<GhReviewComment>(this.client, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...this.base, pull_number: number });
     return items;
-  }
-
-  lookups(): AuthorizationLookups {
-    return {
-      repositoryRole: async (login) => {
-        try {
-          const { data } = await this.client.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { ...this.base, username: login });
-          const d = data as { role_name?: string; permission?: string };
-          return d.role_name || d.permission;
-        } catch (err) {
-          if ((err as { status?: number }).status === 404) return undefined;
-          throw err;
-        }
-      },
-      teamMembershipState: async (org, slug, login) => {
-        try {
-          const { data } = await this.client.request('GET /orgs/{org}/teams/{team_slug}/memberships/{username}', { org, team_slug: slug, username: login });
-          return (data as { state?: string }).state;
-        } catch (err) {
-          if ((err as { status?: number }).status === 404) return undefined;
-          throw err;
-        }
-      },
-    };
   }
 }

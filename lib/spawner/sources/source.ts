@@ -1,4 +1,4 @@
-import type { WorkItem } from './work-item.js';
+import type { WorkItem } from '../work-item.js';
 
 /** Which optional, costly fields the templates use. */
 export interface Needs {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CronSource, MAX_CRON_TICKS, tickId } from '../../lib/spawner/cron.js';
+import { CronSource, MAX_CRON_TICKS, tickId } from '../../../lib/spawner/sources/cron.js';
 
 describe('CronSource', () => {
   it('yields one item per tick in (since, now], with ID, Time and Schedule', async () => {

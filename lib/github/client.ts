@@ -5,11 +5,7 @@ import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { OctokitOptions } from '@octokit/core/types';
 import { etagCache } from './_etag-cache.js';
-
-/** A PAT, or GitHub App installation credentials (the Workspace Secret's keys). */
-export type GitHubCredentials =
-  | { readonly token: string }
-  | { readonly appId: string; readonly installationId: string; readonly privateKey: string };
+import type { GitHubCredentials } from './credentials.js';
 
 export interface GitHubClientOptions {
   /** e.g. `https://api.github.com` or `https://ghe.example.com/api/v3`. */
@@ -29,6 +25,8 @@ export interface GitHubClientOptions {
   readonly rateLimitSecondMs?: number;
   /** Longest rate-limit wait inside one cycle, in seconds; longer fails the cycle. @default 900 */
   readonly maxRateLimitWaitSeconds?: number;
+  /** @default 'kelos-spawner' */
+  readonly userAgent?: string;
   /** Called for every HTTP answer (retries included), with no status when none came. @default - none */
   readonly onResponse?: (status: number | undefined, headers?: Headers) => void;
 }
@@ -38,7 +36,7 @@ export type GitHubClient = Octokit;
 const KelosOctokit = Octokit.plugin(throttling, retry, etagCache) as unknown as new (options: OctokitOptions) => GitHubClient;
 
 /**
- * The one Octokit a spawner uses: throttling (waits for primary and secondary
+ * The one Octokit a process uses: throttling (waits for primary and secondary
  * rate-limit resets), retry (5xx and timeouts with quadratic backoff), an
  * ETag cache (conditional GETs), PAT or App installation auth.
  */
@@ -54,7 +52,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   };
   return new KelosOctokit({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    userAgent: 'kelos-spawner',
+    userAgent: options.userAgent ?? 'kelos-spawner',
     ...(creds && 'token' in creds ? { auth: creds.token } : {}),
     ...(creds && 'appId' in creds
       ? { authStrategy: createAppAuth, auth: { appId: creds.appId, installationId: creds.installationId, privateKey: creds.privateKey } }
@@ -96,44 +94,4 @@ function timedFetch(timeoutMs: number, onResponse?: GitHubClientOptions['onRespo
       throw err;
     }
   };
-}
-
-export interface RepoRef {
-  readonly owner: string;
-  readonly repo: string;
-  /** Host of a URL form; undefined for the `owner/repo` shorthand. */
-  readonly host?: string;
-  /** `http` for an `http://` URL, else `https`. */
-  readonly scheme?: 'http' | 'https';
-}
-
-/** Parses `owner/repo`, `https://host/owner/repo(.git)`, `git@host:owner/repo.git`, `ssh://git@host/owner/repo`. */
-export function parseRepo(text: string): RepoRef {
-  const s = text.trim().replace(/\.git$/, '').replace(/\/+$/, '');
-  const shorthand = /^([\w.-]+)\/([\w.-]+)$/.exec(s);
-  if (shorthand && !shorthand[1]!.includes('.')) return { owner: shorthand[1]!, repo: shorthand[2]! };
-  const scp = /^[\w.-]+@([^:/]+):([\w.-]+)\/([\w.-]+)$/.exec(s);
-  if (scp) return { host: scp[1]!, owner: scp[2]!, repo: scp[3]!, scheme: 'https' };
-  try {
-    const u = new URL(s);
-    const parts = u.pathname.split('/').filter(Boolean);
-    if (parts.length >= 2) {
-      return { host: u.host, owner: parts[parts.length - 2]!, repo: parts[parts.length - 1]!, scheme: u.protocol === 'http:' ? 'http' : 'https' };
-    }
-  } catch {
-    // fall through
-  }
-  throw new Error(`cannot parse repository "${text}": expected owner/repo or a repository URL`);
-}
-
-/**
- * The REST base URL for a repository: an explicit one (the
- * `--github-api-base-url` flag or `GITHUB_API_URL`) wins; github.com means
- * `https://api.github.com`; any other host is GitHub Enterprise Server,
- * `<scheme>://<host>/api/v3`.
- */
-export function githubApiBaseUrl(repo: RepoRef | undefined, explicit?: string): string {
-  if (explicit?.trim()) return explicit.trim().replace(/\/+$/, '');
-  if (!repo?.host || /^(www\.)?github\.com$/i.test(repo.host)) return 'https://api.github.com';
-  return `${repo.scheme ?? 'https'}://${repo.host}/api/v3`;
 }
