@@ -1,0 +1,57 @@
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from './render-limits.js';
+import type { TemplateBudget } from './template-budget-error.js';
+
+export type Limits = Readonly<Required<RenderLimits>>;
+
+/** Characters of strings a function reads or builds per step it is charged. */
+export const CHARS_PER_STEP = 64;
+
+/** Steps between clock reads: a read costs about as much as a few steps. */
+export const STEPS_PER_CLOCK_CHECK = 256;
+
+/** The limits with defaults applied; a limit that is not a positive integer is a programming error. */
+export function resolveLimits(limits: RenderLimits | undefined): Limits {
+  if (!limits) return DEFAULT_RENDER_LIMITS;
+  const resolved = { ...DEFAULT_RENDER_LIMITS };
+  for (const key of Object.keys(DEFAULT_RENDER_LIMITS) as (keyof RenderLimits)[]) {
+    const v = limits[key];
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`'${key}' must be a positive integer, got ${String(v)}`);
+    resolved[key] = v;
+  }
+  return resolved;
+}
+
+/** What a budget error says after `render budget exceeded: `. */
+export function budgetPhrase(budget: TemplateBudget, limit: number): string {
+  switch (budget) {
+    case 'maxOutputBytes':
+      return `output larger than ${limit} bytes (maxOutputBytes)`;
+    case 'maxSteps':
+      return `more than ${limit} steps (maxSteps)`;
+    case 'maxDepth':
+      return `nesting deeper than ${limit} (maxDepth)`;
+    case 'timeoutMs':
+      return `took longer than ${limit} ms (timeoutMs)`;
+  }
+}
+
+/**
+ * UTF-8 bytes of s[from, to). Each surrogate counts 2, so a pair split
+ * across two calls still adds up to its 4 bytes.
+ */
+export function utf8Bytes(s: string, from = 0, to = s.length): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
+  }
+  return n;
+}
+
+/** Whether s has more than max UTF-8 bytes; reads s only when its length leaves a doubt. */
+export function exceedsBytes(s: string, max: number): boolean {
+  if (s.length > max) return true;
+  if (s.length * 3 <= max) return false;
+  return utf8Bytes(s) > max;
+}
