@@ -37,16 +37,11 @@ export function budgetPhrase(budget: TemplateBudget, limit: number): string {
 }
 
 /**
- * UTF-8 bytes of s[from, to). Each surrogate counts 2, so a pair split
- * across two calls still adds up to its 4 bytes.
+ * UTF-8 bytes of s, as Node encodes it (a lone surrogate is 3 bytes, so a
+ * pair split across two pieces counts 6 instead of 4: never too few).
  */
-export function utf8Bytes(s: string, from = 0, to = s.length): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    n += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
-  }
-  return n;
+export function utf8Bytes(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
 }
 
 /** Whether s has more than max UTF-8 bytes; reads s only when its length leaves a doubt. */

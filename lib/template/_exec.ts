@@ -54,9 +54,8 @@ class State {
   private depth = 0;
   private steps = 0;
   private nextClockCheck = STEPS_PER_CLOCK_CHECK;
-  /** UTF-8 bytes of out[0, counted): counted only once out may be near the limit. */
-  private outBytes = 0;
-  private counted = 0;
+  /** UTF-8 bytes of out, counted once out may be near the limit (-1 before). */
+  private outBytes = -1;
 
   constructor(
     private tree: Tree,
@@ -107,10 +106,13 @@ class State {
   private write(s: string): void {
     this.out += s;
     const max = this.limits.maxOutputBytes;
-    if (this.out.length * 3 <= max) return;
-    if (this.out.length > max) this.overBudget('maxOutputBytes');
-    this.outBytes += utf8Bytes(this.out, this.counted);
-    this.counted = this.out.length;
+    if (this.outBytes < 0) {
+      if (this.out.length * 3 <= max) return;
+      this.outBytes = utf8Bytes(this.out);
+    } else {
+      // Count the piece, not out: reading a concatenated string flattens it.
+      this.outBytes += utf8Bytes(s);
+    }
     if (this.outBytes > max) this.overBudget('maxOutputBytes');
   }
 
@@ -148,7 +150,8 @@ class State {
   }
 
   walk(dot: unknown, dotIface: boolean, node: Node): Flow {
-    this.node = node;
+    // A list keeps its parent as the node errors point at: an empty body has no text to show.
+    if (node.type !== 'list') this.node = node;
     this.step(1);
     switch (node.type) {
       case 'action': {
@@ -187,6 +190,7 @@ class State {
   private walkIfOrWith(dot: unknown, dotIface: boolean, node: BranchNode): Flow {
     const mark = this.vars.length;
     const val = this.evalPipeline(dot, dotIface, node.pipe);
+    this.node = node;
     let flow: Flow = NORMAL;
     this.enter();
     if (isTrue(val)) {
@@ -206,6 +210,7 @@ class State {
     const mark = this.vars.length;
     const { decl, isAssign } = r.pipe;
     const oneIteration = (index: unknown, elem: unknown, elemIface: boolean): Flow => {
+      this.node = r;
       if (decl.length > 0) {
         if (isAssign) {
           // With two variables the index comes first; with one, the element.
