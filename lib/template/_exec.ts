@@ -550,7 +550,7 @@ export function execute(trees: ReadonlyMap<string, Tree>, name: string, data: un
   } catch (e) {
     // Only with a maxDepth far above the default, or data nested thousands deep.
     if (isStackOverflow(e)) {
-      throw new TemplateBudgetError(`template: ${name}: render budget exceeded: nesting too deep for the stack (maxDepth ${limits.maxDepth})`, {
+      throw new TemplateBudgetError(`template: ${name}: render budget exceeded: data or templates nested too deep for the stack (maxDepth ${limits.maxDepth})`, {
         templateName: name,
         budget: 'maxDepth',
         limit: limits.maxDepth,

@@ -16,7 +16,7 @@ import {
   type VariableNode,
 } from './_nodes.js';
 import { goQuote, goUnquote, goUnquoteChar, parseGoNumber } from './_strconv.js';
-import { budgetPhrase } from './_budget.js';
+import { budgetPhrase, STEPS_PER_CLOCK_CHECK } from './_budget.js';
 import { TemplateBudgetError } from './template-budget-error.js';
 import { TemplateError } from './template-error.js';
 
@@ -28,6 +28,10 @@ interface ParseContext {
   /** Deepest nesting of bodies and parentheses allowed (Go allows 10000 parentheses; the JS stack is smaller). */
   readonly maxDepth: number;
   depth: number;
+  /** performance.now() past which parsing stops (parsing is linear, but a text can be megabytes). */
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  tokens: number;
 }
 
 const EOF_TOKEN: Token = { typ: T.EOF, pos: 0, val: 'EOF', line: 1 };
@@ -85,7 +89,7 @@ class TreeParser {
 
   private next(): Token {
     if (this.peekCount > 0) this.peekCount--;
-    else this.token[0] = this.ctx.lex.nextItem();
+    else this.token[0] = this.nextToken();
     return this.token[this.peekCount];
   }
 
@@ -107,7 +111,7 @@ class TreeParser {
   private peek(): Token {
     if (this.peekCount > 0) return this.token[this.peekCount - 1];
     this.peekCount = 1;
-    this.token[0] = this.ctx.lex.nextItem();
+    this.token[0] = this.nextToken();
     return this.token[0];
   }
 
@@ -132,6 +136,21 @@ class TreeParser {
       line,
       column,
     });
+  }
+
+  private nextToken(): Token {
+    const ctx = this.ctx;
+    if (++ctx.tokens % STEPS_PER_CLOCK_CHECK === 0 && performance.now() > ctx.deadline) {
+      const { line, pos } = this.token[0];
+      throw new TemplateBudgetError(`template: ${ctx.parseName}:${line}: render budget exceeded: ${budgetPhrase('timeoutMs', ctx.timeoutMs)} while parsing`, {
+        templateName: ctx.parseName,
+        line,
+        column: lineColumn(ctx.text, pos).column,
+        budget: 'timeoutMs',
+        limit: ctx.timeoutMs,
+      });
+    }
+    return ctx.lex.nextItem();
   }
 
   /** Enters a nested body or parenthesis; callers leave with `this.ctx.depth--`. */
@@ -530,15 +549,25 @@ class TreeParser {
  * Parses a template and the templates it defines ({{define}}, {{block}}).
  * Throws TemplateError with Go's messages on syntax errors and unknown functions.
  */
-export function parseTrees(text: string, name: string, maxDepth: number): Map<string, Tree> {
-  const ctx: ParseContext = { lex: new Lexer(text), treeSet: new Map(), parseName: name, text, maxDepth, depth: 0 };
+export function parseTrees(text: string, name: string, maxDepth: number, timeoutMs: number): Map<string, Tree> {
+  const ctx: ParseContext = {
+    lex: new Lexer(text),
+    treeSet: new Map(),
+    parseName: name,
+    text,
+    maxDepth,
+    depth: 0,
+    deadline: performance.now() + timeoutMs,
+    timeoutMs,
+    tokens: 0,
+  };
   const main = new TreeParser(ctx, name);
   try {
     main.parse();
   } catch (e) {
     // Only with a maxDepth far above the default.
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      throw new TemplateBudgetError(`template: ${name}: render budget exceeded: nesting too deep for the stack (maxDepth ${maxDepth})`, {
+      throw new TemplateBudgetError(`template: ${name}: render budget exceeded: templates nested too deep for the stack (maxDepth ${maxDepth})`, {
         templateName: name,
         budget: 'maxDepth',
         limit: maxDepth,

@@ -34,7 +34,7 @@ export class ParsedTemplate {
   }
 }
 
-export interface ParseOptions extends Pick<RenderLimits, 'maxDepth'> {}
+export interface ParseOptions extends Pick<RenderLimits, 'maxDepth' | 'timeoutMs'> {}
 
 const cache = new Map<string, ParsedTemplate>();
 let cachedChars = 0;
@@ -44,12 +44,13 @@ let cachedChars = 0;
  * call to an undefined function, with Go's message
  * (`template: NAME:LINE: ...`) and the line and column, and a
  * TemplateBudgetError when bodies or parentheses nest deeper than
- * `maxDepth` (default 100).
+ * `maxDepth` (default 100) or parsing takes longer than `timeoutMs`
+ * (default 1000).
  * Results are cached (LRU) by name and text, so calling this on every
  * render is cheap.
  */
 export function parseTemplate(text: string, name: string = DEFAULT_TEMPLATE_NAME, options: ParseOptions = {}): ParsedTemplate {
-  const { maxDepth } = resolveLimits(options);
+  const { maxDepth, timeoutMs } = resolveLimits(options);
   const key = `${maxDepth}\0${name}\0${text}`;
   const hit = cache.get(key);
   if (hit) {
@@ -57,7 +58,7 @@ export function parseTemplate(text: string, name: string = DEFAULT_TEMPLATE_NAME
     cache.set(key, hit);
     return hit;
   }
-  const parsed = new ParsedTemplate(name, text, parseTrees(text, name, maxDepth));
+  const parsed = new ParsedTemplate(name, text, parseTrees(text, name, maxDepth, timeoutMs));
   if (key.length > MAX_CACHED_TEXT) return parsed;
   cache.set(key, parsed);
   cachedChars += key.length;

@@ -37,6 +37,6 @@ export function renderTemplate(text: string | ParsedTemplate, data: unknown, opt
   const start = performance.now();
   const opts: RenderOptions = typeof options === 'string' ? { name: options } : (options ?? {});
   const limits = resolveLimits(opts);
-  const template = typeof text === 'string' ? parseTemplate(text, opts.name, { maxDepth: limits.maxDepth }) : text;
+  const template = typeof text === 'string' ? parseTemplate(text, opts.name, { maxDepth: limits.maxDepth, timeoutMs: limits.timeoutMs }) : text;
   return execute(template.trees, template.name, data, limits, start + limits.timeoutMs);
 }
