@@ -8,10 +8,13 @@ import {
   type RenderOptions,
 } from '../../lib/template/index.js';
 
-/** The TemplateBudgetError a render throws. */
+/**
+ * The TemplateBudgetError a render throws. Unless a case is about time, the
+ * time budget is raised so a busy machine cannot trip it first.
+ */
 function budgetError(text: string, data: unknown, options: RenderOptions = {}): TemplateBudgetError {
   try {
-    renderTemplate(text, data, { name: 'prompt', ...options });
+    renderTemplate(text, data, { name: 'prompt', timeoutMs: 600_000, ...options });
   } catch (err) {
     if (err instanceof TemplateBudgetError) return err;
     throw err;
