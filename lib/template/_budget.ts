@@ -12,14 +12,21 @@ export const STEPS_PER_CLOCK_CHECK = 256;
 /** The limits with defaults applied; a limit that is not a positive integer is a programming error. */
 export function resolveLimits(limits: RenderLimits | undefined): Limits {
   if (!limits) return DEFAULT_RENDER_LIMITS;
-  const resolved = { ...DEFAULT_RENDER_LIMITS };
-  for (const key of Object.keys(DEFAULT_RENDER_LIMITS) as (keyof RenderLimits)[]) {
-    const v = limits[key];
-    if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`'${key}' must be a positive integer, got ${String(v)}`);
-    resolved[key] = v;
-  }
-  return resolved;
+  const { maxOutputBytes, maxSteps, maxDepth, timeoutMs } = limits;
+  // The common call names no limit: no object to build.
+  if (maxOutputBytes === undefined && maxSteps === undefined && maxDepth === undefined && timeoutMs === undefined) return DEFAULT_RENDER_LIMITS;
+  return {
+    maxOutputBytes: checked('maxOutputBytes', maxOutputBytes),
+    maxSteps: checked('maxSteps', maxSteps),
+    maxDepth: checked('maxDepth', maxDepth),
+    timeoutMs: checked('timeoutMs', timeoutMs),
+  };
+}
+
+function checked(key: keyof RenderLimits, v: number | undefined): number {
+  if (v === undefined) return DEFAULT_RENDER_LIMITS[key];
+  if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`'${key}' must be a positive integer, got ${String(v)}`);
+  return v;
 }
 
 /** What a budget error says after `render budget exceeded: `. */
