@@ -65,7 +65,13 @@ const FIELD_NAME = /^[\p{L}_][\p{L}\p{Nd}_]*$/u;
  * field, TemplateDataError when the values are not flat scalars with field
  * names, use a late field's name, or do not fit in `maxValuesBytes`.
  */
-export function deferRender(template: string, values: TemplateValues, options: DeferRenderOptions = {}): DeferredRender {
+export function deferRender<T extends { readonly [K in keyof T]: TemplateValue }>(
+  template: string,
+  fields: T,
+  options: DeferRenderOptions = {},
+): DeferredRender {
+  // Generic so that an interface (which has no index signature) is accepted.
+  const values = fields as unknown as TemplateValues;
   const name = options.name ?? DEFAULT_TEMPLATE_NAME;
   const late = options.lateFields ?? [];
   const maxBytes = options.maxValuesBytes ?? MAX_DEFERRED_VALUES_BYTES;

@@ -141,3 +141,14 @@ describe('renderDeferred', () => {
     ).toThrow(expect.objectContaining({ name: 'TemplateDataError', message: expect.stringContaining(message) }));
   });
 });
+
+describe('deferRender types', () => {
+  it('accepts values typed by an interface', () => {
+    interface Vars {
+      Title: string;
+      Number: number;
+    }
+    const vars: Vars = { Title: 't', Number: 1 };
+    expect(deferRender('{{.Title}}#{{.Number}}', vars).values).toBe('{"Number":1,"Title":"t"}');
+  });
+});
