@@ -2,8 +2,8 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import { API_VERSION, Kind, Label, LabelValue, type TaskSpawner } from '../api/index.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { resourcePath, Resources } from '../kube/resource-path.js';
-import { boundedName } from '../render/names.js';
 import { controllerOwnerReference } from '../render/owner.js';
+import { spawnerWorkloadNames } from '../render/spawner-workload.js';
 import { EMPTY_LEDGER, decodeLedger, encodeLedger, type Ledger } from './trigger-ledger.js';
 
 /** The ConfigMap key that holds the ledger. */
@@ -11,7 +11,7 @@ export const LEDGER_KEY = 'ledger';
 
 /** Name of a TaskSpawner's trigger ledger ConfigMap: `<spawner>-triggers`. */
 export function ledgerConfigMapName(spawner: string): string {
-  return boundedName(spawner, '-triggers', 253);
+  return spawnerWorkloadNames(spawner).triggerLedger;
 }
 
 /** The ledger as read, and the version a write must be based on (undefined: it does not exist yet). */
