@@ -25,6 +25,9 @@ export type CycleOutcome =
     }
   | { readonly kind: 'failed'; readonly error: string; readonly activeTasks?: number | undefined; readonly created?: number };
 
+/** Skipped items the ItemsSkipped condition names (each message quotes at most 120 characters of source text). */
+const MAX_SKIPS_LISTED = 20;
+
 /** An item the cycle passed over because of its data: a CamelCase reason and a message naming the item. */
 export interface SkippedItem {
   readonly reason: string;
@@ -83,8 +86,9 @@ export function nextStatus(prev: TaskSpawnerStatus | undefined, outcome: CycleOu
       }
       const skipped = outcome.skipped ?? [];
       if (skipped.length > 0) {
-        const list = skipped.slice(0, 3).map((s) => s.message).join('; ');
-        message += `; ${skipped.length} skipped: ${list}`;
+        message += `; ${skipped.length} skipped: ${skipped.slice(0, 3).map((s) => s.message).join('; ')}`;
+        const more = skipped.length > MAX_SKIPS_LISTED ? `; and ${skipped.length - MAX_SKIPS_LISTED} more` : '';
+        const list = `${skipped.slice(0, MAX_SKIPS_LISTED).map((s) => s.message).join('; ')}${more}`;
         const reasons = [...new Set(skipped.map((s) => s.reason))];
         status.conditions = setCondition(status.conditions, {
           type: ConditionType.ITEMS_SKIPPED,
