@@ -61,9 +61,14 @@ function extraContainerRules(field: string) {
   );
 }
 
+/** Container names are DNS labels; the bound also keeps the cross-list CEL rule within the apiserver's cost budget. */
+export const MAX_CONTAINER_NAME_LENGTH = 63;
+
 function extraContainers(field: string, description: string) {
+  const container = structuredClone(k8s.Container) as { properties: Record<string, object> };
+  container.properties.name = { ...container.properties.name, maxLength: MAX_CONTAINER_NAME_LENGTH };
   return Type.Optional(
-    Type.Array(Imported<V1Container>(k8s.Container), {
+    Type.Array(Imported<V1Container>(container), {
       maxItems: MAX_EXTRA_CONTAINERS,
       description,
       'x-kubernetes-list-type': 'map',

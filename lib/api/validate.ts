@@ -218,8 +218,8 @@ function celIssues(schema: any, value: unknown, old: unknown, path: string): Val
       continue; // a malformed value is reported by the schema check
     }
     if (isCelError(result as never)) continue;
-    // The apiserver reports a failed rule as an invalid value of the node's type.
-    if (result === false) out.push({ path: r.fieldPath ? `${path}${r.fieldPath}` : path, message: `Invalid value: "${schema.type}": ${r.message}` });
+    // As the apiserver prints a failed rule.
+    if (result === false) out.push({ path: r.fieldPath ? `${path}${r.fieldPath}` : path, message: `Invalid value: ${r.message}` });
   }
   if (Array.isArray(value)) out.push(...duplicateIssues(schema, value, path));
   if (Array.isArray(value) && schema.items) {
@@ -248,10 +248,7 @@ function duplicateIssues(schema: any, list: unknown[], path: string): Validation
       seen.add(id);
       return;
     }
-    const shown =
-      type === 'map'
-        ? `map[string]interface {}{${(key as Array<readonly [string, unknown]>).map(([k, v]) => `"${k}":${JSON.stringify(v)}`).join(', ')}}`
-        : JSON.stringify(item);
+    const shown = type === 'map' ? JSON.stringify(Object.fromEntries(key as Array<readonly [string, unknown]>)) : JSON.stringify(item);
     out.push({ path: `${path}[${i}]`, message: `Duplicate value: ${shown}` });
   });
   return out;

@@ -97,6 +97,6 @@ describe('validateObject', () => {
     ]);
     const source = (name: string) => ({ name, http: { url: 'https://x.example.com' } });
     const issues = validateObject(spawner(undefined, { contextSources: [source('a'), source('b'), source('a')] }));
-    expect(issues).toEqual([{ path: 'spec.taskTemplate.contextSources', message: 'Invalid value: "array": contextSources names must be unique' }]);
+    expect(issues).toEqual([{ path: 'spec.taskTemplate.contextSources', message: 'Invalid value: contextSources names must be unique' }]);
   });
 });

@@ -104,9 +104,9 @@ describe('kelos validate', () => {
     const r = kelos(['validate', dir], dir);
     expect(r.code).toBe(1);
     expect(r.stdout.trim().split('\n')).toEqual([
-      'bad.yaml:2: Task/t: spec.credentials: Invalid value: "object": secretRef is required for api-key and oauth credential types',
+      'bad.yaml:2: Task/t: spec.credentials: Invalid value: secretRef is required for api-key and oauth credential types',
       `bad.yaml:3: Workspace/w: spec.repo: Invalid value: "ftp://x": spec.repo in body should match '^(https?://|git://|git@).*'`,
-      `bad.yaml:3: Workspace/w: spec.remotes: Invalid value: "array": remote name 'origin' is reserved for the clone source`,
+      `bad.yaml:3: Workspace/w: spec.remotes: Invalid value: remote name 'origin' is reserved for the clone source`,
     ]);
     expect(r.stderr).toContain('6 kelos objects checked, 3 errors');
   });
