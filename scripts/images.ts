@@ -223,6 +223,24 @@ const LIMITS = (() => {
   return { nofile: atMost(hard('open files'), 65536), nproc: atMost(hard('processes'), 32768) };
 })();
 
+/**
+ * Where the machine reaches the npm registry through a TLS proxy with a CA of
+ * its own (NODE_EXTRA_CA_CERTS), npm inside the builds needs that CA too. A
+ * copy is mounted into the RUN steps only, on /mnt (empty in Debian, so the
+ * mount leaves nothing in a layer), with a global npmrc naming it.
+ */
+function npmCaMounts(): string[] {
+  const ca = process.env.NODE_EXTRA_CA_CERTS;
+  if (!ca || !existsSync(ca)) return [];
+  const dir = join(imagesCacheDir(), 'build-ca');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(ca, join(dir, 'ca.pem'));
+  const npmrc = join(imagesCacheDir(), 'build-npmrc');
+  const text = 'cafile=/mnt/ca.pem\n';
+  if (!existsSync(npmrc) || readFileSync(npmrc, 'utf8') !== text) writeFileSync(npmrc, text);
+  return ['--volume', `${dir}:/mnt:ro`, '--volume', `${npmrc}:/usr/local/etc/npmrc:ro`];
+}
+
 function podmanBuildArgs(spec: ImageSpec, dockerfile: string, context: string, args: Record<string, string>): string[] {
   const out = [
     'build',
@@ -233,6 +251,7 @@ function podmanBuildArgs(spec: ImageSpec, dockerfile: string, context: string, a
     '--ulimit', `nofile=${LIMITS.nofile}:${LIMITS.nofile}`,
     '--ulimit', `nproc=${LIMITS.nproc}:${LIMITS.nproc}`,
     '--format', 'docker',
+    ...npmCaMounts(),
     '-f', dockerfile,
   ];
   const ignore = `${dockerfile}.dockerignore`;
@@ -338,6 +357,15 @@ async function buildOne(spec: ImageSpec, served: Record<string, string>): Promis
   }
 }
 
+async function ensureInPodman(image: BuiltImage): Promise<void> {
+  const exists = await new Promise<boolean>((ok) => {
+    const child = spawn('podman', ['image', 'exists', image.refs[0]!], { stdio: 'ignore' });
+    child.on('exit', (code) => ok(code === 0));
+    child.on('error', () => ok(false));
+  });
+  if (!exists) await podman(['load', '-q', '-i', image.archive], { quiet: true });
+}
+
 function humanBytes(n: number): string {
   return n > 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : `${Math.round(n / (1 << 20))} MiB`;
 }
@@ -384,6 +412,8 @@ async function main(): Promise<void> {
     }
     const start = Date.now();
     console.error(`[images] ${spec.name}: building ${spec.tags[0]} (${key})`);
+    // podman's own storage may have lost what this image starts FROM (pruned, a new machine): load the archive
+    for (const from of spec.from ?? []) await ensureInPodman(built.get(from)!);
     await buildOne(spec, served);
     // An archive of every tag, so `ctr import` names the image by all of them.
     const tmp = `${archive}.tmp`;
