@@ -18,8 +18,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_KELOS_IMAGE } from '../../lib/render/images.js';
+import { DEFAULT_GIT_IMAGE } from '../../lib/render/job.js';
 import { FAKE_CLI_AGENT_IMAGE } from '../../scripts/images.js';
 import { startControlPlane, type ControlPlane } from '../cluster/launcher.js';
+import { normalizeRef, readImageManifest } from '../cluster/node/image-manifest.js';
 import { REAL_NODE_NAME, REAL_NODE_NAMESPACE_ANNOTATIONS, realNodePrerequisites } from '../cluster/node/real-node.js';
 import { resolveBinaries } from '../cluster/paths.js';
 import { startGitServer, type GitServer } from '../emulators/git-http.js';
@@ -37,6 +40,10 @@ const kubelet = (() => {
   }
 })();
 const { missing } = realNodePrerequisites(kubelet);
+// the images these tests run, beyond the pause image the node itself needs
+const built = new Set(readImageManifest()?.images.flatMap((i) => i.refs) ?? []);
+const images = [FAKE_CLI_AGENT_IMAGE, DEFAULT_KELOS_IMAGE, DEFAULT_GIT_IMAGE].map(normalizeRef).filter((r) => !built.has(r));
+if (images.length && !missing.some((m) => m.includes('npm run images'))) missing.push(`the images ${images.join(', ')} (npm run images)`);
 const required = process.env.KELOS_TEST_REQUIRE_REAL_NODE === '1';
 const skip = missing.length > 0 && !required;
 if (skip) console.warn(`[real node] skipping the real-node tests: this machine lacks ${missing.join('; ')}`);

@@ -158,7 +158,7 @@ function acquireSlot(runDir: string): { slot: number; stale?: SlotOwner } | unde
     if (existsSync(ownerFile)) {
       try {
         const owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as SlotOwner;
-        if (pidAlive(owner.pid) && owner.pid !== process.pid) continue;
+        if (pidAlive(owner.pid)) continue;
         stale = owner;
       } catch {
         /* unreadable: a crash while writing it */
