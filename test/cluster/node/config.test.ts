@@ -26,6 +26,7 @@ describe('the real node configuration', () => {
     expect(toml).toContain('sandbox_image = "localhost/kelos-test/pause:3.10"');
     expect(toml).toContain('BinaryName = "/usr/sbin/runc"');
     expect(toml).toContain('SystemdCgroup = false');
+    expect(toml).toContain('netns_mounts_under_state_dir = true');
     expect(toml).toContain('address = "/run/kelos-test-node-0/containerd.sock"');
   });
 

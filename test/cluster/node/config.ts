@@ -66,6 +66,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   disable_apparmor = true
   enable_selinux = false
   max_container_log_line_size = 16384
+  # pod network namespaces under the state dir, so the node's teardown finds every one
+  netns_mounts_under_state_dir = true
 
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
