@@ -172,7 +172,7 @@ export class Spawner {
     let ledger = reconciled.ledger;
     const recorded = spawner.status?.totalTasksCreated ?? 0;
     if (ledger.created < recorded) ledger = { ...ledger, created: recorded };
-    let dirty = reconciled.changed || ledger !== reconciled.ledger || stored.stale === true;
+    const dirty = reconciled.changed || ledger !== reconciled.ledger || stored.stale === true;
     for (const name of reconciled.unconfirmed) {
       this.log.warn({ task: name }, 'Found a trigger recorded without its Task; it is spent and gives no second Task');
     }
@@ -258,7 +258,6 @@ export class Spawner {
           stored = await store.write(next, stored);
           ledger = next;
           reserved = chosen.length > 0;
-          dirty = false;
         } catch (err) {
           const why = isConflict(err) ? 'it changed meanwhile (another spawner process?)' : messageOf(err);
           failures.push(`recording the triggers in ConfigMap ${store.name} failed, so no Task was created: ${why}`);
