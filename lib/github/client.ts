@@ -1,10 +1,10 @@
 import { createAppAuth } from '@octokit/auth-app';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { OctokitOptions } from '@octokit/core/types';
 import { etagCache } from './_etag-cache.js';
+import { jsonBody } from './_json-body.js';
+import { resilience, type ResilienceOptions } from './_resilience.js';
 import type { GitHubCredentials } from './credentials.js';
 
 export interface GitHubClientOptions {
@@ -29,27 +29,24 @@ export interface GitHubClientOptions {
   readonly userAgent?: string;
   /** Called for every HTTP answer (retries included), with no status when none came. @default - none */
   readonly onResponse?: (status: number | undefined, headers?: Headers) => void;
+  /** How backoff and rate-limit waits wait; tests record them. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Octokit (REST methods, paginate) with the throttling, retry and ETag cache plugins. */
+/** Octokit (REST methods, paginate, graphql) with the retry and rate-limit, ETag cache and JSON plugins. */
 export type GitHubClient = Octokit;
-const KelosOctokit = Octokit.plugin(throttling, retry, etagCache) as unknown as new (options: OctokitOptions) => GitHubClient;
+const KelosOctokit = Octokit.plugin(jsonBody, resilience, etagCache) as unknown as new (options: OctokitOptions & { resilience: ResilienceOptions }) => GitHubClient;
 
 /**
- * The one Octokit a process uses: throttling (waits for primary and secondary
- * rate-limit resets), retry (5xx and timeouts with quadratic backoff), an
- * ETag cache (conditional GETs), PAT or App installation auth.
+ * The one Octokit a process uses: retries (5xx and timeouts with quadratic
+ * backoff), waits for primary and secondary rate limits, an ETag cache
+ * (conditional GETs), PAT or App installation auth. Its plugins add no queue
+ * and no timers to a request, so a request costs about what `fetch` costs.
  */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const { log } = options;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const maxWait = options.maxRateLimitWaitSeconds ?? 900;
   const creds = options.credentials;
-  const onLimit = (kind: string) => (retryAfter: number, opts: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-    const wait = retryAfter <= maxWait && retryCount < 5;
-    log.info({ method: opts.method, url: opts.url, retryAfterSeconds: retryAfter, retryCount, willRetry: wait }, `Hit the GitHub ${kind} rate limit`);
-    return wait;
-  };
   return new KelosOctokit({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: options.userAgent ?? 'kelos-spawner',
@@ -64,22 +61,19 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       warn: (message: string) => log.warn(message),
       error: (message: string) => log.error(message),
     },
-    throttle: {
-      onRateLimit: onLimit('primary'),
-      onSecondaryRateLimit: onLimit('secondary'),
-      retryAfterBaseValue: options.rateLimitSecondMs ?? 1000,
-      fallbackSecondaryRateRetryAfter: 60,
-    },
-    retry: {
+    resilience: {
       retries: options.retries ?? 3,
-      retryAfterBaseValue: options.retryBaseMs ?? 1000,
-      // 403 and 429 are the throttling plugin's; 304 is the ETag cache's.
-      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+      retryBaseMs: options.retryBaseMs ?? 1000,
+      rateLimitSecondMs: options.rateLimitSecondMs ?? 1000,
+      maxRateLimitWaitSeconds: options.maxRateLimitWaitSeconds ?? 900,
+      maxRateLimitWaits: 5,
+      onRateLimit: (e) => log.info(e, `Hit the GitHub ${e.kind} rate limit`),
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     },
   });
 }
 
-/** fetch with a per-request deadline; a timeout surfaces as a network error, which the retry plugin retries. */
+/** fetch with a per-request deadline; a timeout surfaces as a network error, which is retried. */
 function timedFetch(timeoutMs: number, onResponse?: GitHubClientOptions['onResponse']): typeof fetch {
   return async (input, init) => {
     const deadline = AbortSignal.timeout(timeoutMs);

@@ -40,7 +40,7 @@ describe('GitHub emulator', () => {
     const second = await get('/repos/acme/app/issues', { 'if-none-match': etag });
     expect(second.status).toBe(304);
     expect(second.headers.get('x-ratelimit-remaining')).toBe('99');
-    expect(gh.stats().routes['GET /repos/{owner}/{repo}/issues']).toEqual({ requests: 2, notModified: 1, faults: 0, rateLimited: 1 });
+    expect(gh.stats().routes['GET /repos/{owner}/{repo}/issues']).toEqual({ requests: 2, notModified: 1, faults: 0, rateLimited: 1, graphqlPoints: 0 });
   });
 
   it('changes the ETag and updated_at when an issue is mutated', async () => {
