@@ -32,8 +32,8 @@ const PAGE = 100;
 const MAX_ITEMS = 100;
 /** Comments per query, by the REST counts, to keep an answer to a few MB. */
 const MAX_COMMENTS = 2_000;
-/** Pull requests per query when their comment count is unknown (the pulls list does not carry it). */
-const MAX_UNSIZED = 50;
+/** What a thread of unknown size (the pulls list carries no comment count) counts for: 50 a query. */
+const UNSIZED = 40;
 
 const COMMENTS = `comments(first:${PAGE}){totalCount nodes{body createdAt author{__typename login}}}`;
 const REVIEWS = `reviews(first:${PAGE}){totalCount nodes{state submittedAt commit{oid} author{__typename login}}}`;
@@ -66,9 +66,8 @@ export function batches(refs: readonly ThreadRef[]): ThreadRef[][] {
   let batch: ThreadRef[] = [];
   let comments = 0;
   for (const ref of refs) {
-    const size = ref.commentCount ?? PAGE;
-    const limit = ref.commentCount === undefined ? MAX_UNSIZED : MAX_ITEMS;
-    if (batch.length > 0 && (batch.length >= limit || comments + size > MAX_COMMENTS)) {
+    const size = Math.min(ref.commentCount ?? UNSIZED, PAGE);
+    if (batch.length > 0 && (batch.length >= MAX_ITEMS || comments + size > MAX_COMMENTS)) {
       out.push(batch);
       batch = [];
       comments = 0;

@@ -37,6 +37,7 @@ const SDL = /* GraphQL */ `
   type Repository {
     name: String!
     nameWithOwner: String!
+    issues(first: Int, last: Int, after: String, before: String): IssueConnection!
     issue(number: Int!): Issue
     pullRequest(number: Int!): PullRequest
     issueOrPullRequest(number: Int!): IssueOrPullRequest
@@ -65,6 +66,7 @@ const SDL = /* GraphQL */ `
     comments(first: Int, last: Int, after: String, before: String): IssueCommentConnection!
     reviews(first: Int, last: Int, after: String, before: String): PullRequestReviewConnection
   }
+  type IssueConnection { totalCount: Int! nodes: [Issue] pageInfo: PageInfo! }
   type IssueComment { id: ID! databaseId: Int! body: String! createdAt: String! updatedAt: String! author: Actor }
   type IssueCommentConnection { totalCount: Int! nodes: [IssueComment] pageInfo: PageInfo! }
   type Commit { oid: String! }
@@ -214,6 +216,7 @@ export class GraphqlEndpoint {
     return {
       name,
       nameWithOwner: `${owner}/${name}`,
+      issues: (args: PageArgs) => connection([...issues.values()].filter((i) => !i.pull).sort((a, b) => a.number - b.number), args, view),
       issue: ({ number }: { number: number }) => {
         const i = issues.get(number);
         if (!i || i.pull) throw notFound(`Could not resolve to an Issue with the number of ${number}.`);
