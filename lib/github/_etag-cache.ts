@@ -14,7 +14,7 @@ interface Entry {
  * (which Octokit raises as a RequestError, and which costs no rate limit) is
  * answered from the cache with `status: 304`, so `paginate` keeps following
  * the stored `Link` header and callers see "unchanged" data. Registered last,
- * it wraps the retry and throttling plugins: one logical request, one entry.
+ * it wraps the retry and rate-limit plugin: one logical request, one entry.
  */
 export function etagCache(octokit: Octokit): void {
   const entries = new Map<string, Entry>();

@@ -280,14 +280,14 @@ describe('metrics on the control plane', () => {
     expect(await value('kelos_spawner_tasks_created_total')).toBe(3);
     expect(await value('kelos_spawner_discovered_items')).toBe(4);
     expect(await value('kelos_spawner_github_requests_total', { code: '200' })).toBe(first.requests - first.notModified);
-    expect(await value('kelos_spawner_github_rate_limit_remaining')).toBe(gh.rateRemaining(TOKEN));
+    expect(await value('kelos_spawner_github_rate_limit_remaining', { resource: 'core' })).toBe(gh.rateRemaining(TOKEN));
 
     // A quiet cycle: what GitHub answered is a 304, and the budget is untouched.
     expect((await spawner.runCycle()).created).toEqual([]);
     expect(await value('kelos_spawner_cycles_total', { result: 'ok' })).toBe(2);
     expect(await value('kelos_spawner_github_requests_total', { code: '304' })).toBe(gh.stats().notModified);
     expect(gh.stats().notModified).toBeGreaterThan(0);
-    expect(await value('kelos_spawner_github_rate_limit_remaining')).toBe(gh.rateRemaining(TOKEN));
+    expect(await value('kelos_spawner_github_rate_limit_remaining', { resource: 'core' })).toBe(gh.rateRemaining(TOKEN));
     const text = await metrics.registry.metrics();
     expect(text).toContain(`kelos_spawner_tasks_created_total{namespace="${ns.name}",taskspawner="metered"} 3`);
   });
