@@ -338,7 +338,8 @@ describe('GitHub failures on the control plane', () => {
     // Rate limits are always waited out; 5xx and timeouts are retried `retries` times.
     const spawner = fx.spawner(name, { github: { retries, retryBaseMs: 20, rateLimitSecondMs: 50, timeoutMs: 300 } });
     gh.resetStats();
-    gh.setFaults({ rate: 0.3, seed: 42, match: new RegExp(`acme/${name}/`), resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
+    // GraphQL (the batched comment reads) fails as often as this repository's REST routes.
+    gh.setFaults({ rate: 0.3, seed: 42, match: new RegExp(`acme/${name}/|^/graphql$`), resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
     const outcomes: boolean[] = [];
     try {
       for (let cycle = 0; cycle < 12; cycle++) {
@@ -346,7 +347,9 @@ describe('GitHub failures on the control plane', () => {
         outcomes.push((await spawner.runCycle()).ok);
       }
       const { faults, requests } = gh.stats();
-      expect(faults).toBeGreaterThan(10);
+      // Batched comment reads make few requests: about 30 in these cycles.
+      expect(faults).toBeGreaterThanOrEqual(5);
+      expect(faults / requests).toBeGreaterThan(0.15);
       if (retries === 0) expect(outcomes).toContain(false);
       console.info(`fault run (${retries} retries): ${faults} of ${requests} GitHub requests failed; ${outcomes.filter((ok) => !ok).length} of ${outcomes.length} cycles failed`);
       gh.clearFaults();
