@@ -10,14 +10,15 @@
 //   naive  — plain fetch, every page and every item's comments each cycle
 //            (Kelos v0.19's way; its cost is the same every cycle).
 // The first cycle is timed three times for kelos and floor, alternating, on
-// fresh instances (medians). Then the old per-item path through the kelos
-// client against the naive client: the per-request overhead on ~5,000 small
-// requests, and the same work items from both paths. At 5,001 issues: the
+// fresh instances (medians). Then one cycle of the old per-item path through
+// the kelos client (the same work items as the batched path?) against the
+// naive client; the per-request overhead, paired; and at 5,001 issues the
 // peak RSS of a child process running only the kelos source (or the floor).
 // Last line: RESULT {json}; exit code 1 when a goal is missed: first cycle
 // at 5,001 issues <= 120 requests, quiet = 1 request answered 304, one
 // change <= 3 requests, kelos/floor wall time <= 1.5 on the first cycle at
-// 5,001 issues, and <= 1.5 per request on the per-item path at 501 (medians of 3).
+// 5,001 issues, and <= 1.5 per request (5,001 comment listings through the
+// kelos client against plain fetch, paired in chunks of 50).
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +27,7 @@ import { pino } from 'pino';
 import { rfc3339, type GitHubIssues } from '../lib/api/index.js';
 import { githubGraphqlUrl } from '../lib/github/api-base-url.js';
 import { createGitHubClient } from '../lib/github/client.js';
+import { RepoApi } from '../lib/github/repo-api.js';
 import { batches, restLogin, threadsQuery } from '../lib/github/threads.js';
 import { CommentAuthorizer, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision } from '../lib/spawner/comment-policy.js';
 import { GitHubIssuesSource, type ThreadReads } from '../lib/spawner/sources/github-issues.js';
@@ -53,6 +55,8 @@ interface Phase {
   graphqlRequests: number;
   items: number;
   ms: number;
+  /** CPU time of this process (the emulator's included). */
+  cpuMs: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -273,10 +277,12 @@ async function runSize(issues: number) {
   async function measure<T>(run: () => Promise<T>, count: (t: T) => number): Promise<{ phase: Phase; value: T }> {
     gh.resetStats();
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const value = await run();
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     const s = gh.stats();
-    const phase = { requests: s.requests, notModified: s.notModified, cost: s.rateLimited + s.graphqlPoints, graphqlPoints: s.graphqlPoints, graphqlRequests: s.routes['POST /graphql']?.requests ?? 0, items: count(value), ms: Math.round(ms) };
+    const phase = { requests: s.requests, notModified: s.notModified, cost: s.rateLimited + s.graphqlPoints, graphqlPoints: s.graphqlPoints, graphqlRequests: s.routes['POST /graphql']?.requests ?? 0, items: count(value), ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
     return { phase, value };
   }
   const tick = () => (clock += 60_000);
@@ -297,7 +303,7 @@ async function runSize(issues: number) {
     floor = new FloorClient(gh.apiUrl, token('floor-bot'));
     firsts.floor.push((await measure(() => floor.cycle(), (n) => n)).phase);
   }
-  const pick = (xs: Phase[]): Phase => ({ ...xs[0]!, ms: median(xs.map((x) => x.ms)) });
+  const pick = (xs: Phase[]): Phase => ({ ...xs[0]!, ms: median(xs.map((x) => x.ms)), cpuMs: median(xs.map((x) => x.cpuMs)) });
   const kelos: Record<string, Phase> = { first: pick(firsts.kelos) };
   const base: Record<string, Phase> = { first: pick(firsts.floor) };
   const naive = (await measure(() => naiveCycle(gh), (n) => n)).phase;
@@ -317,17 +323,11 @@ async function runSize(issues: number) {
 
   // The old per-item path through the same client, against naive fetch: per-request overhead and the same items.
   tick();
-  const perItemRuns: Phase[] = [];
-  const naiveRuns: Phase[] = [];
-  let perItemItems: WorkItem[] = [];
-  for (let r = 0; r < (issues <= 1000 ? FIRST_RUNS : 1); r++) {
-    const run = await measure(() => kelosSource('per-item').discover(new Date(clock)), (items) => items.length);
-    perItemRuns.push(run.phase);
-    perItemItems = run.value;
-    naiveRuns.push((await measure(() => naiveCycle(gh), (n) => n)).phase);
-  }
+  const perItemRun = await measure(() => kelosSource('per-item').discover(new Date(clock)), (items) => items.length);
+  const naiveAgain = (await measure(() => naiveCycle(gh), (n) => n)).phase;
   const batchedNow = await kelosSource().discover(new Date(clock));
-  const sameItems = isDeepStrictEqual(perItemItems, batchedNow) && batchedItems.length === kelos.first!.items;
+  const sameItems = isDeepStrictEqual(perItemRun.value, batchedNow) && batchedItems.length === kelos.first!.items;
+  const perRequest = await pairedRequests(gh, token);
 
   // Memory: each client alone in a child process (the emulator stays here), a first and a quiet cycle.
   let memory: Record<string, number> | undefined;
@@ -344,12 +344,46 @@ async function runSize(issues: number) {
     kelos,
     floor: base,
     naive,
-    perItem: { kelos: pick(perItemRuns), naive: pick(naiveRuns), runs: perItemRuns.length },
+    perItem: { kelos: perItemRun.phase, naive: naiveAgain },
+    perRequest,
     sameItems,
     listingPages,
     alternativeFirstCycleRequests: kelos.first!.requests - kelos.first!.graphqlRequests + listingPages,
     ...(memory ? { memory } : {}),
   };
+}
+
+/**
+ * Per-request overhead: every labelled issue's comments listing, through the
+ * kelos client (RepoApi) and through plain fetch, in chunks of 50 taking
+ * turns (who goes first alternates), so that both see the same machine load.
+ */
+async function pairedRequests(gh: GitHubEmulator, token: (login: string) => string) {
+  const api = new RepoApi(createGitHubClient({ baseUrl: gh.apiUrl, credentials: { token: token('kelos-bot') }, log }), { owner: 'acme', repo: 'monorepo' });
+  const http = new Fetcher(token('floor-bot'), false);
+  const numbers = (await http.list<RawIssue>(`${gh.apiUrl}/repos/acme/monorepo/issues?state=open&labels=${encodeURIComponent(LABEL)}&per_page=100`)).items.map((i) => i.number);
+  const total = { kelos: { ms: 0, cpuMs: 0 }, fetch: { ms: 0, cpuMs: 0 } };
+  const timed = async (into: { ms: number; cpuMs: number }, run: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await run();
+    const c = process.cpuUsage(c0);
+    into.ms += performance.now() - t0;
+    into.cpuMs += (c.user + c.system) / 1000;
+  };
+  for (let i = 0; i < numbers.length; i += 50) {
+    const part = numbers.slice(i, i + 50);
+    const viaKelos = () => timed(total.kelos, async () => {
+      for (const n of part) await api.comments(n);
+    });
+    const viaFetch = () => timed(total.fetch, async () => {
+      for (const n of part) await http.list(`${gh.apiUrl}/repos/acme/monorepo/issues/${n}/comments?per_page=100`);
+    });
+    if ((i / 50) % 2 === 0) await viaKelos().then(viaFetch);
+    else await viaFetch().then(viaKelos);
+  }
+  const round = (x: { ms: number; cpuMs: number }) => ({ ms: Math.round(x.ms), cpuMs: Math.round(x.cpuMs) });
+  return { requests: numbers.length, kelos: round(total.kelos), fetch: round(total.fetch), ratio: Number((total.kelos.ms / total.fetch.ms).toFixed(2)) };
 }
 
 /** Peak RSS (MB) of a child process running one client's first and quiet cycles ('idle': loads the modules only). */
@@ -403,9 +437,11 @@ for (const r of results) {
     if (k.requests !== f.requests) goals.push(`${r.issues} issues, ${c}: kelos made ${k.requests} requests, the floor ${f.requests} (not the same work)`);
     if (k.items !== f.items || k.items !== (c === 'first' ? r.naive.items : k.items)) goals.push(`${r.issues} issues, ${c}: the clients disagree on the eligible items`);
   }
+  console.log(`first cycle CPU time of this process (the emulator's included), medians: kelos ${r.kelos.first!.cpuMs} ms, floor ${r.floor.first!.cpuMs} ms`);
   const pi = r.perItem;
-  const perReq = pi.kelos.ms / pi.kelos.requests / (pi.naive.ms / pi.naive.requests);
-  console.log(`old per-item path: kelos client ${pi.kelos.requests} requests in ${pi.kelos.ms} ms, naive fetch ${pi.naive.requests} in ${pi.naive.ms} ms${pi.runs > 1 ? ` (medians of ${pi.runs})` : ''}: ${perReq.toFixed(2)}× per request; same work items as batched: ${r.sameItems}`);
+  console.log(`old per-item path, one cycle: kelos ${pi.kelos.requests} requests in ${pi.kelos.ms} ms, naive fetch ${pi.naive.requests} in ${pi.naive.ms} ms; the same work items as batched: ${r.sameItems}`);
+  const pr = r.perRequest;
+  console.log(`per request (${pr.requests} comment listings, paired in chunks of 50): kelos client ${pr.kelos.ms} ms (CPU ${pr.kelos.cpuMs} ms), plain fetch ${pr.fetch.ms} ms (CPU ${pr.fetch.cpuMs} ms): ${pr.ratio}×`);
   console.log(`alternative design: the repository-wide comments listing instead of GraphQL: ${r.listingPages} pages for ${r.kelos.first!.graphqlRequests} queries, a first cycle of ${r.alternativeFirstCycleRequests} requests`);
   if (r.memory) console.log(`peak RSS of a process running one client's first and quiet cycles: kelos ${r.memory.kelos} MB, floor ${r.memory.floor} MB (a process that only loads the modules: ${r.memory.idle} MB)`);
   if (!r.sameItems) goals.push(`${r.issues} issues: the per-item and batched paths found different work items`);
@@ -418,16 +454,15 @@ for (const r of results) {
 }
 if (big.kelos.first!.requests > 120) goals.push(`${big.issues} issues: the first cycle made ${big.kelos.first!.requests} requests, more than 120`);
 if (ratio > 1.5) goals.push(`${big.issues} issues: the first cycle took ${ratio.toFixed(2)}× the floor's wall time, more than 1.5`);
-const small = results[0]!;
-const perRequest = small.perItem.kelos.ms / small.perItem.kelos.requests / (small.perItem.naive.ms / small.perItem.naive.requests);
-if (perRequest > 1.5) goals.push(`${small.issues} issues: a request through the kelos client took ${perRequest.toFixed(2)}× one through plain fetch, more than 1.5`);
+const perRequest = big.perRequest.ratio;
+if (perRequest > 1.5) goals.push(`${big.issues} issues: a request through the kelos client took ${perRequest}× one through plain fetch, more than 1.5`);
 console.log(
   '\nRESULT ' +
     JSON.stringify({
       bench: 'spawner',
       machine: { cpus: cpus().length, load: [Number(started.toFixed(1)), Number(ended.toFixed(1))], node: process.version },
       sizes: results,
-      goals: { firstCycleRequests: big.kelos.first!.requests, quietRequests: results.map((r) => r.kelos.quiet!.requests), oneChangeRequests: results.map((r) => r.kelos.oneChange!.requests), overheadRatio: Number(ratio.toFixed(2)), perRequestRatio: Number(perRequest.toFixed(2)) },
+      goals: { firstCycleRequests: big.kelos.first!.requests, quietRequests: results.map((r) => r.kelos.quiet!.requests), oneChangeRequests: results.map((r) => r.kelos.oneChange!.requests), overheadRatio: Number(ratio.toFixed(2)), perRequestRatio: perRequest },
       missed: goals,
     }),
 );
