@@ -1,5 +1,6 @@
 import { githubGraphqlUrl } from './api-base-url.js';
-import type { GitHubClient } from './client.js';
+import { rateLimitWait } from './_rate-limits.js';
+import type { GitHubClient, GitHubRequestError } from './client.js';
 import type { IssueComment, PullReview } from './repo-api.js';
 import type { RepoRef } from './repo-url.js';
 
@@ -100,7 +101,7 @@ export function threadsQuery(refs: readonly ThreadRef[], needs: ThreadNeeds): st
  */
 export async function readThreads(client: GitHubClient, repo: RepoRef, refs: readonly ThreadRef[], needs: ThreadNeeds): Promise<Map<number, Thread>> {
   const out = new Map<number, Thread>();
-  const url = githubGraphqlUrl(client.request.endpoint.DEFAULTS.baseUrl);
+  const url = githubGraphqlUrl(client.baseUrl);
   for (const batch of batches(refs.filter((r) => needs.comments || (r.pull && needs.reviews)))) {
     const body = JSON.stringify({ query: threadsQuery(batch, needs), variables: { owner: repo.owner, name: repo.repo } });
     let data: { data?: { repository?: Record<string, GqlThread | null> | null } | null; errors?: Array<{ type?: string; message?: string }> };
@@ -108,13 +109,10 @@ export async function readThreads(client: GitHubClient, repo: RepoRef, refs: rea
       const res = await client.request({ method: 'POST', url, data: body, headers: { 'content-type': 'application/json; charset=utf-8' } });
       data = res.data as typeof data;
     } catch (err) {
-      const status = (err as { status?: number }).status;
       // Rate limits the client gave up on fail the cycle like any REST request.
-      if (status === 403 || status === 429) {
-        const headers = (err as { response?: { headers?: Record<string, string> } }).response?.headers ?? {};
-        if (headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined || /rate limit/i.test((err as Error).message)) throw err;
-      }
-      throw new GraphqlUnavailableError(`GitHub GraphQL failed: ${(err as Error).message}`, { cause: err });
+      const e = err as GitHubRequestError;
+      if (e.status !== undefined && e.response && rateLimitWait(e.status, e.response.headers, e.response.data, 0)) throw err;
+      throw new GraphqlUnavailableError(`GitHub GraphQL failed: ${e.message}`, { cause: err });
     }
     const repository = data?.data?.repository;
     if (!repository) {

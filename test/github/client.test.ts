@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient, type GitHubClientOptions } from '../../lib/github/client.js';
+import { listAll } from '../../lib/github/repo-api.js';
 import { GitHubEmulator } from '../emulators/github.js';
 
 const TOKEN = 'ghp_client';
@@ -118,10 +119,10 @@ describe('createGitHubClient: conditional requests', () => {
   it('follows Link pages, and keeps them through 304s', async () => {
     for (let i = 0; i < 150; i++) gh.repo('acme/app').createIssue({ title: `i${i}` });
     const c = client();
-    const all = () => c.paginate('GET /repos/{owner}/{repo}/issues', { owner: 'acme', repo: 'app', per_page: 100 });
-    expect(await all()).toHaveLength(151);
+    const all = () => listAll(c, 'GET /repos/{owner}/{repo}/issues', { owner: 'acme', repo: 'app' });
+    expect((await all()).items).toHaveLength(151);
     gh.resetStats();
-    expect(await all()).toHaveLength(151);
+    expect(await all()).toMatchObject({ unchanged: true, items: { length: 151 } });
     expect(gh.stats()).toMatchObject({ requests: 2, notModified: 2 });
   });
 });
