@@ -4,7 +4,7 @@
 //
 // Per cycle (first, quiet, one change, quiet again) it prints requests, 304s,
 // rate-limit cost (REST requests charged + GraphQL points) and wall time of
-//   kelos  — GitHubIssuesSource with the Octokit client (batched threads),
+//   kelos  — GitHubIssuesSource with the kelos GitHub client (batched threads),
 //   floor  — the same minimal request sequence through plain fetch (the same
 //            requests, counted; the fastest honest way to do the same work),
 //   naive  — plain fetch, every page and every item's comments each cycle

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient, type GitHubClientOptions } from '../../lib/github/client.js';
 import { listAll } from '../../lib/github/repo-api.js';
+import { LoopbackServer } from '../emulators/_http.js';
 import { GitHubEmulator } from '../emulators/github.js';
 
 const TOKEN = 'ghp_client';
@@ -124,5 +125,17 @@ describe('createGitHubClient: conditional requests', () => {
     gh.resetStats();
     expect(await all()).toMatchObject({ unchanged: true, items: { length: 151 } });
     expect(gh.stats()).toMatchObject({ requests: 2, notModified: 2 });
+  });
+
+  it('refuses a next page on another host (the token goes only to the API)', async () => {
+    const server = await LoopbackServer.listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', link: '<http://elsewhere.invalid/issues?page=2>; rel="next"' });
+      res.end('[]');
+    });
+    try {
+      await expect(listAll(client({ baseUrl: server.url }), 'GET /repos/{owner}/{repo}/issues', { owner: 'acme', repo: 'app' })).rejects.toThrow(/next page on another host: http:\/\/elsewhere\.invalid/);
+    } finally {
+      await server.close();
+    }
   });
 });
