@@ -1,6 +1,5 @@
 import type { GitHubClient } from './client.js';
 import type { RepoRef } from './repo-url.js';
-import { readThreads, type Thread, type ThreadNeeds, type ThreadRef } from './threads.js';
 
 /** The fields of GitHub's issue JSON the spawner reads. */
 export interface GhIssue {
@@ -132,11 +131,6 @@ export class RepoApi {
   async reviews(number: number): Promise<PullReview[]> {
     const { items } = await listAll<GhReview>(this.client, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', { ...this.base, pull_number: number });
     return items.map((r) => ({ user: r.user?.login ?? '', state: r.state, commitId: r.commit_id ?? '', submittedAt: r.submitted_at ?? '' }));
-  }
-
-  /** Many threads at once over GraphQL (see `readThreads`); what it could not read whole is left out. */
-  threads(refs: readonly ThreadRef[], needs: ThreadNeeds): Promise<Map<number, Thread>> {
-    return readThreads(this.client, this.repo, refs, needs);
   }
 
   async reviewComments(number: number): Promise<GhReviewComment[]> {

@@ -4,7 +4,7 @@ import type { GitHubClient } from '../../github/client.js';
 import { permissionLookups } from '../../github/permissions.js';
 import { type GhIssue, RepoApi, labelNames } from '../../github/repo-api.js';
 import type { RepoRef } from '../../github/repo-url.js';
-import { GraphqlUnavailableError } from '../../github/threads.js';
+import { GraphqlUnavailableError, readThreads } from '../../github/threads.js';
 import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from '../comment-policy.js';
 import { joinNewest, type WorkItem } from '../work-item.js';
 import type { Needs, Source } from './source.js';
@@ -192,7 +192,9 @@ export class GitHubIssuesSource implements Source {
     if (missing.length < 2) return;
     let read;
     try {
-      read = await this.api.threads(
+      read = await readThreads(
+        this.options.client,
+        this.options.repo,
         missing.map((i) => ({ number: i.number, pull: Boolean(i.pull_request), commentCount: i.comments })),
         { comments: true, reviews: false },
       );

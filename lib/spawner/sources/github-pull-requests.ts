@@ -4,7 +4,7 @@ import type { GitHubClient } from '../../github/client.js';
 import { permissionLookups } from '../../github/permissions.js';
 import { type GhPull, RepoApi, labelNames } from '../../github/repo-api.js';
 import type { RepoRef } from '../../github/repo-url.js';
-import { GraphqlUnavailableError, type ThreadNeeds } from '../../github/threads.js';
+import { GraphqlUnavailableError, readThreads, type ThreadNeeds } from '../../github/threads.js';
 import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from '../comment-policy.js';
 import { joinNewest, type WorkItem } from '../work-item.js';
 import { aggregateReviewState, type AggregatedReviewState } from './review-state.js';
@@ -135,7 +135,9 @@ export class GitHubPullRequestsSource implements Source {
     if (missing.length < 2) return;
     let read;
     try {
-      read = await this.api.threads(
+      read = await readThreads(
+        this.options.client,
+        this.options.repo,
         missing.map((p) => ({ number: p.number, pull: true })),
         needs,
       );
