@@ -1,8 +1,8 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import type { SubAgentFormat } from './agent-layout.js';
-import { tomlString } from './mcp-config.js';
+import type { SubAgentFormat } from '../agents/agent-definition.js';
+import { tomlString } from '../agents/mcp.js';
 
 /** A plugin under `KELOS_PLUGIN_DIR`: `<plugin>/skills/<skill>/SKILL.md`, `<plugin>/agents/<agent>.md`. */
 export interface Plugin {

@@ -11,11 +11,12 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { API_VERSION, AGENT_UID, CREDENTIAL_ENV, Kind, Label, LabelValue, type AgentTypeName } from '../api/constants.js';
+import { agentDefinition } from '../agents/registry.js';
+import { API_VERSION, AGENT_UID, Kind, Label, LabelValue, type AgentTypeName } from '../api/constants.js';
 import type { AgentConfigSpec, McpServer } from '../api/agent-config.js';
 import type { Task } from '../api/task.js';
 import type { WorkspaceSpec } from '../api/workspace.js';
-import { DEFAULT_AGENT_IMAGES, DEFAULT_KELOS_IMAGE } from './images.js';
+import { DEFAULT_KELOS_IMAGE } from './images.js';
 import { boundedName } from './names.js';
 import { checkComponentName, sanitizeRelativePath, shellQuote } from './_shell.js';
 import { controllerOwnerReference } from './owner.js';
@@ -57,7 +58,7 @@ export const InitContainer = {
 export const RESERVED_ENV = ['KELOS_SETUP_COMMAND'] as const;
 
 export interface JobImages {
-  /** Agent image per type. @default DEFAULT_AGENT_IMAGES */
+  /** Agent image per type. @default each type's `defaultImage` (lib/agents) */
   readonly agent?: Partial<Record<AgentTypeName, string>>;
   /** @default DEFAULT_GIT_IMAGE */
   readonly git?: string;
@@ -426,7 +427,7 @@ export function taskJob(inputs: TaskJobInputs): V1Job {
   if (spawner) env.push({ name: 'KELOS_TASKSPAWNER', value: spawner });
   const credType = spec.credentials.type;
   if (credType === 'api-key' || credType === 'oauth') {
-    const variable = CREDENTIAL_ENV[spec.type as AgentTypeName][credType];
+    const variable = agentDefinition(spec.type).credentials[credType];
     env.push(secretEnv(variable, spec.credentials.secretRef!.name));
   }
 
@@ -518,7 +519,7 @@ export function taskJob(inputs: TaskJobInputs): V1Job {
 
   const agent: V1Container = {
     name: AgentPod.AGENT_CONTAINER,
-    image: spec.image ?? images.agent?.[spec.type as AgentTypeName] ?? DEFAULT_AGENT_IMAGES[spec.type as AgentTypeName],
+    image: spec.image ?? images.agent?.[spec.type as AgentTypeName] ?? agentDefinition(spec.type).defaultImage,
     command: [AgentPod.ENTRYPOINT],
     args: [inputs.prompt ?? spec.prompt],
     workingDir: ws ? AgentPod.REPO_DIR : AgentPod.WORKSPACE_DIR,
