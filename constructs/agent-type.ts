@@ -1,3 +1,4 @@
+import { claudeCode, codex, cursor, gemini, opencode } from '../lib/agents/index.js';
 import { AGENT_TYPES, isAgentType, type AgentTypeName } from '../lib/agents/registry.js';
 
 /**
@@ -7,11 +8,11 @@ import { AGENT_TYPES, isAgentType, type AgentTypeName } from '../lib/agents/regi
  * constant (its definition's `constant`); `AgentType.of(name)` takes any.
  */
 export class AgentType {
-  public static readonly CLAUDE_CODE = new AgentType('claude-code');
-  public static readonly CODEX = new AgentType('codex');
-  public static readonly GEMINI = new AgentType('gemini');
-  public static readonly OPENCODE = new AgentType('opencode');
-  public static readonly CURSOR = new AgentType('cursor');
+  public static readonly CLAUDE_CODE = new AgentType(claudeCode.type);
+  public static readonly CODEX = new AgentType(codex.type);
+  public static readonly GEMINI = new AgentType(gemini.type);
+  public static readonly OPENCODE = new AgentType(opencode.type);
+  public static readonly CURSOR = new AgentType(cursor.type);
 
   /** An agent type by its API name; throws for a name the API does not accept. */
   public static of(name: string): AgentType {

@@ -2,8 +2,13 @@ import type { McpServers } from './mcp.js';
 import type { StreamFormatter } from './stream-format.js';
 import type { UsageParser } from './usage.js';
 
-/** How a sub-agent definition (`<plugin>/agents/<name>.md`) is written for an agent CLI. */
-export type SubAgentFormat = 'claude' | 'codex-toml' | 'gemini' | 'opencode' | 'cursor';
+/**
+ * How a sub-agent definition (`<plugin>/agents/<name>.md`) is written for an
+ * agent CLI: `markdown`, front matter with `name` and `description` (Claude
+ * Code, Gemini CLI, Cursor); `opencode-markdown`, front matter with
+ * `description` and `mode: subagent`; `codex-toml`, a Codex custom agent.
+ */
+export type SubAgentFormat = 'markdown' | 'opencode-markdown' | 'codex-toml';
 
 /** Where a run happens: the agent user's home, the repository, the pod's environment. */
 export interface LayoutContext {

@@ -97,7 +97,7 @@ export const claudeCode: AgentDefinition<'claude-code'> = {
     const configDir = env.CLAUDE_CONFIG_DIR || join(home, '.claude');
     return {
       instructions: join(configDir, 'CLAUDE.md'),
-      agentFormat: 'claude',
+      agentFormat: 'markdown',
       mcpFile: env.CLAUDE_CONFIG_DIR ? join(env.CLAUDE_CONFIG_DIR, '.claude.json') : join(home, '.claude.json'),
     };
   },

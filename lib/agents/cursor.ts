@@ -64,7 +64,7 @@ export const cursor: AgentDefinition<'cursor'> = {
       instructionsExclude: `/.cursor/rules/${CURSOR_RULE_FILE}`,
       skillsDir: join(dir, 'skills'),
       agentsDir: join(dir, 'agents'),
-      agentFormat: 'cursor',
+      agentFormat: 'markdown',
       mcpFile: join(dir, 'mcp.json'),
     };
   },

@@ -85,7 +85,7 @@ export const gemini: AgentDefinition<'gemini'> = {
       instructions: join(dir, 'GEMINI.md'),
       skillsDir: join(dir, 'skills'),
       agentsDir: join(dir, 'agents'),
-      agentFormat: 'gemini',
+      agentFormat: 'markdown',
       mcpFile: join(dir, 'settings.json'),
     };
   },

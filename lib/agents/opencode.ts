@@ -62,7 +62,7 @@ export const opencode: AgentDefinition<'opencode'> = {
       instructions: join(dir, 'AGENTS.md'),
       skillsDir: join(dir, 'skills'),
       agentsDir: join(dir, 'agents'),
-      agentFormat: 'opencode',
+      agentFormat: 'opencode-markdown',
       mcpFile: join(dir, 'opencode.json'),
     };
   },

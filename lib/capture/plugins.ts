@@ -117,15 +117,13 @@ export function renderSubAgent(agent: SubAgent, format: SubAgentFormat): { fileN
             `developer_instructions = ${tomlString(agent.prompt)}`,
           ].join('\n') + '\n',
       };
-    case 'opencode':
+    case 'opencode-markdown':
       // OpenCode names an agent after its file; `mode: subagent` keeps it out of the primary agents.
       return {
         fileName: `${agent.name}.md`,
         content: frontMatter({ description: agent.description, mode: 'subagent' }, agent.prompt),
       };
-    case 'claude':
-    case 'gemini':
-    case 'cursor':
+    case 'markdown':
       return {
         fileName: `${agent.name}.md`,
         content: frontMatter({ name: agent.name, description: agent.description }, agent.prompt),
