@@ -28,12 +28,12 @@ exit 1
 export interface EntrypointOptions {
   /** The image declaration, installed as the image's agent.sh. */
   readonly declaration: string;
-  /** The command the declaration runs; a fake CLI takes its place. */
-  readonly cli: string;
+  /** The command the declaration runs: a fake CLI takes its place. Without it the real CLI must be on PATH. */
+  readonly cli?: string;
   /** What the fake CLI prints. */
-  readonly stream: string;
-  /** The entrypoint's arguments: the prompt. */
-  readonly args: string[];
+  readonly stream?: string;
+  /** The entrypoint's arguments: the prompt. A function is called after `prepare`. */
+  readonly args: string[] | ((ws: TestWorkspace) => string[]);
   /** More environment; a function is called after `prepare`. */
   readonly env?: Record<string, string> | ((ws: TestWorkspace) => Record<string, string> | undefined);
   /**
@@ -42,6 +42,8 @@ export interface EntrypointOptions {
    * @default 'checkout'
    */
   readonly kelos?: 'checkout' | 'pass-through' | { readonly script: string };
+  /** Limit for the whole run. @default runProcess's */
+  readonly timeoutMs?: number;
   /** Called with the workspace before the run. */
   readonly prepare?: (ws: TestWorkspace) => void;
 }
@@ -69,15 +71,17 @@ export async function runImageEntrypoint(o: EntrypointOptions): Promise<Entrypoi
   const lib = join(ws.root, 'image-lib');
   mkdirSync(lib);
   copyFileSync(o.declaration, join(lib, 'agent.sh'));
-  writeExecutable(join(ws.bin, o.cli), FAKE_AGENT);
+  if (o.cli) writeExecutable(join(ws.bin, o.cli), FAKE_AGENT);
   const kelos = o.kelos ?? 'checkout';
   if (kelos === 'pass-through') writeExecutable(join(ws.bin, 'kelos'), PASS_THROUGH_KELOS);
   else if (kelos !== 'checkout') writeExecutable(join(ws.bin, 'kelos'), kelos.script);
   o.prepare?.(ws);
   const env = typeof o.env === 'function' ? o.env(ws) : o.env;
-  const res = await runProcess('bash', [ENTRYPOINT, ...o.args], {
+  const args = typeof o.args === 'function' ? o.args(ws) : o.args;
+  const res = await runProcess('bash', [ENTRYPOINT, ...args], {
     cwd: ws.repo,
-    env: ws.env({ KELOS_IMAGE_LIB: lib, FAKE_AGENT_DIR: ws.root, FAKE_AGENT_STREAM: o.stream, ...env }),
+    timeoutMs: o.timeoutMs,
+    env: ws.env({ KELOS_IMAGE_LIB: lib, FAKE_AGENT_DIR: ws.root, ...(o.stream ? { FAKE_AGENT_STREAM: o.stream } : {}), ...env }),
   });
   const read = (name: string) => (existsSync(join(ws.root, name)) ? readFileSync(join(ws.root, name), 'utf8') : undefined);
   const agentEnv: Record<string, string> = {};
