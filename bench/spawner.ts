@@ -8,9 +8,9 @@
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { GitHubIssues } from '../lib/api/index.js';
+import { createGitHubClient } from '../lib/github/client.js';
 import { CommentAuthorizer, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment } from '../lib/spawner/comment-policy.js';
-import { createGitHubClient } from '../lib/spawner/github-client.js';
-import { GitHubIssuesSource } from '../lib/spawner/github-issues.js';
+import { GitHubIssuesSource } from '../lib/spawner/sources/github-issues.js';
 import { GitHubEmulator } from '../test/emulators/github.js';
 
 const ISSUES = 500;

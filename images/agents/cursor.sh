@@ -11,7 +11,8 @@ AGENT_EFFORT=ignored
 
 # agent_install <version>: Cursor CLI is not on npm. Its documented installer
 # downloads this same per-version package; the pinned version keeps the build
-# reproducible.
+# reproducible. AGENT_CLI_PACKAGE_URL (a build arg) fetches the package from
+# elsewhere instead: a mirror, or a local server where the site is out of reach.
 agent_install() {
   local arch
   arch="$(dpkg --print-architecture)"
@@ -21,7 +22,7 @@ agent_install() {
     *) echo "unsupported architecture $arch" >&2; return 1 ;;
   esac
   mkdir -p /opt/cursor-agent
-  curl -fsSL "https://downloads.cursor.com/lab/$1/linux/${arch}/agent-cli-package.tar.gz" |
+  curl -fsSL "${AGENT_CLI_PACKAGE_URL:-https://downloads.cursor.com/lab/$1/linux/${arch}/agent-cli-package.tar.gz}" |
     tar --strip-components=1 -xz -C /opt/cursor-agent
   ln -s /opt/cursor-agent/cursor-agent /usr/local/bin/agent
   ln -s /opt/cursor-agent/cursor-agent /usr/local/bin/cursor-agent

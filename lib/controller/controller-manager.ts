@@ -2,29 +2,21 @@ import * as http from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { pino, stdTimeFunctions, type Logger } from 'pino';
-import type { AgentConfig } from '../api/agent-config.js';
-import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, Label, LabelValue, METRICS_PORT } from '../api/constants.js';
-import type { Task } from '../api/task.js';
-import type { TaskSpawner } from '../api/task-spawner.js';
-import type { Workspace } from '../api/workspace.js';
+import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, METRICS_PORT } from '../api/constants.js';
 import type { AgentTypeName } from '../api/constants.js';
 import { EventRecorder } from '../kube/event-recorder.js';
-import { Informer, type InformerStats } from '../kube/informer.js';
+import type { Cached, Informer, InformerStats } from '../kube/informer.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { LeaderElector } from '../kube/leader-election.js';
-import { resourcePath, Resources, type ResourceType } from '../kube/resource-path.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { closeServers, listen, metricsServer, parseListenAddress } from '../http/endpoints.js';
-import { branchLockKey } from './branch-lock.js';
-import { BY_BRANCH, BY_DEPENDENCY, dependencyKey, podIndexes, taskIndexes } from './_indexes.js';
 import { ControllerMetrics } from './controller-metrics.js';
-import { GitHubAppTokens } from './github-app-tokens.js';
-import { SpawnerReconciler, spawnerChanged } from './spawner-reconciler.js';
-import { TaskReconciler, type ReconcileResult } from './task-reconciler.js';
-import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
-import { slimJob, slimPod } from './_transforms.js';
+import { GitHubAppTokens } from '../github/app-tokens.js';
+import type { EventHandler, ObjectKey, Reconciler, ReconcileResult, Source } from './reconciler.js';
+import { SharedInformers } from './_shared-informers.js';
+import { SpawnerReconciler } from './spawner-reconciler.js';
+import { TaskReconciler } from './task-reconciler.js';
 
 export interface ControllerOptions {
   /** A kubeconfig file. @default - $KUBECONFIG, ~/.kube/config, or the in-cluster service account */
@@ -64,15 +56,16 @@ export interface ControllerOptions {
   readonly now?: () => Date;
 }
 
-const TASK = 'task';
-const SPAWNER = 'spawner';
-
-/** The work queue key of an object: `<kind>:<namespace>/<name>`. */
-function key(kind: string, namespace: string | undefined, name: string | undefined): string {
-  return `${kind}:${namespace ?? ''}/${name ?? ''}`;
+/** A work item: an object of the kind of the reconciler that owns it. */
+interface Request extends ObjectKey {
+  readonly kind: string;
 }
 
-const keyOf = (kind: string, obj: { metadata?: { namespace?: string; name?: string } }) => key(kind, obj.metadata?.namespace, obj.metadata?.name);
+/** The queue's identity of a request (never parsed back). */
+const requestIdentity = (r: Request) => JSON.stringify([r.kind, r.namespace, r.name]);
+
+/** `Task` → `task`, `TaskSpawner` → `taskSpawner`: the log field naming the object of a failed reconcile. */
+const logField = (kind: string) => kind.charAt(0).toLowerCase() + kind.slice(1);
 
 export function createLogger(): Logger {
   return pino({
@@ -84,25 +77,26 @@ export function createLogger(): Logger {
 }
 
 /**
- * `kelos controller`: informers for Tasks, Jobs, Pods, Workspaces,
- * AgentConfigs and TaskSpawners feeding one keyed work queue; workers that
- * reconcile only while this replica leads (when leader election is on);
- * /healthz, /readyz and /metrics; a graceful stop.
+ * `kelos controller`, the manager of the Task and TaskSpawner reconcilers:
+ * it starts the informers they declare (one per resource, shared), feeds
+ * their events into one keyed work queue, and runs workers that hand each
+ * key to the reconciler of its kind, only while this replica leads (when
+ * leader election is on); /healthz, /readyz and /metrics; a graceful stop.
  */
 export class Controller {
   readonly metrics = new ControllerMetrics();
   readonly identity: string;
   private readonly logger: Logger;
-  private readonly queue = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 120_000 });
+  private readonly queue = new WorkQueue<Request>({ baseDelayMs: 100, maxDelayMs: 120_000, identity: requestIdentity });
   private readonly stopSignal = new AbortController();
   private readonly servers: http.Server[] = [];
-  private readonly informers: Informer<any>[] = [];
+  private informers?: SharedInformers;
+  /** By the kind they reconcile. */
+  private readonly reconcilers = new Map<string, Reconciler>();
   private client!: KubeClient;
   private ownsClient = false;
   private elector?: LeaderElector;
   private recorder!: EventRecorder;
-  private taskReconciler!: TaskReconciler;
-  private spawnerReconciler!: SpawnerReconciler;
   private workers: Promise<void>[] = [];
   private synced = false;
   private leading = false;
@@ -121,7 +115,7 @@ export class Controller {
 
   /** What each informer has done (objects, lists, watches, last event), for diagnosis. */
   informerStats(): InformerStats[] {
-    return this.informers.map((i) => i.stats());
+    return this.informers?.stats() ?? [];
   }
 
   /** Keys queued and not yet taken by a worker. */
@@ -143,115 +137,16 @@ export class Controller {
     this.recorder = new EventRecorder(this.client, CONTROLLER_NAME, this.identity, this.logger);
     await this.startServers();
 
-    const ns = o.namespace;
-    const path = (type: ResourceType) => resourcePath(type, ns ? { namespace: ns } : {});
-    const selector = `${Label.MANAGED_BY}=${LabelValue.MANAGED_BY},${Label.COMPONENT}=${LabelValue.COMPONENT_TASK}`;
     const logger = this.logger;
-    const common = { logger, ...(o.relistIntervalMs !== undefined ? { relistIntervalMs: o.relistIntervalMs } : {}) };
-    const tasks = new Informer<Task>(this.client, { path: path(Resources.tasks), indexes: taskIndexes, ...common });
-    const jobs = new Informer<V1Job>(this.client, { path: path(Resources.jobs), labelSelector: selector, transform: slimJob, ...common });
-    const pods = new Informer<V1Pod>(this.client, { path: path(Resources.pods), labelSelector: selector, transform: slimPod, indexes: podIndexes, ...common });
-    const workspaces = new Informer<Workspace>(this.client, { path: path(Resources.workspaces), ...common });
-    const agentConfigs = new Informer<AgentConfig>(this.client, { path: path(Resources.agentConfigs), ...common });
-    const spawners = new Informer<TaskSpawner>(this.client, { path: path(Resources.taskSpawners), ...common });
-    this.informers.push(tasks, jobs, pods, workspaces, agentConfigs, spawners);
-
-    this.taskReconciler = new TaskReconciler({
-      client: this.client,
-      tasks,
-      jobs,
-      pods,
-      workspaces,
-      agentConfigs,
-      recorder: this.recorder,
-      metrics: this.metrics,
+    this.informers = new SharedInformers(this.client, {
       logger,
-      images: {
-        ...(o.agentImages ? { agent: o.agentImages } : {}),
-        ...(o.gitImage ? { git: o.gitImage } : {}),
-        ...(o.skillsImage ? { skills: o.skillsImage } : {}),
-      },
-      ...(o.now ? { now: o.now } : {}),
-      ...(o.githubApiBaseUrl ? { appTokens: new GitHubAppTokens({ baseUrl: o.githubApiBaseUrl }) } : {}),
+      ...(o.namespace ? { namespace: o.namespace } : {}),
+      ...(o.relistIntervalMs !== undefined ? { relistIntervalMs: o.relistIntervalMs } : {}),
     });
-    this.spawnerReconciler = new SpawnerReconciler({
-      client: this.client,
-      spawners,
-      workspaces,
-      logger,
-      ...(o.spawnerImage ? { spawnerImage: o.spawnerImage } : {}),
-    });
-
-    const enqueue = (k: string) => {
-      this.queue.add(k);
-      this.metrics.queueDepth.set(this.queue.length);
-    };
-
-    // A Task moved: its dependants and the Tasks queued on its branch may move too.
-    const fanOut = (t: Task) => {
-      const ns = t.metadata.namespace;
-      for (const d of tasks.byIndex(BY_DEPENDENCY, dependencyKey(ns, t.metadata.name!))) enqueue(keyOf(TASK, d));
-      const lock = branchLockKey(t);
-      if (lock) {
-        for (const p of tasks.byIndex(BY_BRANCH, lock)) if (p.metadata.name !== t.metadata.name) enqueue(keyOf(TASK, p));
-      }
-    };
-    const onTask = (t: Task, old?: Task) => {
-      enqueue(keyOf(TASK, t));
-      const moved =
-        !old ||
-        old.status?.phase !== t.status?.phase ||
-        old.status?.jobName !== t.status?.jobName ||
-        isDeleting(old) !== isDeleting(t) ||
-        JSON.stringify(old.status?.results) !== JSON.stringify(t.status?.results);
-      if (moved) fanOut(t);
-    };
-    tasks.on('add', (t) => onTask(t));
-    tasks.on('update', (t, old) => onTask(t, old));
-    tasks.on('delete', (t) => {
-      enqueue(keyOf(TASK, t));
-      fanOut(t);
-    });
-    const ownerTask = (obj: { metadata?: { namespace?: string; ownerReferences?: Array<{ kind: string; name: string }> } }, kind: string) => {
-      const ref = obj.metadata?.ownerReferences?.find((r) => r.kind === kind);
-      if (ref) enqueue(key(TASK, obj.metadata?.namespace, ref.name));
-    };
-    for (const ev of ['add', 'update', 'delete'] as const) {
-      jobs.on(ev, (j) => ownerTask(j, 'Task'));
-      // A Job's Pods: the Job has the Task's name.
-      pods.on(ev, (p) => ownerTask(p, 'Job'));
-    }
-    spawners.on('add', (s) => enqueue(keyOf(SPAWNER, s)));
-    spawners.on('update', (s, old) => {
-      if (spawnerChanged(s, old)) enqueue(keyOf(SPAWNER, s));
-    });
-    spawners.on('delete', (s) => enqueue(keyOf(SPAWNER, s)));
-    const onReference = (field: 'workspace' | 'agentConfig') => (obj: Workspace | AgentConfig) => {
-      const ns = obj.metadata.namespace;
-      const name = obj.metadata.name;
-      for (const t of tasks.namespace(ns).values()) {
-        if (isTerminalPhase(t.status?.phase) || t.status?.jobName) continue;
-        const refs =
-          field === 'workspace'
-            ? [t.spec?.workspaceRef?.name]
-            : [t.spec?.agentConfigRef?.name, ...(t.spec?.agentConfigRefs ?? []).map((r) => r.name)];
-        if (refs.includes(name)) enqueue(keyOf(TASK, t));
-      }
-      if (field === 'workspace') {
-        for (const s of spawners.namespace(ns).values()) {
-          if (s.spec?.taskTemplate?.workspaceRef?.name === name) enqueue(keyOf(SPAWNER, s));
-        }
-      }
-    };
-    for (const ev of ['add', 'update'] as const) {
-      workspaces.on(ev, onReference('workspace'));
-      agentConfigs.on(ev, onReference('agentConfig'));
-    }
-
-    for (const inf of this.informers) inf.start();
-    await Promise.all(this.informers.map((i) => i.synced()));
+    for (const r of this.kelosReconcilers()) this.register(r, this.informers);
+    await this.informers.start();
     this.synced = true;
-    logger.info({ namespace: ns ?? '', tasks: tasks.size, jobs: jobs.size, pods: pods.size }, 'Synced caches');
+    logger.info({ namespace: o.namespace ?? '', ...this.informers.sizes() }, 'Synced caches');
 
     if (o.leaderElect) {
       this.elector = new LeaderElector(this.client, {
@@ -267,6 +162,52 @@ export class Controller {
     } else {
       this.lead();
     }
+  }
+
+  /** The reconcilers of kelos: Tasks, and TaskSpawners applied as YAML. */
+  private kelosReconcilers(): Reconciler[] {
+    const o = this.options;
+    return [
+      new TaskReconciler({
+        client: this.client,
+        recorder: this.recorder,
+        metrics: this.metrics,
+        logger: this.logger,
+        images: {
+          ...(o.agentImages ? { agent: o.agentImages } : {}),
+          ...(o.gitImage ? { git: o.gitImage } : {}),
+          ...(o.skillsImage ? { skills: o.skillsImage } : {}),
+        },
+        ...(o.now ? { now: o.now } : {}),
+        ...(o.githubApiBaseUrl ? { appTokens: new GitHubAppTokens({ baseUrl: o.githubApiBaseUrl }) } : {}),
+      }),
+      new SpawnerReconciler({
+        client: this.client,
+        logger: this.logger,
+        ...(o.spawnerImage ? { spawnerImage: o.spawnerImage } : {}),
+      }),
+    ];
+  }
+
+  /** Lets `r` declare its watches; their events queue keys of its kind. */
+  private register(r: Reconciler, informers: SharedInformers): void {
+    if (this.reconcilers.has(r.kind)) throw new Error(`two reconcilers of ${r.kind}`);
+    this.reconcilers.set(r.kind, r);
+    const enqueue = (keys: Iterable<ObjectKey>) => {
+      for (const { namespace, name } of keys) {
+        this.queue.add({ kind: r.kind, namespace, name });
+        this.metrics.queueDepth.set(this.queue.length);
+      }
+    };
+    r.setupWithManager({
+      watch: <T extends Cached>(source: Source<T>, handler?: EventHandler<T>): Informer<T> => {
+        const informer = informers.informer(source);
+        if (handler?.add) informer.on('add', (obj) => enqueue(handler.add!(obj)));
+        if (handler?.update) informer.on('update', (obj, old) => enqueue(handler.update!(obj, old!)));
+        if (handler?.delete) informer.on('delete', (obj) => enqueue(handler.delete!(obj)));
+        return informer;
+      },
+    });
   }
 
   private async campaign(elector: LeaderElector): Promise<void> {
@@ -291,26 +232,20 @@ export class Controller {
 
   private async worker(): Promise<void> {
     for (;;) {
-      const k = await this.queue.get();
-      if (k === undefined) return;
+      const req = await this.queue.get();
+      if (req === undefined) return;
       this.metrics.queueDepth.set(this.queue.length);
-      const [kind, rest] = [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)];
-      const slash = rest.indexOf('/');
-      const ns = rest.slice(0, slash);
-      const name = rest.slice(slash + 1);
+      const r = this.reconcilers.get(req.kind)!;
       try {
-        let result: ReconcileResult;
-        if (!this.leading) result = {};
-        else if (kind === TASK) result = await this.taskReconciler.reconcile(ns, name);
-        else result = await this.spawnerReconciler.reconcile(ns, name);
-        this.queue.forget(k);
-        if (result.requeueAfter !== undefined) this.queue.addAfter(k, result.requeueAfter);
+        const result: ReconcileResult = this.leading ? await r.reconcile({ namespace: req.namespace, name: req.name }) : {};
+        this.queue.forget(req);
+        if (result.requeueAfter !== undefined) this.queue.addAfter(req, result.requeueAfter);
       } catch (err) {
-        this.metrics.reconcileErrors.inc({ controller: kind });
-        const delay = this.queue.addRateLimited(k);
-        this.logger.error({ [kind === TASK ? 'task' : 'taskSpawner']: rest, err: (err as Error).message, retryInMs: delay }, 'Reconcile failed');
+        this.metrics.reconcileErrors.inc({ controller: r.name });
+        const delay = this.queue.addRateLimited(req);
+        this.logger.error({ [logField(req.kind)]: `${req.namespace}/${req.name}`, err: (err as Error).message, retryInMs: delay }, 'Reconcile failed');
       } finally {
-        this.queue.done(k);
+        this.queue.done(req);
       }
     }
   }
@@ -346,7 +281,7 @@ export class Controller {
       await Promise.all(this.workers);
       this.leading = false;
       await this.elector?.release();
-      for (const inf of this.informers) inf.stop();
+      this.informers?.stop();
       await this.recorder?.flush();
       await closeServers(this.servers);
       if (this.ownsClient) this.client.close();

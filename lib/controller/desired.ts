@@ -19,7 +19,7 @@ import {
 } from '../render/job.js';
 import { renderTemplate } from '../template/index.js';
 import { branchLockState } from './branch-lock.js';
-import { appCredentials } from './github-app-tokens.js';
+import { appCredentials } from '../github/credentials.js';
 import { dependencyState, promptData } from './dependencies.js';
 import { isDeleting, isTerminalPhase, rfc3339, time } from '../api/task-phase.js';
 

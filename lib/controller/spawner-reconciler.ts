@@ -1,20 +1,18 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_VERSION, Annotation, Kind, TaskSpawnerPhase } from '../api/constants.js';
-import type { TaskSpawner, TaskSpawnerStatus } from '../api/task-spawner.js';
+import { API_VERSION, Annotation, Kind } from '../api/constants.js';
+import { isDeleting } from '../api/task-phase.js';
+import type { TaskSpawner } from '../api/task-spawner.js';
 import type { Workspace } from '../api/workspace.js';
 import type { Informer } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { objectPath, resourcePath, Resources } from '../kube/resource-path.js';
-import { controllerOwnerReference } from '../render/owner.js';
-import { spawnerWorkload } from '../render/spawner-workload.js';
-import type { ReconcileResult } from './task-reconciler.js';
-import { isDeleting } from '../api/task-phase.js';
+import { objectPath, Resources } from '../kube/resource-path.js';
+import { objectKey } from './handlers.js';
+import type { ManagerSetup, ObjectKey, ReconcileResult, Reconciler } from './reconciler.js';
+import { desiredSpawner, spawnerStatus } from './spawner-desired.js';
 
 export interface SpawnerReconcilerOptions {
   readonly client: KubeClient;
-  readonly spawners: Informer<TaskSpawner>;
-  readonly workspaces: Informer<Workspace>;
   readonly logger: Logger;
   /** Image of the spawner workloads. @default - the builder's default (the kelos runtime image) */
   readonly spawnerImage?: string;
@@ -42,75 +40,58 @@ export function spawnerChanged(s: TaskSpawner, old: TaskSpawner | undefined): bo
   );
 }
 
-/** Re-check a workload that is not available yet (Deployments are not watched). */
-const PENDING_RECHECK_MS = 5_000;
+/** The TaskSpawners of a namespace whose Task template names Workspace `name`. */
+export function spawnersOfWorkspace(spawners: Iterable<TaskSpawner>, name: string | undefined): ObjectKey[] {
+  const keys: ObjectKey[] = [];
+  for (const s of spawners) if (s.spec?.taskTemplate?.workspaceRef?.name === name) keys.push(objectKey(s));
+  return keys;
+}
 
 /**
- * Runs TaskSpawners that were applied as raw YAML: their Deployment or
- * CronJob and RBAC, built by the same lib/render function the compiler uses,
- * applied under the controller's field manager and owned by the TaskSpawner.
- * Spawners the compiler already rendered (annotation kelos.dev/workload-compiled)
- * are left alone.
+ * Runs TaskSpawners that were applied as raw YAML: the I/O shell around
+ * `desiredSpawner` and `spawnerStatus`, applying under the controller's
+ * field manager.
  */
-export class SpawnerReconciler {
+export class SpawnerReconciler implements Reconciler {
+  readonly kind = Kind.TASK_SPAWNER;
+  readonly name = 'spawner';
+  private spawners!: Informer<TaskSpawner>;
+  private workspaces!: Informer<Workspace>;
+
   constructor(private readonly o: SpawnerReconcilerOptions) {}
 
-  async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
-    const spawner = this.o.spawners.get(namespace, name);
-    if (!spawner || isDeleting(spawner)) return {};
-    if (spawner.metadata.annotations?.[Annotation.WORKLOAD_COMPILED] !== undefined) return {};
-    const { client } = this.o;
-    const log = this.o.logger.child({ taskSpawner: `${namespace}/${name}` });
-
-    const wsName = spawner.spec.taskTemplate.workspaceRef?.name;
-    const ws = wsName ? this.o.workspaces.get(namespace, wsName) : undefined;
-    const secretNames = ws?.spec.secretRef ? [ws.spec.secretRef.name] : [];
-    const workload = spawnerWorkload(
-      { metadata: { name, namespace }, spec: spawner.spec },
+  /** TaskSpawners (changes that matter, see spawnerChanged); Workspaces (the TaskSpawners that name them). */
+  setupWithManager(mgr: ManagerSetup): void {
+    this.spawners = mgr.watch<TaskSpawner>(
+      { resource: Resources.taskSpawners },
       {
-        secretNames,
-        owner: controllerOwnerReference({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: spawner.metadata }),
-        ...(this.o.spawnerImage ? { image: this.o.spawnerImage } : {}),
+        add: (s) => [objectKey(s)],
+        update: (s, old) => (spawnerChanged(s, old) ? [objectKey(s)] : []),
+        delete: (s) => [objectKey(s)],
       },
     );
-
-    await client.apply(workload.serviceAccount);
-    await client.apply(workload.role);
-    await client.apply(workload.roleBinding);
-    const status: TaskSpawnerStatus = {};
-    const old = spawner.status ?? {};
-    let available = false;
-    if (workload.deployment) {
-      const applied = (await client.apply(workload.deployment)) as V1Deployment;
-      available = (applied.status?.availableReplicas ?? 0) > 0;
-      status.deploymentName = workload.deployment.metadata!.name!;
-      if (old.cronJobName) await this.deleteQuietly(resourcePath(Resources.cronJobs, { namespace, name: old.cronJobName }));
-    } else if (workload.cronJob) {
-      await client.apply(workload.cronJob);
-      available = true;
-      status.cronJobName = workload.cronJob.metadata!.name!;
-      if (old.deploymentName) await this.deleteQuietly(resourcePath(Resources.deployments, { namespace, name: old.deploymentName }));
-    }
-
-    // The spawner itself owns phase once it runs (Running, Failed); the controller only says Pending, Suspended,
-    // or that the workload came up.
-    const suspended = spawner.spec.suspend === true;
-    const ours = old.phase === undefined || old.phase === '' || old.phase === TaskSpawnerPhase.PENDING || old.phase === TaskSpawnerPhase.SUSPENDED;
-    if (suspended) status.phase = TaskSpawnerPhase.SUSPENDED;
-    else if (ours) status.phase = available ? TaskSpawnerPhase.RUNNING : TaskSpawnerPhase.PENDING;
-
-    const patch: Record<string, unknown> = { ...status };
-    if (workload.deployment && old.cronJobName) patch.cronJobName = null;
-    if (workload.cronJob && old.deploymentName) patch.deploymentName = null;
-    const changed = Object.entries(patch).some(([k, v]) => (old as Record<string, unknown>)[k] !== (v ?? undefined));
-    if (changed) {
-      await client.mergePatch(objectPath({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: { name, namespace } }, 'status'), { status: patch });
-      log.info({ ...status }, 'Updated TaskSpawner workload');
-    }
-    return !suspended && !available ? { requeueAfter: PENDING_RECHECK_MS } : {};
+    const named = (ws: Workspace) => spawnersOfWorkspace(this.spawners.namespace(ws.metadata.namespace).values(), ws.metadata.name);
+    this.workspaces = mgr.watch<Workspace>({ resource: Resources.workspaces }, { add: named, update: named });
   }
 
-  private async deleteQuietly(path: string): Promise<void> {
-    await this.o.client.delete(path, { propagationPolicy: 'Background' });
+  async reconcile({ namespace, name }: ObjectKey): Promise<ReconcileResult> {
+    const spawner = this.spawners.get(namespace, name);
+    if (!spawner) return {};
+    const wsName = spawner.spec?.taskTemplate?.workspaceRef?.name;
+    const workspace = wsName ? this.workspaces.get(namespace, wsName) : undefined;
+    const d = desiredSpawner(spawner, workspace ? { workspace } : {}, this.o.spawnerImage ? { image: this.o.spawnerImage } : {});
+    if (!d) return {};
+    const { client } = this.o;
+
+    for (const child of d.rbac) await client.apply(child);
+    const applied = await client.apply(d.workload);
+    if (d.stale) await client.delete(d.stale, { propagationPolicy: 'Background' });
+
+    const s = spawnerStatus(spawner, d, d.workload.kind === 'Deployment' ? { deployment: applied as V1Deployment } : {});
+    if (s.patch) {
+      await client.mergePatch(objectPath({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: { name, namespace } }, 'status'), { status: s.patch });
+      this.o.logger.child({ taskSpawner: `${namespace}/${name}` }).info({ ...s.status }, 'Updated TaskSpawner workload');
+    }
+    return s.requeueAfter !== undefined ? { requeueAfter: s.requeueAfter } : {};
   }
 }

@@ -19,17 +19,14 @@ import { BY_BRANCH, BY_OWNER } from './_indexes.js';
 import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import { KeyedMutex } from './_keyed-mutex.js';
 import { setTaskFinalizer } from './finalizer.js';
-import { appCredentials, GitHubAppTokenError, GitHubAppTokens } from './github-app-tokens.js';
+import { GitHubAppTokenError, GitHubAppTokens } from '../github/app-tokens.js';
+import { appCredentials } from '../github/credentials.js';
+import { onEveryEvent } from './handlers.js';
+import type { ManagerSetup, ObjectKey, ReconcileResult, Reconciler } from './reconciler.js';
+import { jobOwner, pendingTasksReferencing, podOwner, TaskSources, taskEvents, type IndexedTasks } from './task-watches.js';
 
 export interface TaskReconcilerOptions {
   readonly client: KubeClient;
-  /** With the taskIndexes of _indexes.ts. */
-  readonly tasks: Informer<Task>;
-  readonly jobs: Informer<V1Job>;
-  /** With the podIndexes of _indexes.ts. */
-  readonly pods: Informer<V1Pod>;
-  readonly workspaces: Informer<Workspace>;
-  readonly agentConfigs: Informer<AgentConfig>;
   readonly recorder: EventRecorder;
   readonly metrics: ControllerMetrics;
   readonly logger: Logger;
@@ -42,10 +39,6 @@ export interface TaskReconcilerOptions {
   readonly appTokens?: GitHubAppTokens;
 }
 
-export interface ReconcileResult {
-  readonly requeueAfter?: number;
-}
-
 /**
  * The I/O shell around `desired` (STYLE.md rule 8): reads the informers (and,
  * on request, Secrets and the agent log), decides, then writes with
@@ -53,7 +46,14 @@ export interface ReconcileResult {
  * create-if-absent semantics under the Task's own name, so however often
  * this runs, and whatever kills it, a Task never gets two Jobs.
  */
-export class TaskReconciler {
+export class TaskReconciler implements Reconciler {
+  readonly kind = Kind.TASK;
+  readonly name = 'task';
+  private tasks!: Informer<Task>;
+  private jobs!: Informer<V1Job>;
+  private pods!: Informer<V1Pod>;
+  private workspaces!: Informer<Workspace>;
+  private agentConfigs!: Informer<AgentConfig>;
   /** Jobs this process created that the Job informer does not show yet. */
   private readonly created = new Map<string, V1Job>();
   /** Tasks on one branch decide one at a time, so two never both take the lock. */
@@ -70,11 +70,28 @@ export class TaskReconciler {
   constructor(private readonly o: TaskReconcilerOptions) {
     this.now = o.now ?? (() => new Date());
     this.appTokens = o.appTokens ?? new GitHubAppTokens();
-    o.jobs.on('add', (job) => this.created.delete(`${job.metadata?.namespace}/${job.metadata?.name}`));
   }
 
-  async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
-    const task = this.o.tasks.get(namespace, name);
+  /**
+   * Tasks (and, when one moves, its dependants and the Tasks queued on its
+   * branch); the Jobs and Pods of Tasks (their Task); Workspaces and
+   * AgentConfigs (the Tasks waiting for them).
+   */
+  setupWithManager(mgr: ManagerSetup): void {
+    // Events flow only once the informers start, after this.tasks is set.
+    const indexed: IndexedTasks = { byIndex: (index, key) => this.tasks.byIndex(index, key) };
+    this.tasks = mgr.watch<Task>(TaskSources.tasks, taskEvents(indexed));
+    this.jobs = mgr.watch<V1Job>(TaskSources.jobs, onEveryEvent(jobOwner));
+    this.jobs.on('add', (job) => this.created.delete(`${job.metadata?.namespace}/${job.metadata?.name}`));
+    this.pods = mgr.watch<V1Pod>(TaskSources.pods, onEveryEvent(podOwner));
+    const waiting = (field: 'workspace' | 'agentConfig') => (obj: Workspace | AgentConfig) =>
+      pendingTasksReferencing(this.tasks.namespace(obj.metadata.namespace).values(), field, obj.metadata.name);
+    this.workspaces = mgr.watch<Workspace>(TaskSources.workspaces, { add: waiting('workspace'), update: waiting('workspace') });
+    this.agentConfigs = mgr.watch<AgentConfig>(TaskSources.agentConfigs, { add: waiting('agentConfig'), update: waiting('agentConfig') });
+  }
+
+  async reconcile({ namespace, name }: ObjectKey): Promise<ReconcileResult> {
+    const task = this.tasks.get(namespace, name);
     if (!task) {
       this.created.delete(`${namespace}/${name}`);
       this.written.delete(`${namespace}/${name}`);
@@ -90,11 +107,11 @@ export class TaskReconciler {
   }
 
   private jobOf(namespace: string, name: string): V1Job | undefined {
-    return this.o.jobs.get(namespace, name) ?? this.created.get(`${namespace}/${name}`);
+    return this.jobs.get(namespace, name) ?? this.created.get(`${namespace}/${name}`);
   }
 
   private async reconcileTask(namespace: string, name: string): Promise<ReconcileResult> {
-    const task = this.o.tasks.get(namespace, name);
+    const task = this.tasks.get(namespace, name);
     if (!task) return {};
     const key = `${namespace}/${name}`;
     let job = this.jobOf(namespace, name);
@@ -102,15 +119,15 @@ export class TaskReconciler {
     if (!job && task.status?.jobName && !isTerminalPhase(task.status.phase) && !isDeleting(task)) {
       job = await this.o.client.get<V1Job>(resourcePath(Resources.jobs, { namespace, name }));
     }
-    const tasks = this.o.tasks.namespace(namespace);
+    const tasks = this.tasks.namespace(namespace);
     let world: TaskWorld = {
       tasks,
       ...(job ? { job } : {}),
       hasJob: (n) => !!this.jobOf(namespace, n),
-      branchPeers: (lock) => this.o.tasks.byIndex(BY_BRANCH, lock),
-      pods: job?.metadata?.uid ? this.o.pods.byIndex(BY_OWNER, job.metadata.uid) : [],
-      ...(task.spec.workspaceRef ? { workspace: this.o.workspaces.get(namespace, task.spec.workspaceRef.name) } : {}),
-      agentConfigs: this.o.agentConfigs.namespace(namespace),
+      branchPeers: (lock) => this.tasks.byIndex(BY_BRANCH, lock),
+      pods: job?.metadata?.uid ? this.pods.byIndex(BY_OWNER, job.metadata.uid) : [],
+      ...(task.spec.workspaceRef ? { workspace: this.workspaces.get(namespace, task.spec.workspaceRef.name) } : {}),
+      agentConfigs: this.agentConfigs.namespace(namespace),
       ...(this.o.images ? { images: this.o.images } : {}),
     };
     const now = this.now();

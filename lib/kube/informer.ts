@@ -87,6 +87,7 @@ export class Informer<T extends Cached> {
   private resourceVersion = '';
   private abort = new AbortController();
   private running = false;
+  private started = false;
   private syncedFlag = false;
   private readonly syncWaiters: Array<() => void> = [];
   private readonly transform: (obj: any) => T;
@@ -103,6 +104,20 @@ export class Informer<T extends Cached> {
   ) {
     this.transform = options.transform ?? stripObject;
     for (const [name, keys] of Object.entries(options.indexes ?? {})) this.indexes.set(name, { keys, entries: new Map() });
+  }
+
+  /**
+   * Adds secondary indexes (client-go's AddIndexers), before the informer
+   * starts; an index name already taken by another key function is an error.
+   */
+  addIndexes(indexes: Readonly<Record<string, (obj: T) => readonly string[]>>): void {
+    for (const [name, keys] of Object.entries(indexes)) {
+      const existing = this.indexes.get(name);
+      if (existing?.keys === keys) continue;
+      if (existing) throw new Error(`the informer of ${this.options.path} already has a different index "${name}"`);
+      if (this.started) throw new Error(`the informer of ${this.options.path} has started: index "${name}" must be added before`);
+      this.indexes.set(name, { keys, entries: new Map() });
+    }
   }
 
   on(event: 'add' | 'update' | 'delete', handler: InformerHandler<T>): void {
@@ -151,6 +166,7 @@ export class Informer<T extends Cached> {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.started = true;
     this.abort = new AbortController();
     void this.loop();
   }

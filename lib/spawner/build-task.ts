@@ -1,7 +1,7 @@
 import { API_VERSION, Annotation, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
+import { parseRepo } from '../github/repo-url.js';
 import { controllerOwnerReference } from '../render/owner.js';
 import { renderTemplate } from '../template/index.js';
-import { parseRepo } from './github-client.js';
 import { templateVars, type WorkItem } from './work-item.js';
 
 /**

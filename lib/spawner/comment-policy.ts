@@ -1,5 +1,5 @@
 import type { CommentPolicy, GitHubIssues, GitHubPullRequests, Permission } from '../api/index.js';
-import { PERMISSIONS } from '../api/index.js';
+import { permissionAtLeast, type PermissionLookups } from '../github/permissions.js';
 
 /** A comment policy with the legacy fields folded in. */
 export interface ResolvedCommentPolicy {
@@ -118,21 +118,6 @@ export async function evaluateCommentPolicy(
   return { included: bodyTrigger };
 }
 
-const RANK: Record<string, number> = Object.fromEntries(PERMISSIONS.map((p, i) => [p, i + 1]));
-
-/** True when `actual` (a GitHub role name or legacy permission) is at least `minimum`. */
-export function permissionAtLeast(actual: string | undefined, minimum: Permission): boolean {
-  return (RANK[(actual ?? '').toLowerCase()] ?? 0) >= RANK[minimum]!;
-}
-
-/** What the authorizer asks GitHub; the source supplies it with its one Octokit. */
-export interface AuthorizationLookups {
-  /** The user's role on the repository (`role_name`, else `permission`); undefined when GitHub answers 404. */
-  repositoryRole(login: string): Promise<string | undefined>;
-  /** The membership state (`active`, `pending`); undefined when GitHub answers 404. */
-  teamMembershipState(org: string, slug: string, login: string): Promise<string | undefined>;
-}
-
 /**
  * Decides whether a user may give commands: an allowed user, or an active
  * member of an allowed team, or a collaborator with at least the minimum
@@ -148,7 +133,7 @@ export class CommentAuthorizer {
 
   constructor(
     private readonly policy: ResolvedCommentPolicy,
-    private readonly lookups: AuthorizationLookups,
+    private readonly lookups: PermissionLookups,
   ) {
     this.allowedUsers = new Set(policy.allowedUsers.map((u) => u.trim().toLowerCase()).filter(Boolean));
   }

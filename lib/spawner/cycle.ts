@@ -114,3 +114,15 @@ export function planCycle(input: CycleInput): CyclePlan {
     ...(blockedBy ? { blockedBy } : {}),
   };
 }
+
+/** What one cycle of the runtime did: its plan carried out. */
+export interface CycleReport {
+  /** False when the source could not be read (the status says why). */
+  readonly ok: boolean;
+  readonly suspended: boolean;
+  readonly discovered: number;
+  readonly created: readonly string[];
+  readonly deleted: readonly string[];
+  readonly failures: readonly string[];
+  readonly error?: string;
+}

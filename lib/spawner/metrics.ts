@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { CycleReport } from './spawner.js';
+import type { CycleReport } from './cycle.js';
 
 /**
  * A spawner's Prometheus metrics, in their own registry: its cycles, the Tasks

@@ -1,7 +1,10 @@
 import type * as k8s from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { DEFAULT_POLL_INTERVAL, Label, isDeleting, isTerminalPhase, rfc3339, sourceOf, type Task, type TaskSpawner, type Workspace } from '../api/index.js';
-import { appCredentials } from '../controller/github-app-tokens.js';
+import { githubApiBaseUrl } from '../github/api-base-url.js';
+import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from '../github/client.js';
+import { secretCredentials, type GitHubCredentials } from '../github/credentials.js';
+import { parseRepo } from '../github/repo-url.js';
 import { Informer } from '../kube/informer.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { isAlreadyExists, isConflict, isGone } from '../kube/kube-error.js';
@@ -11,15 +14,14 @@ import { sleep } from '../kube/sleep.js';
 import { shortHash } from '../render/names.js';
 import { TemplateError } from '../template/index.js';
 import { buildTask } from './build-task.js';
-import { CronSource } from './cron.js';
-import { planCycle, type ExistingTask } from './cycle.js';
+import { planCycle, type CycleReport, type ExistingTask } from './cycle.js';
 import { parseDuration, pollIntervalMs } from './duration.js';
-import { createGitHubClient, githubApiBaseUrl, parseRepo, type GitHubClient, type GitHubClientOptions, type GitHubCredentials } from './github-client.js';
-import { GitHubIssuesSource } from './github-issues.js';
-import { GitHubPullRequestsSource } from './github-pull-requests.js';
-import { JiraSource, type JiraSourceOptions } from './jira.js';
-import { templateNeeds, type Source } from './source.js';
 import type { SpawnerMetrics } from './metrics.js';
+import { CronSource } from './sources/cron.js';
+import { GitHubIssuesSource } from './sources/github-issues.js';
+import { GitHubPullRequestsSource } from './sources/github-pull-requests.js';
+import { JiraSource, type JiraSourceOptions } from './sources/jira.js';
+import { templateNeeds, type Source } from './sources/source.js';
 import { nextStatus, type CycleOutcome } from './status.js';
 
 export interface SpawnerOptions {
@@ -41,17 +43,6 @@ export interface SpawnerOptions {
   readonly jira?: Partial<Pick<JiraSourceOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'pageSize'>>;
   /** Where cycles and GitHub answers are counted. @default - none */
   readonly metrics?: SpawnerMetrics;
-}
-
-export interface CycleReport {
-  /** False when the source could not be read (the status says why). */
-  readonly ok: boolean;
-  readonly suspended: boolean;
-  readonly discovered: number;
-  readonly created: readonly string[];
-  readonly deleted: readonly string[];
-  readonly failures: readonly string[];
-  readonly error?: string;
 }
 
 const DEFAULT_POLL_MS = parseDuration(DEFAULT_POLL_INTERVAL);
@@ -382,16 +373,14 @@ export class Spawner {
 
   /** The Workspace Secret's GITHUB_TOKEN, or its App keys; else the environment's; else none. */
   private async githubCredentials(workspace: Workspace): Promise<GitHubCredentials | undefined> {
-    const fromKeys = (d: Readonly<Record<string, string | undefined>>): GitHubCredentials | undefined =>
-      d.GITHUB_TOKEN ? { token: d.GITHUB_TOKEN.trim() } : appCredentials(d);
     const secretName = workspace.spec.secretRef?.name;
     if (secretName) {
-      const creds = fromKeys(await this.readSecret(secretName));
+      const creds = secretCredentials(await this.readSecret(secretName));
       if (!creds) throw new Error(`Secret ${secretName} has neither GITHUB_TOKEN nor appID, installationID and privateKey`);
       return creds;
     }
     const env = this.options.env ?? process.env;
-    return fromKeys({ GITHUB_TOKEN: env.GITHUB_TOKEN, appID: env.GITHUB_APP_ID, installationID: env.GITHUB_APP_INSTALLATION_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY });
+    return secretCredentials({ GITHUB_TOKEN: env.GITHUB_TOKEN, appID: env.GITHUB_APP_ID, installationID: env.GITHUB_APP_INSTALLATION_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY });
   }
 
   private async readSecret(name: string): Promise<Record<string, string>> {

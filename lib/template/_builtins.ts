@@ -18,7 +18,8 @@ export interface Builtin {
   readonly variadic: boolean;
   /** Kind of each parameter; the last is the element kind when variadic. */
   readonly params: readonly ParamKind[];
-  readonly fn: (args: unknown[]) => unknown;
+  /** `limit`: the longest string (UTF-16 units) the printing functions may build; they throw FmtLimitError past it. */
+  readonly fn: (args: unknown[], limit: number) => unknown;
 }
 
 /** indirectInterface: a nil interface becomes no value. */
@@ -170,9 +171,12 @@ function le(args: unknown[]): boolean {
 }
 
 /** The text/template evalArgs: fmt.Sprint, with nil printed as <no value>. */
-function evalArgs(args: unknown[]): string {
+function evalArgs(args: unknown[], limit: number): string {
   if (args.length === 1 && typeof args[0] === 'string') return args[0];
-  return sprint(args.map((a) => (a === null || a === undefined ? '<no value>' : a)));
+  return sprint(
+    args.map((a) => (a === null || a === undefined ? '<no value>' : a)),
+    limit,
+  );
 }
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -254,12 +258,12 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   le: { numIn: 2, variadic: false, params: ['value', 'value'], fn: le },
   gt: { numIn: 2, variadic: false, params: ['value', 'value'], fn: (a) => !le(a) },
   ge: { numIn: 2, variadic: false, params: ['value', 'value'], fn: (a) => !lt(a) },
-  print: { numIn: 1, variadic: true, params: ['any'], fn: sprint },
-  println: { numIn: 1, variadic: true, params: ['any'], fn: sprintln },
-  printf: { numIn: 2, variadic: true, params: ['string', 'any'], fn: (a) => sprintf(a[0] as string, a.slice(1)) },
-  html: { numIn: 1, variadic: true, params: ['any'], fn: (a) => htmlEscape(evalArgs(a)) },
-  js: { numIn: 1, variadic: true, params: ['any'], fn: (a) => jsEscape(evalArgs(a)) },
-  urlquery: { numIn: 1, variadic: true, params: ['any'], fn: (a) => queryEscape(evalArgs(a)) },
+  print: { numIn: 1, variadic: true, params: ['any'], fn: (a, limit) => sprint(a, limit) },
+  println: { numIn: 1, variadic: true, params: ['any'], fn: (a, limit) => sprintln(a, limit) },
+  printf: { numIn: 2, variadic: true, params: ['string', 'any'], fn: (a, limit) => sprintf(a[0] as string, a.slice(1), limit) },
+  html: { numIn: 1, variadic: true, params: ['any'], fn: (a, limit) => htmlEscape(evalArgs(a, limit)) },
+  js: { numIn: 1, variadic: true, params: ['any'], fn: (a, limit) => jsEscape(evalArgs(a, limit)) },
+  urlquery: { numIn: 1, variadic: true, params: ['any'], fn: (a, limit) => queryEscape(evalArgs(a, limit)) },
 };
 
 export function isBuiltin(name: string): boolean {

@@ -1,5 +1,6 @@
+import { budgetPhrase, CHARS_PER_STEP, exceedsBytes, STEPS_PER_CLOCK_CHECK, utf8Bytes, type Limits } from './_budget.js';
 import { BUILTINS, FuncError, type Builtin, type ParamKind } from './_builtins.js';
-import { formatValue } from './_fmt.js';
+import { FmtLimitError, formatValue } from './_fmt.js';
 import {
   nodeString,
   type ArgNode,
@@ -18,6 +19,7 @@ import {
 import { lineColumn } from './_parser.js';
 import { goQuote, utf8Length } from './_strconv.js';
 import { isInt, isMap, isTrue, mapIndex, sliceIndex, sortedKeys, typeName } from './_values.js';
+import { TemplateBudgetError, type TemplateBudget } from './template-budget-error.js';
 import { TemplateError } from './template-error.js';
 
 /** No value from a previous pipeline stage (Go's missingVal). */
@@ -25,8 +27,8 @@ const MISSING: unique symbol = Symbol('missing');
 /** The value piped in from the previous pipeline stage, or MISSING. */
 type Final = unknown;
 
-/** Nesting limit for {{template}} calls (Go allows 100000; the JS stack is smaller). */
-const MAX_EXEC_DEPTH = 1000;
+/** Longest node text quoted in a budget error: the node may be a whole range body. */
+const MAX_BUDGET_CONTEXT = 40;
 
 /** How control leaves a walk: normally, or by {{break}} / {{continue}}. */
 const NORMAL = 0;
@@ -48,27 +50,79 @@ interface Variable {
 class State {
   out = '';
   private node: Node | undefined;
+  /** Nesting of if / with / range bodies and {{template}} calls. */
   private depth = 0;
+  private steps = 0;
+  private nextClockCheck = STEPS_PER_CLOCK_CHECK;
+  /** UTF-8 bytes of out, counted once out may be near the limit (-1 before). */
+  private outBytes = -1;
 
   constructor(
     private tree: Tree,
     private readonly trees: ReadonlyMap<string, Tree>,
     private vars: Variable[],
+    private readonly limits: Limits,
+    /** performance.now() past which the render stops. */
+    private readonly deadline: number,
   ) {}
 
-  private errorf(message: string): never {
+  private errorf(message: string, budget?: TemplateBudget): never {
     const name = this.tree.name;
-    if (!this.node) throw new TemplateError(`template: ${name}: ${message}`, { templateName: name });
+    const make = (text: string, options: { templateName: string; line?: number; column?: number }): TemplateError =>
+      budget ? new TemplateBudgetError(text, { ...options, budget, limit: this.limits[budget] }) : new TemplateError(text, options);
+    if (!this.node) throw make(`template: ${name}: ${message}`, { templateName: name });
     const text = this.tree.text;
     const pos = this.node.pos;
     const { line, column } = lineColumn(text, pos);
     // Go reports the column as a 0-based byte offset within the line.
     const byteColumn = utf8Length(text.slice(pos - column + 1, pos));
-    const context = nodeString(this.node);
-    throw new TemplateError(
-      `template: ${this.tree.parseName}:${line}:${byteColumn}: executing ${goQuote(name)} at <${context}>: ${message}`,
-      { templateName: name, line, column },
-    );
+    let context = nodeString(this.node);
+    if (budget && context.length > MAX_BUDGET_CONTEXT) context = context.slice(0, MAX_BUDGET_CONTEXT) + '...';
+    throw make(`template: ${this.tree.parseName}:${line}:${byteColumn}: executing ${goQuote(name)} at <${context}>: ${message}`, {
+      templateName: name,
+      line,
+      column,
+    });
+  }
+
+  private overBudget(budget: TemplateBudget, phrase = budgetPhrase(budget, this.limits[budget])): never {
+    this.errorf(`render budget exceeded: ${phrase}`, budget);
+  }
+
+  /** Charges n steps; every few hundred, reads the clock. */
+  private step(n: number): void {
+    this.steps += n;
+    if (this.steps > this.limits.maxSteps) this.overBudget('maxSteps');
+    if (this.steps >= this.nextClockCheck) {
+      this.nextClockCheck = this.steps + STEPS_PER_CLOCK_CHECK;
+      if (performance.now() > this.deadline) this.overBudget('timeoutMs');
+    }
+  }
+
+  private enter(): void {
+    if (++this.depth > this.limits.maxDepth) this.overBudget('maxDepth');
+  }
+
+  private write(s: string): void {
+    this.out += s;
+    const max = this.limits.maxOutputBytes;
+    if (this.outBytes < 0) {
+      if (this.out.length * 3 <= max) return;
+      this.outBytes = utf8Bytes(this.out);
+    } else {
+      // Count the piece, not out: reading a concatenated string flattens it.
+      this.outBytes += utf8Bytes(s);
+    }
+    if (this.outBytes > max) this.overBudget('maxOutputBytes');
+  }
+
+  /** A string a function builds may be no larger than the whole output may be. */
+  private checkValue(s: string): void {
+    if (exceedsBytes(s, this.limits.maxOutputBytes)) this.valueTooLarge();
+  }
+
+  private valueTooLarge(): never {
+    this.overBudget('maxOutputBytes', `a string larger than ${this.limits.maxOutputBytes} bytes (maxOutputBytes)`);
   }
 
   private setVar(name: string, value: unknown, iface: boolean): void {
@@ -96,7 +150,9 @@ class State {
   }
 
   walk(dot: unknown, dotIface: boolean, node: Node): Flow {
-    this.node = node;
+    // A list keeps its parent as the node errors point at: an empty body has no text to show.
+    if (node.type !== 'list') this.node = node;
+    this.step(1);
     switch (node.type) {
       case 'action': {
         // Declared variables persist until the enclosing {{end}}; a declaration prints nothing.
@@ -124,7 +180,7 @@ class State {
       case 'template':
         return this.walkTemplate(dot, dotIface, node);
       case 'text':
-        this.out += node.text;
+        this.write(node.text);
         return NORMAL;
       default:
         this.errorf(`unknown node: ${nodeString(node)}`);
@@ -134,12 +190,15 @@ class State {
   private walkIfOrWith(dot: unknown, dotIface: boolean, node: BranchNode): Flow {
     const mark = this.vars.length;
     const val = this.evalPipeline(dot, dotIface, node.pipe);
+    this.node = node;
     let flow: Flow = NORMAL;
+    this.enter();
     if (isTrue(val)) {
       flow = node.type === 'with' ? this.walk(val, false, node.list) : this.walk(dot, dotIface, node.list);
     } else if (node.elseList) {
       flow = this.walk(dot, dotIface, node.elseList);
     }
+    this.depth--;
     this.vars.length = mark;
     return flow;
   }
@@ -151,6 +210,7 @@ class State {
     const mark = this.vars.length;
     const { decl, isAssign } = r.pipe;
     const oneIteration = (index: unknown, elem: unknown, elemIface: boolean): Flow => {
+      this.node = r;
       if (decl.length > 0) {
         if (isAssign) {
           // With two variables the index comes first; with one, the element.
@@ -169,6 +229,7 @@ class State {
       return flow;
     };
     let ran = false;
+    this.enter();
     if (typeof val === 'number' && isInt(val)) {
       if (decl.length > 1) this.errorf(`can't use ${formatValue(val)} to iterate over more than one variable`);
       for (let i = 0; i < val; i++) {
@@ -181,7 +242,9 @@ class State {
         if (oneIteration(i, sliceIndex(val, i), true) === BREAK) break;
       }
     } else if (isMap(val)) {
-      for (const key of sortedKeys(val)) {
+      const keys = sortedKeys(val);
+      this.step(keys.length);
+      for (const key of keys) {
         ran = true;
         if (oneIteration(key, mapIndex(val, key), true) === BREAK) break;
       }
@@ -190,6 +253,7 @@ class State {
     }
     let flow: Flow = NORMAL;
     if (!ran && r.elseList) flow = this.walk(dot, dotIface, r.elseList);
+    this.depth--;
     this.vars.length = outerMark;
     return flow;
   }
@@ -198,11 +262,11 @@ class State {
     this.node = t;
     const tmpl = this.trees.get(t.name);
     if (!tmpl) this.errorf(`template ${goQuote(t.name)} not defined`);
-    if (this.depth === MAX_EXEC_DEPTH) this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
     const newDot = this.evalPipeline(dot, dotIface, t.pipe);
+    this.node = t;
+    this.enter();
     const saved = { tree: this.tree, vars: this.vars };
     // No dynamic scoping: the called template sees only $.
-    this.depth++;
     this.tree = tmpl;
     this.vars = [{ name: '$', value: newDot, iface: false }];
     this.walk(newDot, false, tmpl.root);
@@ -236,6 +300,7 @@ class State {
   }
 
   private evalCommand(dot: unknown, dotIface: boolean, cmd: CommandNode, final: Final): unknown {
+    this.step(1);
     const first = cmd.args[0];
     switch (first.type) {
       case 'field':
@@ -388,13 +453,27 @@ class State {
       argv.push(this.validateType(final, kind));
     }
     if (name === 'call') argv.unshift(rest.length > 0 ? nodeString(rest[0]) : String(final));
+    // Work a function does grows with the strings it reads (len, index and slice encode them) and builds.
+    let chars = 0;
+    for (const a of argv) if (typeof a === 'string') chars += a.length;
+    this.node = node;
+    this.step(1 + Math.floor(chars / CHARS_PER_STEP));
+    let result: unknown;
     try {
-      return fn.fn(argv);
+      result = fn.fn(argv, this.limits.maxOutputBytes);
     } catch (e) {
-      if (!(e instanceof FuncError)) throw e;
       this.node = node;
+      if (e instanceof FmtLimitError) this.valueTooLarge();
+      if (!(e instanceof FuncError)) throw e;
       this.errorf(`error calling ${name}: ${e.message}`);
     }
+    if (typeof result === 'string') {
+      this.checkValue(result);
+      this.step(Math.floor(result.length / CHARS_PER_STEP));
+    } else if (Array.isArray(result)) {
+      this.step(Math.floor(result.length / CHARS_PER_STEP));
+    }
+    return result;
   }
 
   /** Checks a value against a parameter kind; `undefined` kind accepts anything. */
@@ -446,23 +525,42 @@ class State {
       return;
     }
     if (typeof v === 'function') this.errorf(`can't print ${nodeString(node)} of type ${typeName(v)}`);
-    this.out += formatValue(v);
+    let s: string;
+    try {
+      s = formatValue(v, this.limits.maxOutputBytes);
+    } catch (e) {
+      if (e instanceof FmtLimitError) this.overBudget('maxOutputBytes');
+      throw e;
+    }
+    this.write(s);
   }
 }
 
-/** Executes the named template of a set against data (missing map keys are errors). */
-export function execute(trees: ReadonlyMap<string, Tree>, name: string, data: unknown): string {
+/**
+ * Executes the named template of a set against data (missing map keys are
+ * errors), within the limits; `deadline` is a performance.now() time.
+ */
+export function execute(trees: ReadonlyMap<string, Tree>, name: string, data: unknown, limits: Limits, deadline: number): string {
   const tree = trees.get(name);
   if (!tree) throw new TemplateError(`template: ${name}: ${goQuote(name)} is an incomplete or empty template`, { templateName: name });
   const dot = data === null ? undefined : data;
-  const state = new State(tree, trees, [{ name: '$', value: dot, iface: false }]);
+  const state = new State(tree, trees, [{ name: '$', value: dot, iface: false }], limits, deadline);
   try {
     state.walk(dot, false, tree.root);
   } catch (e) {
-    if (e instanceof RangeError) {
-      throw new TemplateError(`template: ${name}: template is nested too deeply`, { templateName: name });
+    // Only with a maxDepth far above the default, or data nested thousands deep.
+    if (isStackOverflow(e)) {
+      throw new TemplateBudgetError(`template: ${name}: render budget exceeded: data or templates nested too deep for the stack (maxDepth ${limits.maxDepth})`, {
+        templateName: name,
+        budget: 'maxDepth',
+        limit: limits.maxDepth,
+      });
     }
     throw e;
   }
   return state.out;
+}
+
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
 }

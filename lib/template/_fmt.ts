@@ -10,6 +10,9 @@ import {
 } from './_strconv.js';
 import { isInt, isMap, sortedKeys, typeName } from './_values.js';
 
+/** A printer's buffer went over its limit (in UTF-16 units, so never less than the UTF-8 bytes). */
+export class FmtLimitError extends Error {}
+
 /**
  * A port of Go's fmt printer (print.go, format.go) for the value kinds a
  * template sees: nil, bool, int, float64, string, []interface {} and
@@ -17,6 +20,8 @@ import { isInt, isMap, sortedKeys, typeName } from './_values.js';
  */
 class Printer {
   buf = '';
+  /** Longest buf may grow; a width or precision can ask for 1e6 characters in one verb. */
+  private readonly limit: number;
   private widPresent = false;
   private precPresent = false;
   private minus = false;
@@ -30,6 +35,14 @@ class Printer {
   private reordered = false;
   private goodArgNum = true;
 
+  constructor(limit = Infinity) {
+    this.limit = limit;
+  }
+
+  private checkLimit(extra = 0): void {
+    if (this.buf.length + extra > this.limit) throw new FmtLimitError();
+  }
+
   clearflags(): void {
     this.widPresent = this.precPresent = this.minus = this.plus = this.sharp = false;
     this.space = this.zero = this.sharpV = false;
@@ -38,6 +51,7 @@ class Printer {
 
   private writePadding(n: number): void {
     if (n <= 0) return;
+    this.checkLimit(n);
     this.buf += (this.zero && !this.minus ? '0' : ' ').repeat(n);
   }
 
@@ -345,6 +359,7 @@ class Printer {
       for (let i = 0; i < value.length; i++) {
         if (i > 0) this.buf += this.sharpV ? ', ' : ' ';
         this.printElem(value[i], verb, depth + 1);
+        this.checkLimit();
       }
       this.buf += this.sharpV ? '}' : ']';
       return;
@@ -358,6 +373,7 @@ class Printer {
         this.printValue(key, verb, depth + 1);
         this.buf += ':';
         this.printElem(value[key], verb, depth + 1);
+        this.checkLimit();
       }
       this.buf += this.sharpV ? '}' : ']';
       return;
@@ -522,6 +538,7 @@ class Printer {
           this.plus = false;
         }
         this.printArg(a[argNum], verb);
+        this.checkLimit();
         argNum++;
       }
     }
@@ -536,6 +553,7 @@ class Printer {
         } else {
           this.buf += typeName(arg) + '=';
           this.printArg(arg, 'v');
+          this.checkLimit();
         }
       }
       this.buf += ')';
@@ -548,6 +566,7 @@ class Printer {
       const isString = typeof a[k] === 'string';
       if (k > 0 && !isString && !prevString) this.buf += ' ';
       this.printArg(a[k], 'v');
+      this.checkLimit();
       prevString = isString;
     }
   }
@@ -556,37 +575,44 @@ class Printer {
     for (let k = 0; k < a.length; k++) {
       if (k > 0) this.buf += ' ';
       this.printArg(a[k], 'v');
+      this.checkLimit();
     }
     this.buf += '\n';
   }
 }
 
+/*
+ * Each takes the longest result it may build (in UTF-16 units) and throws
+ * FmtLimitError rather than build more; a result can overshoot by one
+ * argument's text.
+ */
+
 /** fmt.Sprint of one value: what {{.}} prints. */
-export function formatValue(v: unknown): string {
+export function formatValue(v: unknown, limit?: number): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && isInt(v) && Math.abs(v) < 2 ** 53) return String(v);
-  const p = new Printer();
+  const p = new Printer(limit);
   p.printArg(v, 'v');
   return p.buf;
 }
 
 /** fmt.Sprintf. */
-export function sprintf(format: string, args: readonly unknown[]): string {
-  const p = new Printer();
+export function sprintf(format: string, args: readonly unknown[], limit?: number): string {
+  const p = new Printer(limit);
   p.doPrintf(format, args);
   return p.buf;
 }
 
 /** fmt.Sprint. */
-export function sprint(args: readonly unknown[]): string {
-  const p = new Printer();
+export function sprint(args: readonly unknown[], limit?: number): string {
+  const p = new Printer(limit);
   p.doPrint(args);
   return p.buf;
 }
 
 /** fmt.Sprintln. */
-export function sprintln(args: readonly unknown[]): string {
-  const p = new Printer();
+export function sprintln(args: readonly unknown[], limit?: number): string {
+  const p = new Printer(limit);
   p.doPrintln(args);
   return p.buf;
 }

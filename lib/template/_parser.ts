@@ -16,16 +16,22 @@ import {
   type VariableNode,
 } from './_nodes.js';
 import { goQuote, goUnquote, goUnquoteChar, parseGoNumber } from './_strconv.js';
+import { budgetPhrase, STEPS_PER_CLOCK_CHECK } from './_budget.js';
+import { TemplateBudgetError } from './template-budget-error.js';
 import { TemplateError } from './template-error.js';
-
-/** Nesting limit for parenthesised pipelines (Go allows 10000; the JS stack is smaller). */
-const MAX_STACK_DEPTH = 1000;
 
 interface ParseContext {
   readonly lex: Lexer;
   readonly treeSet: Map<string, Tree>;
   readonly parseName: string;
   readonly text: string;
+  /** Deepest nesting of bodies and parentheses allowed (Go allows 10000 parentheses; the JS stack is smaller). */
+  readonly maxDepth: number;
+  depth: number;
+  /** performance.now() past which parsing stops (parsing is linear, but a text can be megabytes). */
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  tokens: number;
 }
 
 const EOF_TOKEN: Token = { typ: T.EOF, pos: 0, val: 'EOF', line: 1 };
@@ -73,7 +79,6 @@ class TreeParser {
   private readonly vars: string[] = ['$'];
   private actionLine = 0;
   private rangeDepth = 0;
-  private stackDepth = 0;
 
   constructor(
     private readonly ctx: ParseContext,
@@ -84,7 +89,7 @@ class TreeParser {
 
   private next(): Token {
     if (this.peekCount > 0) this.peekCount--;
-    else this.token[0] = this.ctx.lex.nextItem();
+    else this.token[0] = this.nextToken();
     return this.token[this.peekCount];
   }
 
@@ -106,7 +111,7 @@ class TreeParser {
   private peek(): Token {
     if (this.peekCount > 0) return this.token[this.peekCount - 1];
     this.peekCount = 1;
-    this.token[0] = this.ctx.lex.nextItem();
+    this.token[0] = this.nextToken();
     return this.token[0];
   }
 
@@ -130,6 +135,36 @@ class TreeParser {
       templateName: this.ctx.parseName,
       line,
       column,
+    });
+  }
+
+  private nextToken(): Token {
+    const ctx = this.ctx;
+    if (++ctx.tokens % STEPS_PER_CLOCK_CHECK === 0 && performance.now() > ctx.deadline) {
+      const { line, pos } = this.token[0];
+      throw new TemplateBudgetError(`template: ${ctx.parseName}:${line}: render budget exceeded: ${budgetPhrase('timeoutMs', ctx.timeoutMs)} while parsing`, {
+        templateName: ctx.parseName,
+        line,
+        column: lineColumn(ctx.text, pos).column,
+        budget: 'timeoutMs',
+        limit: ctx.timeoutMs,
+      });
+    }
+    return ctx.lex.nextItem();
+  }
+
+  /** Enters a nested body or parenthesis; callers leave with `this.ctx.depth--`. */
+  private enter(): void {
+    if (++this.ctx.depth <= this.ctx.maxDepth) return;
+    const { line, pos } = this.token[0];
+    const { column } = lineColumn(this.ctx.text, pos);
+    const limit = this.ctx.maxDepth;
+    throw new TemplateBudgetError(`template: ${this.ctx.parseName}:${line}: render budget exceeded: ${budgetPhrase('maxDepth', limit)}`, {
+      templateName: this.ctx.parseName,
+      line,
+      column,
+      budget: 'maxDepth',
+      limit,
     });
   }
 
@@ -197,7 +232,9 @@ class TreeParser {
     if (unquoted === undefined) this.errorf('invalid syntax');
     this.name = unquoted;
     this.expect(T.RIGHT_DELIM, context);
+    this.enter();
     const [root, end] = this.itemList();
+    this.ctx.depth--;
     if (end.type !== 'end') this.errorf(`unexpected ${nodeString(end)} in ${context}`);
     this.root = root;
     this.add();
@@ -337,6 +374,7 @@ class TreeParser {
   private branchControl(context: 'if' | 'range' | 'with'): BranchNode {
     const varsLength = this.vars.length;
     const pipe = this.pipeline(context, T.RIGHT_DELIM);
+    this.enter();
     if (context === 'range') this.rangeDepth++;
     const [list, next] = this.itemList();
     if (context === 'range') this.rangeDepth--;
@@ -358,6 +396,7 @@ class TreeParser {
       }
     }
     this.vars.length = varsLength;
+    this.ctx.depth--;
     return { type: context, pos: pipe.pos, pipe, list, elseList };
   }
 
@@ -373,7 +412,9 @@ class TreeParser {
     const name = this.parseTemplateName(token, context);
     const pipe = this.pipeline(context, T.RIGHT_DELIM);
     const block = new TreeParser(this.ctx, name);
+    this.enter();
     const [root, end] = block.itemList();
+    this.ctx.depth--;
     if (end.type !== 'end') this.errorf(`unexpected ${nodeString(end)} in ${context}`);
     block.root = root;
     block.add();
@@ -466,10 +507,9 @@ class TreeParser {
       case T.NUMBER:
         return this.newNumber(token);
       case T.LEFT_PAREN: {
-        if (this.stackDepth >= MAX_STACK_DEPTH) this.errorf('max expression depth exceeded');
-        this.stackDepth++;
+        this.enter();
         const pipe = this.pipeline('parenthesized pipeline', T.RIGHT_PAREN);
-        this.stackDepth--;
+        this.ctx.depth--;
         return pipe;
       }
       case T.STRING:
@@ -509,14 +549,29 @@ class TreeParser {
  * Parses a template and the templates it defines ({{define}}, {{block}}).
  * Throws TemplateError with Go's messages on syntax errors and unknown functions.
  */
-export function parseTrees(text: string, name: string): Map<string, Tree> {
-  const ctx: ParseContext = { lex: new Lexer(text), treeSet: new Map(), parseName: name, text };
+export function parseTrees(text: string, name: string, maxDepth: number, timeoutMs: number): Map<string, Tree> {
+  const ctx: ParseContext = {
+    lex: new Lexer(text),
+    treeSet: new Map(),
+    parseName: name,
+    text,
+    maxDepth,
+    depth: 0,
+    deadline: performance.now() + timeoutMs,
+    timeoutMs,
+    tokens: 0,
+  };
   const main = new TreeParser(ctx, name);
   try {
     main.parse();
   } catch (e) {
-    if (e instanceof RangeError) {
-      throw new TemplateError(`template: ${name}: template is nested too deeply`, { templateName: name });
+    // Only with a maxDepth far above the default.
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new TemplateBudgetError(`template: ${name}: render budget exceeded: templates nested too deep for the stack (maxDepth ${maxDepth})`, {
+        templateName: name,
+        budget: 'maxDepth',
+        limit: maxDepth,
+      });
     }
     throw e;
   }

@@ -447,11 +447,13 @@ function fmtF(neg: boolean, d: Decimal, prec: number): string {
     out += '0';
   }
   if (prec > 0) {
+    // Digits dp .. dp+prec-1 of d, zeros outside it; in slices, as prec can be 1e6.
     out += '.';
-    for (let i = 0; i < prec; i++) {
-      const j = d.dp + i;
-      out += j >= 0 && j < d.d.length ? d.d[j] : '0';
-    }
+    const lead = Math.min(Math.max(-d.dp, 0), prec);
+    const from = Math.max(d.dp, 0);
+    const to = Math.min(d.dp + prec, d.d.length);
+    const digits = to > from ? d.d.slice(from, to) : '';
+    out += '0'.repeat(lead) + digits + '0'.repeat(prec - lead - digits.length);
   }
   return out;
 }
@@ -563,7 +565,10 @@ function formatHex(neg: boolean, a: number, prec: number, fmt: string): string {
     while (mant !== 0n) out += digit();
   } else if (prec > 0) {
     out += '.';
-    for (let i = 0; i < prec; i++) out += digit();
+    // A float64 has at most 13 hex digits after the point; the rest of a long precision is zeros.
+    let i = 0;
+    for (; i < prec && mant !== 0n; i++) out += digit();
+    out += '0'.repeat(prec - i);
   }
   out += fmt === 'X' ? 'P' : 'p';
   out += exp < 0 ? '-' : '+';

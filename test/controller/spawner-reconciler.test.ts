@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskSpawner } from '../../lib/api/task-spawner.js';
-import { spawnerChanged } from '../../lib/controller/spawner-reconciler.js';
+import { spawnerChanged, spawnersOfWorkspace } from '../../lib/controller/spawner-reconciler.js';
 
 const spawner: TaskSpawner = {
   apiVersion: 'kelos.dev/v1alpha1',
@@ -37,5 +37,21 @@ describe('spawnerChanged', () => {
     ['the CronJob name', { status: { cronJobName: 'fix-bugs-spawner' } }],
   ] as const)('is true on %s', (_, change) => {
     expect(spawnerChanged(next(change as Parameters<typeof next>[0]), spawner)).toBe(true);
+  });
+});
+
+describe('spawnersOfWorkspace', () => {
+  const named = (name: string, workspace?: string): TaskSpawner => ({
+    ...spawner,
+    metadata: { ...spawner.metadata, name },
+    spec: { ...spawner.spec, taskTemplate: { ...spawner.spec.taskTemplate, ...(workspace ? { workspaceRef: { name: workspace } } : { workspaceRef: undefined }) } },
+  });
+
+  it('names the TaskSpawners whose Task template uses the Workspace', () => {
+    const keys = spawnersOfWorkspace([named('a', 'ws'), named('b', 'other'), named('c'), named('d', 'ws')], 'ws');
+    expect(keys).toEqual([
+      { namespace: 'ns', name: 'a' },
+      { namespace: 'ns', name: 'd' },
+    ]);
   });
 });

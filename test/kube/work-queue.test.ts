@@ -71,3 +71,27 @@ describe('WorkQueue', () => {
     expect(await q.get()).toBeUndefined();
   });
 });
+
+describe('WorkQueue with object keys', () => {
+  const identity = (k: { kind: string; name: string }) => `${k.kind}/${k.name}`;
+
+  it('queues equal keys once and hands back the key as added', async () => {
+    const q = new WorkQueue<{ kind: string; name: string }>({ identity });
+    q.add({ kind: 'Task', name: 'a' });
+    q.add({ kind: 'Task', name: 'a' });
+    q.add({ kind: 'TaskSpawner', name: 'a' });
+    expect(q.length).toBe(2);
+    expect(await q.get()).toEqual({ kind: 'Task', name: 'a' });
+    expect(await q.get()).toEqual({ kind: 'TaskSpawner', name: 'a' });
+  });
+
+  it('re-queues an equal key added while the first is processed', async () => {
+    const q = new WorkQueue<{ kind: string; name: string }>({ identity });
+    q.add({ kind: 'Task', name: 'a' });
+    const key = await q.get();
+    q.add({ kind: 'Task', name: 'a' });
+    expect(q.length).toBe(0);
+    q.done(key!);
+    expect(q.length).toBe(1);
+  });
+});

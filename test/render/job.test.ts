@@ -220,6 +220,26 @@ describe('taskJob', () => {
       expect(init(job, 'git-clone')!.command![2]).toContain('credential.https://git.corp.example.helper');
     });
 
+    it('gives a repository URL that carries credentials neither the token helper nor GH_HOST', () => {
+      const job = taskJob({
+        task: task(),
+        workspace: { repo: 'https://user:ghp_x@git.corp.example/acme/app.git', secretRef: { name: 'tok' }, remotes: [{ name: 'upstream', url: 'https://ghp_y@github.com/acme/app.git' }] },
+      });
+      expect(init(job, 'git-clone')!.command![2]).not.toContain('credential.');
+      expect(envOf(agent(job)).GH_HOST).toBeUndefined();
+      expect(envOf(agent(job)).KELOS_UPSTREAM_REPO).toBeUndefined();
+    });
+
+    it.each([
+      ['git@ghe.corp:acme/app.git', 'acme/app'],
+      ['ssh://git@ghe.corp:2222/acme/app', 'acme/app'],
+      ['https://github.com/acme/app/', 'acme/app'],
+      ['https://github.com/acme/../app', undefined],
+    ])('derives KELOS_UPSTREAM_REPO from the upstream remote %s', (url, want) => {
+      const job = taskJob({ task: task(), workspace: { repo: 'https://github.com/me/app.git', remotes: [{ name: 'upstream', url }] } });
+      expect(envOf(agent(job)).KELOS_UPSTREAM_REPO).toBe(want);
+    });
+
     it('writes workspace files with sanitised paths', () => {
       const job = taskJob({
         task: task(),

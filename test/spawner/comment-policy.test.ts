@@ -3,7 +3,6 @@ import {
   CommentAuthorizer,
   evaluateCommentPolicy,
   hasCommand,
-  permissionAtLeast,
   resolveCommentPolicy,
   type CommandComment,
   type ResolvedCommentPolicy,
@@ -82,16 +81,6 @@ describe('evaluateCommentPolicy', () => {
     const comments = [c('maintainer', '/go', '2025-01-01T00:00:00Z'), c('chatter', 'hello', '2025-01-02T00:00:00Z'), c('stranger', '/stop', '2025-01-03T00:00:00Z')];
     expect(await evaluateCommentPolicy(p, item, comments, authorised)).toEqual({ included: true, triggerTime: new Date('2025-01-01T00:00:00Z') });
     expect(asked).toEqual(['maintainer', 'stranger']);
-  });
-});
-
-describe('permissionAtLeast', () => {
-  it('orders read < triage < write < maintain < admin', () => {
-    expect(permissionAtLeast('maintain', 'write')).toBe(true);
-    expect(permissionAtLeast('triage', 'write')).toBe(false);
-    expect(permissionAtLeast('admin', 'admin')).toBe(true);
-    expect(permissionAtLeast('none', 'read')).toBe(false);
-    expect(permissionAtLeast(undefined, 'read')).toBe(false);
   });
 });
 

@@ -874,7 +874,7 @@ describe('renderTemplate', () => {
 
     it('fails when template calls recurse too deeply', () => {
       expect(renderError('{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}', {})).toMatch(
-        /executing "r" at <\{\{template "r" \.\}\}>: exceeded maximum template depth \(1000\)$/,
+        /executing "r" at <\{\{template "r" \.\}\}>: render budget exceeded: nesting deeper than 100 \(maxDepth\)$/,
       );
     });
   });

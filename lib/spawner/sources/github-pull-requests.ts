@@ -1,0 +1,136 @@
+import type { Logger } from 'pino';
+import type { GitHubPullRequests } from '../../api/index.js';
+import type { GitHubClient } from '../../github/client.js';
+import { permissionLookups } from '../../github/permissions.js';
+import { type GhPull, RepoApi, labelNames } from '../../github/repo-api.js';
+import type { RepoRef } from '../../github/repo-url.js';
+import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from '../comment-policy.js';
+import { joinNewest, type WorkItem } from '../work-item.js';
+import { aggregateReviewState, type AggregatedReviewState } from './review-state.js';
+import type { Needs, Source } from './source.js';
+
+export interface GitHubPullRequestsSourceOptions {
+  readonly client: GitHubClient;
+  readonly repo: RepoRef;
+  readonly spec: GitHubPullRequests;
+  readonly log: Logger;
+}
+
+/** What was last read of one pull request, valid while its fingerprint (updated_at + head SHA) holds. */
+interface Thread {
+  fingerprint: string;
+  comments?: CommandComment[];
+  decision?: PolicyDecision;
+  review?: AggregatedReviewState;
+}
+
+/**
+ * GitHub pull requests. The list is read page by page with conditional
+ * requests (a quiet repository answers 304 to each page); reviews are read
+ * only when `reviewState` filters, comments only when a comment policy needs
+ * them, both only for pull requests whose `updated_at` or head changed.
+ */
+export class GitHubPullRequestsSource implements Source {
+  private readonly api: RepoApi;
+  private readonly policy: ResolvedCommentPolicy;
+  private readonly threads = new Map<number, Thread>();
+  private pulls = new Map<number, GhPull>();
+
+  constructor(private readonly options: GitHubPullRequestsSourceOptions) {
+    this.api = new RepoApi(options.client, options.repo);
+    this.policy = resolveCommentPolicy(options.spec);
+  }
+
+  async discover(): Promise<WorkItem[]> {
+    const spec = this.options.spec;
+    const wantedReview = spec.reviewState ?? 'any';
+    const list = await this.api.pulls({ state: spec.state ?? 'open' });
+    const pulls = new Map(list.items.map((p) => [p.number, p]));
+    const authorizer = new CommentAuthorizer(this.policy, permissionLookups(this.options.client, this.options.repo));
+    const items: WorkItem[] = [];
+    for (const pull of [...pulls.values()].sort((a, b) => a.number - b.number)) {
+      if (!this.passesFilters(pull)) continue;
+      const thread = this.thread(pull);
+      let review: AggregatedReviewState = { state: '' };
+      if (wantedReview !== 'any') {
+        thread.review ??= aggregateReviewState(await this.api.reviews(pull.number), pull.head.sha);
+        review = thread.review;
+        if (review.state !== wantedReview) continue;
+      }
+      let decision: PolicyDecision = { included: true };
+      if (commandsEnabled(this.policy)) {
+        if (!thread.decision) {
+          thread.comments ??= await this.api.comments(pull.number);
+          thread.decision = await evaluateCommentPolicy(this.policy, { body: pull.body, author: pull.user?.login ?? '' }, thread.comments, (login) => authorizer.isAuthorised(login));
+        }
+        decision = thread.decision;
+        if (!decision.included) continue;
+      }
+      // Only a trigger comment sets triggerTime; only a wanted review state sets review.at.
+      const times = [decision.triggerTime?.getTime(), review.at?.getTime()].filter((t): t is number => t !== undefined);
+      items.push({
+        id: String(pull.number),
+        number: pull.number,
+        title: pull.title,
+        body: pull.body ?? '',
+        url: pull.html_url,
+        labels: labelNames(pull.labels),
+        kind: 'PR',
+        author: pull.user?.login ?? '',
+        branch: pull.head.ref,
+        reviewState: review.state,
+        ...(thread.comments ? { comments: joinNewest(thread.comments.map((c) => c.body)) } : {}),
+        ...(times.length ? { triggerTime: new Date(Math.max(...times)) } : {}),
+        origin: { kind: 'pull-request', repo: this.api.fullName },
+      });
+    }
+    this.pulls = pulls;
+    for (const n of this.threads.keys()) if (!pulls.has(n)) this.threads.delete(n);
+    return items;
+  }
+
+  async hydrate(items: readonly WorkItem[], needs: Needs): Promise<void> {
+    for (const item of items) {
+      const pull = this.pulls.get(item.number);
+      const thread = pull ? this.thread(pull) : undefined;
+      if (needs.comments && item.comments === undefined) {
+        const comments = thread?.comments ?? (await this.api.comments(item.number));
+        if (thread) thread.comments = comments;
+        item.comments = joinNewest(comments.map((c) => c.body));
+      }
+      if (needs.reviewComments && item.reviewComments === undefined && pull) {
+        const inline = (await this.api.reviewComments(item.number)).filter((c) => c.commit_id === pull.head.sha);
+        item.reviewComments = joinNewest(
+          inline
+            .filter((c) => c.body.trim())
+            .map((c) => {
+              const where = c.line ? `${c.path}:${c.line}` : c.path;
+              return where ? `${where}\n${c.body.trim()}` : c.body.trim();
+            }),
+        );
+      }
+    }
+  }
+
+  private thread(pull: GhPull): Thread {
+    const fingerprint = `${pull.updated_at}|${pull.head.sha}`;
+    let thread = this.threads.get(pull.number);
+    if (thread?.fingerprint !== fingerprint) {
+      thread = { fingerprint };
+      this.threads.set(pull.number, thread);
+    }
+    return thread;
+  }
+
+  private passesFilters(pull: GhPull): boolean {
+    const spec = this.options.spec;
+    const author = (pull.user?.login ?? '').toLowerCase();
+    if (spec.author && author !== spec.author.toLowerCase()) return false;
+    if ((spec.excludeAuthors ?? []).some((a) => a.toLowerCase() === author)) return false;
+    if (spec.draft !== undefined && (pull.draft ?? false) !== spec.draft) return false;
+    const labels = labelNames(pull.labels);
+    if ((spec.excludeLabels ?? []).some((l) => labels.includes(l))) return false;
+    if (!(spec.labels ?? []).every((l) => labels.includes(l))) return false;
+    return true;
+  }
+}

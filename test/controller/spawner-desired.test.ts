@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import type { V1CronJob, V1Deployment } from '@kubernetes/client-node';
+import type { TaskSpawner, TaskSpawnerSpec, TaskSpawnerStatus } from '../../lib/api/task-spawner.js';
+import type { Workspace } from '../../lib/api/workspace.js';
+import { desiredSpawner, PENDING_RECHECK_MS, spawnerStatus, type SpawnerDecision } from '../../lib/controller/spawner-desired.js';
+
+const polling = { when: { githubIssues: {} }, taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } } } as TaskSpawnerSpec;
+const cron = { ...polling, when: { cron: { schedule: '0 * * * *' } } } as TaskSpawnerSpec;
+
+function spawner(spec: TaskSpawnerSpec = polling, status?: TaskSpawnerStatus, meta: Partial<TaskSpawner['metadata']> = {}): TaskSpawner {
+  return {
+    apiVersion: 'kelos.dev/v1alpha1',
+    kind: 'TaskSpawner',
+    metadata: { name: 'fix-bugs', namespace: 'ns', uid: 'uid-1', generation: 1, ...meta },
+    spec,
+    ...(status ? { status } : {}),
+  };
+}
+
+const workspace: Workspace = {
+  apiVersion: 'kelos.dev/v1alpha1',
+  kind: 'Workspace',
+  metadata: { name: 'ws', namespace: 'ns' },
+  spec: { repo: 'https://github.com/acme/app.git', secretRef: { name: 'github-token' } },
+};
+
+const owner = { apiVersion: 'kelos.dev/v1alpha1', kind: 'TaskSpawner', name: 'fix-bugs', uid: 'uid-1', controller: true, blockOwnerDeletion: true };
+
+const applied = (availableReplicas?: number): V1Deployment => ({ apiVersion: 'apps/v1', kind: 'Deployment', status: { ...(availableReplicas !== undefined ? { availableReplicas } : {}) } });
+
+describe('desiredSpawner', () => {
+  it('leaves a TaskSpawner being deleted alone', () => {
+    expect(desiredSpawner(spawner(polling, undefined, { deletionTimestamp: '2026-01-01T00:00:00Z' }), { workspace })).toBeUndefined();
+  });
+
+  it('leaves a TaskSpawner whose workload the compiler rendered alone', () => {
+    expect(desiredSpawner(spawner(polling, undefined, { annotations: { 'kelos.dev/workload-compiled': 'true' } }), { workspace })).toBeUndefined();
+  });
+
+  it('wants RBAC and a Deployment for a polling source, owned by the TaskSpawner', () => {
+    const d = desiredSpawner(spawner(), { workspace })!;
+    expect(d.rbac.map((o) => `${o.kind}/${o.metadata!.name}`)).toEqual(['ServiceAccount/fix-bugs-spawner', 'Role/fix-bugs-spawner', 'RoleBinding/fix-bugs-spawner']);
+    expect(d.workload.kind).toBe('Deployment');
+    expect(d.workload.metadata).toMatchObject({ name: 'fix-bugs-spawner', namespace: 'ns', ownerReferences: [owner] });
+    for (const o of d.rbac) expect(o.metadata!.ownerReferences).toEqual([owner]);
+    expect(d.stale).toBeUndefined();
+  });
+
+  it('lets the spawner read the Workspace Secret, and only that one', () => {
+    const secretsRule = (d: SpawnerDecision) => d.rbac[1].rules!.find((r) => r.resources?.includes('secrets'));
+    expect(secretsRule(desiredSpawner(spawner(), { workspace })!)).toEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['github-token'], verbs: ['get'] });
+    expect(secretsRule(desiredSpawner(spawner(), {})!)).toBeUndefined();
+  });
+
+  it('wants a CronJob for the cron source', () => {
+    const d = desiredSpawner(spawner(cron), { workspace })!;
+    expect(d.workload.kind).toBe('CronJob');
+    expect((d.workload as V1CronJob).spec!.schedule).toBe('0 * * * *');
+  });
+
+  it('runs the image it is given', () => {
+    const d = desiredSpawner(spawner(), { workspace }, { image: 'registry.local/kelos:dev' })!;
+    expect((d.workload as V1Deployment).spec!.template.spec!.containers[0].image).toBe('registry.local/kelos:dev');
+  });
+
+  it('deletes the CronJob the status still names once the source polls', () => {
+    expect(desiredSpawner(spawner(polling, { cronJobName: 'fix-bugs-spawner' }), { workspace })!.stale).toBe('/apis/batch/v1/namespaces/ns/cronjobs/fix-bugs-spawner');
+  });
+
+  it('deletes the Deployment the status still names once the source is cron', () => {
+    expect(desiredSpawner(spawner(cron, { deploymentName: 'old' }), { workspace })!.stale).toBe('/apis/apps/v1/namespaces/ns/deployments/old');
+  });
+});
+
+describe('spawnerStatus', () => {
+  const status = (s: TaskSpawner, deployment?: V1Deployment) => spawnerStatus(s, desiredSpawner(s, { workspace })!, deployment ? { deployment } : {});
+
+  it('says Running and names the Deployment once a replica is available', () => {
+    expect(status(spawner(), applied(1))).toEqual({
+      status: { deploymentName: 'fix-bugs-spawner', phase: 'Running' },
+      patch: { deploymentName: 'fix-bugs-spawner', phase: 'Running' },
+    });
+  });
+
+  it('says Pending and checks again while no replica is available', () => {
+    expect(status(spawner(), applied())).toEqual({
+      status: { deploymentName: 'fix-bugs-spawner', phase: 'Pending' },
+      patch: { deploymentName: 'fix-bugs-spawner', phase: 'Pending' },
+      requeueAfter: PENDING_RECHECK_MS,
+    });
+  });
+
+  it('says Running for a CronJob as soon as it is applied', () => {
+    expect(status(spawner(cron))).toEqual({
+      status: { cronJobName: 'fix-bugs-spawner', phase: 'Running' },
+      patch: { cronJobName: 'fix-bugs-spawner', phase: 'Running' },
+    });
+  });
+
+  it('says Suspended and does not check again for a suspended spawner', () => {
+    expect(status(spawner({ ...polling, suspend: true }), applied())).toEqual({
+      status: { deploymentName: 'fix-bugs-spawner', phase: 'Suspended' },
+      patch: { deploymentName: 'fix-bugs-spawner', phase: 'Suspended' },
+    });
+  });
+
+  it('leaves a phase the spawner set itself', () => {
+    expect(status(spawner(polling, { phase: 'Failed', deploymentName: 'fix-bugs-spawner', message: 'bad token' }), applied(1))).toEqual({
+      status: { deploymentName: 'fix-bugs-spawner' },
+    });
+  });
+
+  it('writes nothing when the status already says so', () => {
+    expect(status(spawner(polling, { phase: 'Running', deploymentName: 'fix-bugs-spawner' }), applied(1)).patch).toBeUndefined();
+  });
+
+  it('clears the name of the workload of the other form', () => {
+    expect(status(spawner(cron, { phase: 'Running', deploymentName: 'fix-bugs-spawner' })).patch).toEqual({
+      cronJobName: 'fix-bugs-spawner',
+      deploymentName: null,
+    });
+  });
+});
