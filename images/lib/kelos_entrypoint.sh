@@ -53,6 +53,7 @@ kelos_init() {
 # where lib/agents/<type>.ts says the CLI reads them.
 kelos_configure() {
   local needed="" var
+  # shellcheck disable=SC2086 # AGENT_CONFIG_ENV is a list of names
   for var in KELOS_AGENTS_MD KELOS_PLUGIN_DIR KELOS_MCP_SERVERS ${AGENT_CONFIG_ENV:-}; do
     [ -n "${!var:-}" ] && needed=1
   done

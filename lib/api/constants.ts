@@ -1,6 +1,3 @@
-import type { AgentDefinition } from '../agents/agent-definition.js';
-import { BUILT_IN_AGENTS, type AgentTypeName } from '../agents/registry.js';
-
 /** API group, version and kinds of kelos.dev/v1alpha1. */
 export const GROUP = 'kelos.dev';
 export const VERSION = 'v1alpha1';
@@ -116,12 +113,8 @@ export const Reason = {
   WORKLOAD_COMPILED: 'WorkloadCompiled',
 } as const;
 
-/** Agent types known to kelos (API.md "Agent type enum"): the agent registry's, in lib/agents. */
+/** The agent types the API accepts: the agent registry's (lib/agents). */
 export { AGENT_TYPES, type AgentTypeName } from '../agents/registry.js';
 
 /** The UID and fsGroup agent pods run as (DESIGN.md §4). */
 export const AGENT_UID = 61100;
-
-/** The credential variable each agent type reads (DESIGN.md §4), from each type's definition in lib/agents. */
-export const CREDENTIAL_ENV: Readonly<Record<AgentTypeName, { readonly 'api-key': string; readonly oauth: string }>> =
-  Object.fromEntries(BUILT_IN_AGENTS.map((a) => [a.type, a.credentials])) as Record<AgentTypeName, AgentDefinition['credentials']>;

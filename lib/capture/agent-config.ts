@@ -17,7 +17,7 @@ export interface AgentConfigOptions {
 
 /**
  * Prepares an agent CLI's user-level configuration from the agent image
- * interface (DESIGN.md §4), before the entrypoint starts it, where the agent's
+ * interface (images/README.md), before the entrypoint starts it, where the agent's
  * definition (lib/agents) says the CLI reads it: `KELOS_AGENTS_MD` → the
  * CLI's own instruction file; `KELOS_PLUGIN_DIR` → its skills and sub-agents
  * folders (Claude Code takes `--plugin-dir` from the entrypoint instead);

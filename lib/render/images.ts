@@ -44,7 +44,7 @@ export { KELOS_AGENT_IMAGES_VERSION };
 /**
  * Default agent image per type (each type's `defaultImage` in lib/agents): the
  * published Kelos agent images, which implement the same agent image
- * interface (DESIGN.md §4). Pinned, never :latest. kelos's own images
+ * interface (images/README.md). Pinned, never :latest. kelos's own images
  * (images/) can replace them per type.
  */
 export const DEFAULT_AGENT_IMAGES: Readonly<Record<AgentTypeName, string>> = Object.fromEntries(

@@ -12,7 +12,6 @@ import {
   isAgentType,
   knownAgentTypes,
 } from '../../lib/agents/registry.js';
-import { CREDENTIAL_ENV } from '../../lib/api/constants.js';
 import { AgentTypeSchema } from '../../lib/api/shared.js';
 import { DEFAULT_AGENT_IMAGES } from '../../lib/render/images.js';
 import { ROOT } from '../capture/_workspace.js';
@@ -27,7 +26,7 @@ describe('the agent registry', () => {
   });
 
   it('gives each type the credential variables of the agent image interface', () => {
-    expect(CREDENTIAL_ENV).toEqual({
+    expect(Object.fromEntries(BUILT_IN_AGENTS.map((a) => [a.type, a.credentials]))).toEqual({
       'claude-code': { 'api-key': 'ANTHROPIC_API_KEY', oauth: 'CLAUDE_CODE_OAUTH_TOKEN' },
       codex: { 'api-key': 'CODEX_API_KEY', oauth: 'CODEX_AUTH_JSON' },
       gemini: { 'api-key': 'GEMINI_API_KEY', oauth: 'GEMINI_API_KEY' },
