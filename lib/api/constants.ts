@@ -125,18 +125,8 @@ export const Reason = {
   WORKLOAD_COMPILED: 'WorkloadCompiled',
 } as const;
 
-/** Agent types known to kelos (API.md "Agent type enum"). */
-export const AGENT_TYPES = ['claude-code', 'codex', 'gemini', 'opencode', 'cursor'] as const;
-export type AgentTypeName = (typeof AGENT_TYPES)[number];
+/** The agent types the API accepts: the agent registry's (lib/agents). */
+export { AGENT_TYPES, type AgentTypeName } from '../agents/registry.js';
 
 /** The UID and fsGroup agent pods run as (DESIGN.md §4). */
 export const AGENT_UID = 61100;
-
-/** The credential variable each agent type reads (DESIGN.md §4). */
-export const CREDENTIAL_ENV: Record<AgentTypeName, { 'api-key': string; oauth: string }> = {
-  'claude-code': { 'api-key': 'ANTHROPIC_API_KEY', oauth: 'CLAUDE_CODE_OAUTH_TOKEN' },
-  codex: { 'api-key': 'CODEX_API_KEY', oauth: 'CODEX_AUTH_JSON' },
-  gemini: { 'api-key': 'GEMINI_API_KEY', oauth: 'GEMINI_API_KEY' },
-  opencode: { 'api-key': 'OPENCODE_API_KEY', oauth: 'OPENCODE_API_KEY' },
-  cursor: { 'api-key': 'CURSOR_API_KEY', oauth: 'CURSOR_API_KEY' },
-};

@@ -1,14 +1,14 @@
 import type { V1Container, V1EnvVar, V1VolumeMount } from '@kubernetes/client-node';
+import { agentDefinition } from '../../agents/registry.js';
 import type { AgentTypeName } from '../../api/constants.js';
 import type { PodOverrides } from '../../api/shared.js';
 import type { TaskSpec } from '../../api/task.js';
-import { DEFAULT_AGENT_IMAGES } from '../images.js';
 import type { JobImages } from './job-images.js';
 import { AgentPod } from './agent-pod.js';
 
 /** The Task's image, else the configured image of its agent type, else the published one. */
 export function agentImage(spec: TaskSpec, images: JobImages): string {
-  return spec.image ?? images.agent?.[spec.type as AgentTypeName] ?? DEFAULT_AGENT_IMAGES[spec.type as AgentTypeName];
+  return spec.image ?? images.agent?.[spec.type as AgentTypeName] ?? agentDefinition(spec.type).defaultImage;
 }
 
 export interface AgentContainerInputs {

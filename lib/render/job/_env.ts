@@ -1,6 +1,7 @@
 import type { V1EnvVar } from '@kubernetes/client-node';
 import type { AgentConfigSpec } from '../../api/agent-config.js';
-import { CREDENTIAL_ENV, Label, type AgentTypeName } from '../../api/constants.js';
+import { agentDefinition } from '../../agents/registry.js';
+import { Label } from '../../api/constants.js';
 import type { Task, TaskSpec } from '../../api/task.js';
 import type { Checkout } from './_checkout.js';
 import { AgentPod, RESERVED_ENV } from './agent-pod.js';
@@ -30,7 +31,7 @@ export function taskEnv(task: Task): V1EnvVar[] {
 export function credentialEnv(spec: TaskSpec): V1EnvVar[] {
   const credType = spec.credentials.type;
   if (credType !== 'api-key' && credType !== 'oauth') return [];
-  const variable = CREDENTIAL_ENV[spec.type as AgentTypeName][credType];
+  const variable = agentDefinition(spec.type).credentials[credType];
   return [secretEnv(variable, spec.credentials.secretRef!.name)];
 }
 
