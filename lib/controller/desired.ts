@@ -55,6 +55,8 @@ export interface TaskWorld {
   readonly agentConfigs: ReadonlyMap<string, AgentConfig>;
   /** Decoded data of the Secrets asked for in `needs.secrets`; a missing name was not found. */
   readonly secrets?: ReadonlyMap<string, Record<string, string>>;
+  /** Secrets asked for in `needs.secrets` that the controller may not read in this namespace. */
+  readonly forbiddenSecrets?: ReadonlySet<string>;
   /** The installation token asked for in `needs.githubAppToken`. */
   readonly githubAppToken?: { readonly token: string } | { readonly error: string };
   /** The Job's FailedCreate Events (the Job controller could not create its Pod). */
@@ -227,6 +229,18 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
   const wsSecret = world.workspace?.spec.secretRef?.name;
   const secretNames = [...new Set([...mcpSecrets, ...(wsSecret ? [wsSecret] : [])])].sort();
   if (secretNames.length && !world.secrets) return { needs: { secrets: secretNames } };
+  const unreadable = mcpSecrets.find((n) => world.forbiddenSecrets?.has(n));
+  if (unreadable) {
+    return {
+      outcome: {
+        phase: TaskPhase.WAITING,
+        reason: Reason.WAITING_FOR_SECRET,
+        message: `Waiting for permission to read Secret "${unreadable}" of an MCP server: an operator grants it with a RoleBinding to the ClusterRole kelos-controller-secrets in namespace ${task.metadata.namespace}`,
+        requeueAfter: UNWATCHED_RECHECK_MS,
+      },
+      children: none,
+    };
+  }
   const missingSecret = mcpSecrets.find((n) => !world.secrets!.has(n));
   if (missingSecret) {
     return {

@@ -140,7 +140,7 @@ export class TaskReconciler implements Reconciler {
     let d = desired(task, world, now);
     for (let round = 0; d.needs && round < 3; round++) {
       const { secrets, githubAppToken, agentPodPolicy: policy, log } = d.needs;
-      if (secrets) world = { ...world, secrets: await this.readSecrets(namespace, secrets) };
+      if (secrets) world = { ...world, ...(await this.readSecrets(namespace, secrets)) };
       if (policy) world = { ...world, agentPodPolicy: await this.readAgentPodPolicy(namespace) };
       if (githubAppToken) world = { ...world, githubAppToken: await this.appToken(world.secrets?.get(githubAppToken.secret), githubAppToken.repo) };
       if (log) world = { ...world, log: await this.readLog(namespace, log.pod, log.container) };
@@ -150,14 +150,20 @@ export class TaskReconciler implements Reconciler {
     return this.apply(task, key, d);
   }
 
-  private async readSecrets(namespace: string, names: readonly string[]): Promise<Map<string, Record<string, string>>> {
-    const out = new Map<string, Record<string, string>>();
+  /** The Secrets that exist and may be read; those the controller may not read (no kelos-controller-secrets binding here) apart. */
+  private async readSecrets(namespace: string, names: readonly string[]): Promise<Pick<TaskWorld, 'secrets' | 'forbiddenSecrets'>> {
+    const secrets = new Map<string, Record<string, string>>();
+    const forbidden = new Set<string>();
     for (const name of names) {
-      const secret = await this.o.client.get<{ data?: Record<string, string> }>(resourcePath(Resources.secrets, { namespace, name }));
-      if (!secret) continue;
-      out.set(name, decodeSecretData(secret));
+      try {
+        const secret = await this.o.client.get<{ data?: Record<string, string> }>(resourcePath(Resources.secrets, { namespace, name }));
+        if (secret) secrets.set(name, decodeSecretData(secret));
+      } catch (err) {
+        if (!(err instanceof KubeError && err.statusCode === 403)) throw err;
+        forbidden.add(name);
+      }
     }
-    return out;
+    return { secrets, ...(forbidden.size ? { forbiddenSecrets: forbidden } : {}) };
   }
 
   /** The namespace's annotations; none when the controller may not read its Namespace. */
