@@ -1,12 +1,13 @@
 import { ApiObject, type Duration } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { Annotation, Kind } from '../lib/api/constants.js';
-import type { TaskSpawnerSpec } from '../lib/api/task-spawner.js';
+import { WORKSPACE_SOURCES, isWebhookSpawner, type TaskSpawnerSpec } from '../lib/api/task-spawner.js';
 import { DEFAULT_KELOS_IMAGE } from '../lib/render/images.js';
 import { spawnerWorkload, type SpawnerWorkload } from '../lib/render/spawner-workload.js';
 import type { ITask } from './task.js';
 import type { TaskTemplateProps } from './task-template.js';
-import { checkTemplateProps, renderTemplateFields } from './_task-template.js';
+import { checkContextSources, checkTemplateProps, renderContextSources, renderTemplateFields } from './_task-template.js';
+import type { ContextSourceProps } from './context-source.js';
 import type { When } from './when.js';
 import { checkTemplate } from './_template.js';
 import {
@@ -32,8 +33,15 @@ export const KELOS_IMAGE_CONTEXT = 'kelos:image';
 export interface SpawnerProps extends TaskTemplateProps {
   /** Object name. @default - the construct id */
   readonly name?: string;
-  /** What creates Tasks: GitHub issues or pull requests, a cron schedule, or Jira. */
+  /** What creates Tasks: GitHub issues or pull requests, a cron schedule, Jira, or GitHub, Linear, Slack or other webhook deliveries. */
   readonly when: When;
+  /**
+   * Data fetched for each work item before its Task is created (at most 8),
+   * available to `promptTemplate`, `branch` and Task metadata as `{{.Context.<name>}}`.
+   * The spawner may read the Secrets their `headersFrom` name.
+   * @default - none
+   */
+  readonly contextSources?: readonly ContextSourceProps[];
   /**
    * Go text/template for each Task's prompt, over the item's variables
    * (`{{.Number}}`, `{{.Title}}`, `{{.Body}}`, `{{.Comments}}`, …).
@@ -65,7 +73,9 @@ export interface SpawnerProps extends TaskTemplateProps {
 /**
  * A trigger and a Task template: renders a kelos.dev `TaskSpawner` and the
  * workload that runs it — a Deployment for polling sources, a CronJob for
- * cron — with least-privilege RBAC.
+ * cron — with least-privilege RBAC. A webhook source (githubWebhook,
+ * linearWebhook, webhook, slack) renders the TaskSpawner alone: its events are
+ * delivered to the webhook server, nothing polls.
  */
 export class Spawner extends Construct implements ISpawner {
   /** A TaskSpawner that exists already (applied elsewhere). */
@@ -75,8 +85,8 @@ export class Spawner extends Construct implements ISpawner {
 
   public readonly spawnerName: string;
   public readonly namespace: string;
-  /** The workload objects, for inspection. */
-  public readonly workload: SpawnerWorkload;
+  /** The workload objects, for inspection; undefined for a webhook source. */
+  public readonly workload?: SpawnerWorkload;
   private readonly props: SpawnerProps;
 
   constructor(scope: Construct, id: string, props: SpawnerProps) {
@@ -91,8 +101,7 @@ export class Spawner extends Construct implements ISpawner {
     if (props.pollInterval && props.pollInterval.toSeconds() < 1) {
       throw new PropError(this, 'pollInterval', `must be at least 1 second, got ${props.pollInterval.toSeconds()}s`);
     }
-    const github = props.when.source === 'githubIssues' || props.when.source === 'githubPullRequests';
-    if (github && !props.workspace) {
+    if ((WORKSPACE_SOURCES as readonly string[]).includes(props.when.source) && !props.workspace) {
       throw new PropError(this, 'workspace', `is required when using the ${props.when.source} source`);
     }
     if (props.taskLabels && 'kelos.dev/taskspawner' in props.taskLabels) {
@@ -101,16 +110,20 @@ export class Spawner extends Construct implements ISpawner {
     checkTemplate(this, 'promptTemplate', props.promptTemplate);
     checkTemplate(this, 'branch', props.branch);
     for (const [k, v] of Object.entries({ ...props.taskLabels, ...props.taskAnnotations })) checkTemplate(this, `task metadata ${k}`, v);
+    checkContextSources(this, props.contextSources);
 
+    // The compiler owns the workload, none for a webhook source: the controller must not add a poller.
     kelosResource(this, Kind.TASK_SPAWNER, this.spawnerName, () => this._toKube(), {
       annotations: { [Annotation.WORKLOAD_COMPILED]: 'true' },
     });
+    if (isWebhookSpawner({ when: props.when._toKube() })) return;
 
+    const contextSecrets = (props.contextSources ?? []).flatMap((c) => (c.http.headersFrom ?? []).map((h) => h.secretName));
     this.workload = spawnerWorkload(
       { metadata: { name: this.spawnerName, namespace: this.namespace }, spec: this._toKube() },
       {
         image: props.spawnerImage ?? this.node.tryGetContext(KELOS_IMAGE_CONTEXT) ?? DEFAULT_KELOS_IMAGE,
-        secretNames: [...(props.workspace?.secretName ? [props.workspace.secretName] : []), ...props.when.secretNames],
+        secretNames: [...(props.workspace?.secretName ? [props.workspace.secretName] : []), ...props.when.secretNames, ...contextSecrets],
         githubApiBaseUrl: props.githubApiBaseUrl,
       },
     );
@@ -144,6 +157,7 @@ export class Spawner extends Construct implements ISpawner {
         branch: p.branch,
         promptTemplate: p.promptTemplate,
         metadata,
+        contextSources: renderContextSources(p.contextSources),
       },
       pollInterval: p.pollInterval ? goDuration(p.pollInterval) : undefined,
       maxConcurrency: p.maxConcurrency,

@@ -13,6 +13,15 @@ import {
 import { RepoUrlError, parseRepo } from '../lib/github/repo-url.js';
 import type { SecretRef } from './credentials.js';
 import { PropError, checkOneOf, goDuration, show } from './_util.js';
+import { checkFilePatterns, checkReporting, checkWebhookSource } from './_source-checks.js';
+import type {
+  FilePatternsProps,
+  GenericWebhookProps,
+  GitHubWebhookProps,
+  LinearWebhookProps,
+  ReportingProps,
+  SlackProps,
+} from './source-props.js';
 
 interface GitHubCommonProps {
   /** Repository to poll, `owner/repo` or a URL. @default - the workspace repository */
@@ -44,6 +53,8 @@ export interface GitHubIssuesProps extends GitHubCommonProps {
   readonly labels?: readonly string[];
   /** Assignee: a username, "*" for any, "none" for unassigned. @default - no filter */
   readonly assignee?: string;
+  /** Status comments on the issue (`checks` is for pull request sources only). @default - no reporting */
+  readonly reporting?: ReportingProps;
 }
 
 export interface GitHubPullRequestsProps extends GitHubCommonProps {
@@ -53,6 +64,10 @@ export interface GitHubPullRequestsProps extends GitHubCommonProps {
   readonly reviewState?: (typeof REVIEW_STATES)[number];
   /** Only drafts (true) or only ready pull requests (false). @default - both */
   readonly draft?: boolean;
+  /** Only pull requests that change matching files. @default - no file filter */
+  readonly filePatterns?: FilePatternsProps;
+  /** Status comments on the pull request, and optionally a Check Run on its head. @default - no reporting */
+  readonly reporting?: ReportingProps;
 }
 
 export interface JiraProps {
@@ -90,6 +105,26 @@ export class When {
     return new When('jira', props);
   }
 
+  /** GitHub webhook deliveries (issues, comments, pull requests, reviews, pushes, …), as they happen. */
+  public static githubWebhook(props: GitHubWebhookProps): When {
+    return new When('githubWebhook', props);
+  }
+
+  /** Linear webhook deliveries (issues, comments, …), as they happen. */
+  public static linearWebhook(props: LinearWebhookProps): When {
+    return new When('linearWebhook', props);
+  }
+
+  /** JSON deliveries of any other sender (Sentry, CI, alerting, …), mapped to template variables. */
+  public static webhook(props: GenericWebhookProps): When {
+    return new When('webhook', props);
+  }
+
+  /** Slack messages that mention the bot or match a trigger. */
+  public static slack(props: SlackProps = {}): When {
+    return new When('slack', props);
+  }
+
   private constructor(
     public readonly source: SourceName,
     private readonly props: Record<string, any>,
@@ -122,6 +157,9 @@ export class When {
       if (!p.project) throw new PropError(scope, prop('project'), 'must not be empty');
       return;
     }
+    if (checkWebhookSource(scope, this.source, p)) return;
+    checkReporting(scope, this.source, p.reporting);
+    checkFilePatterns(scope, prop('filePatterns'), p.filePatterns);
     checkOneOf(scope, prop('state'), p.state, ITEM_STATES);
     for (const t of p.types ?? []) checkOneOf(scope, prop('types'), t, ISSUE_TYPES);
     if (p.types && p.types.length === 0) throw new PropError(scope, prop('types'), 'must not be empty when set');

@@ -75,7 +75,7 @@ describe('KelosApp', () => {
     expect(err).toBeInstanceOf(SynthError);
     const problems = (err as SynthError).problems;
     expect(problems).toContain('team: needs a reviewer');
-    expect(problems).toContain('team/raw-task: spec.credentials: secretRef is required for api-key and oauth credential types');
+    expect(problems).toContain('team/raw-task: spec.credentials: Invalid value: secretRef is required for api-key and oauth credential types');
     expect(problems).toContain('team/leak: Secret "leak" holds values; reference Secrets by name instead of rendering them');
     expect(listFiles(out)).toEqual(['team/Task.previous.yaml']);
     expect(readFileSync(join(out, 'team/Task.previous.yaml'), 'utf8')).toBe('previous\n');

@@ -162,4 +162,65 @@ describe('Spawner', () => {
       () => new Spawner(chart, 's', { ...base(chart), when: When.jira({ baseUrl: 'jira.example.com', project: 'P', secret: { name: 'j' } }) }),
     ).toThrow(`pipeline/s: 'when.jira.baseUrl' must start with http:// or https://, got "jira.example.com"`);
   });
+
+  it('renders contextSources and lets the spawner read the Secrets of their headers', () => {
+    const { app, chart } = setup();
+    new Spawner(chart, 'enriched', {
+      ...base(chart),
+      when: When.githubIssues({ labels: ['needs-context'] }),
+      contextSources: [
+        {
+          name: 'jira',
+          failurePolicy: 'Ignore',
+          http: {
+            url: 'https://acme.atlassian.net/rest/api/3/issue/{{.Title}}',
+            headersFrom: [{ header: 'Authorization', secretName: 'jira-auth', secretKey: 'authorization' }],
+            responseFilter: { type: 'JSONPath', expression: '$.fields.description' },
+            timeout: Duration.seconds(15),
+          },
+        },
+        { name: 'runbook', http: { url: 'http://runbooks.internal/{{.Number}}', allowInsecure: true, method: 'POST', body: '{"n": {{.Number}}}', maxResponseBytes: 4096 } },
+      ],
+      promptTemplate: '{{.Title}}\n{{.Context.jira}}\n{{.Context.runbook}}',
+    });
+    const out = rendered(app);
+    expect(out['TaskSpawner/enriched'].spec.taskTemplate.contextSources).toEqual([
+      {
+        name: 'jira',
+        failurePolicy: 'Ignore',
+        http: {
+          url: 'https://acme.atlassian.net/rest/api/3/issue/{{.Title}}',
+          headersFrom: [{ header: 'Authorization', secretName: 'jira-auth', secretKey: 'authorization' }],
+          responseFilter: { type: 'JSONPath', expression: '$.fields.description' },
+          timeoutSeconds: 15,
+        },
+      },
+      { name: 'runbook', http: { url: 'http://runbooks.internal/{{.Number}}', allowInsecure: true, method: 'POST', body: '{"n": {{.Number}}}', maxResponseBytes: 4096 } },
+    ]);
+    expect(out['Role/enriched-spawner'].rules.at(-1)).toEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['gh-token', 'jira-auth'], verbs: ['get'] });
+  });
+
+  it('fails on a context source name that is not a template key, twice the same name, or plain http', () => {
+    const spawner = (contextSources: any[]) => () => {
+      const { chart } = setup();
+      return new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), contextSources });
+    };
+    expect(spawner([{ name: 'jira-issue', http: { url: 'https://x.example.com' } }])).toThrow(
+      `pipeline/s: 'contextSources' name must be a letter then letters, digits or '_' (at most 64 characters: it is {{.Context.<name>}}), got "jira-issue"`,
+    );
+    const twice = { name: 'a', http: { url: 'https://x.example.com' } };
+    expect(spawner([twice, twice])).toThrow(`pipeline/s: 'contextSources' has the name "a" twice`);
+    expect(spawner([{ name: 'a', http: { url: 'http://x.example.com' } }])).toThrow(
+      `pipeline/s: 'contextSources[a].http.url' must be https unless allowInsecure is set, got "http://x.example.com"`,
+    );
+    expect(spawner([{ name: 'a', http: { url: 'https://x.example.com/{{.Number' } }])).toThrow(/'contextSources\[a\]\.http\.url' is not a valid Go template/);
+    expect(spawner([{ name: 'a', http: { url: 'https://x.example.com', timeout: Duration.minutes(2) } }])).toThrow(
+      `'contextSources[a].http.timeout' must be an integer >= 1 and <= 60, got 120`,
+    );
+    expect(spawner([{ name: 'a', http: { url: 'https://x.example.com', body: '{}' } }])).toThrow(`'contextSources[a].http.body' is sent only with method "POST"`);
+    expect(spawner(Array.from({ length: 9 }, (_, i) => ({ name: `s${i}`, http: { url: 'https://x.example.com' } })))).toThrow(
+      `'contextSources' must have at most 8 entries, got 9`,
+    );
+  });
 });
+
