@@ -67,10 +67,6 @@ const identityRules: CelRule[] = [
 export const CONTAINER_SECURITY_RULES: readonly CelRule[] = [
   { rule: '!has(self.privileged) || !self.privileged', message: PrivilegeMessage.PRIVILEGED },
   { rule: '!has(self.allowPrivilegeEscalation) || !self.allowPrivilegeEscalation', message: PrivilegeMessage.ESCALATION },
-  {
-    rule: "!has(self.capabilities) || !has(self.capabilities.add) || self.capabilities.add.all(c, c == 'NET_BIND_SERVICE')",
-    message: PrivilegeMessage.CAPABILITIES,
-  },
   { rule: "!has(self.procMount) || self.procMount == 'Default'", message: PrivilegeMessage.PROC_MOUNT },
   ...identityRules,
 ];
@@ -81,14 +77,28 @@ export const POD_SECURITY_RULES: readonly CelRule[] = [
   { rule: `!has(self.sysctls) || self.sysctls.all(s, s.name in ${celList(SAFE_SYSCTLS)})`, message: PrivilegeMessage.SYSCTLS },
 ];
 
+/** Rules of one capability of `capabilities.add` (a rule per item keeps within the apiserver's CEL cost budget). */
+export const ADDED_CAPABILITY_RULES: readonly CelRule[] = [{ rule: "self == 'NET_BIND_SERVICE'", message: PrivilegeMessage.CAPABILITIES }];
+
 /** Rules of one volume of podOverrides.volumes. */
-export const VOLUME_RULES: readonly CelRule[] = [
-  { rule: '!has(self.hostPath)', message: PrivilegeMessage.HOST_PATH },
-  {
-    rule: '!has(self.projected) || !has(self.projected.sources) || self.projected.sources.all(s, !has(s.serviceAccountToken))',
-    message: PrivilegeMessage.SA_TOKEN,
-  },
-];
+export const VOLUME_RULES: readonly CelRule[] = [{ rule: '!has(self.hostPath)', message: PrivilegeMessage.HOST_PATH }];
+
+/** Rules of one source of a projected volume. */
+export const PROJECTION_RULES: readonly CelRule[] = [{ rule: '!has(self.serviceAccountToken)', message: PrivilegeMessage.SA_TOKEN }];
+
+/** A SecurityContext schema (container) with CONTAINER_SECURITY_RULES, its added capabilities bounded and checked one by one. */
+export function securedContainerContext<T>(schema: T): T {
+  const out = withRules(withRules(schema, [], CONTAINER_SECURITY_RULES), ['capabilities', 'add', 'items'], ADDED_CAPABILITY_RULES) as Record<string, any>;
+  const add = out.properties.capabilities.properties.add;
+  add.maxItems = 64;
+  add.items.maxLength = 64;
+  return out as T;
+}
+
+/** A Volume schema with VOLUME_RULES and PROJECTION_RULES. */
+export function securedVolume<T>(schema: T): T {
+  return withRules(withRules(schema, [], VOLUME_RULES), ['projected', 'sources', 'items'], PROJECTION_RULES);
+}
 
 /** Rules of one container port (extra containers). */
 export const CONTAINER_PORT_RULES: readonly CelRule[] = [{ rule: '!has(self.hostPort) || self.hostPort == 0', message: PrivilegeMessage.HOST_PORT }];

@@ -1,4 +1,4 @@
-import type { V1Job } from '@kubernetes/client-node';
+import type { V1Container, V1Job } from '@kubernetes/client-node';
 import type { AgentConfigSpec } from '../api/agent-config.js';
 import type { Task } from '../api/task.js';
 import type { WorkspaceSpec } from '../api/workspace.js';
@@ -8,7 +8,7 @@ import { agentContainer, agentImage } from './job/_agent-container.js';
 import type { Checkout } from './job/_checkout.js';
 import { agentConfigEnv, checkoutEnv, taskEnv, withUserEnv } from './job/_env.js';
 import { pluginSetup, skillsInstall } from './job/_plugin-init.js';
-import { agentPodSecurityContext } from './job/_security.js';
+import { agentPodSecurityContext, containerSecurityContext } from './job/_security.js';
 import { agentPodPolicyViolations, describeIssue, NO_AGENT_POD_POLICY, podOverridesViolations, type AgentPodPolicy } from './job/pod-privilege.js';
 import { TaskSpecError } from './job/task-spec-error.js';
 import { agentMounts, podVolumes, type PodMounts } from './job/_volumes.js';
@@ -98,6 +98,12 @@ export function taskJob(inputs: TaskJobInputs): V1Job {
     po,
   );
 
+  // The user's extra containers run after kelos's init containers and beside the agent, hardened like them.
+  const hardenedExtra = (cs: readonly V1Container[] | undefined) =>
+    (cs ?? []).map((c) => ({ ...structuredClone(c), securityContext: containerSecurityContext(c.securityContext) }));
+  init.push(...hardenedExtra(po.extraInitContainers));
+  const containers = [agent, ...hardenedExtra(po.extraContainers)];
+
   const labels = { ...(po.labels ?? {}), ...taskLabels(name) };
   return {
     apiVersion: 'batch/v1',
@@ -114,7 +120,7 @@ export function taskJob(inputs: TaskJobInputs): V1Job {
           // An agent runs code from strangers' text: no API credentials unless the operator allowed a ServiceAccount.
           ...(po.serviceAccountName ? { serviceAccountName: po.serviceAccountName } : { automountServiceAccountToken: false }),
           ...(init.length ? { initContainers: init } : {}),
-          containers: [agent],
+          containers,
           volumes,
           ...(po.nodeSelector ? { nodeSelector: { ...po.nodeSelector } } : {}),
           ...(po.tolerations?.length ? { tolerations: structuredClone(po.tolerations) } : {}),

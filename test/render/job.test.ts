@@ -452,6 +452,21 @@ describe('taskJob', () => {
       expect(pod.automountServiceAccountToken).toBe(false);
     });
 
+    it("hardens the user's extra containers like its own, after its init containers", () => {
+      const pod = taskJob({
+        task: task({
+          podOverrides: {
+            extraInitContainers: [{ name: 'prep', image: 'busybox' }],
+            extraContainers: [{ name: 'db', image: 'postgres', securityContext: { readOnlyRootFilesystem: true } }],
+          },
+        }),
+      }).spec!.template.spec!;
+      expect(pod.initContainers!.map((c) => c.name)).toEqual(['prep']);
+      expect(pod.containers.map((c) => c.name)).toEqual(['kelos-agent', 'db']);
+      expect(pod.initContainers![0]!.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(pod.containers[1]!.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    });
+
     it('keeps ALL dropped when the user drops a capability of their own', () => {
       const c = agent(taskJob({ task: task({ podOverrides: { containerSecurityContext: { capabilities: { drop: ['NET_RAW'] } } } }) }));
       expect(c.securityContext!.capabilities!.drop).toEqual(['ALL', 'NET_RAW']);
