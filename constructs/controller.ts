@@ -32,8 +32,9 @@ export interface KelosControllerProps extends ChartProps {
    */
   readonly namespaces?: readonly string[];
   /**
-   * Of an all-namespaces install: where the controller may read and write
-   * Secrets (MCP server Secrets, GitHub App Workspaces). @default - nowhere
+   * Where the controller may read and write Secrets: the Secrets of MCP
+   * servers (headersFrom, envFrom) and of GitHub App Workspaces. Elsewhere a
+   * Workspace Secret is taken for a token the Job reads itself. @default - nowhere
    */
   readonly secretNamespaces?: readonly string[];
   /** More CIDRs agent pods must not reach, e.g. the Kubernetes API's public address. @default - none */
@@ -56,9 +57,8 @@ export class KelosController extends Chart {
       const bad = (props[prop] ?? []).find((n) => !NAMESPACE_RE.test(n));
       if (bad !== undefined) throw new Error(`${this.node.path}: '${prop}' must hold namespace names (lowercase letters, digits and '-', at most 63), got "${bad}"`);
     }
-    if (props.namespaces?.length && props.secretNamespaces?.length) {
-      throw new Error(`${this.node.path}: 'secretNamespaces' is for an all-namespaces install; with 'namespaces' the controller holds Secrets in each of them`);
-    }
+    const unserved = props.namespaces?.length ? (props.secretNamespaces ?? []).find((n) => !props.namespaces!.includes(n)) : undefined;
+    if (unserved !== undefined) throw new Error(`${this.node.path}: 'secretNamespaces' must be among 'namespaces' of a namespaced install, got "${unserved}"`);
     const badCidr = (props.agentEgressExcept ?? []).find((c) => !CIDR_RE.test(c));
     if (badCidr !== undefined) throw new Error(`${this.node.path}: 'agentEgressExcept' must hold CIDRs such as 203.0.113.10/32 or 2001:db8::/64, got "${badCidr}"`);
     if (props.crds ?? true) {

@@ -48,13 +48,15 @@ export interface ControllerInstallOptions {
   readonly extraArgs?: readonly string[];
   /**
    * A namespaced install: the controller watches only these namespaces and
-   * holds its rights (Secrets included) through a RoleBinding in each, and
-   * each gets the agent and spawner NetworkPolicies. @default - all namespaces, through a ClusterRoleBinding
+   * holds its rights through a RoleBinding in each, and each gets the agent
+   * and spawner NetworkPolicies. @default - all namespaces, through a ClusterRoleBinding
    */
   readonly namespaces?: readonly string[];
   /**
-   * Of an all-namespaces install: namespaces where the controller may read and
-   * write Secrets (MCP server Secrets, GitHub App Workspaces). @default - none
+   * Namespaces where the controller may read and write Secrets (MCP server
+   * Secrets, GitHub App Workspaces): a RoleBinding to kelos-controller-secrets
+   * in each. Where it holds them it could also grant them, so grant them only
+   * where they are needed. @default - none
    */
   readonly secretNamespaces?: readonly string[];
   /** More CIDRs agent pods must not reach (e.g. the API's public address). @default - none */
@@ -132,7 +134,7 @@ export function controllerInstall(rules: readonly V1PolicyRule[], options: Contr
     roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: role },
     subjects: subjects.map((x) => ({ ...x })),
   });
-  const secretNamespaces = served.length ? served : [...new Set(options.secretNamespaces ?? [])].sort();
+  const secretNamespaces = [...new Set(options.secretNamespaces ?? [])].sort();
 
   return {
     namespace: {
