@@ -33,7 +33,7 @@ export const UNWATCHED_RECHECK_MS = 15_000;
 /**
  * How long a Job may fail to start its Pod (FailedCreate from PodSecurity,
  * ResourceQuota or LimitRange; an image that cannot be pulled; a Pod that
- * cannot be scheduled) before the Task fails and the Job is deleted.
+ * cannot be scheduled) before the Task fails; the Job is deleted once the failure is recorded.
  */
 export const DEFAULT_JOB_START_TIMEOUT_MS = 10 * 60_000;
 
@@ -139,13 +139,15 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
 
   // A finished Task keeps its status: the Job may be gone, the outcome is not.
   if (isTerminalPhase(old.phase)) {
-    return { ...finalizer, children: {}, events: [], status: old, ...ttl(task, now) };
+    // A Job whose Pod never started is deleted once the failure is recorded, so a late Pod cannot run.
+    const reason = old.conditions?.find((c) => c.type === ConditionType.SUCCEEDED)?.reason;
+    const stop = reason === Reason.JOB_START_TIMEOUT && !!world.job && ownedBy(world.job, task);
+    return { ...finalizer, children: {}, events: [], status: old, ...(stop ? { deleteJob: true } : {}), ...ttl(task, now) };
   }
 
   const decided = decide(task, world, now);
   if ('needs' in decided) return { ...finalizer, children: {}, events: [], needs: decided.needs };
   const { outcome, children } = decided;
-  const deleteJob = 'deleteJob' in decided && decided.deleteJob;
   const status = buildStatus(task, outcome, now);
   const events = transitionEvents(task, outcome, !!children.job);
   const after = isTerminalPhase(outcome.phase) ? ttl({ ...task, status }, now) : {};
@@ -155,14 +157,13 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
     children,
     status,
     events,
-    ...(deleteJob ? { deleteJob: true } : {}),
     ...(after.deleteTask ? { deleteTask: true } : {}),
     ...(requeueAfter !== undefined ? { requeueAfter } : {}),
   };
 }
 
 type Decided =
-  | { outcome: Outcome; children: TaskDecision['children']; deleteJob?: boolean }
+  | { outcome: Outcome; children: TaskDecision['children'] }
   | { needs: NonNullable<TaskDecision['needs']> };
 
 function decide(task: Task, world: TaskWorld, now: Date): Decided {
@@ -405,7 +406,6 @@ function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decide
           completionTime: rfc3339(now),
         },
         children: {},
-        deleteJob: true,
       };
     }
     return { outcome: { phase: TaskPhase.PENDING, reason: Reason.JOB_NOT_STARTING, message: problem, ...base, requeueAfter: left }, children: {} };

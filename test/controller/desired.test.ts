@@ -390,8 +390,12 @@ describe('desired', () => {
         expect(d.status).toMatchObject({ phase: 'Failed', completionTime: at(0) });
         expect(d.status?.message).toMatch(/^The Job's Pod did not start within 60s: Job "a" cannot create its Pod: Error creating: pods "a-x" is forbidden/);
         expect(cond(d.status)).toMatchObject({ status: 'False', reason: 'JobStartTimeout' });
-        expect(d.deleteJob).toBe(true);
         expect(d.events).toEqual([{ type: 'Warning', reason: 'JobStartTimeout', message: d.status!.message }]);
+        // Once the failure is recorded (not before: a lagging cache must not read the deletion as "Job deleted").
+        expect(d.deleteJob).toBeUndefined();
+        const failed = { ...t, status: d.status! };
+        const after = desired(failed, world([failed], { job: created(62, t) }), NOW);
+        expect(after).toMatchObject({ deleteJob: true, status: d.status });
       });
 
       it('is not failed while nothing says the Pod cannot start', () => {
