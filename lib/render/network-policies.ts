@@ -56,8 +56,8 @@ function policy(name: string, namespace: string, component: string, labels: Reco
  * pods or nodes on private addresses; nothing comes in.
  */
 export function agentNetworkPolicy(namespace: string, labels: Record<string, string>, options: NetworkPolicyOptions = {}): V1NetworkPolicy {
+  // No ingress rule with policyType Ingress: nothing comes in.
   return policy('kelos-agent', namespace, LabelValue.COMPONENT_TASK, labels, {
-    ingress: [],
     egress: [dns, { to: publicInternet(options.agentEgressExcept) }],
   });
 }

@@ -71,7 +71,8 @@ describe('KelosController', () => {
     const dep = files.find((o) => o.kind === 'Deployment');
     expect(dep.spec.template.spec.containers[0].args).toContain('--namespaces=team-a,team-b');
     const agent = files.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'kelos-agent');
-    expect(agent.spec.ingress).toEqual([]);
+    expect(agent.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(agent.spec.ingress).toBeUndefined();
     expect(agent.spec.egress[1].to[0].ipBlock.except).toContain('10.0.0.0/8');
   });
 
