@@ -113,6 +113,10 @@ export const Reason = {
   JOB_DELETED: 'JobDeleted',
   TTL_EXPIRED: 'TTLExpired',
   GITHUB_TOKEN_FAILED: 'GitHubTokenFailed',
+  /** The Job cannot create or start its Pod (FailedCreate, image pull, unschedulable): still Pending, not for long. */
+  JOB_NOT_STARTING: 'JobNotStarting',
+  /** The Job's Pod did not start within the controller's job start timeout. */
+  JOB_START_TIMEOUT: 'JobStartTimeout',
   // TaskSpawner
   SPAWNING: 'Spawning',
   SUSPENDED: 'Suspended',
