@@ -41,8 +41,8 @@ export const CONTROLLER_PERMISSIONS: ReadonlyArray<{ readonly rule: V1PolicyRule
   { rule: { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }, why: "the Pod of a Task's Job: started, waiting, unschedulable" },
   { rule: { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }, why: "the outputs block at the end of the agent's log" },
   {
-    rule: { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'patch'] },
-    why: "a Task's <task>-plugins ConfigMap (AgentConfig plugin files)",
+    rule: { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'patch'] },
+    why: "a Task's <task>-plugins ConfigMap (AgentConfig plugin files); get is only held so that spawner Roles may grant it (their trigger ledger)",
   },
   {
     rule: { apiGroups: [''], resources: ['events'], verbs: ['create', 'list', 'watch'] },
