@@ -19,7 +19,7 @@ export const Plural = {
   TaskSpawner: 'taskspawners',
 } as const satisfies Record<Kind, string>;
 
-/** Labels written by kelos (API.md, "Labels and annotations written by kelos"). */
+/** Labels written by kelos (docs/architecture.md). */
 export const Label = {
   TASK_SPAWNER: 'kelos.dev/taskspawner',
   NAME: 'kelos.dev/name',
@@ -84,7 +84,7 @@ export const TaskSpawnerPhase = {
 } as const;
 export type TaskSpawnerPhase = (typeof TaskSpawnerPhase)[keyof typeof TaskSpawnerPhase];
 
-/** Condition types (STYLE.md rule 9). */
+/** Condition types (docs/architecture.md §7: status speaks Kubernetes). */
 export const ConditionType = {
   SUCCEEDED: 'Succeeded',
   READY: 'Ready',
@@ -132,5 +132,5 @@ export const Reason = {
 /** The agent types the API accepts: the agent registry's (lib/agents). */
 export { AGENT_TYPES, type AgentTypeName } from '../agents/registry.js';
 
-/** The UID and fsGroup agent pods run as (DESIGN.md §4). */
+/** The UID and fsGroup agent pods run as (docs/architecture.md §4). */
 export const AGENT_UID = 61100;

@@ -127,7 +127,7 @@ interface Outcome {
 }
 
 /**
- * The pure decision core of the Task reconciler (STYLE.md rule 8): from the
+ * The pure decision core of the Task reconciler (docs/architecture.md §7): from the
  * Task, what was observed and the time, the children that should exist, the
  * whole status, the events of this transition and when to look again. It
  * never throws for a user error; those become a phase, a reason and a message.

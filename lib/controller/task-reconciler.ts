@@ -42,7 +42,7 @@ export interface TaskReconcilerOptions {
 }
 
 /**
- * The I/O shell around `desired` (STYLE.md rule 8): reads the informers (and,
+ * The I/O shell around `desired` (docs/architecture.md §7): reads the informers (and,
  * on request, Secrets and the agent log), decides, then writes with
  * server-side apply under the one field manager. The Job is created with
  * create-if-absent semantics under the Task's own name, so however often
