@@ -3,7 +3,7 @@ import type { IConstruct } from 'constructs';
 import { isKelosObject, validateObject } from '../lib/api/validate.js';
 import { KELOS_IMAGE_CONTEXT } from './spawner.js';
 import { renderYaml, writeOutput, type OutputFile } from '../lib/render/output.js';
-import { ARGOCD_SYNC_WAVE } from './_util.js';
+import { ARGOCD_KEEP, ARGOCD_SYNC_OPTIONS, ARGOCD_SYNC_WAVE, SyncWave } from './_util.js';
 
 export interface ArgoCdProps {
   /** Git URL of the repository that holds the rendered output. */
@@ -31,6 +31,14 @@ export interface KelosAppProps {
    * @default - no ArgoCD Applications
    */
   readonly argocd?: ArgoCdProps;
+  /**
+   * Render a `Namespace` for each chart with a namespace (not for a chart that
+   * declares that Namespace itself), so `kubectl apply -f dist/<chart>/` works
+   * on an empty cluster. It is annotated to stay when ArgoCD prunes or its
+   * Application is deleted: the Secrets made by hand in it stay too.
+   * @default true
+   */
+  readonly namespaces?: boolean;
 }
 
 /** A synth failure: every problem found, each with its construct path. Nothing was written. */
@@ -65,10 +73,12 @@ const CLUSTER_SCOPED = new Set([
  */
 export class KelosApp extends App {
   private readonly argocd?: ArgoCdProps;
+  private readonly namespaces: boolean;
 
   constructor(props: KelosAppProps & AppProps = {}) {
     super({ ...props, outdir: props.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist' });
     this.argocd = props.argocd;
+    this.namespaces = props.namespaces ?? true;
     if (props.image) this.node.setContext(KELOS_IMAGE_CONTEXT, props.image);
   }
 
@@ -83,6 +93,10 @@ export class KelosApp extends App {
     const charts = this.node.children.filter((c): c is Chart => Chart.isChart(c));
     const crdCharts = new Set<string>();
     for (const chart of charts) {
+      // Objects of a chart without a namespace go to "default", as its spawners' --taskspawner says.
+      const chartNs = chart.namespace ?? DEFAULT_NAMESPACE;
+      let namespaced = false;
+      let declaresNamespace = false;
       for (const obj of apiObjects(chart)) {
         let json: any;
         try {
@@ -92,6 +106,8 @@ export class KelosApp extends App {
           continue;
         }
         if (CLUSTER_SCOPED.has(json.kind) && json.metadata) delete json.metadata.namespace;
+        else if (json.metadata?.namespace === chart.namespace) namespaced ||= chart.namespace !== undefined;
+        if (json.kind === 'Namespace' && json.metadata?.name === chart.namespace) declaresNamespace = true;
         if (json.kind === 'CustomResourceDefinition') crdCharts.add(chart.node.id);
         if (isKelosObject(json)) {
           for (const issue of validateObject(json)) problems.push(`${obj.node.path}: ${issue.path}: ${issue.message}`);
@@ -100,7 +116,7 @@ export class KelosApp extends App {
           problems.push(`${obj.node.path}: Secret "${json.metadata?.name}" holds values; reference Secrets by name instead of rendering them`);
         }
         const name = json.metadata?.name ?? json.metadata?.generateName ?? obj.node.id;
-        const ns = json.metadata?.namespace && json.metadata.namespace !== chart.namespace ? `${json.metadata.namespace}.` : '';
+        const ns = json.metadata?.namespace && json.metadata.namespace !== chartNs ? `${json.metadata.namespace}.` : '';
         const path = `${chart.node.id}/${json.kind}.${ns}${name}.yaml`;
         if (paths.has(path)) {
           problems.push(`${obj.node.path}: another object in chart "${chart.node.id}" is also ${json.kind} "${ns}${name}"`);
@@ -108,6 +124,10 @@ export class KelosApp extends App {
         }
         paths.add(path);
         files.push({ path, content: renderYaml(json, true) });
+      }
+      if (this.namespaces && namespaced && !declaresNamespace) {
+        const path = `${chart.node.id}/Namespace.${chart.namespace}.yaml`;
+        if (!paths.has(path)) files.push({ path, content: renderYaml(namespaceObject(chart.namespace!)) });
       }
     }
     if (this.argocd) files.push(...this.applications(charts, crdCharts));
@@ -146,6 +166,20 @@ export class KelosApp extends App {
       return { path: `argocd/${chart.node.id}.yaml`, content: renderYaml(app) };
     });
   }
+}
+
+const DEFAULT_NAMESPACE = 'default';
+
+/** A pipeline chart's Namespace: first in its chart, and never pruned or deleted by ArgoCD. */
+function namespaceObject(name: string): unknown {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      annotations: { [ARGOCD_SYNC_WAVE]: SyncWave.NAMESPACE, [ARGOCD_SYNC_OPTIONS]: ARGOCD_KEEP },
+    },
+  };
 }
 
 function apiObjects(scope: IConstruct): ApiObject[] {

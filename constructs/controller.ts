@@ -6,7 +6,7 @@ import { CONTROLLER_RULES } from '../lib/render/controller-rbac.js';
 import { CONTROLLER_NAMESPACE, controllerInstall, type ControllerInstall } from '../lib/render/controller-install.js';
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { KELOS_IMAGE_CONTEXT } from './spawner.js';
-import { ARGOCD_SYNC_OPTIONS, ARGOCD_SYNC_WAVE, SyncWave, checkInteger } from './_util.js';
+import { ARGOCD_KEEP, ARGOCD_SYNC_OPTIONS, ARGOCD_SYNC_WAVE, SyncWave, checkInteger } from './_util.js';
 
 export interface KelosControllerProps extends ChartProps {
   /** Runtime image repository and tag. @default - the `kelos:image` context value, else the kelos image of this version */
@@ -36,7 +36,8 @@ export class KelosController extends Chart {
     if (props.crds ?? true) {
       for (const crd of customResourceDefinitions()) {
         const o = structuredClone(crd) as any;
-        o.metadata.annotations = { [ARGOCD_SYNC_WAVE]: SyncWave.CRDS, [ARGOCD_SYNC_OPTIONS]: 'ServerSideApply=true' };
+        // CRDs outlive a prune and the Application: deleting them would delete every Task in the cluster.
+        o.metadata.annotations = { [ARGOCD_SYNC_WAVE]: SyncWave.CRDS, [ARGOCD_SYNC_OPTIONS]: `ServerSideApply=true,${ARGOCD_KEEP}` };
         new ApiObject(this, `Crd-${crd.metadata.name}`, o);
       }
     }

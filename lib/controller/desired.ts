@@ -1,6 +1,6 @@
 import type { V1ConfigMap, V1Job, V1JobCondition, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { AgentConfig, AgentConfigSpec } from '../api/agent-config.js';
-import { ConditionType, FINALIZER, Reason, TaskPhase } from '../api/constants.js';
+import { Annotation, ConditionType, FINALIZER, Reason, TaskPhase } from '../api/constants.js';
 import { parseOutputs } from '../api/outputs.js';
 import type { Condition } from '../api/shared.js';
 import type { Task, TaskStatus } from '../api/task.js';
@@ -70,6 +70,7 @@ export interface TaskDecision {
     readonly secret?: V1Secret;
     readonly githubTokenSecret?: V1Secret;
   };
+  /** Delete the Task's Job: the Task is being deleted, or it is declared in git and its TTL has passed. */
   readonly deleteJob?: boolean;
   readonly deleteTask?: boolean;
   /** The whole status; undefined leaves the status alone (a Task being deleted). */
@@ -121,7 +122,7 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
 
   // A finished Task keeps its status: the Job may be gone, the outcome is not.
   if (isTerminalPhase(old.phase)) {
-    return { ...finalizer, children: {}, events: [], status: old, ...ttl(task, now) };
+    return { ...finalizer, children: {}, events: [], status: old, ...ttl(task, world.job, now) };
   }
 
   const decided = decide(task, world, now);
@@ -129,7 +130,7 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
   const { outcome, children } = decided;
   const status = buildStatus(task, outcome, now);
   const events = transitionEvents(task, outcome, !!children.job);
-  const after = isTerminalPhase(outcome.phase) ? ttl({ ...task, status }, now) : {};
+  const after = isTerminalPhase(outcome.phase) ? ttl({ ...task, status }, world.job, now) : {};
   const requeueAfter = minDefined(outcome.requeueAfter, after.requeueAfter);
   return {
     ...finalizer,
@@ -137,6 +138,7 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
     status,
     events,
     ...(after.deleteTask ? { deleteTask: true } : {}),
+    ...(after.deleteJob ? { deleteJob: true } : {}),
     ...(requeueAfter !== undefined ? { requeueAfter } : {}),
   };
 }
@@ -421,12 +423,29 @@ function transitionEvents(task: Task, o: Outcome, createdJob: boolean): TaskEven
   return [{ type, reason: o.reason, message: o.message }];
 }
 
-function ttl(task: Task, now: Date): { deleteTask?: boolean; requeueAfter?: number } {
+/**
+ * ttlSecondsAfterFinished. A Task declared in git is not deleted: a sync
+ * (ArgoCD's selfHeal, a re-apply) would create it again and it would run
+ * again. Its Job is deleted instead, and the Task keeps its outcome.
+ */
+function ttl(task: Task, job: V1Job | undefined, now: Date): { deleteTask?: boolean; deleteJob?: boolean; requeueAfter?: number } {
   const seconds = task.spec.ttlSecondsAfterFinished;
   const done = time(task.status?.completionTime);
   if (seconds === undefined || done === undefined) return {};
   const left = done + seconds * 1000 - now.getTime();
-  return left <= 0 ? { deleteTask: true } : { requeueAfter: left };
+  if (left > 0) return { requeueAfter: left };
+  if (!isDeclared(task)) return { deleteTask: true };
+  return job && ownedBy(job, task) ? { deleteJob: true } : {};
+}
+
+/** ArgoCD's resource tracking: the annotation (its default since v3) and the label (before). */
+export const ARGOCD_TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
+export const ARGOCD_TRACKING_LABEL = 'app.kubernetes.io/instance';
+
+/** Whether a Task is declared in git: rendered by kelos synth, or applied by ArgoCD. */
+export function isDeclared(task: Task): boolean {
+  const annotations = task.metadata.annotations ?? {};
+  return annotations[Annotation.DECLARED] === 'true' || ARGOCD_TRACKING_ANNOTATION in annotations || ARGOCD_TRACKING_LABEL in (task.metadata.labels ?? {});
 }
 
 export function ownedBy(obj: { metadata?: { ownerReferences?: Array<{ uid: string }> } }, task: Task): boolean {
