@@ -274,7 +274,7 @@ async function listItems(client: KubeClient, def: KindDefinition, namespace: str
   try {
     return await client.list<Obj>(collectionPath(def, namespace), selector ? { labelSelector: selector } : {});
   } catch (err) {
-    if (selector && err instanceof KubeError && err.statusCode === 400) throw new UserError(`'--selector' ${JSON.stringify(selector)} is not a valid label selector: ${err.message}`, 2);
+    if (selector && err instanceof KubeError && err.statusCode === 400) throw new UserError(`the label selector ${JSON.stringify(selector)} (-l, --spawner) is not valid: ${err.message}`, 2);
     throw err;
   }
 }

@@ -234,7 +234,7 @@ describe('kelos get', () => {
     expect(none.stderr).toBe(`No tasks matching kelos.dev/taskspawner=nobody found in namespace "${n}".\n`);
     const bad = await k('get', 'tasks', '-l', 'team in (');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^Error: '--selector' "team in \(" is not a valid label selector: /);
+    expect(bad.stderr).toMatch(/^Error: the label selector "team in \(" \(-l, --spawner\) is not valid: /);
     const withNames = await k('get', 'tasks', 'by-hand', '-l', 'team');
     expect(withNames.code).toBe(2);
     expect(withNames.stderr).toBe("Error: '--selector' and '--spawner' cannot be used with names: pass one or the other\n");
