@@ -1,5 +1,5 @@
 import { Construct, type IConstruct } from 'constructs';
-import { Kind } from '../lib/api/constants.js';
+import { Annotation, Kind } from '../lib/api/constants.js';
 import type { TaskSpec } from '../lib/api/task.js';
 import { checkTemplate } from './_template.js';
 import type { TaskTemplateProps } from './task-template.js';
@@ -61,6 +61,8 @@ export class Task extends Construct implements ITask {
     if (this.dependencies.length > 0) checkTemplate(this, 'prompt', props.prompt);
     kelosResource(this, Kind.TASK, this.taskName, () => this._toKube(), {
       labels: props.labels ? { ...props.labels } : undefined,
+      // Declared in git: after its TTL the controller deletes its Job, not the Task (a sync would re-create and re-run it).
+      annotations: { [Annotation.DECLARED]: 'true' },
       generateName: props.generateName,
     });
   }

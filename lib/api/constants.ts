@@ -51,6 +51,12 @@ export const Annotation = {
    * and RBAC) it rendered into dist/; the controller leaves such spawners' workloads alone.
    */
   WORKLOAD_COMPILED: 'kelos.dev/workload-compiled',
+  /**
+   * Set by the compiler on the Tasks it renders: they are declared in git,
+   * and a sync re-creates what is deleted, so after ttlSecondsAfterFinished
+   * the controller deletes the Task's Job and keeps the Task (with its status).
+   */
+  DECLARED: 'kelos.dev/declared',
 } as const;
 
 export const FINALIZER = 'kelos.dev/finalizer';

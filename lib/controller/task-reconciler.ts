@@ -281,6 +281,14 @@ export class TaskReconciler implements Reconciler {
     }
     if (createdJob) this.o.metrics.taskCreated.inc({ namespace: ns, type: task.spec.type });
 
+    if (d.deleteJob) {
+      // A declared Task after its TTL: the Job (and its Pod) go, the Task and its outcome stay.
+      if (await client.delete(resourcePath(Resources.jobs, { namespace: ns, name }), { propagationPolicy: 'Background' })) {
+        this.o.recorder.record(eventTarget, 'Normal', Reason.TTL_EXPIRED, `Deleted Job "${name}": ttlSecondsAfterFinished has passed; the Task is kept because it is declared in git`);
+        log.info({ job: name, ttlSecondsAfterFinished: task.spec.ttlSecondsAfterFinished }, 'Deleted Job of a declared Task after its TTL');
+      }
+      this.created.delete(key);
+    }
     if (d.deleteTask) {
       await client.delete(objectPath(taskRef), { ...(task.metadata.uid ? { uid: task.metadata.uid } : {}) });
       this.o.recorder.record(eventTarget, 'Normal', Reason.TTL_EXPIRED, 'Deleted the Task: ttlSecondsAfterFinished has passed');

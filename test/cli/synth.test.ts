@@ -41,10 +41,10 @@ describe('kelos synth / check', () => {
     const s = kelos(['synth'], dir);
     expect(s.stderr).toBe('');
     expect(s.code).toBe(0);
-    expect(listFiles(join(dir, 'dist'))).toEqual(['team/Task.hello.yaml']);
+    expect(listFiles(join(dir, 'dist'))).toEqual(['team/Namespace.team.yaml', 'team/Task.hello.yaml']);
     const c = kelos(['check'], dir);
     expect(c.code).toBe(0);
-    expect(c.stdout).toContain('dist/ is up to date (1 files)');
+    expect(c.stdout).toContain('dist/ is up to date (2 files)');
   });
 
   it('check fails on drift and names the differing files', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ApiObject, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { AgentType, Credentials, KelosApp, KelosController, SynthError, Task, Workspace } from '../../constructs/index.js';
+import { AgentType, Credentials, KelosApp, KelosController, Spawner, SynthError, Task, When, Workspace } from '../../constructs/index.js';
 import { listFiles } from '../../lib/render/output.js';
 
 function tempDir(): string {
@@ -95,6 +95,56 @@ describe('KelosApp', () => {
     expect(byPath['kelos-system/ClusterRole.kelos-controller.yaml'].metadata.namespace).toBeUndefined();
     expect(byPath['kelos-system/CustomResourceDefinition.tasks.kelos.dev.yaml'].metadata.namespace).toBeUndefined();
     expect(byPath['kelos-system/Deployment.kelos-controller.yaml'].metadata.namespace).toBe('kelos-system');
+  });
+
+  it('renders the Namespace of a pipeline chart first, kept by ArgoCD when pruning or deleting the Application', () => {
+    const files = smallApp(tempDir()).render();
+    const byPath = Object.fromEntries(files.map((f) => [f.path, parse(f.content)]));
+    expect(byPath['team/Namespace.team.yaml']).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'team',
+        annotations: { 'argocd.argoproj.io/sync-wave': '-1', 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' },
+      },
+    });
+    // The controller chart declares its own Namespace; it is not rendered twice.
+    expect(files.filter((f) => f.path.startsWith('kelos-system/Namespace.')).map((f) => f.path)).toEqual(['kelos-system/Namespace.kelos-system.yaml']);
+  });
+
+  it('renders no Namespace when told not to, or when the chart declares it', () => {
+    const off = new KelosApp({ outdir: tempDir(), namespaces: false });
+    new Workspace(new Chart(off, 'team', { namespace: 'team' }), 'repo', { repo: 'https://github.com/o/r.git' });
+    expect(off.render().map((f) => f.path)).toEqual(['team/Workspace.repo.yaml']);
+
+    const own = new KelosApp({ outdir: tempDir() });
+    const chart = new Chart(own, 'team', { namespace: 'team' });
+    new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team', labels: { owner: 'platform' } } });
+    new Workspace(chart, 'repo', { repo: 'https://github.com/o/r.git' });
+    const files = own.render();
+    expect(files.map((f) => f.path)).toEqual(['team/Namespace.team.yaml', 'team/Workspace.repo.yaml']);
+    expect(parse(files[0].content).metadata.labels).toEqual({ owner: 'platform' });
+  });
+
+  it('puts every object of a chart without a namespace in "default", where its spawner looks for them', () => {
+    const app = new KelosApp({ outdir: tempDir() });
+    const chart = new Chart(app, 'plain');
+    const repo = new Workspace(chart, 'repo', { repo: 'https://github.com/o/r.git' });
+    new Spawner(chart, 'nightly', { type: AgentType.CLAUDE_CODE, credentials: Credentials.none(), workspace: repo, when: When.cron('0 3 * * *') });
+    const files = app.render();
+    const objs = files.map((f) => parse(f.content));
+    expect(files.map((f) => f.path)).not.toContain('plain/Namespace.default.yaml');
+    expect(objs.map((o) => `${o.kind}/${o.metadata.namespace}`).sort()).toEqual([
+      'CronJob/default',
+      'Role/default',
+      'RoleBinding/default',
+      'ServiceAccount/default',
+      'TaskSpawner/default',
+      'Workspace/default',
+    ]);
+    const cron = objs.find((o) => o.kind === 'CronJob');
+    expect(cron.spec.jobTemplate.spec.template.spec.containers[0].args).toContain('--taskspawner=default/nightly');
+    expect(files.every((f) => !f.path.includes('.default.'))).toBe(true);
   });
 
   it('renders an ArgoCD Application per chart, the CRD chart first', () => {

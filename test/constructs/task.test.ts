@@ -12,7 +12,7 @@ describe('Task', () => {
     expect(rendered(app)['Task/hello']).toEqual({
       apiVersion: 'kelos.dev/v1alpha1',
       kind: 'Task',
-      metadata: { name: 'hello', namespace: 'team', annotations: RESOURCE_ANNOTATIONS },
+      metadata: { name: 'hello', namespace: 'team', annotations: { ...RESOURCE_ANNOTATIONS, 'kelos.dev/declared': 'true' } },
       spec: { type: 'codex', prompt: 'Say hi.', credentials: { type: 'api-key', secretRef: { name: 'key' } } },
     });
   });
