@@ -64,7 +64,7 @@ export function slackDelivery(payload: unknown, o: { secret?: string; timestampS
 
 export function genericDelivery(source: string, payload: unknown, o: { secret?: string; header?: string; bearer?: boolean } = {}): Delivery {
   const body = JSON.stringify(payload);
-  const auth = o.bearer ? { authorization: `Bearer ${o.secret ?? SECRET}` } : { [(o.header ?? 'X-Hub-Signature-256').toLowerCase()]: `sha256=${hmac(o.secret ?? SECRET, body)}` };
+  const auth: Record<string, string> = o.bearer ? { authorization: `Bearer ${o.secret ?? SECRET}` } : { [(o.header ?? 'X-Hub-Signature-256').toLowerCase()]: `sha256=${hmac(o.secret ?? SECRET, body)}` };
   return { path: `/webhook/${source}`, headers: { 'content-type': 'application/json', ...auth }, body: Buffer.from(body) };
 }
 
