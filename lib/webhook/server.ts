@@ -147,8 +147,10 @@ export class WebhookServer {
   /** An http.Server answering POST /webhook/<route>. */
   httpServer(): http.Server {
     const server = http.createServer((req, res) => void this.handle(req, res));
-    server.requestTimeout = 60_000;
-    server.headersTimeout = 20_000;
+    // Idle keep-alive connections outlive a load balancer's (60 s), so a proxy never reuses one the server is closing.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    server.requestTimeout = 120_000;
     return server;
   }
 
