@@ -45,6 +45,8 @@ export const Annotation = {
    * and RBAC) it rendered into dist/; the controller leaves such spawners' workloads alone.
    */
   WORKLOAD_COMPILED: 'kelos.dev/workload-compiled',
+  /** Set by the webhook server on the Tasks of a spawner with maxConcurrency: the controller starts at most that many at once. */
+  MAX_CONCURRENCY: 'kelos.dev/max-concurrency',
 } as const;
 
 export const FINALIZER = 'kelos.dev/finalizer';
@@ -91,6 +93,7 @@ export const Reason = {
   DEPENDENCY_FAILED: 'DependencyFailed',
   CIRCULAR_DEPENDENCY: 'CircularDependency',
   WAITING_FOR_BRANCH: 'WaitingForBranch',
+  WAITING_FOR_CONCURRENCY: 'WaitingForConcurrency',
   JOB_CREATED: 'JobCreated',
   JOB_RUNNING: 'JobRunning',
   JOB_SUCCEEDED: 'JobSucceeded',

@@ -19,6 +19,7 @@ import {
 } from '../render/job.js';
 import { renderTemplate } from '../template/index.js';
 import { branchLockState } from './branch-lock.js';
+import { spawnerGateState } from './spawner-gate.js';
 import { appCredentials } from '../github/credentials.js';
 import { dependencyState, promptData } from './dependencies.js';
 import { isDeleting, isTerminalPhase, rfc3339, time } from '../api/task-phase.js';
@@ -39,6 +40,8 @@ export interface TaskWorld {
   readonly hasJob: (taskName: string) => boolean;
   /** The Tasks with this branch lock key (branchLockKey), the Task itself included. */
   readonly branchPeers: (lockKey: string) => Iterable<Task>;
+  /** The Tasks of this spawner concurrency gate (spawnerGate), the Task itself included. @default - none */
+  readonly gatePeers?: (gateKey: string) => Iterable<Task>;
   /** The Pods of the Job (owned by it). */
   readonly pods: readonly V1Pod[];
   /** The referenced Workspace; undefined when not referenced or not found. */
@@ -201,6 +204,8 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
     const how = lock.how === 'running' ? 'locked by' : 'queued behind';
     return wait(Reason.WAITING_FOR_BRANCH, `Waiting for branch "${task.spec.branch}" (${how} ${lock.holder})`);
   }
+  const gate = spawnerGateState(task, world.gatePeers ?? (() => []), world.tasks, world.hasJob);
+  if (!gate.free) return wait(Reason.WAITING_FOR_CONCURRENCY, `Waiting for one of the ${gate.limit} concurrent Tasks of TaskSpawner "${gate.spawner}" (maxConcurrency)`);
 
   const agentConfig: AgentConfigSpec | undefined = acNames.length
     ? mergeAgentConfigs(acNames.map((n) => world.agentConfigs.get(n)!.spec))

@@ -93,6 +93,8 @@ export function buildWebhookTask(spawner: TaskSpawner, vars: WebhookVars, name: 
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) annotations[k] = render(v, `metadata.annotations[${k}]`);
   annotations[WebhookAnnotation.SOURCE] = meta.source;
+  // Every delivery becomes a Task; the controller runs at most maxConcurrency of them at once.
+  if ((spawner.spec.maxConcurrency ?? 0) > 0) annotations[Annotation.MAX_CONCURRENCY] = String(spawner.spec.maxConcurrency);
   if (meta.deliveryId) annotations[WebhookAnnotation.DELIVERY] = meta.deliveryId;
   if (meta.origin) {
     annotations[Annotation.SOURCE_KIND] = meta.origin.kind;
