@@ -26,12 +26,13 @@ export interface GhPull {
   labels: Array<{ name?: string }>;
   user: { login: string } | null;
   updated_at: string;
-  head: { ref: string; sha: string };
+  /** `repo` is the head's repository: another one for a pull request from a fork, null when the fork is gone. */
+  head: { ref: string; sha: string; repo?: { full_name: string } | null };
 }
 
 interface GhComment {
   body?: string | null;
-  user: { login: string } | null;
+  user: { login: string; type?: string } | null;
   created_at: string;
 }
 
@@ -45,6 +46,8 @@ interface GhReview {
 /** A conversation comment of an issue or pull request. */
 export interface IssueComment {
   readonly author: string;
+  /** `User`, `Bot` or `Organization`, when GitHub says. */
+  readonly authorType?: string;
   readonly body: string;
   /** RFC 3339. */
   readonly createdAt: string;
@@ -83,7 +86,7 @@ export async function listAll<T>(client: GitHubClient, route: string, params: Re
   const items: T[] = [];
   let unchanged = true;
   let date: number | undefined;
-  for await (const response of client.paginate.iterator(route, { per_page: 100, ...params })) {
+  for (let response = await client.request(route, { per_page: 100, ...params }); ; ) {
     if (!Array.isArray(response.data)) throw new Error(`GitHub answered ${route} with a body that is not a list`);
     items.push(...(response.data as T[]));
     if (response.status !== 304) unchanged = false;
@@ -91,6 +94,11 @@ export async function listAll<T>(client: GitHubClient, route: string, params: Re
       const d = Date.parse(response.headers.date);
       if (!Number.isNaN(d)) date = d;
     }
+    const next = /<([^<>]+)>;\s*rel="next"/.exec(response.headers.link ?? '')?.[1];
+    if (!next) break;
+    // The token goes only where the client was pointed.
+    if (new URL(next).origin !== new URL(client.baseUrl).origin) throw new Error(`GitHub answered ${route} with a next page on another host: ${new URL(next).origin}`);
+    response = await client.request({ method: 'GET', url: next });
   }
   return date === undefined ? { items, unchanged } : { items, unchanged, date };
 }
@@ -120,7 +128,7 @@ export class RepoApi {
 
   async comments(number: number): Promise<IssueComment[]> {
     const { items } = await listAll<GhComment>(this.client, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.base, issue_number: number });
-    return items.map((c) => ({ author: c.user?.login ?? '', body: c.body ?? '', createdAt: c.created_at }));
+    return items.map((c) => ({ author: c.user?.login ?? '', ...(c.user?.type ? { authorType: c.user.type } : {}), body: c.body ?? '', createdAt: c.created_at }));
   }
 
   async reviews(number: number): Promise<PullReview[]> {

@@ -31,6 +31,17 @@ export class SpawnerMetrics {
     help: 'Tasks a cycle could not render, create or delete',
     registers: [this.registry],
   });
+  private readonly skipped = new Gauge({
+    name: 'kelos_spawner_skipped_items',
+    help: 'Items the last cycle passed over for their data, by reason (InvalidBranch, BaseBranch, ForkHeadRef, BranchInUse, PromptValuesTooLarge, TriggerNotAuthorized)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly unconfirmed = new Counter({
+    name: 'kelos_spawner_unconfirmed_triggers_total',
+    help: 'Triggers recorded in the ledger whose Task never appeared (the spawner stopped between the two): spent without a Task',
+    registers: [this.registry],
+  });
   private readonly lastCycle = new Gauge({
     name: 'kelos_spawner_last_cycle_timestamp_seconds',
     help: 'When the last cycle ended, whatever its result',
@@ -44,7 +55,8 @@ export class SpawnerMetrics {
   });
   private readonly rateLimitRemaining = new Gauge({
     name: 'kelos_spawner_github_rate_limit_remaining',
-    help: 'x-ratelimit-remaining of the last GitHub answer that carried it',
+    help: 'x-ratelimit-remaining of the last GitHub answer that carried it, by x-ratelimit-resource (core: REST requests, graphql: GraphQL points)',
+    labelNames: ['resource'] as const,
     registers: [this.registry],
   });
 
@@ -65,12 +77,19 @@ export class SpawnerMetrics {
     this.created.inc(report.created.length);
     this.deleted.inc(report.deleted.length);
     this.failures.inc(report.failures.length);
+    this.unconfirmed.inc(report.unconfirmed?.length ?? 0);
+    if (report.ok && !report.suspended) {
+      this.skipped.reset();
+      for (const s of report.skipped ?? []) this.skipped.inc({ reason: s.reason });
+    }
   }
 
   /** Records one answer of GitHub (or `undefined` when none came). */
   githubResponse(status: number | undefined, headers?: { get(name: string): string | null }): void {
     this.githubRequests.inc({ code: status === undefined ? 'error' : String(status) });
     const remaining = headers?.get('x-ratelimit-remaining');
-    if (remaining != null && remaining !== '' && Number.isFinite(Number(remaining))) this.rateLimitRemaining.set(Number(remaining));
+    if (remaining != null && remaining !== '' && Number.isFinite(Number(remaining))) {
+      this.rateLimitRemaining.set({ resource: headers?.get('x-ratelimit-resource') || 'core' }, Number(remaining));
+    }
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { API_VERSION, Annotation, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
 import { controllerOwnerReference } from '../render/owner.js';
 import { deferRender, renderTemplate, type TemplateValue } from '../template/index.js';
-import { branchNameProblem } from './_ref-format.js';
+import { branchNameProblem, invalidBranchMessage } from '../git/ref-format.js';
 import type { WebhookVars } from './vars.js';
 
 /** Annotations a webhook Task carries: which route it came in on and the sender's delivery id. */
@@ -10,9 +10,6 @@ export const WebhookAnnotation = {
   SOURCE: 'kelos.dev/webhook-source',
   DELIVERY: 'kelos.dev/webhook-delivery',
 } as const;
-
-/** The annotation a spawned Task with dependsOn carries its values in, rendered by the controller with .Deps. */
-export const PROMPT_VALUES_ANNOTATION = 'kelos.dev/prompt-values';
 
 /** A Task that cannot be built from a delivery: retrying the same delivery cannot help. */
 export class WebhookTaskError extends Error {
@@ -106,9 +103,9 @@ export function buildWebhookTask(spawner: TaskSpawner, vars: WebhookVars, name: 
   let prompt: string;
   if (t.dependsOn?.length) {
     try {
-      const d = deferRender(promptTemplate, scalarVars(vars), { name: 'promptTemplate', lateFields: ['Deps'] });
+      const d = deferRender(promptTemplate, scalarVars(vars), { name: 'promptTemplate', lateFields: ['Deps', 'Name'] });
       prompt = d.template;
-      annotations[PROMPT_VALUES_ANNOTATION] = d.values;
+      annotations[Annotation.PROMPT_VALUES] = d.values;
     } catch (err) {
       throw new WebhookTaskError(`TaskSpawner ${spawnerName}: promptTemplate: ${(err as Error).message}`);
     }
@@ -128,7 +125,7 @@ export function buildWebhookTask(spawner: TaskSpawner, vars: WebhookVars, name: 
     const branch = render(t.branch, 'branch');
     if (branch) {
       const problem = branchNameProblem(branch);
-      if (problem) throw new WebhookTaskError(`TaskSpawner ${spawnerName}: branch rendered ${JSON.stringify(branch.slice(0, 80))}, which ${problem}: not a valid git branch name`);
+      if (problem) throw new WebhookTaskError(`TaskSpawner ${spawnerName}: ${invalidBranchMessage(branch, problem)}`);
       spec.branch = branch;
     }
   }

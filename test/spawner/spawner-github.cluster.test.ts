@@ -39,6 +39,9 @@ async function repoWithWorkspace(name: string): Promise<RepoHandle> {
 describe('kelos-workers on the control plane', () => {
   it('creates the 3 highest-priority Tasks, then the next ones as Tasks finish', async () => {
     const repo = await repoWithWorkspace('workers');
+    // Commands without a named permission need write (kelos's default; Kelos v0.19 lets anyone).
+    repo.setPermission('maintainer', 'write');
+    repo.setPermission('kelos-bot', 'write');
     // Ten matching issues (label + trigger comment), in an order unlike their priorities.
     const priorities = ['priority/backlog', 'priority/important-soon', undefined, 'priority/critical-urgent', 'priority/important-longterm', 'priority/backlog', 'priority/critical-urgent', undefined, 'priority/important-soon', 'priority/important-longterm'];
     const numbers = priorities.map((p, i) => {
@@ -280,14 +283,14 @@ describe('metrics on the control plane', () => {
     expect(await value('kelos_spawner_tasks_created_total')).toBe(3);
     expect(await value('kelos_spawner_discovered_items')).toBe(4);
     expect(await value('kelos_spawner_github_requests_total', { code: '200' })).toBe(first.requests - first.notModified);
-    expect(await value('kelos_spawner_github_rate_limit_remaining')).toBe(gh.rateRemaining(TOKEN));
+    expect(await value('kelos_spawner_github_rate_limit_remaining', { resource: 'core' })).toBe(gh.rateRemaining(TOKEN));
 
     // A quiet cycle: what GitHub answered is a 304, and the budget is untouched.
     expect((await spawner.runCycle()).created).toEqual([]);
     expect(await value('kelos_spawner_cycles_total', { result: 'ok' })).toBe(2);
     expect(await value('kelos_spawner_github_requests_total', { code: '304' })).toBe(gh.stats().notModified);
     expect(gh.stats().notModified).toBeGreaterThan(0);
-    expect(await value('kelos_spawner_github_rate_limit_remaining')).toBe(gh.rateRemaining(TOKEN));
+    expect(await value('kelos_spawner_github_rate_limit_remaining', { resource: 'core' })).toBe(gh.rateRemaining(TOKEN));
     const text = await metrics.registry.metrics();
     expect(text).toContain(`kelos_spawner_tasks_created_total{namespace="${ns.name}",taskspawner="metered"} 3`);
   });
@@ -338,7 +341,8 @@ describe('GitHub failures on the control plane', () => {
     // Rate limits are always waited out; 5xx and timeouts are retried `retries` times.
     const spawner = fx.spawner(name, { github: { retries, retryBaseMs: 20, rateLimitSecondMs: 50, timeoutMs: 300 } });
     gh.resetStats();
-    gh.setFaults({ rate: 0.3, seed: 42, match: new RegExp(`acme/${name}/`), resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
+    // GraphQL (the batched comment reads) fails as often as this repository's REST routes.
+    gh.setFaults({ rate: 0.3, seed: 42, match: new RegExp(`acme/${name}/|^/graphql$`), resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
     const outcomes: boolean[] = [];
     try {
       for (let cycle = 0; cycle < 12; cycle++) {
@@ -346,7 +350,9 @@ describe('GitHub failures on the control plane', () => {
         outcomes.push((await spawner.runCycle()).ok);
       }
       const { faults, requests } = gh.stats();
-      expect(faults).toBeGreaterThan(10);
+      // Batched comment reads make few requests: about 30 in these cycles.
+      expect(faults).toBeGreaterThanOrEqual(5);
+      expect(faults / requests).toBeGreaterThan(0.15);
       if (retries === 0) expect(outcomes).toContain(false);
       console.info(`fault run (${retries} retries): ${faults} of ${requests} GitHub requests failed; ${outcomes.filter((ok) => !ok).length} of ${outcomes.length} cycles failed`);
       gh.clearFaults();

@@ -305,7 +305,7 @@ describe('hostile payloads', () => {
       const s = spawnerWith(example10, (x) => (x.spec.taskTemplate.branch = '{{.Title}}'));
       const p = accepted(githubDelivery('issues', issuePayload({ title })), [s]);
       expect(p.creates).toEqual([]);
-      expect(p.failures).toEqual([expect.stringMatching(/^TaskSpawner github-webhook-responder: branch rendered .* not a valid git branch name$/)]);
+      expect(p.failures).toEqual([expect.stringMatching(/^TaskSpawner github-webhook-responder: branch ".*" is not a valid git branch name: /)]);
     }
   });
 

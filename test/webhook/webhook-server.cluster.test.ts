@@ -205,7 +205,7 @@ describe('a delivery whose Task cannot be made', () => {
     await waitForSpawner(a, 'branch-from-title');
     const answer = await send(a, genericDelivery('sentry', sentryPayload({ level: 'fatal', title: '--upload-pack=touch /tmp/x', eventId: randomUUID() })));
     expect(answer.status).toBe(422);
-    expect(answer.body.errors).toEqual([expect.stringMatching(/^TaskSpawner branch-from-title: branch rendered "--upload-pack=touch \/tmp\/x", which starts with "-"/)]);
+    expect(answer.body.errors).toEqual([expect.stringMatching(/^TaskSpawner branch-from-title: branch "--upload-pack=touch \/tmp\/x" is not a valid git branch name: it starts with "-"/)]);
     expect(await tasksOf('branch-from-title')).toEqual([]);
   });
 

@@ -112,13 +112,17 @@ describe('GitHubIssuesSource with comment commands', () => {
   const PICK = '/kelos pick-up';
   const NEEDS = '/kelos needs-input';
 
-  it('follows the legacy trigger and exclude comments (anyone may command)', async () => {
+  it('follows the legacy trigger and exclude comments (writers may command, unlike Kelos v0.19 where anyone may)', async () => {
+    repo.setPermission('someone', 'write');
+    repo.setPermission('bot', 'write');
+    gh.addUser('stranger');
     const a = repo.createIssue({ title: 'a', labels: ['actor/kelos'] });
     const b = repo.createIssue({ title: 'b', labels: ['actor/kelos'] });
-    repo.createIssue({ title: 'c', labels: ['actor/kelos'] });
+    const c = repo.createIssue({ title: 'c', labels: ['actor/kelos'] });
     tick();
     repo.addComment(a, 'someone', PICK);
     repo.addComment(b, 'someone', PICK);
+    repo.addComment(c, 'stranger', PICK);
     tick();
     repo.addComment(b, 'bot', NEEDS);
     const src = source({ labels: ['actor/kelos'], triggerComment: PICK, excludeComments: [NEEDS] });
@@ -162,6 +166,31 @@ describe('GitHubIssuesSource with comment commands', () => {
     tick();
     expect(await ids(src)).toEqual([String(byMaintainer), String(byTeammate)]);
     expect(gh.stats().requests).toBe(1);
+  });
+
+  it('reads the first cycle\'s threads 100 per GraphQL query, with one permission lookup per commander', async () => {
+    repo.setPermission('maint', 'write');
+    repo.setPermission('reader', 'read');
+    for (let i = 0; i < 250; i++) {
+      const n = repo.createIssue({ title: `i${i}`, labels: ['agent'] });
+      repo.addComment(n, 'dev', 'me too');
+      if (i % 5 === 0) repo.addComment(n, i % 10 ? 'reader' : 'maint', PICK);
+    }
+    const src = source({ labels: ['agent'], commentPolicy: { triggerComment: PICK, minimumPermission: 'write' } });
+    tick();
+    gh.resetStats();
+    expect(await ids(src)).toHaveLength(25);
+    const s = gh.stats();
+    expect(s.routes['GET /repos/{owner}/{repo}/issues']!.requests).toBe(3 + 1);
+    expect(s.routes['POST /graphql']).toMatchObject({ requests: 3, graphqlPoints: 3 });
+    expect(s.routes['GET /repos/{owner}/{repo}/collaborators/{username}/permission']!.requests).toBe(2);
+    expect(s.routes['GET /repos/{owner}/{repo}/issues/{number}/comments']).toBeUndefined();
+    expect(s.requests).toBe(9);
+
+    gh.resetStats();
+    tick();
+    expect(await ids(src)).toHaveLength(25);
+    expect(gh.stats()).toMatchObject({ requests: 1, notModified: 1 });
   });
 
   it('admits an item again when an authorised trigger follows an exclude (the needs-input loop)', async () => {
