@@ -10,6 +10,7 @@ import { checkContextSources, checkTemplateProps, renderContextSources, renderTe
 import type { ContextSourceProps } from './context-source.js';
 import type { When } from './when.js';
 import { checkTemplate } from './_template.js';
+import { WebhookServer } from './webhook-server.js';
 import {
   ARGOCD_SYNC_WAVE,
   PropError,
@@ -74,8 +75,9 @@ export interface SpawnerProps extends TaskTemplateProps {
  * A trigger and a Task template: renders a kelos.dev `TaskSpawner` and the
  * workload that runs it — a Deployment for polling sources, a CronJob for
  * cron — with least-privilege RBAC. A webhook source (githubWebhook,
- * linearWebhook, webhook, slack) renders the TaskSpawner alone: its events are
- * delivered to the webhook server, nothing polls.
+ * linearWebhook, webhook, slack) renders the TaskSpawner alone and enables its
+ * route on the chart's WebhookServer (made with defaults when there is none):
+ * its events are delivered there, nothing polls.
  */
 export class Spawner extends Construct implements ISpawner {
   /** A TaskSpawner that exists already (applied elsewhere). */
@@ -116,7 +118,11 @@ export class Spawner extends Construct implements ISpawner {
     kelosResource(this, Kind.TASK_SPAWNER, this.spawnerName, () => this._toKube(), {
       annotations: { [Annotation.WORKLOAD_COMPILED]: 'true' },
     });
-    if (isWebhookSpawner({ when: props.when._toKube() })) return;
+    const when = props.when._toKube();
+    if (isWebhookSpawner({ when })) {
+      WebhookServer.of(this)._addSource(props.when.source, when.webhook?.source);
+      return;
+    }
 
     const contextSecrets = (props.contextSources ?? []).flatMap((c) => (c.http.headersFrom ?? []).map((h) => h.secretName));
     this.workload = spawnerWorkload(

@@ -57,6 +57,8 @@ export const Annotation = {
    * the controller deletes the Task's Job and keeps the Task (with its status).
    */
   DECLARED: 'kelos.dev/declared',
+  /** Set by the webhook server on the Tasks of a spawner with maxConcurrency: the controller starts at most that many at once. */
+  MAX_CONCURRENCY: 'kelos.dev/max-concurrency',
 } as const;
 
 export const FINALIZER = 'kelos.dev/finalizer';
@@ -105,6 +107,7 @@ export const Reason = {
   DEPENDENCY_FAILED: 'DependencyFailed',
   CIRCULAR_DEPENDENCY: 'CircularDependency',
   WAITING_FOR_BRANCH: 'WaitingForBranch',
+  WAITING_FOR_CONCURRENCY: 'WaitingForConcurrency',
   JOB_CREATED: 'JobCreated',
   JOB_RUNNING: 'JobRunning',
   JOB_SUCCEEDED: 'JobSucceeded',

@@ -22,6 +22,7 @@ import {
 import { branchNameProblem, invalidBranchMessage, quoteForMessage } from '../git/ref-format.js';
 import { renderDeferred } from '../template/index.js';
 import { branchLockState } from './branch-lock.js';
+import { spawnerGateState } from './spawner-gate.js';
 import { appCredentials } from '../github/credentials.js';
 import { dependencyState, promptData } from './dependencies.js';
 import { isDeleting, isTerminalPhase, rfc3339, time } from '../api/task-phase.js';
@@ -48,6 +49,8 @@ export interface TaskWorld {
   readonly hasJob: (taskName: string) => boolean;
   /** The Tasks with this branch lock key (branchLockKey), the Task itself included. */
   readonly branchPeers: (lockKey: string) => Iterable<Task>;
+  /** The Tasks of this spawner concurrency gate (spawnerGate), the Task itself included. @default - none */
+  readonly gatePeers?: (gateKey: string) => Iterable<Task>;
   /**
    * The repository of a Workspace of the namespace (normalised: repoIdentity),
    * so that Workspaces of one repository share branch locks. @default - Workspaces are told apart by name
@@ -240,6 +243,8 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
     const how = lock.how === 'running' ? 'locked by' : 'queued behind';
     return wait(Reason.WAITING_FOR_BRANCH, `Waiting for branch "${task.spec.branch}" (${how} ${lock.holder})`);
   }
+  const gate = spawnerGateState(task, world.gatePeers ?? (() => []), world.tasks, world.hasJob);
+  if (!gate.free) return wait(Reason.WAITING_FOR_CONCURRENCY, `Waiting for one of the ${gate.limit} concurrent Tasks of TaskSpawner "${gate.spawner}" (maxConcurrency)`);
 
   const agentConfig: AgentConfigSpec | undefined = acNames.length
     ? mergeAgentConfigs(acNames.map((n) => world.agentConfigs.get(n)!.spec))

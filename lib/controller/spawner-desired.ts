@@ -5,7 +5,7 @@ import type { TaskSpawner, TaskSpawnerStatus } from '../api/task-spawner.js';
 import type { Workspace } from '../api/workspace.js';
 import { resourcePath, Resources } from '../kube/resource-path.js';
 import { controllerOwnerReference } from '../render/owner.js';
-import { spawnerWorkload } from '../render/spawner-workload.js';
+import { hasSpawnerWorkload, spawnerWorkload } from '../render/spawner-workload.js';
 
 // The pure core of the TaskSpawner reconciler (docs/architecture.md §7), in two
 // steps because whether a Deployment is available is only known from the
@@ -38,11 +38,13 @@ export interface SpawnerDecision {
  * What a TaskSpawner applied as YAML needs: its workload and RBAC, built by
  * the same lib/render function the compiler uses and owned by the
  * TaskSpawner. Undefined when the controller leaves it alone: it is being
- * deleted, or the compiler already rendered its workload (annotation
- * kelos.dev/workload-compiled).
+ * deleted, the compiler already rendered its workload (annotation
+ * kelos.dev/workload-compiled), or it has a webhook source (the namespace's
+ * webhook server serves it: no poller).
  */
 export function desiredSpawner(spawner: TaskSpawner, world: SpawnerWorld, options: SpawnerDecisionOptions = {}): SpawnerDecision | undefined {
   if (isDeleting(spawner)) return undefined;
+  if (!hasSpawnerWorkload(spawner.spec)) return undefined;
   if (spawner.metadata.annotations?.[Annotation.WORKLOAD_COMPILED] !== undefined) return undefined;
   const name = spawner.metadata.name!;
   const namespace = spawner.metadata.namespace!;

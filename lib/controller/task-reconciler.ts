@@ -15,7 +15,8 @@ import { decodeSecretData } from '../kube/secret-data.js';
 import { branchLockKey, repoIdentity } from './branch-lock.js';
 import type { ControllerMetrics } from './controller-metrics.js';
 import { desired, ownedBy, rejected, type TaskDecision, type TaskWorld } from './desired.js';
-import { BY_BRANCH, BY_INVOLVED, BY_OWNER } from './_indexes.js';
+import { BY_BRANCH, BY_INVOLVED, BY_OWNER, BY_SPAWNER_GATE } from './_indexes.js';
+import { spawnerGate } from './spawner-gate.js';
 import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import { KeyedMutex } from './_keyed-mutex.js';
 import { setTaskFinalizer } from './finalizer.js';
@@ -61,6 +62,8 @@ export class TaskReconciler implements Reconciler {
   private readonly created = new Map<string, V1Job>();
   /** Tasks on one branch decide one at a time, so two never both take the lock. */
   private readonly branchMutex = new KeyedMutex();
+  /** Tasks of one spawner gate decide one at a time, so two never take its last slot (gate first, then branch). */
+  private readonly gateMutex = new KeyedMutex();
   private readonly now: () => Date;
   private readonly appTokens: GitHubAppTokens;
   /**
@@ -103,11 +106,11 @@ export class TaskReconciler implements Reconciler {
     }
     // The CRD requires a spec; a Task stored before it did has nothing to run.
     if (!task.spec) return {};
+    const waiting = !isDeleting(task) && !isTerminalPhase(task.status?.phase);
     const lock = branchLockKey(task);
-    if (lock && !isDeleting(task) && !isTerminalPhase(task.status?.phase)) {
-      return this.branchMutex.run(lock, () => this.reconcileTask(namespace, name));
-    }
-    return this.reconcileTask(namespace, name);
+    const run = lock && waiting ? () => this.branchMutex.run(lock, () => this.reconcileTask(namespace, name)) : () => this.reconcileTask(namespace, name);
+    const gate = waiting ? spawnerGate(task)?.key : undefined;
+    return gate ? this.gateMutex.run(gate, run) : run();
   }
 
   private jobOf(namespace: string, name: string): V1Job | undefined {
@@ -129,6 +132,7 @@ export class TaskReconciler implements Reconciler {
       ...(job ? { job } : {}),
       hasJob: (n) => !!this.jobOf(namespace, n),
       branchPeers: (lock) => this.tasks.byIndex(BY_BRANCH, lock),
+      gatePeers: (gate) => this.tasks.byIndex(BY_SPAWNER_GATE, gate),
       repoOf: (ws) => {
         const repo = this.workspaces.get(namespace, ws)?.spec.repo;
         return repo === undefined ? undefined : repoIdentity(repo);

@@ -37,6 +37,12 @@ describe('desiredSpawner', () => {
     expect(desiredSpawner(spawner(polling, undefined, { annotations: { 'kelos.dev/workload-compiled': 'true' } }), { workspace })).toBeUndefined();
   });
 
+  it('creates no poller for a webhook source applied as YAML: the webhook server serves it', () => {
+    for (const when of [{ githubWebhook: { events: ['issues'] } }, { linearWebhook: { types: ['Issue'] } }, { webhook: { source: 'sentry', fieldMapping: { id: '$.id' } } }, { slack: {} }]) {
+      expect(desiredSpawner(spawner({ ...polling, when } as TaskSpawnerSpec), { workspace })).toBeUndefined();
+    }
+  });
+
   it('wants RBAC and a Deployment for a polling source, owned by the TaskSpawner', () => {
     const d = desiredSpawner(spawner(), { workspace })!;
     expect(d.rbac.map((o) => `${o.kind}/${o.metadata!.name}`)).toEqual(['ServiceAccount/fix-bugs-spawner', 'Role/fix-bugs-spawner', 'RoleBinding/fix-bugs-spawner']);
