@@ -1,6 +1,6 @@
 import { Cron, type Duration } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { CronExpressionParser } from 'cron-parser';
+import { cronScheduleProblem } from '../lib/api/cron-schedule.js';
 import {
   ISSUE_TYPES,
   ITEM_STATES,
@@ -80,7 +80,7 @@ export class When {
     return new When('githubPullRequests', props);
   }
 
-  /** A cron schedule (5 fields, UTC). */
+  /** A cron schedule in UTC: 5 fields, or a macro a CronJob accepts (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`). */
   public static cron(schedule: Cron | string): When {
     return new When('cron', { schedule: typeof schedule === 'string' ? schedule : schedule.expressionString });
   }
@@ -105,16 +105,10 @@ export class When {
     const p = this.props;
     const prop = (name: string) => `when.${this.source}.${name}`;
     if (this.source === 'cron') {
-      const fields = String(p.schedule).trim().split(/\s+/);
-      let ok = fields.length === 5;
-      if (ok) {
-        try {
-          CronExpressionParser.parse(p.schedule, { tz: 'UTC' });
-        } catch {
-          ok = false;
-        }
+      const problem = cronScheduleProblem(p.schedule);
+      if (problem) {
+        throw new PropError(scope, prop('schedule'), `must be a cron schedule (5 fields, or a macro such as "@daily"), got ${show(p.schedule)}: ${problem}`);
       }
-      if (!ok) throw new PropError(scope, prop('schedule'), `must be a 5-field cron expression, got ${show(p.schedule)}`);
       return;
     }
     if (this.source === 'jira') {
