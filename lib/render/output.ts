@@ -1,5 +1,5 @@
 // Writing owned output: deterministic YAML, changed files only, stale files removed.
-import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { stringify } from 'yaml';
 
@@ -18,19 +18,23 @@ export function renderYaml(obj: unknown, keysSorted = false): string {
   return stringify(obj, { sortMapEntries: !keysSorted, lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
 }
 
-/** Lists the files under a folder (relative paths, `/` separators); none when it does not exist. */
+/**
+ * Lists the files under a folder (relative paths, `/` separators); none when
+ * it does not exist. Hidden entries (`.name`) and symbolic links are passed
+ * over: a walk never leaves the folder.
+ */
 export function listFiles(dir: string): string[] {
-  let entries: string[];
+  let entries: Dirent[];
   try {
-    entries = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
   const out: string[] = [];
   for (const e of entries) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p).map((f) => `${e}/${f}`));
-    else out.push(e);
+    if (e.name.startsWith('.') || e.isSymbolicLink()) continue;
+    if (e.isDirectory()) out.push(...listFiles(join(dir, e.name)).map((f) => `${e.name}/${f}`));
+    else out.push(e.name);
   }
   return out.sort();
 }
