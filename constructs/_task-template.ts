@@ -1,7 +1,22 @@
 // Rendering and eager checks of TaskTemplateProps, shared by Task and Spawner.
 import type { Construct } from 'constructs';
 import type { TaskTemplateProps } from './task-template.js';
+import type { KnownProps } from './_props.js';
 import { PropError, checkInteger, show } from './_util.js';
+
+/** The TaskTemplateProps keys, for checkProps. */
+export const TASK_TEMPLATE_PROPS: KnownProps<TaskTemplateProps> = {
+  type: true,
+  credentials: true,
+  model: true,
+  effort: true,
+  image: true,
+  workspace: true,
+  agents: true,
+  upstreamRepo: true,
+  ttlAfterFinished: true,
+  podOverrides: true,
+};
 
 /** The wire fields of TaskTemplateProps, shared by Task.spec and TaskSpawner.spec.taskTemplate. */
 export function renderTemplateFields(p: TaskTemplateProps) {

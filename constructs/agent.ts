@@ -2,7 +2,13 @@ import { Construct, type IConstruct } from 'constructs';
 import { Kind } from '../lib/api/constants.js';
 import type { AgentConfigSpec, McpServer as McpServerSpec } from '../lib/api/agent-config.js';
 import type { SecretRef } from './credentials.js';
+import { checkProps, type KnownProps } from './_props.js';
 import { PropError, kelosResource, objectName, show, some } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const AGENT_PROPS: KnownProps<AgentProps> = { name: true, agentsMd: true, plugins: true, skills: true, mcpServers: true };
+const PLUGIN_PROPS: KnownProps<PluginProps> = { name: true, skills: true, agents: true };
+const SKILLS_PACKAGE_PROPS: KnownProps<SkillsPackage> = { source: true, skill: true };
 
 /** An AgentConfig defined here or elsewhere. */
 export interface IAgent extends IConstruct {
@@ -107,6 +113,7 @@ export class Agent extends Construct implements IAgent {
 
   constructor(scope: Construct, id: string, props: AgentProps = {}) {
     super(scope, id);
+    checkProps(this, 'Agent', props, AGENT_PROPS);
     this.agentConfigName = objectName(this, id, props.name);
     this.agentsMd = props.agentsMd;
     for (const p of props.plugins ?? []) this.addPlugin(p);
@@ -117,6 +124,7 @@ export class Agent extends Construct implements IAgent {
 
   /** Adds a plugin; names must be unique. */
   public addPlugin(plugin: PluginProps): void {
+    checkProps(this, 'an Agent plugin', plugin, PLUGIN_PROPS, 'plugins.');
     if (!plugin.name) throw new PropError(this, 'plugins', 'name must not be empty');
     if (plugin.name.includes('/') || plugin.name === '..' || plugin.name === '.') {
       throw new PropError(this, 'plugins', `name must be a plain directory name, got ${show(plugin.name)}`);
@@ -132,6 +140,7 @@ export class Agent extends Construct implements IAgent {
 
   /** Adds a skills.sh package. */
   public addSkills(pkg: SkillsPackage): void {
+    checkProps(this, 'an Agent skills package', pkg, SKILLS_PACKAGE_PROPS, 'skills.');
     if (!/^[^/\s]+\/[^/\s]+$/.test(pkg.source)) {
       throw new PropError(this, 'skills', `source must be "owner/repo", got ${show(pkg.source)}`);
     }

@@ -6,7 +6,22 @@ import { CONTROLLER_RULES } from '../lib/render/controller-rbac.js';
 import { CONTROLLER_NAMESPACE, controllerInstall, type ControllerInstall } from '../lib/render/controller-install.js';
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { KELOS_IMAGE_CONTEXT } from './spawner.js';
+import { checkProps, type KnownProps } from './_props.js';
 import { ARGOCD_SYNC_OPTIONS, ARGOCD_SYNC_WAVE, SyncWave, checkInteger } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const CONTROLLER_PROPS: KnownProps<KelosControllerProps> = {
+  image: true,
+  imagePullPolicy: true,
+  replicas: true,
+  resources: true,
+  agentImages: true,
+  crds: true,
+  // ChartProps
+  namespace: true,
+  labels: true,
+  disableResourceNameHashes: true,
+};
 
 export interface KelosControllerProps extends ChartProps {
   /** Runtime image repository and tag. @default - the `kelos:image` context value, else the kelos image of this version */
@@ -32,6 +47,7 @@ export class KelosController extends Chart {
 
   constructor(scope: Construct, id: string, props: KelosControllerProps = {}) {
     super(scope, id, { ...props, namespace: props.namespace ?? CONTROLLER_NAMESPACE });
+    checkProps(this, 'KelosController', props, CONTROLLER_PROPS);
     checkInteger(this, 'replicas', props.replicas, 0);
     if (props.crds ?? true) {
       for (const crd of customResourceDefinitions()) {

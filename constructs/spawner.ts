@@ -1,14 +1,17 @@
 import { ApiObject, type Duration } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
-import { Annotation, Kind } from '../lib/api/constants.js';
-import type { TaskSpawnerSpec } from '../lib/api/task-spawner.js';
+import { Annotation, Kind, Label } from '../lib/api/constants.js';
+import { TASK_SPAWNER_NAME_MAX_LENGTH } from '../lib/api/object-checks.js';
+import { spawnerTemplateScope } from '../lib/api/template-check.js';
+import { DEFAULT_PROMPT_TEMPLATE, type TaskSpawnerSpec } from '../lib/api/task-spawner.js';
 import { DEFAULT_KELOS_IMAGE } from '../lib/render/images.js';
 import { spawnerWorkload, type SpawnerWorkload } from '../lib/render/spawner-workload.js';
 import type { ITask } from './task.js';
 import type { TaskTemplateProps } from './task-template.js';
-import { checkTemplateProps, renderTemplateFields } from './_task-template.js';
-import type { When } from './when.js';
-import { checkTemplate } from './_template.js';
+import { TASK_TEMPLATE_PROPS, checkTemplateProps, renderTemplateFields } from './_task-template.js';
+import { When } from './when.js';
+import { checkProps, type KnownProps } from './_props.js';
+import { checkDependencies, checkTemplateFields } from './_template.js';
 import {
   ARGOCD_SYNC_WAVE,
   PropError,
@@ -18,7 +21,26 @@ import {
   kelosResource,
   namespaceOf,
   objectName,
+  show,
 } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const SPAWNER_PROPS: KnownProps<SpawnerProps> = {
+  ...TASK_TEMPLATE_PROPS,
+  name: true,
+  when: true,
+  promptTemplate: true,
+  branch: true,
+  dependsOn: true,
+  taskLabels: true,
+  taskAnnotations: true,
+  pollInterval: true,
+  maxConcurrency: true,
+  maxTotalTasks: true,
+  suspend: true,
+  spawnerImage: true,
+  githubApiBaseUrl: true,
+};
 
 /** A Spawner (TaskSpawner) defined here or elsewhere. */
 export interface ISpawner extends IConstruct {
@@ -81,9 +103,20 @@ export class Spawner extends Construct implements ISpawner {
 
   constructor(scope: Construct, id: string, props: SpawnerProps) {
     super(scope, id);
+    checkProps(this, 'Spawner', props, SPAWNER_PROPS);
     this.spawnerName = objectName(this, id, props.name);
+    if (this.spawnerName.length > TASK_SPAWNER_NAME_MAX_LENGTH) {
+      throw new PropError(
+        this,
+        props.name === undefined ? 'id' : 'name',
+        `must be at most ${TASK_SPAWNER_NAME_MAX_LENGTH} characters (it is the ${Label.TASK_SPAWNER} label of every Task it spawns), got ${show(this.spawnerName)}`,
+      );
+    }
     this.namespace = namespaceOf(this);
     this.props = props;
+    if (!(props.when instanceof When)) {
+      throw new PropError(this, 'when', `must be a source such as When.githubIssues() or When.cron('@daily'), got ${show(props.when)}`);
+    }
     checkTemplateProps(this, props);
     props.when._check(this);
     checkInteger(this, 'maxConcurrency', props.maxConcurrency, 0);
@@ -98,9 +131,13 @@ export class Spawner extends Construct implements ISpawner {
     if (props.taskLabels && 'kelos.dev/taskspawner' in props.taskLabels) {
       throw new PropError(this, 'taskLabels', 'must not set kelos.dev/taskspawner: the spawner sets it');
     }
-    checkTemplate(this, 'promptTemplate', props.promptTemplate);
-    checkTemplate(this, 'branch', props.branch);
-    for (const [k, v] of Object.entries({ ...props.taskLabels, ...props.taskAnnotations })) checkTemplate(this, `task metadata ${k}`, v);
+    const dependsOn = checkDependencies(this, props.dependsOn ?? []);
+    const data = (prompt: boolean) => spawnerTemplateScope(props.when.source, { prompt, dependsOn });
+    checkTemplateFields(this, 'promptTemplate', props.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE, data(true));
+    checkTemplateFields(this, 'branch', props.branch, data(false));
+    for (const [field, map] of [['taskLabels', props.taskLabels], ['taskAnnotations', props.taskAnnotations]] as const) {
+      for (const [k, v] of Object.entries(map ?? {})) checkTemplateFields(this, `${field}[${k}]`, v, data(false));
+    }
 
     kelosResource(this, Kind.TASK_SPAWNER, this.spawnerName, () => this._toKube(), {
       annotations: { [Annotation.WORKLOAD_COMPILED]: 'true' },

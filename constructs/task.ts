@@ -1,10 +1,23 @@
 import { Construct, type IConstruct } from 'constructs';
 import { Kind } from '../lib/api/constants.js';
 import type { TaskSpec } from '../lib/api/task.js';
-import { checkTemplate } from './_template.js';
+import { taskPromptScope, templateProblems } from '../lib/api/template-check.js';
+import { checkProps, type KnownProps } from './_props.js';
+import { checkDependencies, checkTemplate } from './_template.js';
 import type { TaskTemplateProps } from './task-template.js';
-import { checkTemplateProps, renderTemplateFields } from './_task-template.js';
+import { TASK_TEMPLATE_PROPS, checkTemplateProps, renderTemplateFields } from './_task-template.js';
 import { PropError, kelosResource, objectName, show } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const TASK_PROPS: KnownProps<TaskProps> = {
+  ...TASK_TEMPLATE_PROPS,
+  name: true,
+  generateName: true,
+  prompt: true,
+  branch: true,
+  dependsOn: true,
+  labels: true,
+};
 
 /** A Task defined here or elsewhere. */
 export interface ITask extends IConstruct {
@@ -47,6 +60,7 @@ export class Task extends Construct implements ITask {
 
   constructor(scope: Construct, id: string, props: TaskProps) {
     super(scope, id);
+    checkProps(this, 'Task', props, TASK_PROPS);
     this.taskName = objectName(this, id, props.name, props.generateName);
     // The Job takes the Task's name (a generated name adds 5 characters).
     if (this.taskName.length > (props.generateName ? 58 : 63)) {
@@ -57,8 +71,15 @@ export class Task extends Construct implements ITask {
     if (props.branch !== undefined && props.branch.trim() === '') throw new PropError(this, 'branch', 'must not be empty');
     this.props = props;
     for (const d of props.dependsOn ?? []) this.addDependency(d);
-    // Only prompts of Tasks with dependencies are rendered (with .Deps).
+    // Only prompts of Tasks with dependencies are rendered (with .Deps), and
+    // dependencies may be added later: the fields are checked at synth.
     if (this.dependencies.length > 0) checkTemplate(this, 'prompt', props.prompt);
+    this.node.addValidation({
+      validate: () => {
+        if (this.dependencies.length === 0) return [];
+        return templateProblems(props.prompt, 'prompt', taskPromptScope(this.dependencies.map((d) => d.taskName))).map((p) => `'prompt' ${p}`);
+      },
+    });
     kelosResource(this, Kind.TASK, this.taskName, () => this._toKube(), {
       labels: props.labels ? { ...props.labels } : undefined,
       generateName: props.generateName,
@@ -71,6 +92,7 @@ export class Task extends Construct implements ITask {
     if (this.dependencies.some((d) => d.taskName === task.taskName)) {
       throw new PropError(this, 'dependsOn', `lists ${show(task.taskName)} twice`);
     }
+    checkDependencies(this, [task]);
     this.dependencies.push(task);
   }
 

@@ -12,7 +12,32 @@ import {
 } from '../lib/api/task-spawner.js';
 import { RepoUrlError, parseRepo } from '../lib/github/repo-url.js';
 import type { SecretRef } from './credentials.js';
+import { checkProps, type KnownProps } from './_props.js';
 import { PropError, checkOneOf, goDuration, show } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const GITHUB_COMMON = {
+  repo: true,
+  excludeLabels: true,
+  state: true,
+  author: true,
+  excludeAuthors: true,
+  commentPolicy: true,
+  triggerComment: true,
+  excludeComments: true,
+  priorityLabels: true,
+  pollInterval: true,
+} as const;
+const GITHUB_ISSUES_PROPS: KnownProps<GitHubIssuesProps> = { ...GITHUB_COMMON, types: true, labels: true, assignee: true };
+const GITHUB_PULL_REQUESTS_PROPS: KnownProps<GitHubPullRequestsProps> = { ...GITHUB_COMMON, labels: true, reviewState: true, draft: true };
+const JIRA_PROPS: KnownProps<JiraProps> = { baseUrl: true, project: true, jql: true, secret: true, pollInterval: true };
+
+const WHEN_PROPS: Record<SourceName, KnownProps<any>> = {
+  githubIssues: GITHUB_ISSUES_PROPS,
+  githubPullRequests: GITHUB_PULL_REQUESTS_PROPS,
+  jira: JIRA_PROPS,
+  cron: { schedule: true },
+};
 
 interface GitHubCommonProps {
   /** Repository to poll, `owner/repo` or a URL. @default - the workspace repository */
@@ -104,6 +129,7 @@ export class When {
   public _check(scope: Construct): void {
     const p = this.props;
     const prop = (name: string) => `when.${this.source}.${name}`;
+    checkProps(scope, `When.${this.source}`, p, WHEN_PROPS[this.source], `when.${this.source}.`);
     if (this.source === 'cron') {
       const problem = cronScheduleProblem(p.schedule);
       if (problem) {

@@ -1,6 +1,6 @@
-import { Cron, Duration } from 'cdk8s';
+import { Chart, Cron, Duration } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { AgentType, Credentials, Spawner, When, Workspace, type TaskTemplateProps } from '../../constructs/index.js';
+import { AgentType, Credentials, Spawner, Task, When, Workspace, type TaskTemplateProps } from '../../constructs/index.js';
 import { rendered, setup } from './_helpers.js';
 
 function base(chart: any): TaskTemplateProps {
@@ -99,7 +99,7 @@ describe('Spawner', () => {
 
   it('keeps workload names within Kubernetes limits for long spawner names', () => {
     const { app, chart } = setup();
-    const name = 'a-very-long-spawner-name-that-goes-on-and-on-and-on-beyond-limits';
+    const name = 'a-spawner-name-of-sixty-three-characters-at-the-label-limit-xyz';
     new Spawner(chart, name, { ...base(chart), when: When.cron('*/5 * * * *') });
     const out = rendered(app);
     const cronJob = Object.keys(out).find((k) => k.startsWith('CronJob/'))!;
@@ -124,8 +124,25 @@ describe('Spawner', () => {
   it('fails when the cron schedule is not 5 fields', () => {
     const { chart } = setup();
     expect(() => new Spawner(chart, 's', { ...base(chart), when: When.cron('0 0 9 * * *') })).toThrow(
-      `pipeline/s: 'when.cron.schedule' must be a 5-field cron expression, got "0 0 9 * * *"`,
+      `pipeline/s: 'when.cron.schedule' must be a cron schedule (5 fields, or a macro such as "@daily"), got "0 0 9 * * *": expected 5 fields (minute hour day-of-month month day-of-week) or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got 6 fields`,
     );
+  });
+
+  it('fails on a cron schedule with the cron parser\'s reason', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.cron('0 25 * * *') })).toThrow(
+      `pipeline/s: 'when.cron.schedule' must be a cron schedule (5 fields, or a macro such as "@daily"), got "0 25 * * *": hour field "25": Constraint error, got value 25 expected range 0-23`,
+    );
+  });
+
+  it('accepts the macros a CronJob accepts and renders them as written', () => {
+    const { app, chart } = setup();
+    const props = base(chart);
+    new Spawner(chart, 'daily', { ...props, when: When.cron('@daily') });
+    new Spawner(chart, 'hourly', { ...props, when: When.cron('@hourly') });
+    const out = rendered(app);
+    expect(out['TaskSpawner/daily'].spec.when.cron.schedule).toBe('@daily');
+    expect(out['CronJob/daily-spawner'].spec.schedule).toBe('@daily');
   });
 
   it('fails when commentPolicy is combined with legacy comment commands', () => {
@@ -145,7 +162,7 @@ describe('Spawner', () => {
   it('fails when the prompt template does not parse', () => {
     const { chart } = setup();
     expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), promptTemplate: '{{if .Body}}open' })).toThrow(
-      /pipeline\/s: 'promptTemplate' is not a valid Go template: /,
+      /pipeline\/s: 'promptTemplate' is not a valid template: /,
     );
   });
 
@@ -162,4 +179,66 @@ describe('Spawner', () => {
       () => new Spawner(chart, 's', { ...base(chart), when: When.jira({ baseUrl: 'jira.example.com', project: 'P', secret: { name: 'j' } }) }),
     ).toThrow(`pipeline/s: 'when.jira.baseUrl' must start with http:// or https://, got "jira.example.com"`);
   });
+
+  it('fails on an unknown template field in the prompt, naming the one it likely meant', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubPullRequests(), promptTemplate: 'Review {{.Titel}}' })).toThrow(
+      "pipeline/s: 'promptTemplate' reads .Titel, which a githubPullRequests source does not have (did you mean .Title?); it has .ID, .Number, .Title, .Body, .URL, .Labels, .Comments, .Kind, .Branch, .ReviewState, .ReviewComments",
+    );
+  });
+
+  it('fails on a branch that reads a variable its source leaves empty', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), branch: 'fix-{{.Branch}}' })).toThrow(
+      "pipeline/s: 'branch' reads .Branch, which a githubIssues source leaves empty; it has .ID, .Number, .Title, .Body, .URL, .Labels, .Comments, .Kind",
+    );
+  });
+
+  it('checks task label and annotation templates', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.cron('@daily'), taskAnnotations: { schedule: '{{.Shedule}}' } })).toThrow(
+      "pipeline/s: 'taskAnnotations[schedule]' reads .Shedule, which a cron source does not have (did you mean .Schedule?); it has .ID, .Title, .Time, .Schedule",
+    );
+  });
+
+  it('checks .Deps in the prompt against dependsOn', () => {
+    const { chart } = setup();
+    const props = base(chart);
+    const setupTask = new Task(chart, 'setup', { ...props, prompt: 'prepare' });
+    expect(
+      () =>
+        new Spawner(chart, 's', {
+          ...props,
+          when: When.githubIssues(),
+          dependsOn: [setupTask],
+          promptTemplate: '{{.Title}} on {{index .Deps "set-up" "Results" "branch"}}',
+        }),
+    ).toThrow(`pipeline/s: 'promptTemplate' reads .Deps "set-up", which is not in dependsOn (did you mean "setup"?); dependsOn has "setup"`);
+    expect(
+      () =>
+        new Spawner(chart, 'ok', {
+          ...props,
+          when: When.githubIssues(),
+          dependsOn: [setupTask],
+          promptTemplate: '{{.Title}} on {{index .Deps "setup" "Results" "branch"}}',
+        }),
+    ).not.toThrow();
+  });
+
+  it('fails when dependsOn names a Task of another namespace', () => {
+    const { app, chart } = setup();
+    const other = new Chart(app, 'other', { namespace: 'other' });
+    const first = new Task(other, 'first', { type: AgentType.CLAUDE_CODE, credentials: Credentials.none(), prompt: 'x' });
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.cron('@hourly'), dependsOn: [first] })).toThrow(
+      `pipeline/s: 'dependsOn' names Task "first" of namespace "other", but dependsOn is looked up in "team", the namespace of pipeline/s: it would wait forever; depend on a Task of the same namespace`,
+    );
+  });
+
+  it('fails when the name is too long for the label of the Tasks it spawns', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 'x'.repeat(64), { ...base(chart), when: When.cron('@daily') })).toThrow(
+      `pipeline/${'x'.repeat(64)}: 'id' must be at most 63 characters (it is the kelos.dev/taskspawner label of every Task it spawns), got "${'x'.repeat(64)}"`,
+    );
+  });
 });
+

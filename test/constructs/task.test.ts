@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { Agent, AgentType, Credentials, Model, Task, Workspace } from '../../constructs/index.js';
 import { RESOURCE_ANNOTATIONS, rendered, setup } from './_helpers.js';
@@ -79,7 +79,7 @@ describe('Task', () => {
     const { chart } = setup();
     const first = new Task(chart, 'first', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' });
     expect(() => new Task(chart, 'second', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [first], prompt: 'Use {{.Deps' })).toThrow(
-      /pipeline\/second: 'prompt' is not a valid Go template: /,
+      /pipeline\/second: 'prompt' is not a valid template: /,
     );
   });
 
@@ -127,4 +127,32 @@ describe('Task', () => {
     expect(AgentType.of('opencode').name).toBe('opencode');
     expect(Model.of('gpt-5-codex').name).toBe('gpt-5-codex');
   });
+
+  it('fails at synth when the prompt reads a .Deps entry that is not in dependsOn, even one added later', () => {
+    const { app, chart } = setup();
+    const scaffold = new Task(chart, 'scaffold', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' });
+    const tests = new Task(chart, 'tests', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'y' });
+    const review = new Task(chart, 'review', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: creds,
+      dependsOn: [scaffold],
+      prompt: 'Review {{index .Deps "tests" "Results" "branch"}} and {{.Deps.scafold.Results.branch}}',
+    });
+    review.addDependency(tests);
+    expect(() => app.render()).toThrow(
+      `pipeline/review: 'prompt' reads .Deps "scafold", which is not in dependsOn (did you mean "scaffold"?); dependsOn has "scaffold", "tests"`,
+    );
+  });
+
+  it('fails when dependsOn names a Task of another namespace', () => {
+    const { app, chart } = setup();
+    const other = new Chart(app, 'other', { namespace: 'other' });
+    const first = new Task(other, 'first', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' });
+    expect(() => new Task(chart, 'second', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [first], prompt: 'y' })).toThrow(
+      `pipeline/second: 'dependsOn' names Task "first" of namespace "other", but dependsOn is looked up in "team", the namespace of pipeline/second: it would wait forever; depend on a Task of the same namespace`,
+    );
+    // A Task imported into the dependant's chart is looked up in its namespace.
+    expect(() => new Task(chart, 'third', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [Task.fromName(chart, 'ext', 'first')], prompt: 'y' })).not.toThrow();
+  });
 });
+
