@@ -41,14 +41,16 @@ describe('KelosApp', () => {
     expect(listFiles(b)).toEqual(listFiles(a));
   });
 
-  it('removes files it no longer produces', () => {
+  it('removes files it generated and no longer produces, and keeps files it did not write', () => {
     const out = tempDir();
-    mkdirSync(join(out, 'old-chart'), { recursive: true });
-    writeFileSync(join(out, 'old-chart/Task.gone.yaml'), 'x');
+    const before = smallApp(out);
+    new Task(Chart.of(before.node.findChild('team')), 'gone', { type: AgentType.CLAUDE_CODE, credentials: Credentials.none(), prompt: 'x' });
+    before.synth();
+    expect(existsSync(join(out, 'team/Task.gone.yaml'))).toBe(true);
     writeFileSync(join(out, 'stray.yaml'), 'x');
     smallApp(out).synth();
-    expect(existsSync(join(out, 'old-chart'))).toBe(false);
-    expect(existsSync(join(out, 'stray.yaml'))).toBe(false);
+    expect(existsSync(join(out, 'team/Task.gone.yaml'))).toBe(false);
+    expect(readFileSync(join(out, 'stray.yaml'), 'utf8')).toBe('x');
   });
 
   it('writes nothing when synthesis fails, and reports every problem with its construct path', () => {
