@@ -111,6 +111,7 @@ export const Reason = {
   TASK_CREATE_FAILED: 'TaskCreateFailed',
   WORKLOAD_READY: 'WorkloadReady',
   WORKLOAD_COMPILED: 'WorkloadCompiled',
+  INVALID_SCHEDULE: 'InvalidSchedule',
 } as const;
 
 /** Agent types known to kelos (API.md "Agent type enum"). */
