@@ -31,6 +31,9 @@ export interface GitHubClientOptions {
   readonly onResponse?: (status: number | undefined, headers?: Headers) => void;
 }
 
+/** A request-log line of a 304: `GET /repos/o/r/issues - 304 with id … in 12ms`. */
+const NOT_MODIFIED = /^[A-Z]+ \S+ - 304 with id /;
+
 /** Octokit (REST methods, paginate) with the throttling, retry and ETag cache plugins. */
 export type GitHubClient = Octokit;
 const KelosOctokit = Octokit.plugin(throttling, retry, etagCache) as unknown as new (options: OctokitOptions) => GitHubClient;
@@ -62,7 +65,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       debug: () => undefined,
       info: () => undefined,
       warn: (message: string) => log.warn(message),
-      error: (message: string) => log.error(message),
+      // Octokit's request log reports the 304 of a conditional request as a failed request; it is "unchanged".
+      error: (message: string) => (NOT_MODIFIED.test(message) ? log.debug(message) : log.error(message)),
     },
     throttle: {
       onRateLimit: onLimit('primary'),
