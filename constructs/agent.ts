@@ -36,14 +36,17 @@ export interface SkillsPackage {
 export class McpServer {
   /** A server the agent starts as a process (stdio transport). */
   public static stdio(name: string, props: { command: string; args?: readonly string[]; env?: Readonly<Record<string, string>>; envFrom?: SecretRef }): McpServer {
-    return new McpServer({
-      name,
-      type: 'stdio',
-      command: props.command,
-      args: props.args ? [...props.args] : undefined,
-      env: props.env ? { ...props.env } : undefined,
-      envFrom: props.envFrom ? { secretRef: { name: props.envFrom.name } } : undefined,
-    });
+    return new McpServer(
+      {
+        name,
+        type: 'stdio',
+        command: props.command,
+        args: props.args ? [...props.args] : undefined,
+        env: props.env ? { ...props.env } : undefined,
+        envFrom: props.envFrom ? { secretRef: { name: props.envFrom.name } } : undefined,
+      },
+      { what: 'McpServer.stdio', props, known: { command: true, args: true, env: true, envFrom: true } },
+    );
   }
 
   /** A server reached over streamable HTTP. */
@@ -61,16 +64,28 @@ export class McpServer {
     type: 'http' | 'sse',
     props: { url: string; headers?: Readonly<Record<string, string>>; headersFrom?: SecretRef },
   ): McpServer {
-    return new McpServer({
-      name,
-      type,
-      url: props.url,
-      headers: props.headers ? { ...props.headers } : undefined,
-      headersFrom: props.headersFrom ? { secretRef: { name: props.headersFrom.name } } : undefined,
-    });
+    return new McpServer(
+      {
+        name,
+        type,
+        url: props.url,
+        headers: props.headers ? { ...props.headers } : undefined,
+        headersFrom: props.headersFrom ? { secretRef: { name: props.headersFrom.name } } : undefined,
+      },
+      { what: `McpServer.${type}`, props, known: { url: true, headers: true, headersFrom: true } },
+    );
   }
 
-  private constructor(private readonly spec: McpServerSpec) {}
+  private constructor(
+    private readonly spec: McpServerSpec,
+    /** The props as given, checked when the server is added to an Agent. */
+    private readonly given: { readonly what: string; readonly props: object; readonly known: KnownProps<any> },
+  ) {}
+
+  /** @internal Reports a prop name the factory did not know on the Agent it is added to. */
+  public _checkProps(scope: Construct): void {
+    checkProps(scope, this.given.what, this.given.props, this.given.known, 'mcpServers.');
+  }
 
   public get name(): string {
     return this.spec.name;
@@ -149,6 +164,7 @@ export class Agent extends Construct implements IAgent {
 
   /** Adds an MCP server; names must be unique. */
   public addMcpServer(server: McpServer): void {
+    server._checkProps(this);
     if (!server.name) throw new PropError(this, 'mcpServers', 'name must not be empty');
     if (this.mcpServers.some((m) => m.name === server.name)) {
       throw new PropError(this, 'mcpServers', `name ${show(server.name)} is already used`);

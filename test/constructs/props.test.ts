@@ -1,7 +1,7 @@
 // Prop names are checked at run time, for JavaScript callers and tsx, which do not type-check.
 import { Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { Agent, AgentType, Credentials, KelosApp, KelosController, Spawner, Task, When, Workspace } from '../../constructs/index.js';
+import { Agent, AgentType, Credentials, KelosApp, KelosController, McpServer, Spawner, Task, When, Workspace } from '../../constructs/index.js';
 import { setup } from './_helpers.js';
 
 const template = { type: AgentType.CLAUDE_CODE, credentials: Credentials.none() };
@@ -44,6 +44,14 @@ describe('prop names', () => {
       [
         () => new Spawner(chart, 's4', { ...template, when: When.jira({ baseUrl: 'https://j', project: 'P', secret: { name: 'j' }, JQL: 'x' } as any) }),
         "pipeline/s4: 'when.jira.JQL' is not a prop of When.jira; did you mean 'when.jira.jql'?",
+      ],
+      [
+        () => new Agent(chart, 'a5', { mcpServers: [McpServer.stdio('gh', { command: 'gh', arg: ['mcp'] } as any)] }),
+        "pipeline/a5: 'mcpServers.arg' is not a prop of McpServer.stdio; did you mean 'mcpServers.args'?",
+      ],
+      [
+        () => new Agent(chart, 'a6', { mcpServers: [McpServer.http('api', { url: 'https://x', header: {} } as any)] }),
+        "pipeline/a6: 'mcpServers.header' is not a prop of McpServer.http; did you mean 'mcpServers.headers'?",
       ],
       [() => new KelosController(new KelosApp({ outdir: '/nonexistent' }), 'kelos-system', { replica: 2 } as any), "kelos-system: 'replica' is not a prop of KelosController; did you mean 'replicas'?"],
       [() => new KelosApp({ outDir: 'x' } as any), "KelosApp: 'outDir' is not a prop of KelosApp; did you mean 'outdir'?"],
