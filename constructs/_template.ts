@@ -10,7 +10,7 @@ export function checkTemplate(scope: Construct, prop: string, text: string | und
   try {
     parseTemplate(text, prop);
   } catch (err) {
-    if (err instanceof TemplateError) throw new PropError(scope, prop, `is not a valid template: ${err.message}`);
+    if (err instanceof TemplateError) throw new PropError(scope, prop, `is not a valid Go template: ${err.message}`);
     throw err;
   }
 }

@@ -5,6 +5,8 @@ export * from './agent.js';
 export * from './task-template.js';
 export * from './task.js';
 export * from './when.js';
+export * from './source-props.js';
+export * from './context-source.js';
 export * from './spawner.js';
 export * from './controller.js';
 export * from './app.js';

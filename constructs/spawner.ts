@@ -3,12 +3,13 @@ import { Construct, type IConstruct } from 'constructs';
 import { Annotation, Kind, Label } from '../lib/api/constants.js';
 import { TASK_SPAWNER_NAME_MAX_LENGTH } from '../lib/api/object-checks.js';
 import { spawnerTemplateScope } from '../lib/api/template-check.js';
-import { DEFAULT_PROMPT_TEMPLATE, type TaskSpawnerSpec } from '../lib/api/task-spawner.js';
+import { DEFAULT_PROMPT_TEMPLATE, WORKSPACE_SOURCES, isWebhookSpawner, type TaskSpawnerSpec } from '../lib/api/task-spawner.js';
 import { DEFAULT_KELOS_IMAGE } from '../lib/render/images.js';
 import { spawnerWorkload, type SpawnerWorkload } from '../lib/render/spawner-workload.js';
 import type { ITask } from './task.js';
 import type { TaskTemplateProps } from './task-template.js';
-import { TASK_TEMPLATE_PROPS, checkTemplateProps, renderTemplateFields } from './_task-template.js';
+import { TASK_TEMPLATE_PROPS, checkContextSources, checkTemplateProps, renderContextSources, renderTemplateFields } from './_task-template.js';
+import type { ContextSourceProps, HttpContextSourceProps } from './context-source.js';
 import { When } from './when.js';
 import { checkProps, type KnownProps } from './_props.js';
 import { checkDependencies, checkTemplateFields } from './_template.js';
@@ -40,6 +41,19 @@ const SPAWNER_PROPS: KnownProps<SpawnerProps> = {
   suspend: true,
   spawnerImage: true,
   githubApiBaseUrl: true,
+  contextSources: true,
+};
+const CONTEXT_SOURCE_PROPS: KnownProps<ContextSourceProps> = { name: true, http: true, failurePolicy: true };
+const HTTP_CONTEXT_SOURCE_PROPS: KnownProps<HttpContextSourceProps> = {
+  url: true,
+  method: true,
+  headers: true,
+  headersFrom: true,
+  body: true,
+  responseFilter: true,
+  allowInsecure: true,
+  timeout: true,
+  maxResponseBytes: true,
 };
 
 /** A Spawner (TaskSpawner) defined here or elsewhere. */
@@ -54,8 +68,15 @@ export const KELOS_IMAGE_CONTEXT = 'kelos:image';
 export interface SpawnerProps extends TaskTemplateProps {
   /** Object name. @default - the construct id */
   readonly name?: string;
-  /** What creates Tasks: GitHub issues or pull requests, a cron schedule, or Jira. */
+  /** What creates Tasks: GitHub issues or pull requests, a cron schedule, Jira, or GitHub, Linear, Slack or other webhook deliveries. */
   readonly when: When;
+  /**
+   * Data fetched for each work item before its Task is created (at most 8),
+   * available to `promptTemplate`, `branch` and Task metadata as `{{.Context.<name>}}`.
+   * The spawner may read the Secrets their `headersFrom` name.
+   * @default - none
+   */
+  readonly contextSources?: readonly ContextSourceProps[];
   /**
    * Go text/template for each Task's prompt, over the item's variables
    * (`{{.Number}}`, `{{.Title}}`, `{{.Body}}`, `{{.Comments}}`, …).
@@ -87,7 +108,9 @@ export interface SpawnerProps extends TaskTemplateProps {
 /**
  * A trigger and a Task template: renders a kelos.dev `TaskSpawner` and the
  * workload that runs it — a Deployment for polling sources, a CronJob for
- * cron — with least-privilege RBAC.
+ * cron — with least-privilege RBAC. A webhook source (githubWebhook,
+ * linearWebhook, webhook, slack) renders the TaskSpawner alone: its events are
+ * delivered to the webhook server, nothing polls.
  */
 export class Spawner extends Construct implements ISpawner {
   /** A TaskSpawner that exists already (applied elsewhere). */
@@ -97,8 +120,8 @@ export class Spawner extends Construct implements ISpawner {
 
   public readonly spawnerName: string;
   public readonly namespace: string;
-  /** The workload objects, for inspection. */
-  public readonly workload: SpawnerWorkload;
+  /** The workload objects, for inspection; undefined for a webhook source. */
+  public readonly workload?: SpawnerWorkload;
   private readonly props: SpawnerProps;
 
   constructor(scope: Construct, id: string, props: SpawnerProps) {
@@ -124,30 +147,48 @@ export class Spawner extends Construct implements ISpawner {
     if (props.pollInterval && props.pollInterval.toSeconds() < 1) {
       throw new PropError(this, 'pollInterval', `must be at least 1 second, got ${props.pollInterval.toSeconds()}s`);
     }
-    const github = props.when.source === 'githubIssues' || props.when.source === 'githubPullRequests';
-    if (github && !props.workspace) {
+    if ((WORKSPACE_SOURCES as readonly string[]).includes(props.when.source) && !props.workspace) {
       throw new PropError(this, 'workspace', `is required when using the ${props.when.source} source`);
     }
     if (props.taskLabels && 'kelos.dev/taskspawner' in props.taskLabels) {
       throw new PropError(this, 'taskLabels', 'must not set kelos.dev/taskspawner: the spawner sets it');
     }
+    (props.contextSources ?? []).forEach((c, i) => {
+      const at = `contextSources[${c?.name ?? i}]`;
+      checkProps(this, 'a context source', c, CONTEXT_SOURCE_PROPS, `${at}.`);
+      checkProps(this, 'an HTTP context source', c?.http, HTTP_CONTEXT_SOURCE_PROPS, `${at}.http.`);
+    });
+    checkContextSources(this, props.contextSources);
     const dependsOn = checkDependencies(this, props.dependsOn ?? []);
-    const data = (prompt: boolean) => spawnerTemplateScope(props.when.source, { prompt, dependsOn });
+    const contextSources = (props.contextSources ?? []).map((c) => c.name);
+    const fieldMapping = props.when.source === 'webhook' ? Object.keys((props.when._toKube().webhook?.fieldMapping ?? {}) as object) : [];
+    const data = (prompt: boolean, context = true) =>
+      spawnerTemplateScope(props.when.source, { prompt, dependsOn, fieldMapping, ...(context ? { contextSources } : {}) });
     checkTemplateFields(this, 'promptTemplate', props.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE, data(true));
     checkTemplateFields(this, 'branch', props.branch, data(false));
     for (const [field, map] of [['taskLabels', props.taskLabels], ['taskAnnotations', props.taskAnnotations]] as const) {
       for (const [k, v] of Object.entries(map ?? {})) checkTemplateFields(this, `${field}[${k}]`, v, data(false));
     }
+    // A context source's own templates are rendered over the item, before any context exists.
+    for (const c of props.contextSources ?? []) {
+      const at = `contextSources[${c.name}].http`;
+      checkTemplateFields(this, `${at}.url`, c.http.url, data(false, false));
+      checkTemplateFields(this, `${at}.body`, c.http.body, data(false, false));
+      for (const [k, v] of Object.entries(c.http.headers ?? {})) checkTemplateFields(this, `${at}.headers[${k}]`, v, data(false, false));
+    }
 
+    // The compiler owns the workload, none for a webhook source: the controller must not add a poller.
     kelosResource(this, Kind.TASK_SPAWNER, this.spawnerName, () => this._toKube(), {
       annotations: { [Annotation.WORKLOAD_COMPILED]: 'true' },
     });
+    if (isWebhookSpawner({ when: props.when._toKube() })) return;
 
+    const contextSecrets = (props.contextSources ?? []).flatMap((c) => (c.http.headersFrom ?? []).map((h) => h.secretName));
     this.workload = spawnerWorkload(
       { metadata: { name: this.spawnerName, namespace: this.namespace }, spec: this._toKube() },
       {
         image: props.spawnerImage ?? this.node.tryGetContext(KELOS_IMAGE_CONTEXT) ?? DEFAULT_KELOS_IMAGE,
-        secretNames: [...(props.workspace?.secretName ? [props.workspace.secretName] : []), ...props.when.secretNames],
+        secretNames: [...(props.workspace?.secretName ? [props.workspace.secretName] : []), ...props.when.secretNames, ...contextSecrets],
         githubApiBaseUrl: props.githubApiBaseUrl,
       },
     );
@@ -181,6 +222,7 @@ export class Spawner extends Construct implements ISpawner {
         branch: p.branch,
         promptTemplate: p.promptTemplate,
         metadata,
+        contextSources: renderContextSources(p.contextSources),
       },
       pollInterval: p.pollInterval ? goDuration(p.pollInterval) : undefined,
       maxConcurrency: p.maxConcurrency,

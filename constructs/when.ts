@@ -14,6 +14,15 @@ import { RepoUrlError, parseRepo } from '../lib/github/repo-url.js';
 import type { SecretRef } from './credentials.js';
 import { checkProps, type KnownProps } from './_props.js';
 import { PropError, checkOneOf, goDuration, show } from './_util.js';
+import { checkFilePatterns, checkReporting, checkWebhookSource } from './_source-checks.js';
+import type {
+  FilePatternsProps,
+  GenericWebhookProps,
+  GitHubWebhookProps,
+  LinearWebhookProps,
+  ReportingProps,
+  SlackProps,
+} from './source-props.js';
 
 // Prop names checked at run time (checkProps), for JavaScript callers.
 const GITHUB_COMMON = {
@@ -28,8 +37,15 @@ const GITHUB_COMMON = {
   priorityLabels: true,
   pollInterval: true,
 } as const;
-const GITHUB_ISSUES_PROPS: KnownProps<GitHubIssuesProps> = { ...GITHUB_COMMON, types: true, labels: true, assignee: true };
-const GITHUB_PULL_REQUESTS_PROPS: KnownProps<GitHubPullRequestsProps> = { ...GITHUB_COMMON, labels: true, reviewState: true, draft: true };
+const GITHUB_ISSUES_PROPS: KnownProps<GitHubIssuesProps> = { ...GITHUB_COMMON, types: true, labels: true, assignee: true, reporting: true };
+const GITHUB_PULL_REQUESTS_PROPS: KnownProps<GitHubPullRequestsProps> = {
+  ...GITHUB_COMMON,
+  labels: true,
+  reviewState: true,
+  draft: true,
+  filePatterns: true,
+  reporting: true,
+};
 const JIRA_PROPS: KnownProps<JiraProps> = { baseUrl: true, project: true, jql: true, secret: true, pollInterval: true };
 
 const WHEN_PROPS: Record<SourceName, KnownProps<any>> = {
@@ -37,6 +53,10 @@ const WHEN_PROPS: Record<SourceName, KnownProps<any>> = {
   githubPullRequests: GITHUB_PULL_REQUESTS_PROPS,
   jira: JIRA_PROPS,
   cron: { schedule: true },
+  githubWebhook: { events: true, repository: true, excludeAuthors: true, filters: true, reporting: true } satisfies KnownProps<GitHubWebhookProps>,
+  linearWebhook: { types: true, filters: true } satisfies KnownProps<LinearWebhookProps>,
+  webhook: { source: true, fieldMapping: true, filters: true } satisfies KnownProps<GenericWebhookProps>,
+  slack: { channels: true, botMessagePolicy: true, triggers: true, excludePatterns: true } satisfies KnownProps<SlackProps>,
 };
 
 interface GitHubCommonProps {
@@ -69,6 +89,8 @@ export interface GitHubIssuesProps extends GitHubCommonProps {
   readonly labels?: readonly string[];
   /** Assignee: a username, "*" for any, "none" for unassigned. @default - no filter */
   readonly assignee?: string;
+  /** Status comments on the issue (`checks` is for pull request sources only). @default - no reporting */
+  readonly reporting?: ReportingProps;
 }
 
 export interface GitHubPullRequestsProps extends GitHubCommonProps {
@@ -78,6 +100,10 @@ export interface GitHubPullRequestsProps extends GitHubCommonProps {
   readonly reviewState?: (typeof REVIEW_STATES)[number];
   /** Only drafts (true) or only ready pull requests (false). @default - both */
   readonly draft?: boolean;
+  /** Only pull requests that change matching files. @default - no file filter */
+  readonly filePatterns?: FilePatternsProps;
+  /** Status comments on the pull request, and optionally a Check Run on its head. @default - no reporting */
+  readonly reporting?: ReportingProps;
 }
 
 export interface JiraProps {
@@ -115,6 +141,26 @@ export class When {
     return new When('jira', props);
   }
 
+  /** GitHub webhook deliveries (issues, comments, pull requests, reviews, pushes, …), as they happen. */
+  public static githubWebhook(props: GitHubWebhookProps): When {
+    return new When('githubWebhook', props);
+  }
+
+  /** Linear webhook deliveries (issues, comments, …), as they happen. */
+  public static linearWebhook(props: LinearWebhookProps): When {
+    return new When('linearWebhook', props);
+  }
+
+  /** JSON deliveries of any other sender (Sentry, CI, alerting, …), mapped to template variables. */
+  public static webhook(props: GenericWebhookProps): When {
+    return new When('webhook', props);
+  }
+
+  /** Slack messages that mention the bot or match a trigger. */
+  public static slack(props: SlackProps = {}): When {
+    return new When('slack', props);
+  }
+
   private constructor(
     public readonly source: SourceName,
     private readonly props: Record<string, any>,
@@ -142,6 +188,9 @@ export class When {
       if (!p.project) throw new PropError(scope, prop('project'), 'must not be empty');
       return;
     }
+    if (checkWebhookSource(scope, this.source, p)) return;
+    checkReporting(scope, this.source, p.reporting);
+    checkFilePatterns(scope, prop('filePatterns'), p.filePatterns);
     checkOneOf(scope, prop('state'), p.state, ITEM_STATES);
     for (const t of p.types ?? []) checkOneOf(scope, prop('types'), t, ISSUE_TYPES);
     if (p.types && p.types.length === 0) throw new PropError(scope, prop('types'), 'must not be empty when set');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generates lib/api/generated/k8s-core.json: the structural OpenAPI v3 schemas
-// of the core/v1 types that PodOverrides embeds, flattened the way
+// of the core/v1 types that PodOverrides embeds (the agent pod fields and extra containers), flattened the way
 // controller-gen embeds them in a CRD ($refs inlined; defaults, enums,
 // descriptions and list/patch extensions dropped; Quantity and IntOrString as
 // x-kubernetes-int-or-string). Source: the OpenAPI spec shipped in the
@@ -83,6 +83,7 @@ const wanted = {
   VolumeMount: 'io.k8s.api.core.v1.VolumeMount',
   PodSecurityContext: 'io.k8s.api.core.v1.PodSecurityContext',
   SecurityContext: 'io.k8s.api.core.v1.SecurityContext',
+  Container: 'io.k8s.api.core.v1.Container',
   Condition: 'io.k8s.apimachinery.pkg.apis.meta.v1.Condition',
 };
 const result = { source: `k8s.io/kubernetes@${version} api/openapi-spec/v3/api__v1_openapi.json`, schemas: {} };

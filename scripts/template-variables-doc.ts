@@ -3,7 +3,15 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SOURCES } from '../lib/api/task-spawner.js';
-import { DEPENDENCY_FIELDS, SOURCE_VARIABLES, TASK_PROMPT_VARIABLES, type TemplateVariable } from '../lib/api/template-variables.js';
+import {
+  CONTEXT_VARIABLE,
+  DEPENDENCY_FIELDS,
+  FIELD_MAPPING_NOTE,
+  POLLING_SOURCES,
+  SOURCE_VARIABLES,
+  TASK_PROMPT_VARIABLES,
+  type TemplateVariable,
+} from '../lib/api/template-variables.js';
 
 export const TEMPLATE_VARIABLES_DOC = 'docs/template-variables.md';
 
@@ -14,13 +22,15 @@ function table(variables: readonly TemplateVariable[], prefix = '.'): string {
   return [
     '| variable | holds | example |',
     '|---|---|---|',
-    ...variables.map((x) => `| \`${prefix}${x.name}\` | ${cell(x.description)} | ${cell(code(x.example))} |`),
+    ...variables.map((x) => `| \`${prefix}${x.name}${x.object ? '.…' : ''}\` | ${cell(x.description)} | ${cell(code(x.example))} |`),
   ].join('\n');
 }
 
 /** The text of docs/template-variables.md. */
 export function templateVariablesDoc(): string {
-  const sources = SOURCES.map((s) => `### \`${s}\`\n\n${table(SOURCE_VARIABLES[s])}\n`).join('\n');
+  const section = (s: (typeof SOURCES)[number]) => `### \`${s}\`\n\n${table(SOURCE_VARIABLES[s])}\n${s === 'webhook' ? `\n${FIELD_MAPPING_NOTE}\n` : ''}`;
+  const polling = SOURCES.filter((s) => POLLING_SOURCES.includes(s)).map(section).join('\n');
+  const events = SOURCES.filter((s) => !POLLING_SOURCES.includes(s)).map(section).join('\n');
   return `<!-- Generated from lib/api/template-variables.ts by \`npm run docs:template-variables\`; do not edit. -->
 # Template variables
 
@@ -38,20 +48,34 @@ inside \`with\` or \`range\` bodies, or through \`$variables\`, are not traced.
 
 | template | rendered by | variables |
 |---|---|---|
-| TaskSpawner \`taskTemplate.promptTemplate\` | the spawner, once per item | the source's (below); with \`taskTemplate.dependsOn\` also \`.Name\` and \`.Deps\` |
-| TaskSpawner \`taskTemplate.branch\` | the spawner, once per item | the source's |
-| TaskSpawner \`taskTemplate.metadata\` label and annotation values | the spawner, once per item | the source's |
+| TaskSpawner \`taskTemplate.promptTemplate\` | the spawner, once per item | the source's (below); \`.Context\` with \`contextSources\`; with \`taskTemplate.dependsOn\` also \`.Name\` and \`.Deps\` |
+| TaskSpawner \`taskTemplate.branch\` | the spawner, once per item | the source's; \`.Context\` with \`contextSources\` |
+| TaskSpawner \`taskTemplate.metadata\` label and annotation values | the spawner, once per item | the source's; \`.Context\` with \`contextSources\` |
+| TaskSpawner \`taskTemplate.contextSources[].http\` \`url\`, \`body\`, header values | the spawner, before the Task's templates | the source's |
 | Task \`prompt\` | the controller, only when the Task has \`dependsOn\` | \`.Name\`, \`.Deps\` |
 
 A Task prompt without \`dependsOn\` is used as written: \`{{\` in it is text.
 
-## Variables of each source
+## Polling and cron sources
 
-The spawner defines every variable below for every item, empty (\`0\` for
-\`.Number\`) when its source has no value for it; reading one that a source
-leaves empty is refused as a mistake.
+The spawner defines every variable of these tables for every item, empty
+(\`0\` for \`.Number\`) when its source has no value for it; reading one that a
+source leaves empty is refused as a mistake.
 
-${sources}
+${polling}
+## Event sources
+
+The variables of Kelos v0.39's event sources, set when the delivery carries
+them. \`.Payload\` holds the whole delivery, so its fields are not checked.
+
+${events}
+## \`.Context\`
+
+${table([CONTEXT_VARIABLE])}
+
+Each name must be one of the taskTemplate's \`contextSources\`; a value is the
+fetched text, with no fields.
+
 ## Task prompts: \`.Name\` and \`.Deps\`
 
 ${table(TASK_PROMPT_VARIABLES)}

@@ -111,17 +111,35 @@ function spawnerIssues(spec: Record<string, unknown>): ValidationIssue[] {
   const source = sourceOf({ when } as never);
   if (!source) return issues;
   const dependsOn = stringList(template.dependsOn);
-  const check = (text: unknown, path: string, name: string, prompt = false) => {
+  const contexts = Array.isArray(template.contextSources) ? template.contextSources.filter(isRecord) : [];
+  const contextSources = contexts.map((c) => c.name).filter((n): n is string => typeof n === 'string');
+  const mapping = isRecord(when.webhook) && isRecord(when.webhook.fieldMapping) ? Object.keys(when.webhook.fieldMapping) : [];
+  const check = (text: unknown, path: string, name: string, options: { prompt?: boolean; context?: boolean } = {}) => {
     if (typeof text !== 'string') return;
-    for (const p of templateProblems(text, name, spawnerTemplateScope(source, { prompt, dependsOn }))) issues.push({ path, message: p });
+    const scope = spawnerTemplateScope(source, {
+      prompt: options.prompt,
+      dependsOn,
+      fieldMapping: mapping,
+      ...(options.context === false ? {} : { contextSources }),
+    });
+    for (const p of templateProblems(text, name, scope)) issues.push({ path, message: p });
   };
-  check(template.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE, 'spec.taskTemplate.promptTemplate', 'promptTemplate', true);
+  check(template.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE, 'spec.taskTemplate.promptTemplate', 'promptTemplate', { prompt: true });
   check(template.branch, 'spec.taskTemplate.branch', 'branch');
   const metadata = isRecord(template.metadata) ? template.metadata : {};
   for (const field of ['labels', 'annotations'] as const) {
     const map = isRecord(metadata[field]) ? metadata[field] : {};
     for (const [k, value] of Object.entries(map)) check(value, `spec.taskTemplate.metadata.${field}[${k}]`, `metadata.${field}[${k}]`);
   }
+  // A context source's own templates are rendered over the item, before any context exists.
+  contexts.forEach((c, i) => {
+    const http = isRecord(c.http) ? c.http : {};
+    const at = `spec.taskTemplate.contextSources[${i}].http`;
+    check(http.url, `${at}.url`, 'url', { context: false });
+    check(http.body, `${at}.body`, 'body', { context: false });
+    const headers = isRecord(http.headers) ? http.headers : {};
+    for (const [k, value] of Object.entries(headers)) check(value, `${at}.headers[${k}]`, `headers[${k}]`, { context: false });
+  });
   return issues;
 }
 

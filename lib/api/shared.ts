@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type {
   V1Affinity,
   V1Condition,
+  V1Container,
   V1EnvVar,
   V1LocalObjectReference,
   V1PodSecurityContext,
@@ -42,6 +43,47 @@ export type Credentials = Static<typeof CredentialsSchema>;
 export const WorkspaceReferenceSchema = NameRef('WorkspaceRef references a Workspace resource for the agent to work in.');
 export const AgentConfigReferenceSchema = NameRef('AgentConfigRef references an AgentConfig resource.');
 
+/** The init containers kelos adds to an agent pod, in order; extra containers must not take their names. */
+export const BUILT_IN_INIT_CONTAINERS = ['git-clone', 'remote-setup', 'branch-setup', 'workspace-files', 'plugin-setup', 'skills-install'] as const;
+
+/** At most this many extra containers, and this many extra init containers. */
+export const MAX_EXTRA_CONTAINERS = 8;
+
+/** Kelos's rules on `extraContainers` / `extraInitContainers` names. */
+function extraContainerRules(field: string) {
+  const builtIn = BUILT_IN_INIT_CONTAINERS.map((n) => `'${n}'`).join(', ');
+  return cel(
+    { rule: "self.all(c, c.name != '')", message: `${field}[].name must not be empty` },
+    {
+      rule: `self.all(c, !c.name.startsWith('kelos-') && !(c.name in [${builtIn}]))`,
+      message: `${field}[].name must not use the reserved 'kelos-' prefix or a built-in init container name`,
+    },
+  );
+}
+
+/** Container names are DNS labels; the bound also keeps the cross-list CEL rule within the apiserver's cost budget. */
+export const MAX_CONTAINER_NAME_LENGTH = 63;
+
+function extraContainers(field: string, description: string) {
+  const container = structuredClone(k8s.Container) as { properties: Record<string, object> };
+  container.properties.name = { ...container.properties.name, maxLength: MAX_CONTAINER_NAME_LENGTH };
+  return Type.Optional(
+    Type.Array(Imported<V1Container>(container), {
+      maxItems: MAX_EXTRA_CONTAINERS,
+      description,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      ...extraContainerRules(field),
+    }),
+  );
+}
+
+/** Container names are unique in a pod, init containers included. */
+export const EXTRA_CONTAINER_NAMES_DISJOINT = {
+  rule: '!has(self.extraContainers) || !has(self.extraInitContainers) || self.extraContainers.all(c, !self.extraInitContainers.exists(i, i.name == c.name))',
+  message: 'a name must not be in both extraContainers and extraInitContainers',
+};
+
 /** Volume names kelos mounts itself; user volumes must not take them. */
 export const RESERVED_VOLUME_RULE = {
   rule: "self.all(v, v.name != 'workspace' && !v.name.startsWith('kelos-'))",
@@ -81,7 +123,7 @@ export const PodOverridesSchema = Type.Object(
       Imported<V1Affinity>(k8s.Affinity, { description: 'Affinity specifies node, pod and pod-anti affinity rules for the agent pod.' }),
     ),
     imagePullSecrets: Type.Optional(
-      Type.Array(Imported<V1LocalObjectReference>(k8s.LocalObjectReference), {
+      Type.Array(Imported<V1LocalObjectReference>(k8s.LocalObjectReference, { 'x-kubernetes-map-type': 'atomic' }), {
         description: 'ImagePullSecrets specifies secrets used to pull container images from private registries.',
       }),
     ),
@@ -105,8 +147,16 @@ export const PodOverridesSchema = Type.Object(
     containerSecurityContext: Type.Optional(
       Imported<V1SecurityContext>(k8s.SecurityContext, { description: 'ContainerSecurityContext is applied to the agent container.' }),
     ),
+    extraContainers: extraContainers(
+      'extraContainers',
+      "ExtraContainers run beside the agent container in the agent pod (at most 8): they share its network (localhost) and may mount the volumes of the volumes field. Names must not start with 'kelos-' or take a built-in init container name (git-clone, remote-setup, branch-setup, workspace-files, plugin-setup, skills-install).",
+    ),
+    extraInitContainers: extraContainers(
+      'extraInitContainers',
+      "ExtraInitContainers run after the built-in init containers, so the workspace is ready (at most 8); restartPolicy: Always makes one a sidecar. They may mount the volumes of the volumes field and the workspace. Same name rules as extraContainers.",
+    ),
   },
-  { description: 'PodOverrides allows customizing the agent pod configuration.' },
+  { description: 'PodOverrides allows customizing the agent pod configuration.', ...cel(EXTRA_CONTAINER_NAMES_DISJOINT) },
 );
 export type PodOverrides = Static<typeof PodOverridesSchema>;
 

@@ -11,12 +11,15 @@ export interface TemplateVariable {
   readonly description: string;
   /** A value it could hold, for the documentation. */
   readonly example: string;
+  /** It holds an object whose fields are not known in advance (a delivery's JSON): `.Payload.issue.title`. */
+  readonly object?: boolean;
 }
 
 /**
- * Every variable a spawner defines for its templates. The spawner defines all
- * of them for every item (Kelos does the same); a source leaves the ones it
- * has no value for empty (0 for Number), so using one of those is a mistake.
+ * Every variable a polling or cron spawner defines for its templates. It
+ * defines all of them for every item of those sources (Kelos does the same);
+ * a source leaves the ones it has no value for empty (0 for Number), so using
+ * one of those is a mistake.
  */
 export const SPAWNER_VARIABLES = [
   'ID',
@@ -35,7 +38,13 @@ export const SPAWNER_VARIABLES = [
 ] as const;
 export type SpawnerVariable = (typeof SPAWNER_VARIABLES)[number];
 
+/** The sources whose items define every SPAWNER_VARIABLES entry (empty when not set). */
+export const POLLING_SOURCES: readonly SourceName[] = ['githubIssues', 'githubPullRequests', 'cron', 'jira'];
+
 const v = (name: SpawnerVariable, description: string, example: string): TemplateVariable => ({ name, description, example });
+/** A variable of an event source (Kelos v0.39 names), set when the delivery carries it. */
+const e = (name: string, description: string, example: string, object = false): TemplateVariable => ({ name, description, example, ...(object ? { object } : {}) });
+const PAYLOAD = (what: string, example: string) => e('Payload', `The whole ${what}, parsed: its fields by their JSON names.`, example, true);
 
 const COMMENTS = 'Comment bodies, oldest first, joined by `\\n---\\n`; the newest that fit in 64 KiB.';
 
@@ -80,6 +89,64 @@ export const SOURCE_VARIABLES: Readonly<Record<SourceName, readonly TemplateVari
     v('Comments', `${COMMENTS} Plain text.`, 'Reproduced on 2.3'),
     v('Kind', 'The issue type.', 'Bug'),
   ],
+  githubWebhook: [
+    e('ID', 'The issue or pull request number as text; the head commit SHA of a push.', '42'),
+    e('Number', 'The issue or pull request number (not set for pushes).', '42'),
+    e('Title', 'The issue or pull request title; `Push to <branch>` for a push.', 'Crash on empty input'),
+    e('Body', 'The issue or pull request body, when it has one.', 'Steps to reproduce: …'),
+    e('URL', 'The issue or pull request page.', 'https://github.com/acme/app/issues/42'),
+    e('Branch', 'The pull request head branch, or the pushed branch.', 'feature/retries'),
+    e('Kind', 'Always `webhook`.', 'webhook'),
+    e('Event', 'The GitHub event type.', 'issue_comment'),
+    e('Action', 'The delivery\'s action.', 'created'),
+    e('Sender', 'The login of the user who caused the delivery.', 'octocat'),
+    e('Ref', 'The full ref of a push.', 'refs/heads/main'),
+    e('Repository', 'The repository, `owner/repo`.', 'acme/app'),
+    e('RepositoryOwner', 'The repository owner.', 'acme'),
+    e('RepositoryName', 'The repository name.', 'app'),
+    e('CommentAuthor', 'The author of the comment or review.', 'octocat'),
+    e('CommentBody', 'The comment or review body.', '/kelos plan'),
+    e('CommentURL', 'The comment or review page.', 'https://github.com/acme/app/issues/42#issuecomment-1'),
+    PAYLOAD('GitHub delivery', '{{.Payload.issue.user.login}}'),
+  ],
+  linearWebhook: [
+    e('ID', 'The Linear resource ID.', '4b1c…'),
+    e('Title', 'The issue title.', 'Export fails for large files'),
+    e('Kind', 'Always `LinearWebhook`.', 'LinearWebhook'),
+    e('Type', 'The resource type.', 'Issue'),
+    e('Action', 'The delivery\'s action: `create`, `update` or `remove`.', 'create'),
+    e('State', 'The workflow state name.', 'Todo'),
+    e('Labels', 'Label names, joined by `, `.', 'bug, backend'),
+    e('IssueID', 'The issue of a `Comment` delivery; empty for other types.', '4b1c…'),
+    PAYLOAD('Linear delivery', '{{.Payload.data.priority}}'),
+  ],
+  webhook: [
+    e('ID', 'The `id` of fieldMapping.', 'evt-123'),
+    e('Title', 'The `title` of fieldMapping; empty when it has none.', 'Error rate above 5%'),
+    e('Body', 'The `body` of fieldMapping; empty when it has none.', 'Service checkout …'),
+    e('URL', 'The `url` of fieldMapping; empty when it has none.', 'https://sentry.example.com/issues/123'),
+    e('Kind', 'Always `GenericWebhook`.', 'GenericWebhook'),
+    PAYLOAD('delivery', '{{.Payload.data.level}}'),
+  ],
+  slack: [
+    e('ID', 'The message timestamp (or the slash command invocation); the Task is named after it.', '1712345678.000100'),
+    e('Number', 'A counter of the messages the spawner received.', '3'),
+    e('Title', 'The name of the user who wrote the message.', 'Ada Lovelace'),
+    e('Body', 'The message text, the trigger removed.', 'please bump the Go version'),
+    e('URL', 'The message permalink.', 'https://acme.slack.com/archives/C0123456789/p1712345678000100'),
+    e('Labels', 'The channel name and ID, joined by `, `.', 'dev, C0123456789'),
+    e('Kind', 'Always `SlackMessage`.', 'SlackMessage'),
+  ],
+};
+
+/** The generic webhook's other variables: the keys of its fieldMapping. */
+export const FIELD_MAPPING_NOTE = 'Every key of `fieldMapping` is a variable too, as written: `fieldMapping: {severity: "$.level"}` gives `{{.severity}}`.';
+
+/** `.Context`: the values of the taskTemplate's contextSources, by name. */
+export const CONTEXT_VARIABLE: TemplateVariable = {
+  name: 'Context',
+  description: 'With `contextSources`: each source\'s fetched value by its name, `.Context.<name>`, in the prompt, branch and metadata templates (not in the context sources\' own templates).',
+  example: '{{.Context.jira}}',
 };
 
 /** What a dependency offers under `.Deps.<task>`. */

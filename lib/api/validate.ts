@@ -165,6 +165,10 @@ function toIssue(e: ErrorObject, root: unknown): ValidationIssue | undefined {
       return { path, message: `Invalid value: ${shown}: ${path} in body should be greater than or equal to ${e.params.limit}` };
     case 'maximum':
       return { path, message: `Invalid value: ${shown}: ${path} in body should be less than or equal to ${e.params.limit}` };
+    case 'maxLength': {
+      const limit = Number(e.params.limit);
+      return { path, message: `Too long: may not be more than ${limit} ${limit === 1 ? 'byte' : 'bytes'}` };
+    }
     case 'minLength':
       return { path, message: `Invalid value: ${shown}: ${path} in body should be at least ${e.params.limit} chars long` };
     case 'minItems':
@@ -214,8 +218,10 @@ function celIssues(schema: any, value: unknown, old: unknown, path: string): Val
       continue; // a malformed value is reported by the schema check
     }
     if (isCelError(result as never)) continue;
-    if (result === false) out.push({ path: r.fieldPath ? `${path}${r.fieldPath}` : path, message: r.message });
+    // As the apiserver prints a failed rule.
+    if (result === false) out.push({ path: r.fieldPath ? `${path}${r.fieldPath}` : path, message: `Invalid value: ${r.message}` });
   }
+  if (Array.isArray(value)) out.push(...duplicateIssues(schema, value, path));
   if (Array.isArray(value) && schema.items) {
     value.forEach((item, i) => out.push(...celIssues(schema.items, item, undefined, `${path}[${i}]`)));
   } else if (isRecord(value)) {
@@ -225,6 +231,26 @@ function celIssues(schema: any, value: unknown, old: unknown, path: string): Val
       if (sub) out.push(...celIssues(sub, v, oldRec?.[k], path ? `${path}.${k}` : k));
     }
   }
+  return out;
+}
+
+/** `x-kubernetes-list-type` map and set: entries must be unique (by their map keys), as the apiserver checks. */
+function duplicateIssues(schema: any, list: unknown[], path: string): ValidationIssue[] {
+  const type = schema['x-kubernetes-list-type'];
+  if (type !== 'map' && type !== 'set') return [];
+  const keys: string[] = type === 'map' ? (schema['x-kubernetes-list-map-keys'] ?? []) : [];
+  const seen = new Set<string>();
+  const out: ValidationIssue[] = [];
+  list.forEach((item, i) => {
+    const key = type === 'map' ? (isRecord(item) ? keys.map((k) => [k, item[k]] as const).filter(([, v]) => v !== undefined) : []) : item;
+    const id = JSON.stringify(key);
+    if (!seen.has(id)) {
+      seen.add(id);
+      return;
+    }
+    const shown = type === 'map' ? JSON.stringify(Object.fromEntries(key as Array<readonly [string, unknown]>)) : JSON.stringify(item);
+    out.push({ path: `${path}[${i}]`, message: `Duplicate value: ${shown}` });
+  });
   return out;
 }
 

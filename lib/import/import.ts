@@ -8,6 +8,7 @@ import { canonicalJson as canonical } from '../kube/canonical-json.js';
 import { parseAllDocuments } from 'yaml';
 import { AGENT_TYPES, API_VERSION, GROUP } from '../api/constants.js';
 import { validateObject } from '../api/validate.js';
+import { GenericWebhookSchema, GitHubWebhookSchema, LinearWebhookSchema, SOURCES, SlackSchema, WEBHOOK_SOURCES } from '../api/task-spawner.js';
 import { Reader } from './_reader.js';
 import { code, identifier, literal, pascal, str, text } from './_literal.js';
 
@@ -118,6 +119,30 @@ export function durationCode(seconds: number): string {
   if (seconds % 60 === 0) return `Duration.minutes(${seconds / 60})`;
   return `Duration.seconds(${seconds})`;
 }
+
+/** Drops undefined and null, keeping empty objects (`emptyDir: {}` means something). */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = dropNulls(x);
+    return out;
+  }
+  return v;
+}
+
+/** Pod overrides as code: nulls dropped; nothing when they hold nothing. */
+function podOverridesValue(v: unknown): unknown {
+  return prune(v) === undefined ? undefined : dropNulls(v);
+}
+
+/** Props of the webhook sources, as the constructs take them (Kelos's field names). */
+const WEBHOOK_PROPS: Record<string, readonly string[]> = {
+  githubWebhook: Object.keys(GitHubWebhookSchema.properties),
+  linearWebhook: Object.keys(LinearWebhookSchema.properties),
+  webhook: Object.keys(GenericWebhookSchema.properties),
+  slack: Object.keys(SlackSchema.properties),
+};
 
 /** Drops undefined, and empty arrays and objects (they render to nothing). */
 function prune(v: unknown): unknown {
@@ -242,9 +267,9 @@ class ChartBuilder {
     }
     const po = r.take('podOverrides');
     if (po !== undefined) {
-      const pruned = prune(po);
-      if (pruned !== undefined) {
-        p.set('podOverrides', this.podOverridesVar?.json === canonical(pruned) ? this.podOverridesVar.variable : literal(pruned, '      '));
+      const value = podOverridesValue(po);
+      if (value !== undefined) {
+        p.set('podOverrides', this.podOverridesVar?.json === canonical(value) ? this.podOverridesVar.variable : literal(value, '      '));
       }
     }
     return p;
@@ -270,10 +295,10 @@ class ChartBuilder {
     }
     const po = new Map<string, { n: number; value: unknown }>();
     for (const u of users) {
-      const pruned = prune((u.template.value as any).podOverrides);
-      if (pruned === undefined) continue;
-      const k = canonical(pruned);
-      po.set(k, { n: (po.get(k)?.n ?? 0) + 1, value: pruned });
+      const value = podOverridesValue((u.template.value as any).podOverrides);
+      if (value === undefined) continue;
+      const k = canonical(value);
+      po.set(k, { n: (po.get(k)?.n ?? 0) + 1, value });
     }
     const top = [...po].sort((a, b) => b[1].n - a[1].n)[0];
     if (top && top[1].n >= 2) {
@@ -395,7 +420,7 @@ class ChartBuilder {
 
   private when(w: Reader, item: Item): string {
     this.imports.add('When');
-    const sources = ['githubIssues', 'githubPullRequests', 'cron', 'jira'].filter((k) => w.has(k));
+    const sources = SOURCES.filter((k) => w.has(k));
     if (sources.length !== 1) {
       this.note(item, `spec.when must have exactly one source, has ${sources.length ? sources.join(', ') : 'none'}`);
       if (sources.length === 0) return 'When.cron(\'\')';
@@ -414,6 +439,15 @@ class ChartBuilder {
       return code(durationCode(s));
     };
     if (source === 'cron') return `When.cron(${str(r.string('schedule') ?? '')})`;
+    if ((WEBHOOK_SOURCES as readonly string[]).includes(source)) {
+      const props: Record<string, unknown> = {};
+      for (const k of WEBHOOK_PROPS[source]!) {
+        const v = r.take(k);
+        if (v !== undefined && v !== null) props[k] = dropNulls(v);
+      }
+      const args = Object.keys(props).length || source !== 'slack' ? literal(props, '      ') : '';
+      return `When.${source}(${args})`;
+    }
     if (source === 'jira') {
       const props = {
         baseUrl: r.string('baseUrl'),
@@ -426,16 +460,34 @@ class ChartBuilder {
     }
     const keys =
       source === 'githubIssues'
-        ? ['repo', 'types', 'labels', 'excludeLabels', 'state', 'assignee', 'author', 'excludeAuthors', 'triggerComment', 'excludeComments', 'commentPolicy', 'priorityLabels']
-        : ['repo', 'labels', 'excludeLabels', 'state', 'reviewState', 'author', 'excludeAuthors', 'draft', 'triggerComment', 'excludeComments', 'commentPolicy', 'priorityLabels'];
+        ? ['repo', 'types', 'labels', 'excludeLabels', 'state', 'assignee', 'author', 'excludeAuthors', 'triggerComment', 'excludeComments', 'commentPolicy', 'priorityLabels', 'reporting']
+        : ['repo', 'labels', 'excludeLabels', 'state', 'reviewState', 'author', 'excludeAuthors', 'draft', 'triggerComment', 'excludeComments', 'commentPolicy', 'priorityLabels', 'filePatterns', 'reporting'];
     const props: Record<string, unknown> = {};
     for (const k of keys) {
       const v = r.take(k);
-      if (v !== undefined) props[k] = v;
+      if (v !== undefined && v !== null) props[k] = dropNulls(v);
     }
     props.pollInterval = poll();
     const args = Object.values(props).some((v) => v !== undefined) ? literal(props, '      ') : '';
     return `When.${source}(${args})`;
+  }
+
+  /** A task template's contextSources as code: `timeoutSeconds` becomes a Duration. */
+  private contextSources(t: Reader): string | undefined {
+    const sources = t.items('contextSources').map((c) => {
+      const http = c.child('http');
+      const value: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(http.value)) {
+        if (v === null || v === undefined) continue;
+        http.take(k);
+        if (k === 'timeoutSeconds') {
+          this.cdk8s.add('Duration');
+          value.timeout = code(durationCode(Number(v)));
+        } else value[k] = dropNulls(v);
+      }
+      return { name: c.string('name'), http: value, failurePolicy: c.string('failurePolicy') };
+    });
+    return sources.length ? literal(sources, '      ') : undefined;
   }
 
   private statement(item: Item, cls: string, props: string[], spread?: string): string {
@@ -546,6 +598,8 @@ class ChartBuilder {
       if (labels && Object.keys(labels).length) props.push(`taskLabels: ${literal(labels, '      ')}`);
       const annotations = md.take<Record<string, string>>('annotations');
       if (annotations && Object.keys(annotations).length) props.push(`taskAnnotations: ${literal(annotations, '      ')}`);
+      const contextSources = this.contextSources(t);
+      if (contextSources) props.push(`contextSources: ${contextSources}`);
       const poll = s.string('pollInterval');
       if (poll !== undefined) {
         const secs = goDurationSeconds(poll);

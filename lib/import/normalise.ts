@@ -2,22 +2,40 @@
 // filled in, durations in seconds, empty lists dropped, a one-element
 // agentConfigRefs written as agentConfigRef, and the annotations the compiler
 // adds for ArgoCD removed. `kelos import` round trips are judged on this form.
-import { DEFAULT_POLL_INTERVAL, DEFAULT_PROMPT_TEMPLATE } from '../api/task-spawner.js';
+import {
+  DEFAULT_CONTEXT_MAX_RESPONSE_BYTES,
+  DEFAULT_CONTEXT_TIMEOUT_SECONDS,
+  DEFAULT_POLL_INTERVAL,
+  DEFAULT_PROMPT_TEMPLATE,
+} from '../api/task-spawner.js';
 import { goDurationSeconds } from '../api/duration.js';
 
 const COMPILER_ANNOTATIONS = ['argocd.argoproj.io/sync-wave', 'argocd.argoproj.io/sync-options', 'kelos.dev/workload-compiled', 'kubectl.kubernetes.io/last-applied-configuration'];
 
-function prune(v: unknown): unknown {
-  if (Array.isArray(v)) return v.length ? v.map(prune) : undefined;
+/**
+ * Objects whose presence means something even when empty: a Check Run with
+ * the default name, a Slack source with no filter, and anything in pod
+ * overrides (`emptyDir: {}`).
+ */
+const KEEP_EMPTY = new Set(['checks', 'slack']);
+
+function prune(v: unknown, keepEmpty = false): unknown {
+  if (Array.isArray(v)) return v.length ? v.map((x) => prune(x, keepEmpty)) : undefined;
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v).sort()) {
-      const p = prune((v as Record<string, unknown>)[k]);
+      const p = prune((v as Record<string, unknown>)[k], keepEmpty || k === 'podOverrides');
+      if (k === 'podOverrides' && isObject(p) && Object.keys(p as object).length === 0) continue;
       if (p !== undefined) out[k] = p;
+      else if (KEEP_EMPTY.has(k) && isObject((v as Record<string, unknown>)[k])) out[k] = {};
     }
-    return Object.keys(out).length ? out : undefined;
+    return Object.keys(out).length || keepEmpty ? out : undefined;
   }
   return v === null ? undefined : v;
+}
+
+function isObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const seconds = (v: unknown) => (typeof v === 'string' ? (goDurationSeconds(v) ?? v) : v);
@@ -45,6 +63,14 @@ export function normaliseObject(obj: any): any {
     const t = (s.taskTemplate ??= {});
     template(t);
     t.promptTemplate = t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE;
+    for (const c of Array.isArray(t.contextSources) ? t.contextSources : []) {
+      c.failurePolicy ??= 'Fail';
+      if (c.http) {
+        c.http.method ??= 'GET';
+        c.http.timeoutSeconds ??= DEFAULT_CONTEXT_TIMEOUT_SECONDS;
+        c.http.maxResponseBytes ??= DEFAULT_CONTEXT_MAX_RESPONSE_BYTES;
+      }
+    }
     const w = s.when ?? {};
     for (const src of ['githubIssues', 'githubPullRequests', 'jira'] as const) {
       if (w[src] && w[src].pollInterval !== undefined) w[src].pollInterval = seconds(w[src].pollInterval);

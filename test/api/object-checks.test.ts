@@ -23,7 +23,7 @@ describe('checkObject', () => {
         message:
           'invalid cron schedule "not a cron": expected 5 fields (minute hour day-of-month month day-of-week) or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got 3 fields',
       },
-      { path: 'spec.taskTemplate.promptTemplate', message: "is not a valid template: template: promptTemplate:1: bad character U+007D '}'" },
+      { path: 'spec.taskTemplate.promptTemplate', message: "is not a valid Go template: template: promptTemplate:1: bad character U+007D '}'" },
     ]);
   });
 
@@ -132,4 +132,25 @@ describe('checkObject', () => {
     expect(checkObject({ kind: 'TaskSpawner' })).toEqual([]);
     expect(checkObject(null)).toEqual([]);
   });
+
+  it('checks .Context against contextSources, and the context sources\' own templates against the source', () => {
+    const obj = spawner(issues(), {
+      promptTemplate: '{{.Title}} {{.Context.jiar}}',
+      contextSources: [{ name: 'jira', http: { url: 'https://j.example/{{.Context.jira}}', headers: { 'X-Issue': '{{.Numbr}}' } } }],
+    });
+    expect(checkObject(obj)).toEqual([
+      { path: 'spec.taskTemplate.promptTemplate', message: 'reads .Context "jiar", which is not in contextSources (did you mean "jira"?); contextSources has "jira"' },
+      { path: 'spec.taskTemplate.contextSources[0].http.url', message: `reads .Context, which only a taskTemplate with contextSources has; it has ${ISSUE_VARS}` },
+      {
+        path: 'spec.taskTemplate.contextSources[0].http.headers[X-Issue]',
+        message: `reads .Numbr, which a githubIssues source does not have (did you mean .Number?); it has ${ISSUE_VARS}`,
+      },
+    ]);
+  });
+
+  it('gives a generic webhook spawner the keys of its fieldMapping', () => {
+    const obj = spawner({ webhook: { source: 'sentry', fieldMapping: { id: '$.id', level: '$.level' } } }, { promptTemplate: '{{.level}}: {{.Title}} {{.Payload.data.x}}' });
+    expect(checkObject(obj)).toEqual([]);
+  });
 });
+

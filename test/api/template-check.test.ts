@@ -13,7 +13,7 @@ describe('templateProblems', () => {
 
   it('fails when the template does not parse', () => {
     expect(templateProblems('{{.Title}', 'promptTemplate', issues)).toEqual([
-      "is not a valid template: template: promptTemplate:1: bad character U+007D '}'",
+      "is not a valid Go template: template: promptTemplate:1: bad character U+007D '}'",
     ]);
   });
 
@@ -81,5 +81,39 @@ describe('templateProblems on Task prompts', () => {
 
   it('fails on source variables', () => {
     expect(templateProblems('{{.Title}}', 'prompt', prompt)).toEqual(['reads .Title, which a Task prompt does not have; it has .Name, .Deps']);
+  });
+});
+
+describe('templateProblems on event sources', () => {
+  it('lets .Payload be read at any depth', () => {
+    expect(templateProblems('{{.Event}} by {{.Sender}}: {{.Payload.issue.user.login}}', 'promptTemplate', spawnerTemplateScope('githubWebhook'))).toEqual([]);
+  });
+
+  it('says a variable is missing, not empty, for an event source', () => {
+    expect(templateProblems('{{.Comments}}', 'promptTemplate', spawnerTemplateScope('slack'))).toEqual([
+      'reads .Comments, which a slack source does not have; it has .ID, .Number, .Title, .Body, .URL, .Labels, .Kind',
+    ]);
+  });
+
+  it('gives a generic webhook the keys of its fieldMapping', () => {
+    const scope = spawnerTemplateScope('webhook', { fieldMapping: ['id', 'severity'] });
+    expect(templateProblems('{{.severity}} {{.id}} {{.ID}}', 'promptTemplate', scope)).toEqual([]);
+    expect(templateProblems('{{.severty}}', 'promptTemplate', scope)).toEqual([
+      'reads .severty, which a webhook source does not have (did you mean .severity?); it has .ID, .Title, .Body, .URL, .Kind, .Payload, .id, .severity',
+    ]);
+  });
+});
+
+describe('templateProblems on .Context', () => {
+  it('accepts the names of contextSources, and refuses others and .Context without them', () => {
+    const scope = spawnerTemplateScope('githubIssues', { contextSources: ['jira', 'runbook'] });
+    expect(templateProblems('{{.Context.jira}} {{index .Context "runbook"}}', 'promptTemplate', scope)).toEqual([]);
+    expect(templateProblems('{{.Context.jiar}}', 'promptTemplate', scope)).toEqual([
+      'reads .Context "jiar", which is not in contextSources (did you mean "jira"?); contextSources has "jira", "runbook"',
+    ]);
+    expect(templateProblems('{{.Context.jira.x}}', 'promptTemplate', scope)).toEqual(['reads .Context "jira" "x", but .Context "jira" is a plain value with no fields']);
+    expect(templateProblems('{{.Context.jira}}', 'promptTemplate', issues)).toEqual([
+      `reads .Context, which only a taskTemplate with contextSources has; it has ${ISSUE_VARS}`,
+    ]);
   });
 });

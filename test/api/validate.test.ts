@@ -19,7 +19,7 @@ function kelosObjects(): Array<{ file: string; obj: any }> {
 describe('validateObject', () => {
   it('accepts every object of the valid fixtures', () => {
     const objects = kelosObjects();
-    expect(objects.length).toBe(11);
+    expect(objects.length).toBe(18);
     for (const { file, obj } of objects) {
       expect({ file, name: obj.metadata.name, issues: validateObject(obj) }).toEqual({ file, name: obj.metadata.name, issues: [] });
     }
@@ -66,8 +66,37 @@ describe('validateObject', () => {
       { githubPullRequests: { draft: true } },
       { cron: { schedule: '*/5 * * * *' } },
       { jira: { baseUrl: 'https://j.example.com', project: 'P', secretRef: { name: 'j' } } },
+      { githubWebhook: { events: ['push'] } },
+      { linearWebhook: { types: ['Issue'] } },
+      { webhook: { source: 'ci', fieldMapping: { id: '$.build.id' } } },
+      { slack: {} },
     ]) {
       expect(validateObject(spawner(when))).toEqual([]);
     }
+  });
+
+  it('accepts what Kelos v0.39 accepts at the edges of its rules', () => {
+    for (const events of [['pull_request_review'], ['issues', 'pull_request_target'], ['pull_request_review_comment']]) {
+      expect(validateObject(spawner({ githubWebhook: { events, reporting: { checks: {} } } }))).toEqual([]);
+    }
+    // A value with an empty pattern counts as value only, as in Kelos's rule.
+    const generic = { webhook: { source: 's', fieldMapping: { id: '$.id' }, filters: [{ field: '$.a', value: 'x', pattern: '' }] } };
+    expect(validateObject(spawner(generic))).toEqual([]);
+    expect(validateObject(spawner({ githubIssues: { reporting: { enabled: false } } }))).toEqual([]);
+    expect(validateObject(spawner({ slack: {} }, { workspaceRef: undefined }))).toEqual([]);
+    expect(validateObject(spawner(generic, { workspaceRef: undefined }))).toEqual([]);
+    const containers = { extraContainers: [{ name: 'db' }, { name: 'cache' }], extraInitContainers: [{ name: 'seed' }] };
+    expect(validateObject(task({ podOverrides: containers }))).toEqual([]);
+  });
+
+  it('reports each duplicate of a map-list entry, and the third of three context sources', () => {
+    const sidecars = [{ name: 'db' }, { name: 'db' }, { name: 'x' }, { name: 'db' }];
+    expect(validateObject(task({ podOverrides: { extraContainers: sidecars } })).map((i) => i.path)).toEqual([
+      'spec.podOverrides.extraContainers[1]',
+      'spec.podOverrides.extraContainers[3]',
+    ]);
+    const source = (name: string) => ({ name, http: { url: 'https://x.example.com' } });
+    const issues = validateObject(spawner(undefined, { contextSources: [source('a'), source('b'), source('a')] }));
+    expect(issues).toEqual([{ path: 'spec.taskTemplate.contextSources', message: 'Invalid value: contextSources names must be unique' }]);
   });
 });

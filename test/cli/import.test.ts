@@ -1,6 +1,7 @@
 // kelos import: Kelos YAML → a pipeline file that synthesises back to the
 // same custom resources (compared after normalising defaults), for fixtures
-// modelled on the Kelos examples and the seven self-development spawners.
+// modelled on the Kelos examples (01–13), the seven self-development spawners,
+// and the webhook-driven self-development spawners of Kelos v0.39.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -51,14 +52,16 @@ describe('kelos import round trip', () => {
   let examples: RoundTrip;
   let selfDev: RoundTrip;
   let features: RoundTrip;
+  let webhooks: RoundTrip;
   beforeAll(async () => {
     examples = await roundTrip('examples');
     selfDev = await roundTrip('self-development');
     features = await roundTrip('features');
+    webhooks = await roundTrip('self-development-webhooks');
   });
 
   it('gives the Kelos examples back unchanged', () => {
-    expect(examples.input.size).toBe(12);
+    expect(examples.input.size).toBe(23);
     expect([...examples.output.keys()].sort()).toEqual([...examples.input.keys()].sort());
     expect(examples.output).toEqual(examples.input);
   });
@@ -67,6 +70,21 @@ describe('kelos import round trip', () => {
     const spawners = [...selfDev.input.keys()].filter((k) => k.startsWith('TaskSpawner/'));
     expect(spawners).toHaveLength(7);
     expect(selfDev.output).toEqual(selfDev.input);
+  });
+
+  it('gives the webhook, reporting, filePatterns, contextSources and extra container fields back unchanged', () => {
+    const spawners = [...webhooks.input.keys()].filter((k) => k.startsWith('TaskSpawner/'));
+    expect(spawners).toHaveLength(6);
+    expect(webhooks.output).toEqual(webhooks.input);
+    expect(webhooks.result.notes).toEqual([]);
+    const code = webhooks.result.code;
+    expect(code).toContain('when: When.githubWebhook({');
+    expect(code).toContain('reporting: { enabled: true, checks: {} },');
+    expect(code).toContain('timeout: Duration.seconds(5),');
+    expect(code).toContain("volumes: [{ name: 'scratch', emptyDir: {} }],");
+    // A Check Run with the default name survives the trip: `checks: {}` is not dropped as empty.
+    expect((webhooks.output.get('TaskSpawner//kelos-pr-responder') as any).spec.when.githubWebhook.reporting).toEqual({ enabled: true, checks: {} });
+    expect((webhooks.output.get('TaskSpawner//kelos-image-update') as any).spec.taskTemplate.podOverrides.volumes).toEqual([{ name: 'scratch', emptyDir: {} }]);
   });
 
   it('gives every supported field back unchanged, across two namespaces', () => {
@@ -118,7 +136,7 @@ describe('kelos import round trip', () => {
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     const r = spawnSync(
       process.execPath,
-      [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--resolveJsonModule', '--types', 'node', examples.file, selfDev.file, features.file],
+      [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--resolveJsonModule', '--types', 'node', examples.file, selfDev.file, features.file, webhooks.file],
       { cwd: root, encoding: 'utf8' },
     );
     expect(r.stdout + r.stderr).toBe('');
@@ -160,7 +178,7 @@ describe('kelos import (the command)', () => {
     expect(r.stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toContain('export class KelosExamples extends Chart {');
     expect(r.stderr).toContain('Secret/github-token: Secrets are referenced by name, never copied');
-    expect(r.stderr).toContain('Imported 12 objects into');
+    expect(r.stderr).toContain('Imported 23 objects into');
     expect(r.stderr).toContain("new KelosExamples(app, 'imported')");
     const again = await kelos(['import', join(fixtures, 'examples'), '-o', out]);
     expect(again.code).toBe(1);

@@ -108,7 +108,7 @@ describe('kelos validate', () => {
   it('accepts the valid fixtures', () => {
     const r = kelos(['validate', join(root, 'test/fixtures/manifests')]);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('11 kelos objects checked, 0 errors');
+    expect(r.stderr).toContain('18 kelos objects checked, 0 errors');
     expect(r.code).toBe(0);
   });
 
@@ -126,9 +126,9 @@ describe('kelos validate', () => {
     const r = kelos(['validate', dir], dir);
     expect(r.code).toBe(1);
     expect(r.stdout.trim().split('\n')).toEqual([
-      'bad.yaml:2: Task/t: spec.credentials: secretRef is required for api-key and oauth credential types',
+      'bad.yaml:2: Task/t: spec.credentials: Invalid value: secretRef is required for api-key and oauth credential types',
       `bad.yaml:3: Workspace/w: spec.repo: Invalid value: "ftp://x": spec.repo in body should match '^(https?://|git://|git@).*'`,
-      "bad.yaml:3: Workspace/w: spec.remotes: remote name 'origin' is reserved for the clone source",
+      `bad.yaml:3: Workspace/w: spec.remotes: Invalid value: remote name 'origin' is reserved for the clone source`,
     ]);
     expect(r.stderr).toContain('6 kelos objects checked, 3 errors');
   });

@@ -36,7 +36,7 @@ describe('kelos validate', () => {
     const r = await kelosProcess(['validate', dir], { cwd: dir });
     expect(r.stdout.trim().split('\n')).toEqual([
       `spawners.yaml:1: TaskSpawner/nightly: spec.when.cron.schedule: invalid cron schedule "not a cron": ${CRON_REASON}`,
-      "spawners.yaml:1: TaskSpawner/nightly: spec.taskTemplate.promptTemplate: is not a valid template: template: promptTemplate:1: bad character U+007D '}'",
+      "spawners.yaml:1: TaskSpawner/nightly: spec.taskTemplate.promptTemplate: is not a valid Go template: template: promptTemplate:1: bad character U+007D '}'",
       'spawners.yaml:2: TaskSpawner/fixer: spec.taskTemplate.promptTemplate: reads .Titel, which a githubIssues source does not have (did you mean .Title?); it has .ID, .Number, .Title, .Body, .URL, .Labels, .Comments, .Kind',
       'spawners.yaml:4: Task/second: spec.dependsOn[0]: Invalid value: "other/first": dependsOn names a Task in the same namespace; a Task in another namespace is never found and the dependant waits forever',
       'spawners.yaml:4: Task/second: spec.prompt: reads .Deps "first", which is not in dependsOn; dependsOn has "other/first"',

@@ -3,7 +3,7 @@
 # versions pinned in versions.env, into a cache directory keyed by version:
 #
 #   ${KELOS_TEST_CLUSTER_CACHE:-${XDG_CACHE_HOME:-~/.cache}/kelos-test-cluster}/
-#     kube-<v>/{kube-apiserver,kube-controller-manager,kube-scheduler}
+#     kube-<v>/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet}
 #     etcd-<v>/etcd
 #     kwok-<v>/{kwok,crds/*.yaml}
 #
@@ -58,9 +58,10 @@ built=()
 
 # ---------------------------------------------------------------- kube-*
 kube_dir="$cache/kube-$KUBE_VERSION"
-# All three are always built (they share nearly all compiled packages); the
-# launcher still prefers $KUBEBUILDER_ASSETS/kube-apiserver when it exists.
-kube_bins=(kube-apiserver kube-controller-manager kube-scheduler)
+# All four are always built (they share most compiled packages); the launcher
+# still prefers $KUBEBUILDER_ASSETS/kube-apiserver when it exists. kubelet runs
+# the real node (test/cluster/node/), which needs no cgo.
+kube_bins=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
 if ! grep -q "^[[:space:]]*k8s.io/kubernetes $KUBE_VERSION\b" "$here/kube/go.mod"; then
   if $check_only; then
     missing+=("kube wrapper go.mod is not at $KUBE_VERSION (run build.sh)")

@@ -1,15 +1,20 @@
 // `npm run cluster:start` / `npm run cluster:stop`: a test control plane to poke
 // at by hand (kubectl, or KELOS_TEST_KUBECONFIG=... npm test).
 //
-//   start  starts a detached daemon that runs the control plane; prints
-//          KUBECONFIG=<path> as its last line once everything is ready
+//   start  starts a detached daemon that runs the control plane and, where
+//          the machine allows, the real node with the built images; prints one
+//          line saying whether the real node runs, and KUBECONFIG=<path> as
+//          its last line once everything is ready
 //   stop   stops every control plane started by `start` (or only the one whose
 //          kubeconfig/run directory is given)
 import { spawn } from 'node:child_process';
+import * as k8s from '@kubernetes/client-node';
+import { CONTROLLER_NAMESPACE } from '../../lib/api/constants.js';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane } from './launcher.js';
+import { REAL_NODE_NAME, REAL_NODE_NAMESPACE_ANNOTATIONS, type RealNodeInfo } from './node/real-node.js';
 import { runsRoot } from './paths.js';
 
 const daemonsDir = join(runsRoot, 'daemons');
@@ -61,13 +66,26 @@ async function start(): Promise<number> {
   const deadline = Date.now() + 5 * 60_000;
   while (Date.now() < deadline) {
     if (existsSync(readyFile)) {
-      const r = JSON.parse(readFileSync(readyFile, 'utf8')) as { kubeconfig?: string; error?: string; startMs?: number; runDir?: string };
+      const r = JSON.parse(readFileSync(readyFile, 'utf8')) as {
+        kubeconfig?: string;
+        error?: string;
+        startMs?: number;
+        runDir?: string;
+        realNode?: RealNodeInfo;
+        realNodeUnavailable?: string;
+      };
       rmSync(readyFile, { force: true });
       if (r.error) {
         console.error(r.error);
         return 1;
       }
       console.log(`# control plane ready in ${r.startMs} ms; run dir ${r.runDir}; stop with: npm run cluster:stop`);
+      console.log(
+        r.realNode
+          ? `# real node ${REAL_NODE_NAME}: running (pods on ${r.realNode.subnet}, host at ${r.realNode.gateway}, ${r.realNode.images.length} image references); ` +
+              `namespace annotations ${Object.keys(REAL_NODE_NAMESPACE_ANNOTATIONS).join(', ')} (as kelos-system has) put a namespace's pods on it`
+          : `# real node ${REAL_NODE_NAME}: not started: ${r.realNodeUnavailable ?? 'unknown reason'}`,
+      );
       console.log(`KUBECONFIG=${r.kubeconfig}`);
       return 0;
     }
@@ -85,7 +103,8 @@ async function daemon(readyFile: string, logFile: string): Promise<void> {
   const log = (m: string): void => console.error(`${new Date().toISOString()} ${m}`);
   let cp;
   try {
-    cp = await startControlPlane({ log, verbose: true });
+    cp = await startControlPlane({ log, verbose: true, realNode: 'auto' });
+    if (cp.realNode) await prepareKelosSystem(cp.kubeconfig);
   } catch (err) {
     writeFileSync(readyFile, JSON.stringify({ error: (err as Error).message }));
     process.exit(1);
@@ -93,7 +112,16 @@ async function daemon(readyFile: string, logFile: string): Promise<void> {
   const record: DaemonRecord = { pid: process.pid, runDir: cp.runDir, kubeconfig: cp.kubeconfig, log: logFile };
   const recordFile = join(daemonsDir, `${process.pid}.json`);
   writeFileSync(recordFile, JSON.stringify(record, null, 2));
-  writeFileSync(readyFile, JSON.stringify({ kubeconfig: cp.kubeconfig, startMs: cp.startMs, runDir: cp.runDir }));
+  writeFileSync(
+    readyFile,
+    JSON.stringify({
+      kubeconfig: cp.kubeconfig,
+      startMs: cp.startMs,
+      runDir: cp.runDir,
+      ...(cp.realNode ? { realNode: cp.realNode } : {}),
+      ...(cp.realNodeUnavailable ? { realNodeUnavailable: cp.realNodeUnavailable } : {}),
+    }),
+  );
   let stopping = false;
   const shutdown = async (sig: string): Promise<void> => {
     if (stopping) return;
@@ -110,6 +138,19 @@ async function daemon(readyFile: string, logFile: string): Promise<void> {
   process.on('SIGHUP', () => void shutdown('SIGHUP'));
   // stay alive: the pod-log watcher runs in this process
   setInterval(() => {}, 1 << 30);
+}
+
+/**
+ * Creates kelos-system with the annotations that put its pods on the real
+ * node, so `kubectl apply -f dist/kelos-system/` runs the controller there
+ * (apply keeps annotations it does not set).
+ */
+async function prepareKelosSystem(kubeconfig: string): Promise<void> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  await kc.makeApiClient(k8s.CoreV1Api).createNamespace({
+    body: { metadata: { name: CONTROLLER_NAMESPACE, annotations: { ...REAL_NODE_NAMESPACE_ANNOTATIONS } } },
+  });
 }
 
 async function stop(target?: string): Promise<number> {

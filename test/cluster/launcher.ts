@@ -1,25 +1,31 @@
 // Starts and stops a real Kubernetes control plane on loopback for tests:
 // etcd, kube-apiserver (RBAC, service-account keys, per-run PKI),
 // kube-controller-manager, kube-scheduler and kwok with one fake node, from
-// the binaries built by test/cluster/build.sh (or $KUBEBUILDER_ASSETS).
+// the binaries built by test/cluster/build.sh (or $KUBEBUILDER_ASSETS); on
+// request also a real node (node/real-node.ts) that kwok leaves alone.
 //
 // Each start gets its own run directory (certificates, kubeconfigs, component
 // logs, etcd data, pod-log files) and its own free ports, so two runs never
 // collide. The run directory is removed on a clean stop and kept (minus etcd
 // data) when something failed.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { kwokConfigYaml } from './kwok-config.js';
+import { REAL_NODE_NAME, RealNode, RealNodeUnavailable, type RealNodeInfo } from './node/real-node.js';
 import { resolveBinaries, runsRoot as defaultRunsRoot, type Binaries, type Component } from './paths.js';
 import { createPki, type Pki, writeKubeconfig } from './pki.js';
+import { Proc } from './proc.js';
 import { startPodLogWatcher, type PodLogWatcher } from './pod-logs.js';
 
 export const NODE_NAME = 'kwok-node-0';
+export { REAL_NODE_NAME };
+/** kwok manages only nodes with this annotation set to `fake`. */
+export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 const SERVICE_CIDR = '10.96.0.0/16';
 const SERVICE_IP = '10.96.0.1';
 const POD_CIDR = '10.244.0.0/16';
@@ -33,6 +39,12 @@ export interface StartOptions {
   keep?: boolean;
   /** also log when each component became ready (default: $KELOS_TEST_CLUSTER_VERBOSE === '1') */
   verbose?: boolean;
+  /**
+   * A real node beside kwok's: 'auto' starts it where the machine allows and
+   * records why not otherwise; 'required' fails the start without it.
+   * @default 'off'
+   */
+  realNode?: 'off' | 'auto' | 'required';
 }
 
 /** What a run publishes in <runDir>/cluster.json (read by harness users of KELOS_TEST_KUBECONFIG). */
@@ -47,6 +59,10 @@ export interface ClusterInfo {
   components: Array<{ name: string; pid: number; port?: number }>;
   status: 'starting' | 'running' | 'stopped' | 'failed';
   startMs?: number;
+  /** the real node, when one runs */
+  realNode?: RealNodeInfo;
+  /** why no real node runs, when one was asked for */
+  realNodeUnavailable?: string;
 }
 
 export interface ControlPlane {
@@ -59,74 +75,12 @@ export interface ControlPlane {
   startMs: number;
   /** unexpected component exits and watcher errors, if any */
   problems: string[];
+  /** the real node, when one runs */
+  realNode?: RealNodeInfo;
+  /** why no real node runs, when one was asked for */
+  realNodeUnavailable?: string;
   /** Stops everything. Keeps the run dir (logs) when `failed` or a component died. */
   stop(opts?: { failed?: boolean }): Promise<{ keptRunDir?: string }>;
-}
-
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
-
-class Proc {
-  readonly child: ChildProcess;
-  exitCode: number | null = null;
-  exitSignal: NodeJS.Signals | null = null;
-  readonly exited: Promise<void>;
-  stopping = false;
-
-  constructor(
-    readonly name: string,
-    readonly logFile: string,
-    bin: string,
-    args: string[],
-    env: NodeJS.ProcessEnv,
-    onUnexpectedExit: (p: Proc) => void,
-  ) {
-    const fd = openSync(logFile, 'a');
-    writeFileSync(fd, `# ${bin} ${args.join(' ')}\n`);
-    try {
-      // With setpriv, a component gets SIGTERM when its parent dies (vitest killed
-      // with -9, say) instead of lingering; cleanStaleRuns covers the rest.
-      this.child = SETPRIV
-        ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', bin, ...args], { stdio: ['ignore', fd, fd], env })
-        : spawn(bin, args, { stdio: ['ignore', fd, fd], env });
-    } finally {
-      closeSync(fd);
-    }
-    this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exitCode = code;
-        this.exitSignal = signal;
-        if (!this.stopping) onUnexpectedExit(this);
-        resolve();
-      });
-      this.child.once('error', (err) => {
-        this.exitCode = -1;
-        writeFileSync(this.logFile, `spawn error: ${err.message}\n`, { flag: 'a' });
-        if (!this.stopping) onUnexpectedExit(this);
-        resolve();
-      });
-    });
-  }
-
-  get running(): boolean {
-    return this.exitCode === null && this.exitSignal === null;
-  }
-
-  tail(lines = 25): string {
-    try {
-      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
-  }
-
-  async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
 }
 
 async function freePort(): Promise<number> {
@@ -313,18 +267,40 @@ async function startOnce(root: string, bins: Binaries, opts: StartOptions, log: 
     problems.push(msg);
     log(msg);
   };
-  const start = (name: Component, args: string[], env: NodeJS.ProcessEnv = process.env, port?: number): Proc => {
-    const p = new Proc(name, join(logsDir, `${name}.log`), bins.bins[name].path, args, env, onExit);
+  const startBin = (name: string, bin: string, args: string[], env: NodeJS.ProcessEnv = process.env, port?: number): Proc => {
+    const p = new Proc(name, join(logsDir, `${name}.log`), bin, args, env, onExit);
     procs.push(p);
     if (p.child.pid) info.components.push({ name, pid: p.child.pid, ...(port ? { port } : {}) });
     saveInfo();
     return p;
   };
+  const start = (name: Component, args: string[], env: NodeJS.ProcessEnv = process.env, port?: number): Proc =>
+    startBin(name, bins.bins[name].path, args, env, port);
+
+  // The real node takes a slot (its bridge address is the kubelet's serving IP) before the PKI is made.
+  const mode = opts.realNode ?? 'off';
+  let node: RealNode | undefined;
+  let core: k8s.CoreV1Api | undefined;
+  const noNode = (reason: string): void => {
+    info.realNodeUnavailable = reason;
+    saveInfo();
+    log(`real node ${REAL_NODE_NAME}: not started: ${reason}`);
+  };
+  if (mode !== 'off') {
+    try {
+      node = RealNode.reserve(runDir, bins.kubelet);
+    } catch (err) {
+      if (mode === 'required' || !(err instanceof RealNodeUnavailable)) throw err;
+      noNode(err.message);
+    }
+  }
 
   const stopAll = async (failed: boolean): Promise<{ keptRunDir?: string }> => {
     watcher?.stop();
     const byName = (n: string): Proc[] => procs.filter((p) => p.name === n);
     await Promise.all(['kwok', 'kube-scheduler', 'kube-controller-manager'].flatMap(byName).map((p) => p.stop(3000)));
+    // With no scheduler and controllers left, the node's pods can be stopped for good.
+    await node?.stop(core, log);
     await Promise.all(byName('kube-apiserver').map((p) => p.stop(5000)));
     await Promise.all(byName('etcd').map((p) => p.stop(5000)));
     const keep = failed || problems.length > 0;
@@ -386,7 +362,7 @@ async function startOnce(root: string, bins: Binaries, opts: StartOptions, log: 
       process.env,
       etcdPort,
     );
-    const pki: Pki = await createPki(join(runDir, 'pki'), SERVICE_IP);
+    const pki: Pki = await createPki(join(runDir, 'pki'), SERVICE_IP, node ? { name: REAL_NODE_NAME, ip: node.info.gateway } : undefined);
     const kubeconfigs = {
       admin: info.kubeconfig,
       kcm: join(runDir, 'controller-manager.kubeconfig'),
@@ -407,6 +383,8 @@ async function startOnce(root: string, bins: Binaries, opts: StartOptions, log: 
         `--tls-private-key-file=${pki.apiserver.key}`,
         `--client-ca-file=${pki.ca.cert}`,
         '--authorization-mode=Node,RBAC',
+        // namespace annotations put pods on the real node (REAL_NODE_NAMESPACE_ANNOTATIONS)
+        '--enable-admission-plugins=PodNodeSelector,PodTolerationRestriction',
         '--anonymous-auth=true',
         '--allow-privileged=true',
         `--service-cluster-ip-range=${SERVICE_CIDR}`,
@@ -482,11 +460,12 @@ async function startOnce(root: string, bins: Binaries, opts: StartOptions, log: 
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(kubeconfigs.admin);
     const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-    const core = kc.makeApiClient(k8s.CoreV1Api);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    const coreApi = core;
     const crdYaml = readFileSync(join(bins.kwokCrdDir, 'kwok.x-k8s.io_logs.yaml'), 'utf8');
     const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(crdYaml);
     await ext.createCustomResourceDefinition({ body: crd });
-    await core.createNode({
+    await coreApi.createNode({
       body: {
         apiVersion: 'v1',
         kind: 'Node',
@@ -498,7 +477,7 @@ async function startOnce(root: string, bins: Binaries, opts: StartOptions, log: 
             'kubernetes.io/arch': 'amd64',
             type: 'kwok',
           },
-          annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+          annotations: { [KWOK_NODE_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
         },
       },
     });
@@ -516,7 +495,8 @@ async function startOnce(root: string, bins: Binaries, opts: StartOptions, log: 
       [
         `--kubeconfig=${kubeconfigs.admin}`,
         `--config=${kwokConfig}`,
-        '--manage-all-nodes=true',
+        // only nodes annotated as fake: the real node and its pods are the kubelet's
+        `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
         '--node-ip=127.0.0.1',
         `--node-port=${kwokPort}`,
         `--server-address=127.0.0.1:${kwokPort}`,
@@ -535,17 +515,50 @@ async function startOnce(root: string, bins: Binaries, opts: StartOptions, log: 
     });
 
     const caTls = { ca: readFileSync(pki.ca.cert) };
+    const startNode = async (): Promise<void> => {
+      if (!node) return;
+      try {
+        info.realNode = await node.start({
+          runDir,
+          logsDir,
+          apiPort,
+          serviceCidr: SERVICE_CIDR,
+          serviceIp: SERVICE_IP,
+          caFile: pki.ca.cert,
+          kubeletClient: pki.kubeletClient!,
+          kubeletServing: pki.kubeletServing!,
+          freePort,
+          startProc: (name, bin, args, env) => startBin(name, bin, args, env),
+          writeKubeconfig: (path) => writeKubeconfig(path, apiserver, pki.ca.cert, pki.kubeletClient!, `system:node:${REAL_NODE_NAME}`),
+          core: coreApi,
+          waitFor: (what, deps, check, timeoutMs) => waitFor(what, [api, ...deps], check, timeoutMs),
+          log,
+        });
+        saveInfo();
+        log(`real node ${REAL_NODE_NAME}: ready on ${node.info.bridge} ${node.info.subnet} (${info.realNode.images.length} image references)`);
+      } catch (err) {
+        if (mode === 'required') throw err;
+        const reason = err instanceof RealNodeUnavailable ? err.message : `it failed to start: ${(err as Error).message.split('\n')[0]}`;
+        const stopped = node;
+        node = undefined;
+        await stopped.stop(coreApi, log);
+        // a failed kubelet or containerd is not a problem of the control plane
+        for (let i = problems.length - 1; i >= 0; i--) if (/^(kubelet|containerd) /.test(problems[i]!)) problems.splice(i, 1);
+        noNode(reason);
+      }
+    };
     await Promise.all([
+      startNode(),
       waitFor('kube-controller-manager /healthz', [kcm, api], async () => (await httpGet(`https://127.0.0.1:${kcmPort}/healthz`)).status === 200),
       waitFor('kube-scheduler /readyz', [sched, api], async () => (await httpGet(`https://127.0.0.1:${schedPort}/readyz`)).status === 200),
       waitFor('kwok /healthz', [kwok, api], async () => (await httpGet(`https://127.0.0.1:${kwokPort}/healthz`, caTls)).status === 200),
       waitFor(`node ${NODE_NAME} Ready`, [kwok, api], async () => {
-        const n = await core.readNode({ name: NODE_NAME });
+        const n = await coreApi.readNode({ name: NODE_NAME });
         return !!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
       }),
       // the service-account controller works (pods need their namespace's default SA)
       waitFor('ServiceAccount default/default', [kcm, api], async () => {
-        await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+        await coreApi.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
         return true;
       }),
     ]);
@@ -564,6 +577,8 @@ async function startOnce(root: string, bins: Binaries, opts: StartOptions, log: 
       kubeVersion: info.kubeVersion,
       startMs,
       problems,
+      ...(info.realNode ? { realNode: info.realNode } : {}),
+      ...(info.realNodeUnavailable ? { realNodeUnavailable: info.realNodeUnavailable } : {}),
       stop: (o) => stopAll(o?.failed ?? false),
     };
   } catch (err) {

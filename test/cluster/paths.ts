@@ -50,6 +50,8 @@ export interface ResolvedBinary {
 
 export interface Binaries {
   bins: Record<Component, ResolvedBinary>;
+  /** kubelet of the pinned version (the real node), when build.sh built it */
+  kubelet?: string;
   /** Directory holding kwok's CRDs (Logs) of the same version as the kwok binary. */
   kwokCrdDir: string;
 }
@@ -91,5 +93,11 @@ export function resolveBinaries(): Binaries {
         `or point the suite at a running cluster with KELOS_TEST_KUBECONFIG=<kubeconfig>.`,
     );
   }
-  return { bins, kwokCrdDir };
+  const kubelet = join(dirs['kube-apiserver'][0], 'kubelet');
+  return { bins, kwokCrdDir, ...(existsSync(kubelet) ? { kubelet } : {}) };
+}
+
+/** Built images (archives and their manifest), written by scripts/images.ts. */
+export function imagesCacheDir(): string {
+  return join(cacheRoot(), 'images');
 }

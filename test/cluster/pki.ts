@@ -26,6 +26,9 @@ export interface Pki {
   admin: CertPair;
   controllerManager: CertPair;
   scheduler: CertPair;
+  /** the real node's kubelet: its client identity and its serving certificate (for the node's IP) */
+  kubeletClient?: CertPair;
+  kubeletServing?: CertPair;
   saKey: string;
   saPub: string;
 }
@@ -48,7 +51,13 @@ async function openssl(args: string[]): Promise<void> {
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-export async function createPki(dir: string, serviceIp: string): Promise<Pki> {
+/** The real node the PKI issues kubelet certificates for. */
+export interface PkiNode {
+  name: string;
+  ip: string;
+}
+
+export async function createPki(dir: string, serviceIp: string, node?: PkiNode): Promise<Pki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const p = (n: string): CertPair => ({ cert: join(dir, `${n}.crt`), key: join(dir, `${n}.key`) });
   const ca = p('ca');
@@ -73,6 +82,14 @@ export async function createPki(dir: string, serviceIp: string): Promise<Pki> {
     { name: 'controller-manager', subject: '/CN=system:kube-controller-manager', usage: 'client' },
     { name: 'scheduler', subject: '/CN=system:kube-scheduler', usage: 'client' },
   ];
+  if (node) {
+    // The Node authorizer knows a kubelet by this subject; the apiserver checks the serving
+    // certificate against the node's InternalIP when it proxies logs and exec.
+    leaves.push(
+      { name: 'kubelet-client', subject: `/O=system:nodes/CN=system:node:${node.name}`, usage: 'client' },
+      { name: 'kubelet-serving', subject: `/CN=${node.name}`, usage: 'server', sans: [`IP:${node.ip}`, `DNS:${node.name}`] },
+    );
+  }
   await Promise.all(
     leaves.map((l) => {
       const out = p(l.name);
@@ -103,6 +120,7 @@ export async function createPki(dir: string, serviceIp: string): Promise<Pki> {
     admin: p('admin'),
     controllerManager: p('controller-manager'),
     scheduler: p('scheduler'),
+    ...(node ? { kubeletClient: p('kubelet-client'), kubeletServing: p('kubelet-serving') } : {}),
     saKey,
     saPub,
   };

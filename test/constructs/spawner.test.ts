@@ -162,7 +162,7 @@ describe('Spawner', () => {
   it('fails when the prompt template does not parse', () => {
     const { chart } = setup();
     expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), promptTemplate: '{{if .Body}}open' })).toThrow(
-      /pipeline\/s: 'promptTemplate' is not a valid template: /,
+      /pipeline\/s: 'promptTemplate' is not a valid Go template: /,
     );
   });
 
@@ -238,6 +238,98 @@ describe('Spawner', () => {
     const { chart } = setup();
     expect(() => new Spawner(chart, 'x'.repeat(64), { ...base(chart), when: When.cron('@daily') })).toThrow(
       `pipeline/${'x'.repeat(64)}: 'id' must be at most 63 characters (it is the kelos.dev/taskspawner label of every Task it spawns), got "${'x'.repeat(64)}"`,
+    );
+  });
+
+  it('renders contextSources and lets the spawner read the Secrets of their headers', () => {
+    const { app, chart } = setup();
+    new Spawner(chart, 'enriched', {
+      ...base(chart),
+      when: When.githubIssues({ labels: ['needs-context'] }),
+      contextSources: [
+        {
+          name: 'jira',
+          failurePolicy: 'Ignore',
+          http: {
+            url: 'https://acme.atlassian.net/rest/api/3/issue/{{.Title}}',
+            headersFrom: [{ header: 'Authorization', secretName: 'jira-auth', secretKey: 'authorization' }],
+            responseFilter: { type: 'JSONPath', expression: '$.fields.description' },
+            timeout: Duration.seconds(15),
+          },
+        },
+        { name: 'runbook', http: { url: 'http://runbooks.internal/{{.Number}}', allowInsecure: true, method: 'POST', body: '{"n": {{.Number}}}', maxResponseBytes: 4096 } },
+      ],
+      promptTemplate: '{{.Title}}\n{{.Context.jira}}\n{{.Context.runbook}}',
+    });
+    const out = rendered(app);
+    expect(out['TaskSpawner/enriched'].spec.taskTemplate.contextSources).toEqual([
+      {
+        name: 'jira',
+        failurePolicy: 'Ignore',
+        http: {
+          url: 'https://acme.atlassian.net/rest/api/3/issue/{{.Title}}',
+          headersFrom: [{ header: 'Authorization', secretName: 'jira-auth', secretKey: 'authorization' }],
+          responseFilter: { type: 'JSONPath', expression: '$.fields.description' },
+          timeoutSeconds: 15,
+        },
+      },
+      { name: 'runbook', http: { url: 'http://runbooks.internal/{{.Number}}', allowInsecure: true, method: 'POST', body: '{"n": {{.Number}}}', maxResponseBytes: 4096 } },
+    ]);
+    expect(out['Role/enriched-spawner'].rules.at(-1)).toEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['gh-token', 'jira-auth'], verbs: ['get'] });
+  });
+
+  it('fails on a context source name that is not a template key, twice the same name, or plain http', () => {
+    const spawner = (contextSources: any[]) => () => {
+      const { chart } = setup();
+      return new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), contextSources });
+    };
+    expect(spawner([{ name: 'jira-issue', http: { url: 'https://x.example.com' } }])).toThrow(
+      `pipeline/s: 'contextSources' name must be a letter then letters, digits or '_' (at most 64 characters: it is {{.Context.<name>}}), got "jira-issue"`,
+    );
+    const twice = { name: 'a', http: { url: 'https://x.example.com' } };
+    expect(spawner([twice, twice])).toThrow(`pipeline/s: 'contextSources' has the name "a" twice`);
+    expect(spawner([{ name: 'a', http: { url: 'http://x.example.com' } }])).toThrow(
+      `pipeline/s: 'contextSources[a].http.url' must be https unless allowInsecure is set, got "http://x.example.com"`,
+    );
+    expect(spawner([{ name: 'a', http: { url: 'https://x.example.com/{{.Number' } }])).toThrow(/'contextSources\[a\]\.http\.url' is not a valid Go template/);
+    expect(spawner([{ name: 'a', http: { url: 'https://x.example.com', timeout: Duration.minutes(2) } }])).toThrow(
+      `'contextSources[a].http.timeout' must be an integer >= 1 and <= 60, got 120`,
+    );
+    expect(spawner([{ name: 'a', http: { url: 'https://x.example.com', body: '{}' } }])).toThrow(`'contextSources[a].http.body' is sent only with method "POST"`);
+    expect(spawner(Array.from({ length: 9 }, (_, i) => ({ name: `s${i}`, http: { url: 'https://x.example.com' } })))).toThrow(
+      `'contextSources' must have at most 8 entries, got 9`,
+    );
+  });
+
+  it('checks .Context against contextSources, and the context sources\' own templates against the source', () => {
+    const { chart } = setup();
+    const props = base(chart);
+    const jira = { name: 'jira', http: { url: 'https://j.example.com/{{.Number}}' } };
+    expect(() => new Spawner(chart, 'a', { ...props, when: When.githubIssues(), contextSources: [jira], promptTemplate: '{{.Context.jiar}}' })).toThrow(
+      `pipeline/a: 'promptTemplate' reads .Context "jiar", which is not in contextSources (did you mean "jira"?); contextSources has "jira"`,
+    );
+    expect(
+      () =>
+        new Spawner(chart, 'b', { ...props, when: When.githubIssues(), contextSources: [{ name: 'jira', http: { url: 'https://j.example.com/{{.Numbr}}' } }] }),
+    ).toThrow(
+      `pipeline/b: 'contextSources[jira].http.url' reads .Numbr, which a githubIssues source does not have (did you mean .Number?); it has .ID, .Number, .Title, .Body, .URL, .Labels, .Comments, .Kind`,
+    );
+    expect(() => new Spawner(chart, 'c', { ...props, when: When.githubIssues(), contextSources: [{ ...jira, http: { ...jira.http, timeOut: 5 } } as any] })).toThrow(
+      `pipeline/c: 'contextSources[jira].http.timeOut' is not a prop of an HTTP context source; did you mean 'contextSources[jira].http.timeout'?`,
+    );
+    expect(() => new Spawner(chart, 'ok', { ...props, when: When.githubIssues(), contextSources: [jira], promptTemplate: '{{.Title}}\n{{.Context.jira}}' })).not.toThrow();
+  });
+
+  it('checks the templates of event sources against their variables', () => {
+    const { chart } = setup();
+    const props = base(chart);
+    expect(
+      () => new Spawner(chart, 'gh', { ...props, when: When.githubWebhook({ events: ['issue_comment'] }), promptTemplate: '{{.CommentBody}} by {{.Sender}} on {{.Payload.issue.title}}' }),
+    ).not.toThrow();
+    expect(
+      () => new Spawner(chart, 'sentry', { ...props, when: When.webhook({ source: 'sentry', fieldMapping: { id: '$.id', level: '$.level' } }), promptTemplate: '{{.level}} {{.levl}}' }),
+    ).toThrow(
+      `pipeline/sentry: 'promptTemplate' reads .levl, which a webhook source does not have (did you mean .level?); it has .ID, .Title, .Body, .URL, .Kind, .Payload, .id, .level`,
     );
   });
 });

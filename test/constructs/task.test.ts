@@ -75,11 +75,11 @@ describe('Task', () => {
     expect(t.metadata.name).toBeUndefined();
   });
 
-  it('fails when the prompt of a dependent Task is not a valid template', () => {
+  it('fails when the prompt of a dependent Task is not a valid Go template', () => {
     const { chart } = setup();
     const first = new Task(chart, 'first', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' });
     expect(() => new Task(chart, 'second', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [first], prompt: 'Use {{.Deps' })).toThrow(
-      /pipeline\/second: 'prompt' is not a valid template: /,
+      /pipeline\/second: 'prompt' is not a valid Go template: /,
     );
   });
 
@@ -153,6 +153,38 @@ describe('Task', () => {
     );
     // A Task imported into the dependant's chart is looked up in its namespace.
     expect(() => new Task(chart, 'third', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [Task.fromName(chart, 'ext', 'first')], prompt: 'y' })).not.toThrow();
+  });
+
+  it('renders extra containers and extra init containers into podOverrides', () => {
+    const { app, chart } = setup();
+    const postgres = { name: 'postgres', image: 'postgres:16', env: [{ name: 'POSTGRES_PASSWORD', value: 'test' }], ports: [{ containerPort: 5432 }] };
+    const seed = { name: 'seed', image: 'busybox:1.37', command: ['sh', '-c', 'true'], volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }] };
+    new Task(chart, 't', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: creds,
+      prompt: 'Run the integration tests',
+      podOverrides: { extraContainers: [postgres], extraInitContainers: [seed, { name: 'proxy', image: 'proxy:1', restartPolicy: 'Always' }] },
+    });
+    expect(rendered(app)['Task/t'].spec.podOverrides).toEqual({
+      extraContainers: [postgres],
+      extraInitContainers: [seed, { name: 'proxy', image: 'proxy:1', restartPolicy: 'Always' }],
+    });
+  });
+
+  it("fails when an extra container takes a reserved name, a name twice, or has no image", () => {
+    const task = (podOverrides: any) => () => new Task(setup().chart, 't', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', podOverrides });
+    expect(task({ extraContainers: [{ name: 'kelos-db', image: 'db' }] })).toThrow(
+      `pipeline/t: 'podOverrides.extraContainers' name must not start with 'kelos-' or be a built-in init container name (git-clone, remote-setup, branch-setup, workspace-files, plugin-setup, skills-install), got "kelos-db"`,
+    );
+    expect(task({ extraInitContainers: [{ name: 'git-clone', image: 'git' }] })).toThrow(/'podOverrides.extraInitContainers' name must not start with 'kelos-' or be a built-in init container name/);
+    expect(task({ extraContainers: [{ name: 'db', image: 'db' }], extraInitContainers: [{ name: 'db', image: 'db' }] })).toThrow(
+      `pipeline/t: 'podOverrides.extraInitContainers' has the name "db" twice (also in podOverrides.extraContainers): container names are unique in a pod`,
+    );
+    expect(task({ extraContainers: [{ name: 'Db', image: 'db' }] })).toThrow(/'podOverrides.extraContainers' name must be a DNS-1123 label .*, got "Db"/);
+    expect(task({ extraContainers: [{ name: 'db' }] })).toThrow(`pipeline/t: 'podOverrides.extraContainers' container "db" needs an image`);
+    expect(task({ extraContainers: Array.from({ length: 9 }, (_, i) => ({ name: `c${i}`, image: 'x' })) })).toThrow(
+      `'podOverrides.extraContainers' must have at most 8 containers, got 9`,
+    );
   });
 });
 
