@@ -70,9 +70,15 @@ interface GitHubCommonProps {
   readonly author?: string;
   /** Skip items by these authors. @default - none */
   readonly excludeAuthors?: readonly string[];
-  /** Comment commands and who may give them. @default - no comment control */
+  /**
+   * Comment commands and who may give them. A `triggerComment` with no
+   * `allowedUsers`, `allowedTeams` or `minimumPermission` requires `write`
+   * (Kelos v0.19 lets anyone trigger then). Trigger commands by bots and by
+   * the spawner's own GitHub identity never count.
+   * @default - no comment control
+   */
   readonly commentPolicy?: CommentPolicy;
-  /** Legacy trigger command (use commentPolicy). @default - none */
+  /** Legacy trigger command (use commentPolicy); requires `write`, as above. @default - none */
   readonly triggerComment?: string;
   /** Legacy exclude commands (use commentPolicy). @default - none */
   readonly excludeComments?: readonly string[];

@@ -73,8 +73,8 @@ export class SelfDevelopment extends Chart {
       when: When.githubIssues({
         labels: ['actor/kelos'],
         excludeLabels: ['kelos/needs-input'],
-        triggerComment: '/kelos pick-up',
-        excludeComments: ['/kelos needs-input'],
+        // Said explicitly: kelos would default to write; Kelos v0.19 lets anyone trigger.
+        commentPolicy: { triggerComment: '/kelos pick-up', excludeComments: ['/kelos needs-input'], minimumPermission: 'write' },
         priorityLabels: ['priority/critical-urgent', 'priority/important-soon', 'priority/important-longterm', 'priority/backlog'],
       }),
       branch: 'kelos-task-{{.Number}}',
@@ -89,8 +89,7 @@ export class SelfDevelopment extends Chart {
         labels: ['generated-by-kelos'],
         state: 'open',
         draft: false,
-        triggerComment: '/kelos pick-up',
-        excludeComments: ['/kelos needs-input'],
+        commentPolicy: { triggerComment: '/kelos pick-up', excludeComments: ['/kelos needs-input'], minimumPermission: 'write' },
       }),
       branch: '{{.Branch}}',
       promptTemplate: prompt('pr-responder'),
@@ -101,7 +100,7 @@ export class SelfDevelopment extends Chart {
     new Spawner(this, 'kelos-planner', {
       ...common,
       agents: [new Agent(this, 'kelos-planner-agent', { agentsMd: instructions('Planner Agent') })],
-      when: When.githubIssues({ triggerComment: '/kelos plan', excludeComments: ['/kelos planned'] }),
+      when: When.githubIssues({ commentPolicy: { triggerComment: '/kelos plan', excludeComments: ['/kelos planned'], minimumPermission: 'write' } }),
       promptTemplate: prompt('planner'),
       maxConcurrency: 2,
       pollInterval: everyMinute,

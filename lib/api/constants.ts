@@ -41,6 +41,12 @@ export const Annotation = {
   SOURCE_NUMBER: 'kelos.dev/source-number',
   SOURCE_REPO: 'kelos.dev/source-repo',
   /**
+   * On a spawned Task with dependsOn: the work item's template fields as JSON.
+   * The controller renders spec.prompt (the TaskSpawner's template) once with
+   * them and `.Deps`; they are data, never template text.
+   */
+  PROMPT_VALUES: 'kelos.dev/prompt-values',
+  /**
    * Set by the compiler on a TaskSpawner whose workload (Deployment or CronJob
    * and RBAC) it rendered into dist/; the controller leaves such spawners' workloads alone.
    */
@@ -82,6 +88,8 @@ export type TaskSpawnerPhase = (typeof TaskSpawnerPhase)[keyof typeof TaskSpawne
 export const ConditionType = {
   SUCCEEDED: 'Succeeded',
   READY: 'Ready',
+  /** TaskSpawner: the last cycle passed over items for their data (an invalid branch, values too large). */
+  ITEMS_SKIPPED: 'ItemsSkipped',
 } as const;
 
 /** CamelCase condition reasons. */
@@ -97,6 +105,7 @@ export const Reason = {
   JOB_FAILED: 'JobFailed',
   INVALID_SPEC: 'InvalidSpec',
   PROMPT_RENDER_FAILED: 'PromptRenderFailed',
+  INVALID_BRANCH: 'InvalidBranch',
   WAITING_FOR_WORKSPACE: 'WaitingForWorkspace',
   WAITING_FOR_AGENT_CONFIG: 'WaitingForAgentConfig',
   WAITING_FOR_SECRET: 'WaitingForSecret',
@@ -109,6 +118,9 @@ export const Reason = {
   SUSPENDED: 'Suspended',
   DISCOVERY_FAILED: 'DiscoveryFailed',
   TASK_CREATE_FAILED: 'TaskCreateFailed',
+  /** ItemsSkipped: items were skipped for more than one reason. */
+  SEVERAL: 'Several',
+  NONE_SKIPPED: 'NoneSkipped',
   WORKLOAD_READY: 'WorkloadReady',
   WORKLOAD_COMPILED: 'WorkloadCompiled',
   INVALID_SCHEDULE: 'InvalidSchedule',

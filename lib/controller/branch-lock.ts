@@ -1,15 +1,39 @@
 import type { Task } from '../api/task.js';
+import { tryParseRepo } from '../github/repo-url.js';
 import { dependencyState } from './dependencies.js';
 import { isDeleting, isTerminal, time } from '../api/task-phase.js';
 
 /**
  * The lock a Task takes: one non-terminal Task at a time per (namespace,
- * workspace, branch). Undefined when the Task names no branch.
+ * repository, branch). The key is the namespace and branch; branchLockState
+ * then keeps the peers that check out the same repository (sameCheckout).
+ * Undefined when the Task names no branch.
  */
 export function branchLockKey(task: Task): string | undefined {
   const branch = task.spec?.branch;
   if (!branch) return undefined;
-  return `${task.metadata.namespace ?? ''}/${task.spec.workspaceRef?.name ?? ''}/${branch}`;
+  return `${task.metadata.namespace ?? ''}/${branch}`;
+}
+
+/**
+ * Whether two Tasks work in the same repository: the same Workspace, or two
+ * Workspaces of one repository (`repoOf`), so that a second Workspace object
+ * for a repository cannot put two agents on one branch at once.
+ */
+export function sameCheckout(a: Task, b: Task, repoOf?: (workspace: string) => string | undefined): boolean {
+  const wa = a.spec?.workspaceRef?.name;
+  const wb = b.spec?.workspaceRef?.name;
+  if (wa === wb) return true;
+  if (!repoOf || !wa || !wb) return false;
+  const ra = repoOf(wa);
+  return ra !== undefined && ra === repoOf(wb);
+}
+
+/** A repository URL reduced to `host/owner/repo` (lowercase, no `.git`, no credentials), so that spellings of one repository compare equal. */
+export function repoIdentity(url: string): string {
+  const r = tryParseRepo(url);
+  if (r) return `${r.host ?? 'github.com'}/${r.owner}/${r.repo}`.toLowerCase().replace(/\.git$/, '');
+  return url.trim().toLowerCase().replace(/\/+$/, '').replace(/\.git$/, '');
 }
 
 /** Creation order, then name: the order in which Tasks on one branch are served. */
@@ -41,12 +65,13 @@ export function branchLockState(
   peersOf: (lockKey: string) => Iterable<Task>,
   tasks: ReadonlyMap<string, Task>,
   hasJob: (name: string) => boolean,
+  repoOf?: (workspace: string) => string | undefined,
 ): BranchLockState {
   const key = branchLockKey(task);
   if (!key) return { free: true };
   const peers: Task[] = [];
   for (const t of peersOf(key)) {
-    if (t.metadata.name === task.metadata.name || isTerminal(t) || isDeleting(t)) continue;
+    if (t.metadata.name === task.metadata.name || isTerminal(t) || isDeleting(t) || !sameCheckout(task, t, repoOf)) continue;
     peers.push(t);
   }
   peers.sort(compareCreation);

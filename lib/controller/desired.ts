@@ -17,7 +17,9 @@ import {
   taskJob,
   type JobImages,
 } from '../render/job.js';
-import { renderTemplate } from '../template/index.js';
+import { Annotation, Label } from '../api/constants.js';
+import { branchNameProblem, invalidBranchMessage, quoteForMessage } from '../git/ref-format.js';
+import { renderDeferred } from '../template/index.js';
 import { branchLockState } from './branch-lock.js';
 import { appCredentials } from '../github/credentials.js';
 import { dependencyState, promptData } from './dependencies.js';
@@ -39,6 +41,11 @@ export interface TaskWorld {
   readonly hasJob: (taskName: string) => boolean;
   /** The Tasks with this branch lock key (branchLockKey), the Task itself included. */
   readonly branchPeers: (lockKey: string) => Iterable<Task>;
+  /**
+   * The repository of a Workspace of the namespace (normalised: repoIdentity),
+   * so that Workspaces of one repository share branch locks. @default - Workspaces are told apart by name
+   */
+  readonly repoOf?: (workspaceName: string) => string | undefined;
   /** The Pods of the Job (owned by it). */
   readonly pods: readonly V1Pod[];
   /** The referenced Workspace; undefined when not referenced or not found. */
@@ -175,6 +182,10 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
     };
   }
 
+  const branch = task.spec.branch;
+  const problem = branch !== undefined && branch !== '' ? branchNameProblem(branch) : undefined;
+  if (problem) return fail(Reason.INVALID_BRANCH, invalidBranchMessage(branch!, problem), now);
+
   const deps = dependencyState(task, world.tasks);
   switch (deps.state) {
     case 'cycle':
@@ -196,7 +207,12 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
   const missingAc = acNames.find((n) => !world.agentConfigs.has(n));
   if (missingAc) return wait(Reason.WAITING_FOR_AGENT_CONFIG, `Waiting for AgentConfig "${missingAc}" to be created`);
 
-  const lock = branchLockState(task, world.branchPeers, world.tasks, world.hasJob);
+  const baseRef = world.workspace?.spec.ref;
+  if (branch && baseRef && (branch === baseRef || branch === `refs/heads/${baseRef}`)) {
+    return fail(Reason.INVALID_BRANCH, `branch ${quoteForMessage(branch)} is the base ref of Workspace "${wsName}"; a Task never works on it`, now);
+  }
+
+  const lock = branchLockState(task, world.branchPeers, world.tasks, world.hasJob, world.repoOf);
   if (!lock.free) {
     const how = lock.how === 'running' ? 'locked by' : 'queued behind';
     return wait(Reason.WAITING_FOR_BRANCH, `Waiting for branch "${task.spec.branch}" (${how} ${lock.holder})`);
@@ -233,12 +249,16 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
   }
 
   let prompt = task.spec.prompt;
-  let renderNote = '';
   if (task.spec.dependsOn?.length) {
-    try {
-      prompt = renderTemplate(task.spec.prompt, promptData(task, world.tasks), 'prompt');
-    } catch (err) {
-      renderNote = `; the prompt was left as written: ${errorText(err)}`;
+    const values = task.metadata.annotations?.[Annotation.PROMPT_VALUES];
+    // A spawned Task without the annotation was made by a spawner that rendered source text into spec.prompt: never a template.
+    const spawnedLiteral = values === undefined && task.metadata.labels?.[Label.TASK_SPAWNER] !== undefined;
+    if (!spawnedLiteral) {
+      try {
+        prompt = renderDeferred(task.spec.prompt, values, promptData(task, world.tasks), { name: 'prompt', valuesSource: `annotation ${Annotation.PROMPT_VALUES}` });
+      } catch (err) {
+        return fail(Reason.PROMPT_RENDER_FAILED, `The prompt could not be rendered: ${capMessage(errorText(err))}`, now);
+      }
     }
   }
 
@@ -258,8 +278,8 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
     return {
       outcome: {
         phase: TaskPhase.PENDING,
-        reason: renderNote ? Reason.PROMPT_RENDER_FAILED : Reason.JOB_CREATED,
-        message: `Created Job "${name}"${renderNote}`,
+        reason: Reason.JOB_CREATED,
+        message: `Created Job "${name}"`,
         jobName: name,
       },
       children: {
@@ -417,7 +437,7 @@ function transitionEvents(task: Task, o: Outcome, createdJob: boolean): TaskEven
   const old = task.status ?? {};
   const oldReason = old.conditions?.find((c) => c.type === ConditionType.SUCCEEDED)?.reason;
   if (old.phase === o.phase && oldReason === o.reason && !createdJob) return [];
-  const type = o.phase === TaskPhase.FAILED || o.reason === Reason.PROMPT_RENDER_FAILED ? 'Warning' : 'Normal';
+  const type = o.phase === TaskPhase.FAILED ? 'Warning' : 'Normal';
   return [{ type, reason: o.reason, message: o.message }];
 }
 
@@ -464,6 +484,13 @@ function minDefined(a: number | undefined, b: number | undefined): number | unde
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
+}
+
+/** Longest message a render failure puts in status (a template error quotes the template). */
+const MAX_RENDER_MESSAGE = 1024;
+
+function capMessage(text: string): string {
+  return text.length > MAX_RENDER_MESSAGE ? `${text.slice(0, MAX_RENDER_MESSAGE)}…` : text;
 }
 
 function errorText(err: unknown): string {

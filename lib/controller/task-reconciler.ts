@@ -12,7 +12,7 @@ import type { KubeClient } from '../kube/kube-client.js';
 import { isAlreadyExists, isInvalid } from '../kube/kube-error.js';
 import { objectPath, resourcePath, Resources } from '../kube/resource-path.js';
 import { decodeSecretData } from '../kube/secret-data.js';
-import { branchLockKey } from './branch-lock.js';
+import { branchLockKey, repoIdentity } from './branch-lock.js';
 import type { ControllerMetrics } from './controller-metrics.js';
 import { desired, ownedBy, rejected, type TaskDecision, type TaskWorld } from './desired.js';
 import { BY_BRANCH, BY_OWNER } from './_indexes.js';
@@ -125,6 +125,10 @@ export class TaskReconciler implements Reconciler {
       ...(job ? { job } : {}),
       hasJob: (n) => !!this.jobOf(namespace, n),
       branchPeers: (lock) => this.tasks.byIndex(BY_BRANCH, lock),
+      repoOf: (ws) => {
+        const repo = this.workspaces.get(namespace, ws)?.spec.repo;
+        return repo === undefined ? undefined : repoIdentity(repo);
+      },
       pods: job?.metadata?.uid ? this.pods.byIndex(BY_OWNER, job.metadata.uid) : [],
       ...(task.spec.workspaceRef ? { workspace: this.workspaces.get(namespace, task.spec.workspaceRef.name) } : {}),
       agentConfigs: this.agentConfigs.namespace(namespace),

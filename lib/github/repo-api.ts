@@ -26,12 +26,13 @@ export interface GhPull {
   labels: Array<{ name?: string }>;
   user: { login: string } | null;
   updated_at: string;
-  head: { ref: string; sha: string };
+  /** `repo` is the head's repository: another one for a pull request from a fork, null when the fork is gone. */
+  head: { ref: string; sha: string; repo?: { full_name: string } | null };
 }
 
 interface GhComment {
   body?: string | null;
-  user: { login: string } | null;
+  user: { login: string; type?: string } | null;
   created_at: string;
 }
 
@@ -45,6 +46,8 @@ interface GhReview {
 /** A conversation comment of an issue or pull request. */
 export interface IssueComment {
   readonly author: string;
+  /** `User`, `Bot` or `Organization`, when GitHub says. */
+  readonly authorType?: string;
   readonly body: string;
   /** RFC 3339. */
   readonly createdAt: string;
@@ -120,7 +123,7 @@ export class RepoApi {
 
   async comments(number: number): Promise<IssueComment[]> {
     const { items } = await listAll<GhComment>(this.client, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.base, issue_number: number });
-    return items.map((c) => ({ author: c.user?.login ?? '', body: c.body ?? '', createdAt: c.created_at }));
+    return items.map((c) => ({ author: c.user?.login ?? '', ...(c.user?.type ? { authorType: c.user.type } : {}), body: c.body ?? '', createdAt: c.created_at }));
   }
 
   async reviews(number: number): Promise<PullReview[]> {

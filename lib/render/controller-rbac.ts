@@ -10,7 +10,7 @@ import { GROUP } from '../api/constants.js';
  * The controller also writes the Role of TaskSpawners applied as YAML, and
  * RBAC forbids granting what one does not hold: every verb of a spawner Role
  * (lib/render/spawner-workload.ts `spawnerRules`) is held here too (tasks
- * create, taskspawners/status get+update, secrets get).
+ * create, taskspawners/status get+update, secrets get, configmaps get).
  */
 export const CONTROLLER_RULES: readonly V1PolicyRule[] = [
   { apiGroups: [GROUP], resources: ['tasks'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'] },
@@ -25,7 +25,8 @@ export const CONTROLLER_RULES: readonly V1PolicyRule[] = [
   { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
   // <task>-plugins ConfigMaps and <task>-mcp Secrets; Secrets of MCP servers are read.
-  { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'patch'] },
+  // configmaps get: only held so that the Role of a spawner can grant it (its trigger ledger).
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'patch'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'get', 'patch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
   // Workloads of TaskSpawners applied as YAML.

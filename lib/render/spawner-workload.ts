@@ -62,6 +62,8 @@ export function spawnerWorkloadNames(spawnerName: string) {
     workload: boundedName(spawnerName, '-spawner', 63),
     /** CronJob names are limited to 52 characters (the Job name suffix). */
     cronJob: boundedName(spawnerName, '-spawner', 52),
+    /** The ConfigMap of its trigger ledger (lib/spawner/trigger-ledger.ts). */
+    triggerLedger: boundedName(spawnerName, '-triggers', 253),
   };
 }
 
@@ -95,6 +97,9 @@ export function spawnerRules(spawner: SpawnerRef, secretNames: readonly string[]
     // Owner references with blockOwnerDeletion on spawned Tasks.
     { apiGroups: [GROUP], resources: ['taskspawners/finalizers'], resourceNames: [name], verbs: ['update'] },
     { apiGroups: [GROUP], resources: ['tasks'], verbs: ['create', 'delete', 'get', 'list', 'watch'] },
+    // The trigger ledger (lib/spawner/ledger-store.ts): RBAC cannot name what is created, only what is read and written.
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['configmaps'], resourceNames: [spawnerWorkloadNames(name).triggerLedger], verbs: ['get', 'patch'] },
   ];
   const workspace = spawner.spec.taskTemplate.workspaceRef?.name;
   if (workspace) {

@@ -1,7 +1,7 @@
 import { API_VERSION, Annotation, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
 import { parseRepo } from '../github/repo-url.js';
 import { controllerOwnerReference } from '../render/owner.js';
-import { renderTemplate } from '../template/index.js';
+import { deferRender, renderTemplate } from '../template/index.js';
 import { templateVars, type WorkItem } from './work-item.js';
 
 /**
@@ -10,6 +10,12 @@ import { templateVars, type WorkItem } from './work-item.js';
  * the `kelos.dev/taskspawner` label, the source annotations and a controller
  * owner reference to the TaskSpawner. Throws TemplateError when a template
  * does not render (e.g. a missing key).
+ *
+ * With `dependsOn` the prompt is not rendered here: `spec.prompt` gets the
+ * TaskSpawner's own template and the item's fields go, as JSON data, into
+ * the `kelos.dev/prompt-values` annotation; the controller renders both once,
+ * with `.Deps`, so issue text is never parsed as a template. Throws
+ * TemplateDataError when those values do not fit in an annotation.
  */
 export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string): Task {
   const t = spawner.spec.taskTemplate;
@@ -28,11 +34,16 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string): T
     annotations[Annotation.SOURCE_REPO] = item.origin.repo;
   }
 
-  const spec: TaskSpec = {
-    type: t.type,
-    credentials: structuredClone(t.credentials),
-    prompt: render(t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE, 'promptTemplate'),
-  };
+  const promptTemplate = t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE;
+  let prompt: string;
+  if (t.dependsOn?.length) {
+    const d = deferRender(promptTemplate, vars, { name: 'promptTemplate', lateFields: ['Deps', 'Name'] });
+    prompt = d.template;
+    annotations[Annotation.PROMPT_VALUES] = d.values;
+  } else {
+    prompt = render(promptTemplate, 'promptTemplate');
+  }
+  const spec: TaskSpec = { type: t.type, credentials: structuredClone(t.credentials), prompt };
   if (t.model !== undefined) spec.model = t.model;
   if (t.effort !== undefined) spec.effort = t.effort;
   if (t.image !== undefined) spec.image = t.image;

@@ -8,28 +8,66 @@ export interface ResolvedCommentPolicy {
   readonly allowedUsers: readonly string[];
   readonly allowedTeams: readonly string[];
   readonly minimumPermission?: Permission;
+  /** Logins (lowercase) whose comments never trigger: the spawner's own GitHub identity. */
+  readonly ignoredTriggerAuthors?: readonly string[];
 }
 
-/** Folds `commentPolicy` or the legacy `triggerComment`/`excludeComments` into one shape. */
+/**
+ * The permission a trigger command needs when the policy names no one:
+ * `write`. Kelos v0.19 lets anyone trigger then; kelos does not, on purpose
+ * (a stranger's comment would start an agent with the repository's token).
+ */
+export const DEFAULT_TRIGGER_PERMISSION: Permission = 'write';
+
+/**
+ * Folds `commentPolicy` or the legacy `triggerComment`/`excludeComments` into
+ * one shape. A trigger command with no `allowedUsers`, `allowedTeams` or
+ * `minimumPermission` gets `minimumPermission: write` (DEFAULT_TRIGGER_PERMISSION),
+ * for every command of the policy.
+ */
 export function resolveCommentPolicy(source: Pick<GitHubIssues | GitHubPullRequests, 'commentPolicy' | 'triggerComment' | 'excludeComments'>): ResolvedCommentPolicy {
   const legacy = (source.triggerComment?.trim() ?? '') !== '' || (source.excludeComments?.length ?? 0) > 0;
   const p: CommentPolicy | undefined = source.commentPolicy;
+  let resolved: ResolvedCommentPolicy;
   if (p) {
     if (legacy) throw new Error('commentPolicy cannot be used with triggerComment or excludeComments');
-    return {
+    resolved = {
       ...(p.triggerComment?.trim() ? { triggerComment: p.triggerComment.trim() } : {}),
       excludeComments: (p.excludeComments ?? []).map((c) => c.trim()).filter(Boolean),
       allowedUsers: p.allowedUsers ?? [],
       allowedTeams: p.allowedTeams ?? [],
       ...(p.minimumPermission ? { minimumPermission: p.minimumPermission } : {}),
     };
+  } else {
+    resolved = {
+      ...(source.triggerComment?.trim() ? { triggerComment: source.triggerComment.trim() } : {}),
+      excludeComments: (source.excludeComments ?? []).map((c) => c.trim()).filter(Boolean),
+      allowedUsers: [],
+      allowedTeams: [],
+    };
   }
-  return {
-    ...(source.triggerComment?.trim() ? { triggerComment: source.triggerComment.trim() } : {}),
-    excludeComments: (source.excludeComments ?? []).map((c) => c.trim()).filter(Boolean),
-    allowedUsers: [],
-    allowedTeams: [],
-  };
+  if (resolved.triggerComment !== undefined && !authorizationConfigured(resolved)) {
+    resolved = { ...resolved, minimumPermission: DEFAULT_TRIGGER_PERMISSION };
+  }
+  return resolved;
+}
+
+/** The policy with `login`'s trigger commands ignored (the spawner's own identity). */
+export function ignoringTriggersOf(policy: ResolvedCommentPolicy, login: string | undefined): ResolvedCommentPolicy {
+  const key = login?.trim().toLowerCase();
+  if (!key) return policy;
+  return { ...policy, ignoredTriggerAuthors: [...new Set([...(policy.ignoredTriggerAuthors ?? []), key])] };
+}
+
+/** A GitHub App or other bot account: `type: Bot`, or a login ending in `[bot]`. */
+export function isBotAuthor(login: string, type?: string): boolean {
+  return type === 'Bot' || /\[bot\]$/i.test(login.trim());
+}
+
+/** Whether a trigger command by this author counts: never from a bot or an ignored identity. */
+function triggerAuthorAllowed(policy: ResolvedCommentPolicy, login: string, type?: string): boolean {
+  if (isBotAuthor(login, type)) return false;
+  return !(policy.ignoredTriggerAuthors ?? []).includes(login.trim().toLowerCase());
 }
 
 export function commandsEnabled(policy: ResolvedCommentPolicy): boolean {
@@ -48,6 +86,8 @@ export function hasCommand(body: string | null | undefined, commands: readonly s
 
 export interface CommandComment {
   readonly author: string;
+  /** GitHub's `user.type` (`User`, `Bot`, `Organization`), when known. */
+  readonly authorType?: string;
   readonly body: string;
   /** RFC 3339. */
   readonly createdAt: string;
@@ -57,6 +97,8 @@ export interface PolicyDecision {
   readonly included: boolean;
   /** The authorised trigger comment's time when it admitted the item. */
   readonly triggerTime?: Date;
+  /** Who gave the trigger that admitted the item (a comment's author, or the item's for a body trigger). */
+  readonly triggerAuthor?: string;
 }
 
 /**
@@ -65,10 +107,13 @@ export interface PolicyDecision {
  * exclude blocks it; with both, the most recent authorised command wins, and
  * a body command only decides when no comment carries one (exclude first).
  * `authorised` is asked only for authors of comments that carry a command.
+ * Trigger commands of bots (`[bot]` logins, `type: Bot`) and of
+ * `policy.ignoredTriggerAuthors` do not count; their excludes do (an agent
+ * hands an item back with an exclude command).
  */
 export async function evaluateCommentPolicy(
   policy: ResolvedCommentPolicy,
-  item: { readonly body: string | null | undefined; readonly author: string },
+  item: { readonly body: string | null | undefined; readonly author: string; readonly authorType?: string },
   comments: readonly CommandComment[],
   authorised: (login: string) => Promise<boolean>,
 ): Promise<PolicyDecision> {
@@ -78,33 +123,36 @@ export async function evaluateCommentPolicy(
 
   let bodyTrigger = false;
   let bodyExclude = false;
-  if (hasCommand(item.body, trigger) || hasCommand(item.body, excludes)) {
+  const bodyHasTrigger = hasCommand(item.body, trigger) && triggerAuthorAllowed(policy, item.author, item.authorType);
+  if (bodyHasTrigger || hasCommand(item.body, excludes)) {
     if (await authorised(item.author)) {
-      bodyTrigger = hasCommand(item.body, trigger);
+      bodyTrigger = bodyHasTrigger;
       bodyExclude = hasCommand(item.body, excludes);
     }
   }
 
   // The latest authorised comment of each kind: by time, then by position.
-  let lastTrigger: { at: number; index: number } | undefined;
-  let lastExclude: { at: number; index: number } | undefined;
+  let lastTrigger: { at: number; index: number; author: string } | undefined;
+  let lastExclude: { at: number; index: number; author: string } | undefined;
   for (let i = 0; i < comments.length; i++) {
     const c = comments[i]!;
-    const isTrigger = hasCommand(c.body, trigger);
+    const isTrigger = hasCommand(c.body, trigger) && triggerAuthorAllowed(policy, c.author, c.authorType);
     const isExclude = hasCommand(c.body, excludes);
     if (!isTrigger && !isExclude) continue;
     if (!(await authorised(c.author))) continue;
     const at = Date.parse(c.createdAt);
-    const mark = { at: Number.isNaN(at) ? -Infinity : at, index: i };
+    const mark = { at: Number.isNaN(at) ? -Infinity : at, index: i, author: c.author };
     const later = (prev: typeof mark | undefined) => !prev || mark.at > prev.at || (mark.at === prev.at && mark.index > prev.index);
     if (isTrigger && later(lastTrigger)) lastTrigger = mark;
     if (isExclude && later(lastExclude)) lastExclude = mark;
   }
-  const timeOf = (m: { at: number } | undefined) => (m && Number.isFinite(m.at) ? { triggerTime: new Date(m.at) } : {});
+  const timeOf = (m: { at: number; author: string } | undefined) =>
+    m ? { ...(Number.isFinite(m.at) ? { triggerTime: new Date(m.at) } : {}), triggerAuthor: m.author } : {};
+  const byBody = { included: true, triggerAuthor: item.author };
 
   if (excludes.length === 0) {
     if (lastTrigger) return { included: true, ...timeOf(lastTrigger) };
-    return { included: bodyTrigger };
+    return bodyTrigger ? byBody : { included: false };
   }
   if (trigger.length === 0) return { included: !lastExclude && !bodyExclude };
 
@@ -115,7 +163,7 @@ export async function evaluateCommentPolicy(
   if (lastTrigger) return { included: true, ...timeOf(lastTrigger) };
   if (lastExclude) return { included: false };
   if (bodyExclude) return { included: false };
-  return { included: bodyTrigger };
+  return bodyTrigger ? byBody : { included: false };
 }
 
 /**

@@ -22,6 +22,12 @@ export interface CycleInput {
   readonly maxTotalTasks?: number | undefined;
   readonly totalTasksCreated: number;
   readonly priorityLabels?: readonly string[] | undefined;
+  /**
+   * The trigger ledger: Task name → epoch ms up to which the item's triggers
+   * are spent. An item with a record becomes a Task again only for a newer
+   * trigger. @default - no record of any trigger
+   */
+  readonly spent?: ReadonlyMap<string, number>;
 }
 
 export interface PlannedCreate {
@@ -34,8 +40,12 @@ export interface PlannedCreate {
 export interface CyclePlan {
   /** Finished Tasks to delete so that a fresh one can be spawned (re-trigger). */
   readonly deletes: readonly string[];
-  /** Tasks to create, in order. */
+  /** Tasks to create, in order: the first `capacity` candidates. */
   readonly creates: readonly PlannedCreate[];
+  /** Every eligible item, in priority order: the runtime takes the next one when a create is refused. */
+  readonly candidates: readonly PlannedCreate[];
+  /** How many Tasks may be created now (maxConcurrency and maxTotalTasks); Infinity when neither is set. */
+  readonly capacity: number;
   /** Non-terminal Tasks before this cycle's creates. */
   readonly activeTasks: number;
   /** Eligible items left waiting for a limit. */
@@ -69,6 +79,8 @@ export function planCycle(input: CycleInput): CyclePlan {
     const name = taskName(input.spawner, item.id);
     if (seen.has(name)) continue;
     seen.add(name);
+    const spent = input.spent?.get(name);
+    if (spent !== undefined && !(item.triggerTime && item.triggerTime.getTime() > spent)) continue;
     const task = existing.get(name);
     if (!task) {
       candidates.push({ name, item, replaces: false });
@@ -91,24 +103,17 @@ export function planCycle(input: CycleInput): CyclePlan {
 
   const maxConcurrency = input.maxConcurrency ?? 0;
   const maxTotal = input.maxTotalTasks ?? 0;
-  const creates: PlannedCreate[] = [];
-  let active = activeTasks;
+  const byConcurrency = maxConcurrency > 0 ? Math.max(0, maxConcurrency - activeTasks) : Infinity;
+  const byTotal = maxTotal > 0 ? Math.max(0, maxTotal - input.totalTasksCreated) : Infinity;
+  const capacity = Math.min(byConcurrency, byTotal);
+  const creates = ordered.slice(0, capacity);
   let blockedBy: CyclePlan['blockedBy'];
-  for (const c of ordered) {
-    if (maxConcurrency > 0 && active >= maxConcurrency) {
-      blockedBy = 'maxConcurrency';
-      break;
-    }
-    if (maxTotal > 0 && input.totalTasksCreated + creates.length >= maxTotal) {
-      blockedBy = 'maxTotalTasks';
-      break;
-    }
-    creates.push(c);
-    active++;
-  }
+  if (creates.length < ordered.length) blockedBy = byConcurrency <= byTotal ? 'maxConcurrency' : 'maxTotalTasks';
   return {
     deletes: creates.filter((c) => c.replaces).map((c) => c.name),
     creates,
+    candidates: ordered,
+    capacity,
     activeTasks,
     waiting: ordered.length - creates.length,
     ...(blockedBy ? { blockedBy } : {}),
@@ -124,5 +129,9 @@ export interface CycleReport {
   readonly created: readonly string[];
   readonly deleted: readonly string[];
   readonly failures: readonly string[];
+  /** Items passed over for their data (an invalid branch, values too large, no authorised trigger). */
+  readonly skipped?: readonly { readonly reason: string; readonly message: string }[];
+  /** Triggers recorded by an earlier cycle whose Task never appeared: spent without a Task. */
+  readonly unconfirmed?: readonly string[];
   readonly error?: string;
 }

@@ -31,6 +31,17 @@ export class SpawnerMetrics {
     help: 'Tasks a cycle could not render, create or delete',
     registers: [this.registry],
   });
+  private readonly skipped = new Gauge({
+    name: 'kelos_spawner_skipped_items',
+    help: 'Items the last cycle passed over for their data, by reason (InvalidBranch, BaseBranch, ForkHeadRef, BranchInUse, PromptValuesTooLarge, TriggerNotAuthorized)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly unconfirmed = new Counter({
+    name: 'kelos_spawner_unconfirmed_triggers_total',
+    help: 'Triggers recorded in the ledger whose Task never appeared (the spawner stopped between the two): spent without a Task',
+    registers: [this.registry],
+  });
   private readonly lastCycle = new Gauge({
     name: 'kelos_spawner_last_cycle_timestamp_seconds',
     help: 'When the last cycle ended, whatever its result',
@@ -65,6 +76,11 @@ export class SpawnerMetrics {
     this.created.inc(report.created.length);
     this.deleted.inc(report.deleted.length);
     this.failures.inc(report.failures.length);
+    this.unconfirmed.inc(report.unconfirmed?.length ?? 0);
+    if (report.ok && !report.suspended) {
+      this.skipped.reset();
+      for (const s of report.skipped ?? []) this.skipped.inc({ reason: s.reason });
+    }
   }
 
   /** Records one answer of GitHub (or `undefined` when none came). */

@@ -1,10 +1,12 @@
 import type * as k8s from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
-import { DEFAULT_POLL_INTERVAL, Label, isDeleting, isTerminalPhase, rfc3339, sourceOf, type Task, type TaskSpawner, type Workspace } from '../api/index.js';
+import { DEFAULT_POLL_INTERVAL, Label, isDeleting, isTerminalPhase, rfc3339, sourceOf, time, type Task, type TaskSpawner, type Workspace } from '../api/index.js';
 import { githubApiBaseUrl } from '../github/api-base-url.js';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from '../github/client.js';
 import { secretCredentials, type GitHubCredentials } from '../github/credentials.js';
-import { parseRepo } from '../github/repo-url.js';
+import { permissionLookups } from '../github/permissions.js';
+import { RepoApi } from '../github/repo-api.js';
+import { parseRepo, type RepoRef } from '../github/repo-url.js';
 import { Informer } from '../kube/informer.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { isAlreadyExists, isConflict, isGone } from '../kube/kube-error.js';
@@ -12,9 +14,12 @@ import { Resources, resourcePath } from '../kube/resource-path.js';
 import { decodeSecretData } from '../kube/secret-data.js';
 import { sleep } from '../kube/sleep.js';
 import { shortHash } from '../render/names.js';
-import { TemplateError } from '../template/index.js';
+import { TemplateDataError, parseTemplate, templateFields } from '../template/index.js';
+import { branchRefusal } from './branch-policy.js';
 import { buildTask } from './build-task.js';
-import { planCycle, type CycleReport, type ExistingTask } from './cycle.js';
+import { CommentAuthorizer, evaluateCommentPolicy, ignoringTriggersOf, resolveCommentPolicy, type ResolvedCommentPolicy } from './comment-policy.js';
+import { planCycle, type CycleReport, type ExistingTask, type PlannedCreate } from './cycle.js';
+import { LedgerStore, type StoredLedger } from './ledger-store.js';
 import { parseDuration, pollIntervalMs } from './duration.js';
 import type { SpawnerMetrics } from './metrics.js';
 import { CronSource } from './sources/cron.js';
@@ -22,7 +27,10 @@ import { GitHubIssuesSource } from './sources/github-issues.js';
 import { GitHubPullRequestsSource } from './sources/github-pull-requests.js';
 import { JiraSource, type JiraSourceOptions } from './sources/jira.js';
 import { templateNeeds, type Source } from './sources/source.js';
-import { nextStatus, type CycleOutcome } from './status.js';
+import { nextStatus, type CycleOutcome, type SkippedItem } from './status.js';
+import { taskName } from './task-name.js';
+import { MAX_LEDGER_RECORDS, boundLedger, reconcileLedger, reserve, settle, spentUpTo, type LedgerTask } from './trigger-ledger.js';
+import type { WorkItem } from './work-item.js';
 
 export interface SpawnerOptions {
   /** The apiserver. */
@@ -69,10 +77,10 @@ export class Spawner {
   private readonly paths: { readonly spawner: string; readonly status: string; readonly spawners: string; readonly tasks: string };
   private readonly tasksSelector: string;
   private kubeClient: Promise<KubeClient> | undefined;
-  private github: { key: string; client: GitHubClient } | undefined;
+  private github: { key: string; client: GitHubClient; login?: Promise<string | undefined>; defaultBranches: Map<string, string> } | undefined;
   private source: { key: string; source: Source } | undefined;
-  /** Tasks created whose count is not yet in status.totalTasksCreated (a status write failed). */
-  private unrecorded = 0;
+  /** The GitHub source's repository, comment policy and Workspace, for the checks made when a Task is created. */
+  private githubContext: GitHubContext | undefined;
   private interval = DEFAULT_POLL_MS;
   /** metadata.generation of the TaskSpawner as the last cycle read it. */
   private generation: number | undefined;
@@ -126,6 +134,7 @@ export class Spawner {
       this.log.error({ error: (err as Error).message }, `Invalid poll interval, using ${DEFAULT_POLL_INTERVAL}`);
       this.interval = DEFAULT_POLL_MS;
     }
+    // Counted from the cluster every cycle (a quorum read, not a cache): caps never rest on memory.
     const tasks = (await kube.list<Task>(this.paths.tasks, { labelSelector: this.tasksSelector })).items;
     const existing: ExistingTask[] = tasks.map((t) => ({
       name: t.metadata.name!,
@@ -145,14 +154,27 @@ export class Spawner {
     const now = this.clock();
     let source: Source;
     let items;
+    let stored: StoredLedger;
+    const store = new LedgerStore(kube, spawner);
     try {
       source = await this.sourceFor(spawner);
       items = await source.discover(now);
+      stored = await store.read();
     } catch (err) {
       const error = messageOf(err);
       this.log.error({ error }, 'Failed to discover work items');
       await this.writeStatus(spawner, { kind: 'failed', error, activeTasks: active });
       return { ok: false, suspended: false, ...empty, error };
+    }
+
+    // The ledger, brought in line with the Tasks that exist; the count never below what status last showed.
+    const reconciled = reconcileLedger(stored.ledger, tasks.map(ledgerTask));
+    let ledger = reconciled.ledger;
+    const recorded = spawner.status?.totalTasksCreated ?? 0;
+    if (ledger.created < recorded) ledger = { ...ledger, created: recorded };
+    const dirty = reconciled.changed || ledger !== reconciled.ledger || stored.stale === true;
+    for (const name of reconciled.unconfirmed) {
+      this.log.warn({ task: name }, 'Found a trigger recorded without its Task; it is spent and gives no second Task');
     }
 
     const spec = spawner.spec;
@@ -163,83 +185,148 @@ export class Spawner {
       tasks: existing,
       maxConcurrency: spec.maxConcurrency,
       maxTotalTasks: spec.maxTotalTasks,
-      totalTasksCreated: (spawner.status?.totalTasksCreated ?? 0) + this.unrecorded,
+      totalTasksCreated: ledger.created,
       priorityLabels: w.githubIssues?.priorityLabels ?? w.githubPullRequests?.priorityLabels,
+      spent: spentUpTo(ledger),
     });
-    this.log.info({ discovered: items.length, activeTasks: plan.activeTasks, toCreate: plan.creates.length, waiting: plan.waiting }, 'Discovered work items');
+    this.log.info({ discovered: items.length, activeTasks: plan.activeTasks, candidates: plan.candidates.length, capacity: plan.capacity, waiting: plan.waiting }, 'Discovered work items');
 
+    const failures: string[] = [];
+    const skipped: SkippedItem[] = [];
     const t = spec.taskTemplate;
     const needs = templateNeeds([t.promptTemplate, t.branch, ...Object.values(t.metadata?.labels ?? {}), ...Object.values(t.metadata?.annotations ?? {})]);
-    if (source.hydrate && plan.creates.length > 0 && (needs.comments || needs.reviewComments)) {
-      try {
-        await source.hydrate(
-          plan.creates.map((c) => c.item),
-          needs,
-        );
-      } catch (err) {
-        const error = messageOf(err);
-        this.log.error({ error }, 'Failed to load comments of work items');
-        await this.writeStatus(spawner, { kind: 'failed', error, activeTasks: active });
-        return { ok: false, suspended: false, ...empty, discovered: items.length, error };
+    const spent = spentUpTo(ledger);
+    const checks = this.createChecks(spawner, kube);
+
+    // Take candidates in order until the caps are met; a refused one makes way for the next.
+    const chosen: Array<{ c: PlannedCreate; task: Task; upTo: number }> = [];
+    try {
+      for (const c of plan.candidates) {
+        if (chosen.length >= plan.capacity) break;
+        if (source.hydrate && (needs.comments || needs.reviewComments)) await source.hydrate([c.item], needs);
+        const trigger = await checks.trigger(c.item);
+        if (trigger.upTo === undefined) {
+          if (trigger.skip) skipped.push(trigger.skip);
+          continue;
+        }
+        const prev = spent.get(c.name);
+        if (prev !== undefined && !(trigger.upTo > prev)) continue; // only the spawner's own or a bot's trigger was new
+        let task: Task;
+        try {
+          task = buildTask(spawner, c.item, c.name);
+        } catch (err) {
+          if (err instanceof TemplateDataError) {
+            skipped.push({ reason: SKIP_PROMPT_VALUES, message: `${itemLabel(c.item)}: ${err.message}` });
+          } else {
+            const why = messageOf(err);
+            failures.push(`${c.name}: ${why}`);
+            this.log.error({ task: c.name, item: c.item.id, error: why }, 'Failed to render Task');
+          }
+          continue;
+        }
+        const refusal = task.spec.branch !== undefined ? await checks.branch(task.spec.branch, c.item) : undefined;
+        if (refusal) {
+          skipped.push({ reason: refusal.reason, message: `${itemLabel(c.item)}: ${refusal.message}` });
+          this.log.info({ task: c.name, item: c.item.id, reason: refusal.reason }, 'Skipped work item: its branch is refused');
+          continue;
+        }
+        chosen.push({ c, task, upTo: trigger.upTo });
+      }
+    } catch (err) {
+      const error = messageOf(err);
+      this.log.error({ error }, 'Failed to load work items to create');
+      await this.writeStatus(spawner, { kind: 'failed', error, activeTasks: active });
+      return { ok: false, suspended: false, ...empty, discovered: items.length, error, skipped };
+    }
+
+    // Persist before create: the ledger counts and spends every trigger first.
+    const keep = new Set([...items.map((i) => taskName(spawner.metadata.name!, i.id)), ...existing.map((e) => e.name)]);
+    const before = ledger;
+    let reserved = false;
+    if (chosen.length > 0 || dirty) {
+      const next = boundLedger(
+        reserve(
+          ledger,
+          chosen.map((x) => ({ name: x.c.name, upTo: x.upTo })),
+        ),
+        keep,
+      );
+      if (!next) {
+        failures.push(`the trigger ledger holds ${MAX_LEDGER_RECORDS} records of items still present; no Task is created until some leave`);
+      } else {
+        try {
+          stored = await store.write(next, stored);
+          ledger = next;
+          reserved = chosen.length > 0;
+        } catch (err) {
+          const why = isConflict(err) ? 'it changed meanwhile (another spawner process?)' : messageOf(err);
+          failures.push(`recording the triggers in ConfigMap ${store.name} failed, so no Task was created: ${why}`);
+          this.log.error({ error: why }, 'Failed to write the trigger ledger');
+        }
       }
     }
 
     const deleted: string[] = [];
-    const failures: string[] = [];
-    for (const name of plan.deletes) {
-      try {
-        // Already gone (false) frees the name as well.
-        if (await kube.delete(this.taskPath(name))) this.log.info({ task: name }, 'Deleted finished Task for a newer trigger');
-        deleted.push(name);
-      } catch (err) {
-        failures.push(`${name}: deleting the finished Task failed: ${messageOf(err)}`);
-      }
-    }
-
     const created: string[] = [];
-    for (const c of plan.creates) {
-      if (c.replaces && !deleted.includes(c.name)) continue;
-      let task: Task;
-      try {
-        task = buildTask(spawner, c.item, c.name);
-      } catch (err) {
-        const why = err instanceof TemplateError ? err.message : messageOf(err);
-        failures.push(`${c.name}: ${why}`);
-        this.log.error({ task: c.name, item: c.item.id, error: why }, 'Failed to render Task');
-        continue;
+    const confirmed: string[] = [];
+    const released: string[] = [];
+    for (const { c, task } of reserved ? chosen : []) {
+      if (c.replaces) {
+        try {
+          // Already gone (false) frees the name as well.
+          if (await kube.delete(this.taskPath(c.name))) this.log.info({ task: c.name }, 'Deleted finished Task for a newer trigger');
+          deleted.push(c.name);
+        } catch (err) {
+          failures.push(`${c.name}: deleting the finished Task failed: ${messageOf(err)}`);
+          released.push(c.name);
+          continue;
+        }
       }
       try {
         await kube.create(task);
         created.push(c.name);
-        this.unrecorded++;
+        confirmed.push(c.name);
         this.log.info({ task: c.name, item: c.item.id }, 'Created Task');
       } catch (err) {
-        if (isAlreadyExists(err)) {
-          const failure = await this.explainExisting(spawner, c.name);
-          if (failure) failures.push(failure);
-          continue;
-        }
-        const why = messageOf(err);
-        failures.push(`${c.name}: ${why}`);
-        this.log.error({ task: c.name, item: c.item.id, error: why }, 'Failed to create Task');
+        const outcome = await this.afterFailedCreate(spawner, c.name, err);
+        if (outcome.failure) failures.push(outcome.failure);
+        if (outcome.exists) confirmed.push(c.name);
+        else if (outcome.absent) released.push(c.name);
+        if (!isAlreadyExists(err)) this.log.error({ task: c.name, item: c.item.id, error: messageOf(err) }, 'Failed to create Task');
       }
     }
 
-    const limit = plan.blockedBy === 'maxConcurrency' ? spec.maxConcurrency : plan.blockedBy === 'maxTotalTasks' ? spec.maxTotalTasks : undefined;
+    if (reserved) {
+      const next = settle(ledger, before, confirmed, released);
+      try {
+        stored = await store.write(next, stored);
+        ledger = next;
+      } catch (err) {
+        // The reservations stay pending: the next cycle confirms them from the Tasks it finds.
+        this.log.warn({ error: messageOf(err) }, 'Failed to write the trigger ledger after creating Tasks');
+      }
+    }
+
+    const taken = created.length;
+    const waiting = Math.max(0, plan.candidates.length - taken - skipped.length);
+    const blockedBy = waiting > 0 && taken >= plan.capacity ? plan.blockedBy : undefined;
+    const limit = blockedBy === 'maxConcurrency' ? spec.maxConcurrency : blockedBy === 'maxTotalTasks' ? spec.maxTotalTasks : undefined;
     // A cron tick that failed must come round again: keep the cursor where it was.
     const keepCursor = w.cron !== undefined && failures.length > 0;
     await this.writeStatus(spawner, {
       kind: 'spawned',
       discovered: items.length,
-      created: 0, // writeStatus counts what is unrecorded
+      created: created.length,
+      totalTasksCreated: ledger.created,
       activeTasks: plan.activeTasks + created.length,
-      waiting: plan.waiting,
-      blockedBy: plan.blockedBy,
+      waiting,
+      blockedBy,
       limit,
       failures,
+      skipped,
       discoveredAt: keepCursor ? undefined : rfc3339(now),
     });
-    return { ok: true, suspended: false, discovered: items.length, created, deleted, failures };
+    return { ok: true, suspended: false, discovered: items.length, created, deleted, failures, skipped, unconfirmed: reconciled.unconfirmed };
   }
 
   /**
@@ -272,37 +359,45 @@ export class Spawner {
     return (await this.kube()).json<TaskSpawner>('GET', this.paths.spawner);
   }
 
-  /** Why creating `name` met AlreadyExists: fine when the Task is ours; a failure message otherwise. */
-  private async explainExisting(spawner: TaskSpawner, name: string): Promise<string | undefined> {
+  /**
+   * What a create that failed did: the Task is ours (created by this or an
+   * earlier run, or the error came after the write), absent (not created:
+   * its reservation is undone), or unknown (the read failed too: the
+   * reservation stays pending and the next cycle decides).
+   */
+  private async afterFailedCreate(spawner: TaskSpawner, name: string, err: unknown): Promise<{ failure?: string; exists?: boolean; absent?: boolean }> {
     let other: Task | undefined;
     try {
       other = await (await this.kube()).get<Task>(this.taskPath(name));
-    } catch (err) {
-      return `${name}: ${messageOf(err)}`;
+    } catch (readErr) {
+      return { failure: `${name}: ${messageOf(err)} (and reading it back failed: ${messageOf(readErr)})` };
     }
-    if (!other) return undefined; // gone meanwhile: next cycle creates it
+    const already = isAlreadyExists(err);
+    if (!other) return already ? { absent: true } : { failure: `${name}: ${messageOf(err)}`, absent: true };
     const ours = (other.metadata.ownerReferences ?? []).some((r) => r.uid === spawner.metadata.uid);
     if (!ours) {
-      const message = `Task ${name} already exists and is not owned by TaskSpawner ${spawner.metadata.name}`;
       this.log.error({ task: name }, 'Task exists and belongs to someone else');
-      return message;
+      return { failure: `Task ${name} already exists and is not owned by TaskSpawner ${spawner.metadata.name}`, absent: true };
     }
-    if (isDeleting(other)) this.log.info({ task: name }, 'Waiting for the finished Task to be deleted');
-    else this.log.info({ task: name }, 'Task already exists');
-    return undefined;
+    if (isDeleting(other)) {
+      this.log.info({ task: name }, 'Waiting for the finished Task to be deleted');
+      return { absent: true };
+    }
+    this.log.info({ task: name }, already ? 'Task already exists' : 'Task exists although its create failed');
+    return { exists: true };
   }
 
   /**
-   * Writes the status onto the TaskSpawner as this cycle read it, counting
-   * unrecorded creations; after a conflict, onto a fresh read.
+   * Writes the status onto the TaskSpawner as this cycle read it; after a
+   * conflict, onto a fresh read. The count of Tasks created comes from the
+   * trigger ledger, so a failed status write loses nothing.
    */
   private async writeStatus(spawner: TaskSpawner, outcome: CycleOutcome): Promise<void> {
     const kube = await this.kube();
     for (let attempt = 0; ; attempt++) {
-      const status = nextStatus(spawner.status, { ...outcome, created: this.unrecorded }, rfc3339(this.clock()), spawner.metadata.generation);
+      const status = nextStatus(spawner.status, outcome.kind === 'spawned' ? outcome : { ...outcome, created: 0 }, rfc3339(this.clock()), spawner.metadata.generation);
       try {
         await kube.json('PUT', this.paths.status, { body: { ...spawner, status } });
-        this.unrecorded = 0;
         return;
       } catch (err) {
         if (!isConflict(err) || attempt >= 5) throw err;
@@ -311,16 +406,111 @@ export class Spawner {
     }
   }
 
+  /**
+   * The checks made on an item just before its Task is created, with what
+   * they read cached for this cycle only: its trigger, read again from
+   * GitHub with the author's permission looked up now (never a decision
+   * older than this cycle) and the spawner's own and bots' triggers left
+   * out; and its rendered branch (branch-policy.ts).
+   */
+  private createChecks(spawner: TaskSpawner, kube: KubeClient): CreateChecks {
+    const gh = this.githubContext;
+    const github = this.github;
+    const authorizer = gh ? new CommentAuthorizer(gh.policy, permissionLookups(gh.client, gh.repo)) : undefined;
+    const branchTemplate = spawner.spec.taskTemplate.branch;
+    let readsHeadRef = false;
+    try {
+      readsHeadRef = branchTemplate ? templateFields(parseTemplate(branchTemplate, 'branch')).includes('Branch') : false;
+    } catch {
+      // A template that does not parse fails in buildTask, with its message.
+    }
+    let bases: Promise<string[]> | undefined;
+    let claims: Promise<Map<string, string>> | undefined;
+    const wsName = spawner.spec.taskTemplate.workspaceRef?.name;
+
+    const baseBranches = async (): Promise<string[]> => {
+      const workspace = gh?.workspace ?? (wsName ? await kube.get<Workspace>(resourcePath(Resources.workspaces, { namespace: this.options.namespace, name: wsName })) : undefined);
+      const out = workspace?.spec.ref ? [workspace.spec.ref] : [];
+      if (gh && github && (!gh.repo.host || !gh.workspaceRepo.host || gh.repo.host === gh.workspaceRepo.host)) {
+        const full = `${gh.workspaceRepo.owner}/${gh.workspaceRepo.repo}`;
+        let known = github.defaultBranches.get(full);
+        if (known === undefined) {
+          try {
+            const { data } = await gh.client.request('GET /repos/{owner}/{repo}', { owner: gh.workspaceRepo.owner, repo: gh.workspaceRepo.repo });
+            known = (data as { default_branch?: string }).default_branch ?? '';
+            github.defaultBranches.set(full, known);
+          } catch (err) {
+            this.log.debug({ repo: full, error: messageOf(err) }, 'Could not read the default branch');
+          }
+        }
+        if (known) out.push(known);
+      }
+      return out;
+    };
+    const branchClaims = async (): Promise<Map<string, string>> => {
+      const all = (await kube.list<Task>(this.paths.tasks)).items;
+      const map = new Map<string, string>();
+      for (const t of all) {
+        if (!t.spec?.branch || isDeleting(t) || t.metadata.labels?.[Label.TASK_SPAWNER] === spawner.metadata.name) continue;
+        if ((t.spec.workspaceRef?.name ?? '') !== (wsName ?? '')) continue;
+        if (!map.has(t.spec.branch)) map.set(t.spec.branch, t.metadata.name!);
+      }
+      return map;
+    };
+
+    return {
+      trigger: async (item) => {
+        const base = item.triggerTime?.getTime() ?? 0;
+        if (!gh || !authorizer || gh.policy.triggerComment === undefined) return { upTo: base };
+        const policy = ignoringTriggersOf(gh.policy, await this.ownLogin(gh));
+        const comments = await new RepoApi(gh.client, gh.repo).comments(item.number);
+        const decision = await evaluateCommentPolicy(policy, { body: item.body, author: item.author ?? '' }, comments, (login) => authorizer.isAuthorised(login));
+        if (!decision.included) {
+          this.log.info({ item: item.id }, 'Skipped work item: no authorised trigger when read again');
+          return {
+            skip: {
+              reason: SKIP_NOT_AUTHORISED,
+              message: `${itemLabel(item)}: no authorised trigger when the Task was to be created (triggers by bots and by the spawner's own identity do not count; permissions are looked up again)`,
+            },
+          };
+        }
+        return { upTo: Math.max(decision.triggerTime?.getTime() ?? 0, item.reviewTime?.getTime() ?? 0) };
+      },
+      branch: async (branch, item) => {
+        bases ??= baseBranches();
+        claims ??= branchClaims();
+        const [baseList, claimMap] = [await bases, await claims];
+        return branchRefusal(branch, item, { baseBranches: baseList, readsHeadRef, claimedBy: (b) => claimMap.get(b) });
+      },
+    };
+  }
+
+  /** The login of the token the spawner reads GitHub with (`GET /user`, once per client); undefined for App or no credentials. */
+  private async ownLogin(gh: GitHubContext): Promise<string | undefined> {
+    const github = this.github;
+    if (gh.credentials !== 'token' || !github) return undefined;
+    github.login ??= gh.client.request('GET /user').then(
+      ({ data }) => (data as { login?: string }).login,
+      (err: unknown) => {
+        if (this.github === github) github.login = undefined;
+        throw new Error(`looking up the GitHub login of the token failed: ${messageOf(err)}`);
+      },
+    );
+    return github.login;
+  }
+
   private async sourceFor(spawner: TaskSpawner): Promise<Source> {
     const spec = spawner.spec;
     const kind = sourceOf(spec);
     switch (kind) {
       case 'cron': {
+        this.githubContext = undefined;
         const since = spawner.status?.lastDiscoveryTime ?? spawner.metadata.creationTimestamp;
         if (!since) throw new Error('TaskSpawner has neither status.lastDiscoveryTime nor metadata.creationTimestamp');
         return new CronSource({ schedule: spec.when.cron!.schedule, since: new Date(since) });
       }
       case 'jira': {
+        this.githubContext = undefined;
         const jira = spec.when.jira!;
         const data = await this.readSecret(jira.secretRef.name);
         const credentials = { token: data.JIRA_TOKEN, user: data.JIRA_USER };
@@ -345,6 +535,7 @@ export class Spawner {
         if (this.github?.key !== clientKey) {
           this.github = {
             key: clientKey,
+            defaultBranches: new Map(),
             client: createGitHubClient({
               baseUrl,
               credentials,
@@ -355,6 +546,7 @@ export class Spawner {
           };
           this.log.info({ baseUrl, repo: `${repo.owner}/${repo.repo}`, auth: !credentials ? 'none' : 'token' in credentials ? 'token' : 'app' }, 'Configured GitHub client');
         }
+        this.githubContext = { client: this.github.client, repo, workspaceRepo: wsRepo, workspace, policy: resolveCommentPolicy(gh), credentials: !credentials ? 'none' : 'token' in credentials ? 'token' : 'app' };
         const key = `${kind}\0${JSON.stringify({ ...gh, pollInterval: undefined, priorityLabels: undefined })}\0${repo.owner}/${repo.repo}\0${clientKey}`;
         if (this.source?.key !== key) {
           const client = this.github.client;
@@ -460,6 +652,36 @@ export class Spawner {
       }
     }
   }
+}
+
+/** The GitHub side of a GitHub source, for the checks made when a Task is created. */
+interface GitHubContext {
+  readonly client: GitHubClient;
+  readonly repo: RepoRef;
+  readonly workspaceRepo: RepoRef;
+  readonly workspace: Workspace;
+  readonly policy: ResolvedCommentPolicy;
+  readonly credentials: 'none' | 'token' | 'app';
+}
+
+interface CreateChecks {
+  /** The time up to which the item's triggers are spent once its Task is created; or why it is skipped (no skip: passed over silently). */
+  trigger(item: WorkItem): Promise<{ readonly upTo: number } | { readonly upTo?: undefined; readonly skip?: SkippedItem }>;
+  branch(branch: string, item: WorkItem): Promise<{ reason: string; message: string } | undefined>;
+}
+
+/** Skip reasons besides the branch refusals (branch-policy.ts). */
+const SKIP_PROMPT_VALUES = 'PromptValuesTooLarge';
+const SKIP_NOT_AUTHORISED = 'TriggerNotAuthorized';
+
+function itemLabel(item: WorkItem): string {
+  return item.number > 0 ? `#${item.number}` : item.id;
+}
+
+function ledgerTask(t: Task): LedgerTask {
+  const created = time(t.metadata.creationTimestamp);
+  const completed = time(t.status?.completionTime);
+  return { name: t.metadata.name!, ...(created !== undefined ? { createdAt: created } : {}), ...(completed !== undefined ? { completedAt: completed } : {}) };
 }
 
 /** Wakes the loop early; a wake-up during a cycle makes the next wait return at once. */

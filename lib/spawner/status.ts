@@ -16,10 +16,23 @@ export type CycleOutcome =
       readonly limit?: number | undefined;
       /** Tasks that could not be created, with why. */
       readonly failures: readonly string[];
+      /** Items refused for what their data renders (an invalid branch, values too large), with why. */
+      readonly skipped?: readonly SkippedItem[];
+      /** The Tasks created over the spawner's life, from the trigger ledger; else the previous count plus `created`. */
+      readonly totalTasksCreated?: number | undefined;
       /** RFC 3339: when the source was read; undefined keeps the previous lastDiscoveryTime. */
       readonly discoveredAt?: string | undefined;
     }
   | { readonly kind: 'failed'; readonly error: string; readonly activeTasks?: number | undefined; readonly created?: number };
+
+/** Skipped items the ItemsSkipped condition names (each message quotes at most 120 characters of source text). */
+const MAX_SKIPS_LISTED = 20;
+
+/** An item the cycle passed over because of its data: a CamelCase reason and a message naming the item. */
+export interface SkippedItem {
+  readonly reason: string;
+  readonly message: string;
+}
 
 /** Sets a condition, keeping lastTransitionTime when the status does not change. */
 export function setCondition(conditions: readonly Condition[] | undefined, next: Condition): Condition[] {
@@ -46,7 +59,7 @@ export function nextStatus(prev: TaskSpawnerStatus | undefined, outcome: CycleOu
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
     });
   };
-  status.totalTasksCreated = (prev?.totalTasksCreated ?? 0) + (outcome.created ?? 0);
+  status.totalTasksCreated = (outcome.kind === 'spawned' ? outcome.totalTasksCreated : undefined) ?? (prev?.totalTasksCreated ?? 0) + (outcome.created ?? 0);
 
   switch (outcome.kind) {
     case 'suspended':
@@ -70,6 +83,30 @@ export function nextStatus(prev: TaskSpawnerStatus | undefined, outcome: CycleOu
       if (outcome.waiting > 0 && outcome.blockedBy) {
         const why = outcome.blockedBy === 'maxTotalTasks' ? `maxTotalTasks (${outcome.limit}) reached` : `maxConcurrency (${outcome.limit})`;
         message += `; ${outcome.waiting} waiting for ${why}`;
+      }
+      const skipped = outcome.skipped ?? [];
+      if (skipped.length > 0) {
+        message += `; ${skipped.length} skipped: ${skipped.slice(0, 3).map((s) => s.message).join('; ')}`;
+        const more = skipped.length > MAX_SKIPS_LISTED ? `; and ${skipped.length - MAX_SKIPS_LISTED} more` : '';
+        const list = `${skipped.slice(0, MAX_SKIPS_LISTED).map((s) => s.message).join('; ')}${more}`;
+        const reasons = [...new Set(skipped.map((s) => s.reason))];
+        status.conditions = setCondition(status.conditions, {
+          type: ConditionType.ITEMS_SKIPPED,
+          status: 'True',
+          reason: reasons.length === 1 ? reasons[0]! : Reason.SEVERAL,
+          message: `${skipped.length} items skipped: ${list}`,
+          lastTransitionTime: now,
+          ...(generation !== undefined ? { observedGeneration: generation } : {}),
+        });
+      } else if (status.conditions?.some((c) => c.type === ConditionType.ITEMS_SKIPPED)) {
+        status.conditions = setCondition(status.conditions, {
+          type: ConditionType.ITEMS_SKIPPED,
+          status: 'False',
+          reason: Reason.NONE_SKIPPED,
+          message: 'The last cycle skipped no item',
+          lastTransitionTime: now,
+          ...(generation !== undefined ? { observedGeneration: generation } : {}),
+        });
       }
       if (outcome.failures.length > 0) {
         message += `; ${outcome.failures.length} failed: ${outcome.failures.slice(0, 3).join('; ')}`;

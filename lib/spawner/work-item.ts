@@ -32,6 +32,14 @@ export interface WorkItem {
    * finished Task older than this is replaced by a fresh one.
    */
   readonly triggerTime?: Date;
+  /** When the review that set the wanted review state was given (pull requests; part of triggerTime). */
+  readonly reviewTime?: Date;
+  /**
+   * A pull request whose head is in another repository (a fork, or one that
+   * is gone): its `branch` names a ref of that repository, chosen by the
+   * fork's owner, not a branch of this one.
+   */
+  readonly fork?: boolean;
   readonly origin?: WorkItemOrigin;
 }
 

@@ -51,6 +51,8 @@ describe('Spawner', () => {
       { apiGroups: ['kelos.dev'], resources: ['taskspawners/status'], resourceNames: ['workers'], verbs: ['get', 'patch', 'update'] },
       { apiGroups: ['kelos.dev'], resources: ['taskspawners/finalizers'], resourceNames: ['workers'], verbs: ['update'] },
       { apiGroups: ['kelos.dev'], resources: ['tasks'], verbs: ['create', 'delete', 'get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['workers-triggers'], verbs: ['get', 'patch'] },
       { apiGroups: ['kelos.dev'], resources: ['workspaces'], resourceNames: ['repo'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['gh-token'], verbs: ['get'] },
     ]);

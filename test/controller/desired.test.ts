@@ -4,7 +4,7 @@ import type { AgentConfig } from '../../lib/api/agent-config.js';
 import type { Task, TaskSpec, TaskStatus } from '../../lib/api/task.js';
 import type { Workspace } from '../../lib/api/workspace.js';
 import { formatOutputs } from '../../lib/api/outputs.js';
-import { branchLockKey } from '../../lib/controller/branch-lock.js';
+import { branchLockKey, repoIdentity } from '../../lib/controller/branch-lock.js';
 import { desired, rejected, OUTPUTS_RETRY_INTERVAL_MS, OUTPUTS_RETRY_WINDOW_MS, type TaskWorld } from '../../lib/controller/desired.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -171,21 +171,87 @@ describe('desired', () => {
       expect(cond(d.status)?.reason).toBe('JobCreated');
     });
 
-    it('leaves the prompt as written and says why when it cannot be rendered', () => {
+    it('fails with PromptRenderFailed, and creates no Job, when the prompt cannot be rendered', () => {
       const dep = task('scaffold', {}, succeeded());
       const prompt = 'Use {{.Deps.scaffold.Results.branch}}';
       const t = task('tests', { dependsOn: ['scaffold'], prompt });
       const d = desired(t, world([t, dep]), NOW);
-      expect(d.children.job?.spec?.template.spec?.containers[0].args).toEqual([prompt]);
-      expect(d.status?.phase).toBe('Pending');
-      expect(d.status?.message).toMatch(/^Created Job "tests"; the prompt was left as written: .*map has no entry for key "branch"/);
-      expect(cond(d.status)?.reason).toBe('PromptRenderFailed');
+      expect(d.children.job).toBeUndefined();
+      expect(d.status?.phase).toBe('Failed');
+      expect(d.status?.message).toMatch(/^The prompt could not be rendered: .*map has no entry for key "branch"/);
+      expect(cond(d.status)).toMatchObject({ status: 'False', reason: 'PromptRenderFailed' });
       expect(d.events[0]).toMatchObject({ type: 'Warning', reason: 'PromptRenderFailed' });
+    });
+
+    it('fails a render over budget with the budget in the message, capped in length', () => {
+      const dep = task('scaffold', {}, succeeded());
+      const t = task('bomb', { dependsOn: ['scaffold'], prompt: `${'x'.repeat(3000)}{{range 20000}}{{range 20000}}{{end}}{{end}}` });
+      const d = desired(t, world([t, dep]), NOW);
+      expect(d.children.job).toBeUndefined();
+      expect(cond(d.status)?.reason).toBe('PromptRenderFailed');
+      expect(d.status?.message).toMatch(/render budget exceeded: more than 1000000 steps \(maxSteps\)/);
+      expect(d.status!.message!.length).toBeLessThanOrEqual(1100);
+    });
+
+    describe('of a spawned Task', () => {
+      const spawned = { labels: { 'kelos.dev/taskspawner': 'workers' } };
+      const dep = task('setup', {}, succeeded({ secret: 's3cr3t', branch: 'feature/x' }));
+
+      it('renders the spawner template once with the item values and .Deps; template text in values stays text', () => {
+        const values = JSON.stringify({ Title: 'Add login', Body: '{{index .Deps "setup" "Results" "secret"}}{{range 20000}}{{range 20000}}{{end}}{{end}}', Number: 7 });
+        const t = task('workers-7', { dependsOn: ['setup'], prompt: '#{{.Number}} {{.Title}} on {{index .Deps "setup" "Results" "branch"}}\n{{.Body}}' }, undefined, {
+          ...spawned,
+          annotations: { 'kelos.dev/prompt-values': values },
+        });
+        const d = desired(t, world([t, dep]), NOW);
+        expect(d.children.job?.spec?.template.spec?.containers[0].args).toEqual([
+          '#7 Add login on feature/x\n{{index .Deps "setup" "Results" "secret"}}{{range 20000}}{{range 20000}}{{end}}{{end}}',
+        ]);
+      });
+
+      it('uses the prompt of an older spawner (no values annotation) as written, never as a template', () => {
+        const t = task('workers-8', { dependsOn: ['setup'], prompt: 'Body: {{index .Deps "setup" "Results" "secret"}}' }, undefined, spawned);
+        expect(desired(t, world([t, dep]), NOW).children.job?.spec?.template.spec?.containers[0].args).toEqual(['Body: {{index .Deps "setup" "Results" "secret"}}']);
+      });
+
+      it('fails when the values annotation is not values (a forged .Deps)', () => {
+        const t = task('workers-9', { dependsOn: ['setup'], prompt: '{{.Title}}' }, undefined, {
+          ...spawned,
+          annotations: { 'kelos.dev/prompt-values': JSON.stringify({ Title: 't', Deps: 'x' }) },
+        });
+        const d = desired(t, world([t, dep]), NOW);
+        expect(d.children.job).toBeUndefined();
+        expect(cond(d.status)?.reason).toBe('PromptRenderFailed');
+        expect(d.status?.message).toContain('annotation kelos.dev/prompt-values: "Deps" is bound when the template is rendered and cannot be a value');
+      });
     });
 
     it('does not render prompts of Tasks without dependsOn', () => {
       const t = task('a', { prompt: 'literal {{.Deps}}' });
       expect(desired(t, world([t]), NOW).children.job?.spec?.template.spec?.containers[0].args).toEqual(['literal {{.Deps}}']);
+    });
+  });
+
+  describe('branches', () => {
+    it.each(['-f main', 'a..b', 'x\nmain', 'x.lock', 'HEAD', '@{-1}', 'a b', '/x'])('fails %j with InvalidBranch before anything else', (branch) => {
+      const t = task('a', { branch, dependsOn: ['missing'], workspaceRef: { name: 'ws' } });
+      const d = desired(t, world([t]), NOW);
+      expect(d.children.job).toBeUndefined();
+      expect(d.status?.phase).toBe('Failed');
+      expect(cond(d.status)).toMatchObject({ status: 'False', reason: 'InvalidBranch' });
+      expect(d.status?.message).toMatch(/^branch ".*" is not a valid git branch name: .* \(see git check-ref-format --branch\)$/);
+    });
+
+    it('fails a Task on the base ref of its Workspace', () => {
+      const ws: Workspace = { apiVersion: 'kelos.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'ws' }, spec: { repo: 'https://github.com/a/b.git', ref: 'main' } };
+      for (const branch of ['main', 'refs/heads/main']) {
+        const t = task('a', { branch, workspaceRef: { name: 'ws' } });
+        const d = desired(t, world([t], { workspace: ws }), NOW);
+        expect(d.children.job).toBeUndefined();
+        expect(cond(d.status)).toMatchObject({ reason: 'InvalidBranch', message: `branch "${branch}" is the base ref of Workspace "ws"; a Task never works on it` });
+      }
+      const ok = task('b', { branch: 'feature', workspaceRef: { name: 'ws' } });
+      expect(desired(ok, world([ok], { workspace: ws }), NOW).children.job).toBeDefined();
     });
   });
 
@@ -297,11 +363,18 @@ describe('desired', () => {
       expect(decide(next, [done, going, next]).children.job).toBeDefined();
     });
 
-    it('is per workspace and branch', () => {
+    it('is per repository and branch', () => {
       const other = task('other', on('b', 'other-ws'), { phase: 'Running', jobName: 'other' });
       const otherBranch = task('other-branch', on('c'), { phase: 'Running', jobName: 'other-branch' });
       const t = task('t', on('b'));
       expect(decide(t, [other, otherBranch, t]).children.job).toBeDefined();
+      // A second Workspace of the same repository, spelled differently, shares the lock.
+      const repos: Record<string, string> = { ws: 'https://github.com/a/b.git', 'other-ws': 'https://GitHub.com/A/B', third: 'https://github.com/a/c.git' };
+      const repoOf = (w: string) => (repos[w] ? repoIdentity(repos[w]) : undefined);
+      const withRepos = (x: Task, all: Task[]) => desired(x, { ...world(all), workspace: wsObj, repoOf, hasJob: (n) => !!all.find((y) => y.metadata.name === n)?.status?.jobName }, NOW);
+      expect(withRepos(t, [other, otherBranch, t]).status?.message).toBe('Waiting for branch "b" (locked by other)');
+      const elsewhere = task('elsewhere', on('b', 'third'), { phase: 'Running', jobName: 'elsewhere' });
+      expect(withRepos(t, [elsewhere, t]).children.job).toBeDefined();
     });
 
     it('is not held by an earlier Task that still waits for its dependencies', () => {

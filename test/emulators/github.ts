@@ -88,6 +88,8 @@ interface ReviewCommentRecord {
 
 interface PullRecord {
   draft: boolean;
+  /** `owner/name` of the head's repository when it is a fork; null when the fork was deleted. */
+  headRepo?: string | null;
   headRef: string;
   headSha: string;
   baseRef: string;
@@ -125,6 +127,8 @@ export interface NewIssue {
 export interface NewPull extends NewIssue {
   draft?: boolean;
   head?: string;
+  /** The fork the head lives in (`owner/name`), null for a deleted fork. @default - this repository */
+  headRepo?: string | null;
   headSha?: string;
   base?: string;
 }
@@ -165,6 +169,7 @@ class Repo {
   readonly issues = new Map<number, IssueRecord>();
   readonly permissions = new Map<string, Permission>();
   nextNumber = 1;
+  defaultBranch = 'main';
   constructor(
     readonly owner: string,
     readonly name: string,
@@ -191,6 +196,7 @@ export class RepoHandle {
     const issue = this.repo.issues.get(number)!;
     issue.pull = {
       draft: input.draft ?? false,
+      ...(input.headRepo !== undefined ? { headRepo: input.headRepo } : {}),
       headRef: input.head ?? `branch-${number}`,
       headSha: input.headSha ?? fakeSha(`${this.fullName}#${number}@0`),
       baseRef: input.base ?? 'main',
@@ -282,6 +288,11 @@ export class RepoHandle {
     });
     this.touch(this.get(number));
     return id;
+  }
+
+  /** The repository's default branch (`GET /repos/{owner}/{repo}`). */
+  setDefaultBranch(branch: string): void {
+    this.repo.defaultBranch = branch;
   }
 
   /** Sets a collaborator's role (`permission` endpoint); undefined removes it. */
@@ -569,7 +580,7 @@ export class GitHubEmulator {
 
     let result: { status: number; data: unknown; link?: string };
     try {
-      result = this.dispatch(match, url, auth);
+      result = this.dispatch(match, url, auth, login);
     } catch (err) {
       if (err instanceof HttpError) result = { status: err.status, data: { message: err.message } };
       else throw err;
@@ -641,12 +652,21 @@ export class GitHubEmulator {
     res.end(json);
   }
 
-  private dispatch(match: RouteMatch, url: URL, auth: string | undefined): { status: number; data: unknown; link?: string } {
+  private dispatch(match: RouteMatch, url: URL, auth: string | undefined, login: string | undefined): { status: number; data: unknown; link?: string } {
     const p = match.params;
     const q = url.searchParams;
     switch (match.template) {
       case '/rate_limit':
         return { status: 200, data: { resources: {}, rate: { limit: this.limit() } } };
+      case '/user': {
+        // Installation tokens have no user, as on GitHub.
+        if (!login || login.endsWith('[bot]')) throw new HttpError(login ? 403 : 401, login ? 'Resource not accessible by integration' : 'Requires authentication');
+        return { status: 200, data: this.userJSON(login) };
+      }
+      case '/repos/{owner}/{repo}': {
+        const repo = this.repoOf(p);
+        return { status: 200, data: this.repoJSON(repo) };
+      }
       case '/repos/{owner}/{repo}/issues':
         return this.paginate(url, this.listIssues(this.repoOf(p), q).map((i) => this.issueJSON(this.repoOf(p), i)));
       case '/repos/{owner}/{repo}/issues/{number}':
@@ -865,10 +885,20 @@ export class GitHubEmulator {
       closed_at: i.closedAt === null ? null : isoSeconds(i.closedAt),
       merged_at: null,
       draft: pull.draft,
-      head: { label: `${repo.owner}:${pull.headRef}`, ref: pull.headRef, sha: pull.headSha, user: this.userJSON(repo.owner) },
-      base: { label: `${repo.owner}:${pull.baseRef}`, ref: pull.baseRef, sha: fakeSha(pull.baseRef), user: this.userJSON(repo.owner) },
+      head: {
+        label: `${pull.headRepo ? pull.headRepo.split('/')[0] : repo.owner}:${pull.headRef}`,
+        ref: pull.headRef,
+        sha: pull.headSha,
+        user: this.userJSON(pull.headRepo ? pull.headRepo.split('/')[0]! : repo.owner),
+        repo: pull.headRepo === null ? null : pull.headRepo ? { full_name: pull.headRepo, fork: true } : { ...this.repoJSON(repo), fork: false },
+      },
+      base: { label: `${repo.owner}:${pull.baseRef}`, ref: pull.baseRef, sha: fakeSha(pull.baseRef), user: this.userJSON(repo.owner), repo: this.repoJSON(repo) },
       author_association: 'CONTRIBUTOR',
     };
+  }
+
+  private repoJSON(repo: Repo): Record<string, unknown> {
+    return { full_name: `${repo.owner}/${repo.name}`, name: repo.name, owner: this.userJSON(repo.owner), default_branch: repo.defaultBranch, private: false };
   }
 
   private commentJSON(repo: Repo, issue: IssueRecord, c: CommentRecord): Record<string, unknown> {
@@ -901,6 +931,8 @@ interface RouteMatch {
 
 const ROUTES: Array<[string, string]> = [
   ['GET', '/rate_limit'],
+  ['GET', '/user'],
+  ['GET', '/repos/{owner}/{repo}'],
   ['GET', '/repos/{owner}/{repo}/issues'],
   ['GET', '/repos/{owner}/{repo}/issues/{number}'],
   ['GET', '/repos/{owner}/{repo}/issues/{number}/comments'],

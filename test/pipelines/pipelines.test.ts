@@ -28,8 +28,7 @@ describe('bundled pipelines', () => {
     expect(workers.spec.when.githubIssues).toMatchObject({
       labels: ['actor/kelos'],
       excludeLabels: ['kelos/needs-input'],
-      triggerComment: '/kelos pick-up',
-      excludeComments: ['/kelos needs-input'],
+      commentPolicy: { triggerComment: '/kelos pick-up', excludeComments: ['/kelos needs-input'], minimumPermission: 'write' },
     });
     expect(workers.spec.maxConcurrency).toBe(3);
     expect(workers.spec.taskTemplate.model).toBe('opus');

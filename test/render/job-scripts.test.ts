@@ -90,6 +90,24 @@ describe('init container scripts', () => {
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(o.mainSha);
   });
 
+  it.each([
+    ['the remote default branch (no Workspace ref)', 'main', /default branch of the repository/],
+    ['a name git refuses', '-f main', /not a valid git branch name/],
+    ['a name with a newline', 'x\nmain', /not a valid git branch name/],
+  ])('refuse %s in branch-setup', (_, branch, message) => {
+    const root = mkdtempSync(join(tmpdir(), 'kelos-job-'));
+    const o = origin(root);
+    mkdirSync(join(root, 'workspace'));
+    let stderr = '';
+    try {
+      runInit(taskJob({ task: task(branch), workspace: { repo: o.url } }), root);
+    } catch (err) {
+      stderr = String((err as { stderr?: Buffer }).stderr);
+    }
+    expect(stderr).toMatch(message);
+    expect(git(join(root, 'workspace', 'repo'), 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+  });
+
   it('check out a detached SHA and add remotes', () => {
     const root = mkdtempSync(join(tmpdir(), 'kelos-job-'));
     const o = origin(root);

@@ -90,3 +90,29 @@ describe('buildTask', () => {
     expect(task.spec.branch).toBeUndefined();
   });
 });
+
+describe('buildTask with dependsOn', () => {
+  const hostile: WorkItem = { ...item, title: '{{index .Deps "setup" "Results" "secret"}}', body: '{{range 20000}}{{range 20000}}{{end}}{{end}}' };
+
+  it('stores the TaskSpawner template and the item values apart, so source text is never a template', () => {
+    const task = buildTask(spawner({ dependsOn: ['setup'], promptTemplate: '#{{.Number}} {{.Title}}\n{{.Body}}\n{{index .Deps "setup" "Results" "plan"}}' }), hostile, 'kelos-workers-42');
+    expect(task.spec.prompt).toBe('#{{.Number}} {{.Title}}\n{{.Body}}\n{{index .Deps "setup" "Results" "plan"}}');
+    const values = JSON.parse(task.metadata.annotations!['kelos.dev/prompt-values']!);
+    expect(values).toMatchObject({ Number: 42, Title: hostile.title, Body: hostile.body });
+  });
+
+  it('fails at spawn time on a field the template names wrongly', () => {
+    expect(() => buildTask(spawner({ dependsOn: ['setup'], promptTemplate: '{{.Titel}}' }), item, 'x')).toThrow(/unknown field \.Titel/);
+  });
+
+  it('fails with TemplateDataError when the values do not fit in an annotation', () => {
+    const big: WorkItem = { ...item, body: 'x'.repeat(200 * 1024) };
+    expect(() => buildTask(spawner({ dependsOn: ['setup'] }), big, 'x')).toThrow(expect.objectContaining({ name: 'TemplateDataError' }));
+  });
+
+  it('renders right away without dependsOn', () => {
+    const task = buildTask(spawner({ promptTemplate: '{{.Title}}' }), hostile, 'x');
+    expect(task.spec.prompt).toBe(hostile.title);
+    expect(task.metadata.annotations?.['kelos.dev/prompt-values']).toBeUndefined();
+  });
+});

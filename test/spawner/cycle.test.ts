@@ -90,3 +90,31 @@ describe('planCycle', () => {
     expect(names(plan({ items: [{ ...item(1), id: 'A_1' }, { ...item(2), id: 'a-1' }] }))).toEqual(['w-a-1']);
   });
 });
+
+describe('planCycle with the trigger ledger', () => {
+  const T1 = '2025-01-01T00:00:00Z';
+  const T2 = '2025-01-02T00:00:00Z';
+
+  it('gives an item admitted without a trigger time one Task ever, also once its Task is gone', () => {
+    const p = plan({ items: [item(1), item(2)], spent: new Map([['w-1', 0]]) });
+    expect(names(p)).toEqual(['w-2']);
+  });
+
+  it('spawns again only for a trigger newer than the one spent, whether the old Task still exists or not', () => {
+    const spent = new Map([['w-1', Date.parse(T1)]]);
+    expect(names(plan({ items: [item(1, [], T1)], spent }))).toEqual([]);
+    expect(names(plan({ items: [item(1, [], T2)], spent }))).toEqual(['w-1']);
+    // The finished Task is still there: it is replaced.
+    const p = plan({ items: [item(1, [], T2)], spent, tasks: [task(1, 'Succeeded', '2025-01-01T12:00:00Z')] });
+    expect(p.creates).toEqual([{ name: 'w-1', item: item(1, [], T2), replaces: true }]);
+  });
+
+  it('lists every candidate in priority order with the capacity, so a refused one makes way for the next', () => {
+    const p = plan({ items: [item(1), item(2), item(3)], maxConcurrency: 2, tasks: [task(9, 'Running')] });
+    expect(p.candidates.map((c) => c.name)).toEqual(['w-1', 'w-2', 'w-3']);
+    expect(p.capacity).toBe(1);
+    expect(names(p)).toEqual(['w-1']);
+    expect(plan({ items: [item(1)] }).capacity).toBe(Infinity);
+    expect(plan({ items: [item(1)], maxTotalTasks: 3, totalTasksCreated: 5 }).capacity).toBe(0);
+  });
+});

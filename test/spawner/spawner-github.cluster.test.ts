@@ -39,6 +39,9 @@ async function repoWithWorkspace(name: string): Promise<RepoHandle> {
 describe('kelos-workers on the control plane', () => {
   it('creates the 3 highest-priority Tasks, then the next ones as Tasks finish', async () => {
     const repo = await repoWithWorkspace('workers');
+    // Commands without a named permission need write (kelos's default; Kelos v0.19 lets anyone).
+    repo.setPermission('maintainer', 'write');
+    repo.setPermission('kelos-bot', 'write');
     // Ten matching issues (label + trigger comment), in an order unlike their priorities.
     const priorities = ['priority/backlog', 'priority/important-soon', undefined, 'priority/critical-urgent', 'priority/important-longterm', 'priority/backlog', 'priority/critical-urgent', undefined, 'priority/important-soon', 'priority/important-longterm'];
     const numbers = priorities.map((p, i) => {

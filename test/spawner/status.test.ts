@@ -49,3 +49,26 @@ describe('setCondition', () => {
     expect(third[1]!.lastTransitionTime).toBe(T1);
   });
 });
+
+describe('nextStatus with skipped items', () => {
+  const spawned = (skipped: Array<{ reason: string; message: string }>) => ({ kind: 'spawned' as const, discovered: 3, created: 1, activeTasks: 1, waiting: 0, failures: [], skipped, discoveredAt: T0 });
+
+  it('names them in an ItemsSkipped condition, Ready staying True', () => {
+    const s = nextStatus(undefined, spawned([{ reason: 'InvalidBranch', message: '#2: branch "a..b" is not a valid git branch name' }]), T0, 1);
+    expect(s.conditions).toContainEqual({ type: 'ItemsSkipped', status: 'True', reason: 'InvalidBranch', message: '1 items skipped: #2: branch "a..b" is not a valid git branch name', lastTransitionTime: T0, observedGeneration: 1 });
+    expect(s.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    expect(s.message).toContain('; 1 skipped: #2: branch "a..b"');
+  });
+
+  it('says Several for mixed reasons, and turns False once nothing is skipped', () => {
+    const s = nextStatus(undefined, spawned([{ reason: 'InvalidBranch', message: 'a' }, { reason: 'BaseBranch', message: 'b' }]), T0, 1);
+    expect(s.conditions?.find((c) => c.type === 'ItemsSkipped')).toMatchObject({ status: 'True', reason: 'Several' });
+    const next = nextStatus(s, spawned([]), T1, 1);
+    expect(next.conditions?.find((c) => c.type === 'ItemsSkipped')).toMatchObject({ status: 'False', reason: 'NoneSkipped', lastTransitionTime: T1 });
+    expect(nextStatus(undefined, spawned([]), T0, 1).conditions?.map((c) => c.type)).toEqual(['Ready']);
+  });
+
+  it('takes the count of Tasks created from the ledger when given', () => {
+    expect(nextStatus({ totalTasksCreated: 1 }, { ...spawned([]), totalTasksCreated: 7 }, T0, 1).totalTasksCreated).toBe(7);
+  });
+});

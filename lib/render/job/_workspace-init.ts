@@ -80,9 +80,18 @@ function remoteSetup(co: Checkout, remotes: NonNullable<WorkspaceSpec['remotes']
   return initContainer(InitContainer.REMOTE_SETUP, image, lines.join('\n'), gitEnv(co), [workspaceMount()]);
 }
 
+// The controller checks the branch too; here git itself has the last word,
+// and the remote's default branch (known only after the clone) is refused.
 const BRANCH_SETUP_SCRIPT = [
   'set -eu',
   `cd ${AgentPod.REPO_DIR}`,
+  'if ! git check-ref-format --branch "$KELOS_BRANCH" >/dev/null 2>&1; then',
+  '  echo "kelos: the Task branch is not a valid git branch name" >&2; exit 1',
+  'fi',
+  'default=$(git symbolic-ref --quiet --short refs/remotes/origin/HEAD 2>/dev/null || true)',
+  'if [ -n "$default" ] && [ "$default" = "origin/$KELOS_BRANCH" ]; then',
+  '  echo "kelos: the Task branch is the default branch of the repository; a Task never works on it" >&2; exit 1',
+  'fi',
   'if git fetch --depth 1 origin "+refs/heads/$KELOS_BRANCH:refs/remotes/origin/$KELOS_BRANCH" 2>/dev/null; then',
   '  git checkout -B "$KELOS_BRANCH" "refs/remotes/origin/$KELOS_BRANCH"',
   'else',

@@ -81,6 +81,8 @@ export class GitHubPullRequestsSource implements Source {
         reviewState: review.state,
         ...(thread.comments ? { comments: joinNewest(thread.comments.map((c) => c.body)) } : {}),
         ...(times.length ? { triggerTime: new Date(Math.max(...times)) } : {}),
+        ...(review.at ? { reviewTime: review.at } : {}),
+        ...(pull.head.repo?.full_name?.toLowerCase() === this.api.fullName.toLowerCase() ? {} : { fork: true }),
         origin: { kind: 'pull-request', repo: this.api.fullName },
       });
     }

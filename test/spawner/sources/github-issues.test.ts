@@ -112,13 +112,17 @@ describe('GitHubIssuesSource with comment commands', () => {
   const PICK = '/kelos pick-up';
   const NEEDS = '/kelos needs-input';
 
-  it('follows the legacy trigger and exclude comments (anyone may command)', async () => {
+  it('follows the legacy trigger and exclude comments (writers may command, unlike Kelos v0.19 where anyone may)', async () => {
+    repo.setPermission('someone', 'write');
+    repo.setPermission('bot', 'write');
+    gh.addUser('stranger');
     const a = repo.createIssue({ title: 'a', labels: ['actor/kelos'] });
     const b = repo.createIssue({ title: 'b', labels: ['actor/kelos'] });
-    repo.createIssue({ title: 'c', labels: ['actor/kelos'] });
+    const c = repo.createIssue({ title: 'c', labels: ['actor/kelos'] });
     tick();
     repo.addComment(a, 'someone', PICK);
     repo.addComment(b, 'someone', PICK);
+    repo.addComment(c, 'stranger', PICK);
     tick();
     repo.addComment(b, 'bot', NEEDS);
     const src = source({ labels: ['actor/kelos'], triggerComment: PICK, excludeComments: [NEEDS] });
