@@ -1,7 +1,7 @@
 import { ApiObject, type Duration } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { Annotation, Kind, Label } from '../lib/api/constants.js';
-import { TASK_SPAWNER_NAME_MAX_LENGTH } from '../lib/api/object-checks.js';
+import { TASK_SPAWNER_NAME_MAX_LENGTH, branchProblem } from '../lib/api/object-checks.js';
 import { spawnerTemplateScope } from '../lib/api/template-check.js';
 import { DEFAULT_PROMPT_TEMPLATE, WORKSPACE_SOURCES, isWebhookSpawner, type TaskSpawnerSpec } from '../lib/api/task-spawner.js';
 import { DEFAULT_KELOS_IMAGE } from '../lib/render/images.js';
@@ -166,6 +166,8 @@ export class Spawner extends Construct implements ISpawner {
       spawnerTemplateScope(props.when.source, { prompt, dependsOn, fieldMapping, ...(context ? { contextSources } : {}) });
     checkTemplateFields(this, 'promptTemplate', props.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE, data(true));
     checkTemplateFields(this, 'branch', props.branch, data(false));
+    const branchIssue = props.branch === undefined ? undefined : branchProblem(props.branch);
+    if (branchIssue) throw new PropError(this, 'branch', `must give a valid git branch name: ${branchIssue}`);
     for (const [field, map] of [['taskLabels', props.taskLabels], ['taskAnnotations', props.taskAnnotations]] as const) {
       for (const [k, v] of Object.entries(map ?? {})) checkTemplateFields(this, `${field}[${k}]`, v, data(false));
     }

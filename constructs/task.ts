@@ -1,10 +1,12 @@
 import { Construct, type IConstruct } from 'constructs';
 import { Kind } from '../lib/api/constants.js';
+import { branchNameProblem, invalidBranchMessage } from '../lib/git/ref-format.js';
 import type { TaskSpec } from '../lib/api/task.js';
 import { taskPromptScope, templateProblems } from '../lib/api/template-check.js';
 import { checkProps, type KnownProps } from './_props.js';
 import { checkDependencies, checkTemplate } from './_template.js';
 import type { TaskTemplateProps } from './task-template.js';
+import { Workspace } from './workspace.js';
 import { TASK_TEMPLATE_PROPS, checkTemplateProps, renderTemplateFields } from './_task-template.js';
 import { PropError, kelosResource, objectName, show } from './_util.js';
 
@@ -69,6 +71,14 @@ export class Task extends Construct implements ITask {
     checkTemplateProps(this, props);
     if (props.prompt.trim() === '') throw new PropError(this, 'prompt', 'must not be empty');
     if (props.branch !== undefined && props.branch.trim() === '') throw new PropError(this, 'branch', 'must not be empty');
+    if (props.branch !== undefined) {
+      const problem = branchNameProblem(props.branch);
+      if (problem) throw new PropError(this, 'branch', `must be a valid git branch name: ${invalidBranchMessage(props.branch, problem)}`);
+      const baseRef = props.workspace instanceof Workspace ? props.workspace.ref : undefined;
+      if (baseRef !== undefined && (props.branch === baseRef || props.branch === `refs/heads/${baseRef}`)) {
+        throw new PropError(this, 'branch', `must not be ${show(baseRef)}, the ref of Workspace ${show(props.workspace!.workspaceName)}: a Task never works on its base ref`);
+      }
+    }
     this.props = props;
     for (const d of props.dependsOn ?? []) this.addDependency(d);
     // Only prompts of Tasks with dependencies are rendered (with .Deps), and

@@ -1,3 +1,4 @@
+import { branchNameProblem, invalidBranchMessage } from '../git/ref-format.js';
 import { REPO_CREDENTIALS_REASON, RepoUrlError, parseRepo } from '../github/repo-url.js';
 import { Kind, Label } from './constants.js';
 import { CronScheduleError, cronExpression } from './cron-schedule.js';
@@ -83,6 +84,12 @@ function taskIssues(spec: Record<string, unknown>, at: string, inTemplate: boole
       });
     }
   });
+  // A Task's branch is used as written; a spawner's is a template.
+  if (typeof spec.branch === 'string' && spec.branch !== '') {
+    const literal = inTemplate ? undefined : branchNameProblem(spec.branch);
+    const problem = inTemplate ? branchProblem(spec.branch) : literal && invalidBranchMessage(spec.branch, literal);
+    if (problem) issues.push({ path: `${at}.branch`, message: `Invalid value: ${problem}` });
+  }
   if (!inTemplate && deps.length > 0 && typeof spec.prompt === 'string') {
     for (const p of templateProblems(spec.prompt, 'prompt', taskPromptScope(deps))) issues.push({ path: `${at}.prompt`, message: p });
   }
@@ -165,6 +172,21 @@ function repoIssues(text: string, path: string): ValidationIssue[] {
     if (!(err instanceof RepoUrlError)) throw err;
     return [{ path, message: err.message }];
   }
+}
+
+/**
+ * What git would refuse in a branch: the name itself when it is literal, or
+ * for a template the text around its actions (each action taken as a plain
+ * word), which no item's values can repair. Undefined when git accepts it.
+ */
+export function branchProblem(branch: string): string | undefined {
+  if (!branch.includes('{{')) {
+    const problem = branchNameProblem(branch);
+    return problem ? invalidBranchMessage(branch, problem) : undefined;
+  }
+  const sample = branch.replace(/(\s*)\{\{(-?)[\s\S]*?(-?)\}\}(\s*)/g, (_m, pre: string, left: string, right: string, post: string) => `${left ? '' : pre}x${right ? '' : post}`);
+  const problem = branchNameProblem(sample);
+  return problem ? `template ${JSON.stringify(branch)} renders no valid git branch name whatever the item: ${problem} (see git check-ref-format --branch)` : undefined;
 }
 
 function stringList(v: unknown): string[] {

@@ -152,5 +152,23 @@ describe('checkObject', () => {
     const obj = spawner({ webhook: { source: 'sentry', fieldMapping: { id: '$.id', level: '$.level' } } }, { promptTemplate: '{{.level}}: {{.Title}} {{.Payload.data.x}}' });
     expect(checkObject(obj)).toEqual([]);
   });
+
+  it('fails on a Task branch git refuses, and on spawner branch text no item can repair', () => {
+    expect(checkObject(task({ branch: 'fix me' }))).toEqual([
+      {
+        path: 'spec.branch',
+        message: 'Invalid value: branch "fix me" is not a valid git branch name: it contains a space (see git check-ref-format --branch)',
+      },
+    ]);
+    expect(checkObject(spawner(issues(), { branch: 'kelos task/{{.Number}}' }))).toEqual([
+      {
+        path: 'spec.taskTemplate.branch',
+        message:
+          'Invalid value: template "kelos task/{{.Number}}" renders no valid git branch name whatever the item: it contains a space (see git check-ref-format --branch)',
+      },
+    ]);
+    expect(checkObject(spawner(issues(), { branch: 'kelos-task-{{.Number}}' }))).toEqual([]);
+    expect(checkObject(task({ branch: 'feature/login' }))).toEqual([]);
+  });
 });
 

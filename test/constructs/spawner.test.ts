@@ -334,5 +334,12 @@ describe('Spawner', () => {
       `pipeline/sentry: 'promptTemplate' reads .levl, which a webhook source does not have (did you mean .level?); it has .ID, .Title, .Body, .URL, .Kind, .Payload, .id, .level`,
     );
   });
+
+  it('fails on branch text no item can make a valid git branch name', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), branch: 'fix/{{.Number}}..x' })).toThrow(
+      `pipeline/s: 'branch' must give a valid git branch name: template "fix/{{.Number}}..x" renders no valid git branch name whatever the item: it contains ".." (see git check-ref-format --branch)`,
+    );
+  });
 });
 

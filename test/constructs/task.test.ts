@@ -186,5 +186,16 @@ describe('Task', () => {
       `'podOverrides.extraContainers' must have at most 8 containers, got 9`,
     );
   });
+
+  it('fails on a branch git refuses, or the base ref of its Workspace', () => {
+    const { chart } = setup();
+    expect(() => new Task(chart, 'a', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', branch: '-f main' })).toThrow(
+      `pipeline/a: 'branch' must be a valid git branch name: branch "-f main" is not a valid git branch name: it starts with "-" (see git check-ref-format --branch)`,
+    );
+    const workspace = new Workspace(chart, 'repo', { repo: 'https://github.com/o/r.git', ref: 'main' });
+    expect(() => new Task(chart, 'b', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', workspace, branch: 'main' })).toThrow(
+      `pipeline/b: 'branch' must not be "main", the ref of Workspace "repo": a Task never works on its base ref`,
+    );
+  });
 });
 
