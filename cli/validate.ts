@@ -55,7 +55,7 @@ export function validateFile(file: string, shown = file): FileReport {
   return { file, objects, errors };
 }
 
-/** The manifest files named by the arguments (directories are walked; hidden entries and symbolic links in them are passed over). */
+/** The manifest files named by the arguments (directories are walked; symbolic links in them are passed over). */
 export function manifestFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {

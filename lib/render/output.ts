@@ -36,8 +36,8 @@ export function renderYaml(obj: unknown, keysSorted = false): string {
 
 /**
  * Lists the files under a folder (relative paths, `/` separators); none when
- * it does not exist. Hidden entries (`.name`) and symbolic links are passed
- * over: a walk never leaves the folder.
+ * it does not exist. Symbolic links are passed over, so a walk never leaves
+ * the folder, and so is the list of generated files synth keeps there.
  */
 export function listFiles(dir: string): string[] {
   let entries: Dirent[];
@@ -48,7 +48,7 @@ export function listFiles(dir: string): string[] {
   }
   const out: string[] = [];
   for (const e of entries) {
-    if (e.name.startsWith('.') || e.isSymbolicLink()) continue;
+    if (e.isSymbolicLink() || e.name === GENERATED_LIST) continue;
     if (e.isDirectory()) out.push(...listFiles(join(dir, e.name)).map((f) => `${e.name}/${f}`));
     else out.push(e.name);
   }

@@ -108,13 +108,14 @@ describe('writeOutput', () => {
 });
 
 describe('listFiles', () => {
-  it('passes over hidden entries and symbolic links', () => {
+  it('passes over symbolic links and the list of generated files', () => {
     const dir = tmp();
     mkdirSync(join(dir, 'sub'));
     writeFileSync(join(dir, 'sub', 'a.yaml'), '');
     writeFileSync(join(dir, '.hidden'), '');
+    writeFileSync(join(dir, GENERATED_LIST), '# list\n');
     symlinkSync(dir, join(dir, 'sub', 'loop'));
     symlinkSync(join(dir, 'sub', 'a.yaml'), join(dir, 'link.yaml'));
-    expect(listFiles(dir)).toEqual(['sub/a.yaml']);
+    expect(listFiles(dir)).toEqual(['.hidden', 'sub/a.yaml']);
   });
 });
