@@ -1,22 +1,25 @@
-import { AGENT_TYPES, type AgentTypeName } from '../lib/api/constants.js';
+import { claudeCode, codex, cursor, gemini, opencode } from '../lib/agents/index.js';
+import { AGENT_TYPES, isAgentType, type AgentTypeName } from '../lib/agents/registry.js';
 
 /**
- * The agent CLI a Task runs. The API accepts the five types below; a custom
- * image implementing the agent image interface declares which one it speaks.
+ * The agent CLI a Task runs: one of the types of the agent registry
+ * (lib/agents), which the API accepts. A custom image implementing the agent
+ * image interface declares which one it speaks. Each built-in type has a
+ * constant (its definition's `constant`); `AgentType.of(name)` takes any.
  */
 export class AgentType {
-  public static readonly CLAUDE_CODE = new AgentType('claude-code');
-  public static readonly CODEX = new AgentType('codex');
-  public static readonly GEMINI = new AgentType('gemini');
-  public static readonly OPENCODE = new AgentType('opencode');
-  public static readonly CURSOR = new AgentType('cursor');
+  public static readonly CLAUDE_CODE = new AgentType(claudeCode.type);
+  public static readonly CODEX = new AgentType(codex.type);
+  public static readonly GEMINI = new AgentType(gemini.type);
+  public static readonly OPENCODE = new AgentType(opencode.type);
+  public static readonly CURSOR = new AgentType(cursor.type);
 
   /** An agent type by its API name; throws for a name the API does not accept. */
   public static of(name: string): AgentType {
-    if (!(AGENT_TYPES as readonly string[]).includes(name)) {
+    if (!isAgentType(name)) {
       throw new Error(`'type' must be one of ${AGENT_TYPES.map((t) => `"${t}"`).join(', ')}, got "${name}"`);
     }
-    return new AgentType(name as AgentTypeName);
+    return new AgentType(name);
   }
 
   private constructor(public readonly name: AgentTypeName) {}

@@ -74,6 +74,8 @@ const CLUSTER_SCOPED = new Set([
   'PriorityClass',
   'ValidatingWebhookConfiguration',
   'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
   'APIService',
   'IngressClass',
   'RuntimeClass',

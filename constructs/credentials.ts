@@ -6,7 +6,8 @@ export type SecretRef = Pick<ISecret, 'name'>;
 
 /**
  * How the agent authenticates. The Secret holds the credential under the
- * variable name of the agent type (e.g. ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN).
+ * variable name of the agent type (its definition's `credentials` in
+ * lib/agents, e.g. ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN).
  */
 export class Credentials {
   /** An API key from a Secret. */

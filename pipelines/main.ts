@@ -7,7 +7,8 @@ import { SelfDevelopment } from './self-development.js';
 const app = new KelosApp({
   argocd: { repoURL: 'https://github.com/kelos-ts/kelos.git', targetRevision: 'main' },
 });
-new KelosController(app, 'kelos-system');
+// A namespaced install: the controller holds rights only in the namespaces of the pipelines below.
+new KelosController(app, 'kelos-system', { namespaces: ['kelos-dev', 'kelos-examples'] });
 new SelfDevelopment(app, 'self-development');
 new Examples(app, 'examples');
 app.synth();

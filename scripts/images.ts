@@ -14,8 +14,9 @@
 // into containerd (test/cluster/node/real-node.ts).
 //
 // The Cursor CLI is on no reachable registry: CURSOR_CLI_PACKAGE=<path of
-// Cursor's agent-cli-package.tar.gz> builds the cursor image with it;
-// without it the image gets a stand-in CLI (test/images/cursor-stand-in/).
+// Cursor's agent-cli-package.tar.gz> builds the cursor image with it (served
+// to the build as AGENT_CLI_PACKAGE_URL); without it the image gets a
+// stand-in CLI (test/images/cursor-stand-in/).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -73,7 +74,8 @@ interface ImageSpec {
 const agentSpec = (type: AgentTypeName, extra: Partial<ImageSpec> = {}): ImageSpec => ({
   name: type,
   build: 'dockerfile',
-  dockerfile: `images/${type}/Dockerfile`,
+  dockerfile: 'images/Dockerfile',
+  buildArgs: { AGENT_TYPE: type },
   from: ['node-base'],
   tags: [agentImage(type)],
   ...extra,
@@ -98,7 +100,7 @@ export const IMAGES: ImageSpec[] = [
   { name: 'git', build: 'dockerfile', dockerfile: 'test/images/git/Containerfile', context: 'test/images/git', from: ['node-base'], tags: [DEFAULT_GIT_IMAGE] },
   { name: 'kelos', build: 'dockerfile', dockerfile: 'Dockerfile', from: ['node-base'], tags: [DEFAULT_KELOS_IMAGE] },
   ...AGENT_TYPES.filter((t) => t !== 'cursor').map((t) => agentSpec(t)),
-  agentSpec('cursor', { served: { CURSOR_CLI_PACKAGE_URL: cursorPackage } }),
+  agentSpec('cursor', { served: { AGENT_CLI_PACKAGE_URL: cursorPackage } }),
   {
     name: 'claude-code-fake-cli',
     build: 'dockerfile',
@@ -144,8 +146,11 @@ function hashFile(h: ReturnType<typeof createHash>, path: string, rel: string): 
   h.update('\0');
 }
 
-/** Sources of the COPY/ADD lines of a Dockerfile that read the build context (not --from stages). */
-export function contextSources(dockerfile: string): string[] {
+/**
+ * Sources of the COPY/ADD lines of a Dockerfile that read the build context
+ * (not --from stages), with `${ARG}` replaced by the build args given.
+ */
+export function contextSources(dockerfile: string, buildArgs: Record<string, string> = {}): string[] {
   const text = readFileSync(dockerfile, 'utf8').replace(/\\\r?\n/g, ' ');
   const out: string[] = [];
   for (const line of text.split('\n')) {
@@ -156,7 +161,7 @@ export function contextSources(dockerfile: string): string[] {
     const args = words.filter((w) => !w.startsWith('--'));
     out.push(...args.slice(0, -1));
   }
-  return out;
+  return out.map((src) => src.replace(/\$\{(\w+)\}/g, (ref, name: string) => buildArgs[name] ?? ref));
 }
 
 function keyOf(spec: ImageSpec, keys: Map<string, string>, served: Record<string, string>): string {
@@ -171,7 +176,7 @@ function keyOf(spec: ImageSpec, keys: Map<string, string>, served: Record<string
     hashFile(h, dockerfile, spec.dockerfile!);
     const ignore = `${dockerfile}.dockerignore`;
     if (existsSync(ignore)) hashFile(h, ignore, relative(repo, ignore));
-    for (const src of contextSources(dockerfile)) {
+    for (const src of contextSources(dockerfile, spec.buildArgs)) {
       const p = join(context, src);
       if (existsSync(p)) hashFile(h, p, src);
     }

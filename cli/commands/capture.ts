@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { agentTypesText } from '../../lib/agents/registry.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -13,7 +14,7 @@ export function register(program: Command): void {
       "forward an agent's JSON stream from stdin to stdout unchanged, then print the outputs block " +
         '(branch, commit, base-branch, pr, token usage); used by agent image entrypoints',
     )
-    .option('--agent-type <type>', 'the stream format: claude-code, codex, gemini, opencode or cursor (default: $KELOS_AGENT_TYPE)')
+    .option('--agent-type <type>', `the stream format: ${agentTypesText()} (default: $KELOS_AGENT_TYPE)`)
     .option('--timeout <ms>', 'limit for each git and gh command (default: $KELOS_CAPTURE_TIMEOUT_MS, else 10000)')
     .action(async (opts: { agentType?: string; timeout?: string }) => {
       let timeoutMs: number | undefined;
@@ -41,14 +42,14 @@ export function register(program: Command): void {
       "write KELOS_AGENTS_MD, KELOS_PLUGIN_DIR and KELOS_MCP_SERVERS into an agent CLI's own configuration files",
     )
     .action(async (type: string) => {
-      const { configureAgent, isAgentType } = await import('../../lib/capture/agent-config.js');
-      if (!isAgentType(type)) {
-        throw new UserError(`unknown agent type "${type}": use claude-code, codex, gemini, opencode or cursor`, 2);
-      }
+      const { configureAgent } = await import('../../lib/capture/agent-config.js');
+      const { agentDefinition, knownAgentTypes } = await import('../../lib/agents/registry.js');
+      const agent = agentDefinition(type);
+      if (!agent) throw new UserError(`unknown agent type "${type}": use ${agentTypesText(knownAgentTypes())}`, 2);
       const { homedir } = await import('node:os');
       try {
         configureAgent({
-          agentType: type,
+          agent,
           env: process.env,
           home: homedir(),
           cwd: process.cwd(),

@@ -8,6 +8,8 @@ import { UserError } from '../errors.js';
 interface ControllerFlags {
   kubeconfig?: string;
   namespace?: string;
+  namespaces?: string;
+  jobStartTimeout: string;
   metricsAddr: string;
   healthAddr: string;
   leaderElect: boolean;
@@ -33,6 +35,8 @@ export function register(program: Command): void {
     .description('Run the controller: Tasks become Jobs; TaskSpawners applied as YAML get their workloads')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--namespace <name>', 'watch only this namespace (default: all namespaces)')
+    .option('--namespaces <list>', 'watch only these comma-separated namespaces: a namespaced install (default: all namespaces)')
+    .option('--job-start-timeout <duration>', "fail a Task whose Job's Pod cannot be created, pulled or scheduled for this long", '10m')
     .option('--metrics-addr <addr>', 'address of /metrics, "0" to turn off', `:${METRICS_PORT}`)
     .option('--health-addr <addr>', 'address of /healthz and /readyz, "0" to turn off', `:${HEALTH_PORT}`)
     .option('--leader-elect', 'elect one leader among replicas on a Lease', false)
@@ -59,6 +63,11 @@ export function register(program: Command): void {
         throw new UserError(`'--${flag}': ${(err as Error).message}`);
       }
     }
+    const startSeconds = goDurationSeconds(flags.jobStartTimeout);
+    if (!startSeconds) throw new UserError(`'--job-start-timeout' must be a positive duration such as 10m or 90s, got ${flags.jobStartTimeout}`);
+    const namespaces = (flags.namespaces ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+    const badNs = namespaces.find((n) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n) || n.length > 63);
+    if (badNs !== undefined) throw new UserError(`'--namespaces' must list namespace names (lowercase letters, digits and '-'), got "${badNs}"`);
     const relistSeconds = goDurationSeconds(flags.relistInterval);
     if (relistSeconds === undefined) throw new UserError(`'--relist-interval' must be a duration such as 10m or 90s, got ${flags.relistInterval}`);
     const seconds = (flag: string, value: string) => {
@@ -84,6 +93,8 @@ export function register(program: Command): void {
       controller = await ControllerImpl.start({
         ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
         ...(flags.namespace ? { namespace: flags.namespace } : {}),
+        ...(namespaces.length ? { namespaces } : {}),
+        jobStartTimeoutMs: startSeconds * 1000,
         metricsAddr: flags.metricsAddr,
         healthAddr: flags.healthAddr,
         leaderElect: flags.leaderElect,

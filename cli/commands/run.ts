@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_AGENT_TYPE, agentTypesText } from '../../lib/agents/registry.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -8,7 +9,7 @@ export function register(program: Command): void {
     .description('create a Task (credentials, workspace and defaults from the config file), optionally watching it until it finishes')
     .option('-p, --prompt <text>', 'the prompt')
     .option('--prompt-file <file>', 'read the prompt from a file, or from stdin with -')
-    .option('-t, --type <type>', 'agent type: claude-code, codex, gemini, opencode or cursor (default: the config file\'s, else claude-code)')
+    .option('-t, --type <type>', `agent type: ${agentTypesText()} (default: the config file's, else ${DEFAULT_AGENT_TYPE})`)
     .option('--model <model>', 'model, e.g. opus or sonnet')
     .option('--effort <effort>', 'reasoning effort (agent-specific)')
     .option('--image <image>', 'custom agent image implementing the agent image interface')

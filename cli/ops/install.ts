@@ -17,7 +17,17 @@ export interface InstallOptions {
   readonly dryRun?: boolean;
   readonly wait?: boolean;
   readonly timeout?: string;
+  /** Comma-separated namespaces of a namespaced install. */
+  readonly namespaces?: string;
+  /** Comma-separated namespaces where the controller may use Secrets. */
+  readonly secretNamespaces?: string;
 }
+
+const list = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** The image `--image` / `--version` choose. */
 export function installImage(opts: Pick<InstallOptions, 'image' | 'version'>): string | undefined {
@@ -32,10 +42,21 @@ export function installImage(opts: Pick<InstallOptions, 'image' | 'version'>): s
 }
 
 /** The objects of the install, in apply order, rendered exactly as dist/kelos-system renders them. */
-export function installObjects(opts: Pick<InstallOptions, 'image' | 'version'> = {}): Manifest[] {
+export function installObjects(opts: Pick<InstallOptions, 'image' | 'version' | 'namespaces' | 'secretNamespaces'> = {}): Manifest[] {
   const image = installImage(opts);
   const app = new KelosApp({ outdir: '.kelos-install-unused' });
-  new KelosController(app, 'kelos-system', image ? { image } : {});
+  const namespaces = list(opts.namespaces);
+  const secretNamespaces = list(opts.secretNamespaces);
+  try {
+    new KelosController(app, 'kelos-system', {
+      ...(image ? { image } : {}),
+      ...(namespaces.length ? { namespaces } : {}),
+      ...(secretNamespaces.length ? { secretNamespaces } : {}),
+    });
+  } catch (err) {
+    // The construct's check names its props; on the command line they are flags.
+    throw new UserError((err as Error).message.replace(/^kelos-system: '(\w+)'/, (_, p: string) => `'--${p.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}'`), 2);
+  }
   const objects = app.render().map((f) => parse(f.content) as Manifest);
   return objects.sort((a, b) => kindRank(a.kind) - kindRank(b.kind));
 }

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { API_VERSION, AGENT_TYPES, CREDENTIAL_ENV, Kind, type AgentTypeName } from '../../lib/api/constants.js';
+import { AGENT_TYPES, DEFAULT_AGENT_TYPE, agentDefinition, isAgentType } from '../../lib/agents/registry.js';
+import { API_VERSION, Kind } from '../../lib/api/constants.js';
 import { CREDENTIAL_TYPES, type CredentialType } from '../../lib/api/shared.js';
 import type { Task, TaskSpec } from '../../lib/api/task.js';
 import { validateObject } from '../../lib/api/validate.js';
@@ -100,11 +101,11 @@ export interface Plan {
 
 /** Builds the Task and what it needs, from the flags and the config file (no cluster access). */
 export function plan(opts: RunOptions, prompt: string, config: KelosConfig, namespace: string): Plan {
-  const type = opts.type ?? config.type ?? 'claude-code';
-  if (!(AGENT_TYPES as readonly string[]).includes(type)) {
+  const type = opts.type ?? config.type ?? DEFAULT_AGENT_TYPE;
+  if (!isAgentType(type)) {
     throw new UserError(`'--type' must be one of ${AGENT_TYPES.join(', ')}, got "${type}"`, 2);
   }
-  const agent = type as AgentTypeName;
+  const agent = agentDefinition(type);
   let credentialType = opts.credentialType ?? config.credentialType ?? 'api-key';
   if (!(CREDENTIAL_TYPES as readonly string[]).includes(credentialType)) {
     throw new UserError(`'--credential-type' must be one of ${CREDENTIAL_TYPES.join(', ')}, got "${credentialType}"`, 2);
@@ -118,7 +119,7 @@ export function plan(opts: RunOptions, prompt: string, config: KelosConfig, name
     const from = config.oauthToken ? 'oauthToken' : config.apiKey ? 'apiKey' : undefined;
     if (from) {
       credentialType = from === 'oauthToken' ? 'oauth' : 'api-key';
-      const key = CREDENTIAL_ENV[agent][credentialType as 'oauth' | 'api-key'];
+      const key = agent.credentials[credentialType as 'oauth' | 'api-key'];
       secrets.set(CREDENTIALS_SECRET, { [key]: resolveValue(from, (config as any)[from] as string, config.path) });
       secret = CREDENTIALS_SECRET;
     }
@@ -158,7 +159,7 @@ export function plan(opts: RunOptions, prompt: string, config: KelosConfig, name
   const model = opts.model ?? config.model;
   const effort = opts.effort ?? config.effort;
   const spec: TaskSpec = {
-    type: agent,
+    type,
     prompt,
     credentials: { type: credentialType as CredentialType, ...(secret ? { secretRef: { name: secret } } : {}) },
     ...(model ? { model } : {}),

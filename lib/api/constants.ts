@@ -19,7 +19,7 @@ export const Plural = {
   TaskSpawner: 'taskspawners',
 } as const satisfies Record<Kind, string>;
 
-/** Labels written by kelos (API.md, "Labels and annotations written by kelos"). */
+/** Labels written by kelos (docs/architecture.md). */
 export const Label = {
   TASK_SPAWNER: 'kelos.dev/taskspawner',
   NAME: 'kelos.dev/name',
@@ -84,7 +84,7 @@ export const TaskSpawnerPhase = {
 } as const;
 export type TaskSpawnerPhase = (typeof TaskSpawnerPhase)[keyof typeof TaskSpawnerPhase];
 
-/** Condition types (STYLE.md rule 9). */
+/** Condition types (docs/architecture.md §7: status speaks Kubernetes). */
 export const ConditionType = {
   SUCCEEDED: 'Succeeded',
   READY: 'Ready',
@@ -113,6 +113,10 @@ export const Reason = {
   JOB_DELETED: 'JobDeleted',
   TTL_EXPIRED: 'TTLExpired',
   GITHUB_TOKEN_FAILED: 'GitHubTokenFailed',
+  /** The Job cannot create or start its Pod (FailedCreate, image pull, unschedulable): still Pending, not for long. */
+  JOB_NOT_STARTING: 'JobNotStarting',
+  /** The Job's Pod did not start within the controller's job start timeout. */
+  JOB_START_TIMEOUT: 'JobStartTimeout',
   // TaskSpawner
   SPAWNING: 'Spawning',
   SUSPENDED: 'Suspended',
@@ -126,18 +130,8 @@ export const Reason = {
   INVALID_SCHEDULE: 'InvalidSchedule',
 } as const;
 
-/** Agent types known to kelos (API.md "Agent type enum"). */
-export const AGENT_TYPES = ['claude-code', 'codex', 'gemini', 'opencode', 'cursor'] as const;
-export type AgentTypeName = (typeof AGENT_TYPES)[number];
+/** The agent types the API accepts: the agent registry's (lib/agents). */
+export { AGENT_TYPES, type AgentTypeName } from '../agents/registry.js';
 
-/** The UID and fsGroup agent pods run as (DESIGN.md §4). */
+/** The UID and fsGroup agent pods run as (docs/architecture.md §4). */
 export const AGENT_UID = 61100;
-
-/** The credential variable each agent type reads (DESIGN.md §4). */
-export const CREDENTIAL_ENV: Record<AgentTypeName, { 'api-key': string; oauth: string }> = {
-  'claude-code': { 'api-key': 'ANTHROPIC_API_KEY', oauth: 'CLAUDE_CODE_OAUTH_TOKEN' },
-  codex: { 'api-key': 'CODEX_API_KEY', oauth: 'CODEX_AUTH_JSON' },
-  gemini: { 'api-key': 'GEMINI_API_KEY', oauth: 'GEMINI_API_KEY' },
-  opencode: { 'api-key': 'OPENCODE_API_KEY', oauth: 'OPENCODE_API_KEY' },
-  cursor: { 'api-key': 'CURSOR_API_KEY', oauth: 'CURSOR_API_KEY' },
-};

@@ -15,6 +15,7 @@ import type {
 import core from './generated/k8s-core.json' with { type: 'json' };
 import { AGENT_TYPES } from './constants.js';
 import { Imported, Int64, NameRef, StringEnum, StringMap, cel } from './_schema.js';
+import { CONTAINER_PORT_RULES, POD_SECURITY_RULES, securedContainerContext, securedVolume, withRules } from './pod-security.js';
 
 const k8s = core.schemas;
 
@@ -65,7 +66,9 @@ function extraContainerRules(field: string) {
 export const MAX_CONTAINER_NAME_LENGTH = 63;
 
 function extraContainers(field: string, description: string) {
-  const container = structuredClone(k8s.Container) as { properties: Record<string, object> };
+  // Extra containers may not raise privilege either (lib/api/pod-security.ts).
+  const container = withRules(k8s.Container, ['ports', 'items'], CONTAINER_PORT_RULES) as { properties: Record<string, object> };
+  container.properties.securityContext = securedContainerContext(container.properties.securityContext);
   container.properties.name = { ...container.properties.name, maxLength: MAX_CONTAINER_NAME_LENGTH };
   return Type.Optional(
     Type.Array(Imported<V1Container>(container), {
@@ -129,7 +132,7 @@ export const PodOverridesSchema = Type.Object(
     ),
     serviceAccountName: Type.Optional(Type.String({ description: "ServiceAccountName sets the pod's service account." })),
     volumes: Type.Optional(
-      Type.Array(Imported<V1Volume>(k8s.Volume), {
+      Type.Array(Imported<V1Volume>(securedVolume(k8s.Volume)), {
         description: "Volumes is a list of additional volumes for the agent pod. Names must not be 'workspace' or start with 'kelos-'.",
         ...cel(RESERVED_VOLUME_RULE),
       }),
@@ -141,11 +144,16 @@ export const PodOverridesSchema = Type.Object(
     ),
     podSecurityContext: Type.Optional(
       Imported<V1PodSecurityContext>(k8s.PodSecurityContext, {
-        description: 'PodSecurityContext is applied to the agent pod; fields set here override the kelos defaults.',
+        description:
+          'PodSecurityContext is applied to the agent pod; fields set here override the kelos defaults. It may not make the pod run as root, unconfined or with unsafe sysctls.',
+        ...cel(...POD_SECURITY_RULES),
       }),
     ),
     containerSecurityContext: Type.Optional(
-      Imported<V1SecurityContext>(k8s.SecurityContext, { description: 'ContainerSecurityContext is applied to the agent container.' }),
+      Imported<V1SecurityContext>(securedContainerContext(k8s.SecurityContext), {
+        description:
+          'ContainerSecurityContext is applied to the agent container, over kelos defaults (no privilege escalation, all capabilities dropped). It may not make the container privileged, run as root or add capabilities but NET_BIND_SERVICE.',
+      }),
     ),
     extraContainers: extraContainers(
       'extraContainers',

@@ -1,12 +1,11 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { AGENT_TYPES, type AgentTypeName } from '../api/constants.js';
-import { agentLayout } from './agent-layout.js';
-import { parseMcpServers, writeMcpConfig } from './mcp-config.js';
+import type { AgentDefinition } from '../agents/agent-definition.js';
+import { parseMcpServers } from './mcp-config.js';
 import { installPlugins, listPlugins } from './plugins.js';
 
 export interface AgentConfigOptions {
-  readonly agentType: AgentTypeName;
+  readonly agent: AgentDefinition;
   readonly env: NodeJS.ProcessEnv;
   /** The agent user's home directory. */
   readonly home: string;
@@ -16,22 +15,20 @@ export interface AgentConfigOptions {
   readonly warn: (msg: string) => void;
 }
 
-export function isAgentType(s: string): s is AgentTypeName {
-  return (AGENT_TYPES as readonly string[]).includes(s);
-}
-
 /**
  * Prepares an agent CLI's user-level configuration from the agent image
- * interface (DESIGN.md §4), before the entrypoint starts it:
- * `KELOS_AGENTS_MD` → the CLI's own instruction file; `KELOS_PLUGIN_DIR` →
- * its skills and sub-agents folders (Claude Code takes `--plugin-dir` from the
- * entrypoint instead); `KELOS_MCP_SERVERS` → its MCP configuration; and, for
- * Codex, `CODEX_AUTH_JSON` → `auth.json`. Returns the paths written. Throws
- * on a malformed `KELOS_MCP_SERVERS`.
+ * interface (images/README.md), before the entrypoint starts it, where the agent's
+ * definition (lib/agents) says the CLI reads it: `KELOS_AGENTS_MD` → the
+ * CLI's own instruction file; `KELOS_PLUGIN_DIR` → its skills and sub-agents
+ * folders (Claude Code takes `--plugin-dir` from the entrypoint instead);
+ * `KELOS_MCP_SERVERS` → its MCP configuration; and the credential files the
+ * definition builds from the environment (Codex: `CODEX_AUTH_JSON` →
+ * `auth.json`). Returns the paths written. Throws on a malformed
+ * `KELOS_MCP_SERVERS`.
  */
 export function configureAgent(options: AgentConfigOptions): string[] {
-  const { agentType, env, home, cwd } = options;
-  const layout = agentLayout(agentType, { home, cwd, env });
+  const { agent, env, home, cwd } = options;
+  const layout = agent.layout({ home, cwd, env });
   const written: string[] = [];
   const wrote = (path: string) => {
     written.push(path);
@@ -41,23 +38,17 @@ export function configureAgent(options: AgentConfigOptions): string[] {
   const agentsMd = env.KELOS_AGENTS_MD ?? '';
   if (agentsMd.trim() !== '') {
     mkdirSync(dirname(layout.instructions), { recursive: true });
-    writeFileSync(
-      layout.instructions,
-      agentType === 'cursor'
-        ? `---\ndescription: User-level instructions from the Kelos AgentConfig\nalwaysApply: true\n---\n\n${agentsMd}`
-        : agentsMd,
-    );
+    writeFileSync(layout.instructions, agent.instructions ? agent.instructions(agentsMd) : agentsMd);
     wrote(layout.instructions);
     if (layout.instructionsExclude && excludeFromGit(cwd, layout.instructionsExclude)) {
       options.log(`Kept ${layout.instructionsExclude} out of git`);
     }
   }
 
-  if (agentType === 'codex' && env.CODEX_AUTH_JSON) {
-    const file = join(env.CODEX_HOME || join(home, '.codex'), 'auth.json');
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, normalizeJson(env.CODEX_AUTH_JSON), { mode: 0o600 });
-    wrote(file);
+  for (const file of agent.credentialFiles?.({ home, cwd, env }) ?? []) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.content, file.mode === undefined ? {} : { mode: file.mode });
+    wrote(file.path);
   }
 
   const pluginDir = env.KELOS_PLUGIN_DIR ?? '';
@@ -78,19 +69,10 @@ export function configureAgent(options: AgentConfigOptions): string[] {
   const mcp = env.KELOS_MCP_SERVERS ?? '';
   if (mcp.trim() !== '') {
     const servers = parseMcpServers(mcp);
-    writeMcpConfig(agentType, layout.mcpFile, servers, options.warn);
+    agent.writeMcpServers(layout.mcpFile, servers, options.warn);
     wrote(layout.mcpFile);
   }
   return written;
-}
-
-/** Codex parses auth.json strictly: re-serialize valid JSON, else drop the raw line breaks a Secret may carry. */
-function normalizeJson(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text));
-  } catch {
-    return text.replace(/[\r\n]/g, '');
-  }
 }
 
 /** Adds a pattern to the repository's `info/exclude`; false when `cwd` is not a repository's top. */

@@ -1,8 +1,8 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import type { SubAgentFormat } from './agent-layout.js';
-import { tomlString } from './mcp-config.js';
+import type { SubAgentFormat } from '../agents/agent-definition.js';
+import { tomlString } from '../agents/mcp.js';
 
 /** A plugin under `KELOS_PLUGIN_DIR`: `<plugin>/skills/<skill>/SKILL.md`, `<plugin>/agents/<agent>.md`. */
 export interface Plugin {
@@ -117,15 +117,13 @@ export function renderSubAgent(agent: SubAgent, format: SubAgentFormat): { fileN
             `developer_instructions = ${tomlString(agent.prompt)}`,
           ].join('\n') + '\n',
       };
-    case 'opencode':
+    case 'opencode-markdown':
       // OpenCode names an agent after its file; `mode: subagent` keeps it out of the primary agents.
       return {
         fileName: `${agent.name}.md`,
         content: frontMatter({ description: agent.description, mode: 'subagent' }, agent.prompt),
       };
-    case 'claude':
-    case 'gemini':
-    case 'cursor':
+    case 'markdown':
       return {
         fileName: `${agent.name}.md`,
         content: frontMatter({ name: agent.name, description: agent.description }, agent.prompt),

@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { Task } from '../api/task.js';
 import { branchLockKey } from './branch-lock.js';
 
@@ -11,6 +11,8 @@ export const BY_BRANCH = 'branch';
 export const BY_DEPENDENCY = 'dependency';
 /** Pods by the uid of each owner (their Job). */
 export const BY_OWNER = 'owner';
+/** Events by the uid of the object they are about. */
+export const BY_INVOLVED = 'involved';
 
 export const taskIndexes = {
   [BY_BRANCH]: (t: Task): string[] => {
@@ -22,6 +24,10 @@ export const taskIndexes = {
 
 export const podIndexes = {
   [BY_OWNER]: (p: V1Pod): string[] => (p.metadata?.ownerReferences ?? []).map((r) => r.uid),
+};
+
+export const eventIndexes = {
+  [BY_INVOLVED]: (e: CoreV1Event): string[] => (e.involvedObject?.uid ? [e.involvedObject.uid] : []),
 };
 
 /** The BY_DEPENDENCY key under which the dependants of Task `name` are filed. */

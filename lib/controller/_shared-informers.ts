@@ -1,70 +1,122 @@
 import type { Logger } from 'pino';
-import { Informer, type Cached, type InformerStats } from '../kube/informer.js';
+import { Informer, type CacheReader, type Cached, type InformerHandler, type InformerStats } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { resourcePath } from '../kube/resource-path.js';
 import type { Source } from './reconciler.js';
 
 export interface SharedInformersOptions {
-  /** Watch only this namespace. @default - all namespaces */
-  readonly namespace?: string;
+  /** Watch only these namespaces (a namespaced install: one informer per namespace). @default - all namespaces */
+  readonly namespaces?: readonly string[];
   /** @default - the Informer's default */
   readonly relistIntervalMs?: number;
   readonly logger: Logger;
 }
 
+const EMPTY: ReadonlyMap<string, any> = new Map();
+
+/** The informers of one resource in several namespaces, read as one cache. */
+class NamespacedInformers<T extends Cached> implements CacheReader<T> {
+  constructor(private readonly byNamespace: ReadonlyMap<string, Informer<T>>) {}
+
+  on(event: 'add' | 'update' | 'delete', handler: InformerHandler<T>): void {
+    for (const i of this.byNamespace.values()) i.on(event, handler);
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.byNamespace.get(namespace ?? '')?.get(namespace, name);
+  }
+
+  namespace(namespace: string | undefined): ReadonlyMap<string, T> {
+    return this.byNamespace.get(namespace ?? '')?.namespace(namespace) ?? EMPTY;
+  }
+
+  byIndex(index: string, key: string): T[] {
+    return [...this.byNamespace.values()].flatMap((i) => i.byIndex(index, key));
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const i of this.byNamespace.values()) n += i.size;
+    return n;
+  }
+}
+
 /**
- * The manager's informers: one per resource, whichever reconcilers watch it,
- * in the order they were first asked for. Two watches of a resource must
- * agree on what to cache (label selector and transform); their indexes are merged.
+ * The manager's informers: one per resource (per namespace of a namespaced
+ * install), whichever reconcilers watch it, in the order they were first
+ * asked for. Two watches of a resource must agree on what to cache (label
+ * and field selectors, transform); their indexes are merged.
  */
 export class SharedInformers {
-  private readonly entries = new Map<string, { readonly source: Source<any>; readonly informer: Informer<any> }>();
+  private readonly entries = new Map<
+    string,
+    { readonly source: Source<any>; readonly informers: ReadonlyMap<string, Informer<any>>; readonly reader: CacheReader<any> }
+  >();
 
   constructor(
     private readonly client: KubeClient,
     private readonly options: SharedInformersOptions,
   ) {}
 
-  informer<T extends Cached>(source: Source<T>): Informer<T> {
-    const { namespace, relistIntervalMs, logger } = this.options;
-    const path = resourcePath(source.resource, namespace ? { namespace } : {});
-    const existing = this.entries.get(path);
+  informer<T extends Cached>(source: Source<T>): CacheReader<T> {
+    const { namespaces, relistIntervalMs, logger } = this.options;
+    const key = resourcePath(source.resource);
+    const existing = this.entries.get(key);
     if (existing) {
       if (existing.source.labelSelector !== source.labelSelector) {
-        throw new Error(`${path} is watched with two label selectors: "${existing.source.labelSelector ?? ''}" and "${source.labelSelector ?? ''}"`);
+        throw new Error(`${key} is watched with two label selectors: "${existing.source.labelSelector ?? ''}" and "${source.labelSelector ?? ''}"`);
       }
-      if (existing.source.transform !== source.transform) throw new Error(`${path} is watched with two transforms`);
-      if (source.indexes) existing.informer.addIndexes(source.indexes);
-      return existing.informer as Informer<T>;
+      if (existing.source.fieldSelector !== source.fieldSelector) {
+        throw new Error(`${key} is watched with two field selectors: "${existing.source.fieldSelector ?? ''}" and "${source.fieldSelector ?? ''}"`);
+      }
+      if (existing.source.transform !== source.transform) throw new Error(`${key} is watched with two transforms`);
+      if (source.indexes) for (const i of existing.informers.values()) i.addIndexes(source.indexes);
+      return existing.reader as CacheReader<T>;
     }
-    const informer = new Informer<T>(this.client, {
-      path,
-      ...(source.labelSelector ? { labelSelector: source.labelSelector } : {}),
-      ...(source.transform ? { transform: source.transform } : {}),
-      ...(source.indexes ? { indexes: source.indexes } : {}),
-      logger,
-      ...(relistIntervalMs !== undefined ? { relistIntervalMs } : {}),
-    });
-    this.entries.set(path, { source, informer });
-    return informer;
+    const make = (namespace: string | undefined) =>
+      new Informer<T>(this.client, {
+        path: resourcePath(source.resource, namespace ? { namespace } : {}),
+        ...(source.labelSelector ? { labelSelector: source.labelSelector } : {}),
+        ...(source.fieldSelector ? { fieldSelector: source.fieldSelector } : {}),
+        ...(source.transform ? { transform: source.transform } : {}),
+        ...(source.indexes ? { indexes: source.indexes } : {}),
+        logger,
+        ...(relistIntervalMs !== undefined ? { relistIntervalMs } : {}),
+      });
+    let informers: Map<string, Informer<T>>;
+    let reader: CacheReader<T>;
+    if (namespaces?.length) {
+      informers = new Map(namespaces.map((ns) => [ns, make(ns)]));
+      reader = informers.size === 1 ? [...informers.values()][0]! : new NamespacedInformers(informers);
+    } else {
+      const all = make(undefined);
+      informers = new Map([['', all]]);
+      reader = all;
+    }
+    this.entries.set(key, { source, informers, reader });
+    return reader;
+  }
+
+  private all(): Informer<any>[] {
+    return [...this.entries.values()].flatMap((e) => [...e.informers.values()]);
   }
 
   /** Starts every informer and resolves once each has listed. */
   async start(): Promise<void> {
-    for (const { informer } of this.entries.values()) informer.start();
-    await Promise.all([...this.entries.values()].map(({ informer }) => informer.synced()));
+    for (const informer of this.all()) informer.start();
+    await Promise.all(this.all().map((informer) => informer.synced()));
   }
 
   stop(): void {
-    for (const { informer } of this.entries.values()) informer.stop();
+    for (const informer of this.all()) informer.stop();
   }
 
   stats(): InformerStats[] {
-    return [...this.entries.values()].map(({ informer }) => informer.stats());
+    return this.all().map((informer) => informer.stats());
   }
 
   /** Objects cached per resource plural, for the log. */
   sizes(): Record<string, number> {
-    return Object.fromEntries([...this.entries.values()].map(({ source, informer }) => [source.resource.plural, informer.size]));
+    return Object.fromEntries([...this.entries.values()].map(({ source, reader }) => [source.resource.plural, reader.size]));
   }
 }

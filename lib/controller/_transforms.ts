@@ -1,4 +1,4 @@
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 
 // The informer caches keep only what the reconciler reads: thousands of Jobs
 // and Pods then cost a few hundred bytes each instead of kilobytes.
@@ -57,4 +57,18 @@ export function slimPod(pod: any): V1Pod {
       ...(s.conditions ? { conditions: s.conditions.filter((c: any) => c.type === 'PodScheduled' && c.status === 'False') } : {}),
     },
   } as V1Pod;
+}
+
+/** A Job's FailedCreate Event: whose, why, and when it was last seen. */
+export function slimEvent(e: any): CoreV1Event {
+  const io = e.involvedObject ?? {};
+  return {
+    metadata: { name: e.metadata?.name, namespace: e.metadata?.namespace, resourceVersion: e.metadata?.resourceVersion },
+    involvedObject: { kind: io.kind, name: io.name, namespace: io.namespace, uid: io.uid },
+    reason: e.reason,
+    message: e.message,
+    ...(e.lastTimestamp ? { lastTimestamp: e.lastTimestamp } : {}),
+    ...(e.eventTime ? { eventTime: e.eventTime } : {}),
+    ...(e.series?.lastObservedTime ? { series: { lastObservedTime: e.series.lastObservedTime } } : {}),
+  } as CoreV1Event;
 }

@@ -6,7 +6,7 @@ import { pino, stdTimeFunctions, type Logger } from 'pino';
 import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, METRICS_PORT } from '../api/constants.js';
 import type { AgentTypeName } from '../api/constants.js';
 import { EventRecorder } from '../kube/event-recorder.js';
-import type { Cached, Informer, InformerStats } from '../kube/informer.js';
+import type { CacheReader, Cached, InformerStats } from '../kube/informer.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { WorkQueue } from '../kube/work-queue.js';
@@ -25,6 +25,8 @@ export interface ControllerOptions {
   readonly client?: KubeClient;
   /** Watch only this namespace. @default - all namespaces */
   readonly namespace?: string;
+  /** Watch only these namespaces (a namespaced install), with `namespace`. @default - all namespaces */
+  readonly namespaces?: readonly string[];
   /** `[host]:port` of /metrics; empty or "0" turns it off. @default `:${METRICS_PORT}` */
   readonly metricsAddr?: string;
   /** `[host]:port` of /healthz and /readyz; empty or "0" turns it off. @default `:${HEALTH_PORT}` */
@@ -48,6 +50,8 @@ export interface ControllerOptions {
   readonly spawnerImage?: string;
   /** GitHub REST base URL for App installation tokens. @default - api.github.com, or <host>/api/v3 of the Workspace repo */
   readonly githubApiBaseUrl?: string;
+  /** How long a Job may fail to start its Pod before its Task fails. @default 10 minutes */
+  readonly jobStartTimeoutMs?: number;
   /** Concurrent reconciles. @default 32 */
   readonly workers?: number;
   /** How often every informer lists again to catch events its watch missed; 0 turns it off. @default 600_000 */
@@ -140,13 +144,13 @@ export class Controller {
     const logger = this.logger;
     this.informers = new SharedInformers(this.client, {
       logger,
-      ...(o.namespace ? { namespace: o.namespace } : {}),
+      ...(this.watched().length ? { namespaces: this.watched() } : {}),
       ...(o.relistIntervalMs !== undefined ? { relistIntervalMs: o.relistIntervalMs } : {}),
     });
     for (const r of this.kelosReconcilers()) this.register(r, this.informers);
     await this.informers.start();
     this.synced = true;
-    logger.info({ namespace: o.namespace ?? '', ...this.informers.sizes() }, 'Synced caches');
+    logger.info({ namespace: this.watched().join(','), ...this.informers.sizes() }, 'Synced caches');
 
     if (o.leaderElect) {
       this.elector = new LeaderElector(this.client, {
@@ -162,6 +166,12 @@ export class Controller {
     } else {
       this.lead();
     }
+  }
+
+  /** The namespaces watched; none: all. */
+  private watched(): string[] {
+    const o = this.options;
+    return [...new Set([...(o.namespace ? [o.namespace] : []), ...(o.namespaces ?? [])])].sort();
   }
 
   /** The reconcilers of kelos: Tasks, and TaskSpawners applied as YAML. */
@@ -180,6 +190,7 @@ export class Controller {
         },
         ...(o.now ? { now: o.now } : {}),
         ...(o.githubApiBaseUrl ? { appTokens: new GitHubAppTokens({ baseUrl: o.githubApiBaseUrl }) } : {}),
+        ...(o.jobStartTimeoutMs !== undefined ? { jobStartTimeoutMs: o.jobStartTimeoutMs } : {}),
       }),
       new SpawnerReconciler({
         client: this.client,
@@ -200,7 +211,7 @@ export class Controller {
       }
     };
     r.setupWithManager({
-      watch: <T extends Cached>(source: Source<T>, handler?: EventHandler<T>): Informer<T> => {
+      watch: <T extends Cached>(source: Source<T>, handler?: EventHandler<T>): CacheReader<T> => {
         const informer = informers.informer(source);
         if (handler?.add) informer.on('add', (obj) => enqueue(handler.add!(obj)));
         if (handler?.update) informer.on('update', (obj, old) => enqueue(handler.update!(obj, old!)));

@@ -1,4 +1,4 @@
-import type { V1ConfigMap, V1Job, V1JobCondition, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { CoreV1Event, V1ConfigMap, V1Job, V1JobCondition, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { AgentConfig, AgentConfigSpec } from '../api/agent-config.js';
 import { ConditionType, FINALIZER, Reason, TaskPhase } from '../api/constants.js';
 import { parseOutputs } from '../api/outputs.js';
@@ -13,8 +13,10 @@ import {
   mcpSecretNames,
   mcpServersJson,
   mergeAgentConfigs,
+  needsAgentPodPolicy,
   pluginConfigMap,
   taskJob,
+  type AgentPodPolicy,
   type JobImages,
 } from '../render/job.js';
 import { Annotation, Label } from '../api/constants.js';
@@ -30,6 +32,12 @@ export const OUTPUTS_RETRY_WINDOW_MS = 30_000;
 export const OUTPUTS_RETRY_INTERVAL_MS = 2_000;
 /** Re-check of conditions nothing watched will announce (a Secret appearing, an old Job going away). */
 export const UNWATCHED_RECHECK_MS = 15_000;
+/**
+ * How long a Job may fail to start its Pod (FailedCreate from PodSecurity,
+ * ResourceQuota or LimitRange; an image that cannot be pulled; a Pod that
+ * cannot be scheduled) before the Task fails; the Job is deleted once the failure is recorded.
+ */
+export const DEFAULT_JOB_START_TIMEOUT_MS = 10 * 60_000;
 
 /** What the reconciler observed about one Task: its informers' view plus what it read on request. */
 export interface TaskWorld {
@@ -54,8 +62,16 @@ export interface TaskWorld {
   readonly agentConfigs: ReadonlyMap<string, AgentConfig>;
   /** Decoded data of the Secrets asked for in `needs.secrets`; a missing name was not found. */
   readonly secrets?: ReadonlyMap<string, Record<string, string>>;
+  /** Secrets asked for in `needs.secrets` that the controller may not read in this namespace. */
+  readonly forbiddenSecrets?: ReadonlySet<string>;
   /** The installation token asked for in `needs.githubAppToken`. */
   readonly githubAppToken?: { readonly token: string } | { readonly error: string };
+  /** The Job's FailedCreate Events (the Job controller could not create its Pod). */
+  readonly jobEvents?: readonly CoreV1Event[];
+  /** What the namespace's operator allowed podOverrides, asked for in `needs.agentPodPolicy`. */
+  readonly agentPodPolicy?: AgentPodPolicy;
+  /** @default DEFAULT_JOB_START_TIMEOUT_MS */
+  readonly jobStartTimeoutMs?: number;
   /** The tail of the agent log asked for in `needs.log`. */
   readonly log?: { readonly text: string } | { readonly error: string };
   readonly images?: JobImages;
@@ -77,6 +93,7 @@ export interface TaskDecision {
     readonly secret?: V1Secret;
     readonly githubTokenSecret?: V1Secret;
   };
+  /** Delete the Task's Job: the Task is being deleted, or its Pod never started. */
   readonly deleteJob?: boolean;
   readonly deleteTask?: boolean;
   /** The whole status; undefined leaves the status alone (a Task being deleted). */
@@ -86,10 +103,11 @@ export interface TaskDecision {
   readonly requeueAfter?: number;
   /**
    * Read these and decide again: Secrets (of MCP servers and the Workspace), a
-   * GitHub App installation token, or the agent log.
+   * GitHub App installation token, the namespace's agent pod policy, or the agent log.
    */
   readonly needs?: {
     readonly secrets?: readonly string[];
+    readonly agentPodPolicy?: true;
     readonly githubAppToken?: { readonly secret: string; readonly repo: string };
     readonly log?: { readonly pod: string; readonly container: string };
   };
@@ -109,7 +127,7 @@ interface Outcome {
 }
 
 /**
- * The pure decision core of the Task reconciler (STYLE.md rule 8): from the
+ * The pure decision core of the Task reconciler (docs/architecture.md §7): from the
  * Task, what was observed and the time, the children that should exist, the
  * whole status, the events of this transition and when to look again. It
  * never throws for a user error; those become a phase, a reason and a message.
@@ -128,7 +146,10 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
 
   // A finished Task keeps its status: the Job may be gone, the outcome is not.
   if (isTerminalPhase(old.phase)) {
-    return { ...finalizer, children: {}, events: [], status: old, ...ttl(task, now) };
+    // A Job whose Pod never started is deleted once the failure is recorded, so a late Pod cannot run.
+    const reason = old.conditions?.find((c) => c.type === ConditionType.SUCCEEDED)?.reason;
+    const stop = reason === Reason.JOB_START_TIMEOUT && !!world.job && ownedBy(world.job, task);
+    return { ...finalizer, children: {}, events: [], status: old, ...(stop ? { deleteJob: true } : {}), ...ttl(task, now) };
   }
 
   const decided = decide(task, world, now);
@@ -225,6 +246,18 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
   const wsSecret = world.workspace?.spec.secretRef?.name;
   const secretNames = [...new Set([...mcpSecrets, ...(wsSecret ? [wsSecret] : [])])].sort();
   if (secretNames.length && !world.secrets) return { needs: { secrets: secretNames } };
+  const unreadable = mcpSecrets.find((n) => world.forbiddenSecrets?.has(n));
+  if (unreadable) {
+    return {
+      outcome: {
+        phase: TaskPhase.WAITING,
+        reason: Reason.WAITING_FOR_SECRET,
+        message: `Waiting for permission to read Secret "${unreadable}" of an MCP server: an operator grants it with a RoleBinding to the ClusterRole kelos-controller-secrets in namespace ${task.metadata.namespace}`,
+        requeueAfter: UNWATCHED_RECHECK_MS,
+      },
+      children: none,
+    };
+  }
   const missingSecret = mcpSecrets.find((n) => !world.secrets!.has(n));
   if (missingSecret) {
     return {
@@ -247,6 +280,9 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
     }
     tokenSecret = githubTokenSecret(task, world.githubAppToken.token);
   }
+
+  // podOverrides names a ServiceAccount or Secrets: only those the namespace's operator allowed.
+  if (needsAgentPodPolicy(task.spec.podOverrides) && !world.agentPodPolicy) return { needs: { agentPodPolicy: true } };
 
   let prompt = task.spec.prompt;
   if (task.spec.dependsOn?.length) {
@@ -274,6 +310,7 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
       ...(agentConfig ? { agentConfig } : {}),
       ...(world.images ? { images: world.images } : {}),
       ...(tokenSecret ? { githubTokenSecret: tokenSecret.metadata!.name! } : {}),
+      ...(world.agentPodPolicy ? { policy: world.agentPodPolicy } : {}),
     });
     return {
       outcome: {
@@ -375,16 +412,47 @@ function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decide
       children: {},
     };
   }
-  const waiting = pod ? podWaitingReason(pod) : undefined;
+  const problem = startProblem(jobName, pod, world.jobEvents ?? []);
+  if (problem) {
+    const limit = world.jobStartTimeoutMs ?? DEFAULT_JOB_START_TIMEOUT_MS;
+    const left = (time(job.metadata?.creationTimestamp as never) ?? now.getTime()) + limit - now.getTime();
+    if (left <= 0) {
+      return {
+        outcome: {
+          phase: TaskPhase.FAILED,
+          reason: Reason.JOB_START_TIMEOUT,
+          message: `The Job's Pod did not start within ${Math.round(limit / 1000)}s: ${problem}`,
+          ...base,
+          completionTime: rfc3339(now),
+        },
+        children: {},
+      };
+    }
+    return { outcome: { phase: TaskPhase.PENDING, reason: Reason.JOB_NOT_STARTING, message: problem, ...base, requeueAfter: left }, children: {} };
+  }
   return {
-    outcome: {
-      phase: TaskPhase.PENDING,
-      reason: Reason.JOB_CREATED,
-      message: waiting ? `Pod "${podName}" is waiting: ${waiting}` : `Created Job "${jobName}"`,
-      ...base,
-    },
+    outcome: { phase: TaskPhase.PENDING, reason: Reason.JOB_CREATED, message: `Created Job "${jobName}"`, ...base },
     children: {},
   };
+}
+
+/**
+ * Why the Job's Pod does not start, if something says so: the Job
+ * controller's newest FailedCreate while there is no Pod, else a container
+ * waiting for a reason other than creation (an image pull error, a missing
+ * Secret key), else the scheduler's reason.
+ */
+function startProblem(jobName: string, pod: V1Pod | undefined, events: readonly CoreV1Event[]): string | undefined {
+  if (!pod) {
+    const newest = [...events].sort((a, b) => eventTime(b) - eventTime(a))[0];
+    return newest ? `Job "${jobName}" cannot create its Pod: ${newest.message ?? newest.reason}` : undefined;
+  }
+  const waiting = podWaitingReason(pod);
+  return waiting ? `Pod "${pod.metadata?.name}" cannot start: ${waiting}` : undefined;
+}
+
+function eventTime(e: CoreV1Event): number {
+  return time((e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime) as never) ?? 0;
 }
 
 function wait(reason: string, message: string): Decided {

@@ -1,4 +1,4 @@
-import type { Cached, Informer } from '../kube/informer.js';
+import type { CacheReader, Cached } from '../kube/informer.js';
 import type { ResourceType } from '../kube/resource-path.js';
 
 // The contract between a reconciler and the manager that runs it
@@ -22,6 +22,8 @@ export interface Source<T extends Cached> {
   readonly resource: ResourceType;
   /** @default - every object */
   readonly labelSelector?: string;
+  /** @default - every object */
+  readonly fieldSelector?: string;
   /** What the cache keeps of each object. @default - the object without managedFields */
   readonly transform?: (obj: any) => T;
   /** Secondary indexes the reconciler reads with `byIndex`. @default - none */
@@ -46,7 +48,7 @@ export interface ManagerSetup {
    * shared with every reconciler that watches it (same label selector and
    * transform; indexes are merged).
    */
-  watch<T extends Cached>(source: Source<T>, handler?: EventHandler<T>): Informer<T>;
+  watch<T extends Cached>(source: Source<T>, handler?: EventHandler<T>): CacheReader<T>;
 }
 
 export interface Reconciler {

@@ -9,7 +9,7 @@ import { resourcePath, Resources } from '../kube/resource-path.js';
 import { controllerOwnerReference } from '../render/owner.js';
 import { spawnerWorkload, spawnerWorkloadNames } from '../render/spawner-workload.js';
 
-// The pure core of the TaskSpawner reconciler (STYLE.md rule 8), in two
+// The pure core of the TaskSpawner reconciler (docs/architecture.md §7), in two
 // steps because whether a Deployment is available is only known from the
 // apiserver's answer to applying it: `desiredSpawner` decides what to apply
 // and delete, `spawnerStatus` the status once the workload is applied.

@@ -4,7 +4,7 @@ import { API_VERSION, Annotation, Kind, Reason } from '../api/constants.js';
 import { isDeleting } from '../api/task-phase.js';
 import type { TaskSpawner } from '../api/task-spawner.js';
 import type { Workspace } from '../api/workspace.js';
-import type { Informer } from '../kube/informer.js';
+import type { CacheReader } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { objectPath, Resources } from '../kube/resource-path.js';
 import { objectKey } from './handlers.js';
@@ -55,8 +55,8 @@ export function spawnersOfWorkspace(spawners: Iterable<TaskSpawner>, name: strin
 export class SpawnerReconciler implements Reconciler {
   readonly kind = Kind.TASK_SPAWNER;
   readonly name = 'spawner';
-  private spawners!: Informer<TaskSpawner>;
-  private workspaces!: Informer<Workspace>;
+  private spawners!: CacheReader<TaskSpawner>;
+  private workspaces!: CacheReader<Workspace>;
 
   constructor(private readonly o: SpawnerReconcilerOptions) {}
 

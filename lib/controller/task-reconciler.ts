@@ -1,21 +1,21 @@
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Job, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../api/agent-config.js';
 import { API_VERSION, Kind, Reason } from '../api/constants.js';
 import type { Task } from '../api/task.js';
 import type { Workspace } from '../api/workspace.js';
-import type { JobImages } from '../render/job.js';
+import { agentPodPolicy, NO_AGENT_POD_POLICY, type AgentPodPolicy, type JobImages } from '../render/job.js';
 import { canonicalJson } from '../kube/canonical-json.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
-import type { Informer } from '../kube/informer.js';
+import type { CacheReader } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { isAlreadyExists, isInvalid } from '../kube/kube-error.js';
+import { isAlreadyExists, isInvalid, KubeError } from '../kube/kube-error.js';
 import { objectPath, resourcePath, Resources } from '../kube/resource-path.js';
 import { decodeSecretData } from '../kube/secret-data.js';
 import { branchLockKey, repoIdentity } from './branch-lock.js';
 import type { ControllerMetrics } from './controller-metrics.js';
 import { desired, ownedBy, rejected, type TaskDecision, type TaskWorld } from './desired.js';
-import { BY_BRANCH, BY_OWNER } from './_indexes.js';
+import { BY_BRANCH, BY_INVOLVED, BY_OWNER } from './_indexes.js';
 import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import { KeyedMutex } from './_keyed-mutex.js';
 import { setTaskFinalizer } from './finalizer.js';
@@ -23,7 +23,7 @@ import { GitHubAppTokenError, GitHubAppTokens } from '../github/app-tokens.js';
 import { appCredentials } from '../github/credentials.js';
 import { onEveryEvent } from './handlers.js';
 import type { ManagerSetup, ObjectKey, ReconcileResult, Reconciler } from './reconciler.js';
-import { jobOwner, pendingTasksReferencing, podOwner, TaskSources, taskEvents, type IndexedTasks } from './task-watches.js';
+import { eventJob, jobOwner, pendingTasksReferencing, podOwner, TaskSources, taskEvents, type IndexedTasks } from './task-watches.js';
 
 export interface TaskReconcilerOptions {
   readonly client: KubeClient;
@@ -37,10 +37,12 @@ export interface TaskReconcilerOptions {
   readonly logTailLines?: number;
   /** Installation tokens for Workspaces with GitHub App Secrets. @default - api.github.com or <host>/api/v3 */
   readonly appTokens?: GitHubAppTokens;
+  /** How long a Job may fail to start its Pod before the Task fails. @default DEFAULT_JOB_START_TIMEOUT_MS */
+  readonly jobStartTimeoutMs?: number;
 }
 
 /**
- * The I/O shell around `desired` (STYLE.md rule 8): reads the informers (and,
+ * The I/O shell around `desired` (docs/architecture.md §7): reads the informers (and,
  * on request, Secrets and the agent log), decides, then writes with
  * server-side apply under the one field manager. The Job is created with
  * create-if-absent semantics under the Task's own name, so however often
@@ -49,11 +51,12 @@ export interface TaskReconcilerOptions {
 export class TaskReconciler implements Reconciler {
   readonly kind = Kind.TASK;
   readonly name = 'task';
-  private tasks!: Informer<Task>;
-  private jobs!: Informer<V1Job>;
-  private pods!: Informer<V1Pod>;
-  private workspaces!: Informer<Workspace>;
-  private agentConfigs!: Informer<AgentConfig>;
+  private tasks!: CacheReader<Task>;
+  private jobs!: CacheReader<V1Job>;
+  private pods!: CacheReader<V1Pod>;
+  private jobEvents!: CacheReader<CoreV1Event>;
+  private workspaces!: CacheReader<Workspace>;
+  private agentConfigs!: CacheReader<AgentConfig>;
   /** Jobs this process created that the Job informer does not show yet. */
   private readonly created = new Map<string, V1Job>();
   /** Tasks on one branch decide one at a time, so two never both take the lock. */
@@ -74,8 +77,8 @@ export class TaskReconciler implements Reconciler {
 
   /**
    * Tasks (and, when one moves, its dependants and the Tasks queued on its
-   * branch); the Jobs and Pods of Tasks (their Task); Workspaces and
-   * AgentConfigs (the Tasks waiting for them).
+   * branch); the Jobs and Pods of Tasks and the Jobs' FailedCreate Events
+   * (their Task); Workspaces and AgentConfigs (the Tasks waiting for them).
    */
   setupWithManager(mgr: ManagerSetup): void {
     // Events flow only once the informers start, after this.tasks is set.
@@ -84,6 +87,7 @@ export class TaskReconciler implements Reconciler {
     this.jobs = mgr.watch<V1Job>(TaskSources.jobs, onEveryEvent(jobOwner));
     this.jobs.on('add', (job) => this.created.delete(`${job.metadata?.namespace}/${job.metadata?.name}`));
     this.pods = mgr.watch<V1Pod>(TaskSources.pods, onEveryEvent(podOwner));
+    this.jobEvents = mgr.watch<CoreV1Event>(TaskSources.jobEvents, { add: eventJob, update: eventJob });
     const waiting = (field: 'workspace' | 'agentConfig') => (obj: Workspace | AgentConfig) =>
       pendingTasksReferencing(this.tasks.namespace(obj.metadata.namespace).values(), field, obj.metadata.name);
     this.workspaces = mgr.watch<Workspace>(TaskSources.workspaces, { add: waiting('workspace'), update: waiting('workspace') });
@@ -130,6 +134,8 @@ export class TaskReconciler implements Reconciler {
         return repo === undefined ? undefined : repoIdentity(repo);
       },
       pods: job?.metadata?.uid ? this.pods.byIndex(BY_OWNER, job.metadata.uid) : [],
+      ...(job?.metadata?.uid ? { jobEvents: this.jobEvents.byIndex(BY_INVOLVED, job.metadata.uid) } : {}),
+      ...(this.o.jobStartTimeoutMs !== undefined ? { jobStartTimeoutMs: this.o.jobStartTimeoutMs } : {}),
       ...(task.spec.workspaceRef ? { workspace: this.workspaces.get(namespace, task.spec.workspaceRef.name) } : {}),
       agentConfigs: this.agentConfigs.namespace(namespace),
       ...(this.o.images ? { images: this.o.images } : {}),
@@ -137,8 +143,9 @@ export class TaskReconciler implements Reconciler {
     const now = this.now();
     let d = desired(task, world, now);
     for (let round = 0; d.needs && round < 3; round++) {
-      const { secrets, githubAppToken, log } = d.needs;
-      if (secrets) world = { ...world, secrets: await this.readSecrets(namespace, secrets) };
+      const { secrets, githubAppToken, agentPodPolicy: policy, log } = d.needs;
+      if (secrets) world = { ...world, ...(await this.readSecrets(namespace, secrets)) };
+      if (policy) world = { ...world, agentPodPolicy: await this.readAgentPodPolicy(namespace) };
       if (githubAppToken) world = { ...world, githubAppToken: await this.appToken(world.secrets?.get(githubAppToken.secret), githubAppToken.repo) };
       if (log) world = { ...world, log: await this.readLog(namespace, log.pod, log.container) };
       d = desired(task, world, now);
@@ -147,14 +154,31 @@ export class TaskReconciler implements Reconciler {
     return this.apply(task, key, d);
   }
 
-  private async readSecrets(namespace: string, names: readonly string[]): Promise<Map<string, Record<string, string>>> {
-    const out = new Map<string, Record<string, string>>();
+  /** The Secrets that exist and may be read; those the controller may not read (no kelos-controller-secrets binding here) apart. */
+  private async readSecrets(namespace: string, names: readonly string[]): Promise<Pick<TaskWorld, 'secrets' | 'forbiddenSecrets'>> {
+    const secrets = new Map<string, Record<string, string>>();
+    const forbidden = new Set<string>();
     for (const name of names) {
-      const secret = await this.o.client.get<{ data?: Record<string, string> }>(resourcePath(Resources.secrets, { namespace, name }));
-      if (!secret) continue;
-      out.set(name, decodeSecretData(secret));
+      try {
+        const secret = await this.o.client.get<{ data?: Record<string, string> }>(resourcePath(Resources.secrets, { namespace, name }));
+        if (secret) secrets.set(name, decodeSecretData(secret));
+      } catch (err) {
+        if (!(err instanceof KubeError && err.statusCode === 403)) throw err;
+        forbidden.add(name);
+      }
     }
-    return out;
+    return { secrets, ...(forbidden.size ? { forbiddenSecrets: forbidden } : {}) };
+  }
+
+  /** The namespace's annotations; none when the controller may not read its Namespace. */
+  private async readAgentPodPolicy(namespace: string): Promise<AgentPodPolicy> {
+    try {
+      const ns = await this.o.client.get<V1Namespace>(resourcePath(Resources.namespaces, { name: namespace }));
+      return ns ? agentPodPolicy(ns.metadata?.annotations) : NO_AGENT_POD_POLICY;
+    } catch (err) {
+      if (err instanceof KubeError && err.statusCode === 403) return NO_AGENT_POD_POLICY;
+      throw err;
+    }
   }
 
   private async appToken(data: Record<string, string> | undefined, repo: string): Promise<{ token: string } | { error: string }> {
@@ -198,6 +222,9 @@ export class TaskReconciler implements Reconciler {
 
     let { status, events } = d;
     let createdJob = false;
+    if (d.deleteJob && (await client.delete(resourcePath(Resources.jobs, { namespace: ns, name }), { propagationPolicy: 'Background' }))) {
+      log.info({ job: name }, 'Deleted Job');
+    }
     const rv = task.metadata.resourceVersion;
     const seen = this.written.get(key);
     const lagging = seen !== undefined && seen.rv === rv;

@@ -1,4 +1,4 @@
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { AgentConfig } from '../api/agent-config.js';
 import { Kind, Label, LabelValue } from '../api/constants.js';
 import type { Task } from '../api/task.js';
@@ -7,9 +7,9 @@ import type { Workspace } from '../api/workspace.js';
 import { Resources } from '../kube/resource-path.js';
 import { branchLockKey } from './branch-lock.js';
 import { objectKey, ownerKeys } from './handlers.js';
-import { BY_BRANCH, BY_DEPENDENCY, dependencyKey, podIndexes, taskIndexes } from './_indexes.js';
+import { BY_BRANCH, BY_DEPENDENCY, dependencyKey, eventIndexes, podIndexes, taskIndexes } from './_indexes.js';
 import type { EventHandler, ObjectKey, Source } from './reconciler.js';
-import { slimJob, slimPod } from './_transforms.js';
+import { slimEvent, slimJob, slimPod } from './_transforms.js';
 
 // What the Task reconciler watches, and which Tasks each event touches.
 
@@ -20,6 +20,13 @@ export const TaskSources = {
   tasks: { resource: Resources.tasks, indexes: taskIndexes } satisfies Source<Task>,
   jobs: { resource: Resources.jobs, labelSelector: TASK_CHILD_SELECTOR, transform: slimJob } satisfies Source<V1Job>,
   pods: { resource: Resources.pods, labelSelector: TASK_CHILD_SELECTOR, transform: slimPod, indexes: podIndexes } satisfies Source<V1Pod>,
+  /** The Job controller's "could not create the Pod" (PodSecurity, ResourceQuota, LimitRange): no Job condition says it. */
+  jobEvents: {
+    resource: Resources.events,
+    fieldSelector: 'involvedObject.kind=Job,reason=FailedCreate',
+    transform: slimEvent,
+    indexes: eventIndexes,
+  } satisfies Source<CoreV1Event>,
   workspaces: { resource: Resources.workspaces } satisfies Source<Workspace>,
   agentConfigs: { resource: Resources.agentConfigs } satisfies Source<AgentConfig>,
 } as const;
@@ -64,6 +71,10 @@ export function taskEvents(tasks: IndexedTasks): EventHandler<Task> {
 
 /** A Job event: the Task that owns it. */
 export const jobOwner = (job: V1Job): ObjectKey[] => ownerKeys(job, Kind.TASK);
+
+/** A Job's Event: the Task of the Job's name (desired checks the Job's uid). */
+export const eventJob = (e: CoreV1Event): ObjectKey[] =>
+  e.involvedObject?.name && e.involvedObject.namespace ? [{ namespace: e.involvedObject.namespace, name: e.involvedObject.name }] : [];
 
 /** A Pod event: its Job, which has the Task's name. */
 export const podOwner = (pod: V1Pod): ObjectKey[] => ownerKeys(pod, 'Job');

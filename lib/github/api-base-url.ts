@@ -13,3 +13,12 @@ export function githubApiBaseUrl(repo: RepoRef | undefined, explicit?: string): 
   const web = repo.protocol === 'http' || repo.protocol === 'https';
   return `${repo.protocol === 'http' ? 'http' : 'https'}://${web ? repo.host : repo.hostname}/api/v3`;
 }
+
+/**
+ * The GraphQL endpoint beside a REST base URL: `https://api.github.com/graphql`,
+ * and on GitHub Enterprise Server `<host>/api/graphql` for `<host>/api/v3`.
+ */
+export function githubGraphqlUrl(restBaseUrl: string): string {
+  const base = restBaseUrl.replace(/\/+$/, '');
+  return /\/api\/v3$/.test(base) ? `${base.slice(0, -'/v3'.length)}/graphql` : `${base}/graphql`;
+}

@@ -44,7 +44,7 @@ export class GitHubAppTokens {
   }
 
   private async mint(creds: GitHubAppCredentials, baseUrl: string): Promise<Cached> {
-    const [{ createAppAuth }, { Octokit }] = await Promise.all([import('@octokit/auth-app'), import('@octokit/rest')]);
+    const [{ createAppAuth }, { Octokit }] = await Promise.all([import('@octokit/auth-app'), import('@octokit/core')]);
     const auth = createAppAuth({
       appId: creds.appId,
       privateKey: creds.privateKey,

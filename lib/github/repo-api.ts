@@ -86,7 +86,7 @@ export async function listAll<T>(client: GitHubClient, route: string, params: Re
   const items: T[] = [];
   let unchanged = true;
   let date: number | undefined;
-  for await (const response of client.paginate.iterator(route, { per_page: 100, ...params })) {
+  for (let response = await client.request(route, { per_page: 100, ...params }); ; ) {
     if (!Array.isArray(response.data)) throw new Error(`GitHub answered ${route} with a body that is not a list`);
     items.push(...(response.data as T[]));
     if (response.status !== 304) unchanged = false;
@@ -94,6 +94,11 @@ export async function listAll<T>(client: GitHubClient, route: string, params: Re
       const d = Date.parse(response.headers.date);
       if (!Number.isNaN(d)) date = d;
     }
+    const next = /<([^<>]+)>;\s*rel="next"/.exec(response.headers.link ?? '')?.[1];
+    if (!next) break;
+    // The token goes only where the client was pointed.
+    if (new URL(next).origin !== new URL(client.baseUrl).origin) throw new Error(`GitHub answered ${route} with a next page on another host: ${new URL(next).origin}`);
+    response = await client.request({ method: 'GET', url: next });
   }
   return date === undefined ? { items, unchanged } : { items, unchanged, date };
 }

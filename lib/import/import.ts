@@ -6,7 +6,8 @@
 import { goDurationSeconds } from '../api/duration.js';
 import { canonicalJson as canonical } from '../kube/canonical-json.js';
 import { parseAllDocuments } from 'yaml';
-import { AGENT_TYPES, API_VERSION, GROUP } from '../api/constants.js';
+import { AGENT_TYPES, agentDefinition, isAgentType } from '../agents/registry.js';
+import { API_VERSION, GROUP } from '../api/constants.js';
 import { validateObject } from '../api/validate.js';
 import { GenericWebhookSchema, GitHubWebhookSchema, LinearWebhookSchema, SOURCES, SlackSchema, WEBHOOK_SOURCES } from '../api/task-spawner.js';
 import { Reader } from './_reader.js';
@@ -101,13 +102,6 @@ interface Item {
   after: string[];
 }
 
-const AGENT_TYPE_CONSTANTS: Record<string, string> = {
-  'claude-code': 'CLAUDE_CODE',
-  codex: 'CODEX',
-  gemini: 'GEMINI',
-  opencode: 'OPENCODE',
-  cursor: 'CURSOR',
-};
 const MODEL_CONSTANTS: Record<string, string> = { opus: 'OPUS', sonnet: 'SONNET', haiku: 'HAIKU' };
 
 /** A cdk8s Duration expression for a number of seconds, in the largest whole unit. */
@@ -211,9 +205,8 @@ class ChartBuilder {
 
   private agentType(r: Reader, item: Item): string {
     const t = r.string('type') ?? '';
-    const constant = AGENT_TYPE_CONSTANTS[t];
     this.imports.add('AgentType');
-    if (constant) return `AgentType.${constant}`;
+    if (isAgentType(t)) return `AgentType.${agentDefinition(t).constant}`;
     this.note(item, `type "${t}" is not one of ${AGENT_TYPES.join(', ')}`);
     return `AgentType.of(${str(t)})`;
   }

@@ -29,6 +29,7 @@ export interface InformerOptions<T extends Cached> {
   /** The collection path, e.g. `/apis/batch/v1/jobs` or `/apis/batch/v1/namespaces/ns/jobs`. */
   readonly path: string;
   readonly labelSelector?: string;
+  readonly fieldSelector?: string;
   /**
    * Keeps only what the controller reads, so the cache of thousands of Pods
    * and Jobs stays small. @default - drops metadata.managedFields
@@ -81,7 +82,16 @@ export function stripObject<T>(obj: T): T {
  * delete. Objects are stored after `transform` and must be treated as
  * read-only by readers.
  */
-export class Informer<T extends Cached> {
+/** What a reconciler reads from a cache: one informer, or one per namespace of a namespaced install. */
+export interface CacheReader<T extends Cached> {
+  on(event: 'add' | 'update' | 'delete', handler: InformerHandler<T>): void;
+  get(namespace: string | undefined, name: string): T | undefined;
+  namespace(namespace: string | undefined): ReadonlyMap<string, T>;
+  byIndex(index: string, key: string): T[];
+  readonly size: number;
+}
+
+export class Informer<T extends Cached> implements CacheReader<T> {
   private readonly store = new Map<string, Map<string, T>>();
   private readonly handlers = { add: [] as InformerHandler<T>[], update: [] as InformerHandler<T>[], delete: [] as InformerHandler<T>[] };
   private resourceVersion = '';
@@ -247,6 +257,7 @@ export class Informer<T extends Cached> {
           resourceVersion: from,
           timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
           ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+          ...(this.options.fieldSelector ? { fieldSelector: this.options.fieldSelector } : {}),
         },
         (e) => {
           events++;
@@ -282,6 +293,7 @@ export class Informer<T extends Cached> {
         limit: this.options.pageSize ?? 500,
         ...(cont ? { continue: cont } : {}),
         ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+        ...(this.options.fieldSelector ? { fieldSelector: this.options.fieldSelector } : {}),
       });
       for (const raw of page.items) {
         const obj = this.transform(raw);

@@ -3,6 +3,7 @@ import type {
   V1ClusterRoleBinding,
   V1Deployment,
   V1Namespace,
+  V1NetworkPolicy,
   V1PolicyRule,
   V1ResourceRequirements,
   V1Role,
@@ -20,7 +21,9 @@ import {
   Label,
   LabelValue,
 } from '../api/constants.js';
-import { CONTROLLER_LEADER_ELECTION_RULES } from './controller-rbac.js';
+import { agentPodPolicy, spawnerTasksPolicy, type AdmissionObject } from './admission-policies.js';
+import { CONTROLLER_LEADER_ELECTION_RULES, CONTROLLER_SECRET_RULES } from './controller-rbac.js';
+import { agentNetworkPolicy, controllerNetworkPolicy, spawnerNetworkPolicy } from './network-policies.js';
 import { DEFAULT_KELOS_IMAGE } from './images.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security.js';
 
@@ -43,17 +46,41 @@ export interface ControllerInstallOptions {
   readonly spawnerImage?: string;
   /** Extra `kelos controller` arguments. @default - none */
   readonly extraArgs?: readonly string[];
+  /**
+   * A namespaced install: the controller watches only these namespaces and
+   * holds its rights through a RoleBinding in each, and each gets the agent
+   * and spawner NetworkPolicies. @default - all namespaces, through a ClusterRoleBinding
+   */
+  readonly namespaces?: readonly string[];
+  /**
+   * Namespaces where the controller may read and write Secrets (MCP server
+   * Secrets, GitHub App Workspaces): a RoleBinding to kelos-controller-secrets
+   * in each. Where it holds them it could also grant them, so grant them only
+   * where they are needed. @default - none
+   */
+  readonly secretNamespaces?: readonly string[];
+  /** More CIDRs agent pods must not reach (e.g. the API's public address). @default - none */
+  readonly agentEgressExcept?: readonly string[];
 }
+
+/** Name of the ClusterRole with the controller's Secret rights, bound per namespace. */
+export const CONTROLLER_SECRETS_ROLE = `${CONTROLLER_NAME}-secrets`;
 
 export interface ControllerInstall {
   readonly namespace: V1Namespace;
   readonly serviceAccount: V1ServiceAccount;
   readonly clusterRole: V1ClusterRole;
-  readonly clusterRoleBinding: V1ClusterRoleBinding;
+  /** All-namespaces installs only. */
+  readonly clusterRoleBinding?: V1ClusterRoleBinding;
+  readonly secretsClusterRole: V1ClusterRole;
+  /** The controller's rights in each namespace it serves (namespaced) or holds Secrets in. */
+  readonly roleBindings: readonly V1RoleBinding[];
   readonly leaderElectionRole: V1Role;
   readonly leaderElectionRoleBinding: V1RoleBinding;
   readonly deployment: V1Deployment;
   readonly metricsService: V1Service;
+  readonly networkPolicies: readonly V1NetworkPolicy[];
+  readonly admissionPolicies: readonly AdmissionObject[];
 }
 
 export const DEFAULT_CONTROLLER_RESOURCES: V1ResourceRequirements = {
@@ -77,6 +104,7 @@ export function controllerArgs(options: ControllerInstallOptions = {}): string[]
     `--health-addr=:${HEALTH_PORT}`,
     `--spawner-image=${options.spawnerImage ?? image}`,
   ];
+  if (options.namespaces?.length) args.push(`--namespaces=${[...options.namespaces].sort().join(',')}`);
   for (const type of AGENT_TYPES) {
     const override = options.agentImages?.[type];
     if (override) args.push(`--${type}-image=${override}`);
@@ -85,9 +113,11 @@ export function controllerArgs(options: ControllerInstallOptions = {}): string[]
 }
 
 /**
- * The controller install: namespace, ServiceAccount, ClusterRole/Binding with
- * exactly the given rules, leader-election Lease RBAC, the Deployment and a
- * metrics Service. The CRDs come from lib/api.
+ * The controller install: namespace, ServiceAccount, the ClusterRole with
+ * exactly the given rules (bound cluster-wide, or per namespace for a
+ * namespaced install), the Secrets ClusterRole bound per namespace,
+ * leader-election Lease RBAC, the Deployment, a metrics Service,
+ * NetworkPolicies and ValidatingAdmissionPolicies. The CRDs come from lib/api.
  */
 export function controllerInstall(rules: readonly V1PolicyRule[], options: ControllerInstallOptions = {}): ControllerInstall {
   const ns = options.namespace ?? CONTROLLER_NAMESPACE;
@@ -95,6 +125,16 @@ export function controllerInstall(rules: readonly V1PolicyRule[], options: Contr
   const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: ns } : {}), labels: { ...labels } });
   const rbac = 'rbac.authorization.k8s.io';
   const leaderName = `${CONTROLLER_NAME}-leader-election`;
+  const subjects = [{ kind: 'ServiceAccount', name: CONTROLLER_NAME, namespace: ns }];
+  const served = [...new Set(options.namespaces ?? [])].sort();
+  const binding = (namespace: string, role: string): V1RoleBinding => ({
+    apiVersion: `${rbac}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: role, namespace, labels: { ...labels } },
+    roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: role },
+    subjects: subjects.map((x) => ({ ...x })),
+  });
+  const secretNamespaces = [...new Set(options.secretNamespaces ?? [])].sort();
 
   return {
     namespace: {
@@ -116,13 +156,27 @@ export function controllerInstall(rules: readonly V1PolicyRule[], options: Contr
       metadata: meta(CONTROLLER_NAME, false),
       rules: rules.map((r) => structuredClone(r)),
     },
-    clusterRoleBinding: {
+    ...(served.length
+      ? {}
+      : {
+          clusterRoleBinding: {
+            apiVersion: `${rbac}/v1`,
+            kind: 'ClusterRoleBinding',
+            metadata: meta(CONTROLLER_NAME, false),
+            roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: CONTROLLER_NAME },
+            subjects: subjects.map((x) => ({ ...x })),
+          },
+        }),
+    secretsClusterRole: {
       apiVersion: `${rbac}/v1`,
-      kind: 'ClusterRoleBinding',
-      metadata: meta(CONTROLLER_NAME, false),
-      roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: CONTROLLER_NAME },
-      subjects: [{ kind: 'ServiceAccount', name: CONTROLLER_NAME, namespace: ns }],
+      kind: 'ClusterRole',
+      metadata: meta(CONTROLLER_SECRETS_ROLE, false),
+      rules: CONTROLLER_SECRET_RULES.map((r) => structuredClone(r)),
     },
+    roleBindings: [
+      ...served.map((n) => binding(n, CONTROLLER_NAME)),
+      ...secretNamespaces.map((n) => binding(n, CONTROLLER_SECRETS_ROLE)),
+    ],
     leaderElectionRole: {
       apiVersion: `${rbac}/v1`,
       kind: 'Role',
@@ -181,5 +235,13 @@ export function controllerInstall(rules: readonly V1PolicyRule[], options: Contr
         ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
       },
     },
+    networkPolicies: [
+      controllerNetworkPolicy(ns, labels),
+      ...served.flatMap((n) => [
+        agentNetworkPolicy(n, labels, options.agentEgressExcept ? { agentEgressExcept: options.agentEgressExcept } : {}),
+        spawnerNetworkPolicy(n, labels),
+      ]),
+    ],
+    admissionPolicies: [...agentPodPolicy(labels), ...spawnerTasksPolicy(labels)],
   };
 }

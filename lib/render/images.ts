@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AgentTypeName } from '../api/constants.js';
+import { KELOS_AGENT_IMAGES_VERSION } from '../agents/agent-definition.js';
+import { BUILT_IN_AGENTS, type AgentTypeName } from '../agents/registry.js';
 
 export interface KelosPackageJson {
   readonly name: 'kelos';
@@ -38,16 +39,14 @@ export const KELOS_VERSION: string = kelosPackageJson().version;
 export const KELOS_IMAGE_REPOSITORY = 'ghcr.io/kelos-ts/kelos';
 export const DEFAULT_KELOS_IMAGE = `${KELOS_IMAGE_REPOSITORY}:v${KELOS_VERSION}`;
 
+export { KELOS_AGENT_IMAGES_VERSION };
+
 /**
- * Default agent image per type: the published Kelos agent images, which
- * implement the same agent image interface (DESIGN.md §4). Pinned, never :latest.
- * kelos's own images (images/<type>/) can replace them per type.
+ * Default agent image per type (each type's `defaultImage` in lib/agents): the
+ * published Kelos agent images, which implement the same agent image
+ * interface (images/README.md). Pinned, never :latest. kelos's own images
+ * (images/) can replace them per type.
  */
-export const KELOS_AGENT_IMAGES_VERSION = 'v0.19.0';
-export const DEFAULT_AGENT_IMAGES: Readonly<Record<AgentTypeName, string>> = {
-  'claude-code': `ghcr.io/kelos-dev/claude-code:${KELOS_AGENT_IMAGES_VERSION}`,
-  codex: `ghcr.io/kelos-dev/codex:${KELOS_AGENT_IMAGES_VERSION}`,
-  gemini: `ghcr.io/kelos-dev/gemini:${KELOS_AGENT_IMAGES_VERSION}`,
-  opencode: `ghcr.io/kelos-dev/opencode:${KELOS_AGENT_IMAGES_VERSION}`,
-  cursor: `ghcr.io/kelos-dev/cursor:${KELOS_AGENT_IMAGES_VERSION}`,
-};
+export const DEFAULT_AGENT_IMAGES: Readonly<Record<AgentTypeName, string>> = Object.fromEntries(
+  BUILT_IN_AGENTS.map((a) => [a.type, a.defaultImage]),
+) as Record<AgentTypeName, string>;

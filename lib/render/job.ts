@@ -1,4 +1,4 @@
-import type { V1Job } from '@kubernetes/client-node';
+import type { V1Container, V1Job } from '@kubernetes/client-node';
 import type { AgentConfigSpec } from '../api/agent-config.js';
 import type { Task } from '../api/task.js';
 import type { WorkspaceSpec } from '../api/workspace.js';
@@ -8,7 +8,9 @@ import { agentContainer, agentImage } from './job/_agent-container.js';
 import type { Checkout } from './job/_checkout.js';
 import { agentConfigEnv, checkoutEnv, taskEnv, withUserEnv } from './job/_env.js';
 import { pluginSetup, skillsInstall } from './job/_plugin-init.js';
-import { agentPodSecurityContext } from './job/_security.js';
+import { agentPodSecurityContext, containerSecurityContext } from './job/_security.js';
+import { agentPodPolicyViolations, describeIssue, NO_AGENT_POD_POLICY, podOverridesViolations, type AgentPodPolicy } from './job/pod-privilege.js';
+import { TaskSpecError } from './job/task-spec-error.js';
 import { agentMounts, podVolumes, type PodMounts } from './job/_volumes.js';
 import { workspaceInitContainers } from './job/_workspace-init.js';
 import { pluginFiles } from './job/agent-config.js';
@@ -28,6 +30,15 @@ export {
   taskOwnerReference,
 } from './job/task-children.js';
 export { TaskSpecError } from './job/task-spec-error.js';
+export {
+  agentPodPolicy,
+  agentPodPolicyViolations,
+  NO_AGENT_POD_POLICY,
+  needsAgentPodPolicy,
+  podOverridesSecretNames,
+  podOverridesViolations,
+  type AgentPodPolicy,
+} from './job/pod-privilege.js';
 
 export interface TaskJobInputs {
   readonly task: Task;
@@ -40,15 +51,20 @@ export interface TaskJobInputs {
   /** The Secret holding GITHUB_TOKEN. @default workspace.secretRef.name */
   readonly githubTokenSecret?: string;
   readonly images?: JobImages;
+  /** What the namespace's operator allowed podOverrides to name. @default - no ServiceAccount, no Secret */
+  readonly policy?: AgentPodPolicy;
 }
 
 /**
- * The Job of a Task (DESIGN.md §3–§4): init containers for the workspace and
+ * The Job of a Task (docs/architecture.md §3–§4): init containers for the workspace and
  * plugins, each only when needed, and the `kelos-agent` container running
  * `/kelos_entrypoint.sh <prompt>` as UID 61100 in /workspace/repo. Secret
  * values never appear in it: credentials, the GitHub token and the MCP
- * configuration are all references to Secrets. Throws TaskSpecError when the
- * spec cannot become a Job.
+ * configuration are all references to Secrets. The pod meets Pod Security
+ * "restricted" and mounts no ServiceAccount token unless podOverrides names a
+ * ServiceAccount. Throws TaskSpecError when the spec cannot become a Job,
+ * and when podOverrides asks for privilege or names a ServiceAccount or
+ * Secret that `policy` does not allow.
  */
 export function taskJob(inputs: TaskJobInputs): V1Job {
   const { task, agentConfig: ac } = inputs;
@@ -56,6 +72,8 @@ export function taskJob(inputs: TaskJobInputs): V1Job {
   const po = spec.podOverrides ?? {};
   const name = task.metadata.name!;
   const names = taskChildNames(name);
+  const issue = [...podOverridesViolations(po), ...agentPodPolicyViolations(po, inputs.policy ?? NO_AGENT_POD_POLICY, task.metadata.namespace ?? '')][0];
+  if (issue) throw new TaskSpecError(describeIssue(issue));
   const images = inputs.images ?? {};
   const gitImage = images.git ?? DEFAULT_GIT_IMAGE;
   const co = inputs.workspace ? checkout(task, inputs.workspace, inputs.githubTokenSecret) : undefined;
@@ -80,6 +98,12 @@ export function taskJob(inputs: TaskJobInputs): V1Job {
     po,
   );
 
+  // The user's extra containers run after kelos's init containers and beside the agent, hardened like them.
+  const hardenedExtra = (cs: readonly V1Container[] | undefined) =>
+    (cs ?? []).map((c) => ({ ...structuredClone(c), securityContext: containerSecurityContext(c.securityContext) }));
+  init.push(...hardenedExtra(po.extraInitContainers));
+  const containers = [agent, ...hardenedExtra(po.extraContainers)];
+
   const labels = { ...(po.labels ?? {}), ...taskLabels(name) };
   return {
     apiVersion: 'batch/v1',
@@ -93,9 +117,10 @@ export function taskJob(inputs: TaskJobInputs): V1Job {
         spec: {
           restartPolicy: 'Never',
           securityContext: agentPodSecurityContext(po),
-          ...(po.serviceAccountName ? { serviceAccountName: po.serviceAccountName } : {}),
+          // An agent runs code from strangers' text: no API credentials unless the operator allowed a ServiceAccount.
+          ...(po.serviceAccountName ? { serviceAccountName: po.serviceAccountName } : { automountServiceAccountToken: false }),
           ...(init.length ? { initContainers: init } : {}),
-          containers: [agent],
+          containers,
           volumes,
           ...(po.nodeSelector ? { nodeSelector: { ...po.nodeSelector } } : {}),
           ...(po.tolerations?.length ? { tolerations: structuredClone(po.tolerations) } : {}),

@@ -8,6 +8,8 @@ import type {
   V1Role,
   V1RoleBinding,
   V1ServiceAccount,
+  V1Volume,
+  V1VolumeMount,
 } from '@kubernetes/client-node';
 import { GROUP, Label, LabelValue, METRICS_PORT } from '../api/constants.js';
 import { isCronSpawner, type TaskSpawnerSpec } from '../api/task-spawner.js';
@@ -27,8 +29,8 @@ export interface SpawnerWorkloadOptions {
   /** @default IfNotPresent */
   readonly imagePullPolicy?: string;
   /**
-   * Secrets the spawner reads (the Workspace's GitHub token, the Jira secret).
-   * The Jira secretRef of the spec is always included.
+   * Secrets the spawner reads (the Workspace's GitHub token, the Jira secret),
+   * mounted under SPAWNER_SECRETS_DIR. The Jira secretRef of the spec is always included.
    * @default - only the Jira secret, when the source is jira
    */
   readonly secretNames?: readonly string[];
@@ -58,8 +60,13 @@ export const DEFAULT_SPAWNER_RESOURCES: V1ResourceRequirements = {
 /** Names of the objects that run a spawner, derived from its name alone. */
 export function spawnerWorkloadNames(spawnerName: string) {
   return {
-    /** ServiceAccount, Role, RoleBinding and Deployment. */
+    /** Role, RoleBinding and Deployment. */
     workload: boundedName(spawnerName, '-spawner', 63),
+    /**
+     * `<spawner>-spawner` for every name a Task label can hold: the admission
+     * policy kelos-spawner-tasks matches it to the Tasks' kelos.dev/taskspawner label.
+     */
+    serviceAccount: boundedName(spawnerName, '-spawner', 253),
     /** CronJob names are limited to 52 characters (the Job name suffix). */
     cronJob: boundedName(spawnerName, '-spawner', 52),
     /** The ConfigMap of its trigger ledger (lib/spawner/trigger-ledger.ts). */
@@ -84,12 +91,21 @@ export function spawnerArgs(spawner: SpawnerRef, options: SpawnerWorkloadOptions
   return args;
 }
 
+/** Where a spawner pod finds each Secret it reads: `<dir>/<secret>/<key>`, mounted by the kubelet. */
+export const SPAWNER_SECRETS_DIR = '/var/run/kelos/secrets';
+
+/** The Secrets a spawner reads: the given ones and the Jira secretRef, sorted, once each. */
+export function spawnerSecretNames(spawner: SpawnerRef, secretNames: readonly string[] = []): string[] {
+  return [...new Set([...secretNames, ...(spawner.spec.when.jira ? [spawner.spec.when.jira.secretRef.name] : [])])].sort();
+}
+
 /**
  * Least-privilege rules of a spawner: read its own TaskSpawner and write its
- * status; create, read and delete Tasks; read its Workspace and exactly the
- * Secrets it needs.
+ * status; create, read and delete Tasks (RBAC cannot limit a write to the
+ * Tasks a spawner labelled; create and list have no names); read its
+ * Workspace. No Secret: the kubelet mounts the ones it needs.
  */
-export function spawnerRules(spawner: SpawnerRef, secretNames: readonly string[] = []): V1PolicyRule[] {
+export function spawnerRules(spawner: SpawnerRef): V1PolicyRule[] {
   const name = spawner.metadata.name;
   const rules: V1PolicyRule[] = [
     { apiGroups: [GROUP], resources: ['taskspawners'], resourceNames: [name], verbs: ['get', 'list', 'watch'] },
@@ -104,10 +120,6 @@ export function spawnerRules(spawner: SpawnerRef, secretNames: readonly string[]
   const workspace = spawner.spec.taskTemplate.workspaceRef?.name;
   if (workspace) {
     rules.push({ apiGroups: [GROUP], resources: ['workspaces'], resourceNames: [workspace], verbs: ['get'] });
-  }
-  const secrets = [...new Set([...secretNames, ...(spawner.spec.when.jira ? [spawner.spec.when.jira.secretRef.name] : [])])].sort();
-  if (secrets.length > 0) {
-    rules.push({ apiGroups: [''], resources: ['secrets'], resourceNames: secrets, verbs: ['get'] });
   }
   return rules;
 }
@@ -130,23 +142,28 @@ export function spawnerWorkload(spawner: SpawnerRef, options: SpawnerWorkloadOpt
     ...(owner ? { ownerReferences: [{ ...owner }] } : {}),
   });
 
-  const serviceAccount: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(names.workload) };
+  const serviceAccount: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(names.serviceAccount) };
   const role: V1Role = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: meta(names.workload),
-    rules: spawnerRules(spawner, options.secretNames),
+    rules: spawnerRules(spawner),
   };
   const roleBinding: V1RoleBinding = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
     metadata: meta(names.workload),
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.workload },
-    subjects: [{ kind: 'ServiceAccount', name: names.workload, namespace }],
+    subjects: [{ kind: 'ServiceAccount', name: names.serviceAccount, namespace }],
   };
 
+  // Each Secret as a read-only volume; optional, so a missing one is the spawner's error message, not a stuck Pod.
+  const secrets = spawnerSecretNames(spawner, options.secretNames);
+  const volumes: V1Volume[] = secrets.map((secret, i) => ({ name: `secret-${i}`, secret: { secretName: secret, optional: true, defaultMode: 0o440 } }));
+  const mounts: V1VolumeMount[] = secrets.map((secret, i) => ({ name: `secret-${i}`, mountPath: `${SPAWNER_SECRETS_DIR}/${secret}`, readOnly: true }));
+
   const podSpec = (restartPolicy: 'Always' | 'Never'): V1PodSpec => ({
-    serviceAccountName: names.workload,
+    serviceAccountName: names.serviceAccount,
     restartPolicy,
     securityContext: restrictedPodSecurityContext(),
     containers: [
@@ -160,8 +177,10 @@ export function spawnerWorkload(spawner: SpawnerRef, options: SpawnerWorkloadOpt
         ...(restartPolicy === 'Always' ? { ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }] } : {}),
         resources: structuredClone(options.resources ?? DEFAULT_SPAWNER_RESOURCES),
         securityContext: restrictedContainerSecurityContext(),
+        ...(mounts.length ? { volumeMounts: mounts } : {}),
       },
     ],
+    ...(volumes.length ? { volumes } : {}),
   });
 
   if (isCronSpawner(spawner.spec)) {

@@ -55,7 +55,8 @@ export class SpawnerMetrics {
   });
   private readonly rateLimitRemaining = new Gauge({
     name: 'kelos_spawner_github_rate_limit_remaining',
-    help: 'x-ratelimit-remaining of the last GitHub answer that carried it',
+    help: 'x-ratelimit-remaining of the last GitHub answer that carried it, by x-ratelimit-resource (core: REST requests, graphql: GraphQL points)',
+    labelNames: ['resource'] as const,
     registers: [this.registry],
   });
 
@@ -87,6 +88,8 @@ export class SpawnerMetrics {
   githubResponse(status: number | undefined, headers?: { get(name: string): string | null }): void {
     this.githubRequests.inc({ code: status === undefined ? 'error' : String(status) });
     const remaining = headers?.get('x-ratelimit-remaining');
-    if (remaining != null && remaining !== '' && Number.isFinite(Number(remaining))) this.rateLimitRemaining.set(Number(remaining));
+    if (remaining != null && remaining !== '' && Number.isFinite(Number(remaining))) {
+      this.rateLimitRemaining.set({ resource: headers?.get('x-ratelimit-resource') || 'core' }, Number(remaining));
+    }
   }
 }

@@ -14,6 +14,9 @@ import { Resources, resourcePath } from '../kube/resource-path.js';
 import { decodeSecretData } from '../kube/secret-data.js';
 import { sleep } from '../kube/sleep.js';
 import { shortHash } from '../render/names.js';
+import { SPAWNER_SECRETS_DIR } from '../render/spawner-workload.js';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TemplateDataError, parseTemplate, templateFields } from '../template/index.js';
 import { branchRefusal } from './branch-policy.js';
 import { buildTask } from './build-task.js';
@@ -51,6 +54,12 @@ export interface SpawnerOptions {
   readonly jira?: Partial<Pick<JiraSourceOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'pageSize'>>;
   /** Where cycles and GitHub answers are counted. @default - none */
   readonly metrics?: SpawnerMetrics;
+  /**
+   * Where the kubelet mounted the Secrets this spawner reads (`<dir>/<secret>/<key>`);
+   * a Secret without a folder there is read from the apiserver.
+   * @default SPAWNER_SECRETS_DIR
+   */
+  readonly secretsDir?: string;
 }
 
 const DEFAULT_POLL_MS = parseDuration(DEFAULT_POLL_INTERVAL);
@@ -576,6 +585,15 @@ export class Spawner {
   }
 
   private async readSecret(name: string): Promise<Record<string, string>> {
+    // Mounted by the kubelet: the spawner's Role grants no Secret.
+    const dir = join(this.options.secretsDir ?? SPAWNER_SECRETS_DIR, name);
+    const keys = await readdir(dir).catch(() => undefined);
+    if (keys) {
+      const data: Record<string, string> = {};
+      for (const key of keys.filter((k) => !k.startsWith('..'))) data[key] = await readFile(join(dir, key), 'utf8');
+      if (Object.keys(data).length === 0) throw new Error(`reading Secret ${name}: it does not exist or is empty (mounted at ${dir})`);
+      return data;
+    }
     try {
       return decodeSecretData(await (await this.kube()).json<{ data?: Record<string, string> }>('GET', resourcePath(Resources.secrets, { namespace: this.options.namespace, name })));
     } catch (err) {

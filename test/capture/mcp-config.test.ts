@@ -2,15 +2,18 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  claudeMcpServers,
-  codexMcpToml,
-  cursorMcpServers,
-  geminiMcpServers,
-  opencodeMcpServers,
-  parseMcpServers,
-  writeMcpConfig,
-} from '../../lib/capture/mcp-config.js';
+import { claudeMcpServers } from '../../lib/agents/claude-code.js';
+import { codexMcpToml } from '../../lib/agents/codex.js';
+import { cursorMcpServers } from '../../lib/agents/cursor.js';
+import { geminiMcpServers } from '../../lib/agents/gemini.js';
+import type { McpServers } from '../../lib/agents/mcp.js';
+import { opencodeMcpServers } from '../../lib/agents/opencode.js';
+import { agentDefinition, type AgentTypeName } from '../../lib/agents/registry.js';
+import { parseMcpServers } from '../../lib/capture/mcp-config.js';
+
+/** Each agent definition writes its MCP servers where its CLI reads them. */
+const writeMcpConfig = (type: AgentTypeName, file: string, servers: McpServers, warn: (w: string) => void) =>
+  agentDefinition(type).writeMcpServers(file, servers, warn);
 
 const SERVERS = parseMcpServers(
   JSON.stringify({
@@ -127,7 +130,7 @@ describe('per-agent MCP formats', () => {
   });
 });
 
-describe('writeMcpConfig', () => {
+describe('writeMcpServers', () => {
   it('merges into an existing JSON file, keeping its other settings and servers', () => {
     const dir = tmp();
     const file = join(dir, 'settings.json');

@@ -62,7 +62,7 @@ describe('plugins', () => {
       plugins: listPlugins(root),
       skillsDir: join(target, 'skills'),
       agentsDir: join(target, 'agents'),
-      format: 'gemini',
+      format: 'markdown',
       warn: (w) => warnings.push(w),
     });
     expect(readdirSync(join(target, 'skills')).sort()).toEqual(['review-triage', 'triage']);
@@ -94,14 +94,13 @@ describe('plugins', () => {
       content:
         'name = "code-reviewer"\ndescription = "Reviews a diff for bugs"\ndeveloper_instructions = "You review \\"code\\".\\nBe specific.\\n"\n',
     });
-    expect(renderSubAgent(agent, 'opencode')).toEqual({
+    expect(renderSubAgent(agent, 'opencode-markdown')).toEqual({
       fileName: 'code-reviewer.md',
       content: '---\ndescription: Reviews a diff for bugs\nmode: subagent\n---\n\nYou review "code".\nBe specific.\n',
     });
-    for (const format of ['gemini', 'cursor'] as const) {
-      expect(renderSubAgent(agent, format).content).toBe(
-        '---\nname: code-reviewer\ndescription: Reviews a diff for bugs\n---\n\nYou review "code".\nBe specific.\n',
-      );
-    }
+    expect(renderSubAgent(agent, 'markdown')).toEqual({
+      fileName: 'code-reviewer.md',
+      content: '---\nname: code-reviewer\ndescription: Reviews a diff for bugs\n---\n\nYou review "code".\nBe specific.\n',
+    });
   });
 });

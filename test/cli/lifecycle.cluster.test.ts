@@ -73,14 +73,20 @@ describe('kelos install', () => {
       'CustomResourceDefinition/workspaces.kelos.dev',
       'Namespace/kelos-system',
       'ServiceAccount/kelos-controller',
+      'ClusterRole/kelos-controller-secrets',
       'ClusterRole/kelos-controller',
       'ClusterRoleBinding/kelos-controller',
       'Role/kelos-controller-leader-election',
       'RoleBinding/kelos-controller-leader-election',
       'Service/kelos-controller-metrics',
       'Deployment/kelos-controller',
+      'NetworkPolicy/kelos-controller',
+      'ValidatingAdmissionPolicy/kelos-agent-pod-policy',
+      'ValidatingAdmissionPolicy/kelos-spawner-tasks',
+      'ValidatingAdmissionPolicyBinding/kelos-agent-pod-policy',
+      'ValidatingAdmissionPolicyBinding/kelos-spawner-tasks',
     ]);
-    const deployment = docs.at(-1);
+    const deployment = docs.find((d) => d.kind === 'Deployment');
     expect(deployment.spec.template.spec.containers[0].image).toBe('registry.example.com/kelos:dev');
     expect(deployment.spec.template.spec.containers[0].args).toContain('--spawner-image=registry.example.com/kelos:dev');
     const version = await kelos(['install', '--dry-run', '--version', '0.2.0']);
@@ -100,12 +106,18 @@ describe('kelos install', () => {
       'Waiting for the CRDs to be established',
       'Applied Namespace kelos-system',
       'Applied ServiceAccount kelos-system/kelos-controller',
+      'Applied ClusterRole kelos-controller-secrets',
       'Applied ClusterRole kelos-controller',
       'Applied ClusterRoleBinding kelos-controller',
       'Applied Role kelos-system/kelos-controller-leader-election',
       'Applied RoleBinding kelos-system/kelos-controller-leader-election',
       'Applied Service kelos-system/kelos-controller-metrics',
       'Applied Deployment kelos-system/kelos-controller',
+      'Applied NetworkPolicy kelos-system/kelos-controller',
+      'Applied ValidatingAdmissionPolicy kelos-agent-pod-policy',
+      'Applied ValidatingAdmissionPolicy kelos-spawner-tasks',
+      'Applied ValidatingAdmissionPolicyBinding kelos-agent-pod-policy',
+      'Applied ValidatingAdmissionPolicyBinding kelos-spawner-tasks',
       'Waiting for Deployment kelos-system/kelos-controller to be available',
       'Installed kelos: controller ghcr.io/kelos-ts/kelos:v0.1.0 in namespace kelos-system',
     ]);

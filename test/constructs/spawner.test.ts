@@ -54,8 +54,10 @@ describe('Spawner', () => {
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
       { apiGroups: [''], resources: ['configmaps'], resourceNames: ['workers-triggers'], verbs: ['get', 'patch'] },
       { apiGroups: ['kelos.dev'], resources: ['workspaces'], resourceNames: ['repo'], verbs: ['get'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['gh-token'], verbs: ['get'] },
     ]);
+    // No Secret in the Role: the kubelet mounts the Workspace's.
+    expect(pod.volumes).toEqual([{ name: 'secret-0', secret: { secretName: 'gh-token', optional: true, defaultMode: 0o440 } }]);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'secret-0', mountPath: '/var/run/kelos/secrets/gh-token', readOnly: true }]);
     expect(out['RoleBinding/workers-spawner']).toMatchObject({
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'workers-spawner' },
       subjects: [{ kind: 'ServiceAccount', name: 'workers-spawner', namespace: 'team' }],
@@ -96,7 +98,8 @@ describe('Spawner', () => {
     expect(out['TaskSpawner/jira'].spec.when).toEqual({
       jira: { baseUrl: 'https://j.example.com', project: 'APP', jql: 'status = Open', secretRef: { name: 'jira-creds' } },
     });
-    expect(out['Role/jira-spawner'].rules.at(-1)).toEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['jira-creds'], verbs: ['get'] });
+    expect(out['Deployment/jira-spawner'].spec.template.spec.volumes.map((v: any) => v.secret.secretName)).toEqual(['jira-creds']);
+    expect(JSON.stringify(out['Role/jira-spawner'].rules)).not.toContain('secrets');
   });
 
   it('keeps workload names within Kubernetes limits for long spawner names', () => {
@@ -243,7 +246,7 @@ describe('Spawner', () => {
     );
   });
 
-  it('renders contextSources and lets the spawner read the Secrets of their headers', () => {
+  it('renders contextSources and mounts the Secrets of their headers into the spawner', () => {
     const { app, chart } = setup();
     new Spawner(chart, 'enriched', {
       ...base(chart),
@@ -277,7 +280,7 @@ describe('Spawner', () => {
       },
       { name: 'runbook', http: { url: 'http://runbooks.internal/{{.Number}}', allowInsecure: true, method: 'POST', body: '{"n": {{.Number}}}', maxResponseBytes: 4096 } },
     ]);
-    expect(out['Role/enriched-spawner'].rules.at(-1)).toEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['gh-token', 'jira-auth'], verbs: ['get'] });
+    expect(out['Deployment/enriched-spawner'].spec.template.spec.volumes.map((v: any) => v.secret.secretName)).toEqual(['gh-token', 'jira-auth']);
   });
 
   it('fails on a context source name that is not a template key, twice the same name, or plain http', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { AgentConfig } from '../../lib/api/agent-config.js';
 import type { Task, TaskSpec, TaskStatus } from '../../lib/api/task.js';
 import type { Workspace } from '../../lib/api/workspace.js';
@@ -94,6 +94,25 @@ describe('desired', () => {
       expect(cond(d.status)).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
       expect(d.status?.message).toContain('reserved volume name');
       expect(d.events[0]).toMatchObject({ type: 'Warning', reason: 'InvalidSpec' });
+    });
+
+    it('refuses to build a privileged pod whatever the apiserver let through', () => {
+      const t = task('a', { podOverrides: { containerSecurityContext: { privileged: true } } });
+      const d = desired(t, world([t]), NOW);
+      expect(d.children.job).toBeUndefined();
+      expect(cond(d.status)).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+      expect(d.status?.message).toBe('podOverrides.containerSecurityContext: privileged must not be true: agent pods never run privileged');
+    });
+
+    it("asks for the namespace's policy when podOverrides names a ServiceAccount, and follows it", () => {
+      const t = task('a', { podOverrides: { serviceAccountName: 'bedrock-agent' } });
+      expect(desired(t, world([t]), NOW)).toMatchObject({ needs: { agentPodPolicy: true } });
+      const refused = desired(t, world([t], { agentPodPolicy: { serviceAccounts: ['other'], secrets: [] } }), NOW);
+      expect(refused.status?.message).toBe(
+        'podOverrides.serviceAccountName: ServiceAccount "bedrock-agent" is not allowed for agent pods in namespace ns: an operator allows it with the namespace annotation kelos.dev/agent-service-accounts',
+      );
+      const allowed = desired(t, world([t], { agentPodPolicy: { serviceAccounts: ['bedrock-agent'], secrets: [] } }), NOW);
+      expect(allowed.children.job?.spec?.template.spec?.serviceAccountName).toBe('bedrock-agent');
     });
 
     it('fails as desired would when the apiserver rejects a child', () => {
@@ -393,11 +412,71 @@ describe('desired', () => {
         containerStatuses: [{ name: 'kelos-agent', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: 'not found' } } }],
       });
       expect(desired(t, world([t], { job: j, pods: [waiting] }), NOW).status?.message).toBe(
-        'Pod "a-abcde" is waiting: kelos-agent: ErrImagePull: not found',
+        'Pod "a-abcde" cannot start: kelos-agent: ErrImagePull: not found',
       );
       const d = desired(t, world([t], { job: j, pods: [pod(j, 'Running')] }), NOW);
       expect(d.status).toMatchObject({ phase: 'Running', podName: 'a-abcde', startTime: at(40), message: 'Running in Pod "a-abcde"' });
       expect(d.events).toEqual([{ type: 'Normal', reason: 'JobRunning', message: 'Running in Pod "a-abcde"' }]);
+    });
+
+    describe('that cannot start its Pod', () => {
+      const forbidden: CoreV1Event = {
+        metadata: { name: 'a.1', namespace: 'ns' },
+        involvedObject: { kind: 'Job', name: 'a', namespace: 'ns', uid: 'job-a' },
+        reason: 'FailedCreate',
+        message: 'Error creating: pods "a-x" is forbidden: violates PodSecurity "restricted:latest": restricted volume types',
+        lastTimestamp: at(5) as never,
+      };
+      const older: CoreV1Event = { ...forbidden, metadata: { name: 'a.0', namespace: 'ns' }, message: 'Error creating: exceeded quota', lastTimestamp: at(20) as never };
+      const created = (secondsAgo: number, t: Task) => {
+        const j = job(t, { active: 0 });
+        j.metadata!.creationTimestamp = at(secondsAgo) as never;
+        return j;
+      };
+
+      it('says why at once: the newest FailedCreate of the Job', () => {
+        const t = task('a', {}, { phase: 'Pending', jobName: 'a' });
+        const d = desired(t, world([t], { job: created(30, t), jobEvents: [older, forbidden] }), NOW);
+        expect(d.status).toMatchObject({
+          phase: 'Pending',
+          message: 'Job "a" cannot create its Pod: Error creating: pods "a-x" is forbidden: violates PodSecurity "restricted:latest": restricted volume types',
+        });
+        expect(cond(d.status)).toMatchObject({ status: 'Unknown', reason: 'JobNotStarting' });
+        expect(d.requeueAfter).toBe(10 * 60_000 - 30_000);
+        expect(d.deleteJob).toBeUndefined();
+      });
+
+      it('says why a scheduled Pod does not start, or why it is not scheduled', () => {
+        const t = task('a', {}, { phase: 'Pending', jobName: 'a' });
+        const j = created(30, t);
+        const unschedulable = pod(j, 'Pending', {
+          conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }],
+        });
+        expect(desired(t, world([t], { job: j, pods: [unschedulable] }), NOW).status?.message).toBe(
+          'Pod "a-abcde" cannot start: Unschedulable: 0/1 nodes are available',
+        );
+      });
+
+      it('fails after the job start timeout and deletes the Job', () => {
+        const t = task('a', {}, { phase: 'Pending', jobName: 'a' });
+        const d = desired(t, world([t], { job: created(61, t), jobEvents: [forbidden], jobStartTimeoutMs: 60_000 }), NOW);
+        expect(d.status).toMatchObject({ phase: 'Failed', completionTime: at(0) });
+        expect(d.status?.message).toMatch(/^The Job's Pod did not start within 60s: Job "a" cannot create its Pod: Error creating: pods "a-x" is forbidden/);
+        expect(cond(d.status)).toMatchObject({ status: 'False', reason: 'JobStartTimeout' });
+        expect(d.events).toEqual([{ type: 'Warning', reason: 'JobStartTimeout', message: d.status!.message }]);
+        // Once the failure is recorded (not before: a lagging cache must not read the deletion as "Job deleted").
+        expect(d.deleteJob).toBeUndefined();
+        const failed = { ...t, status: d.status! };
+        const after = desired(failed, world([failed], { job: created(62, t) }), NOW);
+        expect(after).toMatchObject({ deleteJob: true, status: d.status });
+      });
+
+      it('is not failed while nothing says the Pod cannot start', () => {
+        const t = task('a', {}, { phase: 'Pending', jobName: 'a' });
+        const d = desired(t, world([t], { job: created(3600, t), jobStartTimeoutMs: 60_000 }), NOW);
+        expect(d.status?.phase).toBe('Pending');
+        expect(d.deleteJob).toBeUndefined();
+      });
     });
 
     it('stays Running between the Pod ending and the Job being marked finished', () => {

@@ -20,12 +20,25 @@ const byWorkspace = (t: Task) => (t.spec?.workspaceRef ? [t.spec.workspaceRef.na
 
 describe('SharedInformers', () => {
   it('gives every watch of a resource the same informer, in the order first asked for', () => {
-    const informers = new SharedInformers(client, { logger, namespace: 'team-a' });
+    const informers = new SharedInformers(client, { logger, namespaces: ['team-a'] });
     const tasks = informers.informer<Task>({ resource: Resources.tasks });
     informers.informer({ resource: Resources.workspaces });
     expect(informers.informer<Task>({ resource: Resources.tasks })).toBe(tasks);
     expect(informers.stats().map((s) => s.path)).toEqual(['/apis/kelos.dev/v1alpha1/namespaces/team-a/tasks', '/apis/kelos.dev/v1alpha1/namespaces/team-a/workspaces']);
     expect(informers.sizes()).toEqual({ tasks: 0, workspaces: 0 });
+  });
+
+  it('reads one informer per namespace of a namespaced install as one cache', () => {
+    const informers = new SharedInformers(client, { logger, namespaces: ['team-a', 'team-b'] });
+    const tasks = informers.informer<Task>({ resource: Resources.tasks, indexes: { branch: byBranch } });
+    expect(informers.stats().map((s) => s.path)).toEqual([
+      '/apis/kelos.dev/v1alpha1/namespaces/team-a/tasks',
+      '/apis/kelos.dev/v1alpha1/namespaces/team-b/tasks',
+    ]);
+    expect(tasks.get('team-c', 'x')).toBeUndefined();
+    expect(tasks.namespace('team-b').size).toBe(0);
+    expect(tasks.byIndex('branch', 'main')).toEqual([]);
+    expect(informers.sizes()).toEqual({ tasks: 0 });
   });
 
   it('merges the indexes two watches declare', () => {

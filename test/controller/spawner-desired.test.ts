@@ -46,10 +46,12 @@ describe('desiredSpawner', () => {
     expect(d.stale).toBeUndefined();
   });
 
-  it('lets the spawner read the Workspace Secret, and only that one', () => {
-    const secretsRule = (d: SpawnerDecision) => d.rbac[1].rules!.find((r) => r.resources?.includes('secrets'));
-    expect(secretsRule(desiredSpawner(spawner(), { workspace })!)).toEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: ['github-token'], verbs: ['get'] });
-    expect(secretsRule(desiredSpawner(spawner(), {})!)).toBeUndefined();
+  it('mounts the Workspace Secret into the spawner, and grants it no Secret', () => {
+    const d = desiredSpawner(spawner(), { workspace })!;
+    expect(d.rbac[1].rules!.find((r) => r.resources?.includes('secrets'))).toBeUndefined();
+    const volumes = (d: SpawnerDecision) => (d.workload as V1Deployment).spec!.template.spec!.volumes;
+    expect(volumes(d)).toEqual([{ name: 'secret-0', secret: { secretName: 'github-token', optional: true, defaultMode: 0o440 } }]);
+    expect(volumes(desiredSpawner(spawner(), {})!)).toBeUndefined();
   });
 
   it('wants a CronJob for the cron source', () => {

@@ -5,13 +5,14 @@ import type { TaskSpawner } from '../../lib/api/task-spawner.js';
 import type { Controller } from '../../lib/controller/controller-manager.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
-import { CONTROLLER_RULES } from '../../lib/render/controller-rbac.js';
+import { CONTROLLER_RULES, CONTROLLER_SECRET_RULES } from '../../lib/render/controller-rbac.js';
 import { createNamespace, kubeConfig, type TestNamespace } from '../cluster/harness.js';
 import { clusterClient, explainFailures, startController, taskObject, waitFor } from './_cluster.js';
 
 // The controller runs here as a ServiceAccount bound to exactly
-// CONTROLLER_RULES: every request it makes (Tasks, and the RBAC of raw
-// TaskSpawners, which must not be an escalation) is authorised by them.
+// CONTROLLER_RULES, and CONTROLLER_SECRET_RULES in this namespace: every
+// request it makes (Tasks, and the RBAC of raw TaskSpawners, which must not be
+// an escalation) is authorised by them.
 
 let ns: TestNamespace;
 let admin: KubeClient;
@@ -27,6 +28,15 @@ async function restrictedClient(namespace: string): Promise<KubeClient> {
     kind: 'ClusterRoleBinding',
     metadata: { name: role },
     roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: role },
+    subjects: [{ kind: 'ServiceAccount', name: 'kelos-controller', namespace }],
+  } as never);
+  // The Secrets of MCP servers: the per-namespace grant (kelos-controller-secrets), not cluster-wide.
+  await admin.apply({ apiVersion: `${rbac}/v1`, kind: 'Role', metadata: { name: 'kelos-controller-secrets', namespace }, rules: CONTROLLER_SECRET_RULES } as never);
+  await admin.apply({
+    apiVersion: `${rbac}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: 'kelos-controller-secrets', namespace },
+    roleRef: { apiGroup: rbac, kind: 'Role', name: 'kelos-controller-secrets' },
     subjects: [{ kind: 'ServiceAccount', name: 'kelos-controller', namespace }],
   } as never);
   const token = await admin.json<{ status: { token: string } }>(
@@ -125,7 +135,8 @@ describe('the controller with exactly its ClusterRole', () => {
     expect(container.args).toEqual(['spawner', `--taskspawner=${ns.name}/fix-bugs`]);
     expect(await get<V1ServiceAccount>(Resources.serviceAccounts, 'fix-bugs-spawner')).toBeDefined();
     const role = (await get<V1Role>(Resources.roles, 'fix-bugs-spawner'))!;
-    expect(role.rules).toContainEqual(expect.objectContaining({ resources: ['secrets'], resourceNames: ['github-token'], verbs: ['get'] }));
+    expect(JSON.stringify(role.rules)).not.toContain('secrets');
+    expect(deployment.spec!.template.spec!.volumes).toEqual([expect.objectContaining({ secret: expect.objectContaining({ secretName: 'github-token' }) })]);
     expect((await get<V1RoleBinding>(Resources.roleBindings, 'fix-bugs-spawner'))!.roleRef.name).toBe('fix-bugs-spawner');
     const status = await waitFor('a phase', async () => ((await spawnerStatus('fix-bugs'))?.phase ? spawnerStatus('fix-bugs') : undefined));
     expect(status?.deploymentName).toBe('fix-bugs-spawner');

@@ -202,10 +202,11 @@ describe('the controller on a real control plane', () => {
     await client.create(taskObject(n, 'stuck', { workspaceRef: { name: 'my-workspace' }, branch: 'handover', podOverrides: { nodeSelector: { 'kelos.dev/no-such-node': 'x' } } }));
     const stuck = await waitFor('the stuck Pod to be reported', async () => {
       const t = await getTask(client, n, 'stuck');
-      return t?.status?.message?.includes('is waiting') ? t : undefined;
+      return t?.status?.message?.includes('cannot start') ? t : undefined;
     });
     expect(stuck.status?.phase).toBe('Pending');
-    expect(stuck.status?.message).toMatch(/^Pod "stuck-[a-z0-9]+" is waiting: Unschedulable/);
+    expect(stuck.status?.message).toMatch(/^Pod "stuck-[a-z0-9]+" cannot start: Unschedulable/);
+    expect(stuck.status?.conditions?.[0]).toMatchObject({ status: 'Unknown', reason: 'JobNotStarting' });
     await new Promise((r) => setTimeout(r, 1100));
     await client.create(taskObject(n, 'next', { workspaceRef: { name: 'my-workspace' }, branch: 'handover' }));
     expect((await waitForPhase(client, n, 'next', ['Waiting'])).status?.message).toBe('Waiting for branch "handover" (locked by stuck)');

@@ -384,12 +384,9 @@ describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300
     expect(metrics).toMatch(/kelos_spawner_cycles_total\{[^}]*taskspawner="fix-bugs"[^}]*\} [1-9]/);
   });
 
-  // The agent Job's pods do not yet declare what the restricted Pod Security
-  // Standard asks for (seccompProfile, and on the agent container
-  // allowPrivilegeEscalation: false and capabilities: drop ALL), so the
-  // apiserver refuses them there. `.fails` keeps this test green until the pod
-  // security contexts are fixed; then it fails and the `.fails` goes.
-  it.fails('runs an agent pod in a namespace that enforces the restricted Pod Security Standard (pods are refused today)', async () => {
+  // Agent pods declare what the restricted Pod Security Standard asks for
+  // (seccomp RuntimeDefault, no privilege escalation, every capability dropped).
+  it('runs an agent pod in a namespace that enforces the restricted Pod Security Standard', async () => {
     const n = 'restricted-team';
     await createNamespace(n, { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
     await core.createNamespacedSecret({ namespace: n, body: { metadata: { name: 'anthropic' }, stringData: { ANTHROPIC_API_KEY: 'sk-ant-test-not-a-key' } } });

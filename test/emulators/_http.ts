@@ -61,7 +61,8 @@ export class LoopbackServer {
         }
       });
     });
-    server.keepAliveTimeout = 1000;
+    // Above undici's 1 s keep-alive threshold, so that clients reuse connections.
+    server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     self = new LoopbackServer(server, `http://127.0.0.1:${port}`);

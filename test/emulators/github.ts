@@ -1,14 +1,16 @@
 /**
  * A GitHub REST API server on loopback for tests and benchmarks: the subset
  * the spawner reads (issues, pulls, comments, reviews, permissions, team
- * memberships, App installation tokens), with real pagination (`Link`),
- * conditional requests (ETag / If-None-Match → 304, free of rate limit),
- * primary rate limits per token and injectable faults. Tests drive it through
+ * memberships, App installation tokens, the repository-wide comments listing
+ * and GraphQL threads), with real pagination (`Link`), conditional requests
+ * (ETag / If-None-Match → 304, free of rate limit), primary rate limits per
+ * token (REST requests and GraphQL points apart) and injectable faults. Tests drive it through
  * the typed methods below; the spawner only sees HTTP.
  */
 import { createVerify, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoopbackServer, etagMatches, isoSeconds, linkHeader, readBody, seededRandom, weakEtag } from './_http.js';
+import { GraphqlEndpoint, type GqlError } from './github-graphql.js';
 
 export type Permission = 'read' | 'triage' | 'write' | 'maintain' | 'admin';
 export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
@@ -45,6 +47,8 @@ export interface FaultOptions {
 export interface EmulatorOptions {
   /** Primary rate limit per token per window. @default 5000 */
   readonly rateLimit?: number;
+  /** GraphQL points per token per window. @default 5000 */
+  readonly graphqlRateLimit?: number;
   /** @default 3600 */
   readonly rateLimitWindowSeconds?: number;
   /** Reject requests without a known token (401). @default false */
@@ -151,6 +155,8 @@ export interface RouteStats {
   faults: number;
   /** Counted against the primary rate limit. */
   rateLimited: number;
+  /** GraphQL points charged. */
+  graphqlPoints: number;
 }
 
 interface RateWindow {
@@ -247,6 +253,21 @@ export class RepoHandle {
     return id;
   }
 
+  /** Edits a comment's body; the comment's and (assumed, like a new comment) the issue's updated_at move. */
+  editComment(id: number, body: string): void {
+    const { issue, comment } = this.comment(id);
+    comment.body = body;
+    comment.updatedAt = Math.max(this.gh.now(), comment.updatedAt);
+    this.touch(issue);
+  }
+
+  /** Deletes a comment; the issue's updated_at moves (assumed, like a new comment). */
+  deleteComment(id: number): void {
+    const { issue, comment } = this.comment(id);
+    issue.comments.splice(issue.comments.indexOf(comment), 1);
+    this.touch(issue);
+  }
+
   /** Pushes a new head commit to a pull request. */
   pushCommit(number: number, sha?: string): string {
     const pull = this.pull(number);
@@ -316,6 +337,14 @@ export class RepoHandle {
     return issue;
   }
 
+  private comment(id: number): { issue: IssueRecord; comment: CommentRecord } {
+    for (const issue of this.repo.issues.values()) {
+      const comment = issue.comments.find((c) => c.id === id);
+      if (comment) return { issue, comment };
+    }
+    throw new Error(`no comment ${id} in ${this.fullName}`);
+  }
+
   private pull(number: number): PullRecord {
     const pull = this.get(number).pull;
     if (!pull) throw new Error(`#${number} in ${this.fullName} is not a pull request`);
@@ -336,8 +365,13 @@ export class GitHubEmulator {
   private rng: () => number = Math.random;
   private slowMs = 0;
   private idCounter = 1000;
-  private totals = { requests: 0, notModified: 0, faults: 0, rateLimited: 0 };
+  private totals = { requests: 0, notModified: 0, faults: 0, rateLimited: 0, graphqlPoints: 0 };
   readonly now: () => number;
+  private readonly graphql = new GraphqlEndpoint({
+    issues: (owner, name) => this.repos.get(`${owner}/${name}`.toLowerCase())?.issues,
+    userType: (login) => this.users.get(login.toLowerCase())?.type ?? 'User',
+    htmlUrl: (owner, name, issue) => `${this.url}/${owner}/${name}/${issue.pull ? 'pull' : 'issues'}/${issue.number}`,
+  });
 
   private constructor(
     private readonly server: LoopbackServer,
@@ -444,12 +478,12 @@ export class GitHubEmulator {
   // ---- counters ----------------------------------------------------------
 
   /** Totals since the last `resetStats()`. */
-  stats(): { requests: number; notModified: number; faults: number; rateLimited: number; routes: Record<string, RouteStats> } {
+  stats(): { requests: number; notModified: number; faults: number; rateLimited: number; graphqlPoints: number; routes: Record<string, RouteStats> } {
     return { ...this.totals, routes: Object.fromEntries([...this.routeStats].map(([k, v]) => [k, { ...v }])) };
   }
 
   resetStats(): void {
-    this.totals = { requests: 0, notModified: 0, faults: 0, rateLimited: 0 };
+    this.totals = { requests: 0, notModified: 0, faults: 0, rateLimited: 0, graphqlPoints: 0 };
     this.routeStats.clear();
   }
 
@@ -457,6 +491,12 @@ export class GitHubEmulator {
   rateRemaining(token: string): number {
     const w = this.window(`token:${token}`);
     return Math.max(0, this.limit() - w.used);
+  }
+
+  /** Remaining GraphQL points of a token. */
+  graphqlRemaining(token: string): number {
+    const w = this.window(`graphql:token:${token}`);
+    return Math.max(0, this.graphqlLimit() - w.used);
   }
 
   // ---- internals used by RepoHandle ---------------------------------------
@@ -492,6 +532,10 @@ export class GitHubEmulator {
     return this.options.rateLimit ?? 5000;
   }
 
+  private graphqlLimit(): number {
+    return this.options.graphqlRateLimit ?? 5000;
+  }
+
   private window(key: string): RateWindow {
     const nowS = Math.floor(this.now() / 1000);
     let w = this.windows.get(key);
@@ -505,7 +549,7 @@ export class GitHubEmulator {
   private stat(route: string): RouteStats {
     let s = this.routeStats.get(route);
     if (!s) {
-      s = { requests: 0, notModified: 0, faults: 0, rateLimited: 0 };
+      s = { requests: 0, notModified: 0, faults: 0, rateLimited: 0, graphqlPoints: 0 };
       this.routeStats.set(route, s);
     }
     return s;
@@ -523,7 +567,7 @@ export class GitHubEmulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-    const prefix = url.pathname.startsWith('/api/v3/') ? '/api/v3' : '';
+    const prefix = url.pathname.startsWith('/api/v3/') ? '/api/v3' : url.pathname === '/api/graphql' ? '/api' : '';
     const path = url.pathname.slice(prefix.length);
     const method = req.method ?? 'GET';
     const match = route(method, path);
@@ -531,8 +575,7 @@ export class GitHubEmulator {
     const stats = this.stat(routeName);
     stats.requests++;
     this.totals.requests++;
-    // Read and drop: no route needs a request body.
-    if (method !== 'GET' && method !== 'HEAD') await readBody(req);
+    const body = method !== 'GET' && method !== 'HEAD' ? await readBody(req) : '';
 
     if (this.slowMs > 0) await this.server.delay(this.slowMs);
 
@@ -563,6 +606,7 @@ export class GitHubEmulator {
     }
 
     if (!match) return this.send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    if (match.template === '/graphql') return this.handleGraphql(res, body, identity, login, stats);
 
     // Primary rate limit: checked before the work, charged unless the answer is a 304.
     const w = this.window(identity);
@@ -608,6 +652,37 @@ export class GitHubEmulator {
     }
     if (result.link) headers.link = result.link;
     this.send(res, result.status, result.data, headers);
+  }
+
+  /** GraphQL: its own points budget; a query is priced before it runs and refused when the budget cannot pay. */
+  private handleGraphql(res: ServerResponse, body: string, identity: string, login: string | undefined, stats: RouteStats): void {
+    if (!login) return this.send(res, 401, { message: 'This endpoint requires you to be authenticated.', documentation_url: 'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql' });
+    const w = this.window(`graphql:${identity}`);
+    const rateHeaders = () => ({
+      'x-ratelimit-limit': String(this.graphqlLimit()),
+      'x-ratelimit-remaining': String(Math.max(0, this.graphqlLimit() - w.used)),
+      'x-ratelimit-reset': String(w.resetAt),
+      'x-ratelimit-used': String(w.used),
+      'x-ratelimit-resource': 'graphql',
+    });
+    let request: { query?: unknown; variables?: unknown };
+    try {
+      request = JSON.parse(body) as typeof request;
+    } catch {
+      return this.send(res, 400, { message: 'Problems parsing JSON', documentation_url: 'https://docs.github.com/graphql' }, rateHeaders());
+    }
+    const prepared = this.graphql.prepare(request?.query, request?.variables);
+    if ('errors' in prepared) return this.send(res, 200, { errors: prepared.errors }, rateHeaders());
+    const { cost } = prepared.price;
+    if (w.used + cost > this.graphqlLimit()) {
+      const errors: GqlError[] = [{ type: 'RATE_LIMITED', message: `API rate limit exceeded for user ID ${this.users.get(login.toLowerCase())?.id ?? 0}.` }];
+      return this.send(res, 403, { errors }, { ...rateHeaders(), 'x-ratelimit-remaining': '0' });
+    }
+    w.used += cost;
+    stats.graphqlPoints += cost;
+    this.totals.graphqlPoints += cost;
+    const result = this.graphql.run(prepared.document, prepared.variables, prepared.price, { limit: this.graphqlLimit(), used: w.used, resetAt: w.resetAt });
+    this.send(res, 200, result, rateHeaders());
   }
 
   private async sendFault(res: ServerResponse, kind: FaultKind): Promise<void> {
@@ -671,6 +746,22 @@ export class GitHubEmulator {
         return this.paginate(url, this.listIssues(this.repoOf(p), q).map((i) => this.issueJSON(this.repoOf(p), i)));
       case '/repos/{owner}/{repo}/issues/{number}':
         return { status: 200, data: this.issueJSON(this.repoOf(p), this.issueOf(p)) };
+      case '/repos/{owner}/{repo}/issues/comments': {
+        // Every issue's and pull request's conversation comments; `since` is on
+        // updated_at, inclusive at second precision; sort created (default) or updated.
+        const repo = this.repoOf(p);
+        const since = q.get('since');
+        const sinceMs = since ? Date.parse(since) : undefined;
+        if (since && Number.isNaN(sinceMs)) throw new HttpError(422, 'Validation Failed: since');
+        const sort = q.get('sort') ?? 'created';
+        if (sort !== 'created' && sort !== 'updated') throw new HttpError(422, 'Validation Failed: sort');
+        const dir = (q.get('direction') ?? 'asc') === 'desc' ? -1 : 1;
+        const all: Array<{ issue: IssueRecord; c: CommentRecord }> = [];
+        for (const issue of repo.issues.values()) for (const c of issue.comments) if (sinceMs === undefined || Math.floor(c.updatedAt / 1000) * 1000 >= sinceMs) all.push({ issue, c });
+        const key = (x: { c: CommentRecord }) => (sort === 'updated' ? x.c.updatedAt : x.c.createdAt);
+        all.sort((a, b) => (key(a) - key(b) || a.c.id - b.c.id) * dir);
+        return this.paginate(url, all.map(({ issue, c }) => this.commentJSON(repo, issue, c)));
+      }
       case '/repos/{owner}/{repo}/issues/{number}/comments': {
         const repo = this.repoOf(p);
         const issue = this.issueOf(p);
@@ -906,6 +997,7 @@ export class GitHubEmulator {
       id: c.id,
       url: `${this.url}/repos/${repo.owner}/${repo.name}/issues/comments/${c.id}`,
       html_url: `${this.url}/${repo.owner}/${repo.name}/issues/${issue.number}#issuecomment-${c.id}`,
+      issue_url: `${this.url}/repos/${repo.owner}/${repo.name}/issues/${issue.number}`,
       user: this.userJSON(c.user),
       body: c.body,
       created_at: isoSeconds(c.createdAt),
@@ -935,6 +1027,7 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/repos/{owner}/{repo}'],
   ['GET', '/repos/{owner}/{repo}/issues'],
   ['GET', '/repos/{owner}/{repo}/issues/{number}'],
+  ['GET', '/repos/{owner}/{repo}/issues/comments'],
   ['GET', '/repos/{owner}/{repo}/issues/{number}/comments'],
   ['GET', '/repos/{owner}/{repo}/pulls'],
   ['GET', '/repos/{owner}/{repo}/pulls/{number}'],
@@ -943,6 +1036,7 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/repos/{owner}/{repo}/collaborators/{username}/permission'],
   ['GET', '/orgs/{org}/teams/{team_slug}/memberships/{username}'],
   ['POST', '/app/installations/{installation_id}/access_tokens'],
+  ['POST', '/graphql'],
 ];
 
 const COMPILED = ROUTES.map(([method, template]) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { githubApiBaseUrl } from '../../lib/github/api-base-url.js';
+import { githubApiBaseUrl, githubGraphqlUrl } from '../../lib/github/api-base-url.js';
 import { parseRepo } from '../../lib/github/repo-url.js';
 
 describe('githubApiBaseUrl', () => {
@@ -28,5 +28,17 @@ describe('githubApiBaseUrl', () => {
   it('lets an explicit URL win, trimmed and without trailing slashes', () => {
     expect(githubApiBaseUrl(parseRepo('https://github.com/acme/app'), ' https://proxy.local/api/ ')).toBe('https://proxy.local/api');
     expect(githubApiBaseUrl(parseRepo('git@ghe.corp:acme/app'), '')).toBe('https://ghe.corp/api/v3');
+  });
+});
+
+describe('githubGraphqlUrl', () => {
+  it.each([
+    ['https://api.github.com', 'https://api.github.com/graphql'],
+    ['https://api.github.com/', 'https://api.github.com/graphql'],
+    ['https://ghe.corp.example/api/v3', 'https://ghe.corp.example/api/graphql'],
+    ['http://127.0.0.1:8080/api/v3/', 'http://127.0.0.1:8080/api/graphql'],
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080/graphql'],
+  ])('the GraphQL endpoint beside %s is %s', (rest, graphql) => {
+    expect(githubGraphqlUrl(rest)).toBe(graphql);
   });
 });

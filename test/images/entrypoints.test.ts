@@ -2,19 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import type { AgentTypeName } from '../../lib/api/constants.js';
+import type { AgentTypeName } from '../../lib/agents/registry.js';
 import { parseOutputs } from '../../lib/api/outputs.js';
-import {
-  ORIGIN_PR,
-  ROOT,
-  STREAMS,
-  TASK_BRANCH,
-  UPSTREAM_PR,
-  makeWorkspace,
-  runProcess,
-  writeExecutable,
-  type TestWorkspace,
-} from '../capture/_workspace.js';
+import { ORIGIN_PR, STREAMS, TASK_BRANCH, UPSTREAM_PR } from '../capture/_workspace.js';
+import { declarationOf, runImageEntrypoint, type EntrypointRun } from './_entrypoint.js';
 
 const PROMPT = 'Fix issue #42: don\'t break "quotes", $HOME or `ticks`\n- then open a PR';
 const AGENTS_MD = '# Team rules\n\nAlways run the tests before committing.\n';
@@ -26,27 +17,16 @@ const MCP_SERVERS = JSON.stringify({
 });
 const SETUP_OK = JSON.stringify(['sh', '-c', 'echo setup-output; echo ran > .setup-ran']);
 
-/** A fake agent CLI: records argv, cwd and environment, prints a recorded stream, exits as told. */
-const FAKE_AGENT = `#!/bin/bash
-printf '%s\\0' "$@" > "$FAKE_AGENT_DIR/argv"
-pwd > "$FAKE_AGENT_DIR/cwd"
-env > "$FAKE_AGENT_DIR/env"
-cat "$FAKE_AGENT_STREAM"
-exit "\${FAKE_AGENT_EXIT:-0}"
-`;
-
-interface Run {
-  readonly ws: TestWorkspace;
+interface Run extends EntrypointRun {
   readonly pluginDir: string;
-  readonly code: number | null;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-  /** The arguments the fake CLI received, or undefined when it never ran. */
-  readonly argv: string[] | undefined;
-  readonly agentEnv: Record<string, string>;
   readonly stream: Buffer;
-  home(...parts: string[]): string;
 }
+
+/**
+ * Where a CLI documents taking its prompt as data: after `--` (the end of
+ * options), on stdin, or as the value of one `--prompt=` argument.
+ */
+type PromptAt = 'after --' | 'stdin' | '--prompt=';
 
 interface AgentCase {
   readonly type: AgentTypeName;
@@ -54,10 +34,11 @@ interface AgentCase {
   readonly stream: string;
   readonly model: string;
   readonly usage: Record<string, string>;
-  /** argv with KELOS_MODEL, KELOS_EFFORT, plugins and MCP servers set. */
-  readonly fullArgv: (pluginDir: string) => string[];
-  /** argv with none of the optional variables. */
-  readonly minimalArgv: string[];
+  readonly promptAt: PromptAt;
+  /** Flags with KELOS_MODEL, KELOS_EFFORT, plugins and MCP servers set (the prompt aside). */
+  readonly fullFlags: (pluginDir: string) => string[];
+  /** Flags with none of the optional variables. */
+  readonly minimalFlags: string[];
   readonly instructionsFile: (run: Run) => string;
   /** Asserts plugins, sub-agents and MCP servers landed where the CLI reads them. */
   readonly checkFiles: (run: Run, expect: Expect) => void;
@@ -72,9 +53,9 @@ const CASES: AgentCase[] = [
     stream: 'claude-code.jsonl',
     model: 'claude-sonnet-4-5',
     usage: { 'cost-usd': '0.4217', 'input-tokens': '1523', 'output-tokens': '2847' },
-    fullArgv: (plugins) => [
+    promptAt: 'after --',
+    fullFlags: (plugins) => [
       '-p',
-      PROMPT,
       '--output-format',
       'stream-json',
       '--verbose',
@@ -88,7 +69,7 @@ const CASES: AgentCase[] = [
       '--plugin-dir',
       join(plugins, 'review'),
     ],
-    minimalArgv: ['-p', PROMPT, '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions'],
+    minimalFlags: ['-p', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions'],
     instructionsFile: (r) => r.home('.claude', 'CLAUDE.md'),
     checkFiles: (r, expect) => {
       const cfg = JSON.parse(readFileSync(r.home('.claude.json'), 'utf8'));
@@ -106,7 +87,8 @@ const CASES: AgentCase[] = [
     stream: 'codex.jsonl',
     model: 'gpt-5-codex',
     usage: { 'input-tokens': '25763', 'output-tokens': '200' },
-    fullArgv: () => [
+    promptAt: 'stdin',
+    fullFlags: () => [
       'exec',
       '--json',
       '--dangerously-bypass-approvals-and-sandbox',
@@ -115,9 +97,9 @@ const CASES: AgentCase[] = [
       'gpt-5-codex',
       '-c',
       'model_reasoning_effort="high"',
-      PROMPT,
+      '-',
     ],
-    minimalArgv: ['exec', '--json', '--dangerously-bypass-approvals-and-sandbox', '--skip-git-repo-check', PROMPT],
+    minimalFlags: ['exec', '--json', '--dangerously-bypass-approvals-and-sandbox', '--skip-git-repo-check', '-'],
     instructionsFile: (r) => r.home('.codex', 'AGENTS.md'),
     checkFiles: (r, expect) => {
       expect(readFileSync(r.home('.agents', 'skills', 'pr-review', 'SKILL.md'), 'utf8')).toMatch(/name: pr-review/);
@@ -136,8 +118,9 @@ const CASES: AgentCase[] = [
     stream: 'gemini.jsonl',
     model: 'gemini-2.5-pro',
     usage: { 'input-tokens': '17001', 'output-tokens': '1522' },
-    fullArgv: () => [`--prompt=${PROMPT}`, '--output-format', 'stream-json', '--yolo', '--model', 'gemini-2.5-pro'],
-    minimalArgv: [`--prompt=${PROMPT}`, '--output-format', 'stream-json', '--yolo'],
+    promptAt: '--prompt=',
+    fullFlags: () => ['--output-format', 'stream-json', '--yolo', '--model', 'gemini-2.5-pro'],
+    minimalFlags: ['--output-format', 'stream-json', '--yolo'],
     instructionsFile: (r) => r.home('.gemini', 'GEMINI.md'),
     checkFiles: (r, expect) => {
       expect(existsSync(r.home('.gemini', 'skills', 'pr-review', 'SKILL.md'))).toBe(true);
@@ -158,8 +141,9 @@ const CASES: AgentCase[] = [
     stream: 'opencode.jsonl',
     model: 'anthropic/claude-sonnet-4-5',
     usage: { 'input-tokens': '2000', 'output-tokens': '450' },
-    fullArgv: () => ['run', '--format', 'json', '--model', 'anthropic/claude-sonnet-4-5', '--variant', 'high', PROMPT],
-    minimalArgv: ['run', '--format', 'json', PROMPT],
+    promptAt: 'stdin',
+    fullFlags: () => ['run', '--format', 'json', '--model', 'anthropic/claude-sonnet-4-5', '--variant', 'high'],
+    minimalFlags: ['run', '--format', 'json'],
     instructionsFile: (r) => r.home('.config', 'opencode', 'AGENTS.md'),
     checkFiles: (r, expect) => {
       const dir = r.home('.config', 'opencode');
@@ -179,7 +163,8 @@ const CASES: AgentCase[] = [
     stream: 'cursor.jsonl',
     model: 'sonnet-4.5',
     usage: { 'input-tokens': '36067', 'output-tokens': '227' },
-    fullArgv: () => [
+    promptAt: 'after --',
+    fullFlags: () => [
       '-p',
       '--force',
       '--trust',
@@ -190,9 +175,8 @@ const CASES: AgentCase[] = [
       '--approve-mcps',
       '--model',
       'sonnet-4.5',
-      PROMPT,
     ],
-    minimalArgv: ['-p', '--force', '--trust', '--sandbox', 'disabled', '--output-format', 'stream-json', PROMPT],
+    minimalFlags: ['-p', '--force', '--trust', '--sandbox', 'disabled', '--output-format', 'stream-json'],
     instructionsFile: (r) => join(r.ws.repo, '.cursor', 'rules', 'kelos-agents-md.mdc'),
     checkFiles: (r, expect) => {
       expect(readFileSync(join(r.ws.repo, '.git', 'info', 'exclude'), 'utf8')).toContain('/.cursor/rules/kelos-agents-md.mdc\n');
@@ -225,36 +209,34 @@ type EnvFor = (pluginDir: string) => Record<string, string>;
 
 async function runEntrypoint(
   c: AgentCase,
-  options: { env?: EnvFor; stream?: string; args?: string[] } = {},
+  options: { env?: EnvFor; stream?: string; args?: string[]; kelos?: 'checkout' | 'pass-through' } = {},
 ): Promise<Run> {
-  const ws = makeWorkspace();
-  const pluginDir = writePlugins(ws.root);
-  writeExecutable(join(ws.bin, c.cli), FAKE_AGENT);
-  const streamFile = join(STREAMS, options.stream ?? c.stream);
-  const res = await runProcess('bash', [join(ROOT, 'images', c.type, 'kelos_entrypoint.sh'), ...(options.args ?? [PROMPT])], {
-    cwd: ws.repo,
-    env: ws.env({ FAKE_AGENT_DIR: ws.root, FAKE_AGENT_STREAM: streamFile, ...options.env?.(pluginDir) }),
+  let pluginDir = '';
+  const stream = join(STREAMS, options.stream ?? c.stream);
+  const run = await runImageEntrypoint({
+    declaration: declarationOf(c.type),
+    cli: c.cli,
+    stream,
+    args: options.args ?? [PROMPT],
+    kelos: options.kelos ?? 'checkout',
+    prepare: (ws) => {
+      pluginDir = writePlugins(ws.root);
+    },
+    env: () => options.env?.(pluginDir),
   });
-  const argvFile = join(ws.root, 'argv');
-  const envFile = join(ws.root, 'env');
-  const agentEnv: Record<string, string> = {};
-  if (existsSync(envFile)) {
-    for (const line of readFileSync(envFile, 'utf8').split('\n')) {
-      const i = line.indexOf('=');
-      if (i > 0) agentEnv[line.slice(0, i)] = line.slice(i + 1);
-    }
+  return { ...run, pluginDir, stream: readFileSync(stream) };
+}
+
+/** The command line and stdin a CLI gets for a prompt, given its flags: the prompt where the CLI takes it as data. */
+function call(c: AgentCase, flags: string[], prompt: string): { argv: string[]; stdin: string } {
+  switch (c.promptAt) {
+    case 'after --':
+      return { argv: [...flags, '--', prompt], stdin: '' };
+    case 'stdin':
+      return { argv: flags, stdin: prompt };
+    case '--prompt=':
+      return { argv: [...flags, `--prompt=${prompt}`], stdin: '' };
   }
-  return {
-    ws,
-    pluginDir,
-    code: res.code,
-    stdout: res.stdout,
-    stderr: res.stderr,
-    argv: existsSync(argvFile) ? readFileSync(argvFile, 'utf8').split('\0').slice(0, -1) : undefined,
-    agentEnv,
-    stream: readFileSync(streamFile),
-    home: (...parts) => join(ws.home, ...parts),
-  };
 }
 
 function fullEnv(c: AgentCase, pluginDir: string): Record<string, string> {
@@ -283,7 +265,9 @@ describe.each(CASES)('$type entrypoint', (c) => {
     try {
       expect(run.stderr).not.toMatch(/Error/);
       expect(run.code).toBe(0);
-      expect(run.argv).toEqual(c.fullArgv(run.pluginDir));
+      const expected = call(c, c.fullFlags(run.pluginDir), PROMPT);
+      expect(run.argv).toEqual(expected.argv);
+      expect(run.stdin).toBe(expected.stdin);
       expect(readFileSync(join(run.ws.root, 'cwd'), 'utf8').trim()).toBe(run.ws.repo);
 
       const out = outputs(run, expect);
@@ -316,7 +300,9 @@ describe.each(CASES)('$type entrypoint', (c) => {
     const run = await runEntrypoint(c);
     try {
       expect(run.code).toBe(0);
-      expect(run.argv).toEqual(c.minimalArgv);
+      const expected = call(c, c.minimalFlags, PROMPT);
+      expect(run.argv).toEqual(expected.argv);
+      expect(run.stdin).toBe(expected.stdin);
       expect(readdirSync(run.ws.home)).toEqual([]);
       expect(outputs(run, expect).results).toEqual({
         branch: TASK_BRANCH,
@@ -355,6 +341,45 @@ describe.each(CASES)('$type entrypoint', (c) => {
       run.ws.cleanup();
     }
   });
+});
+
+/**
+ * Prompts an attacker would write as an issue title (the default prompt
+ * template is the title): options of the CLIs, the end-of-options marker, a
+ * subcommand's name, shell syntax, several lines.
+ */
+export const HOSTILE_PROMPTS: ReadonlyArray<{ readonly label: string; readonly prompt: string }> = [
+  { label: '--settings with a hook', prompt: '--settings={"hooks":{"SessionStart":[{"hooks":[{"type":"command","command":"id > /tmp/p"}]}]}}' },
+  { label: 'a short option', prompt: '-c' },
+  { label: '--help', prompt: '--help' },
+  { label: '--model=x', prompt: '--model=x' },
+  { label: 'exactly --', prompt: '--' },
+  { label: 'exactly -', prompt: '-' },
+  { label: 'options and values in one word', prompt: '-p --output-format text' },
+  { label: "a subcommand's name", prompt: 'help' },
+  { label: "another server to talk to", prompt: '--attach=http://127.0.0.1:9' },
+  { label: 'options on later lines', prompt: 'Fix the build\n--yolo\n-c model="x"\n' },
+  { label: 'shell syntax', prompt: '$(id > /tmp/p) `id` ${HOME} $((1+1)); rm -rf / &' },
+  { label: 'quotes and backslashes', prompt: '"quoted" \'single\' \\ back\\slash\\' },
+];
+
+describe.each(CASES)('$type entrypoint, given a hostile prompt', (c) => {
+  // The command line is what matters here: `kelos` only passes the stream through.
+  it.concurrent.for(HOSTILE_PROMPTS)(
+    `hands "$label" to ${c.cli} as data, ${c.promptAt === 'stdin' ? 'on stdin' : c.promptAt === '--prompt=' ? 'as the value of --prompt=' : 'after --'}`,
+    async ({ prompt }, { expect }) => {
+      const run = await runEntrypoint(c, { args: [prompt], kelos: 'pass-through' });
+      try {
+        expect(run.stderr).toBe('');
+        expect(run.code).toBe(0);
+        const expected = call(c, c.minimalFlags, prompt);
+        expect(run.argv).toEqual(expected.argv);
+        expect(run.stdin).toBe(expected.stdin);
+      } finally {
+        run.ws.cleanup();
+      }
+    },
+  );
 });
 
 const CLAUDE = CASES[0];

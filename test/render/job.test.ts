@@ -68,7 +68,8 @@ describe('taskJob', () => {
           },
           spec: {
             restartPolicy: 'Never',
-            securityContext: { runAsNonRoot: true, runAsUser: 61100, fsGroup: 61100 },
+            securityContext: { runAsNonRoot: true, runAsUser: 61100, fsGroup: 61100, seccompProfile: { type: 'RuntimeDefault' } },
+            automountServiceAccountToken: false,
             containers: [
               {
                 name: 'kelos-agent',
@@ -81,6 +82,7 @@ describe('taskJob', () => {
                   { name: 'ANTHROPIC_API_KEY', valueFrom: secretRef('agent-creds', 'ANTHROPIC_API_KEY') },
                 ],
                 volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }],
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
               },
             ],
             volumes: [{ name: 'workspace', emptyDir: {} }],
@@ -91,7 +93,7 @@ describe('taskJob', () => {
   });
 
   describe('credentials per agent type', () => {
-    // The documented variable each agent reads (DESIGN.md §4), written out here so the rendered env is checked against it.
+    // The documented variable each agent reads (docs/architecture.md §4), written out here so the rendered env is checked against it.
     const documented: Record<AgentTypeName, { 'api-key': string; oauth: string }> = {
       'claude-code': { 'api-key': 'ANTHROPIC_API_KEY', oauth: 'CLAUDE_CODE_OAUTH_TOKEN' },
       codex: { 'api-key': 'CODEX_API_KEY', oauth: 'CODEX_AUTH_JSON' },
@@ -372,9 +374,10 @@ describe('taskJob', () => {
             volumes: [{ name: 'cache', emptyDir: {} }],
             volumeMounts: [{ name: 'cache', mountPath: '/cache' }],
             podSecurityContext: { runAsUser: 1234 },
-            containerSecurityContext: { readOnlyRootFilesystem: true },
+            containerSecurityContext: { readOnlyRootFilesystem: true, capabilities: { add: ['NET_BIND_SERVICE'] } },
           },
         }),
+        policy: { serviceAccounts: ['agent-sa'], secrets: [] },
       });
       const c = agent(job);
       const pod = job.spec!.template.spec!;
@@ -392,12 +395,17 @@ describe('taskJob', () => {
       expect(job.spec!.activeDeadlineSeconds).toBe(600);
       expect(job.spec!.backoffLimit).toBe(1);
       expect(c.resources).toEqual({ limits: { memory: '1Gi' } });
-      expect(c.securityContext).toEqual({ readOnlyRootFilesystem: true });
+      expect(c.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] },
+      });
       expect(c.volumeMounts).toEqual([
         { name: 'workspace', mountPath: '/workspace' },
         { name: 'cache', mountPath: '/cache' },
       ]);
-      expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1234, fsGroup: 61100 });
+      expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1234, fsGroup: 61100, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.automountServiceAccountToken).toBeUndefined();
       expect(pod).toMatchObject({
         restartPolicy: 'Never',
         serviceAccountName: 'agent-sa',
@@ -410,6 +418,93 @@ describe('taskJob', () => {
 
     it.each(['workspace', 'kelos-plugin', 'kelos-anything'])('fails when a user volume is named %s', (name) => {
       expect(() => taskJob({ task: task({ podOverrides: { volumes: [{ name, emptyDir: {} }] } }) })).toThrow('reserved volume name');
+    });
+  });
+
+  describe('pod security', () => {
+    const full = () =>
+      taskJob({
+        task: task({ branch: 'agent/1' }),
+        workspace: {
+          repo: 'https://github.com/acme/app.git',
+          ref: 'main',
+          secretRef: { name: 'gh' },
+          remotes: [{ name: 'upstream', url: 'https://github.com/up/app.git' }],
+          files: [{ path: 'a.txt', content: 'a' }],
+        },
+        agentConfig: { plugins: [{ name: 'p', skills: [{ name: 's', content: 'x' }] }], skills: [{ source: 'acme/skills' }] },
+      });
+
+    it('meets Pod Security restricted in every container, init containers included', () => {
+      const pod = full().spec!.template.spec!;
+      expect(pod.initContainers!.map((c) => c.name)).toEqual([
+        'git-clone',
+        'remote-setup',
+        'branch-setup',
+        'workspace-files',
+        'plugin-setup',
+        'skills-install',
+      ]);
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const c of [...pod.initContainers!, ...pod.containers]) {
+        expect(c.securityContext, c.name).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      }
+      expect(pod.automountServiceAccountToken).toBe(false);
+    });
+
+    it("hardens the user's extra containers like its own, after its init containers", () => {
+      const pod = taskJob({
+        task: task({
+          podOverrides: {
+            extraInitContainers: [{ name: 'prep', image: 'busybox' }],
+            extraContainers: [{ name: 'db', image: 'postgres', securityContext: { readOnlyRootFilesystem: true } }],
+          },
+        }),
+      }).spec!.template.spec!;
+      expect(pod.initContainers!.map((c) => c.name)).toEqual(['prep']);
+      expect(pod.containers.map((c) => c.name)).toEqual(['kelos-agent', 'db']);
+      expect(pod.initContainers![0]!.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(pod.containers[1]!.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    });
+
+    it('keeps ALL dropped when the user drops a capability of their own', () => {
+      const c = agent(taskJob({ task: task({ podOverrides: { containerSecurityContext: { capabilities: { drop: ['NET_RAW'] } } } }) }));
+      expect(c.securityContext!.capabilities!.drop).toEqual(['ALL', 'NET_RAW']);
+    });
+
+    it.each([
+      [{ containerSecurityContext: { privileged: true } }, 'podOverrides.containerSecurityContext: privileged must not be true'],
+      [{ containerSecurityContext: { allowPrivilegeEscalation: true } }, 'allowPrivilegeEscalation must not be true'],
+      [{ containerSecurityContext: { capabilities: { add: ['SYS_ADMIN'] } } }, 'capabilities.add may only contain NET_BIND_SERVICE'],
+      [{ podSecurityContext: { runAsUser: 0 } }, 'podOverrides.podSecurityContext: runAsUser must not be 0 (root)'],
+      [{ podSecurityContext: { runAsNonRoot: false } }, 'runAsNonRoot must not be false'],
+      [{ podSecurityContext: { seccompProfile: { type: 'Unconfined' } } }, 'seccompProfile.type must be RuntimeDefault or Localhost'],
+      [{ podSecurityContext: { sysctls: [{ name: 'kernel.msgmax', value: '1' }] } }, 'sysctls may only set the safe sysctls'],
+      [{ volumes: [{ name: 'root', hostPath: { path: '/' } }] }, 'podOverrides.volumes[0]: hostPath volumes are not allowed'],
+      [
+        { volumes: [{ name: 't', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }] },
+        'serviceAccountToken projections are not allowed',
+      ],
+    ])('fails when podOverrides asks for privilege: %j', (podOverrides, phrase) => {
+      expect(() => taskJob({ task: task({ podOverrides } as Partial<TaskSpec>) })).toThrow(phrase);
+    });
+
+    it('fails when podOverrides names a ServiceAccount or Secret the namespace does not allow', () => {
+      const sa = task({ podOverrides: { serviceAccountName: 'kelos-controller' } });
+      expect(() => taskJob({ task: sa })).toThrow(
+        'podOverrides.serviceAccountName: ServiceAccount "kelos-controller" is not allowed for agent pods in namespace team-a: an operator allows it with the namespace annotation kelos.dev/agent-service-accounts',
+      );
+      const secret = task({
+        podOverrides: {
+          env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }],
+          volumes: [{ name: 'v', secret: { secretName: 'tls' } }],
+        },
+      });
+      expect(() => taskJob({ task: secret, policy: { serviceAccounts: [], secrets: ['db'] } })).toThrow(
+        'podOverrides: Secrets "tls" are not allowed for agent pods in namespace team-a',
+      );
+      expect(taskJob({ task: secret, policy: { serviceAccounts: [], secrets: ['db', 'tls'] } })).toBeDefined();
+      expect(taskJob({ task: secret, policy: { serviceAccounts: [], secrets: ['*'] } })).toBeDefined();
     });
   });
 });

@@ -44,4 +44,13 @@ describe('contextSources', () => {
     );
     expect(contextSources(file)).toEqual(['package.json', 'package-lock.json', 'lib', 'rootfs.tar', 'images/lib/common.sh']);
   });
+
+  it('fills in the build args a source names, so each agent image hashes its own declaration', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kelos-dockerfile-'));
+    const file = join(dir, 'Dockerfile');
+    writeFileSync(file, ['FROM node:20-slim', 'ARG AGENT_TYPE', 'COPY images/lib/install-cli.sh images/agents/${AGENT_TYPE}.sh /tmp/', 'COPY ${OTHER}/x /x'].join('\n'));
+    expect(contextSources(file, { AGENT_TYPE: 'codex' })).toEqual(['images/lib/install-cli.sh', 'images/agents/codex.sh', '${OTHER}/x']);
+    const agents = IMAGES.filter((s) => s.dockerfile === 'images/Dockerfile');
+    expect(agents.map((s) => s.buildArgs?.AGENT_TYPE)).toEqual(['claude-code', 'codex', 'gemini', 'opencode', 'cursor']);
+  });
 });

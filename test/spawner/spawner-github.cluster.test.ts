@@ -1,4 +1,7 @@
 // The spawner against the real control plane and the GitHub emulator.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnerRules } from '../../lib/render/spawner-workload.js';
@@ -283,14 +286,14 @@ describe('metrics on the control plane', () => {
     expect(await value('kelos_spawner_tasks_created_total')).toBe(3);
     expect(await value('kelos_spawner_discovered_items')).toBe(4);
     expect(await value('kelos_spawner_github_requests_total', { code: '200' })).toBe(first.requests - first.notModified);
-    expect(await value('kelos_spawner_github_rate_limit_remaining')).toBe(gh.rateRemaining(TOKEN));
+    expect(await value('kelos_spawner_github_rate_limit_remaining', { resource: 'core' })).toBe(gh.rateRemaining(TOKEN));
 
     // A quiet cycle: what GitHub answered is a 304, and the budget is untouched.
     expect((await spawner.runCycle()).created).toEqual([]);
     expect(await value('kelos_spawner_cycles_total', { result: 'ok' })).toBe(2);
     expect(await value('kelos_spawner_github_requests_total', { code: '304' })).toBe(gh.stats().notModified);
     expect(gh.stats().notModified).toBeGreaterThan(0);
-    expect(await value('kelos_spawner_github_rate_limit_remaining')).toBe(gh.rateRemaining(TOKEN));
+    expect(await value('kelos_spawner_github_rate_limit_remaining', { resource: 'core' })).toBe(gh.rateRemaining(TOKEN));
     const text = await metrics.registry.metrics();
     expect(text).toContain(`kelos_spawner_tasks_created_total{namespace="${ns.name}",taskspawner="metered"} 3`);
   });
@@ -341,7 +344,8 @@ describe('GitHub failures on the control plane', () => {
     // Rate limits are always waited out; 5xx and timeouts are retried `retries` times.
     const spawner = fx.spawner(name, { github: { retries, retryBaseMs: 20, rateLimitSecondMs: 50, timeoutMs: 300 } });
     gh.resetStats();
-    gh.setFaults({ rate: 0.3, seed: 42, match: new RegExp(`acme/${name}/`), resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
+    // GraphQL (the batched comment reads) fails as often as this repository's REST routes.
+    gh.setFaults({ rate: 0.3, seed: 42, match: new RegExp(`acme/${name}/|^/graphql$`), resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
     const outcomes: boolean[] = [];
     try {
       for (let cycle = 0; cycle < 12; cycle++) {
@@ -349,7 +353,9 @@ describe('GitHub failures on the control plane', () => {
         outcomes.push((await spawner.runCycle()).ok);
       }
       const { faults, requests } = gh.stats();
-      expect(faults).toBeGreaterThan(10);
+      // Batched comment reads make few requests: about 30 in these cycles.
+      expect(faults).toBeGreaterThanOrEqual(5);
+      expect(faults / requests).toBeGreaterThan(0.15);
       if (retries === 0) expect(outcomes).toContain(false);
       console.info(`fault run (${retries} retries): ${faults} of ${requests} GitHub requests failed; ${outcomes.filter((ok) => !ok).length} of ${outcomes.length} cycles failed`);
       gh.clearFaults();
@@ -369,14 +375,14 @@ describe('GitHub failures on the control plane', () => {
 });
 
 describe('least privilege on the control plane', () => {
-  it('runs with only the Role the compiler renders for the spawner (its Workspace Secret included)', async () => {
+  it('runs with only the Role the compiler renders for the spawner, its Workspace Secret mounted as the kubelet would', async () => {
     const repo = await repoWithWorkspace('rbac');
     repo.createIssue({ title: 'x', labels: ['go'] });
     const spec = { when: { githubIssues: { labels: ['go'] } }, maxConcurrency: 2, taskTemplate: { workspaceRef: { name: 'rbac' }, type: 'codex' as const, credentials: { type: 'none' as const } } };
     await fx.taskSpawner('rbac', spec);
     const rbac = fx.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
     await fx.core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name: 'rbac-spawner' } } });
-    await rbac.createNamespacedRole({ namespace: ns.name, body: { metadata: { name: 'rbac-spawner' }, rules: spawnerRules({ metadata: { name: 'rbac', namespace: ns.name }, spec }, ['github-token']) } });
+    await rbac.createNamespacedRole({ namespace: ns.name, body: { metadata: { name: 'rbac-spawner' }, rules: spawnerRules({ metadata: { name: 'rbac', namespace: ns.name }, spec }) } });
     await rbac.createNamespacedRoleBinding({
       namespace: ns.name,
       body: { metadata: { name: 'rbac-spawner' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rbac-spawner' }, subjects: [{ kind: 'ServiceAccount', name: 'rbac-spawner', namespace: ns.name }] },
@@ -390,7 +396,11 @@ describe('least privilege on the control plane', () => {
       contexts: [{ name: 'spawner', cluster: cluster.name, user: 'spawner', namespace: ns.name }],
       currentContext: 'spawner',
     });
-    const spawner = fx.spawner('rbac', { kubeConfig: scoped });
+    // The Role grants no Secret: the Deployment mounts it, here a folder laid out as the kubelet lays it.
+    const secretsDir = mkdtempSync(join(tmpdir(), 'kelos-secrets-'));
+    mkdirSync(join(secretsDir, 'github-token'));
+    writeFileSync(join(secretsDir, 'github-token', 'GITHUB_TOKEN'), TOKEN);
+    const spawner = fx.spawner('rbac', { kubeConfig: scoped, secretsDir });
     expect(await spawner.runCycle()).toMatchObject({ ok: true, created: ['rbac-1'], failures: [] });
     // Both watches are allowed too, and with the default 5m poll interval only they start the next cycles:
     // the one on its Tasks (a finished Task wakes the loop) and the one on its own TaskSpawner, by name (a spec change does).
@@ -409,9 +419,10 @@ describe('least privilege on the control plane', () => {
       stop.abort();
       await running;
     }
-    // And nothing more: another Secret in the namespace stays out of reach.
+    // And nothing more: no Secret of the namespace, not even its own, is readable through the API.
     await fx.secret('unrelated', { X: 'y' });
     const core = scoped.makeApiClient(k8s.CoreV1Api);
     await expect(core.readNamespacedSecret({ name: 'unrelated', namespace: ns.name })).rejects.toMatchObject({ code: 403 });
+    await expect(core.readNamespacedSecret({ name: 'github-token', namespace: ns.name })).rejects.toMatchObject({ code: 403 });
   });
 });

@@ -1,14 +1,15 @@
 import type { V1Container, V1EnvVar, V1VolumeMount } from '@kubernetes/client-node';
+import { agentDefinition } from '../../agents/registry.js';
 import type { AgentTypeName } from '../../api/constants.js';
 import type { PodOverrides } from '../../api/shared.js';
 import type { TaskSpec } from '../../api/task.js';
-import { DEFAULT_AGENT_IMAGES } from '../images.js';
 import type { JobImages } from './job-images.js';
 import { AgentPod } from './agent-pod.js';
+import { containerSecurityContext } from './_security.js';
 
 /** The Task's image, else the configured image of its agent type, else the published one. */
 export function agentImage(spec: TaskSpec, images: JobImages): string {
-  return spec.image ?? images.agent?.[spec.type as AgentTypeName] ?? DEFAULT_AGENT_IMAGES[spec.type as AgentTypeName];
+  return spec.image ?? images.agent?.[spec.type as AgentTypeName] ?? agentDefinition(spec.type).defaultImage;
 }
 
 export interface AgentContainerInputs {
@@ -20,7 +21,7 @@ export interface AgentContainerInputs {
   readonly mounts: V1VolumeMount[];
 }
 
-/** `kelos-agent`: `/kelos_entrypoint.sh <prompt>`, with the user's resources and container security. */
+/** `kelos-agent`: `/kelos_entrypoint.sh <prompt>`, with the user's resources; hardened, under the user's container security. */
 export function agentContainer(a: AgentContainerInputs, po: PodOverrides): V1Container {
   return {
     name: AgentPod.AGENT_CONTAINER,
@@ -31,6 +32,6 @@ export function agentContainer(a: AgentContainerInputs, po: PodOverrides): V1Con
     env: a.env,
     volumeMounts: a.mounts,
     ...(po.resources ? { resources: structuredClone(po.resources) } : {}),
-    ...(po.containerSecurityContext ? { securityContext: structuredClone(po.containerSecurityContext) } : {}),
+    securityContext: containerSecurityContext(po.containerSecurityContext),
   };
 }

@@ -1,11 +1,12 @@
 import type { V1EnvVar } from '@kubernetes/client-node';
 import type { AgentConfigSpec } from '../../api/agent-config.js';
-import { CREDENTIAL_ENV, Label, type AgentTypeName } from '../../api/constants.js';
+import { agentDefinition } from '../../agents/registry.js';
+import { Label } from '../../api/constants.js';
 import type { Task, TaskSpec } from '../../api/task.js';
 import type { Checkout } from './_checkout.js';
 import { AgentPod, RESERVED_ENV } from './agent-pod.js';
 
-// The environment of the agent container (DESIGN.md §4), in the order it is
+// The environment of the agent container (docs/architecture.md §4), in the order it is
 // rendered: the Task's own, the Workspace's, the AgentConfig's, then the user's.
 
 export const secretEnv = (name: string, secret: string, key = name): V1EnvVar => ({
@@ -30,7 +31,7 @@ export function taskEnv(task: Task): V1EnvVar[] {
 export function credentialEnv(spec: TaskSpec): V1EnvVar[] {
   const credType = spec.credentials.type;
   if (credType !== 'api-key' && credType !== 'oauth') return [];
-  const variable = CREDENTIAL_ENV[spec.type as AgentTypeName][credType];
+  const variable = agentDefinition(spec.type).credentials[credType];
   return [secretEnv(variable, spec.credentials.secretRef!.name)];
 }
 

@@ -4,7 +4,7 @@ import type { AgentTypeName } from '../../api/constants.js';
 export const DEFAULT_GIT_IMAGE = 'alpine/git:v2.47.2';
 
 export interface JobImages {
-  /** Agent image per type. @default DEFAULT_AGENT_IMAGES */
+  /** Agent image per type. @default each type's `defaultImage` (lib/agents) */
   readonly agent?: Partial<Record<AgentTypeName, string>>;
   /** @default DEFAULT_GIT_IMAGE */
   readonly git?: string;

@@ -4,9 +4,11 @@ import type { GitHubClient } from '../../github/client.js';
 import { permissionLookups } from '../../github/permissions.js';
 import { type GhPull, RepoApi, labelNames } from '../../github/repo-api.js';
 import type { RepoRef } from '../../github/repo-url.js';
+import { GraphqlUnavailableError, readThreads, type ThreadNeeds } from '../../github/threads.js';
 import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from '../comment-policy.js';
 import { joinNewest, type WorkItem } from '../work-item.js';
 import { aggregateReviewState, type AggregatedReviewState } from './review-state.js';
+import type { ThreadReads } from './github-issues.js';
 import type { Needs, Source } from './source.js';
 
 export interface GitHubPullRequestsSourceOptions {
@@ -14,6 +16,8 @@ export interface GitHubPullRequestsSourceOptions {
   readonly repo: RepoRef;
   readonly spec: GitHubPullRequests;
   readonly log: Logger;
+  /** How comments and reviews are read (see the issues source). @default 'batched' */
+  readonly threadReads?: ThreadReads;
 }
 
 /** What was last read of one pull request, valid while its fingerprint (updated_at + head SHA) holds. */
@@ -28,7 +32,8 @@ interface Thread {
  * GitHub pull requests. The list is read page by page with conditional
  * requests (a quiet repository answers 304 to each page); reviews are read
  * only when `reviewState` filters, comments only when a comment policy needs
- * them, both only for pull requests whose `updated_at` or head changed.
+ * them, both only for pull requests whose `updated_at` or head changed, and
+ * for many pull requests at once through GraphQL.
  */
 export class GitHubPullRequestsSource implements Source {
   private readonly api: RepoApi;
@@ -47,9 +52,10 @@ export class GitHubPullRequestsSource implements Source {
     const list = await this.api.pulls({ state: spec.state ?? 'open' });
     const pulls = new Map(list.items.map((p) => [p.number, p]));
     const authorizer = new CommentAuthorizer(this.policy, permissionLookups(this.options.client, this.options.repo));
+    const eligible = [...pulls.values()].sort((a, b) => a.number - b.number).filter((p) => this.passesFilters(p));
+    await this.loadThreads(eligible, { comments: commandsEnabled(this.policy), reviews: wantedReview !== 'any' });
     const items: WorkItem[] = [];
-    for (const pull of [...pulls.values()].sort((a, b) => a.number - b.number)) {
-      if (!this.passesFilters(pull)) continue;
+    for (const pull of eligible) {
       const thread = this.thread(pull);
       let review: AggregatedReviewState = { state: '' };
       if (wantedReview !== 'any') {
@@ -92,6 +98,10 @@ export class GitHubPullRequestsSource implements Source {
   }
 
   async hydrate(items: readonly WorkItem[], needs: Needs): Promise<void> {
+    if (needs.comments) {
+      const pulls = items.filter((i) => i.comments === undefined).map((i) => this.pulls.get(i.number));
+      await this.loadThreads(pulls.filter((p): p is GhPull => p !== undefined), { comments: true, reviews: false });
+    }
     for (const item of items) {
       const pull = this.pulls.get(item.number);
       const thread = pull ? this.thread(pull) : undefined;
@@ -111,6 +121,39 @@ export class GitHubPullRequestsSource implements Source {
             }),
         );
       }
+    }
+  }
+
+  /**
+   * Loads what `needs` asks of the pull requests whose thread lacks it, many
+   * at a time over GraphQL; what that leaves the loop reads over REST.
+   */
+  private async loadThreads(pulls: readonly GhPull[], needs: ThreadNeeds): Promise<void> {
+    if ((this.options.threadReads ?? 'batched') !== 'batched' || (!needs.comments && !needs.reviews)) return;
+    const missing = pulls.filter((p) => {
+      const t = this.thread(p);
+      return (needs.comments && !t.comments) || (needs.reviews && !t.review);
+    });
+    if (missing.length < 2) return;
+    let read;
+    try {
+      read = await readThreads(
+        this.options.client,
+        this.options.repo,
+        missing.map((p) => ({ number: p.number, pull: true })),
+        needs,
+      );
+    } catch (err) {
+      if (!(err instanceof GraphqlUnavailableError)) throw err;
+      this.options.log.warn({ repo: this.api.fullName, error: err.message, threads: missing.length }, 'Read pull request threads over REST instead of GraphQL');
+      return;
+    }
+    for (const pull of missing) {
+      const got = read.get(pull.number);
+      if (!got) continue;
+      const thread = this.thread(pull);
+      if (got.comments) thread.comments ??= got.comments;
+      if (got.reviews) thread.review ??= aggregateReviewState(got.reviews, pull.head.sha);
     }
   }
 

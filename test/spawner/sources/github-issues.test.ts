@@ -168,6 +168,31 @@ describe('GitHubIssuesSource with comment commands', () => {
     expect(gh.stats().requests).toBe(1);
   });
 
+  it('reads the first cycle\'s threads 100 per GraphQL query, with one permission lookup per commander', async () => {
+    repo.setPermission('maint', 'write');
+    repo.setPermission('reader', 'read');
+    for (let i = 0; i < 250; i++) {
+      const n = repo.createIssue({ title: `i${i}`, labels: ['agent'] });
+      repo.addComment(n, 'dev', 'me too');
+      if (i % 5 === 0) repo.addComment(n, i % 10 ? 'reader' : 'maint', PICK);
+    }
+    const src = source({ labels: ['agent'], commentPolicy: { triggerComment: PICK, minimumPermission: 'write' } });
+    tick();
+    gh.resetStats();
+    expect(await ids(src)).toHaveLength(25);
+    const s = gh.stats();
+    expect(s.routes['GET /repos/{owner}/{repo}/issues']!.requests).toBe(3 + 1);
+    expect(s.routes['POST /graphql']).toMatchObject({ requests: 3, graphqlPoints: 3 });
+    expect(s.routes['GET /repos/{owner}/{repo}/collaborators/{username}/permission']!.requests).toBe(2);
+    expect(s.routes['GET /repos/{owner}/{repo}/issues/{number}/comments']).toBeUndefined();
+    expect(s.requests).toBe(9);
+
+    gh.resetStats();
+    tick();
+    expect(await ids(src)).toHaveLength(25);
+    expect(gh.stats()).toMatchObject({ requests: 1, notModified: 1 });
+  });
+
   it('admits an item again when an authorised trigger follows an exclude (the needs-input loop)', async () => {
     repo.setPermission('maintainer', 'write');
     const n = repo.createIssue({ title: 'loop' });

@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { kelosAgentImage, type AgentDefinition } from './agent-definition.js';
+import { clean, mapServers, mergeJsonServers, type McpServers } from './mcp.js';
+import { rec, say, status, text, tool, type Printed, type StreamEvent, type StreamFormatter } from './stream-format.js';
+import { SumParser, num, obj } from './usage.js';
+
+/** OpenCode (`opencode.json` `mcp`): `local` servers take the command and its args as one array. */
+export function opencodeMcpServers(servers: McpServers): Record<string, object> {
+  return mapServers(servers, (s, t) =>
+    t === 'stdio'
+      ? clean({ type: 'local', command: [s.command!, ...(s.args ?? [])], environment: s.env, enabled: true })
+      : clean({ type: 'remote', url: s.url, headers: s.headers, enabled: true }),
+  );
+}
+
+/** `opencode run --format json`: text, tool and step events; the cost adds up over steps. */
+function opencodeStreamFormatter(): StreamFormatter {
+  let cost = 0;
+  const event = (e: StreamEvent): Printed[] | undefined => {
+    const part = rec(e.part);
+    switch (e.type) {
+      case 'step_start':
+        return [];
+      case 'text':
+        return say(text(part.text));
+      case 'tool_use':
+        return [tool(text(part.tool ?? 'tool'), rec(part.state).input)];
+      case 'step_finish':
+        if (typeof part.cost === 'number') cost += part.cost;
+        return part.reason === 'stop' ? [status(`[result] completed ($${cost.toFixed(4)})`)] : [];
+      case 'error': {
+        const error = rec(e.error);
+        return [status(`[error] ${text(rec(error.data).message ?? error.message ?? e.message ?? '')}`)];
+      }
+      default:
+        return undefined;
+    }
+  };
+  return { event, flush: () => [] };
+}
+
+/**
+ * OpenCode (`opencode`, npm `opencode-ai`). Credentials: `OPENCODE_API_KEY`,
+ * which the entrypoint hands to the provider named by `KELOS_MODEL`
+ * (`provider/model`). Under `~/.config/opencode` (`$XDG_CONFIG_HOME/opencode`
+ * when set): `KELOS_AGENTS_MD` becomes the global rules `AGENTS.md`, skills
+ * `skills/<skill>/SKILL.md`, sub-agents `agents/<name>.md` and
+ * `KELOS_MCP_SERVERS` the `mcp` section of `opencode.json`. Usage: the sum
+ * over `step_finish` events.
+ */
+export const opencode: AgentDefinition<'opencode'> = {
+  type: 'opencode',
+  displayName: 'OpenCode',
+  constant: 'OPENCODE',
+  cli: { command: 'opencode', npmPackage: 'opencode-ai' },
+  credentials: { 'api-key': 'OPENCODE_API_KEY', oauth: 'OPENCODE_API_KEY' },
+  defaultImage: kelosAgentImage('opencode'),
+  effort: true,
+  layout({ home, env }) {
+    const dir = join(env.XDG_CONFIG_HOME || join(home, '.config'), 'opencode');
+    return {
+      instructions: join(dir, 'AGENTS.md'),
+      skillsDir: join(dir, 'skills'),
+      agentsDir: join(dir, 'agents'),
+      agentFormat: 'opencode-markdown',
+      mcpFile: join(dir, 'opencode.json'),
+    };
+  },
+  writeMcpServers(file, servers, warn) {
+    mergeJsonServers(file, 'mcp', opencodeMcpServers(servers), warn);
+  },
+  // One `step_finish` per model step, tokens under `part.tokens`.
+  usageParser: () =>
+    new SumParser('step_finish', (e) => {
+      const t = obj(obj(e.part)?.tokens);
+      return [num(t?.input), num(t?.output)];
+    }),
+  streamFormatter: opencodeStreamFormatter,
+};
