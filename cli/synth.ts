@@ -21,7 +21,7 @@ export async function runApp(app: string, outdir: string, cwd = process.cwd()): 
       await import(pathToFileURL(resolve(cwd, match[1])).href);
     } catch (err) {
       const e = err as Error;
-      if (e.name === 'SynthError' || e.name === 'PropError') throw new UserError(e.message);
+      if (e.name === 'SynthError' || e.name === 'PropError' || e.name === 'OutputError') throw new UserError(e.message);
       throw err;
     } finally {
       if (previous === undefined) delete process.env.CDK8S_OUTDIR;

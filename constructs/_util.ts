@@ -6,7 +6,8 @@ import { API_VERSION } from '../lib/api/constants.js';
 /** An error in a construct's props: the construct path, the prop, the bad value, what is allowed. */
 export class PropError extends Error {
   constructor(scope: Construct, prop: string, message: string) {
-    super(`${scope.node.path}: '${prop}' ${message}`);
+    // The app itself is the root: its path is empty.
+    super(`${scope.node.path || scope.constructor.name}: '${prop}' ${message}`);
     this.name = 'PropError';
   }
 }

@@ -1,9 +1,32 @@
 import { App, ApiObject, Chart, type AppProps } from 'cdk8s';
 import type { IConstruct } from 'constructs';
+import { checkObject } from '../lib/api/object-checks.js';
 import { isKelosObject, validateObject } from '../lib/api/validate.js';
 import { KELOS_IMAGE_CONTEXT } from './spawner.js';
 import { renderYaml, writeOutput, type OutputFile } from '../lib/render/output.js';
+import { checkProps, type KnownProps } from './_props.js';
 import { ARGOCD_SYNC_WAVE, namespaceObject } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const APP_PROPS: KnownProps<KelosAppProps & AppProps> = {
+  outdir: true,
+  image: true,
+  argocd: true,
+  namespaces: true,
+  // cdk8s AppProps
+  outputFileExtension: true,
+  yamlOutputType: true,
+  recordConstructMetadata: true,
+  resolvers: true,
+};
+const ARGOCD_PROPS: KnownProps<ArgoCdProps> = {
+  repoURL: true,
+  targetRevision: true,
+  path: true,
+  project: true,
+  namespace: true,
+  server: true,
+};
 
 export interface ArgoCdProps {
   /** Git URL of the repository that holds the rendered output. */
@@ -79,6 +102,8 @@ export class KelosApp extends App {
 
   constructor(props: KelosAppProps & AppProps = {}) {
     super({ ...props, outdir: props.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist' });
+    checkProps(this, 'KelosApp', props, APP_PROPS);
+    checkProps(this, 'KelosApp argocd', props.argocd, ARGOCD_PROPS, 'argocd.');
     this.argocd = props.argocd;
     this.namespaces = props.namespaces ?? true;
     if (props.image) this.node.setContext(KELOS_IMAGE_CONTEXT, props.image);
@@ -114,7 +139,7 @@ export class KelosApp extends App {
         else if (json.metadata?.namespace === chart.namespace) namespaced ||= chart.namespace !== undefined;
         if (json.kind === 'CustomResourceDefinition') crdCharts.add(chart.node.id);
         if (isKelosObject(json)) {
-          for (const issue of validateObject(json)) problems.push(`${obj.node.path}: ${issue.path}: ${issue.message}`);
+          for (const issue of [...validateObject(json), ...checkObject(json)]) problems.push(`${obj.node.path}: ${issue.path}: ${issue.message}`);
         }
         if (json.kind === 'Secret' && (json.data || json.stringData)) {
           problems.push(`${obj.node.path}: Secret "${json.metadata?.name}" holds values; reference Secrets by name instead of rendering them`);

@@ -6,8 +6,26 @@ import { CONTROLLER_RULES } from '../lib/render/controller-rbac.js';
 import { CONTROLLER_NAMESPACE, controllerInstall, type ControllerInstall } from '../lib/render/controller-install.js';
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { KELOS_IMAGE_CONTEXT } from './spawner.js';
+import { checkProps, type KnownProps } from './_props.js';
 import { ARGOCD_KEEP, ARGOCD_SYNC_OPTIONS, ARGOCD_SYNC_WAVE, SyncWave, checkInteger, namespaceObject } from './_util.js';
 
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const CONTROLLER_PROPS: KnownProps<KelosControllerProps> = {
+  image: true,
+  imagePullPolicy: true,
+  replicas: true,
+  resources: true,
+  agentImages: true,
+  crds: true,
+  namespaces: true,
+  createNamespaces: true,
+  secretNamespaces: true,
+  agentEgressExcept: true,
+  // ChartProps
+  namespace: true,
+  labels: true,
+  disableResourceNameHashes: true,
+};
 const NAMESPACE_RE = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CIDR_RE = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
 
@@ -60,6 +78,7 @@ export class KelosController extends Chart {
 
   constructor(scope: Construct, id: string, props: KelosControllerProps = {}) {
     super(scope, id, { ...props, namespace: props.namespace ?? CONTROLLER_NAMESPACE });
+    checkProps(this, 'KelosController', props, CONTROLLER_PROPS);
     checkInteger(this, 'replicas', props.replicas, 0);
     for (const prop of ['namespaces', 'secretNamespaces'] as const) {
       const bad = (props[prop] ?? []).find((n) => !NAMESPACE_RE.test(n));

@@ -136,6 +136,7 @@ export const Reason = {
   NONE_SKIPPED: 'NoneSkipped',
   WORKLOAD_READY: 'WorkloadReady',
   WORKLOAD_COMPILED: 'WorkloadCompiled',
+  INVALID_SCHEDULE: 'InvalidSchedule',
 } as const;
 
 /** The agent types the API accepts: the agent registry's (lib/agents). */

@@ -41,14 +41,16 @@ describe('KelosApp', () => {
     expect(listFiles(b)).toEqual(listFiles(a));
   });
 
-  it('removes files it no longer produces', () => {
+  it('removes files it generated and no longer produces, and keeps files it did not write', () => {
     const out = tempDir();
-    mkdirSync(join(out, 'old-chart'), { recursive: true });
-    writeFileSync(join(out, 'old-chart/Task.gone.yaml'), 'x');
+    const before = smallApp(out);
+    new Task(Chart.of(before.node.findChild('team')), 'gone', { type: AgentType.CLAUDE_CODE, credentials: Credentials.none(), prompt: 'x' });
+    before.synth();
+    expect(existsSync(join(out, 'team/Task.gone.yaml'))).toBe(true);
     writeFileSync(join(out, 'stray.yaml'), 'x');
     smallApp(out).synth();
-    expect(existsSync(join(out, 'old-chart'))).toBe(false);
-    expect(existsSync(join(out, 'stray.yaml'))).toBe(false);
+    expect(existsSync(join(out, 'team/Task.gone.yaml'))).toBe(false);
+    expect(readFileSync(join(out, 'stray.yaml'), 'utf8')).toBe('x');
   });
 
   it('writes nothing when synthesis fails, and reports every problem with its construct path', () => {
@@ -64,6 +66,12 @@ describe('KelosApp', () => {
       metadata: { name: 'raw' },
       spec: { type: 'claude-code', prompt: 'x', credentials: { type: 'api-key' } },
     } as any);
+    new ApiObject(chart, 'raw-spawner', {
+      apiVersion: 'kelos.dev/v1alpha1',
+      kind: 'TaskSpawner',
+      metadata: { name: 'raw-spawner' },
+      spec: { when: { cron: { schedule: 'not a cron' } }, taskTemplate: { type: 'codex', credentials: { type: 'none' }, promptTemplate: '{{.Title}' } },
+    } as any);
     new ApiObject(chart, 'leak', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak' }, stringData: { TOKEN: 'x' } } as any);
     chart.node.addValidation({ validate: () => ['needs a reviewer'] });
     let err: unknown;
@@ -76,6 +84,10 @@ describe('KelosApp', () => {
     const problems = (err as SynthError).problems;
     expect(problems).toContain('team: needs a reviewer');
     expect(problems).toContain('team/raw-task: spec.credentials: Invalid value: secretRef is required for api-key and oauth credential types');
+    expect(problems).toContain(
+      'team/raw-spawner: spec.when.cron.schedule: invalid cron schedule "not a cron": expected 5 fields (minute hour day-of-month month day-of-week) or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got 3 fields',
+    );
+    expect(problems).toContain("team/raw-spawner: spec.taskTemplate.promptTemplate: is not a valid Go template: template: promptTemplate:1: bad character U+007D '}'");
     expect(problems).toContain('team/leak: Secret "leak" holds values; reference Secrets by name instead of rendering them');
     expect(listFiles(out)).toEqual(['team/Task.previous.yaml']);
     expect(readFileSync(join(out, 'team/Task.previous.yaml'), 'utf8')).toBe('previous\n');
