@@ -79,7 +79,7 @@ describe('kelos synth -o DIR', () => {
     writeFileSync(join(out, 'README.md'), 'mine\n');
     expect(kelos(['synth', '-o', 'out'], dir).code).toBe(0);
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('mine\n');
-    expect(listFiles(out)).toEqual(['README.md', 'team/Task.hello.yaml']);
+    expect(listFiles(out)).toEqual(['README.md', 'team/Namespace.team.yaml', 'team/Task.hello.yaml']);
 
     const outside = mkdtempSync(join(tmpdir(), 'kelos-outside-'));
     writeFileSync(join(outside, 'keep.txt'), 'outside\n');
