@@ -203,7 +203,6 @@ describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300
     repoUrl = git.createRepo('acme/app', { 'README.md': '# app\n', 'src/index.js': 'console.log("app");\n' });
     mirrorUrl = git.createRepo('acme/app-mirror', { 'README.md': '# mirror\n' });
 
-    await createNamespace(ns);
     const secret = (name: string, data: Record<string, string>) => core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, stringData: data } });
     await secret('anthropic', { ANTHROPIC_API_KEY: 'sk-ant-test-not-a-key' });
     await secret('github-token', { GITHUB_TOKEN: token });

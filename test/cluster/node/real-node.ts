@@ -454,16 +454,30 @@ export class RealNode {
     } catch {
       imported = {};
     }
-    const present = new Set((await this.ctr(['images', 'ls', '-q'])).split('\n').filter(Boolean));
-    for (const img of images) {
-      if (img.refs.every((r) => present.has(r)) && imported[img.name] === img.key) continue;
-      const t0 = Date.now();
-      await this.ctr(['images', 'import', img.archive], 15 * 60_000);
-      imported[img.name] = img.key;
-      writeFileSync(importedFile, JSON.stringify(imported, null, 2) + '\n');
-      log(`real node: imported image ${img.name} (${img.refs[0]}) in ${Date.now() - t0} ms`);
+    const listed = async () => new Set((await this.ctr(['images', 'ls', '-q'])).split('\n').filter(Boolean));
+    const importAll = async (present: Set<string>) => {
+      for (const img of images) {
+        if (img.refs.every((r) => present.has(r)) && imported[img.name] === img.key) continue;
+        const t0 = Date.now();
+        await this.ctr(['images', 'import', img.archive], 15 * 60_000);
+        imported[img.name] = img.key;
+        writeFileSync(importedFile, JSON.stringify(imported, null, 2) + '\n');
+        log(`real node: imported image ${img.name} (${img.refs[0]}) in ${Date.now() - t0} ms`);
+      }
+    };
+    try {
+      await importAll(await listed());
+    } catch (err) {
+      // A containerd stopped mid-import (a killed run) can keep metadata of
+      // snapshots it no longer has. Once: drop every image, wait for its
+      // garbage collection, and import them all again.
+      log(`real node: an image import failed (${(err as Error).message.split('\n')[0]}); removing every image and importing again`);
+      const present = await listed();
+      if (present.size) await this.ctr(['images', 'rm', '--sync', ...present], 5 * 60_000);
+      imported = {};
+      await importAll(new Set());
     }
-    const now = new Set((await this.ctr(['images', 'ls', '-q'])).split('\n').filter(Boolean));
+    const now = await listed();
     const missing = images.flatMap((i) => i.refs).filter((r) => !now.has(r));
     if (missing.length) throw new Error(`containerd does not list the imported images ${missing.join(', ')}`);
   }
