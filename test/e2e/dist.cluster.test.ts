@@ -21,7 +21,7 @@ const distFiles = listFiles(dist)
 const crdFiles = distFiles.filter((f) => f.includes('/CustomResourceDefinition.'));
 
 function kubectl(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('kubectl', ['--kubeconfig', kubeconfigPath(), ...args], { encoding: 'utf8', input, timeout: 120_000 });
+  const r = spawnSync('kubectl', ['--kubeconfig', kubeconfigPath(), ...args], { encoding: 'utf8', input, timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -64,13 +64,14 @@ describe('dist/ on a real apiserver', () => {
     const first = kubectl(['apply', '--server-side', '--validate=strict', '--field-manager=kelos', ...fileArgs(distFiles)]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
+    // One read of every object (kubectl get -f), keyed by kind and name.
     const versions = () => {
+      const r = kubectl(['get', ...fileArgs(distFiles), '-o', 'json']);
+      expect(r.stderr).toBe('');
+      const items = (JSON.parse(r.stdout) as { items: Array<{ kind: string; metadata: { name: string; namespace?: string; resourceVersion: string } }> }).items;
+      expect(items).toHaveLength(objectsOf(distFiles).length);
       const out: Record<string, string> = {};
-      for (const o of objectsOf(distFiles)) {
-        const ns = o.metadata.namespace ? ['-n', o.metadata.namespace] : [];
-        const r = kubectl(['get', `${o.kind.toLowerCase()}.${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}`.replace(/\.$/, ''), o.metadata.name, ...ns, '-o', 'jsonpath={.metadata.resourceVersion}']);
-        out[`${o.kind}/${o.metadata.name}`] = r.stdout;
-      }
+      for (const o of items) out[`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`] = o.metadata.resourceVersion;
       return out;
     };
     // Other test files apply the CRDs too (with another field manager): compare the rest by resourceVersion.

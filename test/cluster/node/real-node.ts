@@ -14,6 +14,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import * as http2 from 'node:http2';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
@@ -214,6 +215,38 @@ async function run(cmd: string, args: string[], opts: { ok?: boolean; timeoutMs?
     const e = err as { stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')} failed: ${(e.stderr || e.message).trim()}`);
   }
+}
+
+/**
+ * Whether containerd's CRI answers RuntimeService.Version, the call the
+ * kubelet validates the runtime with: gRPC over HTTP/2 on the unix socket,
+ * an empty request message.
+ */
+export function criVersion(socket: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect('http://localhost', { createConnection: () => connect(socket) });
+    const done = (err?: Error, ok?: boolean) => {
+      session.close();
+      if (err) reject(err);
+      else resolve(!!ok);
+    };
+    session.on('error', (err) => done(err));
+    const req = session.request({ ':method': 'POST', ':path': '/runtime.v1.RuntimeService/Version', 'content-type': 'application/grpc', te: 'trailers' });
+    req.setTimeout(5000, () => req.close(http2.constants.NGHTTP2_CANCEL));
+    let status: string | undefined;
+    let message = '';
+    req.on('response', (headers) => {
+      if (headers['grpc-status'] !== undefined) status = String(headers['grpc-status']);
+    });
+    req.on('trailers', (trailers) => {
+      status = String(trailers['grpc-status'] ?? status);
+      message = decodeURIComponent(String(trailers['grpc-message'] ?? ''));
+    });
+    req.on('data', () => undefined);
+    req.on('end', () => (status === '0' ? done(undefined, true) : done(new Error(`CRI Version: grpc-status ${status ?? 'none'} ${message}`))));
+    req.on('error', (err) => done(err));
+    req.end(Buffer.alloc(5)); // uncompressed, zero-length VersionRequest
+  });
 }
 
 /** cgroup directories of one cgroup root: one per v1 controller hierarchy, or the v2 one. */
@@ -516,6 +549,8 @@ export class RealNode {
     });
     await this.importImages(manifest.images, i.log);
     this.info.images = manifest.images.flatMap((m) => m.refs);
+    // The kubelet exits at once when the CRI answers "server is not initialized yet" (a busy machine).
+    await i.waitFor('containerd\'s CRI', [containerd], () => criVersion(l.containerdSocket), 120_000);
 
     const ports = { port: await i.freePort(), healthzPort: await i.freePort() };
     const kubeletYaml = join(l.configDir, 'kubelet.yaml');
