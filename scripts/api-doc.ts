@@ -35,8 +35,27 @@ interface Method {
 }
 
 type Entry =
-  | { readonly kind: 'class'; readonly name: string; readonly file: string; readonly doc: Doc; readonly heritage: string[]; readonly construct: boolean; readonly ctor?: string; readonly statics: Method[]; readonly methods: Method[]; readonly props: Member[] }
-  | { readonly kind: 'interface'; readonly name: string; readonly file: string; readonly doc: Doc; readonly bases: string[]; readonly props: Member[]; readonly methods: Method[] }
+  | {
+      readonly kind: 'class';
+      readonly name: string;
+      readonly file: string;
+      readonly doc: Doc;
+      readonly heritage: string[];
+      readonly construct: boolean;
+      readonly ctor?: string;
+      readonly statics: Method[];
+      readonly methods: Method[];
+      readonly props: Member[];
+    }
+  | {
+      readonly kind: 'interface';
+      readonly name: string;
+      readonly file: string;
+      readonly doc: Doc;
+      readonly bases: string[];
+      readonly props: Member[];
+      readonly methods: Method[];
+    }
   | { readonly kind: 'const'; readonly name: string; readonly file: string; readonly doc: Doc; readonly value: string };
 
 const sources = new Map<string, ts.SourceFile>();
@@ -69,7 +88,10 @@ function docOf(node: ts.Node): Doc {
 const hasModifier = (node: ts.Node, kind: ts.SyntaxKind) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 const isExported = (node: ts.Node) => hasModifier(node, ts.SyntaxKind.ExportKeyword);
 const isHidden = (node: ts.Node, name: string) =>
-  name.startsWith('_') || hasModifier(node, ts.SyntaxKind.PrivateKeyword) || hasModifier(node, ts.SyntaxKind.ProtectedKeyword) || docOf(node).tags.has('internal');
+  name.startsWith('_') ||
+  hasModifier(node, ts.SyntaxKind.PrivateKeyword) ||
+  hasModifier(node, ts.SyntaxKind.ProtectedKeyword) ||
+  docOf(node).tags.has('internal');
 
 /** The values of an exported `const X = [...] as const` in a file or the file it is imported from. */
 function constList(sf: ts.SourceFile, name: string): string[] | undefined {
@@ -194,7 +216,12 @@ function entries(): Entry[] {
     }
     const file = join('constructs', st.moduleSpecifier.text.replace(/\.js$/, '.ts'));
     const sf = source(file);
-    const locals = new Map(sf.statements.filter(ts.isInterfaceDeclaration).filter((d) => !isExported(d)).map((d) => [d.name.text, d] as const));
+    const locals = new Map(
+      sf.statements
+        .filter(ts.isInterfaceDeclaration)
+        .filter((d) => !isExported(d))
+        .map((d) => [d.name.text, d] as const),
+    );
     for (const s of sf.statements) {
       if (!isExported(s)) continue;
       if (ts.isClassDeclaration(s)) out.push(classEntry(s, file));
@@ -241,20 +268,28 @@ function render(all: Entry[]): string {
     [
       '| name | type | description |',
       '|---|---|---|',
-      ...members.map((m) => `| \`${m.name}\` | ${cell(code(m.optional ? `${m.type} | undefined` : m.type) + see(m.type, self))} | ${cell(description(m.doc))} |`),
+      ...members.map(
+        (m) => `| \`${m.name}\` | ${cell(code(m.optional ? `${m.type} | undefined` : m.type) + see(m.type, self))} | ${cell(description(m.doc))} |`,
+      ),
     ].join('\n');
   const methods = (title: string, list: readonly Method[], self: string) =>
-    list.length ? `\n**${title}**\n\n${list.map((m) => `- ${code(m.signature)}${see(m.signature, self)}${m.doc.text ? ` — ${oneLine(description(m.doc))}` : ''}`).join('\n')}\n` : '';
+    list.length
+      ? `\n**${title}**\n\n${list.map((m) => `- ${code(m.signature)}${see(m.signature, self)}${m.doc.text ? ` — ${oneLine(description(m.doc))}` : ''}`).join('\n')}\n`
+      : '';
   const where = (e: Entry) => `Defined in \`${e.file}\`.`;
 
   const section = (e: Entry): string => {
     const head = `### ${e.name}\n\n${e.doc.text ? `${description(e.doc)}\n\n` : ''}`;
     if (e.kind === 'const') return `${head}${code(`${e.name} = ${e.value}`)}. ${where(e)}\n`;
     if (e.kind === 'interface') {
-      const bases = e.bases.length ? ` Extends ${e.bases.map((b) => (documented.has(b) ? `[${b}](${anchor(b)})` : code(b))).join(', ')}, whose members apply too.` : '';
+      const bases = e.bases.length
+        ? ` Extends ${e.bases.map((b) => (documented.has(b) ? `[${b}](${anchor(b)})` : code(b))).join(', ')}, whose members apply too.`
+        : '';
       return `${head}${where(e)}${bases}\n${e.props.length ? `\n${table(e.props, e.name)}\n` : ''}${methods('Methods', e.methods, e.name)}`;
     }
-    const ctor = e.ctor ? `\n${code(e.ctor)}${see(e.ctor, e.name)}\n` : `\nNo public constructor: ${e.statics.length ? 'use the factories below' : 'made by kelos'}.\n`;
+    const ctor = e.ctor
+      ? `\n${code(e.ctor)}${see(e.ctor, e.name)}\n`
+      : `\nNo public constructor: ${e.statics.length ? 'use the factories below' : 'made by kelos'}.\n`;
     return `${head}${where(e)}${e.heritage.length ? ` ${cell(e.heritage.map(code).join(', '))}.` : ''}\n${ctor}${methods('Factories and static members', e.statics, e.name)}${
       e.props.length ? `\n**Properties**\n\n${properties(e.props, e.name)}\n` : ''
     }${methods('Methods', e.methods, e.name)}`;
@@ -263,12 +298,22 @@ function render(all: Entry[]): string {
   const groups: Array<[string, string, Entry[]]> = [
     ['Constructs', 'Classes that add objects to a chart.', all.filter((e) => e.kind === 'class' && e.construct)],
     ['Classes and factories', 'Values passed to the constructs, made by their static factories.', all.filter((e) => e.kind === 'class' && !e.construct)],
-    ['Props', 'The props of constructs and factories; a prop without a default is required.', all.filter((e) => e.kind === 'interface' && !/^I[A-Z]/.test(e.name))],
-    ['Interfaces', 'What a construct offers to others (`workspace: IWorkspace`); `X.fromName()` makes one for an object applied elsewhere.', all.filter((e) => e.kind === 'interface' && /^I[A-Z]/.test(e.name))],
+    [
+      'Props',
+      'The props of constructs and factories; a prop without a default is required.',
+      all.filter((e) => e.kind === 'interface' && !/^I[A-Z]/.test(e.name)),
+    ],
+    [
+      'Interfaces',
+      'What a construct offers to others (`workspace: IWorkspace`); `X.fromName()` makes one for an object applied elsewhere.',
+      all.filter((e) => e.kind === 'interface' && /^I[A-Z]/.test(e.name)),
+    ],
     ['Constants', '', all.filter((e) => e.kind === 'const')],
   ];
   for (const g of groups) g[2].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const contents = groups.filter(([, , list]) => list.length).map(([title, , list]) => `- **${title}**: ${list.map((e) => `[${e.name}](${anchor(e.name)})`).join(', ')}`);
+  const contents = groups
+    .filter(([, , list]) => list.length)
+    .map(([title, , list]) => `- **${title}**: ${list.map((e) => `[${e.name}](${anchor(e.name)})`).join(', ')}`);
   const body = groups
     .filter(([, , list]) => list.length)
     .map(([title, intro, list]) => `## ${title}\n\n${intro ? `${intro}\n\n` : ''}${list.map(section).join('\n')}`)

@@ -15,7 +15,12 @@ function rows(section: string): string[][] {
     .slice(start, end === -1 ? undefined : end)
     .split('\n')
     .filter((l) => l.startsWith('| `'))
-    .map((l) => l.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim()));
+    .map((l) =>
+      l
+        .split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
 }
 
 describe('docs/api.md', () => {
