@@ -238,6 +238,8 @@ function entries(): Entry[] {
 
 // ---------------------------------------------------------------- markdown
 
+/** `IWorkspace`, `ITask`: what a construct offers, not props to fill in. */
+const isConstructInterface = (name: string) => /^I[A-Z]/.test(name);
 const anchor = (name: string) => `#${name.toLowerCase()}`;
 const cell = (text: string) => oneLine(text).replace(/\|/g, '\\|');
 const code = (text: string) => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);
@@ -285,7 +287,7 @@ function render(all: Entry[]): string {
       const bases = e.bases.length
         ? ` Extends ${e.bases.map((b) => (documented.has(b) ? `[${b}](${anchor(b)})` : code(b))).join(', ')}, whose members apply too.`
         : '';
-      return `${head}${where(e)}${bases}\n${e.props.length ? `\n${table(e.props, e.name)}\n` : ''}${methods('Methods', e.methods, e.name)}`;
+      return `${head}${where(e)}${bases}\n${e.props.length ? `\n${(isConstructInterface(e.name) ? properties : table)(e.props, e.name)}\n` : ''}${methods('Methods', e.methods, e.name)}`;
     }
     const ctor = e.ctor
       ? `\n${code(e.ctor)}${see(e.ctor, e.name)}\n`
@@ -301,12 +303,12 @@ function render(all: Entry[]): string {
     [
       'Props',
       'The props of constructs and factories; a prop without a default is required.',
-      all.filter((e) => e.kind === 'interface' && !/^I[A-Z]/.test(e.name)),
+      all.filter((e) => e.kind === 'interface' && !isConstructInterface(e.name)),
     ],
     [
       'Interfaces',
       'What a construct offers to others (`workspace: IWorkspace`); `X.fromName()` makes one for an object applied elsewhere.',
-      all.filter((e) => e.kind === 'interface' && /^I[A-Z]/.test(e.name)),
+      all.filter((e) => e.kind === 'interface' && isConstructInterface(e.name)),
     ],
     ['Constants', '', all.filter((e) => e.kind === 'const')],
   ];
