@@ -1,5 +1,5 @@
 // Private helpers shared by the constructs.
-import { ApiObject, Chart, Duration, JsonPatch, Lazy } from 'cdk8s';
+import { ApiObject, Chart, type Duration, JsonPatch, Lazy } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { API_VERSION } from '../lib/api/constants.js';
 

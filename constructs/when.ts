@@ -1,4 +1,4 @@
-import { Cron, type Duration } from 'cdk8s';
+import type { Cron, Duration } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { cronScheduleProblem } from '../lib/api/cron-schedule.js';
 import {

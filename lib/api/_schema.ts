@@ -12,6 +12,24 @@ export interface CelRule {
 
 export const VALIDATIONS = 'x-kubernetes-validations';
 
+/** A node of a plain OpenAPI v3 schema, with the keywords kelos reads or adds. */
+export interface SchemaNode {
+  type?: string;
+  description?: string;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  additionalProperties?: boolean | SchemaNode;
+  anyOf?: SchemaNode[];
+  required?: string[];
+  maxItems?: number;
+  maxLength?: number;
+  'x-kubernetes-validations'?: CelRule[];
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-list-type'?: string;
+  'x-kubernetes-list-map-keys'?: string[];
+  [keyword: string]: unknown;
+}
+
 export function cel(...rules: CelRule[]): { [VALIDATIONS]: CelRule[] } {
   return { [VALIDATIONS]: rules };
 }

@@ -1,7 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { GROUP, VERSION } from './constants.js';
 import type { KindDefinition } from './kind.js';
-import { VALIDATIONS } from './_schema.js';
+import { VALIDATIONS, type SchemaNode } from './_schema.js';
 import { KINDS } from './kinds.js';
 
 /** A CustomResourceDefinition object, as applied to the apiserver. */
@@ -28,10 +28,10 @@ export function openApiSchema(def: KindDefinition): Record<string, unknown> {
     kind: Type.Optional(Type.String({ description: 'Kind is a string value representing the REST resource this object represents.' })),
     metadata: Type.Optional(Type.Unsafe<object>({ type: 'object' })),
   });
-  const schema = toPlain(root) as Record<string, any>;
+  const schema = toPlain(root) as SchemaNode;
   schema.description = def.description;
-  schema.properties.spec = spec;
-  if (def.status) schema.properties.status = toPlain(def.status);
+  schema.properties!.spec = spec;
+  if (def.status) schema.properties!.status = toPlain(def.status) as SchemaNode;
   if (def.specRequired) schema.required = ['spec'];
   return schema;
 }

@@ -8,7 +8,7 @@
 // ServiceAccount token projections). lib/render/job/pod-privilege.ts checks
 // the same rules in TypeScript, with the same messages, so the controller
 // never builds such a pod even from a Task stored before the rules existed.
-import type { CelRule } from './_schema.js';
+import type { CelRule, SchemaNode } from './_schema.js';
 
 /** The sysctls Pod Security "baseline" and "restricted" allow. */
 export const SAFE_SYSCTLS = [
@@ -88,11 +88,11 @@ export const PROJECTION_RULES: readonly CelRule[] = [{ rule: '!has(self.serviceA
 
 /** A SecurityContext schema (container) with CONTAINER_SECURITY_RULES, its added capabilities bounded and checked one by one. */
 export function securedContainerContext<T>(schema: T): T {
-  const out = withRules(withRules(schema, [], CONTAINER_SECURITY_RULES), ['capabilities', 'add', 'items'], ADDED_CAPABILITY_RULES) as Record<string, any>;
-  const add = out.properties.capabilities.properties.add;
+  const out = withRules(withRules(schema, [], CONTAINER_SECURITY_RULES), ['capabilities', 'add', 'items'], ADDED_CAPABILITY_RULES);
+  const add = (out as SchemaNode).properties!.capabilities!.properties!.add!;
   add.maxItems = 64;
-  add.items.maxLength = 64;
-  return out as T;
+  add.items!.maxLength = 64;
+  return out;
 }
 
 /** A Volume schema with VOLUME_RULES and PROJECTION_RULES. */
@@ -113,12 +113,12 @@ export const AgentPodPolicyAnnotation = {
 
 /** Clones a JSON schema and adds `x-kubernetes-validations` at a node given by property names (`items` steps into arrays). */
 export function withRules<T>(schema: T, at: readonly string[], rules: readonly CelRule[]): T {
-  const out = structuredClone(schema) as Record<string, any>;
-  let node = out;
+  const out = structuredClone(schema);
+  let node: SchemaNode | undefined = out as SchemaNode;
   for (const step of at) {
-    node = step === 'items' ? node.items : node.properties[step];
+    node = step === 'items' ? node.items : node.properties?.[step];
     if (!node) throw new Error(`withRules: no schema node at ${at.join('.')}`);
   }
   node['x-kubernetes-validations'] = [...(node['x-kubernetes-validations'] ?? []), ...rules.map((r) => ({ ...r }))];
-  return out as T;
+  return out;
 }

@@ -5,7 +5,7 @@ import { API_VERSION, GROUP } from './constants.js';
 import { openApiSchema } from './crd.js';
 import type { KindDefinition } from './kind.js';
 import { KINDS, kindDefinition } from './kinds.js';
-import { VALIDATIONS, type CelRule } from './_schema.js';
+import { VALIDATIONS, type CelRule, type SchemaNode } from './_schema.js';
 
 /** One problem with an object, located the way the apiserver locates it. */
 export interface ValidationIssue {
@@ -75,7 +75,7 @@ function validateMetadata(meta: unknown): ValidationIssue[] {
 // ---------------------------------------------------------------- schema (ajv)
 
 interface Compiled {
-  readonly schema: Record<string, unknown>;
+  readonly schema: SchemaNode;
   readonly validate: ValidateFunction;
 }
 
@@ -106,7 +106,7 @@ function ajv(): Ajv {
 function compiledFor(def: KindDefinition): Compiled {
   let c = compiledKinds.get(def.kind);
   if (!c) {
-    const schema = openApiSchema(def);
+    const schema = openApiSchema(def) as SchemaNode;
     const strict = closeObjects(structuredClone(schema));
     c = { schema, validate: ajv().compile(strict) };
     compiledKinds.set(def.kind, c);
@@ -115,7 +115,7 @@ function compiledFor(def: KindDefinition): Compiled {
 }
 
 /** Strict field validation: an object schema with properties rejects unknown fields. */
-function closeObjects(s: any): any {
+function closeObjects<T extends SchemaNode | undefined>(s: T): T {
   if (!s || typeof s !== 'object') return s;
   if (s.properties && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) {
     s.additionalProperties = false;
@@ -202,7 +202,7 @@ function program(rule: string) {
 }
 
 /** Walks schema and data together, evaluating each node's rules with `self` (and `oldSelf`). */
-function celIssues(schema: any, value: unknown, old: unknown, path: string): ValidationIssue[] {
+function celIssues(schema: SchemaNode | undefined, value: unknown, old: unknown, path: string): ValidationIssue[] {
   if (value === undefined || value === null || !schema || typeof schema !== 'object') return [];
   const out: ValidationIssue[] = [];
   const rules: CelRule[] = schema[VALIDATIONS] ?? [];
@@ -235,7 +235,7 @@ function celIssues(schema: any, value: unknown, old: unknown, path: string): Val
 }
 
 /** `x-kubernetes-list-type` map and set: entries must be unique (by their map keys), as the apiserver checks. */
-function duplicateIssues(schema: any, list: unknown[], path: string): ValidationIssue[] {
+function duplicateIssues(schema: SchemaNode, list: unknown[], path: string): ValidationIssue[] {
   const type = schema['x-kubernetes-list-type'];
   if (type !== 'map' && type !== 'set') return [];
   const keys: string[] = type === 'map' ? (schema['x-kubernetes-list-map-keys'] ?? []) : [];
@@ -255,7 +255,7 @@ function duplicateIssues(schema: any, list: unknown[], path: string): Validation
 }
 
 /** Converts JSON to CEL values the way the apiserver types them from the schema. */
-function toCel(schema: any, value: unknown): CelInput {
+function toCel(schema: SchemaNode | undefined, value: unknown): CelInput {
   if (Array.isArray(value)) return value.map((v) => toCel(schema?.items, v));
   if (isRecord(value)) {
     const m = new Map<string, CelInput>();
@@ -286,10 +286,10 @@ function pointerToPath(pointer: string): string {
 }
 
 function valueAt(root: unknown, pointer: string): unknown {
-  let cur: any = root;
+  let cur = root;
   for (const raw of pointer.split('/').slice(1)) {
     if (cur == null) return undefined;
-    cur = cur[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+    cur = (cur as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
   }
   return cur;
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Kind } from './constants.js';
-import { type ObjectMeta } from './shared.js';
+import type { ObjectMeta } from './shared.js';
 import { NameRef, cel } from './_schema.js';
 import type { KindDefinition } from './kind.js';
 

@@ -12,7 +12,13 @@ export interface SharedInformersOptions {
   readonly logger: Logger;
 }
 
-const EMPTY: ReadonlyMap<string, any> = new Map();
+const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
+
+interface Entry<T extends Cached> {
+  readonly source: Source<T>;
+  readonly informers: ReadonlyMap<string, Informer<T>>;
+  readonly reader: CacheReader<T>;
+}
 
 /** The informers of one resource in several namespaces, read as one cache. */
 class NamespacedInformers<T extends Cached> implements CacheReader<T> {
@@ -48,10 +54,8 @@ class NamespacedInformers<T extends Cached> implements CacheReader<T> {
  * and field selectors, transform); their indexes are merged.
  */
 export class SharedInformers {
-  private readonly entries = new Map<
-    string,
-    { readonly source: Source<any>; readonly informers: ReadonlyMap<string, Informer<any>>; readonly reader: CacheReader<any> }
-  >();
+  // Entries of every object type in one map: informer<T>() alone stores and reads them, restoring the type it erased.
+  private readonly entries = new Map<string, Entry<Cached>>();
 
   constructor(
     private readonly client: KubeClient,
@@ -61,7 +65,7 @@ export class SharedInformers {
   informer<T extends Cached>(source: Source<T>): CacheReader<T> {
     const { namespaces, relistIntervalMs, logger } = this.options;
     const key = resourcePath(source.resource);
-    const existing = this.entries.get(key);
+    const existing = this.entries.get(key) as Entry<T> | undefined;
     if (existing) {
       if (existing.source.labelSelector !== source.labelSelector) {
         throw new Error(`${key} is watched with two label selectors: "${existing.source.labelSelector ?? ''}" and "${source.labelSelector ?? ''}"`);
@@ -71,7 +75,7 @@ export class SharedInformers {
       }
       if (existing.source.transform !== source.transform) throw new Error(`${key} is watched with two transforms`);
       if (source.indexes) for (const i of existing.informers.values()) i.addIndexes(source.indexes);
-      return existing.reader as CacheReader<T>;
+      return existing.reader;
     }
     const make = (namespace: string | undefined) =>
       new Informer<T>(this.client, {
@@ -93,11 +97,11 @@ export class SharedInformers {
       informers = new Map([['', all]]);
       reader = all;
     }
-    this.entries.set(key, { source, informers, reader });
+    this.entries.set(key, { source, informers, reader } as Entry<T> as unknown as Entry<Cached>);
     return reader;
   }
 
-  private all(): Informer<any>[] {
+  private all(): Informer<Cached>[] {
     return [...this.entries.values()].flatMap((e) => [...e.informers.values()]);
   }
 

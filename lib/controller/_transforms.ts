@@ -1,9 +1,9 @@
-import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1ContainerState, V1ContainerStatus, V1Job, V1ObjectMeta, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 
 // The informer caches keep only what the reconciler reads: thousands of Jobs
 // and Pods then cost a few hundred bytes each instead of kilobytes.
 
-function meta(m: any) {
+function meta(m: V1ObjectMeta) {
   return {
     name: m.name,
     namespace: m.namespace,
@@ -12,11 +12,11 @@ function meta(m: any) {
     creationTimestamp: m.creationTimestamp,
     ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
     ...(m.labels ? { labels: m.labels } : {}),
-    ...(m.ownerReferences ? { ownerReferences: m.ownerReferences.map((r: any) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, uid: r.uid })) } : {}),
+    ...(m.ownerReferences ? { ownerReferences: m.ownerReferences.map((r: V1OwnerReference) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, uid: r.uid })) } : {}),
   };
 }
 
-export function slimJob(job: any): V1Job {
+export function slimJob(job: V1Job): V1Job {
   const s = job.status ?? {};
   return {
     apiVersion: 'batch/v1',
@@ -31,20 +31,20 @@ export function slimJob(job: any): V1Job {
       ...(s.conditions
         ? {
             conditions: s.conditions
-              .filter((c: any) => c.type === 'Complete' || c.type === 'Failed')
-              .map((c: any) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime: c.lastTransitionTime })),
+              .filter((c) => c.type === 'Complete' || c.type === 'Failed')
+              .map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime: c.lastTransitionTime })),
           }
         : {}),
     },
   } as V1Job;
 }
 
-const slimState = (st: any) =>
+const slimState = (st: V1ContainerState | undefined) =>
   st?.waiting ? { waiting: { reason: st.waiting.reason, message: st.waiting.message } } : st?.running ? { running: {} } : st?.terminated ? { terminated: { exitCode: st.terminated.exitCode, reason: st.terminated.reason } } : {};
 
-export function slimPod(pod: any): V1Pod {
+export function slimPod(pod: V1Pod): V1Pod {
   const s = pod.status ?? {};
-  const containers = (list: any[] | undefined) => list?.map((c) => ({ name: c.name, state: slimState(c.state) }));
+  const containers = (list: V1ContainerStatus[] | undefined) => list?.map((c) => ({ name: c.name, state: slimState(c.state) }));
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -54,13 +54,13 @@ export function slimPod(pod: any): V1Pod {
       ...(s.startTime ? { startTime: s.startTime } : {}),
       ...(s.initContainerStatuses ? { initContainerStatuses: containers(s.initContainerStatuses) } : {}),
       ...(s.containerStatuses ? { containerStatuses: containers(s.containerStatuses) } : {}),
-      ...(s.conditions ? { conditions: s.conditions.filter((c: any) => c.type === 'PodScheduled' && c.status === 'False') } : {}),
+      ...(s.conditions ? { conditions: s.conditions.filter((c) => c.type === 'PodScheduled' && c.status === 'False') } : {}),
     },
   } as V1Pod;
 }
 
 /** A Job's FailedCreate Event: whose, why, and when it was last seen. */
-export function slimEvent(e: any): CoreV1Event {
+export function slimEvent(e: CoreV1Event): CoreV1Event {
   const io = e.involvedObject ?? {};
   return {
     metadata: { name: e.metadata?.name, namespace: e.metadata?.namespace, resourceVersion: e.metadata?.resourceVersion },

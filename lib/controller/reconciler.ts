@@ -1,4 +1,4 @@
-import type { CacheReader, Cached } from '../kube/informer.js';
+import type { CacheReader, Cached, Transform } from '../kube/informer.js';
 import type { ResourceType } from '../kube/resource-path.js';
 
 // The contract between a reconciler and the manager that runs it
@@ -25,7 +25,7 @@ export interface Source<T extends Cached> {
   /** @default - every object */
   readonly fieldSelector?: string;
   /** What the cache keeps of each object. @default - the object without managedFields */
-  readonly transform?: (obj: any) => T;
+  readonly transform?: Transform<T>;
   /** Secondary indexes the reconciler reads with `byIndex`. @default - none */
   readonly indexes?: Readonly<Record<string, (obj: T) => readonly string[]>>;
 }

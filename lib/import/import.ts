@@ -56,6 +56,7 @@ export interface ImportResult {
 
 const KELOS_KINDS = ['Workspace', 'AgentConfig', 'Task', 'TaskSpawner'] as const;
 type KelosKind = (typeof KELOS_KINDS)[number];
+const isKelosKind = (k: string): k is KelosKind => (KELOS_KINDS as readonly string[]).includes(k);
 
 /** Server-set metadata: dropped without a word. */
 const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
@@ -74,10 +75,11 @@ export function parseManifests(content: string, source: string): SourceObject[] 
   parseAllDocuments(content).forEach((doc, i) => {
     const where = `${source}#${i + 1}`;
     if (doc.errors.length > 0) throw new Error(`${where}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-    const value = doc.toJS() as any;
+    const value: unknown = doc.toJS();
     if (value === null || value === undefined) return;
-    if (typeof value === 'object' && /List$/.test(String(value.kind)) && Array.isArray(value.items)) {
-      value.items.forEach((item: unknown, j: number) => out.push({ source: `${where}.items[${j}]`, object: item }));
+    const items = field(value, 'items');
+    if (/List$/.test(String(field(value, 'kind'))) && Array.isArray(items)) {
+      items.forEach((item: unknown, j: number) => out.push({ source: `${where}.items[${j}]`, object: item }));
     } else {
       out.push({ source: where, object: value });
     }
@@ -212,21 +214,23 @@ class ChartBuilder {
     return `AgentType.of(${str(t)})`;
   }
 
-  private credentialKey(raw: any): string | undefined {
+  private credentialKey(raw: unknown): string | undefined {
     if (!raw || typeof raw !== 'object') return undefined;
-    return raw.type === 'none' ? 'none' : `${raw.type}|${raw.secretRef?.name ?? ''}`;
+    const type = field(raw, 'type');
+    return type === 'none' ? 'none' : `${type}|${field(field(raw, 'secretRef'), 'name') ?? ''}`;
   }
 
-  private credentialExpr(raw: any): string {
-    if (raw?.type === 'none') return 'Credentials.none()';
-    const fn = raw?.type === 'oauth' ? 'oauth' : 'apiKey';
-    return `Credentials.${fn}({ name: ${str(String(raw?.secretRef?.name ?? ''))} })`;
+  private credentialExpr(raw: unknown): string {
+    const type = field(raw, 'type');
+    if (type === 'none') return 'Credentials.none()';
+    const fn = type === 'oauth' ? 'oauth' : 'apiKey';
+    return `Credentials.${fn}({ name: ${str(String(field(field(raw, 'secretRef'), 'name') ?? ''))} })`;
   }
 
   private credentials(r: Reader, item: Item): string {
     this.imports.add('Credentials');
     const c = r.child('credentials');
-    const raw = c.value as any;
+    const raw = c.value;
     c.take('type');
     if (raw.type !== 'none') c.child('secretRef').take('name');
     if (raw.type !== 'none' && raw.type !== 'oauth' && raw.type !== 'api-key') this.note(item, `credentials.type "${raw.type}" is not api-key, oauth or none`);
@@ -271,9 +275,9 @@ class ChartBuilder {
 
   /** Declares credentials and pod overrides that several objects share. */
   private hoist(users: Array<{ template: Reader }>): void {
-    const counts = new Map<string, { n: number; raw: any }>();
+    const counts = new Map<string, { n: number; raw: unknown }>();
     for (const u of users) {
-      const raw = (u.template.value as any).credentials;
+      const raw = u.template.value.credentials;
       const k = this.credentialKey(raw);
       if (!k || k === 'none') continue;
       const c = counts.get(k) ?? { n: 0, raw };
@@ -283,13 +287,13 @@ class ChartBuilder {
     for (const [k, { n, raw }] of counts) {
       if (n < 2) continue;
       this.imports.add('Credentials');
-      const v = this.uniqueVar(identifier(String(raw.secretRef?.name ?? 'credentials')), 'Credentials');
+      const v = this.uniqueVar(identifier(String(field(field(raw, 'secretRef'), 'name') ?? 'credentials')), 'Credentials');
       this.credentialVars.set(k, v);
       this.pre.push(`const ${v} = ${this.credentialExpr(raw)};`);
     }
     const po = new Map<string, { n: number; value: unknown }>();
     for (const u of users) {
-      const value = podOverridesValue((u.template.value as any).podOverrides);
+      const value = podOverridesValue(u.template.value.podOverrides);
       if (value === undefined) continue;
       const k = canonical(value);
       po.set(k, { n: (po.get(k)?.n ?? 0) + 1, value });
@@ -495,8 +499,9 @@ class ChartBuilder {
   private isDependedOn(item: Item): boolean {
     if (item.kind !== 'Task') return false;
     return this.items.some((i) => {
-      const t = i.kind === 'Task' ? (i.spec.value as any) : i.kind === 'TaskSpawner' ? (i.spec.value as any).taskTemplate : undefined;
-      return Array.isArray(t?.dependsOn) && t.dependsOn.includes(item.name);
+      const t = i.kind === 'Task' ? i.spec.value : i.kind === 'TaskSpawner' ? i.spec.value.taskTemplate : undefined;
+      const deps = field(t, 'dependsOn');
+      return Array.isArray(deps) && deps.includes(item.name);
     });
   }
 
@@ -508,7 +513,7 @@ class ChartBuilder {
       if (state.get(t) === 'done') return;
       if (state.get(t) === 'visiting') return; // a cycle: the later one is referenced by name
       state.set(t, 'visiting');
-      for (const d of ((t.spec.value as any).dependsOn ?? []) as string[]) {
+      for (const d of (t.spec.value.dependsOn ?? []) as string[]) {
         const dep = this.byName('Task', d);
         if (dep && state.get(dep) !== 'visiting') visit(dep);
       }
@@ -626,11 +631,20 @@ class ChartBuilder {
   }
 }
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A field of unchecked input: undefined unless `v` is an object. */
+function field(v: unknown, key: string): unknown {
+  return isRecord(v) ? v[key] : undefined;
+}
+
 function itemOf(so: SourceObject, notes: ImportNote[]): Item | undefined {
-  const o = so.object as any;
-  const label = `${o?.kind ?? '?'}/${o?.metadata?.name ?? o?.metadata?.generateName ?? '?'}`;
+  const o = so.object;
+  const label = `${field(o, 'kind') ?? '?'}/${field(field(o, 'metadata'), 'name') ?? field(field(o, 'metadata'), 'generateName') ?? '?'}`;
   const note = (message: string) => notes.push({ source: so.source, object: label, message });
-  if (!o || typeof o !== 'object' || typeof o.kind !== 'string') {
+  if (!isRecord(o) || typeof o.kind !== 'string') {
     note('not a Kubernetes object: skipped');
     return undefined;
   }
@@ -639,7 +653,7 @@ function itemOf(so: SourceObject, notes: ImportNote[]): Item | undefined {
     note(`Secrets are referenced by name, never copied: create it in the cluster${keys.length ? ` (keys ${keys.join(', ')})` : ''}, its values were not imported`);
     return undefined;
   }
-  if (typeof o.apiVersion !== 'string' || !o.apiVersion.startsWith(`${GROUP}/`) || !(KELOS_KINDS as readonly string[]).includes(o.kind)) {
+  if (typeof o.apiVersion !== 'string' || !o.apiVersion.startsWith(`${GROUP}/`) || !isKelosKind(o.kind)) {
     note(`${o.apiVersion ?? '?'} ${o.kind} is not a kelos.dev kind: not imported`);
     return undefined;
   }

@@ -41,68 +41,90 @@ function prune(v: unknown, keepEmpty = false): unknown {
   return v === null ? undefined : v;
 }
 
-function isObject(v: unknown): boolean {
+function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The object itself (to be changed in place), or a new empty one when it is not an object. */
+const record = (v: unknown): Record<string, unknown> => (isObject(v) ? v : {});
+
 const seconds = (v: unknown) => (typeof v === 'string' ? (goDurationSeconds(v) ?? v) : v);
 
-function template(t: any): void {
-  if (!t) return;
+function template(t: Record<string, unknown>): void {
   if (Array.isArray(t.agentConfigRefs) && t.agentConfigRefs.length === 1 && !t.agentConfigRef) {
     t.agentConfigRef = t.agentConfigRefs[0];
     delete t.agentConfigRefs;
   }
 }
 
+/** The comparable form of a kelos.dev object: the fields of the input, unchecked. */
+export interface NormalisedObject {
+  readonly apiVersion: string;
+  readonly kind?: unknown;
+  readonly metadata?: {
+    readonly name?: unknown;
+    readonly generateName?: unknown;
+    readonly namespace?: unknown;
+    readonly labels?: unknown;
+    readonly annotations?: Record<string, unknown>;
+  };
+  readonly spec?: Record<string, unknown>;
+}
+
 /** The comparable form of a kelos.dev object (other kinds: undefined). */
-export function normaliseObject(obj: any): any {
-  if (!obj || typeof obj !== 'object' || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('kelos.dev/')) return undefined;
+export function normaliseObject(obj: unknown): NormalisedObject | undefined {
+  if (!isObject(obj) || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('kelos.dev/')) return undefined;
   const o = structuredClone({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata ?? {}, spec: obj.spec ?? {} });
-  const m = o.metadata;
+  const m = record(o.metadata);
+  const annotations: Record<string, unknown> = { ...record(m.annotations) };
+  for (const a of COMPILER_ANNOTATIONS) delete annotations[a];
   o.metadata = {
     name: m.name,
     generateName: m.name ? undefined : m.generateName,
     namespace: m.namespace ?? 'default',
     labels: m.labels,
-    annotations: { ...(m.annotations ?? {}) },
+    annotations,
   };
-  for (const a of COMPILER_ANNOTATIONS) delete o.metadata.annotations[a];
-  const s = o.spec;
+  const s = record(o.spec);
   if (o.kind === 'Task') template(s);
   if (o.kind === 'TaskSpawner') {
     s.pollInterval = seconds(s.pollInterval ?? DEFAULT_POLL_INTERVAL);
     s.suspend = s.suspend ?? false;
-    const t = (s.taskTemplate ??= {});
+    const t = record((s.taskTemplate ??= {}));
     template(t);
     t.promptTemplate = t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE;
-    for (const c of Array.isArray(t.contextSources) ? t.contextSources : []) {
+    for (const item of Array.isArray(t.contextSources) ? (t.contextSources as unknown[]) : []) {
+      const c = record(item);
       c.failurePolicy ??= 'Fail';
-      if (c.http) {
-        c.http.method ??= 'GET';
-        c.http.timeoutSeconds ??= DEFAULT_CONTEXT_TIMEOUT_SECONDS;
-        c.http.maxResponseBytes ??= DEFAULT_CONTEXT_MAX_RESPONSE_BYTES;
+      const http = c.http;
+      if (isObject(http)) {
+        http.method ??= 'GET';
+        http.timeoutSeconds ??= DEFAULT_CONTEXT_TIMEOUT_SECONDS;
+        http.maxResponseBytes ??= DEFAULT_CONTEXT_MAX_RESPONSE_BYTES;
       }
     }
-    const w = s.when ?? {};
+    const w = record(s.when);
     for (const src of ['githubIssues', 'githubPullRequests', 'jira'] as const) {
-      if (w[src] && w[src].pollInterval !== undefined) w[src].pollInterval = seconds(w[src].pollInterval);
+      const x = w[src];
+      if (isObject(x) && x.pollInterval !== undefined) x.pollInterval = seconds(x.pollInterval);
     }
-    if (w.githubIssues) {
-      w.githubIssues.state ??= 'open';
-      w.githubIssues.types ??= ['issues'];
+    const issues = w.githubIssues;
+    if (isObject(issues)) {
+      issues.state ??= 'open';
+      issues.types ??= ['issues'];
     }
-    if (w.githubPullRequests) {
-      w.githubPullRequests.state ??= 'open';
-      w.githubPullRequests.reviewState ??= 'any';
+    const pulls = w.githubPullRequests;
+    if (isObject(pulls)) {
+      pulls.state ??= 'open';
+      pulls.reviewState ??= 'any';
     }
   }
-  return prune(o);
+  return prune(o) as NormalisedObject;
 }
 
 /** `Kind/namespace/name` → comparable object, for the kelos.dev objects of a list. */
-export function normaliseAll(objects: readonly unknown[]): Map<string, any> {
-  const out = new Map<string, any>();
+export function normaliseAll(objects: readonly unknown[]): Map<string, NormalisedObject> {
+  const out = new Map<string, NormalisedObject>();
   for (const obj of objects) {
     const n = normaliseObject(obj);
     if (!n) continue;

@@ -9,6 +9,13 @@ export interface Cached {
 
 export type InformerHandler<T> = (obj: T, old?: T) => void;
 
+/**
+ * What a cache keeps of a listed or watched object. The object arrives as
+ * unchecked JSON; a transform declares the kind it reads (`(t: Task) => …`),
+ * which the method form lets it do.
+ */
+export type Transform<T> = { transform(obj: unknown): T }['transform'];
+
 /** What an informer has done, for logs and diagnosis. */
 export interface InformerStats {
   readonly path: string;
@@ -34,7 +41,7 @@ export interface InformerOptions<T extends Cached> {
    * Keeps only what the controller reads, so the cache of thousands of Pods
    * and Jobs stays small. @default - drops metadata.managedFields
    */
-  readonly transform?: (obj: any) => T;
+  readonly transform?: Transform<T>;
   /** @default 500 */
   readonly pageSize?: number;
   /** Server-side watch timeout; the watch is then resumed from the last resourceVersion. @default 300 */
@@ -68,7 +75,7 @@ export function stripObject<T>(obj: T): T {
   if (o.metadata) {
     delete o.metadata.managedFields;
     if (o.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']) {
-      const { ['kubectl.kubernetes.io/last-applied-configuration']: _, ...rest } = o.metadata.annotations;
+      const { 'kubectl.kubernetes.io/last-applied-configuration': _, ...rest } = o.metadata.annotations;
       o.metadata.annotations = rest;
     }
   }
@@ -100,7 +107,7 @@ export class Informer<T extends Cached> implements CacheReader<T> {
   private started = false;
   private syncedFlag = false;
   private readonly syncWaiters: Array<() => void> = [];
-  private readonly transform: (obj: any) => T;
+  private readonly transform: Transform<T>;
   /** Per index: its key function and key → `namespace/name` → object. */
   private readonly indexes = new Map<string, { keys: (obj: T) => readonly string[]; entries: Map<string, Map<string, T>> }>();
   private counts = { relists: 0, missedByWatch: 0, watches: 0, events: 0 };
@@ -112,7 +119,8 @@ export class Informer<T extends Cached> implements CacheReader<T> {
     private readonly client: KubeClient,
     private readonly options: InformerOptions<T>,
   ) {
-    this.transform = options.transform ?? stripObject;
+    // Without a transform the cache keeps the object as listed: T is the wire type.
+    this.transform = options.transform ?? ((obj) => stripObject(obj as T));
     for (const [name, keys] of Object.entries(options.indexes ?? {})) this.indexes.set(name, { keys, entries: new Map() });
   }
 
@@ -417,7 +425,7 @@ export class Informer<T extends Cached> implements CacheReader<T> {
   }
 }
 
-const EMPTY: ReadonlyMap<string, any> = new Map();
+const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
 
 /**
  * Whether resourceVersion `a` is at or below `b`. Versions are opaque to

@@ -65,7 +65,7 @@ export function selectJsonPath(doc: unknown, expression: string): unknown {
       if (!Array.isArray(v)) return undefined;
       v = v[step];
     } else {
-      if (Array.isArray(v) || !Object.prototype.hasOwnProperty.call(v, step)) return undefined;
+      if (Array.isArray(v) || !Object.hasOwn(v, step)) return undefined;
       v = (v as Record<string, unknown>)[step];
     }
   }

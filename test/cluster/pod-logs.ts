@@ -117,7 +117,8 @@ export function startPodLogWatcher(
     };
     try {
       await custom.createNamespacedCustomObject({ group: KWOK_GROUP, version: KWOK_VERSION, namespace, plural: 'logs', body });
-    } catch (err) {
+    } catch (first) {
+      let err = first;
       const code = (err as { code?: number }).code;
       if (code === 409) {
         // a Logs object from an earlier pod of the same name: replace it

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import type { Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { AgentType, Credentials, Spawner, WebhookServer, When, Workspace } from '../../constructs/index.js';
 import { rendered, setup } from './_helpers.js';

@@ -51,7 +51,6 @@ export class LoopbackServer {
   ) {}
 
   static async listen(handler: Handler): Promise<LoopbackServer> {
-    let self: LoopbackServer | undefined;
     const server = createServer((req, res) => {
       res.on('error', () => undefined);
       Promise.resolve(handler(req, res)).catch((err: unknown) => {
@@ -65,8 +64,7 @@ export class LoopbackServer {
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    self = new LoopbackServer(server, `http://127.0.0.1:${port}`);
-    return self;
+    return new LoopbackServer(server, `http://127.0.0.1:${port}`);
   }
 
   /** Resolves after `ms`, unless the server closes first (then never resolves). */

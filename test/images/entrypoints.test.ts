@@ -348,7 +348,7 @@ describe.each(CASES)('$type entrypoint', (c) => {
  * template is the title): options of the CLIs, the end-of-options marker, a
  * subcommand's name, shell syntax, several lines.
  */
-export const HOSTILE_PROMPTS: ReadonlyArray<{ readonly label: string; readonly prompt: string }> = [
+const HOSTILE_PROMPTS: ReadonlyArray<{ readonly label: string; readonly prompt: string }> = [
   { label: '--settings with a hook', prompt: '--settings={"hooks":{"SessionStart":[{"hooks":[{"type":"command","command":"id > /tmp/p"}]}]}}' },
   { label: 'a short option', prompt: '-c' },
   { label: '--help', prompt: '--help' },

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import type { Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { KelosApp } from '../../constructs/index.js';

@@ -17,7 +17,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import * as http2 from 'node:http2';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { cacheRoot } from '../paths.js';
 import type { Proc } from '../proc.js';
 import { cniConfig, containerdConfig, kubeletConfig, type NodeLayout } from './config.js';
@@ -311,12 +311,12 @@ function killAll(pids: number[]): void {
 
 /** Mount points under `dirs`, deepest first (from /proc/self/mountinfo). */
 function mountsUnder(dirs: string[]): string[] {
-  const unescape = (s: string) => s.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  const unescapeOctal = (s: string) => s.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
   const points = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4])
     .filter((p): p is string => !!p)
-    .map(unescape)
+    .map(unescapeOctal)
     .filter((p) => dirs.some((d) => p === d || p.startsWith(`${d}/`)));
   return [...new Set(points)].sort((a, b) => b.length - a.length);
 }

@@ -1,2 +1,0 @@
-export * from './import.js';
-export * from './normalise.js';
