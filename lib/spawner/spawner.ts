@@ -212,7 +212,7 @@ export class Spawner {
     try {
       for (const c of plan.candidates) {
         if (chosen.length >= plan.capacity) break;
-        if (source.hydrate && (needs.comments || needs.reviewComments)) await source.hydrate([c.item], needs);
+        if (source.hydrate && (needs.comments || needs.reviewComments || needs.changedFiles)) await source.hydrate([c.item], needs);
         const trigger = await checks.trigger(c.item);
         if (trigger.upTo === undefined) {
           if (trigger.skip) skipped.push(trigger.skip);

@@ -23,6 +23,8 @@ export interface WorkItem {
   readonly reviewState?: string;
   /** Inline review comments on the head commit (`undefined` until loaded). */
   reviewComments?: string;
+  /** The files a pull request changes (`undefined` until loaded). */
+  changedFiles?: readonly string[];
   readonly time?: string;
   readonly schedule?: string;
   readonly author?: string;
@@ -56,6 +58,7 @@ export interface TemplateVars {
   Branch: string;
   ReviewState: string;
   ReviewComments: string;
+  ChangedFiles: string;
   Time: string;
   Schedule: string;
 }
@@ -73,6 +76,7 @@ export function templateVars(item: WorkItem): TemplateVars {
     Branch: item.branch ?? '',
     ReviewState: item.reviewState ?? '',
     ReviewComments: item.reviewComments ?? '',
+    ChangedFiles: (item.changedFiles ?? []).join('\n'),
     Time: item.time ?? '',
     Schedule: item.schedule ?? '',
   };

@@ -7,6 +7,43 @@ export const MAX_GLOB_LENGTH = 1024;
 /** Whether a pull request's changed files pass a filter: see fileFilter. */
 export type FileFilter = (files: readonly string[]) => boolean;
 
+// Globs come from TaskSpawners and are matched on every item of every
+// cycle (and every delivery): each is compiled once.
+const compiled = new Map<string, RE2JS | Error>();
+
+function cachedGlob(glob: string): RE2JS | Error {
+  let g = compiled.get(glob);
+  if (g === undefined) {
+    if (compiled.size > 2000) compiled.clear();
+    try {
+      g = compileGlob(glob);
+    } catch (err) {
+      g = err as Error;
+    }
+    compiled.set(glob, g);
+  }
+  return g;
+}
+
+/**
+ * A name (a branch, a tag, a file path) against a glob of a TaskSpawner:
+ * equal, or matched as a doublestar glob. A glob that does not compile
+ * matches only itself.
+ */
+export function matchesGlob(glob: string, name: string): boolean {
+  if (glob === name) return true;
+  const g = cachedGlob(glob);
+  return !(g instanceof Error) && g.matches(name);
+}
+
+/** `filePatterns` on a list of changed files: exclude first, then include (any file left, without include). */
+export function matchesFilePatterns(files: readonly string[], patterns: FilePatterns): boolean {
+  const left = files.filter((f) => !(patterns.exclude ?? []).some((g) => matchesGlob(g, f)));
+  if (left.length === 0) return false;
+  const include = patterns.include ?? [];
+  return include.length === 0 || left.some((f) => include.some((g) => matchesGlob(g, f)));
+}
+
 /**
  * The filter of `githubPullRequests.filePatterns`, with Kelos's semantics:
  * files matching an `exclude` glob are dropped first; the item passes when
