@@ -140,6 +140,12 @@ export function spawnerTasksPolicy(labels: Record<string, string>): AdmissionObj
             messageExpression: `'ServiceAccount ' + variables.account + ' may only create and delete the Tasks labelled ${Label.TASK_SPAWNER}: ' + variables.account.substring(0, size(variables.account) - 8) + ', those of its own TaskSpawner'`,
             reason: 'Forbidden',
           },
+          {
+            // A spawner patches only the annotations that keep its GitHub reports (lib/spawner/reporter.ts).
+            expression: `request.operation != 'UPDATE' || (has(oldObject.metadata.labels) && '${Label.TASK_SPAWNER}' in oldObject.metadata.labels && oldObject.metadata.labels['${Label.TASK_SPAWNER}'] == variables.spawner && object.spec == oldObject.spec)`,
+            messageExpression: `'ServiceAccount ' + variables.account + ' may change only the metadata of the Tasks of its own TaskSpawner, never their spec or ${Label.TASK_SPAWNER} label'`,
+            reason: 'Forbidden',
+          },
         ],
       },
     },

@@ -27,11 +27,14 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string): T
   labels[Label.TASK_SPAWNER] = spawner.metadata.name!;
 
   const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) annotations[k] = render(v, `metadata.annotations[${k}]`);
+  for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) {
+    if (!SPAWNER_ANNOTATIONS.has(k)) annotations[k] = render(v, `metadata.annotations[${k}]`);
+  }
   if (item.origin) {
     annotations[Annotation.SOURCE_KIND] = item.origin.kind;
     annotations[Annotation.SOURCE_NUMBER] = String(item.number);
     annotations[Annotation.SOURCE_REPO] = item.origin.repo;
+    if (item.origin.kind === 'pull-request' && item.headSha) annotations[Annotation.SOURCE_SHA] = item.headSha;
   }
 
   const promptTemplate = t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE;
@@ -73,6 +76,14 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string): T
     spec,
   };
 }
+
+/** Annotations only the spawner writes: a template's value for them is dropped, never trusted by reporting. */
+const SPAWNER_ANNOTATIONS: ReadonlySet<string> = new Set([
+  Annotation.SOURCE_SHA,
+  Annotation.REPORT_COMMENT_ID,
+  Annotation.REPORT_CHECK_RUN_ID,
+  Annotation.REPORTED,
+]);
 
 /** `owner/repo` of a GitHub source's `repo` override (the fork workflow), else undefined. */
 export function upstreamRepoOf(spawner: Pick<TaskSpawner, 'spec'>): string | undefined {

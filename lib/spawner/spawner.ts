@@ -21,6 +21,7 @@ import { TemplateDataError, parseTemplate, templateFields } from '../template/in
 import { branchRefusal } from './branch-policy.js';
 import { buildTask } from './build-task.js';
 import { CommentAuthorizer, evaluateCommentPolicy, ignoringTriggersOf, resolveCommentPolicy, type ResolvedCommentPolicy } from './comment-policy.js';
+import { TaskReporter, reportingOf, type ReportBackoff } from './reporter.js';
 import { planCycle, type CycleReport, type ExistingTask, type PlannedCreate } from './cycle.js';
 import { LedgerStore, type StoredLedger } from './ledger-store.js';
 import { parseDuration, pollIntervalMs } from './duration.js';
@@ -60,6 +61,8 @@ export interface SpawnerOptions {
    * @default SPAWNER_SECRETS_DIR
    */
   readonly secretsDir?: string;
+  /** How a failed report to GitHub is tried again in later cycles. */
+  readonly reportBackoff?: ReportBackoff;
 }
 
 const DEFAULT_POLL_MS = parseDuration(DEFAULT_POLL_INTERVAL);
@@ -93,6 +96,7 @@ export class Spawner {
   private interval = DEFAULT_POLL_MS;
   /** metadata.generation of the TaskSpawner as the last cycle read it. */
   private generation: number | undefined;
+  private readonly reporter: TaskReporter;
 
   constructor(private readonly options: SpawnerOptions) {
     if (!options.client && !options.kubeConfig) throw new Error('Spawner needs a client or a kubeConfig');
@@ -106,6 +110,7 @@ export class Spawner {
       tasks: resourcePath(Resources.tasks, { namespace }),
     };
     this.tasksSelector = `${Label.TASK_SPAWNER}=${name}`;
+    this.reporter = new TaskReporter(this.log, options.reportBackoff);
   }
 
   private kube(): Promise<KubeClient> {
@@ -277,6 +282,7 @@ export class Spawner {
 
     const deleted: string[] = [];
     const created: string[] = [];
+    const createdTasks: Task[] = [];
     const confirmed: string[] = [];
     const released: string[] = [];
     for (const { c, task } of reserved ? chosen : []) {
@@ -292,7 +298,7 @@ export class Spawner {
         }
       }
       try {
-        await kube.create(task);
+        createdTasks.push(await kube.create(task));
         created.push(c.name);
         confirmed.push(c.name);
         this.log.info({ task: c.name, item: c.item.id }, 'Created Task');
@@ -335,7 +341,28 @@ export class Spawner {
       skipped,
       discoveredAt: keepCursor ? undefined : rfc3339(now),
     });
+    await this.report(spawner, kube, [...tasks.filter((x) => !deleted.includes(x.metadata.name!)), ...createdTasks]);
     return { ok: true, suspended: false, discovered: items.length, created, deleted, failures, skipped, unconfirmed: reconciled.unconfirmed };
+  }
+
+  /** Brings the GitHub reports of the spawner's Tasks up to date (reporter.ts); never fails the cycle. */
+  private async report(spawner: TaskSpawner, kube: KubeClient, tasks: readonly Task[]): Promise<void> {
+    const gh = this.githubContext;
+    if (!gh || !reportingOf(spawner)) return;
+    try {
+      await this.reporter.sync({
+        spawner,
+        tasks,
+        api: new RepoApi(gh.client, gh.repo),
+        webHost: gh.repo.host ?? gh.workspaceRepo.host ?? 'github.com',
+        now: this.clock(),
+        patch: async (task, annotations) => {
+          await kube.mergePatch(this.taskPath(task.metadata.name!), { metadata: { uid: task.metadata.uid, annotations } });
+        },
+      });
+    } catch (err) {
+      this.log.warn({ error: messageOf(err) }, 'Failed to report Tasks to GitHub');
+    }
   }
 
   /**

@@ -42,6 +42,8 @@ export interface WorkItem {
    * fork's owner, not a branch of this one.
    */
   readonly fork?: boolean;
+  /** A pull request's head commit (its check run reports there). */
+  readonly headSha?: string;
   readonly origin?: WorkItemOrigin;
 }
 

@@ -97,6 +97,7 @@ export class GitHubPullRequestsSource implements Source {
         kind: 'PR',
         author: pull.user?.login ?? '',
         branch: pull.head.ref,
+        headSha: pull.head.sha,
         reviewState: review.state,
         ...(thread.comments ? { comments: joinNewest(thread.comments.map((c) => c.body)) } : {}),
         ...(thread.files ? { changedFiles: thread.files } : {}),
