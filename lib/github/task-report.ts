@@ -13,8 +13,8 @@ export interface ReportTarget {
   /** The check run's name; with `headSha`, a check run is kept on that commit. */
   readonly checkName?: string;
   readonly headSha?: string;
-  /** The web host pull request links may point to (`github.com`, or the GitHub Enterprise host). */
-  readonly webHost: string;
+  /** Where pull request links may point: `https://github.com`, or the GitHub Enterprise origin. */
+  readonly webOrigin: string;
 }
 
 /** The annotations a report leaves on its Task: what to edit next time, and what was said last. */
@@ -45,7 +45,7 @@ export function reportMarker(task: Task): string {
   return `<!-- kelos.dev/task ${task.metadata.uid ?? ''} -->`;
 }
 
-/** What a finished Task's agent reported, kept only when it is a plain number or a pull request URL of `webHost`. */
+/** What a finished Task's agent reported, kept only when it is a plain number or a pull request URL of `webOrigin`. */
 export interface ReportFigures {
   readonly pr?: string;
   readonly costUsd?: string;
@@ -60,14 +60,14 @@ const PR_PATH = /^\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/pull\/[0-9]{1,10}$/;
  * strangers may have steered: only values of a known shape are kept, so a
  * report never carries their text (no mention, no markdown, no link elsewhere).
  */
-export function reportFigures(task: Task, webHost: string): ReportFigures {
+export function reportFigures(task: Task, webOrigin: string): ReportFigures {
   const r = task.status?.results ?? {};
   const out: { -readonly [K in keyof ReportFigures]: string } = {};
   const pr = r.pr?.trim();
   if (pr) {
     try {
       const u = new URL(pr);
-      if (u.protocol === 'https:' && u.host === webHost && PR_PATH.test(u.pathname) && !u.search && !u.hash && !u.username && !u.password) out.pr = `https://${u.host}${u.pathname}`;
+      if (u.origin === webOrigin && PR_PATH.test(u.pathname) && !u.search && !u.hash && !u.username && !u.password) out.pr = `${u.origin}${u.pathname}`;
     } catch {
       // not a URL: left out
     }
@@ -137,7 +137,7 @@ const isNotFound = (err: unknown) => err instanceof GitHubRequestError && err.st
 export async function reportTask(api: RepoApi, task: Task, target: ReportTarget, state: ReportState, now: Date): Promise<ReportState> {
   const stage = reportStage(task);
   if (state.reported === stage) return state;
-  const figures = stage === 'started' ? {} : reportFigures(task, target.webHost);
+  const figures = stage === 'started' ? {} : reportFigures(task, target.webOrigin);
   let next: ReportState = state;
   try {
     if (target.comment) {

@@ -43,8 +43,8 @@ export class TaskReporter {
     readonly spawner: TaskSpawner;
     readonly tasks: readonly Task[];
     readonly api: RepoApi;
-    /** Where pull request links in reports may point. */
-    readonly webHost: string;
+    /** Where pull request links in reports may point (`https://github.com`). */
+    readonly webOrigin: string;
     readonly patch: (task: Task, annotations: Record<string, string>) => Promise<void>;
     readonly now: Date;
   }): Promise<void> {
@@ -56,7 +56,7 @@ export class TaskReporter {
       if (!uid) continue;
       seen.add(uid);
       if (!wanted) continue;
-      const target = this.target(task, spawner, api, wanted, input.webHost);
+      const target = this.target(task, spawner, api, wanted, input.webOrigin);
       if (!target) continue;
       const state = reportState(task);
       if (state.reported === reportStage(task)) {
@@ -90,7 +90,7 @@ export class TaskReporter {
   }
 
   /** Only Tasks this spawner made for an item of its own repository are reported. */
-  private target(task: Task, spawner: TaskSpawner, api: RepoApi, wanted: NonNullable<ReturnType<typeof reportingOf>>, webHost: string): ReportTarget | undefined {
+  private target(task: Task, spawner: TaskSpawner, api: RepoApi, wanted: NonNullable<ReturnType<typeof reportingOf>>, webOrigin: string): ReportTarget | undefined {
     const owned = (task.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === spawner.metadata.uid);
     const a = task.metadata.annotations ?? {};
     const number = Number(a[Annotation.SOURCE_NUMBER]);
@@ -104,7 +104,7 @@ export class TaskReporter {
       number,
       comment: wanted.comment,
       ...(check ? { checkName: wanted.checkName, headSha } : {}),
-      webHost,
+      webOrigin,
     };
   }
 }

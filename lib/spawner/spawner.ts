@@ -354,7 +354,7 @@ export class Spawner {
         spawner,
         tasks,
         api: new RepoApi(gh.client, gh.repo),
-        webHost: gh.repo.host ?? gh.workspaceRepo.host ?? 'github.com',
+        webOrigin: webOrigin(gh.repo.host ? gh.repo : gh.workspaceRepo),
         now: this.clock(),
         patch: async (task, annotations) => {
           await kube.mergePatch(this.taskPath(task.metadata.name!), { metadata: { uid: task.metadata.uid, annotations } });
@@ -718,6 +718,12 @@ interface CreateChecks {
 /** Skip reasons besides the branch refusals (branch-policy.ts). */
 const SKIP_PROMPT_VALUES = 'PromptValuesTooLarge';
 const SKIP_NOT_AUTHORISED = 'TriggerNotAuthorized';
+
+/** The web origin of a repository's pull request pages: its host over https (http only when the repository URL says so). */
+function webOrigin(repo: RepoRef): string {
+  if (!repo.host) return 'https://github.com';
+  return `${repo.protocol === 'http' ? 'http' : 'https'}://${repo.protocol === 'http' || repo.protocol === 'https' ? repo.host : repo.hostname}`;
+}
 
 function itemLabel(item: WorkItem): string {
   return item.number > 0 ? `#${item.number}` : item.id;

@@ -33,7 +33,7 @@ describe('reportTask', () => {
   it('comments when the Task starts and edits the same comment when it ends, keeping a check run beside it', async () => {
     const n = repo.createPull({ title: 'p' });
     const sha = repo.headSha(n);
-    const target: ReportTarget = { number: n, comment: true, checkName: 'Kelos: reviewer', headSha: sha, webHost: 'github.com' };
+    const target: ReportTarget = { number: n, comment: true, checkName: 'Kelos: reviewer', headSha: sha, webOrigin: 'https://github.com' };
     let state: ReportState = await reportTask(api, task('Running'), target, {}, NOW);
     expect(state.reported).toBe('started');
     expect(repo.comments(n).map((c) => c.body)).toEqual([`${reportMarker(task())}\nKelos Task \`reviewer-7\` started.`]);
@@ -61,7 +61,7 @@ describe('reportTask', () => {
 
   it('reports a failure as a failed check run', async () => {
     const n = repo.createPull({ title: 'p' });
-    const target: ReportTarget = { number: n, comment: false, checkName: 'Kelos: reviewer', headSha: repo.headSha(n), webHost: 'github.com' };
+    const target: ReportTarget = { number: n, comment: false, checkName: 'Kelos: reviewer', headSha: repo.headSha(n), webOrigin: 'https://github.com' };
     await reportTask(api, task('Failed'), target, {}, NOW);
     expect(repo.comments(n)).toEqual([]);
     expect(repo.checkRuns()).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'failure', output: expect.objectContaining({ title: 'Task failed' }) })]);
@@ -70,7 +70,7 @@ describe('reportTask', () => {
   it('finds its comment and check run again when their ids were not kept, instead of making a second', async () => {
     const n = repo.createPull({ title: 'p' });
     const sha = repo.headSha(n);
-    const target: ReportTarget = { number: n, comment: true, checkName: 'Kelos: reviewer', headSha: sha, webHost: 'github.com' };
+    const target: ReportTarget = { number: n, comment: true, checkName: 'Kelos: reviewer', headSha: sha, webOrigin: 'https://github.com' };
     await reportTask(api, task('Running'), target, {}, NOW);
     // The ids were lost (the Task's annotation write failed): the next stage starts from nothing.
     await reportTask(api, task('Failed'), target, { reported: 'started' }, NOW);
@@ -82,7 +82,7 @@ describe('reportTask', () => {
 
   it('makes a new comment when its comment was deleted', async () => {
     const n = repo.createIssue({ title: 'i' });
-    const target: ReportTarget = { number: n, comment: true, webHost: 'github.com' };
+    const target: ReportTarget = { number: n, comment: true, webOrigin: 'https://github.com' };
     const state = await reportTask(api, task('Running'), target, {}, NOW);
     repo.deleteComment(Number(state.commentId));
     const next = await reportTask(api, task('Succeeded'), target, state, NOW);
@@ -92,7 +92,7 @@ describe('reportTask', () => {
 
   it('fails with the state reached so far, so the comment is edited, not repeated, next time', async () => {
     const n = repo.createPull({ title: 'p' });
-    const target: ReportTarget = { number: n, comment: true, checkName: 'Kelos: reviewer', headSha: repo.headSha(n), webHost: 'github.com' };
+    const target: ReportTarget = { number: n, comment: true, checkName: 'Kelos: reviewer', headSha: repo.headSha(n), webOrigin: 'https://github.com' };
     gh.failNext('server-error', 1, /check-runs/);
     const err = await reportTask(api, task('Running'), target, {}, NOW).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReportError);
@@ -113,11 +113,11 @@ describe('what a report says', () => {
       'input-tokens': '12 @team',
       'output-tokens': '5',
     });
-    expect(reportFigures(hostile, 'github.com')).toEqual({ outputTokens: '5' });
-    expect(reportFigures(task('Succeeded', { pr: 'https://evil.example/acme/app/pull/8' }), 'github.com')).toEqual({});
-    expect(reportFigures(task('Succeeded', { pr: 'https://github.com/acme/app/pull/8?x=@a' }), 'github.com')).toEqual({});
-    expect(reportFigures(task('Succeeded', { pr: 'https://ghe.acme.dev/acme/app/pull/8' }), 'ghe.acme.dev')).toEqual({ pr: 'https://ghe.acme.dev/acme/app/pull/8' });
-    const body = commentBody(hostile, 'succeeded', reportFigures(hostile, 'github.com'));
+    expect(reportFigures(hostile, 'https://github.com')).toEqual({ outputTokens: '5' });
+    expect(reportFigures(task('Succeeded', { pr: 'https://evil.example/acme/app/pull/8' }), 'https://github.com')).toEqual({});
+    expect(reportFigures(task('Succeeded', { pr: 'https://github.com/acme/app/pull/8?x=@a' }), 'https://github.com')).toEqual({});
+    expect(reportFigures(task('Succeeded', { pr: 'https://ghe.acme.dev/acme/app/pull/8' }), 'https://ghe.acme.dev')).toEqual({ pr: 'https://ghe.acme.dev/acme/app/pull/8' });
+    const body = commentBody(hostile, 'succeeded', reportFigures(hostile, 'https://github.com'));
     expect(body).not.toMatch(/@|\[click|evil/);
   });
 });
