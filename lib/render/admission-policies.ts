@@ -80,6 +80,14 @@ export function agentPodPolicy(labels: Record<string, string>): AdmissionObject[
             ].join(' + '),
           },
           { name: 'refused', expression: `variables.named.filter(n, !${ok('n')})` },
+          {
+            // The spawner mounts these and sends them as request headers: the same allowance as agent pods' Secrets.
+            name: 'contextSecrets',
+            expression:
+              "object.kind == 'TaskSpawner' && has(object.spec.taskTemplate) && has(object.spec.taskTemplate.contextSources) ? " +
+              'object.spec.taskTemplate.contextSources.map(c, has(c.http) && has(c.http.headersFrom) ? c.http.headersFrom.map(h, h.secretName) : []).flatten() : []',
+          },
+          { name: 'contextRefused', expression: `variables.contextSecrets.filter(n, !${ok('n')})` },
         ],
         validations: [
           {
@@ -90,6 +98,11 @@ export function agentPodPolicy(labels: Record<string, string>): AdmissionObject[
           {
             expression: 'variables.refused.size() == 0',
             messageExpression: `'podOverrides: Secrets ' + variables.refused.map(n, '"' + n + '"').join(', ') + ' are not allowed${where}them with the namespace annotation ${sec}'`,
+            reason: 'Forbidden',
+          },
+          {
+            expression: 'variables.contextRefused.size() == 0',
+            messageExpression: `'taskTemplate.contextSources: Secrets ' + variables.contextRefused.map(n, '"' + n + '"').join(', ') + ' are not allowed${where}them with the namespace annotation ${sec}'`,
             reason: 'Forbidden',
           },
         ],

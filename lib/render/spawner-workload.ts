@@ -94,9 +94,10 @@ export function spawnerArgs(spawner: SpawnerRef, options: SpawnerWorkloadOptions
 /** Where a spawner pod finds each Secret it reads: `<dir>/<secret>/<key>`, mounted by the kubelet. */
 export const SPAWNER_SECRETS_DIR = '/var/run/kelos/secrets';
 
-/** The Secrets a spawner reads: the given ones and the Jira secretRef, sorted, once each. */
+/** The Secrets a spawner reads: the given ones, the Jira secretRef and the contextSources' headersFrom, sorted, once each. */
 export function spawnerSecretNames(spawner: SpawnerRef, secretNames: readonly string[] = []): string[] {
-  return [...new Set([...secretNames, ...(spawner.spec.when.jira ? [spawner.spec.when.jira.secretRef.name] : [])])].sort();
+  const context = (spawner.spec.taskTemplate.contextSources ?? []).flatMap((c) => (c.http?.headersFrom ?? []).map((h) => h.secretName));
+  return [...new Set([...secretNames, ...(spawner.spec.when.jira ? [spawner.spec.when.jira.secretRef.name] : []), ...context])].sort();
 }
 
 /**

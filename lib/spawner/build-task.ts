@@ -16,10 +16,12 @@ import { templateVars, type WorkItem } from './work-item.js';
  * the `kelos.dev/prompt-values` annotation; the controller renders both once,
  * with `.Deps`, so issue text is never parsed as a template. Throws
  * TemplateDataError when those values do not fit in an annotation.
+ * `context` is the item's fetched contextSources, `.Context` in every template.
  */
-export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string): Task {
+export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string, context?: Readonly<Record<string, string>>): Task {
   const t = spawner.spec.taskTemplate;
-  const vars = templateVars(item);
+  // `.Context`: the fetched values of the contextSources (context-sources.ts), as data.
+  const vars = context ? { ...templateVars(item), Context: context } : templateVars(item);
   const render = (text: string, what: string) => renderTemplate(text, vars, what);
 
   const labels: Record<string, string> = {};

@@ -21,6 +21,7 @@ import { TemplateDataError, parseTemplate, templateFields } from '../template/in
 import { branchRefusal } from './branch-policy.js';
 import { buildTask } from './build-task.js';
 import { CommentAuthorizer, evaluateCommentPolicy, ignoringTriggersOf, resolveCommentPolicy, type ResolvedCommentPolicy } from './comment-policy.js';
+import { fetchContext } from './context-sources.js';
 import { TaskReporter, reportingOf, type ReportBackoff } from './reporter.js';
 import { planCycle, type CycleReport, type ExistingTask, type PlannedCreate } from './cycle.js';
 import { LedgerStore, type StoredLedger } from './ledger-store.js';
@@ -34,7 +35,7 @@ import { templateNeeds, type Source } from './sources/source.js';
 import { nextStatus, type CycleOutcome, type SkippedItem } from './status.js';
 import { taskName } from './task-name.js';
 import { MAX_LEDGER_RECORDS, boundLedger, reconcileLedger, reserve, settle, spentUpTo, type LedgerTask } from './trigger-ledger.js';
-import type { WorkItem } from './work-item.js';
+import { templateVars, type WorkItem } from './work-item.js';
 
 export interface SpawnerOptions {
   /** The apiserver. */
@@ -208,7 +209,13 @@ export class Spawner {
     const failures: string[] = [];
     const skipped: SkippedItem[] = [];
     const t = spec.taskTemplate;
-    const needs = templateNeeds([t.promptTemplate, t.branch, ...Object.values(t.metadata?.labels ?? {}), ...Object.values(t.metadata?.annotations ?? {})]);
+    const needs = templateNeeds([
+      t.promptTemplate,
+      t.branch,
+      ...Object.values(t.metadata?.labels ?? {}),
+      ...Object.values(t.metadata?.annotations ?? {}),
+      ...(t.contextSources ?? []).flatMap((s) => [s.http?.url, s.http?.body, ...Object.values(s.http?.headers ?? {})]),
+    ]);
     const spent = spentUpTo(ledger);
     const checks = this.createChecks(spawner, kube);
 
@@ -225,9 +232,22 @@ export class Spawner {
         }
         const prev = spent.get(c.name);
         if (prev !== undefined && !(trigger.upTo > prev)) continue; // only the spawner's own or a bot's trigger was new
+        let context: Record<string, string> | undefined;
+        if (t.contextSources?.length) {
+          const got = await fetchContext(t.contextSources, templateVars(c.item), {
+            readSecret: (secret, key) => this.readSecretKey(secret, key),
+            onIgnored: (source, error) => this.log.warn({ item: c.item.id, source, error }, 'Ignored a context source that failed'),
+          });
+          if ('failed' in got) {
+            skipped.push({ reason: SKIP_CONTEXT_SOURCE, message: `${itemLabel(c.item)}: context source ${got.failed} failed: ${got.error}` });
+            this.log.warn({ item: c.item.id, source: got.failed, error: got.error }, 'Skipped work item: a context source failed');
+            continue;
+          }
+          context = got.values;
+        }
         let task: Task;
         try {
-          task = buildTask(spawner, c.item, c.name);
+          task = buildTask(spawner, c.item, c.name, context);
         } catch (err) {
           if (err instanceof TemplateDataError) {
             skipped.push({ reason: SKIP_PROMPT_VALUES, message: `${itemLabel(c.item)}: ${err.message}` });
@@ -611,6 +631,12 @@ export class Spawner {
     return secretCredentials({ GITHUB_TOKEN: env.GITHUB_TOKEN, appID: env.GITHUB_APP_ID, installationID: env.GITHUB_APP_INSTALLATION_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY });
   }
 
+  private async readSecretKey(name: string, key: string): Promise<string> {
+    const value = (await this.readSecret(name))[key];
+    if (value === undefined) throw new Error(`Secret ${name} has no key ${key}`);
+    return value;
+  }
+
   private async readSecret(name: string): Promise<Record<string, string>> {
     // Mounted by the kubelet: the spawner's Role grants no Secret.
     const dir = join(this.options.secretsDir ?? SPAWNER_SECRETS_DIR, name);
@@ -718,6 +744,8 @@ interface CreateChecks {
 /** Skip reasons besides the branch refusals (branch-policy.ts). */
 const SKIP_PROMPT_VALUES = 'PromptValuesTooLarge';
 const SKIP_NOT_AUTHORISED = 'TriggerNotAuthorized';
+/** A context source with failurePolicy Fail failed: the item waits for a later cycle. */
+const SKIP_CONTEXT_SOURCE = 'ContextSourceFailed';
 
 /** The web origin of a repository's pull request pages: its host over https (http only when the repository URL says so). */
 function webOrigin(repo: RepoRef): string {

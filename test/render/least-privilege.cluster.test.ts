@@ -217,6 +217,29 @@ describe('confused-deputy attempts, refused by the apiserver', () => {
   });
 });
 
+describe('TaskSpawners with contextSources on the control plane', () => {
+  it('refuses a context source header read from a Secret the namespace does not allow', async () => {
+    const spawner = (secretName: string) => ({
+      apiVersion: 'kelos.dev/v1alpha1',
+      kind: 'TaskSpawner',
+      metadata: { name: `ctx-${secretName}`, namespace: agents.name },
+      spec: {
+        when: { githubIssues: {} },
+        taskTemplate: {
+          type: 'claude-code',
+          credentials: { type: 'none' },
+          workspaceRef: { name: 'ws' },
+          contextSources: [{ name: 'ctx', http: { url: 'https://ctx.example.com/x', headersFrom: [{ header: 'Authorization', secretName, secretKey: 'k' }] } }],
+        },
+      },
+    });
+    await expect(admin.create(spawner('github-token') as never)).rejects.toMatchObject({
+      statusCode: 403,
+      message: expect.stringContaining('taskTemplate.contextSources: Secrets "github-token" are not allowed for agent pods in namespace'),
+    });
+  });
+});
+
 describe('a reporting spawner on the control plane', () => {
   it('may patch the metadata of its own Tasks, never their spec, label, nor another spawner\'s Task', async () => {
     const reporter = spawnerWorkload(
