@@ -55,8 +55,17 @@ async function fetchOne(source: ContextSource, vars: object, options: ContextFet
   const http = source.http;
   if (!http) throw new Error('no source kind is set (only http is supported)');
   const where = `contextSources[${source.name}]`;
-  const url = new URL(renderTemplate(http.url, vars, `${where}.http.url`));
-  checkOrigin(http.url, url, http.allowInsecure === true);
+  checkHostIsFixed(http.url);
+  let url: URL;
+  try {
+    url = new URL(renderTemplate(http.url, vars, `${where}.http.url`));
+  } catch (err) {
+    if (err instanceof TypeError) throw new Error('url does not render to an absolute URL');
+    throw err;
+  }
+  if (url.protocol !== 'https:' && !(http.allowInsecure === true && url.protocol === 'http:')) {
+    throw new Error(`url must be https:// (http:// only with allowInsecure), got ${url.protocol}//${url.host}`);
+  }
   const headers = new Headers();
   for (const [k, v] of Object.entries(http.headers ?? {})) headers.set(k, renderTemplate(v, vars, `${where}.http.headers[${k}]`));
   for (const h of http.headersFrom ?? []) headers.set(h.header, await options.readSecret(h.secretName, h.secretKey));
@@ -90,14 +99,11 @@ async function fetchOne(source: ContextSource, vars: object, options: ContextFet
 }
 
 /**
- * The scheme is https unless allowInsecure, and the template alone chooses
- * the host: its text before the first action holds the whole origin, so a
- * work item's text can change only the path and query.
+ * The template alone chooses the host: its text before the first action
+ * holds the whole origin, so a work item's text can change only the path
+ * and query.
  */
-function checkOrigin(template: string, url: URL, allowInsecure: boolean): void {
-  if (url.protocol !== 'https:' && !(allowInsecure && url.protocol === 'http:')) {
-    throw new Error(`url must be https:// (http:// only with allowInsecure), got ${url.protocol}//${url.host}`);
-  }
+function checkHostIsFixed(template: string): void {
   const action = template.indexOf('{{');
   if (action >= 0 && !/^https?:\/\/[^/?#{]+[/?#]/i.test(template.slice(0, action))) {
     throw new Error('url must name its host before any {{...}} action, so that a work item cannot choose where the request goes');
