@@ -65,7 +65,12 @@ export const Annotation = {
   REPORT_COMMENT_ID: 'kelos.dev/report-comment-id',
   /** Set by the spawner when it reports a Task (`reporting.checks`): the check run it updates. */
   REPORT_CHECK_RUN_ID: 'kelos.dev/report-check-run-id',
-  /** Set by the spawner: the stage last reported to GitHub (`started`, `succeeded`, `failed`). */
+  /**
+   * Set by the spawner: the stage last reported to GitHub (`started`,
+   * `succeeded`, `failed`), `pending` until the first report. Only Tasks
+   * created with it are reported, so turning reporting on does not comment
+   * on the items of Tasks that finished before.
+   */
   REPORTED: 'kelos.dev/reported',
 } as const;
 

@@ -5,6 +5,9 @@ import type { CheckRunFields, RepoApi } from './repo-api.js';
 /** What a report says: the Task runs, or how it ended. */
 export type ReportStage = 'started' | 'succeeded' | 'failed';
 
+/** The value of the `kelos.dev/reported` annotation a Task is created with when its spawner reports. */
+export const REPORT_PENDING = 'pending';
+
 /** Where a Task reports: the issue or pull request, and whether to comment and which check run to keep. */
 export interface ReportTarget {
   readonly number: number;

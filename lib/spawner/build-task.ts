@@ -2,6 +2,8 @@ import { API_VERSION, Annotation, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Tas
 import { parseRepo } from '../github/repo-url.js';
 import { controllerOwnerReference } from '../render/owner.js';
 import { deferRender, renderTemplate } from '../template/index.js';
+import { REPORT_PENDING } from '../github/task-report.js';
+import { reportingOf } from './reporter.js';
 import { templateVars, type WorkItem } from './work-item.js';
 
 /**
@@ -37,6 +39,7 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string, co
     annotations[Annotation.SOURCE_NUMBER] = String(item.number);
     annotations[Annotation.SOURCE_REPO] = item.origin.repo;
     if (item.origin.kind === 'pull-request' && item.headSha) annotations[Annotation.SOURCE_SHA] = item.headSha;
+    if (reportingOf(spawner)) annotations[Annotation.REPORTED] = REPORT_PENDING;
   }
 
   const promptTemplate = t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE;

@@ -89,12 +89,12 @@ export class TaskReporter {
     for (const uid of this.retries.keys()) if (!seen.has(uid)) this.retries.delete(uid);
   }
 
-  /** Only Tasks this spawner made for an item of its own repository are reported. */
+  /** Only Tasks this spawner made, with reporting on, for an item of its own repository are reported. */
   private target(task: Task, spawner: TaskSpawner, api: RepoApi, wanted: NonNullable<ReturnType<typeof reportingOf>>, webOrigin: string): ReportTarget | undefined {
     const owned = (task.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === spawner.metadata.uid);
     const a = task.metadata.annotations ?? {};
     const number = Number(a[Annotation.SOURCE_NUMBER]);
-    if (!owned || !Number.isSafeInteger(number) || number <= 0) return undefined;
+    if (!owned || a[Annotation.REPORTED] === undefined || !Number.isSafeInteger(number) || number <= 0) return undefined;
     if ((a[Annotation.SOURCE_REPO] ?? '').toLowerCase() !== api.fullName.toLowerCase()) return undefined;
     const pull = a[Annotation.SOURCE_KIND] === 'pull-request';
     const headSha = pull ? a[Annotation.SOURCE_SHA] : undefined;

@@ -147,7 +147,7 @@ describe('a pull request spawner with filePatterns and reporting', () => {
       expect(await patient.runCycle()).toMatchObject({ ok: true, created: [`flaky-${n}`], failures: [] });
       gh.clearFaults();
       expect(repo.comments(n)).toEqual([]);
-      expect((await fx.tasks('flaky'))[0]!.metadata.annotations!['kelos.dev/reported']).toBeUndefined();
+      expect((await fx.tasks('flaky'))[0]!.metadata.annotations!['kelos.dev/reported']).toBe('pending');
       gh.resetStats();
       expect(await patient.runCycle()).toMatchObject({ ok: true, created: [] });
       expect(writes()).toBe(0);
@@ -162,5 +162,23 @@ describe('a pull request spawner with filePatterns and reporting', () => {
       recorder.stop();
       gh.clearFaults();
     }
+  });
+
+  it('does not comment on the items of Tasks made before reporting was turned on', async () => {
+    const repo = gh.repo('acme/later');
+    await fx.workspace('later', `${gh.url}/acme/later.git`, 'github-token');
+    const before = repo.createPull({ title: 'before' });
+    repo.setPullFiles(before, ['a.go']);
+    const quiet = spec('later', undefined);
+    await fx.taskSpawner('later', quiet);
+    const spawner = fx.spawner('later', { secretsDir });
+    expect(await spawner.runCycle()).toMatchObject({ created: [`later-${before}`] });
+    await fx.patchSpawnerSpec('later', { when: { githubPullRequests: { ...quiet.when.githubPullRequests, reporting: { enabled: true } } } });
+    await finish(`later-${before}`, 'Succeeded', {});
+    const after = repo.createPull({ title: 'after' });
+    repo.setPullFiles(after, ['b.go']);
+    expect(await spawner.runCycle()).toMatchObject({ created: [`later-${after}`] });
+    expect(repo.comments(before)).toEqual([]);
+    expect(repo.comments(after)).toHaveLength(1);
   });
 });
