@@ -89,6 +89,13 @@ export class TaskReporter {
     for (const uid of this.retries.keys()) if (!seen.has(uid)) this.retries.delete(uid);
   }
 
+  /** When the earliest report that failed is due again (epoch ms), or undefined when none waits. */
+  nextRetryAt(): number | undefined {
+    let next: number | undefined;
+    for (const r of this.retries.values()) next = next === undefined ? r.notBefore : Math.min(next, r.notBefore);
+    return next;
+  }
+
   /** Only Tasks this spawner made, with reporting on, for an item of its own repository are reported. */
   private target(task: Task, spawner: TaskSpawner, api: RepoApi, wanted: NonNullable<ReturnType<typeof reportingOf>>, webOrigin: string): ReportTarget | undefined {
     const owned = (task.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === spawner.metadata.uid);

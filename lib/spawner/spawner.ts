@@ -402,7 +402,10 @@ export class Spawner {
         } catch (err) {
           this.log.error({ error: messageOf(err) }, 'Cycle failed');
         }
-        await wake.wait(this.interval, signal);
+        // A report that failed is tried again when its backoff ends, not only at the next poll.
+        const retryAt = this.reporter.nextRetryAt();
+        const wait = retryAt === undefined ? this.interval : Math.min(this.interval, Math.max(0, retryAt - this.clock().getTime()));
+        await wake.wait(wait, signal);
       }
     } finally {
       tasks.stop();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task, TaskSpawnerSpec } from '../../lib/api/index.js';
 import { spawnerRules } from '../../lib/render/spawner-workload.js';
 import type { Spawner } from '../../lib/spawner/spawner.js';
-import { createNamespace, kubeConfig, type TestNamespace } from '../cluster/harness.js';
+import { createNamespace, kubeConfig, waitFor, type TestNamespace } from '../cluster/harness.js';
 import { GitHubEmulator } from '../emulators/github.js';
 import { ClusterFixture, GROUP, ensureCrds } from './_cluster.js';
 
@@ -180,5 +180,28 @@ describe('a pull request spawner with filePatterns and reporting', () => {
     expect(await spawner.runCycle()).toMatchObject({ created: [`later-${after}`] });
     expect(repo.comments(before)).toEqual([]);
     expect(repo.comments(after)).toHaveLength(1);
+  });
+
+  it('tries a failed report again when its backoff ends, with no poll and no Task change to wake it', async () => {
+    const repo = gh.repo('acme/retry');
+    await fx.workspace('retry', `${gh.url}/acme/retry.git`, 'github-token');
+    const n = repo.createPull({ title: 'p' });
+    repo.setPullFiles(n, ['a.go']);
+    await fx.taskSpawner('retry', spec('retry', { enabled: true }));
+    // Poll interval 1h: only the backoff can bring the next cycle.
+    const spawner = fx.spawner('retry', { secretsDir, reportBackoff: { baseMs: 50 } });
+    // More failures than the client's own retries of one request: the first cycle's report fails.
+    gh.failNext('server-error', 5, /\/issues\/\d+\/comments$/);
+    const stop = new AbortController();
+    const running = spawner.run(stop.signal);
+    try {
+      await waitFor('the comment, reported after the failure', async () => repo.comments(n).length === 1);
+      await waitFor('the report kept on the Task', async () => (await fx.tasks('retry'))[0]?.metadata.annotations?.['kelos.dev/reported'] === 'started');
+      expect(await fx.taskNames('retry')).toEqual([`retry-${n}`]);
+    } finally {
+      stop.abort();
+      await running;
+      gh.clearFaults();
+    }
   });
 });
