@@ -59,6 +59,19 @@ export const Annotation = {
   DECLARED: 'kelos.dev/declared',
   /** Set by the webhook server on the Tasks of a spawner with maxConcurrency: the controller starts at most that many at once. */
   MAX_CONCURRENCY: 'kelos.dev/max-concurrency',
+  /** Set by the spawner on a Task made from a pull request: the head commit its check run reports on. */
+  SOURCE_SHA: 'kelos.dev/source-sha',
+  /** Set by the spawner when it reports a Task (`reporting`): the status comment it edits. */
+  REPORT_COMMENT_ID: 'kelos.dev/report-comment-id',
+  /** Set by the spawner when it reports a Task (`reporting.checks`): the check run it updates. */
+  REPORT_CHECK_RUN_ID: 'kelos.dev/report-check-run-id',
+  /**
+   * Set by the spawner: the stage last reported to GitHub (`started`,
+   * `succeeded`, `failed`), `pending` until the first report. Only Tasks
+   * created with it are reported, so turning reporting on does not comment
+   * on the items of Tasks that finished before.
+   */
+  REPORTED: 'kelos.dev/reported',
 } as const;
 
 export const FINALIZER = 'kelos.dev/finalizer';

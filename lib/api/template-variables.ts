@@ -33,6 +33,7 @@ export const SPAWNER_VARIABLES = [
   'Branch',
   'ReviewState',
   'ReviewComments',
+  'ChangedFiles',
   'Time',
   'Schedule',
 ] as const;
@@ -72,6 +73,7 @@ export const SOURCE_VARIABLES: Readonly<Record<SourceName, readonly TemplateVari
     v('Branch', 'The head branch of the pull request.', 'feature/retries'),
     v('ReviewState', '`approved` or `changes_requested` on the head commit, empty when no reviewer decided.', 'changes_requested'),
     v('ReviewComments', 'Inline review comments on the head commit, joined like Comments.', 'src/retry.ts:12: off by one'),
+    v('ChangedFiles', 'The paths the pull request changes, one a line, in GitHub\'s order (at most 3,000, as GitHub lists them).', 'src/retry.ts\\nsrc/retry.test.ts'),
   ],
   cron: [
     v('ID', 'The tick as `YYYYMMDD-HHMM` (UTC); the Task is named `<spawner>-<ID>`.', '20250106-0900'),

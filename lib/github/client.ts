@@ -52,6 +52,24 @@ export class GitHubRequestError extends Error {
   }
 }
 
+/** How one request departs from the client's defaults. */
+export interface RequestOptions {
+  /**
+   * Retries of 5xx answers and timeouts. 0 for a request that must not be
+   * repeated blindly: a POST that creates something may have been applied
+   * although no answer came. @default the client's `retries`
+   */
+  readonly retries?: number;
+  /**
+   * Keep a GET's answer in the ETag cache and revalidate it from there.
+   * false: the caller keeps what it needs of the answer and passes its ETag
+   * as `ifNoneMatch` (a 304 then comes back with no data). @default true
+   */
+  readonly cache?: boolean;
+  /** An ETag the caller kept, sent as `If-None-Match` when the cache has none. */
+  readonly ifNoneMatch?: string;
+}
+
 /** A request by its parts; `data` is the raw body. */
 export interface RequestParts {
   readonly method: string;
@@ -110,10 +128,10 @@ export class GitHubClient {
    * route parameters are encoded into the path, the others go in the query
    * (GET) or a JSON body; or a request by its parts.
    */
-  async request<T = unknown>(route: string | RequestParts, params: Readonly<Record<string, unknown>> = {}): Promise<GitHubResponse<T>> {
+  async request<T = unknown>(route: string | RequestParts, params: Readonly<Record<string, unknown>> = {}, options: RequestOptions = {}): Promise<GitHubResponse<T>> {
     const parts = typeof route === 'string' ? this.build(route, params) : route;
     const url = /^https?:\/\//.test(parts.url) ? parts.url : `${this.baseUrl}${parts.url}`;
-    return (await this.send(parts.method, url, parts.data, parts.headers)) as GitHubResponse<T>;
+    return (await this.send(parts.method, url, parts.data, parts.headers, options)) as GitHubResponse<T>;
   }
 
   private build(route: string, params: Readonly<Record<string, unknown>>): RequestParts {
@@ -140,8 +158,10 @@ export class GitHubClient {
     return { method: r.method, url: path, data: JSON.stringify(Object.fromEntries(rest)), headers: { 'content-type': 'application/json; charset=utf-8' } };
   }
 
-  private async send(method: string, url: string, data: string | undefined, extra: Readonly<Record<string, string>> | undefined): Promise<GitHubResponse> {
-    const cached = method === 'GET' ? this.etags.get(url) : undefined;
+  private async send(method: string, url: string, data: string | undefined, extra: Readonly<Record<string, string>> | undefined, options: RequestOptions): Promise<GitHubResponse> {
+    const caching = method === 'GET' && options.cache !== false;
+    const cached = caching ? this.etags.get(url) : undefined;
+    const maxRetries = options.retries ?? this.retries;
     let retries = 0;
     let waits = 0;
     let refreshed = false;
@@ -150,6 +170,7 @@ export class GitHubClient {
       const headers: Record<string, string> = { ...this.headers, ...extra };
       if (token) headers.authorization = `token ${token}`;
       if (cached) headers['if-none-match'] = cached.etag;
+      else if (options.ifNoneMatch && method === 'GET') headers['if-none-match'] = options.ifNoneMatch;
       let answer: { status: number; headers: Record<string, string>; data: unknown } | undefined;
       let failure: unknown;
       try {
@@ -163,12 +184,13 @@ export class GitHubClient {
         const fresh = Object.fromEntries(Object.entries(answer.headers).filter(([k]) => k === 'date' || k.startsWith('x-ratelimit-')));
         return { ...cached.response, status: 304, headers: { ...cached.response.headers, ...fresh } };
       }
+      if (answer?.status === 304 && !cached && options.ifNoneMatch) return { status: 304, url, headers: answer.headers, data: undefined };
       let limit: RateLimitWait | undefined;
       if (answer) {
         limit = rateLimitWait(answer.status, answer.headers, answer.data, waits);
         if (!limit && answer.status < 300) {
           const response: GitHubResponse = { status: answer.status, url, headers: answer.headers, data: answer.data };
-          if (method === 'GET' && answer.headers.etag) this.remember(url, { etag: answer.headers.etag, response });
+          if (caching && answer.headers.etag) this.remember(url, { etag: answer.headers.etag, response });
           return response;
         }
         if (!limit && answer.status === 401 && !refreshed && (await this.token(true)) !== token) {
@@ -185,7 +207,7 @@ export class GitHubClient {
         await this.sleep(limit.seconds * this.rateLimitSecondMs);
         continue;
       }
-      if (retryable(answer?.status) && retries < this.retries) {
+      if (retryable(answer?.status) && retries < maxRetries) {
         retries++;
         this.log.debug({ method, url, status: answer?.status, retry: retries }, 'Retrying a GitHub request');
         await this.sleep(retries * retries * this.retryBaseMs);

@@ -80,6 +80,14 @@ export function agentPodPolicy(labels: Record<string, string>): AdmissionObject[
             ].join(' + '),
           },
           { name: 'refused', expression: `variables.named.filter(n, !${ok('n')})` },
+          {
+            // The spawner mounts these and sends them as request headers: the same allowance as agent pods' Secrets.
+            name: 'contextSecrets',
+            expression:
+              "object.kind == 'TaskSpawner' && has(object.spec.taskTemplate) && has(object.spec.taskTemplate.contextSources) ? " +
+              'object.spec.taskTemplate.contextSources.map(c, has(c.http) && has(c.http.headersFrom) ? c.http.headersFrom.map(h, h.secretName) : []).flatten() : []',
+          },
+          { name: 'contextRefused', expression: `variables.contextSecrets.filter(n, !${ok('n')})` },
         ],
         validations: [
           {
@@ -90,6 +98,11 @@ export function agentPodPolicy(labels: Record<string, string>): AdmissionObject[
           {
             expression: 'variables.refused.size() == 0',
             messageExpression: `'podOverrides: Secrets ' + variables.refused.map(n, '"' + n + '"').join(', ') + ' are not allowed${where}them with the namespace annotation ${sec}'`,
+            reason: 'Forbidden',
+          },
+          {
+            expression: 'variables.contextRefused.size() == 0',
+            messageExpression: `'taskTemplate.contextSources: Secrets ' + variables.contextRefused.map(n, '"' + n + '"').join(', ') + ' are not allowed${where}them with the namespace annotation ${sec}'`,
             reason: 'Forbidden',
           },
         ],
@@ -138,6 +151,12 @@ export function spawnerTasksPolicy(labels: Record<string, string>): AdmissionObj
           {
             expression: "variables.spawner != '' && variables.spawner + '-spawner' == variables.account",
             messageExpression: `'ServiceAccount ' + variables.account + ' may only create and delete the Tasks labelled ${Label.TASK_SPAWNER}: ' + variables.account.substring(0, size(variables.account) - 8) + ', those of its own TaskSpawner'`,
+            reason: 'Forbidden',
+          },
+          {
+            // A spawner patches only the annotations that keep its GitHub reports (lib/spawner/reporter.ts).
+            expression: `request.operation != 'UPDATE' || (has(oldObject.metadata.labels) && '${Label.TASK_SPAWNER}' in oldObject.metadata.labels && oldObject.metadata.labels['${Label.TASK_SPAWNER}'] == variables.spawner && object.spec == oldObject.spec)`,
+            messageExpression: `'ServiceAccount ' + variables.account + ' may change only the metadata of the Tasks of its own TaskSpawner, never their spec or ${Label.TASK_SPAWNER} label'`,
             reason: 'Forbidden',
           },
         ],

@@ -94,9 +94,10 @@ export function spawnerArgs(spawner: SpawnerRef, options: SpawnerWorkloadOptions
 /** Where a spawner pod finds each Secret it reads: `<dir>/<secret>/<key>`, mounted by the kubelet. */
 export const SPAWNER_SECRETS_DIR = '/var/run/kelos/secrets';
 
-/** The Secrets a spawner reads: the given ones and the Jira secretRef, sorted, once each. */
+/** The Secrets a spawner reads: the given ones, the Jira secretRef and the contextSources' headersFrom, sorted, once each. */
 export function spawnerSecretNames(spawner: SpawnerRef, secretNames: readonly string[] = []): string[] {
-  return [...new Set([...secretNames, ...(spawner.spec.when.jira ? [spawner.spec.when.jira.secretRef.name] : [])])].sort();
+  const context = (spawner.spec.taskTemplate.contextSources ?? []).flatMap((c) => (c.http?.headersFrom ?? []).map((h) => h.secretName));
+  return [...new Set([...secretNames, ...(spawner.spec.when.jira ? [spawner.spec.when.jira.secretRef.name] : []), ...context])].sort();
 }
 
 /**
@@ -112,7 +113,8 @@ export function spawnerRules(spawner: SpawnerRef): V1PolicyRule[] {
     { apiGroups: [GROUP], resources: ['taskspawners/status'], resourceNames: [name], verbs: ['get', 'patch', 'update'] },
     // Owner references with blockOwnerDeletion on spawned Tasks.
     { apiGroups: [GROUP], resources: ['taskspawners/finalizers'], resourceNames: [name], verbs: ['update'] },
-    { apiGroups: [GROUP], resources: ['tasks'], verbs: ['create', 'delete', 'get', 'list', 'watch'] },
+    // patch only to keep, on its Tasks, what it reported to GitHub (the comment and check run to edit).
+    { apiGroups: [GROUP], resources: ['tasks'], verbs: reportsToGitHub(spawner) ? ['create', 'delete', 'get', 'list', 'patch', 'watch'] : ['create', 'delete', 'get', 'list', 'watch'] },
     // The trigger ledger (lib/spawner/ledger-store.ts): RBAC cannot name what is created, only what is read and written.
     { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
     { apiGroups: [''], resources: ['configmaps'], resourceNames: [spawnerWorkloadNames(name).triggerLedger], verbs: ['get', 'patch'] },
@@ -122,6 +124,12 @@ export function spawnerRules(spawner: SpawnerRef): V1PolicyRule[] {
     rules.push({ apiGroups: [GROUP], resources: ['workspaces'], resourceNames: [workspace], verbs: ['get'] });
   }
   return rules;
+}
+
+/** A polling GitHub source with `reporting` that says something (a comment or a check run). */
+function reportsToGitHub(spawner: SpawnerRef): boolean {
+  const r = spawner.spec.when.githubIssues?.reporting ?? spawner.spec.when.githubPullRequests?.reporting;
+  return r?.enabled === true || (spawner.spec.when.githubPullRequests !== undefined && r?.checks !== undefined);
 }
 
 /**

@@ -2,6 +2,8 @@ import { API_VERSION, Annotation, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Tas
 import { parseRepo } from '../github/repo-url.js';
 import { controllerOwnerReference } from '../render/owner.js';
 import { deferRender, renderTemplate } from '../template/index.js';
+import { REPORT_PENDING } from '../github/task-report.js';
+import { reportingOf } from './reporter.js';
 import { templateVars, type WorkItem } from './work-item.js';
 
 /**
@@ -16,10 +18,12 @@ import { templateVars, type WorkItem } from './work-item.js';
  * the `kelos.dev/prompt-values` annotation; the controller renders both once,
  * with `.Deps`, so issue text is never parsed as a template. Throws
  * TemplateDataError when those values do not fit in an annotation.
+ * `context` is the item's fetched contextSources, `.Context` in every template.
  */
-export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string): Task {
+export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string, context?: Readonly<Record<string, string>>): Task {
   const t = spawner.spec.taskTemplate;
-  const vars = templateVars(item);
+  // `.Context`: the fetched values of the contextSources (context-sources.ts), as data.
+  const vars = context ? { ...templateVars(item), Context: context } : templateVars(item);
   const render = (text: string, what: string) => renderTemplate(text, vars, what);
 
   const labels: Record<string, string> = {};
@@ -27,11 +31,15 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string): T
   labels[Label.TASK_SPAWNER] = spawner.metadata.name!;
 
   const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) annotations[k] = render(v, `metadata.annotations[${k}]`);
+  for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) {
+    if (!SPAWNER_ANNOTATIONS.has(k)) annotations[k] = render(v, `metadata.annotations[${k}]`);
+  }
   if (item.origin) {
     annotations[Annotation.SOURCE_KIND] = item.origin.kind;
     annotations[Annotation.SOURCE_NUMBER] = String(item.number);
     annotations[Annotation.SOURCE_REPO] = item.origin.repo;
+    if (item.origin.kind === 'pull-request' && item.headSha) annotations[Annotation.SOURCE_SHA] = item.headSha;
+    if (reportingOf(spawner)) annotations[Annotation.REPORTED] = REPORT_PENDING;
   }
 
   const promptTemplate = t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE;
@@ -73,6 +81,14 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string): T
     spec,
   };
 }
+
+/** Annotations only the spawner writes: a template's value for them is dropped, never trusted by reporting. */
+const SPAWNER_ANNOTATIONS: ReadonlySet<string> = new Set([
+  Annotation.SOURCE_SHA,
+  Annotation.REPORT_COMMENT_ID,
+  Annotation.REPORT_CHECK_RUN_ID,
+  Annotation.REPORTED,
+]);
 
 /** `owner/repo` of a GitHub source's `repo` override (the fork workflow), else undefined. */
 export function upstreamRepoOf(spawner: Pick<TaskSpawner, 'spec'>): string | undefined {

@@ -21,6 +21,8 @@ import { TemplateDataError, parseTemplate, templateFields } from '../template/in
 import { branchRefusal } from './branch-policy.js';
 import { buildTask } from './build-task.js';
 import { CommentAuthorizer, evaluateCommentPolicy, ignoringTriggersOf, resolveCommentPolicy, type ResolvedCommentPolicy } from './comment-policy.js';
+import { fetchContext } from './context-sources.js';
+import { TaskReporter, reportingOf, type ReportBackoff } from './reporter.js';
 import { planCycle, type CycleReport, type ExistingTask, type PlannedCreate } from './cycle.js';
 import { LedgerStore, type StoredLedger } from './ledger-store.js';
 import { parseDuration, pollIntervalMs } from './duration.js';
@@ -33,7 +35,7 @@ import { templateNeeds, type Source } from './sources/source.js';
 import { nextStatus, type CycleOutcome, type SkippedItem } from './status.js';
 import { taskName } from './task-name.js';
 import { MAX_LEDGER_RECORDS, boundLedger, reconcileLedger, reserve, settle, spentUpTo, type LedgerTask } from './trigger-ledger.js';
-import type { WorkItem } from './work-item.js';
+import { templateVars, type WorkItem } from './work-item.js';
 
 export interface SpawnerOptions {
   /** The apiserver. */
@@ -60,6 +62,8 @@ export interface SpawnerOptions {
    * @default SPAWNER_SECRETS_DIR
    */
   readonly secretsDir?: string;
+  /** How a failed report to GitHub is tried again in later cycles. */
+  readonly reportBackoff?: ReportBackoff;
 }
 
 const DEFAULT_POLL_MS = parseDuration(DEFAULT_POLL_INTERVAL);
@@ -93,6 +97,7 @@ export class Spawner {
   private interval = DEFAULT_POLL_MS;
   /** metadata.generation of the TaskSpawner as the last cycle read it. */
   private generation: number | undefined;
+  private readonly reporter: TaskReporter;
 
   constructor(private readonly options: SpawnerOptions) {
     if (!options.client && !options.kubeConfig) throw new Error('Spawner needs a client or a kubeConfig');
@@ -106,6 +111,7 @@ export class Spawner {
       tasks: resourcePath(Resources.tasks, { namespace }),
     };
     this.tasksSelector = `${Label.TASK_SPAWNER}=${name}`;
+    this.reporter = new TaskReporter(this.log, options.reportBackoff);
   }
 
   private kube(): Promise<KubeClient> {
@@ -203,7 +209,13 @@ export class Spawner {
     const failures: string[] = [];
     const skipped: SkippedItem[] = [];
     const t = spec.taskTemplate;
-    const needs = templateNeeds([t.promptTemplate, t.branch, ...Object.values(t.metadata?.labels ?? {}), ...Object.values(t.metadata?.annotations ?? {})]);
+    const needs = templateNeeds([
+      t.promptTemplate,
+      t.branch,
+      ...Object.values(t.metadata?.labels ?? {}),
+      ...Object.values(t.metadata?.annotations ?? {}),
+      ...(t.contextSources ?? []).flatMap((s) => [s.http?.url, s.http?.body, ...Object.values(s.http?.headers ?? {})]),
+    ]);
     const spent = spentUpTo(ledger);
     const checks = this.createChecks(spawner, kube);
 
@@ -212,7 +224,7 @@ export class Spawner {
     try {
       for (const c of plan.candidates) {
         if (chosen.length >= plan.capacity) break;
-        if (source.hydrate && (needs.comments || needs.reviewComments)) await source.hydrate([c.item], needs);
+        if (source.hydrate && (needs.comments || needs.reviewComments || needs.changedFiles)) await source.hydrate([c.item], needs);
         const trigger = await checks.trigger(c.item);
         if (trigger.upTo === undefined) {
           if (trigger.skip) skipped.push(trigger.skip);
@@ -220,9 +232,22 @@ export class Spawner {
         }
         const prev = spent.get(c.name);
         if (prev !== undefined && !(trigger.upTo > prev)) continue; // only the spawner's own or a bot's trigger was new
+        let context: Record<string, string> | undefined;
+        if (t.contextSources?.length) {
+          const got = await fetchContext(t.contextSources, templateVars(c.item), {
+            readSecret: (secret, key) => this.readSecretKey(secret, key),
+            onIgnored: (source, error) => this.log.warn({ item: c.item.id, source, error }, 'Ignored a context source that failed'),
+          });
+          if ('failed' in got) {
+            skipped.push({ reason: SKIP_CONTEXT_SOURCE, message: `${itemLabel(c.item)}: context source ${got.failed} failed: ${got.error}` });
+            this.log.warn({ item: c.item.id, source: got.failed, error: got.error }, 'Skipped work item: a context source failed');
+            continue;
+          }
+          context = got.values;
+        }
         let task: Task;
         try {
-          task = buildTask(spawner, c.item, c.name);
+          task = buildTask(spawner, c.item, c.name, context);
         } catch (err) {
           if (err instanceof TemplateDataError) {
             skipped.push({ reason: SKIP_PROMPT_VALUES, message: `${itemLabel(c.item)}: ${err.message}` });
@@ -277,6 +302,7 @@ export class Spawner {
 
     const deleted: string[] = [];
     const created: string[] = [];
+    const createdTasks: Task[] = [];
     const confirmed: string[] = [];
     const released: string[] = [];
     for (const { c, task } of reserved ? chosen : []) {
@@ -292,7 +318,7 @@ export class Spawner {
         }
       }
       try {
-        await kube.create(task);
+        createdTasks.push(await kube.create(task));
         created.push(c.name);
         confirmed.push(c.name);
         this.log.info({ task: c.name, item: c.item.id }, 'Created Task');
@@ -335,7 +361,28 @@ export class Spawner {
       skipped,
       discoveredAt: keepCursor ? undefined : rfc3339(now),
     });
+    await this.report(spawner, kube, [...tasks.filter((x) => !deleted.includes(x.metadata.name!)), ...createdTasks]);
     return { ok: true, suspended: false, discovered: items.length, created, deleted, failures, skipped, unconfirmed: reconciled.unconfirmed };
+  }
+
+  /** Brings the GitHub reports of the spawner's Tasks up to date (reporter.ts); never fails the cycle. */
+  private async report(spawner: TaskSpawner, kube: KubeClient, tasks: readonly Task[]): Promise<void> {
+    const gh = this.githubContext;
+    if (!gh || !reportingOf(spawner)) return;
+    try {
+      await this.reporter.sync({
+        spawner,
+        tasks,
+        api: new RepoApi(gh.client, gh.repo),
+        webOrigin: webOrigin(gh.repo.host ? gh.repo : gh.workspaceRepo),
+        now: this.clock(),
+        patch: async (task, annotations) => {
+          await kube.mergePatch(this.taskPath(task.metadata.name!), { metadata: { uid: task.metadata.uid, annotations } });
+        },
+      });
+    } catch (err) {
+      this.log.warn({ error: messageOf(err) }, 'Failed to report Tasks to GitHub');
+    }
   }
 
   /**
@@ -355,7 +402,10 @@ export class Spawner {
         } catch (err) {
           this.log.error({ error: messageOf(err) }, 'Cycle failed');
         }
-        await wake.wait(this.interval, signal);
+        // A report that failed is tried again when its backoff ends, not only at the next poll.
+        const retryAt = this.reporter.nextRetryAt();
+        const wait = retryAt === undefined ? this.interval : Math.min(this.interval, Math.max(0, retryAt - this.clock().getTime()));
+        await wake.wait(wait, signal);
       }
     } finally {
       tasks.stop();
@@ -584,6 +634,12 @@ export class Spawner {
     return secretCredentials({ GITHUB_TOKEN: env.GITHUB_TOKEN, appID: env.GITHUB_APP_ID, installationID: env.GITHUB_APP_INSTALLATION_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY });
   }
 
+  private async readSecretKey(name: string, key: string): Promise<string> {
+    const value = (await this.readSecret(name))[key];
+    if (value === undefined) throw new Error(`Secret ${name} has no key ${key}`);
+    return value;
+  }
+
   private async readSecret(name: string): Promise<Record<string, string>> {
     // Mounted by the kubelet: the spawner's Role grants no Secret.
     const dir = join(this.options.secretsDir ?? SPAWNER_SECRETS_DIR, name);
@@ -691,6 +747,14 @@ interface CreateChecks {
 /** Skip reasons besides the branch refusals (branch-policy.ts). */
 const SKIP_PROMPT_VALUES = 'PromptValuesTooLarge';
 const SKIP_NOT_AUTHORISED = 'TriggerNotAuthorized';
+/** A context source with failurePolicy Fail failed: the item waits for a later cycle. */
+const SKIP_CONTEXT_SOURCE = 'ContextSourceFailed';
+
+/** The web origin of a repository's pull request pages: its host over https (http only when the repository URL says so). */
+function webOrigin(repo: RepoRef): string {
+  if (!repo.host) return 'https://github.com';
+  return `${repo.protocol === 'http' ? 'http' : 'https'}://${repo.protocol === 'http' || repo.protocol === 'https' ? repo.host : repo.hostname}`;
+}
 
 function itemLabel(item: WorkItem): string {
   return item.number > 0 ? `#${item.number}` : item.id;

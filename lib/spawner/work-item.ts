@@ -23,6 +23,8 @@ export interface WorkItem {
   readonly reviewState?: string;
   /** Inline review comments on the head commit (`undefined` until loaded). */
   reviewComments?: string;
+  /** The files a pull request changes (`undefined` until loaded). */
+  changedFiles?: readonly string[];
   readonly time?: string;
   readonly schedule?: string;
   readonly author?: string;
@@ -40,6 +42,8 @@ export interface WorkItem {
    * fork's owner, not a branch of this one.
    */
   readonly fork?: boolean;
+  /** A pull request's head commit (its check run reports there). */
+  readonly headSha?: string;
   readonly origin?: WorkItemOrigin;
 }
 
@@ -56,6 +60,7 @@ export interface TemplateVars {
   Branch: string;
   ReviewState: string;
   ReviewComments: string;
+  ChangedFiles: string;
   Time: string;
   Schedule: string;
 }
@@ -73,6 +78,7 @@ export function templateVars(item: WorkItem): TemplateVars {
     Branch: item.branch ?? '',
     ReviewState: item.reviewState ?? '',
     ReviewComments: item.reviewComments ?? '',
+    ChangedFiles: (item.changedFiles ?? []).join('\n'),
     Time: item.time ?? '',
     Schedule: item.schedule ?? '',
   };

@@ -5,8 +5,11 @@ import { TemplateDataError } from './template-data-error.js';
 import { TemplateError } from './template-error.js';
 import { templateFields } from './template-fields.js';
 
-/** A value from a source (an issue's title, a PR's number): only ever data to a template. */
-export type TemplateValue = string | number | boolean;
+/**
+ * A value from a source (an issue's title, a PR's number), or a map of
+ * strings (the fetched `.Context` of a spawner): only ever data to a template.
+ */
+export type TemplateValue = string | number | boolean | Readonly<Record<string, string>>;
 export type TemplateValues = Readonly<Record<string, TemplateValue>>;
 
 /**
@@ -122,10 +125,10 @@ function decodeValues(text: string, source: string): TemplateValues {
   try {
     decoded = JSON.parse(text);
   } catch (err) {
-    throw new TemplateDataError(`${source}: not valid JSON (${(err as Error).message}); expected an object of strings, numbers and booleans`);
+    throw new TemplateDataError(`${source}: not valid JSON (${(err as Error).message}); expected an object of strings, numbers, booleans and maps of strings`);
   }
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) {
-    throw new TemplateDataError(`${source}: expected a JSON object of strings, numbers and booleans, got ${describe(decoded)}`);
+    throw new TemplateDataError(`${source}: expected a JSON object of strings, numbers, booleans and maps of strings, got ${describe(decoded)}`);
   }
   return decoded as TemplateValues;
 }
@@ -136,8 +139,9 @@ function checkValues(values: TemplateValues, late: readonly string[], source: st
       throw new TemplateDataError(`${source}: ${JSON.stringify(key)} is not a field name a template can read (letters, digits and _, not starting with a digit)`);
     }
     if (late.includes(key)) throw new TemplateDataError(`${source}: "${key}" is bound when the template is rendered and cannot be a value`);
-    const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
-    if (!ok) throw new TemplateDataError(`${source}: "${key}" must be a string, a finite number or a boolean, got ${describe(value)}`);
+    const stringMap = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+    const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) || stringMap;
+    if (!ok) throw new TemplateDataError(`${source}: "${key}" must be a string, a finite number, a boolean or a map of strings, got ${describe(value)}`);
   }
 }
 

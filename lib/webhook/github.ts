@@ -1,5 +1,6 @@
 import type { GitHubWebhook, GitHubWebhookFilter } from '../api/task-spawner.js';
-import { matchesFilePatterns, matchesGlob, matchesPattern } from './patterns.js';
+import { matchesFilePatterns, matchesGlob } from '../github/file-patterns.js';
+import { matchesPattern } from './patterns.js';
 import { arr, baseVars, labelNames, obj, str, type WebhookVars } from './vars.js';
 
 /** What kelos reads of a GitHub delivery (X-GitHub-Event and the parsed body). */

@@ -1,8 +1,9 @@
 /**
  * A GitHub REST API server on loopback for tests and benchmarks: the subset
- * the spawner reads (issues, pulls, comments, reviews, permissions, team
- * memberships, App installation tokens, the repository-wide comments listing
- * and GraphQL threads), with real pagination (`Link`), conditional requests
+ * the spawner reads (issues, pulls, comments, reviews, a pull request's
+ * files, permissions, team memberships, App installation tokens, the
+ * repository-wide comments listing and GraphQL threads) and writes (issue
+ * comments created and edited, check runs created and updated), with real pagination (`Link`), conditional requests
  * (ETag / If-None-Match → 304, free of rate limit), primary rate limits per
  * token (REST requests and GraphQL points apart) and injectable faults. Tests drive it through
  * the typed methods below; the spawner only sees HTTP.
@@ -98,8 +99,44 @@ interface PullRecord {
   headSha: string;
   baseRef: string;
   merged: boolean;
+  /** The files the pull request changes, in GitHub's order. */
+  files: PullFileRecord[];
   reviews: ReviewRecord[];
   reviewComments: ReviewCommentRecord[];
+}
+
+export interface PullFileRecord {
+  filename: string;
+  status: 'added' | 'removed' | 'modified' | 'renamed' | 'copied' | 'changed' | 'unchanged';
+  additions: number;
+  deletions: number;
+}
+
+/** A check run as the emulator keeps it. */
+export interface CheckRunRecord {
+  id: number;
+  name: string;
+  headSha: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
+  externalId: string | null;
+  detailsUrl: string | null;
+  startedAt: number;
+  completedAt: number | null;
+  output: { title: string; summary: string } | null;
+  /** The login of the App installation token that created it (only that App may update it). */
+  app: string;
+  /** How many times it was updated. */
+  updates: number;
+}
+
+/** An issue comment as the emulator keeps it (for tests' assertions). */
+export interface CommentView {
+  readonly id: number;
+  readonly user: string;
+  readonly body: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
 }
 
 interface IssueRecord {
@@ -174,6 +211,9 @@ const PERMISSION_RANK: Record<Permission, number> = { read: 1, triage: 2, write:
 class Repo {
   readonly issues = new Map<number, IssueRecord>();
   readonly permissions = new Map<string, Permission>();
+  readonly checkRuns = new Map<number, CheckRunRecord>();
+  /** Every head SHA a pull request had: the commits check runs may name. */
+  readonly commits = new Set<string>();
   nextNumber = 1;
   defaultBranch = 'main';
   constructor(
@@ -207,9 +247,11 @@ export class RepoHandle {
       headSha: input.headSha ?? fakeSha(`${this.fullName}#${number}@0`),
       baseRef: input.base ?? 'main',
       merged: false,
+      files: [],
       reviews: [],
       reviewComments: [],
     };
+    this.repo.commits.add(issue.pull.headSha);
     return number;
   }
 
@@ -272,8 +314,33 @@ export class RepoHandle {
   pushCommit(number: number, sha?: string): string {
     const pull = this.pull(number);
     pull.headSha = sha ?? fakeSha(`${this.fullName}#${number}@${this.gh._nextId()}`);
+    this.repo.commits.add(pull.headSha);
     this.touch(this.get(number));
     return pull.headSha;
+  }
+
+  /**
+   * Sets the files a pull request changes (names, or records with a
+   * status); unless `push: false`, as a new head commit (returned).
+   */
+  setPullFiles(number: number, files: ReadonlyArray<string | Partial<PullFileRecord> & { filename: string }>, opts: { push?: boolean } = {}): string {
+    const pull = this.pull(number);
+    pull.files = files.map((f) => (typeof f === 'string' ? { filename: f, status: 'modified', additions: 1, deletions: 1 } : { status: 'modified', additions: 1, deletions: 1, ...f }));
+    if (opts.push === false) {
+      this.touch(this.get(number));
+      return pull.headSha;
+    }
+    return this.pushCommit(number);
+  }
+
+  /** The conversation comments of an issue or pull request, oldest first. */
+  comments(number: number): CommentView[] {
+    return this.get(number).comments.map((c) => ({ id: c.id, user: c.user, body: c.body, createdAt: c.createdAt, updatedAt: c.updatedAt }));
+  }
+
+  /** Every check run of the repository, oldest first. */
+  checkRuns(): CheckRunRecord[] {
+    return [...this.repo.checkRuns.values()].map((r) => ({ ...r, output: r.output ? { ...r.output } : null }));
   }
 
   headSha(number: number): string {
@@ -624,7 +691,7 @@ export class GitHubEmulator {
 
     let result: { status: number; data: unknown; link?: string };
     try {
-      result = this.dispatch(match, url, auth, login);
+      result = this.dispatch(match, url, auth, login, body);
     } catch (err) {
       if (err instanceof HttpError) result = { status: err.status, data: { message: err.message } };
       else throw err;
@@ -727,9 +794,10 @@ export class GitHubEmulator {
     res.end(json);
   }
 
-  private dispatch(match: RouteMatch, url: URL, auth: string | undefined, login: string | undefined): { status: number; data: unknown; link?: string } {
+  private dispatch(match: RouteMatch, url: URL, auth: string | undefined, login: string | undefined, body: string): { status: number; data: unknown; link?: string } {
     const p = match.params;
     const q = url.searchParams;
+    if (match.method !== 'GET' && match.template !== '/app/installations/{installation_id}/access_tokens') return this.write(match, login, body);
     switch (match.template) {
       case '/rate_limit':
         return { status: 200, data: { resources: {}, rate: { limit: this.limit() } } };
@@ -808,6 +876,45 @@ export class GitHubEmulator {
           updated_at: isoSeconds(c.createdAt),
         })));
       }
+      case '/repos/{owner}/{repo}/pulls/{number}/files': {
+        const repo = this.repoOf(p);
+        const issue = this.issueOf(p);
+        if (!issue.pull) throw new HttpError(404, 'Not Found');
+        const pull = issue.pull;
+        // GitHub lists at most 3,000 files.
+        const files = pull.files.slice(0, 3000).map((f) => ({
+          sha: fakeSha(`${pull.headSha}:${f.filename}`),
+          filename: f.filename,
+          status: f.status,
+          additions: f.additions,
+          deletions: f.deletions,
+          changes: f.additions + f.deletions,
+          blob_url: `${this.url}/${repo.owner}/${repo.name}/blob/${pull.headSha}/${encodeURI(f.filename)}`,
+          raw_url: `${this.url}/${repo.owner}/${repo.name}/raw/${pull.headSha}/${encodeURI(f.filename)}`,
+          contents_url: `${this.url}/repos/${repo.owner}/${repo.name}/contents/${encodeURI(f.filename)}?ref=${pull.headSha}`,
+          patch: `@@ -1 +1 @@\n-old\n+new`,
+        }));
+        return this.paginate(url, files);
+      }
+      case '/repos/{owner}/{repo}/check-runs/{check_run_id}': {
+        const run = this.repoOf(p).checkRuns.get(Number(p.check_run_id));
+        if (!run) throw new HttpError(404, 'Not Found');
+        return { status: 200, data: this.checkRunJSON(this.repoOf(p), run) };
+      }
+      case '/repos/{owner}/{repo}/commits/{ref}/check-runs': {
+        const repo = this.repoOf(p);
+        const name = q.get('check_name');
+        const status = q.get('status');
+        let runs = [...repo.checkRuns.values()].filter((r) => r.headSha === p.ref && (!name || r.name === name) && (!status || r.status === status));
+        if ((q.get('filter') ?? 'latest') === 'latest') {
+          const latest = new Map<string, CheckRunRecord>();
+          for (const r of runs) latest.set(r.name, r);
+          runs = [...latest.values()];
+        }
+        runs.sort((a, b) => b.id - a.id);
+        const page = this.paginate(url, runs.map((r) => this.checkRunJSON(repo, r)));
+        return { ...page, data: { total_count: runs.length, check_runs: page.data } };
+      }
       case '/repos/{owner}/{repo}/collaborators/{username}/permission': {
         const repo = this.repoOf(p);
         const user = this.users.get(p.username!.toLowerCase());
@@ -835,6 +942,102 @@ export class GitHubEmulator {
       }
     }
     throw new HttpError(404, 'Not Found');
+  }
+
+  /** The write routes: comments created and edited, check runs created and updated. */
+  private write(match: RouteMatch, login: string | undefined, body: string): { status: number; data: unknown } {
+    const p = match.params;
+    if (!login) throw new HttpError(401, 'Requires authentication');
+    let input: Record<string, unknown>;
+    try {
+      const parsed: unknown = body === '' ? {} : JSON.parse(body);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      input = parsed as Record<string, unknown>;
+    } catch {
+      throw new HttpError(400, 'Problems parsing JSON');
+    }
+    const repo = this.repoOf(p);
+    switch (`${match.method} ${match.template}`) {
+      case 'POST /repos/{owner}/{repo}/issues/{number}/comments': {
+        const issue = this.issueOf(p);
+        const text = commentBody(input);
+        const at = this.now();
+        const c: CommentRecord = { id: this._nextId(), user: login, body: text, createdAt: at, updatedAt: at };
+        issue.comments.push(c);
+        issue.updatedAt = Math.max(at, issue.updatedAt);
+        return { status: 201, data: this.commentJSON(repo, issue, c) };
+      }
+      case 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}': {
+        const id = Number(p.comment_id);
+        for (const issue of repo.issues.values()) {
+          const c = issue.comments.find((x) => x.id === id);
+          if (!c) continue;
+          if (c.user.toLowerCase() !== login.toLowerCase() && repo.permissions.get(login.toLowerCase()) !== 'admin') throw new HttpError(403, 'Must have admin rights to Repository.');
+          c.body = commentBody(input);
+          c.updatedAt = Math.max(this.now(), c.updatedAt);
+          issue.updatedAt = Math.max(this.now(), issue.updatedAt);
+          return { status: 200, data: this.commentJSON(repo, issue, c) };
+        }
+        throw new HttpError(404, 'Not Found');
+      }
+      case 'POST /repos/{owner}/{repo}/check-runs': {
+        // As on GitHub: only an App (installation token) creates check runs.
+        if (!login.endsWith('[bot]')) throw new HttpError(403, 'You must authenticate via a GitHub App.');
+        if (typeof input.name !== 'string' || input.name === '') throw new HttpError(422, 'Invalid request.\n\n"name" wasn\'t supplied.');
+        if (typeof input.head_sha !== 'string' || input.head_sha === '') throw new HttpError(422, 'Invalid request.\n\n"head_sha" wasn\'t supplied.');
+        if (!repo.commits.has(input.head_sha)) throw new HttpError(422, `No commit found for SHA: ${input.head_sha}`);
+        const at = this.now();
+        const run: CheckRunRecord = {
+          id: this._nextId(),
+          name: input.name,
+          headSha: input.head_sha,
+          status: 'queued',
+          conclusion: null,
+          externalId: null,
+          detailsUrl: null,
+          startedAt: at,
+          completedAt: null,
+          output: null,
+          app: login,
+          updates: 0,
+        };
+        applyCheckRun(run, input, at);
+        repo.checkRuns.set(run.id, run);
+        return { status: 201, data: this.checkRunJSON(repo, run) };
+      }
+      case 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}': {
+        const run = repo.checkRuns.get(Number(p.check_run_id));
+        if (!run) throw new HttpError(404, 'Not Found');
+        if (run.app !== login) throw new HttpError(403, 'Invalid app_id `0` - check run can only be modified by the GitHub App that created it.');
+        if (input.name !== undefined && (typeof input.name !== 'string' || input.name === '')) throw new HttpError(422, 'Invalid request.\n\nInvalid value for "name".');
+        applyCheckRun(run, input, this.now());
+        run.updates++;
+        return { status: 200, data: this.checkRunJSON(repo, run) };
+      }
+    }
+    throw new HttpError(404, 'Not Found');
+  }
+
+  private checkRunJSON(repo: Repo, r: CheckRunRecord): Record<string, unknown> {
+    const pulls = [...repo.issues.values()].filter((i) => i.pull?.headSha === r.headSha);
+    return {
+      id: r.id,
+      node_id: Buffer.from(`CheckRun:${r.id}`).toString('base64'),
+      head_sha: r.headSha,
+      external_id: r.externalId ?? '',
+      url: `${this.url}/repos/${repo.owner}/${repo.name}/check-runs/${r.id}`,
+      html_url: `${this.url}/${repo.owner}/${repo.name}/runs/${r.id}`,
+      details_url: r.detailsUrl,
+      status: r.status,
+      conclusion: r.conclusion,
+      started_at: isoSeconds(r.startedAt),
+      completed_at: r.completedAt === null ? null : isoSeconds(r.completedAt),
+      output: { title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: null, annotations_count: 0, annotations_url: `${this.url}/repos/${repo.owner}/${repo.name}/check-runs/${r.id}/annotations` },
+      name: r.name,
+      check_suite: { id: hashId(`${repo.owner}/${repo.name}@${r.headSha}`) },
+      app: { id: hashId(r.app), slug: r.app.replace(/\[bot\]$/, ''), name: r.app.replace(/\[bot\]$/, '') },
+      pull_requests: pulls.map((i) => ({ url: `${this.url}/repos/${repo.owner}/${repo.name}/pulls/${i.number}`, id: i.number + 200000, number: i.number, head: { ref: i.pull!.headRef, sha: i.pull!.headSha }, base: { ref: i.pull!.baseRef, sha: fakeSha(i.pull!.baseRef) } })),
+    };
   }
 
   private verifyAppJwt(auth: string | undefined): string {
@@ -1017,6 +1220,7 @@ class HttpError extends Error {
 }
 
 interface RouteMatch {
+  method: string;
   template: string;
   params: Record<string, string>;
 }
@@ -1033,6 +1237,13 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/repos/{owner}/{repo}/pulls/{number}'],
   ['GET', '/repos/{owner}/{repo}/pulls/{number}/reviews'],
   ['GET', '/repos/{owner}/{repo}/pulls/{number}/comments'],
+  ['GET', '/repos/{owner}/{repo}/pulls/{number}/files'],
+  ['POST', '/repos/{owner}/{repo}/issues/{number}/comments'],
+  ['PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}'],
+  ['POST', '/repos/{owner}/{repo}/check-runs'],
+  ['GET', '/repos/{owner}/{repo}/check-runs/{check_run_id}'],
+  ['PATCH', '/repos/{owner}/{repo}/check-runs/{check_run_id}'],
+  ['GET', '/repos/{owner}/{repo}/commits/{ref}/check-runs'],
   ['GET', '/repos/{owner}/{repo}/collaborators/{username}/permission'],
   ['GET', '/orgs/{org}/teams/{team_slug}/memberships/{username}'],
   ['POST', '/app/installations/{installation_id}/access_tokens'],
@@ -1045,7 +1256,7 @@ const COMPILED = ROUTES.map(([method, template]) => {
     '^' +
       template.replace(/\{(\w+)\}/g, (_, name: string) => {
         names.push(name);
-        return name === 'number' ? '(\\d+)' : '([^/]+)';
+        return name === 'number' || name.endsWith('_id') ? '(\\d+)' : '([^/]+)';
       }) +
       '/?$',
   );
@@ -1059,9 +1270,47 @@ function route(method: string, path: string): RouteMatch | undefined {
     if (!m) continue;
     const params: Record<string, string> = {};
     r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
-    return { template: r.template, params };
+    return { method: r.method, template: r.template, params };
   }
   return undefined;
+}
+
+/** GitHub's limit on a comment body, in characters. */
+const MAX_COMMENT_CHARS = 65536;
+
+function commentBody(input: Record<string, unknown>): string {
+  if (typeof input.body !== 'string') throw new HttpError(422, 'Invalid request.\n\n"body" wasn\'t supplied.');
+  if (input.body.length > MAX_COMMENT_CHARS) throw new HttpError(422, `Validation Failed: body is too long (maximum is ${MAX_COMMENT_CHARS} characters)`);
+  return input.body;
+}
+
+const CHECK_STATUSES = ['queued', 'in_progress', 'completed'];
+const CHECK_CONCLUSIONS = ['action_required', 'cancelled', 'failure', 'neutral', 'success', 'skipped', 'stale', 'timed_out'];
+
+/** Applies the fields of a check run create or update, validated as GitHub does. */
+function applyCheckRun(run: CheckRunRecord, input: Record<string, unknown>, now: number): void {
+  if (input.status !== undefined && !CHECK_STATUSES.includes(input.status as string)) throw new HttpError(422, `Invalid request.\n\nInvalid value for "status".`);
+  if (input.conclusion !== undefined && !CHECK_CONCLUSIONS.includes(input.conclusion as string)) throw new HttpError(422, `Invalid request.\n\nInvalid value for "conclusion".`);
+  // A conclusion completes the run; completing requires a conclusion.
+  const status = input.conclusion !== undefined ? 'completed' : ((input.status as CheckRunRecord['status'] | undefined) ?? run.status);
+  if (status === 'completed' && input.conclusion === undefined && run.conclusion === null) throw new HttpError(422, 'Invalid request.\n\n"conclusion" wasn\'t supplied.');
+  const output = input.output as { title?: unknown; summary?: unknown } | undefined;
+  if (output !== undefined) {
+    if (typeof output !== 'object' || output === null || typeof output.title !== 'string' || typeof output.summary !== 'string') {
+      throw new HttpError(422, 'Invalid request.\n\n"title", "summary" weren\'t supplied.');
+    }
+    if (output.summary.length > 65535) throw new HttpError(422, 'Invalid request.\n\nOnly 65535 characters are allowed; 65536 were supplied.');
+    run.output = { title: output.title, summary: output.summary };
+  }
+  if (typeof input.name === 'string') run.name = input.name;
+  if (typeof input.external_id === 'string') run.externalId = input.external_id;
+  if (typeof input.details_url === 'string') run.detailsUrl = input.details_url;
+  if (typeof input.started_at === 'string' && !Number.isNaN(Date.parse(input.started_at))) run.startedAt = Date.parse(input.started_at);
+  run.status = status;
+  if (input.conclusion !== undefined) run.conclusion = input.conclusion as string;
+  if (status === 'completed' && run.completedAt === null) {
+    run.completedAt = typeof input.completed_at === 'string' && !Number.isNaN(Date.parse(input.completed_at)) ? Date.parse(input.completed_at) : now;
+  }
 }
 
 function permissionsObject(role: Permission): Record<string, boolean> {

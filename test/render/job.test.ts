@@ -467,6 +467,43 @@ describe('taskJob', () => {
       expect(pod.containers[1]!.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     });
 
+    it("places Kelos's sidecar example: init containers after the checkout, sidecars beside the agent, sharing the workspace and the user's volumes", () => {
+      const pod = taskJob({
+        task: task({
+          branch: 'feature/x',
+          podOverrides: {
+            volumes: [{ name: 'cache', emptyDir: {} }],
+            extraInitContainers: [
+              { name: 'seed', image: 'busybox', command: ['sh', '-c', 'touch /workspace/repo/.seeded'], volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }] },
+              { name: 'proxy', image: 'envoy', restartPolicy: 'Always', volumeMounts: [{ name: 'cache', mountPath: '/cache' }] },
+            ],
+            extraContainers: [{ name: 'postgres', image: 'postgres:16', env: [{ name: 'POSTGRES_PASSWORD', value: 'testpass' }], ports: [{ containerPort: 5432 }] }],
+          },
+        }),
+        workspace,
+      }).spec!.template.spec!;
+      expect(pod.initContainers!.map((c) => c.name)).toEqual(['git-clone', 'branch-setup', 'seed', 'proxy']);
+      expect(pod.initContainers![2]).toMatchObject({ command: ['sh', '-c', 'touch /workspace/repo/.seeded'], volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }] });
+      expect(pod.initContainers![3]).toMatchObject({ restartPolicy: 'Always', volumeMounts: [{ name: 'cache', mountPath: '/cache' }] });
+      expect(pod.containers.map((c) => c.name)).toEqual(['kelos-agent', 'postgres']);
+      expect(pod.containers[1]).toEqual({
+        name: 'postgres',
+        image: 'postgres:16',
+        env: [{ name: 'POSTGRES_PASSWORD', value: 'testpass' }],
+        ports: [{ containerPort: 5432 }],
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      });
+      expect(pod.volumes!.map((v) => v.name)).toEqual(['workspace', 'kelos-github-token', 'cache']);
+      // The pod's own context (non-root, RuntimeDefault seccomp, fsGroup) covers them too.
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 61100 });
+    });
+
+    it("refuses an extra container asking for privilege, naming it", () => {
+      expect(() => taskJob({ task: task({ podOverrides: { extraContainers: [{ name: 'db', image: 'x', securityContext: { privileged: true } }] } }) })).toThrow(
+        'podOverrides.extraContainers[0].securityContext: privileged must not be true',
+      );
+    });
+
     it('keeps ALL dropped when the user drops a capability of their own', () => {
       const c = agent(taskJob({ task: task({ podOverrides: { containerSecurityContext: { capabilities: { drop: ['NET_RAW'] } } } }) }));
       expect(c.securityContext!.capabilities!.drop).toEqual(['ALL', 'NET_RAW']);

@@ -217,6 +217,54 @@ describe('confused-deputy attempts, refused by the apiserver', () => {
   });
 });
 
+describe('TaskSpawners with contextSources on the control plane', () => {
+  it('refuses a context source header read from a Secret the namespace does not allow', async () => {
+    const spawner = (secretName: string) => ({
+      apiVersion: 'kelos.dev/v1alpha1',
+      kind: 'TaskSpawner',
+      metadata: { name: `ctx-${secretName}`, namespace: agents.name },
+      spec: {
+        when: { githubIssues: {} },
+        taskTemplate: {
+          type: 'claude-code',
+          credentials: { type: 'none' },
+          workspaceRef: { name: 'ws' },
+          contextSources: [{ name: 'ctx', http: { url: 'https://ctx.example.com/x', headersFrom: [{ header: 'Authorization', secretName, secretKey: 'k' }] } }],
+        },
+      },
+    });
+    await expect(admin.create(spawner('github-token') as never)).rejects.toMatchObject({
+      statusCode: 403,
+      message: expect.stringContaining('taskTemplate.contextSources: Secrets "github-token" are not allowed for agent pods in namespace'),
+    });
+  });
+});
+
+describe('a reporting spawner on the control plane', () => {
+  it('may patch the metadata of its own Tasks, never their spec, label, nor another spawner\'s Task', async () => {
+    const reporter = spawnerWorkload(
+      { metadata: { name: 'reporter', namespace: agents.name }, spec: { when: { githubIssues: { reporting: { enabled: true } } }, taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } } } as never },
+      { secretNames: ['github-token'] },
+    );
+    for (const obj of [reporter.serviceAccount, reporter.role, reporter.roleBinding]) await admin.apply(obj as never);
+    await admin.create({ ...taskObject(agents.name, 'reporter-1'), metadata: { name: 'reporter-1', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'reporter' } } });
+    await admin.create({ ...taskObject(agents.name, 'other-1'), metadata: { name: 'other-1', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'another' } } });
+    const client = await serviceAccountClient(agents.name, 'reporter-spawner');
+    try {
+      const path = (name: string) => resourcePath(Resources.tasks, { namespace: agents.name, name });
+      const patched = await client.mergePatch<{ metadata: { annotations?: Record<string, string> } }>(path('reporter-1'), { metadata: { annotations: { 'kelos.dev/reported': 'started' } } });
+      expect(patched.metadata.annotations).toMatchObject({ 'kelos.dev/reported': 'started' });
+      const refused = { statusCode: 403, message: expect.stringContaining('may change only the metadata of the Tasks of its own TaskSpawner') };
+      // The spec of a Task is immutable for everyone (422) before the policy sees it (403).
+      await expect(client.mergePatch(path('reporter-1'), { spec: { prompt: 'something else' } })).rejects.toMatchObject({ statusCode: expect.toSatisfy((c: number) => c === 403 || c === 422) });
+      await expect(client.mergePatch(path('other-1'), { metadata: { labels: { 'kelos.dev/taskspawner': 'reporter' } } })).rejects.toMatchObject(refused);
+      await expect(client.mergePatch(path('other-1'), { metadata: { annotations: { 'kelos.dev/reported': 'started' } } })).rejects.toMatchObject({ statusCode: 403 });
+    } finally {
+      client.close();
+    }
+  });
+});
+
 describe('under Pod Security "restricted"', () => {
   it('admits the pod of every init container and the agent, built by the controller with only its own rights', async () => {
     const client = await serviceAccountClient(ctl.name, 'kelos-controller');

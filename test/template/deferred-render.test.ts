@@ -57,9 +57,9 @@ describe('deferRender', () => {
   });
 
   it.each([
-    ['an object', { Title: { a: 1 } }, '"Title" must be a string, a finite number or a boolean, got an object'],
-    ['null', { Title: null }, '"Title" must be a string, a finite number or a boolean, got null'],
-    ['NaN', { Title: Number.NaN }, '"Title" must be a string, a finite number or a boolean, got NaN'],
+    ['an object', { Title: { a: 1 } }, '"Title" must be a string, a finite number, a boolean or a map of strings, got an object'],
+    ['null', { Title: null }, '"Title" must be a string, a finite number, a boolean or a map of strings, got null'],
+    ['NaN', { Title: Number.NaN }, '"Title" must be a string, a finite number, a boolean or a map of strings, got NaN'],
     ['a key a template cannot read', { 'a-b': 'x' }, '"a-b" is not a field name a template can read'],
     ['a key with template syntax', { '{{.X}}': 'x' }, '"{{.X}}" is not a field name a template can read'],
   ])('fails when a value is %s', (_, values, message) => {
@@ -76,6 +76,11 @@ describe('deferRender', () => {
 });
 
 describe('renderDeferred', () => {
+  it('carries a map of strings (the fetched .Context) as data, never as template text', () => {
+    const d = deferRender('{{.Context.jira}} / {{.Deps.a.Name}}', { Title: 't', Context: { jira: '{{.Deps}} @here' } }, { lateFields: LATE });
+    expect(renderDeferred(d.template, d.values, { Name: 'n', Deps: { a: { Name: 'a' } } })).toBe('{{.Deps}} @here / a');
+  });
+
   it('renders the values and the dependencies in one pass', () => {
     expect(spawnAndRender(PROMPT, item())).toBe('Fix #42: Login fails\nSteps to reproduce\nBranch from setup: feature/x');
   });
@@ -131,9 +136,9 @@ describe('renderDeferred', () => {
 
   it.each([
     ['not JSON', '{{.Title}}', 'annotation kelos.dev/prompt-values: not valid JSON ('],
-    ['an array', '["a"]', 'annotation kelos.dev/prompt-values: expected a JSON object of strings, numbers and booleans, got an array'],
-    ['a string', '"{{.Deps}}"', 'annotation kelos.dev/prompt-values: expected a JSON object of strings, numbers and booleans, got a string'],
-    ['nested', '{"Title":{"x":1}}', 'annotation kelos.dev/prompt-values: "Title" must be a string, a finite number or a boolean, got an object'],
+    ['an array', '["a"]', 'annotation kelos.dev/prompt-values: expected a JSON object of strings, numbers, booleans and maps of strings, got an array'],
+    ['a string', '"{{.Deps}}"', 'annotation kelos.dev/prompt-values: expected a JSON object of strings, numbers, booleans and maps of strings, got a string'],
+    ['nested', '{"Title":{"x":1}}', 'annotation kelos.dev/prompt-values: "Title" must be a string, a finite number, a boolean or a map of strings, got an object'],
     ['a forged late field', '{"Deps":"x"}', 'annotation kelos.dev/prompt-values: "Deps" is bound when the template is rendered and cannot be a value'],
   ])('fails when the stored values are %s', (_, stored, message) => {
     expect(() =>

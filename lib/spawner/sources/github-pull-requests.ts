@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { GitHubPullRequests } from '../../api/index.js';
 import type { GitHubClient } from '../../github/client.js';
+import { fileFilter, type FileFilter } from '../../github/file-patterns.js';
 import { permissionLookups } from '../../github/permissions.js';
-import { type GhPull, RepoApi, labelNames } from '../../github/repo-api.js';
+import { type GhPull, type PullFiles, RepoApi, labelNames } from '../../github/repo-api.js';
 import type { RepoRef } from '../../github/repo-url.js';
 import { GraphqlUnavailableError, readThreads, type ThreadNeeds } from '../../github/threads.js';
 import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from '../comment-policy.js';
@@ -26,6 +27,8 @@ interface Thread {
   comments?: CommandComment[];
   decision?: PolicyDecision;
   review?: AggregatedReviewState;
+  /** The changed files as read for this fingerprint. */
+  files?: readonly string[];
 }
 
 /**
@@ -33,17 +36,26 @@ interface Thread {
  * requests (a quiet repository answers 304 to each page); reviews are read
  * only when `reviewState` filters, comments only when a comment policy needs
  * them, both only for pull requests whose `updated_at` or head changed, and
- * for many pull requests at once through GraphQL.
+ * for many pull requests at once through GraphQL. Changed files are read
+ * last, only for pull requests every other filter kept (or about to become
+ * Tasks whose templates read `ChangedFiles`), and only again when the pull
+ * request changed: then page by page with the ETags of the last read, so an
+ * unchanged list costs 304s.
  */
 export class GitHubPullRequestsSource implements Source {
   private readonly api: RepoApi;
   private readonly policy: ResolvedCommentPolicy;
   private readonly threads = new Map<number, Thread>();
   private pulls = new Map<number, GhPull>();
+  /** The last read of each pull request's files, for conditional requests; kept across fingerprints. */
+  private readonly fileReads = new Map<number, PullFiles>();
+  private readonly files: FileFilter | undefined;
 
+  /** Throws an Error naming the glob when a filePatterns glob is malformed. */
   constructor(private readonly options: GitHubPullRequestsSourceOptions) {
     this.api = new RepoApi(options.client, options.repo);
     this.policy = resolveCommentPolicy(options.spec);
+    this.files = fileFilter(options.spec.filePatterns, 'githubPullRequests.filePatterns');
   }
 
   async discover(): Promise<WorkItem[]> {
@@ -72,6 +84,7 @@ export class GitHubPullRequestsSource implements Source {
         decision = thread.decision;
         if (!decision.included) continue;
       }
+      if (this.files && !this.files(await this.changedFiles(pull))) continue;
       // Only a trigger comment sets triggerTime; only a wanted review state sets review.at.
       const times = [decision.triggerTime?.getTime(), review.at?.getTime()].filter((t): t is number => t !== undefined);
       items.push({
@@ -84,8 +97,10 @@ export class GitHubPullRequestsSource implements Source {
         kind: 'PR',
         author: pull.user?.login ?? '',
         branch: pull.head.ref,
+        headSha: pull.head.sha,
         reviewState: review.state,
         ...(thread.comments ? { comments: joinNewest(thread.comments.map((c) => c.body)) } : {}),
+        ...(thread.files ? { changedFiles: thread.files } : {}),
         ...(times.length ? { triggerTime: new Date(Math.max(...times)) } : {}),
         ...(review.at ? { reviewTime: review.at } : {}),
         ...(pull.head.repo?.full_name?.toLowerCase() === this.api.fullName.toLowerCase() ? {} : { fork: true }),
@@ -94,6 +109,7 @@ export class GitHubPullRequestsSource implements Source {
     }
     this.pulls = pulls;
     for (const n of this.threads.keys()) if (!pulls.has(n)) this.threads.delete(n);
+    for (const n of this.fileReads.keys()) if (!pulls.has(n)) this.fileReads.delete(n);
     return items;
   }
 
@@ -110,6 +126,7 @@ export class GitHubPullRequestsSource implements Source {
         if (thread) thread.comments = comments;
         item.comments = joinNewest(comments.map((c) => c.body));
       }
+      if (needs.changedFiles && item.changedFiles === undefined && pull) item.changedFiles = await this.changedFiles(pull);
       if (needs.reviewComments && item.reviewComments === undefined && pull) {
         const inline = (await this.api.reviewComments(item.number)).filter((c) => c.commit_id === pull.head.sha);
         item.reviewComments = joinNewest(
@@ -155,6 +172,17 @@ export class GitHubPullRequestsSource implements Source {
       if (got.comments) thread.comments ??= got.comments;
       if (got.reviews) thread.review ??= aggregateReviewState(got.reviews, pull.head.sha);
     }
+  }
+
+  /** The pull request's changed files: none read while it is unchanged, else revalidated page by page. */
+  private async changedFiles(pull: GhPull): Promise<readonly string[]> {
+    const thread = this.thread(pull);
+    if (!thread.files) {
+      const read = await this.api.pullFiles(pull.number, this.fileReads.get(pull.number));
+      this.fileReads.set(pull.number, read);
+      thread.files = read.files;
+    }
+    return thread.files;
   }
 
   private thread(pull: GhPull): Thread {

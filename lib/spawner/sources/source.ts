@@ -4,6 +4,7 @@ import type { WorkItem } from '../work-item.js';
 export interface Needs {
   readonly comments: boolean;
   readonly reviewComments: boolean;
+  readonly changedFiles: boolean;
 }
 
 /**
@@ -14,7 +15,7 @@ export interface Needs {
 export interface Source {
   discover(now: Date): Promise<WorkItem[]>;
   /**
-   * Loads `comments` / `reviewComments` of the items about to become Tasks,
+   * Loads `comments` / `reviewComments` / `changedFiles` of the items about to become Tasks,
    * when the templates use them; sources that always load them omit it.
    */
   hydrate?(items: readonly WorkItem[], needs: Needs): Promise<void>;
@@ -26,5 +27,6 @@ export function templateNeeds(templates: ReadonlyArray<string | undefined>): Nee
   return {
     comments: /\bComments\b/.test(text.replace(/\bReviewComments\b/g, '')),
     reviewComments: /\bReviewComments\b/.test(text),
+    changedFiles: /\bChangedFiles\b/.test(text),
   };
 }

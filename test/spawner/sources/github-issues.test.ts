@@ -102,7 +102,7 @@ describe('GitHubIssuesSource', () => {
     gh.resetStats();
     const items = await src.discover(new Date(clock));
     expect(gh.stats().routes['GET /repos/{owner}/{repo}/issues/{number}/comments']).toBeUndefined();
-    await src.hydrate(items.slice(0, 1), { comments: true, reviewComments: false });
+    await src.hydrate(items.slice(0, 1), { comments: true, reviewComments: false, changedFiles: false });
     expect(items[0]!.comments).toBe('first\n---\nsecond');
     expect(items[1]!.comments).toBeUndefined();
   });

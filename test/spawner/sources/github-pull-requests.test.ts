@@ -85,7 +85,7 @@ describe('GitHubPullRequestsSource', () => {
     const src = source({});
     const items = await src.discover();
     expect(items[0]!.reviewComments).toBeUndefined();
-    await src.hydrate(items, { comments: true, reviewComments: true });
+    await src.hydrate(items, { comments: true, reviewComments: true, changedFiles: false });
     expect(items[0]!.reviewComments).toBe('src/b.ts:12\nplease rename\n---\nc.md\nfile-level note');
     expect(items[0]!.comments).toBe('conversation');
   });
@@ -101,5 +101,74 @@ describe('GitHubPullRequestsSource', () => {
     const items = await source({ commentPolicy: { triggerComment: '/kelos pick-up', minimumPermission: 'write' } }).discover();
     expect(items.map((i) => i.id)).toEqual([String(a)]);
     expect(items[0]!.triggerTime).toEqual(new Date(clock));
+  });
+
+  describe('filePatterns', () => {
+    const FILES = 'GET /repos/{owner}/{repo}/pulls/{number}/files';
+
+    it('keeps only pull requests whose changed files match, and carries them as changedFiles', async () => {
+      const go = repo.createPull({ title: 'go code' });
+      repo.setPullFiles(go, ['cmd/main.go', 'vendor/x/y.go', 'README.md']);
+      const vendored = repo.createPull({ title: 'vendor bump' });
+      repo.setPullFiles(vendored, ['vendor/x/y.go', 'go.sum']);
+      const docs = repo.createPull({ title: 'docs' });
+      repo.setPullFiles(docs, ['docs/guide.md']);
+      const items = await source({ filePatterns: { include: ['**/*.go'], exclude: ['vendor/**'] } }).discover();
+      expect(items.map((i) => [i.id, i.changedFiles])).toEqual([[String(go), ['cmd/main.go', 'vendor/x/y.go', 'README.md']]]);
+    });
+
+    it('reads files only of pull requests the cheaper filters kept', async () => {
+      repo.setPullFiles(repo.createPull({ title: 'a', labels: ['review'] }), ['a.go']);
+      repo.setPullFiles(repo.createPull({ title: 'b' }), ['b.go']);
+      repo.setPullFiles(repo.createPull({ title: 'c', labels: ['review'], draft: true }), ['c.go']);
+      gh.resetStats();
+      expect(await ids(source({ labels: ['review'], draft: false, filePatterns: { include: ['*.go'] } }))).toEqual(['1']);
+      expect(gh.stats().routes[FILES]!.requests).toBe(1);
+    });
+
+    it('reads no files while a pull request is unchanged, and revalidates them by ETag when it changed', async () => {
+      const n = repo.createPull({ title: 'p' });
+      repo.setPullFiles(n, ['src/a.ts']);
+      const src = source({ filePatterns: { include: ['src/**'] } });
+      tick();
+      expect(await ids(src)).toEqual([String(n)]);
+      gh.resetStats();
+      tick();
+      expect(await ids(src)).toEqual([String(n)]);
+      expect(gh.stats().routes[FILES]).toBeUndefined();
+      // A comment changes updated_at, not the files: one 304.
+      repo.addComment(n, 'alice', 'nice');
+      gh.resetStats();
+      tick();
+      expect(await ids(src)).toEqual([String(n)]);
+      expect(gh.stats().routes[FILES]).toMatchObject({ requests: 1, notModified: 1 });
+      // A push that leaves src/: the pull request no longer passes.
+      repo.setPullFiles(n, ['docs/a.md']);
+      tick();
+      expect(await ids(src)).toEqual([]);
+    });
+
+    it('reads every page of a long file list', async () => {
+      const n = repo.createPull({ title: 'big' });
+      repo.setPullFiles(n, [...Array.from({ length: 250 }, (_, i) => `gen/f${i}.txt`), 'src/late.ts']);
+      gh.resetStats();
+      const items = await source({ filePatterns: { include: ['src/**'] } }).discover();
+      expect(items.map((i) => i.changedFiles?.length)).toEqual([251]);
+      expect(gh.stats().routes[FILES]!.requests).toBe(3);
+    });
+
+    it('loads changedFiles for templates when no filePatterns filter', async () => {
+      const n = repo.createPull({ title: 'p' });
+      repo.setPullFiles(n, ['a.ts', 'b.ts']);
+      const src = source({});
+      const items = await src.discover();
+      expect(items[0]!.changedFiles).toBeUndefined();
+      await src.hydrate(items, { comments: false, reviewComments: false, changedFiles: true });
+      expect(items[0]!.changedFiles).toEqual(['a.ts', 'b.ts']);
+    });
+
+    it('fails when a glob is malformed, naming it', () => {
+      expect(() => source({ filePatterns: { include: ['src/[a'] } })).toThrow('githubPullRequests.filePatterns.include[0]: "src/[a" has an unclosed [');
+    });
   });
 });

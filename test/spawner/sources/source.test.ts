@@ -3,9 +3,10 @@ import { templateNeeds } from '../../../lib/spawner/sources/source.js';
 
 describe('templateNeeds', () => {
   it('finds which costly variables a template uses', () => {
-    expect(templateNeeds(['{{.Title}}', undefined])).toEqual({ comments: false, reviewComments: false });
-    expect(templateNeeds(['{{.Comments}}'])).toEqual({ comments: true, reviewComments: false });
-    expect(templateNeeds(['{{if .ReviewComments}}{{.ReviewComments}}{{end}}'])).toEqual({ comments: false, reviewComments: true });
+    expect(templateNeeds(['{{.Title}}', undefined])).toEqual({ comments: false, reviewComments: false, changedFiles: false });
+    expect(templateNeeds(['{{.Comments}}'])).toEqual({ comments: true, reviewComments: false, changedFiles: false });
+    expect(templateNeeds(['{{if .ReviewComments}}{{.ReviewComments}}{{end}}'])).toEqual({ comments: false, reviewComments: true, changedFiles: false });
+    expect(templateNeeds(['{{range .ChangedFiles}}{{end}}'])).toEqual({ comments: false, reviewComments: false, changedFiles: true });
     expect(templateNeeds(['{{index . "Comments"}}'])).toMatchObject({ comments: true });
   });
 });
