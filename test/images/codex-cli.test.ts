@@ -16,7 +16,8 @@ import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
 
 const cli = installedCli('codex', 'Codex');
 const API_KEY = 'sk-emulator';
-const TIMEOUT_MS = 120_000;
+// Generous: the CLIs start slowly on a busy machine.
+const TIMEOUT_MS = 240_000;
 
 /**
  * Codex's own configuration, pointed at the emulator: a model provider with
