@@ -74,8 +74,9 @@ describe('usage parsers', () => {
     ]);
   });
 
-  it('sums opencode step_finish tokens', () => {
+  it('sums opencode step_finish tokens and cost', () => {
     expect(parse('opencode', fixture('opencode.jsonl')).values).toEqual([
+      ['cost-usd', '0.0163'],
       ['input-tokens', '2000'],
       ['output-tokens', '450'],
     ]);

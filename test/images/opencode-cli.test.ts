@@ -78,9 +78,20 @@ describe(`OpenCode ${cli.declaration.version} through the entrypoint`, () => {
       expect(sessionEffects(run.ws)).toEqual({ commandRan: TASK_BRANCH, edited: `${EDITED.after}\n` });
       expect(api.userTexts()).toContain('Edit the README.');
       expect(api.toolExchanges().map((c) => c.name)).toEqual(['bash', 'edit']);
-      // One step_finish per model step; the title request on the side is not in the stream.
+      // One step_finish per model step, each with its cost; the title request
+      // on the side is not in the stream.
+      const steps = run.stdout
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { type?: string; part?: { cost?: number } })
+        .filter((e) => e.type === 'step_finish');
+      expect(steps).toHaveLength(3);
+      const cost = steps.reduce((a, e) => a + (e.part?.cost ?? Number.NaN), 0);
+      expect(cost).toBeGreaterThan(0);
       const outputs = parseOutputs(run.stdout.toString('utf8'));
       expect(outputs?.results).toMatchObject({ branch: TASK_BRANCH, 'input-tokens': '6000', 'output-tokens': '600' });
+      expect(Number(outputs?.results['cost-usd'])).toBeCloseTo(cost, 9);
     },
     TIMEOUT_MS,
   );
