@@ -144,6 +144,32 @@ describe(`Claude Code ${declaration.version} through the entrypoint`, () => {
   );
 
   it(
+    'fails a run whose API key the model API refuses, saying the credentials are wrong',
+    async ({ expect, skip }) => {
+      skip(!existsSync(join(bin, declaration.cli)), notInstalled);
+      const api = await AnthropicEmulator.start({ apiKey: API_KEY, turns: [{ text: 'Never reached.' }] });
+      cleanups.push(() => api.close());
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('claude-code'),
+        args: ['Edit the README.'],
+        // 2.1.328 retries a 401 ten times over about three minutes by default.
+        env: (ws) => ({ ...cliEnv(api, ws), [agentDefinition('claude-code').credentials['api-key']]: 'sk-ant-wrong', CLAUDE_CODE_MAX_RETRIES: '0' }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('the model API refused the credentials (HTTP 401 authentication_error)');
+      expect(run.stderr).toContain("check the API key or OAuth token of the Task's credentials");
+      expect(run.stderr).not.toContain('sk-ant-wrong');
+      expect(api.requests.length).toBeGreaterThan(0);
+      expect(api.requests.every((r) => r.answer === 'error')).toBe(true);
+      expect(api.remaining).toBe(1);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'runs the hook when the same title follows -p as a bare argument, which is why the entrypoint passes it after --',
     async ({ expect, skip }) => {
       skip(!existsSync(join(bin, declaration.cli)), notInstalled);
