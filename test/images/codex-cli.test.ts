@@ -88,6 +88,8 @@ describe(`Codex ${cli.declaration.version} through the entrypoint`, () => {
       cleanups.push(() => run.ws.cleanup());
 
       expect(guard.refused).toEqual([]);
+      // A setting the pinned version no longer knows is ignored with a warning in the stream.
+      expect(run.stdout.toString('utf8')).not.toContain('unrecognized configuration');
       expect(run.stderr).not.toContain('kelos: codex exited');
       expect(run.code).toBe(0);
       expect(api.remaining).toBe(0);
