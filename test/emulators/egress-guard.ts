@@ -2,9 +2,9 @@
  * A loopback HTTP proxy that a CLI under test is given as HTTP(S)_PROXY: it
  * records every destination asked of it and forwards only those on loopback
  * (some CLIs send even loopback traffic through a configured proxy); anything
- * else gets a 403 and stays on the record, so a test can fail on it. Used
- * with NO_PROXY unset, so that every request of a CLI that honours the proxy
- * variables passes here.
+ * else gets a 403 and stays on the record, so a test can fail on it. NO_PROXY
+ * is empty, so every request of a CLI that honours the proxy variables passes
+ * here; a CLI's model calls arriving through it show that it does.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, isIP, type AddressInfo, type Socket } from 'node:net';

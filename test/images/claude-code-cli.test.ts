@@ -114,6 +114,8 @@ describe(`Claude Code ${declaration.version} through the entrypoint`, () => {
       });
       cleanups.push(() => run.ws.cleanup());
 
+      // The model calls came through the proxy: the CLI honours it, so nothing bypassed it.
+      expect(guard.forwarded.length).toBeGreaterThan(0);
       expect(guard.refused).toEqual([]);
       expect(run.stderr).not.toContain('kelos: claude exited');
       expect(run.code).toBe(0);

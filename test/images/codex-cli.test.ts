@@ -87,6 +87,8 @@ describe(`Codex ${cli.declaration.version} through the entrypoint`, () => {
       });
       cleanups.push(() => run.ws.cleanup());
 
+      // The model calls came through the proxy: the CLI honours it, so nothing bypassed it.
+      expect(guard.forwarded.length).toBeGreaterThan(0);
       expect(guard.refused).toEqual([]);
       // A setting the pinned version no longer knows is ignored with a warning in the stream.
       expect(run.stdout.toString('utf8')).not.toContain('unrecognized configuration');

@@ -71,6 +71,8 @@ describe(`OpenCode ${cli.declaration.version} through the entrypoint`, () => {
       });
       cleanups.push(() => run.ws.cleanup());
 
+      // The model calls came through the proxy: the CLI honours it, so nothing bypassed it.
+      expect(guard.forwarded.length).toBeGreaterThan(0);
       expect(guard.refused).toEqual([]);
       expect(run.stderr).not.toContain('kelos: opencode exited');
       expect(run.code).toBe(0);
