@@ -9,6 +9,13 @@ AGENT_CLI_VERSION=0.61.0
 AGENT_PROMPT=--prompt=
 AGENT_EFFORT=ignored
 
+# agent_env: headless, 0.61.0 refuses to run in a folder it does not trust
+# (exit 55) and would drop --yolo there; the pod is the sandbox and the
+# repository the one the Task cloned. A value already set wins.
+agent_env() {
+  export GEMINI_CLI_TRUST_WORKSPACE="${GEMINI_CLI_TRUST_WORKSPACE:-true}"
+}
+
 # agent_args: the flags of `gemini` into `args`; the core adds `--prompt=<prompt>`.
 agent_args() {
   # --yolo approves every tool call; newer releases document it as a deprecated

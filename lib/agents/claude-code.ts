@@ -28,14 +28,33 @@ function usage(e: UsageEvent): Array<[string, string]> {
   return out;
 }
 
-/** A Claude Code run completed normally only if its last result says so. */
+/**
+ * A Claude Code run completed normally only if its last result says so. A
+ * model API error (`api_error_status`, and the CLI's own words in `result`)
+ * is named; a refused credential says so.
+ */
 function failure(last: UsageEvent | undefined): string | undefined {
   if (!last) return 'the claude-code stream ended without a final result event';
   const subtype = typeof last.subtype === 'string' ? last.subtype : '(none)';
-  if (subtype !== 'success' || last.is_error === true) {
-    return `the claude-code run did not complete normally (subtype ${subtype}, is_error ${String(last.is_error ?? false)})`;
-  }
-  return undefined;
+  if (subtype === 'success' && last.is_error !== true) return undefined;
+  const message = `the claude-code run did not complete normally (subtype ${subtype}, is_error ${String(last.is_error ?? false)})`;
+  const status = num(last.api_error_status);
+  if (status === undefined) return message;
+  const type = typeof last.api_error_type === 'string' ? ` ${flatten(last.api_error_type, 40)}` : '';
+  const said = typeof last.result === 'string' && last.result !== '' ? `: "${flatten(last.result, 200)}"` : '';
+  const cause =
+    status === 401 || status === 403
+      ? `the model API refused the credentials (HTTP ${status}${type})${said}; check the API key or OAuth token of the Task's credentials`
+      : `the model API answered HTTP ${status}${type}${said}`;
+  return `${message}: ${cause}`;
+}
+
+/** Text from the stream, on one line and at most `max` characters. */
+function flatten(text: string, max: number): string {
+  // Control characters (C0 and DEL) become spaces.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
 /** `--output-format stream-json`: system init, assistant and user messages, a final result. */

@@ -69,11 +69,13 @@ export const opencode: AgentDefinition<'opencode'> = {
   writeMcpServers(file, servers, warn) {
     mergeJsonServers(file, 'mcp', opencodeMcpServers(servers), warn);
   },
-  // One `step_finish` per model step, tokens under `part.tokens`.
+  // One `step_finish` per model step, tokens under `part.tokens`, its cost
+  // (from the model's price in OpenCode's model list) under `part.cost`.
   usageParser: () =>
     new SumParser('step_finish', (e) => {
-      const t = obj(obj(e.part)?.tokens);
-      return [num(t?.input), num(t?.output)];
+      const part = obj(e.part);
+      const t = obj(part?.tokens);
+      return [num(t?.input), num(t?.output), num(part?.cost)];
     }),
   streamFormatter: opencodeStreamFormatter,
 };

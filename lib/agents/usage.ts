@@ -91,15 +91,20 @@ export class LastResultParser implements UsageParser {
   }
 }
 
-/** Adds up input and output tokens over every event of one type. */
+/**
+ * Adds up input and output tokens (and the cost, where the events carry one)
+ * over every event of one type.
+ */
 export class SumParser implements UsageParser {
   private input = 0;
   private output = 0;
+  private cost = 0;
   private seen = false;
+  private costSeen = false;
 
   constructor(
     private readonly type: string,
-    private readonly extract: (e: UsageEvent) => [number | undefined, number | undefined],
+    private readonly extract: (e: UsageEvent) => [number | undefined, number | undefined, (number | undefined)?],
   ) {}
 
   get marker(): string {
@@ -109,13 +114,19 @@ export class SumParser implements UsageParser {
   addLine(line: string): void {
     const e = parseEvent(line);
     if (e?.type !== this.type) return;
-    const [i, o] = this.extract(e);
+    const [i, o, c] = this.extract(e);
     if (i !== undefined) this.input += i;
     if (o !== undefined) this.output += o;
     if (i !== undefined || o !== undefined) this.seen = true;
+    if (c !== undefined) {
+      this.cost += c;
+      this.costSeen = true;
+    }
   }
 
   finish(): UsageResult {
-    return { values: this.seen ? tokens(this.input, this.output) : [] };
+    // Rounded to 1e-9 dollars: a float sum prints 0.0123 + 0.004 as 0.016300000000000002.
+    const cost: Array<[string, string]> = this.costSeen ? [[OutputKey.COST_USD, String(Number(this.cost.toFixed(9)))]] : [];
+    return { values: this.seen ? [...cost, ...tokens(this.input, this.output)] : cost };
   }
 }

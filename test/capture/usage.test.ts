@@ -54,6 +54,18 @@ describe('usage parsers', () => {
     expect(result.failure).toMatch(/is_error true/);
   });
 
+  it('names a model API error of a claude-code result, and says when the credentials were refused', () => {
+    const refused = parse(
+      'claude-code',
+      '{"type":"result","subtype":"success","is_error":true,"api_error_status":401,"api_error_type":"authentication_error","result":"Invalid API key\\n· Fix external API key"}',
+    );
+    expect(refused.failure).toBe(
+      'the claude-code run did not complete normally (subtype success, is_error true): the model API refused the credentials (HTTP 401 authentication_error): "Invalid API key · Fix external API key"; check the API key or OAuth token of the Task\'s credentials',
+    );
+    const overloaded = parse('claude-code', `{"type":"result","subtype":"success","is_error":true,"api_error_status":529,"result":"${'x'.repeat(300)}"}`);
+    expect(overloaded.failure).toBe(`the claude-code run did not complete normally (subtype success, is_error true): the model API answered HTTP 529: "${'x'.repeat(200)}…"`);
+  });
+
   it('sums codex turn.completed usage', () => {
     expect(parse('codex', fixture('codex.jsonl'))).toEqual({
       values: [
@@ -74,8 +86,9 @@ describe('usage parsers', () => {
     ]);
   });
 
-  it('sums opencode step_finish tokens', () => {
+  it('sums opencode step_finish tokens and cost', () => {
     expect(parse('opencode', fixture('opencode.jsonl')).values).toEqual([
+      ['cost-usd', '0.0163'],
       ['input-tokens', '2000'],
       ['output-tokens', '450'],
     ]);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** mulberry32: a small seeded PRNG so fault runs are reproducible. */
@@ -39,6 +40,16 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
+/** Where a server listens. */
+export interface ListenOptions {
+  /** @default '127.0.0.1' (a test's pod network gateway for servers that pods call) */
+  readonly host?: string;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** Serve HTTPS with this key and certificate (PEM). @default plain HTTP */
+  readonly tls?: { readonly key: string; readonly cert: string };
+}
+
 /**
  * A loopback HTTP server that tracks its sockets and pending timers so that
  * `close()` ends hung ("timeout" fault) responses instead of waiting for them.
@@ -50,8 +61,8 @@ export class LoopbackServer {
     readonly url: string,
   ) {}
 
-  static async listen(handler: Handler): Promise<LoopbackServer> {
-    const server = createServer((req, res) => {
+  static async listen(handler: Handler, options: ListenOptions = {}): Promise<LoopbackServer> {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       res.on('error', () => undefined);
       Promise.resolve(handler(req, res)).catch((err: unknown) => {
         if (!res.headersSent && !res.destroyed) {
@@ -59,12 +70,19 @@ export class LoopbackServer {
           res.end(JSON.stringify({ message: `emulator error: ${(err as Error).message}` }));
         }
       });
-    });
+    };
+    const server: Server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest) : createServer(onRequest);
     // Above undici's 1 s keep-alive threshold, so that clients reuse connections.
     server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, resolve);
+    });
     const { port } = server.address() as AddressInfo;
-    return new LoopbackServer(server, `http://127.0.0.1:${port}`);
+    const scheme = options.tls ? 'https' : 'http';
+    const defaultPort = options.tls ? 443 : 80;
+    return new LoopbackServer(server, `${scheme}://${host}${port === defaultPort ? '' : `:${port}`}`);
   }
 
   /** Resolves after `ms`, unless the server closes first (then never resolves). */

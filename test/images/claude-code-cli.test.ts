@@ -12,6 +12,8 @@ import { agentDefinition } from '../../lib/agents/registry.js';
 import { parseOutputs } from '../../lib/api/outputs.js';
 import { TASK_BRANCH, makeWorkspace, runProcess, type TestWorkspace } from '../capture/_workspace.js';
 import { AnthropicEmulator } from '../emulators/anthropic.js';
+import { EgressGuard } from '../emulators/egress-guard.js';
+import { COMMAND, EDITED, TURN_USAGE, sessionEffects } from './_agent-cli.js';
 import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
 
 const declaration = imageDeclaration('claude-code');
@@ -23,7 +25,7 @@ const notInstalled = `Claude Code ${declaration.version} is not installed in ${i
 if (!existsSync(join(bin, declaration.cli))) console.warn(`skipped: ${notInstalled}`);
 
 const API_KEY = 'sk-ant-emulator';
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = 240_000;
 
 /** The issue title of the probe: a --settings option whose SessionStart hook writes `marker`. */
 const hostileTitle = (marker: string) =>
@@ -83,6 +85,88 @@ describe(`Claude Code ${declaration.version} through the entrypoint`, () => {
       const outputs = parseOutputs(run.stdout.toString('utf8'));
       expect(outputs?.results).toMatchObject({ branch: TASK_BRANCH, 'input-tokens': '42', 'output-tokens': '7' });
       expect(outputs?.results['cost-usd']).toMatch(/^\d+(\.\d+)?(e-\d+)?$/);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'runs a scripted session: a shell command and an edit, its tokens and cost in the outputs, nothing outside loopback',
+    async ({ expect, skip }) => {
+      skip(!existsSync(join(bin, declaration.cli)), notInstalled);
+      const api = await AnthropicEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          { text: 'Looking at the branch first.', calls: [{ name: 'Bash', input: { command: COMMAND, description: 'Print the branch' } }], usage: TURN_USAGE[0] },
+          // Claude Code edits only a file it has read in the session.
+          { calls: [{ name: 'Read', input: { file_path: EDITED.file } }], usage: TURN_USAGE[1] },
+          { calls: [{ name: 'Edit', input: { file_path: EDITED.file, old_string: EDITED.before, new_string: EDITED.after } }], usage: TURN_USAGE[2] },
+          { text: 'The README is edited.', usage: { input: 4000, output: 400 } },
+        ],
+      });
+      cleanups.push(() => api.close());
+      const guard = await EgressGuard.start();
+      cleanups.push(() => guard.close());
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('claude-code'),
+        args: ['Edit the README.'],
+        env: (ws) => ({ ...cliEnv(api, ws), ...guard.env() }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      // The model calls came through the proxy: the CLI honours it, so nothing bypassed it.
+      expect(guard.forwarded.length).toBeGreaterThan(0);
+      expect(guard.refused).toEqual([]);
+      expect(run.stderr).not.toContain('kelos: claude exited');
+      expect(run.code).toBe(0);
+      expect(api.remaining).toBe(0);
+      expect(sessionEffects(run.ws)).toEqual({ commandRan: TASK_BRANCH, edited: `${EDITED.after}\n` });
+      expect(api.toolExchanges().map((c) => [c.name, c.isError])).toEqual([
+        ['Bash', false],
+        ['Read', false],
+        ['Edit', false],
+      ]);
+      // The result event carries the session's totals and its cost.
+      const result = run.stdout
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { type?: string; total_cost_usd?: number; usage?: { input_tokens: number; output_tokens: number } })
+        .findLast((e) => e.type === 'result');
+      const outputs = parseOutputs(run.stdout.toString('utf8'));
+      expect(outputs?.results).toMatchObject({
+        branch: TASK_BRANCH,
+        'input-tokens': String(result?.usage?.input_tokens),
+        'output-tokens': String(result?.usage?.output_tokens),
+        'cost-usd': String(result?.total_cost_usd),
+      });
+      expect(Number(outputs?.results['output-tokens'])).toBeGreaterThanOrEqual(400);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'fails a run whose API key the model API refuses, saying the credentials are wrong',
+    async ({ expect, skip }) => {
+      skip(!existsSync(join(bin, declaration.cli)), notInstalled);
+      const api = await AnthropicEmulator.start({ apiKey: API_KEY, turns: [{ text: 'Never reached.' }] });
+      cleanups.push(() => api.close());
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('claude-code'),
+        args: ['Edit the README.'],
+        // 2.1.328 retries a 401 ten times over about three minutes by default.
+        env: (ws) => ({ ...cliEnv(api, ws), [agentDefinition('claude-code').credentials['api-key']]: 'sk-ant-wrong', CLAUDE_CODE_MAX_RETRIES: '0' }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('the model API refused the credentials (HTTP 401 authentication_error)');
+      expect(run.stderr).toContain("check the API key or OAuth token of the Task's credentials");
+      expect(run.stderr).not.toContain('sk-ant-wrong');
+      expect(api.requests.length).toBeGreaterThan(0);
+      expect(api.requests.every((r) => r.answer === 'error')).toBe(true);
+      expect(api.remaining).toBe(1);
     },
     TIMEOUT_MS,
   );

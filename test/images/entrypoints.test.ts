@@ -140,7 +140,7 @@ const CASES: AgentCase[] = [
     cli: 'opencode',
     stream: 'opencode.jsonl',
     model: 'anthropic/claude-sonnet-4-5',
-    usage: { 'input-tokens': '2000', 'output-tokens': '450' },
+    usage: { 'cost-usd': '0.0163', 'input-tokens': '2000', 'output-tokens': '450' },
     promptAt: 'stdin',
     fullFlags: () => ['run', '--format', 'json', '--model', 'anthropic/claude-sonnet-4-5', '--variant', 'high'],
     minimalFlags: ['run', '--format', 'json'],

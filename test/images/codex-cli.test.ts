@@ -1,0 +1,108 @@
+// The real Codex CLI, at the version images/agents/codex.sh pins, run through
+// the real entrypoint core against the OpenAI Responses API emulator on
+// loopback: a scripted session that runs a shell command and edits a file.
+// The CLI comes from npm into a cache directory (scripts/install-agent-cli.sh,
+// which .ci/run calls); without it these tests are skipped and say so.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'vitest';
+import { agentDefinition } from '../../lib/agents/registry.js';
+import { parseOutputs } from '../../lib/api/outputs.js';
+import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
+import { EgressGuard } from '../emulators/egress-guard.js';
+import { OpenAIResponsesEmulator } from '../emulators/openai-responses.js';
+import { COMMAND, EDITED, TURN_USAGE, installedCli, sessionEffects } from './_agent-cli.js';
+import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
+
+const cli = installedCli('codex', 'Codex');
+const API_KEY = 'sk-emulator';
+// Generous: the CLIs start slowly on a busy machine.
+const TIMEOUT_MS = 240_000;
+
+/**
+ * Codex's own configuration, pointed at the emulator: a model provider with
+ * the emulator's base URL over plain HTTP streaming (no Responses WebSocket),
+ * the key from the credential variable kelos sets, and the traffic Codex makes
+ * besides the model call switched off — OTLP metrics to ab.chatgpt.com
+ * (analytics), the curated plugin sync from github.com and chatgpt.com
+ * (plugins) and the update check.
+ */
+function codexConfig(api: OpenAIResponsesEmulator): string {
+  return `model = "gpt-5.5"
+model_provider = "emulator"
+check_for_update_on_startup = false
+
+[model_providers.emulator]
+name = "Responses API emulator"
+base_url = "${api.baseUrl}"
+env_key = "${agentDefinition('codex').credentials['api-key']}"
+wire_api = "responses"
+supports_websockets = false
+
+[analytics]
+enabled = false
+
+[features]
+plugins = false
+`;
+}
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe(`Codex ${cli.declaration.version} through the entrypoint`, () => {
+  it(
+    'runs a scripted session: a shell command and a patch, its tokens in the outputs, nothing outside loopback',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const api = await OpenAIResponsesEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          { text: 'Looking at the branch first.', calls: [{ name: 'exec_command', input: { cmd: COMMAND } }], usage: TURN_USAGE[0] },
+          {
+            calls: [{ name: 'apply_patch', input: `*** Begin Patch\n*** Update File: ${EDITED.file}\n-${EDITED.before}\n+${EDITED.after}\n*** End Patch\n` }],
+            usage: TURN_USAGE[1],
+          },
+          { text: 'The README is edited.', usage: TURN_USAGE[2] },
+        ],
+      });
+      cleanups.push(() => api.close());
+      const guard = await EgressGuard.start();
+      cleanups.push(() => guard.close());
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('codex'),
+        args: ['Edit the README.'],
+        prepare: (ws: TestWorkspace) => {
+          mkdirSync(join(ws.home, '.codex'));
+          writeFileSync(join(ws.home, '.codex', 'config.toml'), codexConfig(api));
+        },
+        env: (ws) => ({
+          PATH: `${ws.bin}:${cli.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+          [agentDefinition('codex').credentials['api-key']]: API_KEY,
+          ...guard.env(),
+        }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      // The model calls came through the proxy: the CLI honours it, so nothing bypassed it.
+      expect(guard.forwarded.length).toBeGreaterThan(0);
+      expect(guard.refused).toEqual([]);
+      // A setting the pinned version no longer knows is ignored with a warning in the stream.
+      expect(run.stdout.toString('utf8')).not.toContain('unrecognized configuration');
+      expect(run.stderr).not.toContain('kelos: codex exited');
+      expect(run.code).toBe(0);
+      expect(api.remaining).toBe(0);
+      expect(sessionEffects(run.ws)).toEqual({ commandRan: TASK_BRANCH, edited: `${EDITED.after}\n` });
+      expect(api.inputTexts('user')).toContain('Edit the README.');
+      expect(api.callExchanges().map((c) => c.name)).toEqual(['exec_command', 'apply_patch']);
+      // Codex reports each turn's tokens and no cost.
+      const outputs = parseOutputs(run.stdout.toString('utf8'));
+      expect(outputs?.results).toMatchObject({ branch: TASK_BRANCH, 'input-tokens': '6000', 'output-tokens': '600' });
+      expect(outputs?.results).not.toHaveProperty('cost-usd');
+    },
+    TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,101 @@
+// The real Gemini CLI, at the version images/agents/gemini.sh pins, run
+// through the real entrypoint core against the Gemini API emulator on
+// loopback: a scripted session that runs a shell command and edits a file.
+// The CLI comes from npm into a cache directory (scripts/install-agent-cli.sh,
+// which .ci/run calls); without it these tests are skipped and say so.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'vitest';
+import { agentDefinition } from '../../lib/agents/registry.js';
+import { parseOutputs } from '../../lib/api/outputs.js';
+import { DEFAULT_USAGE } from '../emulators/_model-script.js';
+import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
+import { EgressGuard } from '../emulators/egress-guard.js';
+import { GeminiEmulator } from '../emulators/gemini.js';
+import { COMMAND, EDITED, TURN_USAGE, installedCli, sessionEffects } from './_agent-cli.js';
+import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
+
+const cli = installedCli('gemini', 'Gemini CLI');
+const API_KEY = 'gemini-emulator-key';
+// Generous: the CLIs start slowly on a busy machine.
+const TIMEOUT_MS = 240_000;
+
+/**
+ * ~/.gemini/settings.json: usage statistics (Clearcut), telemetry and the
+ * update check off. The auth type is set because with GOOGLE_GEMINI_BASE_URL
+ * in the environment 0.61.0 guesses the "gateway" auth type, which its
+ * headless check then rejects ("Invalid auth method selected", exit 41).
+ */
+const SETTINGS = {
+  security: { auth: { selectedType: 'gemini-api-key' } },
+  privacy: { usageStatisticsEnabled: false },
+  telemetry: { enabled: false },
+  general: { disableAutoUpdate: true, disableUpdateNag: true },
+};
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe(`Gemini CLI ${cli.declaration.version} through the entrypoint`, () => {
+  it(
+    'runs a scripted session: a shell command and a replace, its tokens in the outputs, nothing outside loopback',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const api = await GeminiEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          { text: 'Looking at the branch first.', calls: [{ name: 'run_shell_command', input: { command: COMMAND } }], usage: TURN_USAGE[0] },
+          {
+            calls: [
+              {
+                name: 'replace',
+                input: { file_path: EDITED.file, old_string: EDITED.before, new_string: EDITED.after, instruction: 'Edit the README heading.' },
+              },
+            ],
+            usage: TURN_USAGE[1],
+          },
+          { text: 'The README is edited.', usage: TURN_USAGE[2] },
+        ],
+      });
+      cleanups.push(() => api.close());
+      const guard = await EgressGuard.start();
+      cleanups.push(() => guard.close());
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('gemini'),
+        args: ['Edit the README.'],
+        prepare: (ws: TestWorkspace) => {
+          mkdirSync(join(ws.home, '.gemini'));
+          writeFileSync(join(ws.home, '.gemini', 'settings.json'), JSON.stringify(SETTINGS));
+        },
+        env: (ws) => ({
+          PATH: `${ws.bin}:${cli.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+          GOOGLE_GEMINI_BASE_URL: api.url,
+          [agentDefinition('gemini').credentials['api-key']]: API_KEY,
+          ...guard.env(),
+        }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      // The model calls came through the proxy: the CLI honours it, so nothing bypassed it.
+      expect(guard.forwarded.length).toBeGreaterThan(0);
+      expect(guard.refused).toEqual([]);
+      expect(run.stderr).not.toContain('kelos: gemini exited');
+      expect(run.code).toBe(0);
+      expect(api.remaining).toBe(0);
+      expect(sessionEffects(run.ws)).toEqual({ commandRan: TASK_BRANCH, edited: `${EDITED.after}\n` });
+      expect(api.userTexts()).toContain('Edit the README.');
+      expect(api.functionExchanges().map((c) => c.name)).toEqual(['run_shell_command', 'replace']);
+      // The CLI's result counts every model call, its side requests (routing,
+      // next speaker) included, and reports no cost.
+      const side = api.requests.filter((r) => r.answer === 'aux' && r.path.endsWith(':generateContent')).length;
+      const sum = (k: 'input' | 'output') => TURN_USAGE.reduce((a, u) => a + u[k], 0) + side * DEFAULT_USAGE[k];
+      const outputs = parseOutputs(run.stdout.toString('utf8'));
+      expect(outputs?.results).toMatchObject({ branch: TASK_BRANCH, 'input-tokens': String(sum('input')), 'output-tokens': String(sum('output')) });
+      expect(outputs?.results).not.toHaveProperty('cost-usd');
+    },
+    TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,100 @@
+// The real OpenCode CLI, at the version images/agents/opencode.sh pins, run
+// through the real entrypoint core against the Anthropic Messages API
+// emulator on loopback (OpenCode's anthropic provider, its base URL set in
+// opencode.json): a scripted session that runs a shell command and edits a
+// file. The CLI comes from npm into a cache directory
+// (scripts/install-agent-cli.sh, which .ci/run calls); without it these tests
+// are skipped and say so.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'vitest';
+import { agentDefinition } from '../../lib/agents/registry.js';
+import { parseOutputs } from '../../lib/api/outputs.js';
+import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
+import { AnthropicEmulator } from '../emulators/anthropic.js';
+import { EgressGuard } from '../emulators/egress-guard.js';
+import { COMMAND, EDITED, TURN_USAGE, installedCli, sessionEffects } from './_agent-cli.js';
+import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
+
+const cli = installedCli('opencode', 'OpenCode');
+const API_KEY = 'sk-ant-emulator';
+// Generous: the CLIs start slowly on a busy machine.
+const TIMEOUT_MS = 240_000;
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe(`OpenCode ${cli.declaration.version} through the entrypoint`, () => {
+  it(
+    'runs a scripted session: a shell command and an edit, its tokens in the outputs, nothing outside loopback',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const api = await AnthropicEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          { text: 'Looking at the branch first.', calls: [{ name: 'bash', input: { command: COMMAND, description: 'Print the branch' } }], usage: TURN_USAGE[0] },
+          { calls: [{ name: 'edit', input: { filePath: EDITED.file, oldString: EDITED.before, newString: EDITED.after } }], usage: TURN_USAGE[1] },
+          { text: 'The README is edited.', usage: TURN_USAGE[2] },
+        ],
+      });
+      cleanups.push(() => api.close());
+      const guard = await EgressGuard.start();
+      cleanups.push(() => guard.close());
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('opencode'),
+        args: ['Edit the README.'],
+        prepare: (ws: TestWorkspace) => {
+          // The anthropic provider at the emulator; update check and sharing off.
+          const dir = join(ws.home, '.config', 'opencode');
+          mkdirSync(dir, { recursive: true });
+          const config = { autoupdate: false, share: 'disabled', provider: { anthropic: { options: { baseURL: `${api.url}/v1` } } } };
+          writeFileSync(join(dir, 'opencode.json'), JSON.stringify(config));
+        },
+        env: (ws) => ({
+          PATH: `${ws.bin}:${cli.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+          // As a Task gives it: the declaration hands the key to the model's provider.
+          KELOS_MODEL: 'anthropic/claude-sonnet-4-5',
+          [agentDefinition('opencode').credentials['api-key']]: API_KEY,
+          OPENCODE_DISABLE_AUTOUPDATE: '1',
+          // The model list from models.opencode.ai: the one built in does.
+          OPENCODE_DISABLE_MODELS_FETCH: '1',
+          // Each start installs @opencode-ai/plugin into every config folder
+          // from the npm registry, with no switch to turn it off; npm's own
+          // registry setting sends it to a loopback port that refuses.
+          npm_config_registry: 'http://127.0.0.1:9/',
+          npm_config_fetch_retries: '0',
+          ...guard.env(),
+        }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      // The model calls came through the proxy: the CLI honours it, so nothing bypassed it.
+      expect(guard.forwarded.length).toBeGreaterThan(0);
+      expect(guard.refused).toEqual([]);
+      expect(run.stderr).not.toContain('kelos: opencode exited');
+      expect(run.code).toBe(0);
+      expect(api.remaining).toBe(0);
+      expect(sessionEffects(run.ws)).toEqual({ commandRan: TASK_BRANCH, edited: `${EDITED.after}\n` });
+      expect(api.userTexts()).toContain('Edit the README.');
+      expect(api.toolExchanges().map((c) => c.name)).toEqual(['bash', 'edit']);
+      // One step_finish per model step, each with its cost; the title request
+      // on the side is not in the stream.
+      const steps = run.stdout
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { type?: string; part?: { cost?: number } })
+        .filter((e) => e.type === 'step_finish');
+      expect(steps).toHaveLength(3);
+      const cost = steps.reduce((a, e) => a + (e.part?.cost ?? Number.NaN), 0);
+      expect(cost).toBeGreaterThan(0);
+      const outputs = parseOutputs(run.stdout.toString('utf8'));
+      expect(outputs?.results).toMatchObject({ branch: TASK_BRANCH, 'input-tokens': '6000', 'output-tokens': '600' });
+      expect(Number(outputs?.results['cost-usd'])).toBeCloseTo(cost, 9);
+    },
+    TIMEOUT_MS,
+  );
+});
