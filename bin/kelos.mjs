@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the kelos CLI. A compiled build (the container image) is used when present;
-// otherwise the TypeScript sources run through tsx, so a checkout needs no build step.
+// Runs the kelos CLI: the compiled build/ (the npm package, the container
+// images). In a checkout without a build, or with KELOS_FROM_SOURCE=1, the
+// TypeScript sources run through tsx (a devDependency), so development needs no build step.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';

@@ -1,20 +1,27 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listFiles } from '../lib/render/output.js';
+import { GENERATED_LIST, generatedFiles, listFiles } from '../lib/render/output.js';
 import { readProjectConfig } from './project.js';
 import { runApp } from './synth.js';
 
-/** The files that differ between two output folders. */
+/**
+ * The files that differ between two output folders. Of the files only the
+ * actual one has, those kelos generated and manifests (`.yaml`, `.yml`,
+ * `.json`, which kubectl and ArgoCD would apply) count; other files kept
+ * there (a README) do not. The list of generated files is compared too.
+ */
 export function diffOutputs(expectedDir: string, actualDir: string): { files: number; added: string[]; removed: string[]; changed: string[] } {
-  const expected = new Set(listFiles(expectedDir));
-  const actual = new Set(listFiles(actualDir));
+  const generated = generatedFiles(actualDir);
+  const withList = (dir: string) => (existsSync(join(dir, GENERATED_LIST)) ? [GENERATED_LIST] : []);
+  const expected = new Set([...listFiles(expectedDir), ...withList(expectedDir)]);
+  const actual = new Set([...listFiles(actualDir), ...withList(actualDir)]);
   const added = [...expected].filter((f) => !actual.has(f));
-  const removed = [...actual].filter((f) => !expected.has(f));
+  const removed = [...actual].filter((f) => !expected.has(f) && (generated.has(f) || /\.(ya?ml|json)$/i.test(f)));
   const changed = [...expected].filter(
     (f) => actual.has(f) && readFileSync(join(expectedDir, f), 'utf8') !== readFileSync(join(actualDir, f), 'utf8'),
   );
-  return { files: expected.size, added, removed, changed };
+  return { files: expected.size - withList(expectedDir).length, added, removed, changed };
 }
 
 export async function runCheck(opts: { app?: string; output?: string }): Promise<void> {

@@ -11,6 +11,7 @@ export function buildProgram(): Command {
     .option('--context <name>', 'kubeconfig context (default: its current context)')
     .option('-n, --namespace <name>', "namespace (default: the config file's, else the kubeconfig context's, else default)")
     .option('--config <path>', 'kelos config file (default: ~/.kelos/config.yaml)')
+    .addHelpText('after', '\nRun `kelos --version` for the version, `kelos <command> --help` for a command.')
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
   for (const register of commands) register(program);
@@ -28,6 +29,12 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Not a commander option: `install --version <x.y.z>` has its own, and global options parse anywhere.
+  if (argv.length === 1 && argv[0] === '--version') {
+    const { KELOS_VERSION } = await import('../lib/render/images.js');
+    process.stdout.write(`${KELOS_VERSION}\n`);
+    return 0;
+  }
   const program = buildProgram();
   program.exitOverride();
   try {

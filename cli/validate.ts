@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { checkObject } from '../lib/api/object-checks.js';
 import { isKelosObject, validateObject } from '../lib/api/validate.js';
 import { listFiles } from '../lib/render/output.js';
+import { YamlLimitError, readYamlDocuments } from '../lib/yaml/read-documents.js';
 import { UserError } from './errors.js';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
@@ -15,24 +16,38 @@ export interface FileReport {
   readonly errors: string[];
 }
 
-/** Validates every kelos.dev object of a YAML/JSON file; other kinds are passed over. */
+/**
+ * Validates every kelos.dev object of a YAML/JSON file against the schemas
+ * and CEL rules, then makes the checks that would otherwise fail at run time
+ * (templates, cron schedules, name lengths, dependsOn, repository URLs);
+ * other kinds are passed over. A file that cannot be read, or that is too
+ * large or too deeply nested, is one error; a document with a YAML error or
+ * too many alias expansions is one error and the others are still checked.
+ */
 export function validateFile(file: string, shown = file): FileReport {
-  const docs = parseAllDocuments(readFileSync(file, 'utf8'));
+  let docs;
+  try {
+    docs = readYamlDocuments(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if (err instanceof YamlLimitError) return { file, objects: 0, errors: [`${shown}: YAML: ${err.message}; the file was not checked`] };
+    if ((err as NodeJS.ErrnoException).code) return { file, objects: 0, errors: [`${shown}: cannot be read: ${(err as Error).message}`] };
+    throw err;
+  }
   const errors: string[] = [];
   let objects = 0;
   docs.forEach((doc, i) => {
     const where = `${shown}:${i + 1}`;
-    if (doc.errors.length > 0) {
-      errors.push(`${where}: YAML: ${doc.errors[0].message.split('\n')[0]}`);
+    if (doc.error !== undefined) {
+      errors.push(`${where}: YAML: ${doc.error}`);
       return;
     }
-    const value = doc.toJS();
+    const value = doc.value as any;
     const items: unknown[] = value && typeof value === 'object' && /List$/.test(String(value.kind)) && Array.isArray(value.items) ? value.items : [value];
     for (const obj of items) {
       if (!isKelosObject(obj)) continue;
       objects++;
       const name = (obj as any)?.metadata?.name ?? (obj as any)?.metadata?.generateName ?? '?';
-      for (const issue of validateObject(obj)) {
+      for (const issue of [...validateObject(obj), ...checkObject(obj)]) {
         errors.push(`${where}: ${(obj as any).kind}/${name}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}`);
       }
     }
@@ -40,7 +55,7 @@ export function validateFile(file: string, shown = file): FileReport {
   return { file, objects, errors };
 }
 
-/** The manifest files named by the arguments (directories are walked). */
+/** The manifest files named by the arguments (directories are walked; symbolic links in them are passed over). */
 export function manifestFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {

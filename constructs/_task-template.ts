@@ -14,7 +14,22 @@ import {
 import type { ContextSourceProps } from './context-source.js';
 import type { PodOverridesProps, TaskTemplateProps } from './task-template.js';
 import { checkTemplate } from './_template.js';
+import type { KnownProps } from './_props.js';
 import { PropError, checkInteger, checkOneOf, show } from './_util.js';
+
+/** The TaskTemplateProps keys, for checkProps. */
+export const TASK_TEMPLATE_PROPS: KnownProps<TaskTemplateProps> = {
+  type: true,
+  credentials: true,
+  model: true,
+  effort: true,
+  image: true,
+  workspace: true,
+  agents: true,
+  upstreamRepo: true,
+  ttlAfterFinished: true,
+  podOverrides: true,
+};
 
 /** The wire fields of TaskTemplateProps, shared by Task.spec and TaskSpawner.spec.taskTemplate. */
 export function renderTemplateFields(p: TaskTemplateProps) {

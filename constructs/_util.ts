@@ -6,7 +6,8 @@ import { API_VERSION } from '../lib/api/constants.js';
 /** An error in a construct's props: the construct path, the prop, the bad value, what is allowed. */
 export class PropError extends Error {
   constructor(scope: Construct, prop: string, message: string) {
-    super(`${scope.node.path}: '${prop}' ${message}`);
+    // The app itself is the root: its path is empty.
+    super(`${scope.node.path || scope.constructor.name}: '${prop}' ${message}`);
     this.name = 'PropError';
   }
 }
@@ -58,8 +59,20 @@ export function goDuration(d: Duration): string {
 export const ARGOCD_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 export const ARGOCD_SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 
-/** ArgoCD sync waves: CRDs, then the controller, then custom resources, then spawner workloads. */
-export const SyncWave = { CRDS: '-2', CONTROLLER: '-1', RESOURCES: '0', WORKLOADS: '1' } as const;
+/** Sync options of what must outlive a prune and the deletion of its ArgoCD Application (CRDs, namespaces). */
+export const ARGOCD_KEEP = 'Prune=false,Delete=false';
+
+/** ArgoCD sync waves: CRDs, then the controller and pipeline namespaces, then custom resources, then spawner workloads. */
+export const SyncWave = { CRDS: '-2', CONTROLLER: '-1', NAMESPACE: '-1', RESOURCES: '0', WORKLOADS: '1' } as const;
+
+/** A Namespace kelos renders for a chart or a namespaced install: first in its chart, never pruned or deleted by ArgoCD. */
+export function namespaceObject(name: string): { apiVersion: 'v1'; kind: 'Namespace'; metadata: { name: string; annotations: Record<string, string> } } {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, annotations: { [ARGOCD_SYNC_WAVE]: SyncWave.NAMESPACE, [ARGOCD_SYNC_OPTIONS]: ARGOCD_KEEP } },
+  };
+}
 
 /** Declares the primary kelos.dev custom resource of a construct, its spec rendered lazily. */
 export function kelosResource(
@@ -74,6 +87,8 @@ export function kelosResource(
     kind,
     metadata: {
       ...(extra.generateName ? {} : { name }),
+      // Explicit, so a chart without a namespace renders what its spawners' `--taskspawner=default/…` expects.
+      namespace: namespaceOf(scope),
       labels: extra.labels,
       annotations: {
         [ARGOCD_SYNC_WAVE]: SyncWave.RESOURCES,

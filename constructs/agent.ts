@@ -2,7 +2,13 @@ import { Construct, type IConstruct } from 'constructs';
 import { Kind } from '../lib/api/constants.js';
 import type { AgentConfigSpec, McpServer as McpServerSpec } from '../lib/api/agent-config.js';
 import type { SecretRef } from './credentials.js';
+import { checkProps, type KnownProps } from './_props.js';
 import { PropError, kelosResource, objectName, show, some } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const AGENT_PROPS: KnownProps<AgentProps> = { name: true, agentsMd: true, plugins: true, skills: true, mcpServers: true };
+const PLUGIN_PROPS: KnownProps<PluginProps> = { name: true, skills: true, agents: true };
+const SKILLS_PACKAGE_PROPS: KnownProps<SkillsPackage> = { source: true, skill: true };
 
 /** An AgentConfig defined here or elsewhere. */
 export interface IAgent extends IConstruct {
@@ -30,14 +36,17 @@ export interface SkillsPackage {
 export class McpServer {
   /** A server the agent starts as a process (stdio transport). */
   public static stdio(name: string, props: { command: string; args?: readonly string[]; env?: Readonly<Record<string, string>>; envFrom?: SecretRef }): McpServer {
-    return new McpServer({
-      name,
-      type: 'stdio',
-      command: props.command,
-      args: props.args ? [...props.args] : undefined,
-      env: props.env ? { ...props.env } : undefined,
-      envFrom: props.envFrom ? { secretRef: { name: props.envFrom.name } } : undefined,
-    });
+    return new McpServer(
+      {
+        name,
+        type: 'stdio',
+        command: props.command,
+        args: props.args ? [...props.args] : undefined,
+        env: props.env ? { ...props.env } : undefined,
+        envFrom: props.envFrom ? { secretRef: { name: props.envFrom.name } } : undefined,
+      },
+      { what: 'McpServer.stdio', props, known: { command: true, args: true, env: true, envFrom: true } },
+    );
   }
 
   /** A server reached over streamable HTTP. */
@@ -55,16 +64,28 @@ export class McpServer {
     type: 'http' | 'sse',
     props: { url: string; headers?: Readonly<Record<string, string>>; headersFrom?: SecretRef },
   ): McpServer {
-    return new McpServer({
-      name,
-      type,
-      url: props.url,
-      headers: props.headers ? { ...props.headers } : undefined,
-      headersFrom: props.headersFrom ? { secretRef: { name: props.headersFrom.name } } : undefined,
-    });
+    return new McpServer(
+      {
+        name,
+        type,
+        url: props.url,
+        headers: props.headers ? { ...props.headers } : undefined,
+        headersFrom: props.headersFrom ? { secretRef: { name: props.headersFrom.name } } : undefined,
+      },
+      { what: `McpServer.${type}`, props, known: { url: true, headers: true, headersFrom: true } },
+    );
   }
 
-  private constructor(private readonly spec: McpServerSpec) {}
+  private constructor(
+    private readonly spec: McpServerSpec,
+    /** The props as given, checked when the server is added to an Agent. */
+    private readonly given: { readonly what: string; readonly props: object; readonly known: KnownProps<any> },
+  ) {}
+
+  /** @internal Reports a prop name the factory did not know on the Agent it is added to. */
+  public _checkProps(scope: Construct): void {
+    checkProps(scope, this.given.what, this.given.props, this.given.known, 'mcpServers.');
+  }
 
   public get name(): string {
     return this.spec.name;
@@ -107,6 +128,7 @@ export class Agent extends Construct implements IAgent {
 
   constructor(scope: Construct, id: string, props: AgentProps = {}) {
     super(scope, id);
+    checkProps(this, 'Agent', props, AGENT_PROPS);
     this.agentConfigName = objectName(this, id, props.name);
     this.agentsMd = props.agentsMd;
     for (const p of props.plugins ?? []) this.addPlugin(p);
@@ -117,6 +139,7 @@ export class Agent extends Construct implements IAgent {
 
   /** Adds a plugin; names must be unique. */
   public addPlugin(plugin: PluginProps): void {
+    checkProps(this, 'an Agent plugin', plugin, PLUGIN_PROPS, 'plugins.');
     if (!plugin.name) throw new PropError(this, 'plugins', 'name must not be empty');
     if (plugin.name.includes('/') || plugin.name === '..' || plugin.name === '.') {
       throw new PropError(this, 'plugins', `name must be a plain directory name, got ${show(plugin.name)}`);
@@ -132,6 +155,7 @@ export class Agent extends Construct implements IAgent {
 
   /** Adds a skills.sh package. */
   public addSkills(pkg: SkillsPackage): void {
+    checkProps(this, 'an Agent skills package', pkg, SKILLS_PACKAGE_PROPS, 'skills.');
     if (!/^[^/\s]+\/[^/\s]+$/.test(pkg.source)) {
       throw new PropError(this, 'skills', `source must be "owner/repo", got ${show(pkg.source)}`);
     }
@@ -140,6 +164,7 @@ export class Agent extends Construct implements IAgent {
 
   /** Adds an MCP server; names must be unique. */
   public addMcpServer(server: McpServer): void {
+    server._checkProps(this);
     if (!server.name) throw new PropError(this, 'mcpServers', 'name must not be empty');
     if (this.mcpServers.some((m) => m.name === server.name)) {
       throw new PropError(this, 'mcpServers', `name ${show(server.name)} is already used`);

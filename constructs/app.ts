@@ -1,9 +1,32 @@
 import { App, ApiObject, Chart, type AppProps } from 'cdk8s';
 import type { IConstruct } from 'constructs';
+import { checkObject } from '../lib/api/object-checks.js';
 import { isKelosObject, validateObject } from '../lib/api/validate.js';
 import { KELOS_IMAGE_CONTEXT } from './spawner.js';
 import { renderYaml, writeOutput, type OutputFile } from '../lib/render/output.js';
-import { ARGOCD_SYNC_WAVE } from './_util.js';
+import { checkProps, type KnownProps } from './_props.js';
+import { ARGOCD_SYNC_WAVE, namespaceObject } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const APP_PROPS: KnownProps<KelosAppProps & AppProps> = {
+  outdir: true,
+  image: true,
+  argocd: true,
+  namespaces: true,
+  // cdk8s AppProps
+  outputFileExtension: true,
+  yamlOutputType: true,
+  recordConstructMetadata: true,
+  resolvers: true,
+};
+const ARGOCD_PROPS: KnownProps<ArgoCdProps> = {
+  repoURL: true,
+  targetRevision: true,
+  path: true,
+  project: true,
+  namespace: true,
+  server: true,
+};
 
 export interface ArgoCdProps {
   /** Git URL of the repository that holds the rendered output. */
@@ -31,6 +54,14 @@ export interface KelosAppProps {
    * @default - no ArgoCD Applications
    */
   readonly argocd?: ArgoCdProps;
+  /**
+   * Render a `Namespace` for each chart with a namespace (not for a chart that
+   * declares that Namespace itself), so `kubectl apply -f dist/<chart>/` works
+   * on an empty cluster. It is annotated to stay when ArgoCD prunes or its
+   * Application is deleted: the Secrets made by hand in it stay too.
+   * @default true
+   */
+  readonly namespaces?: boolean;
 }
 
 /** A synth failure: every problem found, each with its construct path. Nothing was written. */
@@ -67,10 +98,14 @@ const CLUSTER_SCOPED = new Set([
  */
 export class KelosApp extends App {
   private readonly argocd?: ArgoCdProps;
+  private readonly namespaces: boolean;
 
   constructor(props: KelosAppProps & AppProps = {}) {
     super({ ...props, outdir: props.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist' });
+    checkProps(this, 'KelosApp', props, APP_PROPS);
+    checkProps(this, 'KelosApp argocd', props.argocd, ARGOCD_PROPS, 'argocd.');
     this.argocd = props.argocd;
+    this.namespaces = props.namespaces ?? true;
     if (props.image) this.node.setContext(KELOS_IMAGE_CONTEXT, props.image);
   }
 
@@ -84,7 +119,14 @@ export class KelosApp extends App {
     const paths = new Set<string>();
     const charts = this.node.children.filter((c): c is Chart => Chart.isChart(c));
     const crdCharts = new Set<string>();
+    // A Namespace declared by any chart (a namespaced controller install declares those it serves) is not rendered twice.
+    const declared = new Set(
+      charts.flatMap((chart) => apiObjects(chart).filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.metadata.name)),
+    );
     for (const chart of charts) {
+      // Objects of a chart without a namespace go to "default", as its spawners' --taskspawner says.
+      const chartNs = chart.namespace ?? DEFAULT_NAMESPACE;
+      let namespaced = false;
       for (const obj of apiObjects(chart)) {
         let json: any;
         try {
@@ -94,15 +136,16 @@ export class KelosApp extends App {
           continue;
         }
         if (CLUSTER_SCOPED.has(json.kind) && json.metadata) delete json.metadata.namespace;
+        else if (json.metadata?.namespace === chart.namespace) namespaced ||= chart.namespace !== undefined;
         if (json.kind === 'CustomResourceDefinition') crdCharts.add(chart.node.id);
         if (isKelosObject(json)) {
-          for (const issue of validateObject(json)) problems.push(`${obj.node.path}: ${issue.path}: ${issue.message}`);
+          for (const issue of [...validateObject(json), ...checkObject(json)]) problems.push(`${obj.node.path}: ${issue.path}: ${issue.message}`);
         }
         if (json.kind === 'Secret' && (json.data || json.stringData)) {
           problems.push(`${obj.node.path}: Secret "${json.metadata?.name}" holds values; reference Secrets by name instead of rendering them`);
         }
         const name = json.metadata?.name ?? json.metadata?.generateName ?? obj.node.id;
-        const ns = json.metadata?.namespace && json.metadata.namespace !== chart.namespace ? `${json.metadata.namespace}.` : '';
+        const ns = json.metadata?.namespace && json.metadata.namespace !== chartNs ? `${json.metadata.namespace}.` : '';
         const path = `${chart.node.id}/${json.kind}.${ns}${name}.yaml`;
         if (paths.has(path)) {
           problems.push(`${obj.node.path}: another object in chart "${chart.node.id}" is also ${json.kind} "${ns}${name}"`);
@@ -110,6 +153,10 @@ export class KelosApp extends App {
         }
         paths.add(path);
         files.push({ path, content: renderYaml(json, true) });
+      }
+      if (this.namespaces && namespaced && !declared.has(chart.namespace!)) {
+        const path = `${chart.node.id}/Namespace.${chart.namespace}.yaml`;
+        if (!paths.has(path)) files.push({ path, content: renderYaml(namespaceObject(chart.namespace!)) });
       }
     }
     if (this.argocd) files.push(...this.applications(charts, crdCharts));
@@ -149,6 +196,8 @@ export class KelosApp extends App {
     });
   }
 }
+
+const DEFAULT_NAMESPACE = 'default';
 
 function apiObjects(scope: IConstruct): ApiObject[] {
   return scope.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);

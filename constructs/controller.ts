@@ -6,8 +6,26 @@ import { CONTROLLER_RULES } from '../lib/render/controller-rbac.js';
 import { CONTROLLER_NAMESPACE, controllerInstall, type ControllerInstall } from '../lib/render/controller-install.js';
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { KELOS_IMAGE_CONTEXT } from './spawner.js';
-import { ARGOCD_SYNC_OPTIONS, ARGOCD_SYNC_WAVE, SyncWave, checkInteger } from './_util.js';
+import { checkProps, type KnownProps } from './_props.js';
+import { ARGOCD_KEEP, ARGOCD_SYNC_OPTIONS, ARGOCD_SYNC_WAVE, SyncWave, checkInteger, namespaceObject } from './_util.js';
 
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const CONTROLLER_PROPS: KnownProps<KelosControllerProps> = {
+  image: true,
+  imagePullPolicy: true,
+  replicas: true,
+  resources: true,
+  agentImages: true,
+  crds: true,
+  namespaces: true,
+  createNamespaces: true,
+  secretNamespaces: true,
+  agentEgressExcept: true,
+  // ChartProps
+  namespace: true,
+  labels: true,
+  disableResourceNameHashes: true,
+};
 const NAMESPACE_RE = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CIDR_RE = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
 
@@ -27,10 +45,18 @@ export interface KelosControllerProps extends ChartProps {
   /**
    * A namespaced install: the controller watches only these namespaces,
    * holds its rights there through RoleBindings (none cluster-wide, none in
-   * kube-system), and each gets the agent and spawner NetworkPolicies. The
-   * namespaces must exist. @default - all namespaces, through a ClusterRoleBinding
+   * kube-system), and each gets the agent and spawner NetworkPolicies.
+   * @default - all namespaces, through a ClusterRoleBinding
    */
   readonly namespaces?: readonly string[];
+  /**
+   * Render the `Namespace` of each of `namespaces` in this chart, so that
+   * `kubectl apply -f` of this chart alone works and ArgoCD creates them
+   * before the RoleBindings in them (never pruned or deleted). Pipeline
+   * charts in those namespaces then do not render them again.
+   * @default true
+   */
+  readonly createNamespaces?: boolean;
   /**
    * Where the controller may read and write Secrets: the Secrets of MCP
    * servers (headersFrom, envFrom) and of GitHub App Workspaces. Elsewhere a
@@ -52,6 +78,7 @@ export class KelosController extends Chart {
 
   constructor(scope: Construct, id: string, props: KelosControllerProps = {}) {
     super(scope, id, { ...props, namespace: props.namespace ?? CONTROLLER_NAMESPACE });
+    checkProps(this, 'KelosController', props, CONTROLLER_PROPS);
     checkInteger(this, 'replicas', props.replicas, 0);
     for (const prop of ['namespaces', 'secretNamespaces'] as const) {
       const bad = (props[prop] ?? []).find((n) => !NAMESPACE_RE.test(n));
@@ -64,7 +91,8 @@ export class KelosController extends Chart {
     if (props.crds ?? true) {
       for (const crd of customResourceDefinitions()) {
         const o = structuredClone(crd) as any;
-        o.metadata.annotations = { [ARGOCD_SYNC_WAVE]: SyncWave.CRDS, [ARGOCD_SYNC_OPTIONS]: 'ServerSideApply=true' };
+        // CRDs outlive a prune and the Application: deleting them would delete every Task in the cluster.
+        o.metadata.annotations = { [ARGOCD_SYNC_WAVE]: SyncWave.CRDS, [ARGOCD_SYNC_OPTIONS]: `ServerSideApply=true,${ARGOCD_KEEP}` };
         new ApiObject(this, `Crd-${crd.metadata.name}`, o);
       }
     }
@@ -79,6 +107,11 @@ export class KelosController extends Chart {
       secretNamespaces: props.secretNamespaces,
       agentEgressExcept: props.agentEgressExcept,
     });
+    if (props.createNamespaces ?? true) {
+      for (const ns of new Set(props.namespaces ?? [])) {
+        if (ns !== this.namespace) new ApiObject(this, `Namespace-${ns}`, namespaceObject(ns));
+      }
+    }
     const add = (cid: string, obj: unknown) => {
       const o = structuredClone(obj) as any;
       o.metadata.annotations = { ...o.metadata.annotations, [ARGOCD_SYNC_WAVE]: SyncWave.CONTROLLER };

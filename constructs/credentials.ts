@@ -1,8 +1,9 @@
-import type { ISecret } from 'cdk8s-plus-28';
 import type { Credentials as CredentialsSpec, CredentialType } from '../lib/api/shared.js';
 
 /** A reference to a Secret by name: a cdk8s-plus `ISecret`, or anything with a `name`. */
-export type SecretRef = Pick<ISecret, 'name'>;
+export interface SecretRef {
+  readonly name: string;
+}
 
 /**
  * How the agent authenticates. The Secret holds the credential under the

@@ -8,5 +8,6 @@ export * from './when.js';
 export * from './source-props.js';
 export * from './context-source.js';
 export * from './spawner.js';
+export * from './webhook-server.js';
 export * from './controller.js';
 export * from './app.js';

@@ -1,15 +1,19 @@
 import { ApiObject, type Duration } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
-import { Annotation, Kind } from '../lib/api/constants.js';
-import { WORKSPACE_SOURCES, isWebhookSpawner, type TaskSpawnerSpec } from '../lib/api/task-spawner.js';
+import { Annotation, Kind, Label } from '../lib/api/constants.js';
+import { TASK_SPAWNER_NAME_MAX_LENGTH, branchProblem } from '../lib/api/object-checks.js';
+import { spawnerTemplateScope } from '../lib/api/template-check.js';
+import { DEFAULT_PROMPT_TEMPLATE, WORKSPACE_SOURCES, isWebhookSpawner, type TaskSpawnerSpec } from '../lib/api/task-spawner.js';
 import { DEFAULT_KELOS_IMAGE } from '../lib/render/images.js';
 import { spawnerWorkload, type SpawnerWorkload } from '../lib/render/spawner-workload.js';
 import type { ITask } from './task.js';
 import type { TaskTemplateProps } from './task-template.js';
-import { checkContextSources, checkTemplateProps, renderContextSources, renderTemplateFields } from './_task-template.js';
-import type { ContextSourceProps } from './context-source.js';
-import type { When } from './when.js';
-import { checkTemplate } from './_template.js';
+import { TASK_TEMPLATE_PROPS, checkContextSources, checkTemplateProps, renderContextSources, renderTemplateFields } from './_task-template.js';
+import type { ContextSourceProps, HttpContextSourceProps } from './context-source.js';
+import { When } from './when.js';
+import { checkProps, type KnownProps } from './_props.js';
+import { checkDependencies, checkTemplateFields } from './_template.js';
+import { WebhookServer } from './webhook-server.js';
 import {
   ARGOCD_SYNC_WAVE,
   PropError,
@@ -19,7 +23,39 @@ import {
   kelosResource,
   namespaceOf,
   objectName,
+  show,
 } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const SPAWNER_PROPS: KnownProps<SpawnerProps> = {
+  ...TASK_TEMPLATE_PROPS,
+  name: true,
+  when: true,
+  promptTemplate: true,
+  branch: true,
+  dependsOn: true,
+  taskLabels: true,
+  taskAnnotations: true,
+  pollInterval: true,
+  maxConcurrency: true,
+  maxTotalTasks: true,
+  suspend: true,
+  spawnerImage: true,
+  githubApiBaseUrl: true,
+  contextSources: true,
+};
+const CONTEXT_SOURCE_PROPS: KnownProps<ContextSourceProps> = { name: true, http: true, failurePolicy: true };
+const HTTP_CONTEXT_SOURCE_PROPS: KnownProps<HttpContextSourceProps> = {
+  url: true,
+  method: true,
+  headers: true,
+  headersFrom: true,
+  body: true,
+  responseFilter: true,
+  allowInsecure: true,
+  timeout: true,
+  maxResponseBytes: true,
+};
 
 /** A Spawner (TaskSpawner) defined here or elsewhere. */
 export interface ISpawner extends IConstruct {
@@ -74,8 +110,9 @@ export interface SpawnerProps extends TaskTemplateProps {
  * A trigger and a Task template: renders a kelos.dev `TaskSpawner` and the
  * workload that runs it — a Deployment for polling sources, a CronJob for
  * cron — with least-privilege RBAC. A webhook source (githubWebhook,
- * linearWebhook, webhook, slack) renders the TaskSpawner alone: its events are
- * delivered to the webhook server, nothing polls.
+ * linearWebhook, webhook, slack) renders the TaskSpawner alone and enables its
+ * route on the chart's WebhookServer (made with defaults when there is none):
+ * its events are delivered there, nothing polls.
  */
 export class Spawner extends Construct implements ISpawner {
   /** A TaskSpawner that exists already (applied elsewhere). */
@@ -91,9 +128,20 @@ export class Spawner extends Construct implements ISpawner {
 
   constructor(scope: Construct, id: string, props: SpawnerProps) {
     super(scope, id);
+    checkProps(this, 'Spawner', props, SPAWNER_PROPS);
     this.spawnerName = objectName(this, id, props.name);
+    if (this.spawnerName.length > TASK_SPAWNER_NAME_MAX_LENGTH) {
+      throw new PropError(
+        this,
+        props.name === undefined ? 'id' : 'name',
+        `must be at most ${TASK_SPAWNER_NAME_MAX_LENGTH} characters (it is the ${Label.TASK_SPAWNER} label of every Task it spawns), got ${show(this.spawnerName)}`,
+      );
+    }
     this.namespace = namespaceOf(this);
     this.props = props;
+    if (!(props.when instanceof When)) {
+      throw new PropError(this, 'when', `must be a source such as When.githubIssues() or When.cron('@daily'), got ${show(props.when)}`);
+    }
     checkTemplateProps(this, props);
     props.when._check(this);
     checkInteger(this, 'maxConcurrency', props.maxConcurrency, 0);
@@ -107,16 +155,41 @@ export class Spawner extends Construct implements ISpawner {
     if (props.taskLabels && 'kelos.dev/taskspawner' in props.taskLabels) {
       throw new PropError(this, 'taskLabels', 'must not set kelos.dev/taskspawner: the spawner sets it');
     }
-    checkTemplate(this, 'promptTemplate', props.promptTemplate);
-    checkTemplate(this, 'branch', props.branch);
-    for (const [k, v] of Object.entries({ ...props.taskLabels, ...props.taskAnnotations })) checkTemplate(this, `task metadata ${k}`, v);
+    (props.contextSources ?? []).forEach((c, i) => {
+      const at = `contextSources[${c?.name ?? i}]`;
+      checkProps(this, 'a context source', c, CONTEXT_SOURCE_PROPS, `${at}.`);
+      checkProps(this, 'an HTTP context source', c?.http, HTTP_CONTEXT_SOURCE_PROPS, `${at}.http.`);
+    });
     checkContextSources(this, props.contextSources);
+    const dependsOn = checkDependencies(this, props.dependsOn ?? []);
+    const contextSources = (props.contextSources ?? []).map((c) => c.name);
+    const fieldMapping = props.when.source === 'webhook' ? Object.keys((props.when._toKube().webhook?.fieldMapping ?? {}) as object) : [];
+    const data = (prompt: boolean, context = true) =>
+      spawnerTemplateScope(props.when.source, { prompt, dependsOn, fieldMapping, ...(context ? { contextSources } : {}) });
+    checkTemplateFields(this, 'promptTemplate', props.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE, data(true));
+    checkTemplateFields(this, 'branch', props.branch, data(false));
+    const branchIssue = props.branch === undefined ? undefined : branchProblem(props.branch);
+    if (branchIssue) throw new PropError(this, 'branch', `must give a valid git branch name: ${branchIssue}`);
+    for (const [field, map] of [['taskLabels', props.taskLabels], ['taskAnnotations', props.taskAnnotations]] as const) {
+      for (const [k, v] of Object.entries(map ?? {})) checkTemplateFields(this, `${field}[${k}]`, v, data(false));
+    }
+    // A context source's own templates are rendered over the item, before any context exists.
+    for (const c of props.contextSources ?? []) {
+      const at = `contextSources[${c.name}].http`;
+      checkTemplateFields(this, `${at}.url`, c.http.url, data(false, false));
+      checkTemplateFields(this, `${at}.body`, c.http.body, data(false, false));
+      for (const [k, v] of Object.entries(c.http.headers ?? {})) checkTemplateFields(this, `${at}.headers[${k}]`, v, data(false, false));
+    }
 
     // The compiler owns the workload, none for a webhook source: the controller must not add a poller.
     kelosResource(this, Kind.TASK_SPAWNER, this.spawnerName, () => this._toKube(), {
       annotations: { [Annotation.WORKLOAD_COMPILED]: 'true' },
     });
-    if (isWebhookSpawner({ when: props.when._toKube() })) return;
+    const when = props.when._toKube();
+    if (isWebhookSpawner({ when })) {
+      WebhookServer.of(this)._addSource(props.when.source, when.webhook?.source);
+      return;
+    }
 
     const contextSecrets = (props.contextSources ?? []).flatMap((c) => (c.http.headersFrom ?? []).map((h) => h.secretName));
     this.workload = spawnerWorkload(

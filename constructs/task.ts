@@ -1,10 +1,25 @@
 import { Construct, type IConstruct } from 'constructs';
-import { Kind } from '../lib/api/constants.js';
+import { Annotation, Kind } from '../lib/api/constants.js';
+import { branchNameProblem, invalidBranchMessage } from '../lib/git/ref-format.js';
 import type { TaskSpec } from '../lib/api/task.js';
-import { checkTemplate } from './_template.js';
+import { taskPromptScope, templateProblems } from '../lib/api/template-check.js';
+import { checkProps, type KnownProps } from './_props.js';
+import { checkDependencies, checkTemplate } from './_template.js';
 import type { TaskTemplateProps } from './task-template.js';
-import { checkTemplateProps, renderTemplateFields } from './_task-template.js';
+import { Workspace } from './workspace.js';
+import { TASK_TEMPLATE_PROPS, checkTemplateProps, renderTemplateFields } from './_task-template.js';
 import { PropError, kelosResource, objectName, show } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const TASK_PROPS: KnownProps<TaskProps> = {
+  ...TASK_TEMPLATE_PROPS,
+  name: true,
+  generateName: true,
+  prompt: true,
+  branch: true,
+  dependsOn: true,
+  labels: true,
+};
 
 /** A Task defined here or elsewhere. */
 export interface ITask extends IConstruct {
@@ -47,6 +62,7 @@ export class Task extends Construct implements ITask {
 
   constructor(scope: Construct, id: string, props: TaskProps) {
     super(scope, id);
+    checkProps(this, 'Task', props, TASK_PROPS);
     this.taskName = objectName(this, id, props.name, props.generateName);
     // The Job takes the Task's name (a generated name adds 5 characters).
     if (this.taskName.length > (props.generateName ? 58 : 63)) {
@@ -55,12 +71,29 @@ export class Task extends Construct implements ITask {
     checkTemplateProps(this, props);
     if (props.prompt.trim() === '') throw new PropError(this, 'prompt', 'must not be empty');
     if (props.branch !== undefined && props.branch.trim() === '') throw new PropError(this, 'branch', 'must not be empty');
+    if (props.branch !== undefined) {
+      const problem = branchNameProblem(props.branch);
+      if (problem) throw new PropError(this, 'branch', `must be a valid git branch name: ${invalidBranchMessage(props.branch, problem)}`);
+      const baseRef = props.workspace instanceof Workspace ? props.workspace.ref : undefined;
+      if (baseRef !== undefined && (props.branch === baseRef || props.branch === `refs/heads/${baseRef}`)) {
+        throw new PropError(this, 'branch', `must not be ${show(baseRef)}, the ref of Workspace ${show(props.workspace!.workspaceName)}: a Task never works on its base ref`);
+      }
+    }
     this.props = props;
     for (const d of props.dependsOn ?? []) this.addDependency(d);
-    // Only prompts of Tasks with dependencies are rendered (with .Deps).
+    // Only prompts of Tasks with dependencies are rendered (with .Deps), and
+    // dependencies may be added later: the fields are checked at synth.
     if (this.dependencies.length > 0) checkTemplate(this, 'prompt', props.prompt);
+    this.node.addValidation({
+      validate: () => {
+        if (this.dependencies.length === 0) return [];
+        return templateProblems(props.prompt, 'prompt', taskPromptScope(this.dependencies.map((d) => d.taskName))).map((p) => `'prompt' ${p}`);
+      },
+    });
     kelosResource(this, Kind.TASK, this.taskName, () => this._toKube(), {
       labels: props.labels ? { ...props.labels } : undefined,
+      // Declared in git: after its TTL the controller deletes its Job, not the Task (a sync would re-create and re-run it).
+      annotations: { [Annotation.DECLARED]: 'true' },
       generateName: props.generateName,
     });
   }
@@ -71,6 +104,7 @@ export class Task extends Construct implements ITask {
     if (this.dependencies.some((d) => d.taskName === task.taskName)) {
       throw new PropError(this, 'dependsOn', `lists ${show(task.taskName)} twice`);
     }
+    checkDependencies(this, [task]);
     this.dependencies.push(task);
   }
 

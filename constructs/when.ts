@@ -1,6 +1,6 @@
 import { Cron, type Duration } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { CronExpressionParser } from 'cron-parser';
+import { cronScheduleProblem } from '../lib/api/cron-schedule.js';
 import {
   ISSUE_TYPES,
   ITEM_STATES,
@@ -12,6 +12,7 @@ import {
 } from '../lib/api/task-spawner.js';
 import { RepoUrlError, parseRepo } from '../lib/github/repo-url.js';
 import type { SecretRef } from './credentials.js';
+import { checkProps, type KnownProps } from './_props.js';
 import { PropError, checkOneOf, goDuration, show } from './_util.js';
 import { checkFilePatterns, checkReporting, checkWebhookSource } from './_source-checks.js';
 import type {
@@ -22,6 +23,41 @@ import type {
   ReportingProps,
   SlackProps,
 } from './source-props.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const GITHUB_COMMON = {
+  repo: true,
+  excludeLabels: true,
+  state: true,
+  author: true,
+  excludeAuthors: true,
+  commentPolicy: true,
+  triggerComment: true,
+  excludeComments: true,
+  priorityLabels: true,
+  pollInterval: true,
+} as const;
+const GITHUB_ISSUES_PROPS: KnownProps<GitHubIssuesProps> = { ...GITHUB_COMMON, types: true, labels: true, assignee: true, reporting: true };
+const GITHUB_PULL_REQUESTS_PROPS: KnownProps<GitHubPullRequestsProps> = {
+  ...GITHUB_COMMON,
+  labels: true,
+  reviewState: true,
+  draft: true,
+  filePatterns: true,
+  reporting: true,
+};
+const JIRA_PROPS: KnownProps<JiraProps> = { baseUrl: true, project: true, jql: true, secret: true, pollInterval: true };
+
+const WHEN_PROPS: Record<SourceName, KnownProps<any>> = {
+  githubIssues: GITHUB_ISSUES_PROPS,
+  githubPullRequests: GITHUB_PULL_REQUESTS_PROPS,
+  jira: JIRA_PROPS,
+  cron: { schedule: true },
+  githubWebhook: { events: true, repository: true, excludeAuthors: true, filters: true, reporting: true } satisfies KnownProps<GitHubWebhookProps>,
+  linearWebhook: { types: true, filters: true } satisfies KnownProps<LinearWebhookProps>,
+  webhook: { source: true, fieldMapping: true, filters: true } satisfies KnownProps<GenericWebhookProps>,
+  slack: { channels: true, botMessagePolicy: true, triggers: true, excludePatterns: true } satisfies KnownProps<SlackProps>,
+};
 
 interface GitHubCommonProps {
   /** Repository to poll, `owner/repo` or a URL. @default - the workspace repository */
@@ -101,7 +137,7 @@ export class When {
     return new When('githubPullRequests', props);
   }
 
-  /** A cron schedule (5 fields, UTC). */
+  /** A cron schedule in UTC: 5 fields, or a macro a CronJob accepts (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`). */
   public static cron(schedule: Cron | string): When {
     return new When('cron', { schedule: typeof schedule === 'string' ? schedule : schedule.expressionString });
   }
@@ -145,17 +181,12 @@ export class When {
   public _check(scope: Construct): void {
     const p = this.props;
     const prop = (name: string) => `when.${this.source}.${name}`;
+    checkProps(scope, `When.${this.source}`, p, WHEN_PROPS[this.source], `when.${this.source}.`);
     if (this.source === 'cron') {
-      const fields = String(p.schedule).trim().split(/\s+/);
-      let ok = fields.length === 5;
-      if (ok) {
-        try {
-          CronExpressionParser.parse(p.schedule, { tz: 'UTC' });
-        } catch {
-          ok = false;
-        }
+      const problem = cronScheduleProblem(p.schedule);
+      if (problem) {
+        throw new PropError(scope, prop('schedule'), `must be a cron schedule (5 fields, or a macro such as "@daily"), got ${show(p.schedule)}: ${problem}`);
       }
-      if (!ok) throw new PropError(scope, prop('schedule'), `must be a 5-field cron expression, got ${show(p.schedule)}`);
       return;
     }
     if (this.source === 'jira') {

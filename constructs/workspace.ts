@@ -1,8 +1,22 @@
 import { Construct, type IConstruct } from 'constructs';
 import { Kind } from '../lib/api/constants.js';
 import { MAX_REMOTES, REPO_PATTERN, type WorkspaceSpec } from '../lib/api/workspace.js';
+import { REPO_CREDENTIALS_REASON, RepoUrlError, parseRepo } from '../lib/github/repo-url.js';
 import type { SecretRef } from './credentials.js';
+import { checkProps, type KnownProps } from './_props.js';
 import { PropError, kelosResource, objectName, show, some } from './_util.js';
+
+// Prop names checked at run time (checkProps), for JavaScript callers.
+const WORKSPACE_PROPS: KnownProps<WorkspaceProps> = {
+  name: true,
+  repo: true,
+  ref: true,
+  secret: true,
+  remotes: true,
+  files: true,
+  setupCommand: true,
+};
+const WORKSPACE_REMOTE_PROPS: KnownProps<WorkspaceRemote> = { name: true, url: true };
 
 /** A Workspace defined here or elsewhere. */
 export interface IWorkspace extends IConstruct {
@@ -64,7 +78,9 @@ export class Workspace extends Construct implements IWorkspace {
 
   constructor(scope: Construct, id: string, props: WorkspaceProps) {
     super(scope, id);
+    checkProps(this, 'Workspace', props, WORKSPACE_PROPS);
     this.workspaceName = objectName(this, id, props.name);
+    checkCredentials(this, 'repo', props.repo);
     if (!repoPattern.test(props.repo)) {
       throw new PropError(this, 'repo', `must start with https://, http://, git:// or git@, got ${show(props.repo)}`);
     }
@@ -75,7 +91,10 @@ export class Workspace extends Construct implements IWorkspace {
       throw new PropError(this, 'setupCommand', 'must have at least one element when set, got []');
     }
     this.setupCommand = props.setupCommand ? [...props.setupCommand] : undefined;
-    for (const r of props.remotes ?? []) this.addRemote(r.name, r.url);
+    for (const r of props.remotes ?? []) {
+      checkProps(this, 'a Workspace remote', r, WORKSPACE_REMOTE_PROPS, 'remotes.');
+      this.addRemote(r.name, r.url);
+    }
     for (const [path, content] of Object.entries(props.files ?? {})) this.addFile(path, content);
     kelosResource(this, Kind.WORKSPACE, this.workspaceName, () => this._toKube());
   }
@@ -85,6 +104,7 @@ export class Workspace extends Construct implements IWorkspace {
     if (name === '') throw new PropError(this, 'remotes', 'name must not be empty');
     if (name === 'origin') throw new PropError(this, 'remotes', `name "origin" is reserved for the clone source`);
     if (this.remotes.some((r) => r.name === name)) throw new PropError(this, 'remotes', `name ${show(name)} is already used`);
+    checkCredentials(this, 'remotes', url);
     if (!repoPattern.test(url)) {
       throw new PropError(this, 'remotes', `url of ${show(name)} must start with https://, http://, git:// or git@, got ${show(url)}`);
     }
@@ -123,5 +143,16 @@ class ImportedWorkspace extends Construct implements IWorkspace {
     public readonly secretName?: string,
   ) {
     super(scope, id);
+  }
+}
+
+/** Refuses a URL with credentials without printing them: they belong in the Workspace Secret. */
+function checkCredentials(scope: Construct, prop: string, url: string): void {
+  try {
+    parseRepo(url);
+  } catch (err) {
+    // Any git host may serve a Workspace: of what parseRepo refuses, only credentials count here.
+    if (err instanceof RepoUrlError && err.reason === REPO_CREDENTIALS_REASON) throw new PropError(scope, prop, `${err.reason}, got ${err.input}`);
+    if (!(err instanceof RepoUrlError)) throw err;
   }
 }

@@ -1,8 +1,10 @@
-// The Kelos examples 01–07, written with the constructs. Each renders the
-// same custom resources as the example's YAML (Secrets are referenced, not rendered).
+// The Kelos examples 01–07, 10, 11 and 13, written with the constructs. Each
+// renders the same custom resources as the example's YAML (Secrets are
+// referenced, not rendered); the webhook examples share the namespace's
+// webhook server.
 import { Chart, Cron, Duration, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { Agent, AgentType, Credentials, Spawner, Task, When, Workspace } from '../constructs/index.js';
+import { Agent, AgentType, Credentials, Spawner, Task, WebhookServer, When, Workspace } from '../constructs/index.js';
 
 export class Examples extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
@@ -92,6 +94,78 @@ export class Examples extends Chart {
         'Fix the following GitHub issue from the upstream repository and open a\nPR from this fork back to upstream.\n\nIssue #{{.Number}}: {{.Title}}\n\n{{.Body}}\n',
       ttlAfterFinished: Duration.hours(1),
       pollInterval: Duration.minutes(5),
+      maxConcurrency: 3,
+    });
+
+    // The webhook server of the namespace, behind an Ingress with TLS (Kelos's helm-values-webhook.yaml).
+    new WebhookServer(this, 'webhooks', {
+      github: { secret: { name: 'github-webhook-secret' } },
+      linear: { secret: { name: 'linear-webhook-secret' } },
+      generic: { sentry: { secret: { name: 'sentry-webhook-secret' }, signatureHeader: 'Sentry-Hook-Signature' } },
+      ingress: {
+        host: 'webhooks.your-domain.com',
+        className: 'nginx',
+        tlsSecret: { name: 'webhooks-tls' },
+        annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' },
+      },
+    });
+
+    // 10: GitHub webhook deliveries as they happen: new issues, pull requests, comments and reviews.
+    new Spawner(this, 'github-webhook-responder', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: Credentials.apiKey({ name: 'claude-credentials' }),
+      workspace,
+      when: When.githubWebhook({
+        events: ['issues', 'pull_request', 'issue_comment', 'pull_request_review'],
+        excludeAuthors: ['dependabot[bot]', 'renovate[bot]'],
+        filters: [
+          { event: 'issues', action: 'opened' },
+          { event: 'pull_request', action: 'opened', draft: false },
+          { event: 'pull_request', action: 'labeled', labels: ['review-requested'] },
+          { event: 'issues', action: 'opened', labels: ['bug'], excludeLabels: ['wontfix', 'duplicate'] },
+          { event: 'issue_comment', action: 'created', bodyPattern: '/kelos' },
+          { event: 'pull_request_review', action: 'submitted', author: 'senior-reviewer' },
+        ],
+      }),
+      branch: 'kelos-webhook-{{.Event}}-{{.ID}}',
+      promptTemplate:
+        '# GitHub {{.Event}} Event: {{.Action}}\n\n- **Triggered by**: @{{.Sender}}\n{{- if .Title}}\n- **Title**: {{.Title}}\n{{- end}}\n{{- with index . "URL"}}\n- **URL**: {{.}}\n{{- end}}\n\nPlease review this event and take appropriate action.\n',
+      taskLabels: { 'kelos.dev/trigger': 'webhook', 'kelos.dev/event': '{{.Event}}', 'kelos.dev/action': '{{.Action}}' },
+      taskAnnotations: { 'kelos.dev/github-url': '{{.URL}}', 'kelos.dev/github-sender': '{{.Sender}}' },
+      ttlAfterFinished: Duration.hours(1),
+    });
+
+    // 11: Linear issues in Todo or In Progress labelled agent-task.
+    const linearFilter = { states: ['Todo', 'In Progress'], labels: ['agent-task'], excludeLabels: ['no-automation'] };
+    new Spawner(this, 'linear-webhook-example', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: Credentials.oauth({ name: 'claude-credentials' }),
+      workspace,
+      when: When.linearWebhook({ types: ['Issue'], filters: [{ action: 'create', ...linearFilter }, { action: 'update', ...linearFilter }] }),
+      branch: 'linear-task-{{.ID}}',
+      promptTemplate:
+        'Linear {{.Type}} {{.Action}}: {{.Title}}\n\nLinear Issue ID: {{.ID}}\nState: {{.State}}\nLabels: {{.Labels}}\n\nPlease analyze this Linear issue and provide recommendations or implement any requested changes.\n',
+      ttlAfterFinished: Duration.hours(1),
+      maxConcurrency: 3,
+    });
+
+    // 13: Sentry errors of Python, Go or Node services, through a generic webhook.
+    new Spawner(this, 'sentry-error-responder', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: Credentials.oauth({ name: 'claude-credentials' }),
+      workspace,
+      when: When.webhook({
+        source: 'sentry',
+        fieldMapping: { id: '$.data.event.event_id', title: '$.data.event.title', url: '$.data.url', level: '$.data.event.level', platform: '$.data.event.platform' },
+        filters: [
+          { field: '$.data.event.level', value: 'error' },
+          { field: '$.data.event.platform', pattern: '^(python|go|node)' },
+        ],
+      }),
+      branch: 'sentry-{{.ID}}',
+      promptTemplate:
+        'A new Sentry error was reported.\n\nTitle:    {{.Title}}\nLevel:    {{.level}}\nPlatform: {{.platform}}\nURL:      {{.URL}}\n\nInvestigate the stack trace in the payload and open a PR with a fix.\n',
+      ttlAfterFinished: Duration.hours(1),
       maxConcurrency: 3,
     });
 

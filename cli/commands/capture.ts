@@ -15,14 +15,14 @@ export function register(program: Command): void {
         '(branch, commit, base-branch, pr, token usage); used by agent image entrypoints',
     )
     .option('--agent-type <type>', `the stream format: ${agentTypesText()} (default: $KELOS_AGENT_TYPE)`)
-    .option('--timeout <ms>', 'limit for each git and gh command (default: $KELOS_CAPTURE_TIMEOUT_MS, else 10000)')
+    .option('--timeout <duration>', 'how long each git and gh command may take, e.g. 30s (default: $KELOS_CAPTURE_TIMEOUT_MS milliseconds, else 10s)')
     .action(async (opts: { agentType?: string; timeout?: string }) => {
       let timeoutMs: number | undefined;
       if (opts.timeout !== undefined) {
-        timeoutMs = Number(opts.timeout);
-        if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-          throw new UserError(`'--timeout' must be a positive number of milliseconds, got ${opts.timeout}`, 2);
-        }
+        const { goDurationSeconds } = await import('../../lib/api/duration.js');
+        const s = goDurationSeconds(opts.timeout);
+        if (s === undefined || s <= 0) throw new UserError(`'--timeout' must be a Go duration like 10s or 1m, got "${opts.timeout}"`, 2);
+        timeoutMs = s * 1000;
       }
       const { runCapture } = await import('../../lib/capture/capture.js');
       process.exitCode = await runCapture({

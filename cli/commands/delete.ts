@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .argument('[names...]', 'names of the objects')
     .option('--all', 'delete every object of the kind in the namespace', false)
     .option('--wait', 'wait until they are gone (Tasks wait for the controller to finalize them)', false)
-    .option('--timeout <duration>', 'how long --wait waits', '2m')
+    .option('--timeout <duration>', 'how long --wait waits, e.g. 30s (0: no limit)', '2m')
     .action(async (kind: string, names: string[], opts: { all: boolean; wait: boolean; timeout: string }, cmd: Command) => {
       const { globalOptions } = await import('../ops/_context.js');
       const { runDelete } = await import('../ops/delete.js');

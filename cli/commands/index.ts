@@ -5,6 +5,7 @@ import { register as validate } from './validate.js';
 import { register as capture } from './capture.js';
 import { register as spawner } from './spawner.js';
 import { register as controller } from './controller.js';
+import { register as webhookServer } from './webhook-server.js';
 import { register as install } from './install.js';
 import { register as uninstall } from './uninstall.js';
 import { register as init } from './init.js';
@@ -28,6 +29,7 @@ export const commands: Register[] = [
   capture,
   spawner,
   controller,
+  webhookServer,
   install,
   uninstall,
   init,

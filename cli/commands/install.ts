@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .option('--version <version>', 'kelos release whose image to run, e.g. 0.1.0')
     .option('--dry-run', 'print the YAML instead of applying it', false)
     .option('--no-wait', 'do not wait for the CRDs to be established and the controller to be available')
-    .option('--timeout <duration>', 'how long to wait, e.g. 90s or 5m', '5m')
+    .option('--timeout <duration>', 'how long to wait, e.g. 90s or 5m (0: no limit)', '5m')
     .option('--namespaces <list>', 'a namespaced install: the controller serves only these comma-separated namespaces, with RoleBindings there and no rights elsewhere')
     .option('--secret-namespaces <list>', 'comma-separated namespaces where the controller may read and write Secrets (MCP server Secrets, GitHub App Workspaces)')
     .action(async (opts: { image?: string; version?: string; dryRun: boolean; wait: boolean; timeout: string; namespaces?: string; secretNamespaces?: string }, cmd: Command) => {

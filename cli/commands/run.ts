@@ -18,12 +18,13 @@ export function register(program: Command): void {
     .option('--agent-config <name>', 'AgentConfig to use; repeat to merge several in order', collect)
     .option('--depends-on <task>', 'Task that must succeed first; repeatable', collect)
     .option('--branch <branch>', 'git branch to work on')
-    .option('--timeout <duration>', 'maximum run time of the agent, e.g. 30m or 1h')
+    .option('--active-deadline <duration>', "maximum run time of the agent's pod (activeDeadlineSeconds), e.g. 30m or 1h")
     .option('--env <NAME=VALUE>', 'extra environment variable of the agent; repeatable', collect)
     .option('--secret <name>', 'existing Secret with the credentials (instead of oauthToken/apiKey of the config file)')
     .option('--credential-type <type>', 'api-key, oauth or none (default: api-key with --secret)')
     .option('--dry-run', 'print the Task instead of creating it', false)
     .option('-w, --watch', 'print phase changes until the Task finishes; exit non-zero when it fails', false)
+    .option('--timeout <duration>', 'with --watch: how long to watch before giving up (the Task runs on), e.g. 1h (default: 0, no limit)')
     .option('-y, --yes', 'replace Secret kelos-credentials and Workspace kelos-workspace without asking', false)
     .action(async (opts: Record<string, any>, cmd: Command) => {
       const { globalOptions } = await import('../ops/_context.js');

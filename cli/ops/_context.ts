@@ -190,9 +190,13 @@ export async function poll<T>(fn: () => Promise<T | undefined | false>, timeoutM
   }
 }
 
-/** `--timeout` in milliseconds. */
+/**
+ * `--timeout` in milliseconds. Every command means the same by it: how long
+ * the command waits (for a rollout, a deletion, a Task, a watch), as a Go
+ * duration; 0 waits without a limit (Infinity).
+ */
 export function timeoutMs(text: string | undefined, fallback: string): number {
   const s = goDurationSeconds(text ?? fallback);
-  if (s === undefined || s <= 0) throw new UserError(`'--timeout' must be a duration like 90s, 5m or 1h, got "${text}"`, 2);
-  return s * 1000;
+  if (s === undefined || s < 0) throw new UserError(`'--timeout' must be a Go duration like 90s, 5m or 1h30m (0: no limit), got "${text}"`, 2);
+  return s === 0 ? Infinity : s * 1000;
 }

@@ -2,9 +2,18 @@
 
 /** Columns separated by three spaces; the last column is not padded. */
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  return formatRows([headers, ...rows], columnWidths(headers, rows));
+}
+
+/** The width of each column: its widest cell, and at least `atLeast` (the widths printed so far). */
+export function columnWidths(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, atLeast: readonly number[] = []): number[] {
   const all = [headers, ...rows];
-  const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all
+  return headers.map((_, i) => Math.max(atLeast[i] ?? 0, ...all.map((r) => (r[i] ?? '').length)));
+}
+
+/** Rows padded to `widths`, each on a line. */
+export function formatRows(rows: ReadonlyArray<readonly string[]>, widths: readonly number[]): string {
+  return rows
     .map((r) =>
       r
         .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3)))

@@ -124,7 +124,8 @@ export async function complete(root: Command, words: string[], lookup: Lookup): 
     const long = prevOption.long ?? '';
     if (long === '--namespace') candidates = await lookup.namespaces();
     else if (long === '--context') candidates = await lookup.contexts();
-    else if (long === '--output' && cmd.name() === 'get') candidates = ['yaml', 'json'];
+    else if (long === '--output' && cmd.name() === 'get') candidates = ['wide', 'name', 'yaml', 'json'];
+    else if (long === '--spawner') candidates = await lookup.names('taskspawner', namespace);
     else if (FIXED_VALUES[long]) candidates = [...FIXED_VALUES[long]!];
     else return []; // a path or free text: the shell completes files
   } else if (current.startsWith('-')) {

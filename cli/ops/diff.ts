@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { FIELD_MANAGER } from '../../lib/api/constants.js';
 import { KubeError, isNotFound } from '../../lib/kube/kube-error.js';
+import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
 import { listFiles, renderYaml } from '../../lib/render/output.js';
 import { UserError } from '../errors.js';
 import { readProjectConfig } from '../project.js';
@@ -47,6 +48,18 @@ export function normalise(obj: Record<string, any>): Record<string, any> {
     delete o.metadata.generation;
   }
   return o;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** One lookup per key. */
+function memo<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const seen = new Map<string, Promise<T>>();
+  return (key) => {
+    let p = seen.get(key);
+    if (!p) seen.set(key, (p = fn(key)));
+    return p;
+  };
 }
 
 const fileName = (obj: Manifest) => {
@@ -94,11 +107,14 @@ export async function runDiff(g: GlobalOptions, opts: DiffOptions): Promise<void
     const changed: string[] = [];
     const problems: string[] = [];
     let created = 0;
+    /** Namespaces the cluster does not have, with how many rendered objects are in each. */
+    const missingNamespaces = new Map<string, number>();
     try {
       await withCluster(
         g,
         async ({ client }) => {
           const mapper = new RestMapper(client);
+          const namespaceExists = memo((ns: string) => client.get(resourcePath(Resources.namespaces, { name: ns })).then((n) => n !== undefined));
           for (const { file, obj } of rendered) {
             const name = fileName(obj);
             const path = await mapper.path(obj);
@@ -113,7 +129,9 @@ export async function runDiff(g: GlobalOptions, opts: DiffOptions): Promise<void
                 merged = await applyObject(client, mapper, obj, { dryRun: true });
               } catch (err) {
                 if (!live && isNotFound(err)) {
-                  merged = obj; // its namespace does not exist yet
+                  const ns = obj.metadata.namespace;
+                  if (ns && !(await namespaceExists(ns))) missingNamespaces.set(ns, (missingNamespaces.get(ns) ?? 0) + 1);
+                  merged = obj;
                 } else if (err instanceof KubeError && (err.statusCode === 422 || err.statusCode === 400 || err.statusCode === 409)) {
                   problems.push(`${describeObject(obj)} (${dir}/${file}): ${err.message}`);
                   continue;
@@ -136,6 +154,13 @@ export async function runDiff(g: GlobalOptions, opts: DiffOptions): Promise<void
       if (changed.length > 0) process.stdout.write(showDiff(liveDir, mergedDir, changed));
     } finally {
       rmSync(work, { recursive: true, force: true });
+    }
+    // A dry-run cannot show what would be made in a namespace that does not exist: say so.
+    const renderedNamespaces = new Set(rendered.filter((r) => r.obj.kind === 'Namespace').map((r) => r.obj.metadata.name));
+    for (const [ns, count] of [...missingNamespaces].sort()) {
+      const what = `namespace "${ns}" does not exist in the cluster (${plural(count, 'object')} of ${dir}/ in it ${count === 1 ? 'is' : 'are'} shown as rendered, without the apiserver's defaults)`;
+      if (renderedNamespaces.has(ns)) process.stderr.write(`Note: ${what}; ${dir}/ creates it\n`);
+      else problems.push(`${what}, and ${dir}/ does not create it: applying would fail; create it (kubectl create namespace ${ns}) or let the chart render it`);
     }
     for (const p of problems) process.stderr.write(`Error: ${p}\n`);
     if (changed.length === 0 && problems.length === 0) {

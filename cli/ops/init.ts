@@ -1,6 +1,8 @@
 // `kelos init`: the config file, or with --project a new pipelines repository.
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { kelosPackageJson } from '../../lib/render/images.js';
 import { UserError } from '../errors.js';
 import { CONFIG_TEMPLATE, defaultConfigPath, expandHome } from './config.js';
@@ -19,8 +21,8 @@ export function initConfig(path: string | undefined, force: boolean): string {
   return file;
 }
 
-/** The files of a new pipelines project, by relative path. */
-export function projectFiles(name: string, kelosSpec = `^${kelosPackageJson().version}`): Record<string, string> {
+/** The files of a new pipelines project, by relative path; `kelosSpec` is the version spec of its kelos dependency. */
+export function projectFiles(name: string, kelosSpec: string): Record<string, string> {
   const own = kelosPackageJson();
   const pkg = {
     name,
@@ -33,15 +35,16 @@ export function projectFiles(name: string, kelosSpec = `^${kelosPackageJson().ve
       validate: 'kelos validate dist',
       typecheck: 'tsc --noEmit',
     },
-    // cdk8s and constructs at the versions kelos uses, so there is one copy of each.
+    // cdk8s and constructs at the versions kelos is tested with (kelos takes them as peers: one copy of each).
     dependencies: {
-      cdk8s: own.dependencies.cdk8s,
-      constructs: own.dependencies.constructs,
+      cdk8s: own.devDependencies.cdk8s,
+      constructs: own.devDependencies.constructs,
       kelos: kelosSpec,
     },
     devDependencies: {
       '@types/node': own.devDependencies['@types/node'],
-      tsx: own.dependencies.tsx,
+      'cdk8s-cli': own.devDependencies['cdk8s-cli'],
+      tsx: own.devDependencies.tsx,
       typescript: own.devDependencies.typescript,
     },
   };
@@ -68,7 +71,7 @@ export function projectFiles(name: string, kelosSpec = `^${kelosPackageJson().ve
     '.gitattributes': 'dist/** linguist-generated=true\n',
     'pipelines/main.ts': MAIN_TS,
     '.github/workflows/kelos.yaml': WORKFLOW,
-    'README.md': readme(name),
+    'README.md': readme(name, kelosSpec),
   };
 }
 
@@ -136,7 +139,13 @@ jobs:
         run: npx kelos validate dist
 `;
 
-function readme(name: string): string {
+function readme(name: string, kelosSpec: string): string {
+  const vendored = kelosSpec.startsWith(`file:${VENDOR}/`)
+    ? `\nkelos comes from \`${kelosSpec.slice('file:'.length)}\`, a package tarball kept with this
+repository (kelos is not on the npm registry yet). To upgrade, copy a newer tarball
+into \`${VENDOR}/\` and run \`npm install ./${VENDOR}/kelos-<version>.tgz\`.
+`
+    : '';
   return `# ${name}
 
 Agent pipelines for [kelos](https://github.com/kelos-ts/kelos), written as
@@ -144,17 +153,25 @@ typed constructs in \`pipelines/\` and rendered into \`dist/\`.
 
 \`\`\`sh
 npm install
-npm run synth      # pipelines/*.ts -> dist/
+npm run synth      # pipelines/*.ts -> dist/ (\`npx cdk8s synth\` does the same)
 npm run check      # fails when dist/ is out of date (CI runs this)
 kubectl apply -f dist/agents/
 \`\`\`
 
 Never edit \`dist/\` by hand: change the pipelines and synthesise again.
-`;
+${vendored}`;
 }
 
-/** Scaffolds a pipelines project in `dir` (which must be empty unless `force`). */
-export function initProject(dir: string, force: boolean, kelosSpec?: string): string[] {
+/** Where a new project keeps the kelos package tarball it depends on. */
+export const VENDOR = 'vendor';
+
+/**
+ * Scaffolds a pipelines project in `dir` (which must be empty unless `force`).
+ * kelos is not on the npm registry yet, so by default the project depends on
+ * a tarball of the running kelos, packed into `vendor/`; `kelos` may instead
+ * name a tarball or a kelos directory to pack, or an npm version spec.
+ */
+export function initProject(dir: string, force: boolean, kelos?: string): string[] {
   const root = resolve(expandHome(dir));
   if (existsSync(root) && readdirSync(root).length > 0 && !force) {
     throw new UserError(`${root} is not empty: choose a new directory, or pass --force to write the project files into it`);
@@ -164,8 +181,15 @@ export function initProject(dir: string, force: boolean, kelosSpec?: string): st
       .toLowerCase()
       .replace(/[^a-z0-9._-]+/g, '-')
       .replace(/^[._-]+|[-]+$/g, '') || 'pipelines';
-  const files = projectFiles(name, kelosSpec);
+  mkdirSync(root, { recursive: true });
   const written: string[] = [];
+  let spec = kelos;
+  if (spec === undefined || existsSync(resolve(expandHome(spec)))) {
+    const tarball = vendorKelos(root, spec === undefined ? kelosPackageRoot() : resolve(expandHome(spec)));
+    spec = `file:${VENDOR}/${tarball}`;
+    written.push(join(dir, VENDOR, tarball));
+  }
+  const files = projectFiles(name, spec);
   for (const [path, content] of Object.entries(files)) {
     const full = join(root, path);
     mkdirSync(dirname(full), { recursive: true });
@@ -173,6 +197,43 @@ export function initProject(dir: string, force: boolean, kelosSpec?: string): st
     written.push(join(dir, path));
   }
   return written;
+}
+
+/** Copies a kelos tarball, or packs a kelos directory, into `<project>/vendor/`; returns the file name. */
+function vendorKelos(project: string, from: string): string {
+  const vendor = join(project, VENDOR);
+  mkdirSync(vendor, { recursive: true });
+  if (statSync(from).isFile()) {
+    if (!from.endsWith('.tgz')) throw new UserError(`--kelos ${from}: a file must be a kelos package tarball (.tgz), as \`npm pack\` makes`);
+    copyFileSync(from, join(vendor, basename(from)));
+    return basename(from);
+  }
+  const pkg = join(from, 'package.json');
+  if (!existsSync(pkg) || JSON.parse(readFileSync(pkg, 'utf8')).name !== 'kelos') {
+    throw new UserError(`--kelos ${from}: not a kelos package directory (no package.json named "kelos")`);
+  }
+  // A source checkout builds while it packs (prepack); an installed package is built already.
+  const checkout = existsSync(join(from, 'tsconfig.build.json'));
+  const r = spawnSync('npm', ['pack', '--json', '--pack-destination', vendor, ...(checkout ? [] : ['--ignore-scripts'])], {
+    cwd: from,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (r.status !== 0) {
+    throw new UserError(`packing kelos from ${from} failed (npm pack, exit ${r.status ?? r.signal}): ${(r.stderr || String(r.error ?? '')).trim().split('\n').slice(-3).join(' ')}; pass --kelos <tarball or version>`);
+  }
+  // npm prints the build's output before the JSON when scripts run.
+  const json = r.stdout.slice(r.stdout.indexOf('[\n'));
+  return (JSON.parse(json) as Array<{ filename: string }>)[0].filename;
+}
+
+/** The directory of the running kelos package (a checkout or an installed package). */
+function kelosPackageRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).name === 'kelos') return dir;
+  }
+  throw new Error('kelos: package.json not found above cli/ops/init');
 }
 
 export function runInit(opts: { config?: string; force: boolean; project?: string; kelos?: string }): void {

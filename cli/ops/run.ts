@@ -16,7 +16,7 @@ import { renderYaml } from '../../lib/render/output.js';
 import { UserError } from '../errors.js';
 import { goDurationSeconds } from '../../lib/api/duration.js';
 import { canonicalJson as canonical } from '../../lib/kube/canonical-json.js';
-import { loadKubeConfig, requireCrds, resolveNamespace, sleep, withCluster, type GlobalOptions } from './_context.js';
+import { loadKubeConfig, requireCrds, resolveNamespace, sleep, timeoutMs, withCluster, type GlobalOptions } from './_context.js';
 import { confirm } from './_prompt.js';
 import { loadConfig, resolveValue, type KelosConfig } from './config.js';
 
@@ -32,6 +32,9 @@ export interface RunOptions {
   readonly agentConfig?: readonly string[];
   readonly dependsOn?: readonly string[];
   readonly branch?: string;
+  /** The agent pod's activeDeadlineSeconds, as a Go duration. */
+  readonly activeDeadline?: string;
+  /** With `watch`: how long to watch. */
   readonly timeout?: string;
   readonly env?: readonly string[];
   readonly secret?: string;
@@ -150,10 +153,10 @@ export function plan(opts: RunOptions, prompt: string, config: KelosConfig, name
   const agentConfigs = opts.agentConfig?.length ? [...opts.agentConfig] : config.agentConfig ? [config.agentConfig] : [];
   const env = envVars(config, opts.env);
   let activeDeadlineSeconds: number | undefined;
-  if (opts.timeout !== undefined) {
-    const s = goDurationSeconds(opts.timeout);
-    if (s === undefined) throw new UserError(`'--timeout' must be a duration like 30m or 1h, got "${opts.timeout}"`, 2);
-    if (s < 1) throw new UserError(`'--timeout' must be at least 1s, got "${opts.timeout}"`, 2);
+  if (opts.activeDeadline !== undefined) {
+    const s = goDurationSeconds(opts.activeDeadline);
+    if (s === undefined) throw new UserError(`'--active-deadline' must be a Go duration like 30m or 1h, got "${opts.activeDeadline}"`, 2);
+    if (s < 1) throw new UserError(`'--active-deadline' must be at least 1s, got "${opts.activeDeadline}"`, 2);
     activeDeadlineSeconds = Math.floor(s);
   }
   const model = opts.model ?? config.model;
@@ -227,9 +230,16 @@ export async function ensureWorkspace(client: KubeClient, ws: Workspace, yes: bo
 
 const TERMINAL = ['Succeeded', 'Failed'];
 
-/** Prints phase changes until the Task finishes; throws when it failed. */
-export async function watchTask(client: KubeClient, namespace: string, name: string, out: (line: string) => void, pollMs = 1000): Promise<void> {
+/** Prints phase changes until the Task finishes (or `limitMs` passes); throws when it failed. */
+export async function watchTask(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  out: (line: string) => void,
+  opts: { pollMs?: number; limitMs?: number; timeout?: string } = {},
+): Promise<void> {
   const path = resourcePath(Resources.tasks, { namespace, name });
+  const deadline = Date.now() + (opts.limitMs ?? Infinity);
   let last: string | undefined;
   for (;;) {
     const task = await client.get<Task>(path);
@@ -246,11 +256,16 @@ export async function watchTask(client: KubeClient, namespace: string, name: str
     if (phase === 'Failed') {
       throw new UserError(`task/${name} failed${task.status?.message ? `: ${task.status.message}` : ''}; run \`kelos logs ${name}\` to see the agent's output`);
     }
-    await sleep(pollMs);
+    if (Date.now() >= deadline) {
+      throw new UserError(`task/${name} is still ${phase} after ${opts.timeout}: it runs on; watch it with \`kelos get task ${name} -w\``);
+    }
+    await sleep(opts.pollMs ?? 1000);
   }
 }
 
 export async function runRun(g: GlobalOptions, opts: RunOptions): Promise<void> {
+  if (opts.timeout !== undefined && !opts.watch) throw new UserError("'--timeout' applies to --watch: how long to watch the Task (its run time is --active-deadline)", 2);
+  const limitMs = opts.watch ? timeoutMs(opts.timeout, '0') : undefined;
   const prompt = await readPrompt(opts);
   const say = (line: string) => process.stdout.write(`${line}\n`);
   if (opts.dryRun) {
@@ -285,6 +300,6 @@ export async function runRun(g: GlobalOptions, opts: RunOptions): Promise<void> 
       throw err;
     }
     say(`task/${p.task.metadata.name} created`);
-    if (opts.watch) await watchTask(client, namespace, p.task.metadata.name!, say);
+    if (opts.watch) await watchTask(client, namespace, p.task.metadata.name!, say, { limitMs, timeout: opts.timeout });
   });
 }

@@ -1,11 +1,11 @@
 // `kelos uninstall`: kelos resources first (their finalizers need the
 // controller), then the controller install, then the CRDs.
-import { API_VERSION, FIELD_MANAGER } from '../../lib/api/constants.js';
+import { API_VERSION, FIELD_MANAGER, Label, LabelValue } from '../../lib/api/constants.js';
 import type { KindDefinition } from '../../lib/api/kind.js';
 import { KINDS } from '../../lib/api/kinds.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { isNotFound } from '../../lib/kube/kube-error.js';
-import { resourceOf, resourcePath, type ResourceType } from '../../lib/kube/resource-path.js';
+import { resourceOf, resourcePath, Resources, type ResourceType } from '../../lib/kube/resource-path.js';
 import { UserError } from '../errors.js';
 import { poll, timeoutMs, withCluster, type GlobalOptions } from './_context.js';
 import { confirm } from './_prompt.js';
@@ -18,6 +18,8 @@ export interface UninstallOptions {
   readonly force?: boolean;
   readonly yes?: boolean;
   readonly timeout?: string;
+  /** Also delete the spawner workloads applied from dist/ (otherwise they are listed). */
+  readonly workloads?: boolean;
 }
 
 /** Spawners first, so nothing creates Tasks while they are deleted. */
@@ -40,6 +42,32 @@ async function listAll(client: KubeClient, def: KindDefinition): Promise<Item[] 
   }
 }
 
+/** The objects of a spawner workload, in deletion order: what runs first, then its identity. */
+const WORKLOAD_TYPES: readonly ResourceType[] = [Resources.deployments, Resources.cronJobs, Resources.roleBindings, Resources.roles, Resources.serviceAccounts];
+const WORKLOAD_SELECTOR = `${Label.NAME}=${LabelValue.NAME},${Label.COMPONENT}=${LabelValue.COMPONENT_SPAWNER}`;
+
+interface Workload {
+  readonly type: ResourceType;
+  readonly item: Item & { metadata: { ownerReferences?: unknown[] } };
+}
+
+/**
+ * Spawner workloads applied from dist/ (a compiled Spawner's Deployment or
+ * CronJob and its RBAC). Those the controller made for TaskSpawners applied
+ * as YAML are owned by their TaskSpawner and go with it; these are owned by
+ * nothing, and outlive the CRDs unless deleted.
+ */
+async function compiledWorkloads(client: KubeClient): Promise<Workload[]> {
+  const out: Workload[] = [];
+  for (const type of WORKLOAD_TYPES) {
+    const list = await client.list<Workload['item']>(resourcePath(type), { labelSelector: WORKLOAD_SELECTOR });
+    for (const item of list.items) if (!item.metadata.ownerReferences?.length) out.push({ type, item });
+  }
+  return out;
+}
+
+const workloadName = (w: Workload) => `${w.type.kind} ${w.item.metadata.namespace}/${w.item.metadata.name}`;
+
 const itemPath = (def: KindDefinition, i: Item) => resourcePath(resourceOfKind(def), { namespace: i.metadata.namespace, name: i.metadata.name });
 
 export async function runUninstall(g: GlobalOptions, opts: UninstallOptions): Promise<void> {
@@ -55,10 +83,22 @@ export async function runUninstall(g: GlobalOptions, opts: UninstallOptions): Pr
         if (items?.length) found.set(def.kind, items);
       }
       const total = [...found.values()].reduce((n, l) => n + l.length, 0);
-      if (total > 0 && !opts.yes) {
-        const what = [...found].map(([kind, l]) => plural(l.length, kind)).join(', ');
+      const workloads = await compiledWorkloads(client);
+      const deleteWorkloads = opts.workloads === true && workloads.length > 0;
+      if ((total > 0 || deleteWorkloads) && !opts.yes) {
+        const what = [
+          ...[...found].map(([kind, l]) => plural(l.length, kind)),
+          ...(deleteWorkloads ? [plural(workloads.length, 'spawner workload object')] : []),
+        ].join(', ');
         const ok = await confirm(`Delete ${what} in all namespaces, the controller and the CRDs?`);
         if (!ok) throw new UserError('uninstall aborted, nothing was deleted (pass -y to skip this question)');
+      }
+      // Workloads first: their spawners stop creating Tasks.
+      if (deleteWorkloads) {
+        for (const w of workloads) {
+          const path = resourcePath(w.type, { namespace: w.item.metadata.namespace, name: w.item.metadata.name });
+          if (await client.delete(path, { propagationPolicy: 'Background' })) say(`Deleted ${workloadName(w)}`);
+        }
       }
 
       for (const def of kinds) {
@@ -112,7 +152,13 @@ export async function runUninstall(g: GlobalOptions, opts: UninstallOptions): Pr
           if (!gone) throw new UserError(`${describeObject(obj)} is still terminating after ${opts.timeout ?? '5m'}: check \`kubectl get ${obj.kind.toLowerCase()} ${obj.metadata.name}\``);
         }
       }
-      say(deleted.length > 0 || total > 0 ? `Uninstalled kelos${opts.keepCrds ? ' (the CRDs were kept)' : ''}` : 'kelos was not installed: nothing to delete');
+      if (workloads.length > 0 && !deleteWorkloads) {
+        say(`Kept ${plural(workloads.length, 'spawner workload object')} applied from dist/ (a TaskSpawner does not own them):`);
+        for (const w of workloads) say(`  ${workloadName(w)}`);
+        say('Delete them with `kelos uninstall --workloads`, or where they are declared (a sync of dist/ re-creates them)');
+      }
+      const anything = deleted.length > 0 || total > 0 || deleteWorkloads;
+      say(anything ? `Uninstalled kelos${opts.keepCrds ? ' (the CRDs were kept)' : ''}` : 'kelos was not installed: nothing to delete');
     },
     FIELD_MANAGER,
   );

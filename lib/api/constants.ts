@@ -19,7 +19,7 @@ export const Plural = {
   TaskSpawner: 'taskspawners',
 } as const satisfies Record<Kind, string>;
 
-/** Labels written by kelos (API.md, "Labels and annotations written by kelos"). */
+/** Labels written by kelos (docs/architecture.md). */
 export const Label = {
   TASK_SPAWNER: 'kelos.dev/taskspawner',
   NAME: 'kelos.dev/name',
@@ -51,6 +51,14 @@ export const Annotation = {
    * and RBAC) it rendered into dist/; the controller leaves such spawners' workloads alone.
    */
   WORKLOAD_COMPILED: 'kelos.dev/workload-compiled',
+  /**
+   * Set by the compiler on the Tasks it renders: they are declared in git,
+   * and a sync re-creates what is deleted, so after ttlSecondsAfterFinished
+   * the controller deletes the Task's Job and keeps the Task (with its status).
+   */
+  DECLARED: 'kelos.dev/declared',
+  /** Set by the webhook server on the Tasks of a spawner with maxConcurrency: the controller starts at most that many at once. */
+  MAX_CONCURRENCY: 'kelos.dev/max-concurrency',
 } as const;
 
 export const FINALIZER = 'kelos.dev/finalizer';
@@ -84,7 +92,7 @@ export const TaskSpawnerPhase = {
 } as const;
 export type TaskSpawnerPhase = (typeof TaskSpawnerPhase)[keyof typeof TaskSpawnerPhase];
 
-/** Condition types (STYLE.md rule 9). */
+/** Condition types (docs/architecture.md §7: status speaks Kubernetes). */
 export const ConditionType = {
   SUCCEEDED: 'Succeeded',
   READY: 'Ready',
@@ -99,6 +107,7 @@ export const Reason = {
   DEPENDENCY_FAILED: 'DependencyFailed',
   CIRCULAR_DEPENDENCY: 'CircularDependency',
   WAITING_FOR_BRANCH: 'WaitingForBranch',
+  WAITING_FOR_CONCURRENCY: 'WaitingForConcurrency',
   JOB_CREATED: 'JobCreated',
   JOB_RUNNING: 'JobRunning',
   JOB_SUCCEEDED: 'JobSucceeded',
@@ -127,10 +136,11 @@ export const Reason = {
   NONE_SKIPPED: 'NoneSkipped',
   WORKLOAD_READY: 'WorkloadReady',
   WORKLOAD_COMPILED: 'WorkloadCompiled',
+  INVALID_SCHEDULE: 'InvalidSchedule',
 } as const;
 
 /** The agent types the API accepts: the agent registry's (lib/agents). */
 export { AGENT_TYPES, type AgentTypeName } from '../agents/registry.js';
 
-/** The UID and fsGroup agent pods run as (DESIGN.md §4). */
+/** The UID and fsGroup agent pods run as (docs/architecture.md §4). */
 export const AGENT_UID = 61100;

@@ -1,5 +1,5 @@
 /**
- * The agent output contract (DESIGN.md §4): an agent image prints `key: value`
+ * The agent output contract (docs/architecture.md §4): an agent image prints `key: value`
  * lines between these markers on stdout; the controller reads the last complete
  * block from the tail of the `kelos-agent` log. `kelos capture` writes it, the
  * controller parses it: both use this one definition.

@@ -22,7 +22,7 @@ export interface CaptureOptions {
 
 /**
  * `kelos capture`: forwards the agent's stream unchanged while reading its
- * usage, then prints the outputs block (DESIGN.md §4). Returns the exit code:
+ * usage, then prints the outputs block (docs/architecture.md §4). Returns the exit code:
  * 0, or 1 when the stream shows the agent did not complete normally (a
  * claude-code stream without a successful final result).
  */

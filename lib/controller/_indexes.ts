@@ -1,6 +1,7 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { Task } from '../api/task.js';
 import { branchLockKey } from './branch-lock.js';
+import { spawnerGate } from './spawner-gate.js';
 
 // Secondary indexes of the controller's informers, so a reconcile or a
 // fan-out reads the few objects it needs instead of scanning a namespace.
@@ -9,6 +10,8 @@ import { branchLockKey } from './branch-lock.js';
 export const BY_BRANCH = 'branch';
 /** Tasks by each Task they depend on, as `<namespace>/<name>`. */
 export const BY_DEPENDENCY = 'dependency';
+/** Tasks by their spawner's concurrency gate (spawnerGate). */
+export const BY_SPAWNER_GATE = 'spawner-gate';
 /** Pods by the uid of each owner (their Job). */
 export const BY_OWNER = 'owner';
 /** Events by the uid of the object they are about. */
@@ -20,6 +23,10 @@ export const taskIndexes = {
     return lock ? [lock] : [];
   },
   [BY_DEPENDENCY]: (t: Task): string[] => (t.spec?.dependsOn ?? []).map((dep) => dependencyKey(t.metadata.namespace, dep)),
+  [BY_SPAWNER_GATE]: (t: Task): string[] => {
+    const gate = spawnerGate(t);
+    return gate ? [gate.key] : [];
+  },
 };
 
 export const podIndexes = {

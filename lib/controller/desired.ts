@@ -1,6 +1,6 @@
 import type { CoreV1Event, V1ConfigMap, V1Job, V1JobCondition, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { AgentConfig, AgentConfigSpec } from '../api/agent-config.js';
-import { ConditionType, FINALIZER, Reason, TaskPhase } from '../api/constants.js';
+import { Annotation, ConditionType, FINALIZER, Label, Reason, TaskPhase } from '../api/constants.js';
 import { parseOutputs } from '../api/outputs.js';
 import type { Condition } from '../api/shared.js';
 import type { Task, TaskStatus } from '../api/task.js';
@@ -19,10 +19,10 @@ import {
   type AgentPodPolicy,
   type JobImages,
 } from '../render/job.js';
-import { Annotation, Label } from '../api/constants.js';
 import { branchNameProblem, invalidBranchMessage, quoteForMessage } from '../git/ref-format.js';
 import { renderDeferred } from '../template/index.js';
 import { branchLockState } from './branch-lock.js';
+import { spawnerGateState } from './spawner-gate.js';
 import { appCredentials } from '../github/credentials.js';
 import { dependencyState, promptData } from './dependencies.js';
 import { isDeleting, isTerminalPhase, rfc3339, time } from '../api/task-phase.js';
@@ -49,6 +49,8 @@ export interface TaskWorld {
   readonly hasJob: (taskName: string) => boolean;
   /** The Tasks with this branch lock key (branchLockKey), the Task itself included. */
   readonly branchPeers: (lockKey: string) => Iterable<Task>;
+  /** The Tasks of this spawner concurrency gate (spawnerGate), the Task itself included. @default - none */
+  readonly gatePeers?: (gateKey: string) => Iterable<Task>;
   /**
    * The repository of a Workspace of the namespace (normalised: repoIdentity),
    * so that Workspaces of one repository share branch locks. @default - Workspaces are told apart by name
@@ -127,7 +129,7 @@ interface Outcome {
 }
 
 /**
- * The pure decision core of the Task reconciler (STYLE.md rule 8): from the
+ * The pure decision core of the Task reconciler (docs/architecture.md §7): from the
  * Task, what was observed and the time, the children that should exist, the
  * whole status, the events of this transition and when to look again. It
  * never throws for a user error; those become a phase, a reason and a message.
@@ -147,10 +149,12 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
 
   // A finished Task keeps its status: the Job may be gone, the outcome is not.
   if (isTerminalPhase(old.phase)) {
-    // A Job whose Pod never started is deleted once the failure is recorded, so a late Pod cannot run.
+    // A Job whose Pod never started is deleted once the failure is recorded, so a late Pod cannot run;
+    // a Task declared in git keeps its status after its TTL, and only its Job is deleted.
     const reason = old.conditions?.find((c) => c.type === ConditionType.SUCCEEDED)?.reason;
     const stop = reason === Reason.JOB_START_TIMEOUT && !!world.job && ownedBy(world.job, task);
-    return { ...finalizer, children: {}, events: [], status: old, ...(stop ? { deleteJob: true } : {}), ...ttl(task, now) };
+    const after = ttl(task, world.job, now);
+    return { ...finalizer, children: {}, events: [], status: old, ...after, ...(stop ? { deleteJob: true } : {}) };
   }
 
   const decided = decide(task, world, now);
@@ -158,7 +162,7 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
   const { outcome, children } = decided;
   const status = buildStatus(task, outcome, now);
   const events = transitionEvents(task, outcome);
-  const after = isTerminalPhase(outcome.phase) ? ttl({ ...task, status }, now) : {};
+  const after = isTerminalPhase(outcome.phase) ? ttl({ ...task, status }, world.job, now) : {};
   const requeueAfter = minDefined(outcome.requeueAfter, after.requeueAfter);
   return {
     ...finalizer,
@@ -166,6 +170,7 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
     status,
     events,
     ...(after.deleteTask ? { deleteTask: true } : {}),
+    ...(after.deleteJob ? { deleteJob: true } : {}),
     ...(requeueAfter !== undefined ? { requeueAfter } : {}),
   };
 }
@@ -239,6 +244,8 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
     const how = lock.how === 'running' ? 'locked by' : 'queued behind';
     return wait(Reason.WAITING_FOR_BRANCH, `Waiting for branch "${task.spec.branch}" (${how} ${lock.holder})`);
   }
+  const gate = spawnerGateState(task, world.gatePeers ?? (() => []), world.tasks, world.hasJob);
+  if (!gate.free) return wait(Reason.WAITING_FOR_CONCURRENCY, `Waiting for one of the ${gate.limit} concurrent Tasks of TaskSpawner "${gate.spawner}" (maxConcurrency)`);
 
   const agentConfig: AgentConfigSpec | undefined = acNames.length
     ? mergeAgentConfigs(acNames.map((n) => world.agentConfigs.get(n)!.spec))
@@ -524,12 +531,29 @@ function transitionEvents(task: Task, o: Outcome): TaskEvent[] {
   return [];
 }
 
-function ttl(task: Task, now: Date): { deleteTask?: boolean; requeueAfter?: number } {
+/**
+ * ttlSecondsAfterFinished. A Task declared in git is not deleted: a sync
+ * (ArgoCD's selfHeal, a re-apply) would create it again and it would run
+ * again. Its Job is deleted instead, and the Task keeps its outcome.
+ */
+function ttl(task: Task, job: V1Job | undefined, now: Date): { deleteTask?: boolean; deleteJob?: boolean; requeueAfter?: number } {
   const seconds = task.spec.ttlSecondsAfterFinished;
   const done = time(task.status?.completionTime);
   if (seconds === undefined || done === undefined) return {};
   const left = done + seconds * 1000 - now.getTime();
-  return left <= 0 ? { deleteTask: true } : { requeueAfter: left };
+  if (left > 0) return { requeueAfter: left };
+  if (!isDeclared(task)) return { deleteTask: true };
+  return job && ownedBy(job, task) ? { deleteJob: true } : {};
+}
+
+/** ArgoCD's resource tracking: the annotation (its default since v3) and the label (before). */
+export const ARGOCD_TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
+export const ARGOCD_TRACKING_LABEL = 'app.kubernetes.io/instance';
+
+/** Whether a Task is declared in git: rendered by kelos synth, or applied by ArgoCD. */
+export function isDeclared(task: Task): boolean {
+  const annotations = task.metadata.annotations ?? {};
+  return annotations[Annotation.DECLARED] === 'true' || ARGOCD_TRACKING_ANNOTATION in annotations || ARGOCD_TRACKING_LABEL in (task.metadata.labels ?? {});
 }
 
 export function ownedBy(obj: { metadata?: { ownerReferences?: Array<{ uid: string }> } }, task: Task): boolean {

@@ -1,6 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_VERSION, Annotation, Kind } from '../api/constants.js';
+import { API_VERSION, Annotation, Kind, Reason } from '../api/constants.js';
 import { isDeleting } from '../api/task-phase.js';
 import type { TaskSpawner } from '../api/task-spawner.js';
 import type { Workspace } from '../api/workspace.js';
@@ -9,7 +9,7 @@ import type { KubeClient } from '../kube/kube-client.js';
 import { objectPath, Resources } from '../kube/resource-path.js';
 import { objectKey } from './handlers.js';
 import type { ManagerSetup, ObjectKey, ReconcileResult, Reconciler } from './reconciler.js';
-import { desiredSpawner, spawnerStatus } from './spawner-desired.js';
+import { desiredSpawner, invalidSpawner, spawnerStatus } from './spawner-desired.js';
 
 export interface SpawnerReconcilerOptions {
   readonly client: KubeClient;
@@ -77,11 +77,21 @@ export class SpawnerReconciler implements Reconciler {
   async reconcile({ namespace, name }: ObjectKey): Promise<ReconcileResult> {
     const spawner = this.spawners.get(namespace, name);
     if (!spawner) return {};
+    const { client } = this.o;
+    const invalid = invalidSpawner(spawner, new Date());
+    if (invalid) {
+      for (const path of invalid.delete) await client.delete(path, { propagationPolicy: 'Background' });
+      if (invalid.patch) {
+        await client.mergePatch(objectPath({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: { name, namespace } }, 'status'), { status: invalid.patch });
+        this.o.logger.child({ taskSpawner: `${namespace}/${name}` }).info({ reason: Reason.INVALID_SCHEDULE, message: invalid.patch.message }, 'Refused TaskSpawner');
+      }
+      // Nothing to retry: the next change of the TaskSpawner brings it back.
+      return {};
+    }
     const wsName = spawner.spec?.taskTemplate?.workspaceRef?.name;
     const workspace = wsName ? this.workspaces.get(namespace, wsName) : undefined;
     const d = desiredSpawner(spawner, workspace ? { workspace } : {}, this.o.spawnerImage ? { image: this.o.spawnerImage } : {});
     if (!d) return {};
-    const { client } = this.o;
 
     for (const child of d.rbac) await client.apply(child);
     const applied = await client.apply(d.workload);

@@ -15,7 +15,8 @@ import { decodeSecretData } from '../kube/secret-data.js';
 import { branchLockKey, repoIdentity } from './branch-lock.js';
 import type { ControllerMetrics } from './controller-metrics.js';
 import { desired, ownedBy, rejected, type TaskDecision, type TaskWorld } from './desired.js';
-import { BY_BRANCH, BY_INVOLVED, BY_OWNER } from './_indexes.js';
+import { BY_BRANCH, BY_INVOLVED, BY_OWNER, BY_SPAWNER_GATE } from './_indexes.js';
+import { spawnerGate } from './spawner-gate.js';
 import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import { KeyedMutex } from './_keyed-mutex.js';
 import { setTaskFinalizer } from './finalizer.js';
@@ -42,7 +43,7 @@ export interface TaskReconcilerOptions {
 }
 
 /**
- * The I/O shell around `desired` (STYLE.md rule 8): reads the informers (and,
+ * The I/O shell around `desired` (docs/architecture.md §7): reads the informers (and,
  * on request, Secrets and the agent log), decides, then writes with
  * server-side apply under the one field manager. The Job is created with
  * create-if-absent semantics under the Task's own name, so however often
@@ -61,6 +62,8 @@ export class TaskReconciler implements Reconciler {
   private readonly created = new Map<string, V1Job>();
   /** Tasks on one branch decide one at a time, so two never both take the lock. */
   private readonly branchMutex = new KeyedMutex();
+  /** Tasks of one spawner gate decide one at a time, so two never take its last slot (gate first, then branch). */
+  private readonly gateMutex = new KeyedMutex();
   private readonly now: () => Date;
   private readonly appTokens: GitHubAppTokens;
   /**
@@ -103,11 +106,11 @@ export class TaskReconciler implements Reconciler {
     }
     // The CRD requires a spec; a Task stored before it did has nothing to run.
     if (!task.spec) return {};
+    const waiting = !isDeleting(task) && !isTerminalPhase(task.status?.phase);
     const lock = branchLockKey(task);
-    if (lock && !isDeleting(task) && !isTerminalPhase(task.status?.phase)) {
-      return this.branchMutex.run(lock, () => this.reconcileTask(namespace, name));
-    }
-    return this.reconcileTask(namespace, name);
+    const run = lock && waiting ? () => this.branchMutex.run(lock, () => this.reconcileTask(namespace, name)) : () => this.reconcileTask(namespace, name);
+    const gate = waiting ? spawnerGate(task)?.key : undefined;
+    return gate ? this.gateMutex.run(gate, run) : run();
   }
 
   private jobOf(namespace: string, name: string): V1Job | undefined {
@@ -129,6 +132,7 @@ export class TaskReconciler implements Reconciler {
       ...(job ? { job } : {}),
       hasJob: (n) => !!this.jobOf(namespace, n),
       branchPeers: (lock) => this.tasks.byIndex(BY_BRANCH, lock),
+      gatePeers: (gate) => this.tasks.byIndex(BY_SPAWNER_GATE, gate),
       repoOf: (ws) => {
         const repo = this.workspaces.get(namespace, ws)?.spec.repo;
         return repo === undefined ? undefined : repoIdentity(repo);
@@ -281,6 +285,14 @@ export class TaskReconciler implements Reconciler {
     }
     if (createdJob) this.o.metrics.taskCreated.inc({ namespace: ns, type: task.spec.type });
 
+    if (d.deleteJob) {
+      // A declared Task after its TTL: the Job (and its Pod) go, the Task and its outcome stay.
+      if (await client.delete(resourcePath(Resources.jobs, { namespace: ns, name }), { propagationPolicy: 'Background' })) {
+        this.o.recorder.record(eventTarget, 'Normal', Reason.TTL_EXPIRED, `Deleted Job "${name}": ttlSecondsAfterFinished has passed; the Task is kept because it is declared in git`);
+        log.info({ job: name, ttlSecondsAfterFinished: task.spec.ttlSecondsAfterFinished }, 'Deleted Job of a declared Task after its TTL');
+      }
+      this.created.delete(key);
+    }
     if (d.deleteTask) {
       await client.delete(objectPath(taskRef), { ...(task.metadata.uid ? { uid: task.metadata.uid } : {}) });
       this.o.recorder.record(eventTarget, 'Normal', Reason.TTL_EXPIRED, 'Deleted the Task: ttlSecondsAfterFinished has passed');

@@ -7,7 +7,8 @@ import type { Workspace } from '../api/workspace.js';
 import { Resources } from '../kube/resource-path.js';
 import { branchLockKey } from './branch-lock.js';
 import { objectKey, ownerKeys } from './handlers.js';
-import { BY_BRANCH, BY_DEPENDENCY, dependencyKey, eventIndexes, podIndexes, taskIndexes } from './_indexes.js';
+import { BY_BRANCH, BY_DEPENDENCY, BY_SPAWNER_GATE, dependencyKey, eventIndexes, podIndexes, taskIndexes } from './_indexes.js';
+import { spawnerGate } from './spawner-gate.js';
 import type { EventHandler, ObjectKey, Source } from './reconciler.js';
 import { slimEvent, slimJob, slimPod } from './_transforms.js';
 
@@ -50,12 +51,18 @@ export function taskMoved(t: Task, old: Task | undefined): boolean {
   );
 }
 
-/** The Tasks that may move when `t` moves: its dependants and the other Tasks on its branch. */
+/** The Tasks that may move when `t` moves: its dependants, the other Tasks on its branch, and those waiting at its spawner's gate. */
 export function taskFanOut(t: Task, tasks: IndexedTasks): ObjectKey[] {
   const keys = tasks.byIndex(BY_DEPENDENCY, dependencyKey(t.metadata.namespace, t.metadata.name!)).map(objectKey);
   const lock = branchLockKey(t);
   if (lock) {
     for (const p of tasks.byIndex(BY_BRANCH, lock)) if (p.metadata.name !== t.metadata.name) keys.push(objectKey(p));
+  }
+  const gate = spawnerGate(t);
+  if (gate) {
+    for (const p of tasks.byIndex(BY_SPAWNER_GATE, gate.key)) {
+      if (p.metadata.name !== t.metadata.name && !p.status?.jobName && !isTerminalPhase(p.status?.phase)) keys.push(objectKey(p));
+    }
   }
   return keys;
 }

@@ -104,6 +104,8 @@ export function isGitHubDotCom(hostname: string | undefined): boolean {
 }
 
 const CREDENTIALS = 'must not carry credentials (user:password@ or token@); put the token in the Workspace Secret';
+/** The RepoUrlError reason of a URL that carries credentials (checked before the path). */
+export const REPO_CREDENTIALS_REASON = CREDENTIALS;
 
 function isProtocol(scheme: string): scheme is RepoProtocol {
   return Object.hasOwn(DEFAULT_PORT, scheme);

@@ -61,6 +61,11 @@ export function restLogin(author: GqlActor | null | undefined): string {
   return author.__typename === 'Bot' && !author.login.endsWith('[bot]') ? `${author.login}[bot]` : author.login;
 }
 
+/** The REST `user.type` of a GraphQL author (`Bot`, `User`, `Organization`, `Mannequin`); a deleted account is REST's `User` ghost. */
+export function restType(author: GqlActor | null | undefined): string {
+  return author?.login && author.__typename ? author.__typename : 'User';
+}
+
 /** Splits refs into query-sized batches, in order. */
 export function batches(refs: readonly ThreadRef[]): ThreadRef[][] {
   const out: ThreadRef[][] = [];
@@ -135,7 +140,7 @@ function toThread(t: GqlThread, ref: ThreadRef, needs: ThreadNeeds): Thread | un
   if (needs.comments) {
     const nodes = whole(t.comments);
     if (!nodes) return undefined;
-    comments = nodes.map((c) => ({ author: restLogin(c.author), body: c.body ?? '', createdAt: c.createdAt }));
+    comments = nodes.map((c) => ({ author: restLogin(c.author), authorType: restType(c.author), body: c.body ?? '', createdAt: c.createdAt }));
   }
   if (ref.pull && needs.reviews) {
     const nodes = whole(t.reviews);

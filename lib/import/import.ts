@@ -64,6 +64,7 @@ const DROPPED_ANNOTATIONS = new Set([
   'argocd.argoproj.io/sync-wave',
   'argocd.argoproj.io/sync-options',
   'kelos.dev/workload-compiled',
+  'kelos.dev/declared',
   'kubectl.kubernetes.io/last-applied-configuration',
 ]);
 

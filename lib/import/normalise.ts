@@ -1,7 +1,8 @@
 // Two kelos.dev objects that mean the same thing, made equal: API defaults
 // filled in, durations in seconds, empty lists dropped, a one-element
-// agentConfigRefs written as agentConfigRef, and the annotations the compiler
-// adds for ArgoCD removed. `kelos import` round trips are judged on this form.
+// agentConfigRefs written as agentConfigRef, the annotations the compiler
+// adds (for ArgoCD, for the controller) removed, and no namespace written as
+// "default", where such objects go. `kelos import` round trips are judged on this form.
 import {
   DEFAULT_CONTEXT_MAX_RESPONSE_BYTES,
   DEFAULT_CONTEXT_TIMEOUT_SECONDS,
@@ -10,7 +11,13 @@ import {
 } from '../api/task-spawner.js';
 import { goDurationSeconds } from '../api/duration.js';
 
-const COMPILER_ANNOTATIONS = ['argocd.argoproj.io/sync-wave', 'argocd.argoproj.io/sync-options', 'kelos.dev/workload-compiled', 'kubectl.kubernetes.io/last-applied-configuration'];
+const COMPILER_ANNOTATIONS = [
+  'argocd.argoproj.io/sync-wave',
+  'argocd.argoproj.io/sync-options',
+  'kelos.dev/workload-compiled',
+  'kelos.dev/declared',
+  'kubectl.kubernetes.io/last-applied-configuration',
+];
 
 /**
  * Objects whose presence means something even when empty: a Check Run with
@@ -53,7 +60,13 @@ export function normaliseObject(obj: any): any {
   if (!obj || typeof obj !== 'object' || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('kelos.dev/')) return undefined;
   const o = structuredClone({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata ?? {}, spec: obj.spec ?? {} });
   const m = o.metadata;
-  o.metadata = { name: m.name, generateName: m.name ? undefined : m.generateName, namespace: m.namespace, labels: m.labels, annotations: { ...(m.annotations ?? {}) } };
+  o.metadata = {
+    name: m.name,
+    generateName: m.name ? undefined : m.generateName,
+    namespace: m.namespace ?? 'default',
+    labels: m.labels,
+    annotations: { ...(m.annotations ?? {}) },
+  };
   for (const a of COMPILER_ANNOTATIONS) delete o.metadata.annotations[a];
   const s = o.spec;
   if (o.kind === 'Task') template(s);

@@ -56,7 +56,7 @@ export interface TaskJobInputs {
 }
 
 /**
- * The Job of a Task (DESIGN.md §3–§4): init containers for the workspace and
+ * The Job of a Task (docs/architecture.md §3–§4): init containers for the workspace and
  * plugins, each only when needed, and the `kelos-agent` container running
  * `/kelos_entrypoint.sh <prompt>` as UID 61100 in /workspace/repo. Secret
  * values never appear in it: credentials, the GitHub token and the MCP

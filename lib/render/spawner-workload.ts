@@ -12,7 +12,7 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { GROUP, Label, LabelValue, METRICS_PORT } from '../api/constants.js';
-import { isCronSpawner, type TaskSpawnerSpec } from '../api/task-spawner.js';
+import { isCronSpawner, isWebhookSpawner, type TaskSpawnerSpec } from '../api/task-spawner.js';
 import { DEFAULT_KELOS_IMAGE } from './images.js';
 import { boundedName } from './names.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security.js';
@@ -125,11 +125,24 @@ export function spawnerRules(spawner: SpawnerRef): V1PolicyRule[] {
 }
 
 /**
+ * Whether a TaskSpawner has a workload of its own: polling and cron sources
+ * do; webhook sources (githubWebhook, linearWebhook, webhook, slack) do not —
+ * the webhook server of their namespace receives their events, nothing polls.
+ */
+export function hasSpawnerWorkload(spec: Pick<TaskSpawnerSpec, 'when'>): boolean {
+  return !isWebhookSpawner(spec);
+}
+
+/**
  * The workload that runs a TaskSpawner: a Deployment (polling sources) or a
  * CronJob (cron), with its ServiceAccount, Role and RoleBinding. Used by the
  * compiler for dist/ and by the controller for TaskSpawners applied as YAML.
+ * Throws for a webhook source, which has none (see hasSpawnerWorkload).
  */
 export function spawnerWorkload(spawner: SpawnerRef, options: SpawnerWorkloadOptions = {}): SpawnerWorkload {
+  if (!hasSpawnerWorkload(spawner.spec)) {
+    throw new Error(`TaskSpawner ${spawner.metadata.namespace}/${spawner.metadata.name} has a webhook source: the webhook server serves it, it has no spawner workload`);
+  }
   const { name, namespace } = spawner.metadata;
   const names = spawnerWorkloadNames(name);
   const labels = spawnerLabels(name);

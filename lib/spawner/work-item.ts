@@ -43,7 +43,7 @@ export interface WorkItem {
   readonly origin?: WorkItemOrigin;
 }
 
-/** The variables templates see (API.md "Template variables"): always all of them. */
+/** The variables templates see (docs/template-variables.md): always all of them. */
 export interface TemplateVars {
   ID: string;
   Number: number;

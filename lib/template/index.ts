@@ -3,7 +3,7 @@ export { TemplateBudgetError, type TemplateBudget, type TemplateBudgetErrorOptio
 export { DEFAULT_RENDER_LIMITS, type RenderLimits } from './render-limits.js';
 export { DEFAULT_TEMPLATE_NAME, ParsedTemplate, parseTemplate, type ParseOptions } from './parse-template.js';
 export { renderTemplate, type RenderOptions } from './render-template.js';
-export { templateFields } from './template-fields.js';
+export { templateFieldPaths, templateFields } from './template-fields.js';
 export { TemplateDataError } from './template-data-error.js';
 export {
   deferRender,

@@ -9,8 +9,23 @@ import { parseTemplate, type ParsedTemplate } from './parse-template.js';
  * Throws TemplateError when the text does not parse.
  */
 export function templateFields(text: string | ParsedTemplate): string[] {
+  return [...new Set(templateFieldPaths(text).map((p) => p[0]!))];
+}
+
+/**
+ * The paths a template reads from its data, in order of first use, each as
+ * far as it is known when the template is parsed: `.Deps.x.Results` is
+ * `['Deps', 'x', 'Results']`, and so is `index .Deps "x" "Results"` (keys
+ * given as string constants). Traced as `templateFields` traces.
+ * Throws TemplateError when the text does not parse.
+ */
+export function templateFieldPaths(text: string | ParsedTemplate): string[][] {
   const template = typeof text === 'string' ? parseTemplate(text) : text;
-  const fields = new Set<string>();
+  const paths = new Map<string, string[]>();
+  const add = (path: string[]): void => {
+    const key = path.join('\u0000');
+    if (path.length > 0 && !paths.has(key)) paths.set(key, path);
+  };
   const visited = new Set<string>();
 
   const visitTree = (tree: Tree | undefined): void => {
@@ -22,10 +37,10 @@ export function templateFields(text: string | ParsedTemplate): string[] {
   const visitArg = (arg: ArgNode, atRoot: boolean): void => {
     switch (arg.type) {
       case 'field':
-        if (atRoot) fields.add(arg.ident[0]);
+        if (atRoot) add(arg.ident);
         break;
       case 'variable':
-        if (arg.ident[0] === '$' && arg.ident.length > 1) fields.add(arg.ident[1]);
+        if (arg.ident[0] === '$' && arg.ident.length > 1) add(arg.ident.slice(1));
         break;
       case 'chain':
         visitArg(arg.node, atRoot);
@@ -62,10 +77,19 @@ export function templateFields(text: string | ParsedTemplate): string[] {
         break;
       case 'pipe':
         for (const cmd of node.cmds) {
-          const [first, second, third] = cmd.args;
-          if (first.type === 'identifier' && first.ident === 'index' && third?.type === 'string') {
-            const onData = (second.type === 'dot' && atRoot) || (second.type === 'variable' && second.ident.length === 1 && second.ident[0] === '$');
-            if (onData) fields.add(third.text);
+          const [first, second] = cmd.args;
+          if (first.type === 'identifier' && first.ident === 'index' && second) {
+            const base = dataPath(second, atRoot);
+            const keys: string[] = [];
+            for (const a of cmd.args.slice(2)) {
+              if (a.type !== 'string') break;
+              keys.push(a.text);
+            }
+            if (base && keys.length > 0) {
+              add([...base, ...keys]);
+              for (const arg of cmd.args.slice(2)) visitArg(arg, atRoot);
+              continue;
+            }
           }
           for (const arg of cmd.args) visitArg(arg, atRoot);
         }
@@ -74,5 +98,13 @@ export function templateFields(text: string | ParsedTemplate): string[] {
   };
 
   visitTree(template.trees.get(template.name));
-  return [...fields];
+  return [...paths.values()];
+}
+
+/** The data path an argument stands for (`.`, `$`, `.A.B`, `$.A`), or undefined. */
+function dataPath(arg: ArgNode, atRoot: boolean): string[] | undefined {
+  if (arg.type === 'dot') return atRoot ? [] : undefined;
+  if (arg.type === 'field') return atRoot ? arg.ident : undefined;
+  if (arg.type === 'variable' && arg.ident[0] === '$') return arg.ident.slice(1);
+  return undefined;
 }

@@ -205,11 +205,11 @@ describe('kelos capture', () => {
     expect(outputsAfter(res.stdout, input)).toMatchObject({ 'input-tokens': '2000', 'output-tokens': '450' });
   });
 
-  it('fails when --timeout is not a positive number', async () => {
+  it('fails when --timeout is not a Go duration', async () => {
     const ws = workspace();
     const res = await runProcess(kelosBin(ws), ['capture', '--timeout', 'soon'], { cwd: ws.repo, env: ws.env() });
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/'--timeout' must be a positive number of milliseconds, got soon/);
+    expect(res.stderr).toMatch(/'--timeout' must be a Go duration like 10s or 1m, got "soon"/);
   });
 
   it('kelos agent-config fails on an unknown agent type', async () => {

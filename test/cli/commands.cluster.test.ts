@@ -1,6 +1,7 @@
 // The operator commands on the test control plane, with the controller
 // running in this process: run (config file, Secrets, Workspace, --watch),
 // get, logs, suspend/resume, delete, diff and completion, and their errors.
+import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +204,83 @@ describe('kelos get', () => {
     expect(detail.stdout).toContain('Results:            branch=kelos-task-7\n');
   });
 
+  it('prints more columns with -o wide, and kubectl names with -o name', async () => {
+    const wide = await k('get', 'tasks', '-o', 'wide');
+    const [header, ...rows] = wide.stdout.trimEnd().split('\n');
+    expect(header!.split(/\s{3,}/).slice(8)).toEqual(['MODEL', 'SPAWNER', 'POD', 'MESSAGE']);
+    const watched = rows.find((l) => l.startsWith('watched '))!.split(/\s{3,}/);
+    expect(watched[8]).toBe('opus');
+    expect(watched[9]).toBe('-');
+    expect(watched[10]).toMatch(/^watched-/);
+    const names = await k('get', 'tasks', '--phase', 'failed', '-o', 'name');
+    expect(names.stdout).toBe('task.kelos.dev/after-doomed\ntask.kelos.dev/doomed\n');
+  });
+
+  it('selects by label with -l, and the Tasks of a spawner with --spawner', async () => {
+    const labelled = (name: string, labels: Record<string, string>) =>
+      client.create({
+        apiVersion: 'kelos.dev/v1alpha1',
+        kind: 'Task',
+        metadata: { name, namespace: n, labels },
+        spec: { type: 'claude-code', prompt: 'x', credentials: { type: 'none' } },
+      });
+    await labelled('from-bot', { 'kelos.dev/taskspawner': 'issue-bot', team: 'web' });
+    await labelled('by-hand', { team: 'api' });
+    expect((await k('get', 'tasks', '-l', 'team=web', '-o', 'name')).stdout).toBe('task.kelos.dev/from-bot\n');
+    expect((await k('get', 'tasks', '-l', 'team', '-o', 'name')).stdout).toBe('task.kelos.dev/by-hand\ntask.kelos.dev/from-bot\n');
+    expect((await k('get', 'tasks', '--spawner', 'issue-bot', '-o', 'name')).stdout).toBe('task.kelos.dev/from-bot\n');
+    const none = await k('get', 'tasks', '--spawner', 'nobody');
+    expect(none.code).toBe(0);
+    expect(none.stderr).toBe(`No tasks matching kelos.dev/taskspawner=nobody found in namespace "${n}".\n`);
+    const bad = await k('get', 'tasks', '-l', 'team in (');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^Error: the label selector "team in \(" \(-l, --spawner\) is not valid: /);
+    const withNames = await k('get', 'tasks', 'by-hand', '-l', 'team');
+    expect(withNames.code).toBe(2);
+    expect(withNames.stderr).toBe("Error: '--selector' and '--spawner' cannot be used with names: pass one or the other\n");
+  });
+
+  it('-w lists, then prints a row each time a Task changes, until interrupted', async () => {
+    const child = spawn(process.execPath, [join(root, 'bin/kelos.mjs'), '--kubeconfig', kubeconfigPath(), '-n', n, '--config', cfg, 'get', 'tasks', '-w', '-l', 'watch=me'], {
+      env: { ...process.env, KELOS_FROM_SOURCE: '1' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    try {
+      await waitFor('the empty listing', async () => err.includes('No tasks matching watch=me found'), 60_000);
+      await client.create({
+        apiVersion: 'kelos.dev/v1alpha1',
+        kind: 'Task',
+        metadata: { name: 'live', namespace: n, labels: { watch: 'me' } },
+        spec: { type: 'codex', prompt: 'x', credentials: { type: 'none' } },
+      });
+      await waitFor('the Task to succeed on the watch', async () => /^live\s.*\sSucceeded\s/m.test(out), 90_000);
+    } finally {
+      child.kill();
+    }
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]!.split(/\s{3,}/)).toEqual(['NAME', 'TYPE', 'PHASE', 'BRANCH', 'WORKSPACE', 'AGENT CONFIG', 'DURATION', 'AGE']);
+    const rows = lines.slice(1);
+    expect(rows.every((l) => l.startsWith('live '))).toBe(true);
+    // A row is printed when it changes, never twice in a row.
+    expect(rows.every((l, i) => i === 0 || l !== rows[i - 1])).toBe(true);
+    expect(rows.at(-1)!.split(/\s{3,}/).slice(0, 3)).toEqual(['live', 'codex', 'Succeeded']);
+  });
+
+  it('-w ends after --timeout, and --timeout needs -w', async () => {
+    const r = await k('get', 'tasks', '-w', '--timeout', '1s', '-l', 'watch=nothing', '-o', 'name');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const alone = await k('get', 'tasks', '--timeout', '1s');
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toBe("Error: '--timeout' applies to --watch: how long to watch\n");
+    const bad = await k('get', 'tasks', '-w', '--timeout', '5 minutes');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(`Error: '--timeout' must be a Go duration like 90s, 5m or 1h30m (0: no limit), got "5 minutes"\n`);
+  });
+
   it('says when there is nothing, and names the object that does not exist', async () => {
     const none = await k('get', 'agentconfigs');
     expect(none.code).toBe(0);
@@ -361,12 +439,36 @@ app.synth();
     );
     const r = await kelos(['--kubeconfig', kubeconfigPath(), 'diff', '--app'], { cwd: proj });
     // The app renders ref "develop", which the cluster has since the previous test,
-    // plus the ArgoCD annotations the compiler adds.
-    expect(r.stderr).toBe('2 of 2 objects differ from the cluster\n');
+    // plus the ArgoCD annotations the compiler adds, and its Namespace (with annotations too).
+    expect(r.stderr).toBe('3 of 3 objects differ from the cluster\n');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^\+    argocd\.argoproj\.io\/sync-wave: "0"$/m);
     expect(r.stdout).not.toMatch(/^[-+]  ref:/m);
     expect(existsSync(join(proj, 'dist'))).toBe(false);
+  });
+
+  it('says when a namespace does not exist, and whether the output creates it', async () => {
+    const absent = `${n}-absent`;
+    const out2 = mkdtempSync(join(dir, 'dist-'));
+    mkdirSync(join(out2, 'team'));
+    writeFileSync(
+      join(out2, 'team', 'Workspace.app.yaml'),
+      `apiVersion: kelos.dev/v1alpha1\nkind: Workspace\nmetadata:\n  name: app\n  namespace: ${absent}\nspec:\n  repo: ${REPO}\n`,
+    );
+    const without = await k('diff', '-o', out2);
+    expect(without.code).toBe(2);
+    expect(without.stdout).toContain('+kind: Workspace');
+    expect(without.stderr).toContain(
+      `Error: namespace "${absent}" does not exist in the cluster (1 object of ${out2}/ in it is shown as rendered, without the apiserver's defaults), ` +
+        `and ${out2}/ does not create it: applying would fail; create it (kubectl create namespace ${absent}) or let the chart render it\n`,
+    );
+    writeFileSync(join(out2, 'team', `Namespace.${absent}.yaml`), `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${absent}\n`);
+    const withIt = await k('diff', '-o', out2);
+    expect(withIt.code).toBe(1);
+    expect(withIt.stderr).toBe(
+      `Note: namespace "${absent}" does not exist in the cluster (1 object of ${out2}/ in it is shown as rendered, without the apiserver's defaults); ${out2}/ creates it\n` +
+        '2 of 2 objects differ from the cluster (2 not there yet)\n',
+    );
   });
 
   it('says when there is nothing rendered', async () => {

@@ -32,7 +32,7 @@ describe('completion candidates', () => {
   it('are fixed values after options that take them', async () => {
     expect(await at('kelos run --type c')).toEqual(['claude-code', 'codex', 'cursor']);
     expect(await at('kelos run --credential-type ')).toEqual(['api-key', 'oauth', 'none']);
-    expect(await at('kelos get task -o ')).toEqual(['yaml', 'json']);
+    expect(await at('kelos get task -o ')).toEqual(['wide', 'name', 'yaml', 'json']);
     expect(await at('kelos get task --phase R')).toEqual(['Running']);
     expect(await at('kelos --context ')).toEqual(['kind-kelos', 'prod']);
     expect(await at('kelos -n t')).toEqual(['team']);

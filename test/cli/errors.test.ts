@@ -70,7 +70,8 @@ describe('cluster errors', () => {
 describe('usage errors', () => {
   it.each([
     [['get', 'pods'], 'Error: unknown resource type "pods": use task, taskspawner, workspace, agentconfig\n'],
-    [['get', 'task', '-o', 'wide'], 'Error: \'-o\' must be yaml or json, got "wide"\n'],
+    [['get', 'task', '-o', 'table'], 'Error: \'-o\' must be one of wide, name, yaml, json, got "table"\n'],
+    [['get', 'workspaces', '--spawner', 'bot'], "Error: '--spawner' applies to tasks, not workspaces\n"],
     [['delete', 'task'], 'Error: name the task to delete, or pass --all to delete every task of the namespace\n'],
     [['delete', 'task', 'a', '--all'], 'Error: pass either names or --all, not both\n'],
     [['suspend', 'task', 'x'], 'Error: only taskspawners can be suspended, not tasks\n'],

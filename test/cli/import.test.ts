@@ -83,8 +83,8 @@ describe('kelos import round trip', () => {
     expect(code).toContain('timeout: Duration.seconds(5),');
     expect(code).toContain("volumes: [{ name: 'scratch', emptyDir: {} }],");
     // A Check Run with the default name survives the trip: `checks: {}` is not dropped as empty.
-    expect((webhooks.output.get('TaskSpawner//kelos-pr-responder') as any).spec.when.githubWebhook.reporting).toEqual({ enabled: true, checks: {} });
-    expect((webhooks.output.get('TaskSpawner//kelos-image-update') as any).spec.taskTemplate.podOverrides.volumes).toEqual([{ name: 'scratch', emptyDir: {} }]);
+    expect((webhooks.output.get('TaskSpawner/default/kelos-pr-responder') as any).spec.when.githubWebhook.reporting).toEqual({ enabled: true, checks: {} });
+    expect((webhooks.output.get('TaskSpawner/default/kelos-image-update') as any).spec.taskTemplate.podOverrides.volumes).toEqual([{ name: 'scratch', emptyDir: {} }]);
   });
 
   it('gives every supported field back unchanged, across two namespaces', () => {

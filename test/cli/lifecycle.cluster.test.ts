@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Chart } from 'cdk8s';
+import { parse } from 'yaml';
+import { AgentType, Credentials, KelosApp, Spawner, When } from '../../constructs/index.js';
 import { Controller } from '../../lib/controller/controller-manager.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
@@ -151,6 +154,17 @@ describe('kelos uninstall', () => {
         taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'app' } },
       }),
     );
+    // A spawner workload applied from dist/: owned by nothing, so it outlives its TaskSpawner.
+    const app = new KelosApp({ outdir: '/never-written' });
+    new Spawner(new Chart(app, 'team', { namespace: 'team' }), 'compiled-bot', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: Credentials.none(),
+      when: When.cron('0 4 * * *'),
+    });
+    for (const f of app.render()) {
+      const obj = parse(f.content);
+      if (['CronJob', 'ServiceAccount', 'Role', 'RoleBinding'].includes(obj.kind)) await client.apply(obj);
+    }
     // A finalizer no controller removes: uninstall must not wait forever for it.
     await client.create({ ...kelosObject('Task', 'held', { type: 'claude-code', prompt: 'x', credentials: { type: 'none' } }), metadata: { name: 'held', namespace: 'team', finalizers: ['example.com/hold'] } });
     controller = await Controller.start({
@@ -191,13 +205,42 @@ describe('kelos uninstall', () => {
     expect(r.stdout).toContain('Deleted Deployment kelos-system/kelos-controller\n');
     expect(r.stdout).toContain('Deleted Namespace kelos-system\n');
     expect(r.stdout).toContain('Deleted CustomResourceDefinition tasks.kelos.dev\n');
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Uninstalled kelos');
+    expect(r.stdout).toContain(
+      [
+        'Kept 4 spawner workload objects applied from dist/ (a TaskSpawner does not own them):',
+        '  CronJob team/compiled-bot-spawner',
+        '  RoleBinding team/compiled-bot-spawner',
+        '  Role team/compiled-bot-spawner',
+        '  ServiceAccount team/compiled-bot-spawner',
+        'Delete them with `kelos uninstall --workloads`, or where they are declared (a sync of dist/ re-creates them)',
+        'Uninstalled kelos',
+        '',
+      ].join('\n'),
+    );
+    expect(await client.get(resourcePath(Resources.cronJobs, { namespace: 'team', name: 'compiled-bot-spawner' }))).toBeDefined();
     for (const plural of ['tasks', 'taskspawners', 'workspaces', 'agentconfigs']) {
       expect(await client.get(resourcePath(Resources.customResourceDefinitions, { name: `${plural}.kelos.dev` }))).toBeUndefined();
     }
     expect(await client.get(resourcePath(Resources.namespaces, { name: 'kelos-system' }))).toBeUndefined();
     expect(await client.get('/apis/rbac.authorization.k8s.io/v1/clusterroles/kelos-controller')).toBeUndefined();
     expect((await k('get', 'tasks', '-n', 'team')).stderr).toBe(`Error: the Task CRD is ${NOT_INSTALLED}\n`);
+  });
+
+  it('deletes the spawner workloads applied from dist/ with --workloads', async () => {
+    const r = await k('uninstall', '-y', '--workloads');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      [
+        'Deleted CronJob team/compiled-bot-spawner',
+        'Deleted RoleBinding team/compiled-bot-spawner',
+        'Deleted Role team/compiled-bot-spawner',
+        'Deleted ServiceAccount team/compiled-bot-spawner',
+        'Uninstalled kelos',
+        '',
+      ].join('\n'),
+    );
+    expect(await client.get(resourcePath(Resources.cronJobs, { namespace: 'team', name: 'compiled-bot-spawner' }))).toBeUndefined();
+    expect(await client.get(resourcePath(Resources.serviceAccounts, { namespace: 'team', name: 'compiled-bot-spawner' }))).toBeUndefined();
   });
 
   it('says when there is nothing left to delete', async () => {

@@ -51,7 +51,7 @@ describe('kelos run builds', () => {
         agentConfig: ['a', 'b'],
         dependsOn: ['first'],
         branch: 'fix-1',
-        timeout: '1h30m',
+        activeDeadline: '1h30m',
         env: ['B=flag', 'C=x=y'],
         secret: 'mine',
         credentialType: 'oauth',
@@ -95,11 +95,17 @@ describe('kelos run rejects', () => {
     [{ type: 'claude' }, { apiKey: 'k' }, "'--type' must be one of claude-code, codex, gemini, opencode, cursor, got \"claude\""],
     [{ credentialType: 'token' }, { apiKey: 'k' }, "'--credential-type' must be one of api-key, oauth, none, got \"token\""],
     [{ env: ['NOVALUE'] }, { apiKey: 'k' }, "'--env' must be NAME=VALUE, got \"NOVALUE\""],
-    [{ timeout: 'soon' }, { apiKey: 'k' }, "'--timeout' must be a duration like 30m or 1h, got \"soon\""],
-    [{ timeout: '500ms' }, { apiKey: 'k' }, "'--timeout' must be at least 1s, got \"500ms\""],
+    [{ activeDeadline: 'soon' }, { apiKey: 'k' }, "'--active-deadline' must be a Go duration like 30m or 1h, got \"soon\""],
+    [{ activeDeadline: '500ms' }, { apiKey: 'k' }, "'--active-deadline' must be at least 1s, got \"500ms\""],
     [{ name: 'Bad_Name' }, { apiKey: 'k' }, 'the Task would be invalid: metadata.name: Invalid value: "Bad_Name"'],
   ])('%o with config %o', (opts, doc, message) => {
     expect(() => plan(opts, 'x', config(doc), 'n')).toThrow(message);
+  });
+
+  it('--timeout without --watch: it is how long to watch, not the run time', async () => {
+    const r = await kelosProcess(['run', '-p', 'hi', '--timeout', '1h', '--config', empty]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("Error: '--timeout' applies to --watch: how long to watch the Task (its run time is --active-deadline)\n");
   });
 
   it('--prompt with --prompt-file, in one line and with exit code 2', async () => {

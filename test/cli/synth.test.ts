@@ -1,6 +1,6 @@
 // The synth, check and validate commands, run as the user runs them.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,10 +41,10 @@ describe('kelos synth / check', () => {
     const s = kelos(['synth'], dir);
     expect(s.stderr).toBe('');
     expect(s.code).toBe(0);
-    expect(listFiles(join(dir, 'dist'))).toEqual(['team/Task.hello.yaml']);
+    expect(listFiles(join(dir, 'dist'))).toEqual(['team/Namespace.team.yaml', 'team/Task.hello.yaml']);
     const c = kelos(['check'], dir);
     expect(c.code).toBe(0);
-    expect(c.stdout).toContain('dist/ is up to date (1 files)');
+    expect(c.stdout).toContain('dist/ is up to date (2 files)');
   });
 
   it('check fails on drift and names the differing files', () => {
@@ -68,6 +68,28 @@ describe('kelos synth / check', () => {
     expect(s.stderr).toBe(`Error: team/hello: 'podOverrides.activeDeadlineSeconds' must be an integer >= 1, got 0\n`);
     expect(readFileSync(join(dir, 'dist/team/Task.hello.yaml'), 'utf8')).toBe('previous\n');
     expect(listFiles(join(dir, 'dist'))).toEqual(['team/Task.hello.yaml']);
+  });
+});
+
+describe('kelos synth -o DIR', () => {
+  it('keeps files in DIR it did not write, and never writes through a symbolic link out of DIR', () => {
+    const dir = project(GOOD);
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    writeFileSync(join(out, 'README.md'), 'mine\n');
+    expect(kelos(['synth', '-o', 'out'], dir).code).toBe(0);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('mine\n');
+    expect(listFiles(out)).toEqual(['README.md', 'team/Task.hello.yaml']);
+
+    const outside = mkdtempSync(join(tmpdir(), 'kelos-outside-'));
+    writeFileSync(join(outside, 'keep.txt'), 'outside\n');
+    rmSync(join(out, 'team'), { recursive: true });
+    symlinkSync(outside, join(out, 'team'));
+    const s = kelos(['synth', '-o', 'out'], dir);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toBe(`Error: ${join(realpathSync(out), 'team')} is a symbolic link; kelos synth does not write through symbolic links: remove it or choose another output folder\n`);
+    expect(readdirSync(outside)).toEqual(['keep.txt']);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('mine\n');
   });
 });
 

@@ -1,7 +1,7 @@
 // kelos get prints Kelos's tables with kubectl's ages.
 import { describe, expect, it } from 'vitest';
 import { humanDuration, table } from '../../cli/ops/_table.js';
-import { parsePhases, renderDetail, renderTable } from '../../cli/ops/get.js';
+import { labelSelector, objectName, parsePhases, renderDetail, renderTable } from '../../cli/ops/get.js';
 import { kindOf } from '../../cli/ops/_kinds.js';
 
 const now = Date.parse('2026-11-26T12:00:00Z');
@@ -52,6 +52,27 @@ describe('tables', () => {
     expect(renderTable('Task', [task] as any, true, now).split('\n')[0]).toBe(
       'NAMESPACE   NAME    TYPE          PHASE       BRANCH   WORKSPACE   AGENT CONFIG   DURATION   AGE',
     );
+  });
+
+  it('adds the model, spawner, pod and message of a Task with -o wide', () => {
+    const task = {
+      metadata: { name: 'fix-1', creationTimestamp: ago(60), labels: { 'kelos.dev/taskspawner': 'issue-bot' } },
+      spec: { type: 'claude-code', model: 'opus' },
+      status: { phase: 'Running', podName: 'fix-1-x7k2q', message: 'Running in Pod "fix-1-x7k2q"' },
+    };
+    const [header, row] = renderTable('Task', [task] as any, false, now, true).split('\n');
+    expect(header!.split(/\s{3,}/)).toEqual(['NAME', 'TYPE', 'PHASE', 'BRANCH', 'WORKSPACE', 'AGENT CONFIG', 'DURATION', 'AGE', 'MODEL', 'SPAWNER', 'POD', 'MESSAGE']);
+    expect(row!.split(/\s{3,}/).slice(8)).toEqual(['opus', 'issue-bot', 'fix-1-x7k2q', 'Running in Pod "fix-1-x7k2q"']);
+  });
+
+  it('names objects as kubectl does with -o name', () => {
+    expect(objectName(kindOf('ts'), { metadata: { name: 'bot' } })).toBe('taskspawner.kelos.dev/bot');
+  });
+
+  it('selects by -l and --spawner together, --spawner only for tasks', () => {
+    expect(labelSelector(kindOf('tasks'), { selector: 'team=web', spawner: 'bot' })).toBe('team=web,kelos.dev/taskspawner=bot');
+    expect(labelSelector(kindOf('tasks'), {})).toBeUndefined();
+    expect(() => labelSelector(kindOf('ws'), { spawner: 'bot' })).toThrow("'--spawner' applies to tasks, not workspaces");
   });
 
   it('describes each spawner source', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ApiObject, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { AgentType, Credentials, KelosApp, KelosController, SynthError, Task, Workspace } from '../../constructs/index.js';
+import { AgentType, Credentials, KelosApp, KelosController, Spawner, SynthError, Task, When, Workspace } from '../../constructs/index.js';
 import { listFiles } from '../../lib/render/output.js';
 
 function tempDir(): string {
@@ -41,14 +41,16 @@ describe('KelosApp', () => {
     expect(listFiles(b)).toEqual(listFiles(a));
   });
 
-  it('removes files it no longer produces', () => {
+  it('removes files it generated and no longer produces, and keeps files it did not write', () => {
     const out = tempDir();
-    mkdirSync(join(out, 'old-chart'), { recursive: true });
-    writeFileSync(join(out, 'old-chart/Task.gone.yaml'), 'x');
+    const before = smallApp(out);
+    new Task(Chart.of(before.node.findChild('team')), 'gone', { type: AgentType.CLAUDE_CODE, credentials: Credentials.none(), prompt: 'x' });
+    before.synth();
+    expect(existsSync(join(out, 'team/Task.gone.yaml'))).toBe(true);
     writeFileSync(join(out, 'stray.yaml'), 'x');
     smallApp(out).synth();
-    expect(existsSync(join(out, 'old-chart'))).toBe(false);
-    expect(existsSync(join(out, 'stray.yaml'))).toBe(false);
+    expect(existsSync(join(out, 'team/Task.gone.yaml'))).toBe(false);
+    expect(readFileSync(join(out, 'stray.yaml'), 'utf8')).toBe('x');
   });
 
   it('writes nothing when synthesis fails, and reports every problem with its construct path', () => {
@@ -64,6 +66,12 @@ describe('KelosApp', () => {
       metadata: { name: 'raw' },
       spec: { type: 'claude-code', prompt: 'x', credentials: { type: 'api-key' } },
     } as any);
+    new ApiObject(chart, 'raw-spawner', {
+      apiVersion: 'kelos.dev/v1alpha1',
+      kind: 'TaskSpawner',
+      metadata: { name: 'raw-spawner' },
+      spec: { when: { cron: { schedule: 'not a cron' } }, taskTemplate: { type: 'codex', credentials: { type: 'none' }, promptTemplate: '{{.Title}' } },
+    } as any);
     new ApiObject(chart, 'leak', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak' }, stringData: { TOKEN: 'x' } } as any);
     chart.node.addValidation({ validate: () => ['needs a reviewer'] });
     let err: unknown;
@@ -76,6 +84,10 @@ describe('KelosApp', () => {
     const problems = (err as SynthError).problems;
     expect(problems).toContain('team: needs a reviewer');
     expect(problems).toContain('team/raw-task: spec.credentials: Invalid value: secretRef is required for api-key and oauth credential types');
+    expect(problems).toContain(
+      'team/raw-spawner: spec.when.cron.schedule: invalid cron schedule "not a cron": expected 5 fields (minute hour day-of-month month day-of-week) or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got 3 fields',
+    );
+    expect(problems).toContain("team/raw-spawner: spec.taskTemplate.promptTemplate: is not a valid Go template: template: promptTemplate:1: bad character U+007D '}'");
     expect(problems).toContain('team/leak: Secret "leak" holds values; reference Secrets by name instead of rendering them');
     expect(listFiles(out)).toEqual(['team/Task.previous.yaml']);
     expect(readFileSync(join(out, 'team/Task.previous.yaml'), 'utf8')).toBe('previous\n');
@@ -95,6 +107,56 @@ describe('KelosApp', () => {
     expect(byPath['kelos-system/ClusterRole.kelos-controller.yaml'].metadata.namespace).toBeUndefined();
     expect(byPath['kelos-system/CustomResourceDefinition.tasks.kelos.dev.yaml'].metadata.namespace).toBeUndefined();
     expect(byPath['kelos-system/Deployment.kelos-controller.yaml'].metadata.namespace).toBe('kelos-system');
+  });
+
+  it('renders the Namespace of a pipeline chart first, kept by ArgoCD when pruning or deleting the Application', () => {
+    const files = smallApp(tempDir()).render();
+    const byPath = Object.fromEntries(files.map((f) => [f.path, parse(f.content)]));
+    expect(byPath['team/Namespace.team.yaml']).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'team',
+        annotations: { 'argocd.argoproj.io/sync-wave': '-1', 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' },
+      },
+    });
+    // The controller chart declares its own Namespace; it is not rendered twice.
+    expect(files.filter((f) => f.path.startsWith('kelos-system/Namespace.')).map((f) => f.path)).toEqual(['kelos-system/Namespace.kelos-system.yaml']);
+  });
+
+  it('renders no Namespace when told not to, or when the chart declares it', () => {
+    const off = new KelosApp({ outdir: tempDir(), namespaces: false });
+    new Workspace(new Chart(off, 'team', { namespace: 'team' }), 'repo', { repo: 'https://github.com/o/r.git' });
+    expect(off.render().map((f) => f.path)).toEqual(['team/Workspace.repo.yaml']);
+
+    const own = new KelosApp({ outdir: tempDir() });
+    const chart = new Chart(own, 'team', { namespace: 'team' });
+    new ApiObject(chart, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team', labels: { owner: 'platform' } } });
+    new Workspace(chart, 'repo', { repo: 'https://github.com/o/r.git' });
+    const files = own.render();
+    expect(files.map((f) => f.path)).toEqual(['team/Namespace.team.yaml', 'team/Workspace.repo.yaml']);
+    expect(parse(files[0].content).metadata.labels).toEqual({ owner: 'platform' });
+  });
+
+  it('puts every object of a chart without a namespace in "default", where its spawner looks for them', () => {
+    const app = new KelosApp({ outdir: tempDir() });
+    const chart = new Chart(app, 'plain');
+    const repo = new Workspace(chart, 'repo', { repo: 'https://github.com/o/r.git' });
+    new Spawner(chart, 'nightly', { type: AgentType.CLAUDE_CODE, credentials: Credentials.none(), workspace: repo, when: When.cron('0 3 * * *') });
+    const files = app.render();
+    const objs = files.map((f) => parse(f.content));
+    expect(files.map((f) => f.path)).not.toContain('plain/Namespace.default.yaml');
+    expect(objs.map((o) => `${o.kind}/${o.metadata.namespace}`).sort()).toEqual([
+      'CronJob/default',
+      'Role/default',
+      'RoleBinding/default',
+      'ServiceAccount/default',
+      'TaskSpawner/default',
+      'Workspace/default',
+    ]);
+    const cron = objs.find((o) => o.kind === 'CronJob');
+    expect(cron.spec.jobTemplate.spec.template.spec.containers[0].args).toContain('--taskspawner=default/nightly');
+    expect(files.every((f) => !f.path.includes('.default.'))).toBe(true);
   });
 
   it('renders an ArgoCD Application per chart, the CRD chart first', () => {

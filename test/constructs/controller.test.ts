@@ -19,7 +19,7 @@ describe('KelosController', () => {
     const out = objects(app);
     for (const plural of ['agentconfigs', 'tasks', 'taskspawners', 'workspaces']) {
       expect(out[`CustomResourceDefinition/${plural}.kelos.dev`].metadata.annotations).toEqual({
-        'argocd.argoproj.io/sync-options': 'ServerSideApply=true',
+        'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false',
         'argocd.argoproj.io/sync-wave': '-2',
       });
     }

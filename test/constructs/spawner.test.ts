@@ -1,6 +1,6 @@
-import { Cron, Duration } from 'cdk8s';
+import { Chart, Cron, Duration } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { AgentType, Credentials, Spawner, When, Workspace, type TaskTemplateProps } from '../../constructs/index.js';
+import { AgentType, Credentials, Spawner, Task, When, Workspace, type TaskTemplateProps } from '../../constructs/index.js';
 import { rendered, setup } from './_helpers.js';
 
 function base(chart: any): TaskTemplateProps {
@@ -104,7 +104,7 @@ describe('Spawner', () => {
 
   it('keeps workload names within Kubernetes limits for long spawner names', () => {
     const { app, chart } = setup();
-    const name = 'a-very-long-spawner-name-that-goes-on-and-on-and-on-beyond-limits';
+    const name = 'a-spawner-name-of-sixty-three-characters-at-the-label-limit-xyz';
     new Spawner(chart, name, { ...base(chart), when: When.cron('*/5 * * * *') });
     const out = rendered(app);
     const cronJob = Object.keys(out).find((k) => k.startsWith('CronJob/'))!;
@@ -129,8 +129,25 @@ describe('Spawner', () => {
   it('fails when the cron schedule is not 5 fields', () => {
     const { chart } = setup();
     expect(() => new Spawner(chart, 's', { ...base(chart), when: When.cron('0 0 9 * * *') })).toThrow(
-      `pipeline/s: 'when.cron.schedule' must be a 5-field cron expression, got "0 0 9 * * *"`,
+      `pipeline/s: 'when.cron.schedule' must be a cron schedule (5 fields, or a macro such as "@daily"), got "0 0 9 * * *": expected 5 fields (minute hour day-of-month month day-of-week) or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got 6 fields`,
     );
+  });
+
+  it('fails on a cron schedule with the cron parser\'s reason', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.cron('0 25 * * *') })).toThrow(
+      `pipeline/s: 'when.cron.schedule' must be a cron schedule (5 fields, or a macro such as "@daily"), got "0 25 * * *": hour field "25": Constraint error, got value 25 expected range 0-23`,
+    );
+  });
+
+  it('accepts the macros a CronJob accepts and renders them as written', () => {
+    const { app, chart } = setup();
+    const props = base(chart);
+    new Spawner(chart, 'daily', { ...props, when: When.cron('@daily') });
+    new Spawner(chart, 'hourly', { ...props, when: When.cron('@hourly') });
+    const out = rendered(app);
+    expect(out['TaskSpawner/daily'].spec.when.cron.schedule).toBe('@daily');
+    expect(out['CronJob/daily-spawner'].spec.schedule).toBe('@daily');
   });
 
   it('fails when commentPolicy is combined with legacy comment commands', () => {
@@ -166,6 +183,67 @@ describe('Spawner', () => {
     expect(
       () => new Spawner(chart, 's', { ...base(chart), when: When.jira({ baseUrl: 'jira.example.com', project: 'P', secret: { name: 'j' } }) }),
     ).toThrow(`pipeline/s: 'when.jira.baseUrl' must start with http:// or https://, got "jira.example.com"`);
+  });
+
+  it('fails on an unknown template field in the prompt, naming the one it likely meant', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubPullRequests(), promptTemplate: 'Review {{.Titel}}' })).toThrow(
+      "pipeline/s: 'promptTemplate' reads .Titel, which a githubPullRequests source does not have (did you mean .Title?); it has .ID, .Number, .Title, .Body, .URL, .Labels, .Comments, .Kind, .Branch, .ReviewState, .ReviewComments",
+    );
+  });
+
+  it('fails on a branch that reads a variable its source leaves empty', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), branch: 'fix-{{.Branch}}' })).toThrow(
+      "pipeline/s: 'branch' reads .Branch, which a githubIssues source leaves empty; it has .ID, .Number, .Title, .Body, .URL, .Labels, .Comments, .Kind",
+    );
+  });
+
+  it('checks task label and annotation templates', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.cron('@daily'), taskAnnotations: { schedule: '{{.Shedule}}' } })).toThrow(
+      "pipeline/s: 'taskAnnotations[schedule]' reads .Shedule, which a cron source does not have (did you mean .Schedule?); it has .ID, .Title, .Time, .Schedule",
+    );
+  });
+
+  it('checks .Deps in the prompt against dependsOn', () => {
+    const { chart } = setup();
+    const props = base(chart);
+    const setupTask = new Task(chart, 'setup', { ...props, prompt: 'prepare' });
+    expect(
+      () =>
+        new Spawner(chart, 's', {
+          ...props,
+          when: When.githubIssues(),
+          dependsOn: [setupTask],
+          promptTemplate: '{{.Title}} on {{index .Deps "set-up" "Results" "branch"}}',
+        }),
+    ).toThrow(`pipeline/s: 'promptTemplate' reads .Deps "set-up", which is not in dependsOn (did you mean "setup"?); dependsOn has "setup"`);
+    expect(
+      () =>
+        new Spawner(chart, 'ok', {
+          ...props,
+          when: When.githubIssues(),
+          dependsOn: [setupTask],
+          promptTemplate: '{{.Title}} on {{index .Deps "setup" "Results" "branch"}}',
+        }),
+    ).not.toThrow();
+  });
+
+  it('fails when dependsOn names a Task of another namespace', () => {
+    const { app, chart } = setup();
+    const other = new Chart(app, 'other', { namespace: 'other' });
+    const first = new Task(other, 'first', { type: AgentType.CLAUDE_CODE, credentials: Credentials.none(), prompt: 'x' });
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.cron('@hourly'), dependsOn: [first] })).toThrow(
+      `pipeline/s: 'dependsOn' names Task "first" of namespace "other", but dependsOn is looked up in "team", the namespace of pipeline/s: it would wait forever; depend on a Task of the same namespace`,
+    );
+  });
+
+  it('fails when the name is too long for the label of the Tasks it spawns', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 'x'.repeat(64), { ...base(chart), when: When.cron('@daily') })).toThrow(
+      `pipeline/${'x'.repeat(64)}: 'id' must be at most 63 characters (it is the kelos.dev/taskspawner label of every Task it spawns), got "${'x'.repeat(64)}"`,
+    );
   });
 
   it('renders contextSources and mounts the Secrets of their headers into the spawner', () => {
@@ -225,6 +303,45 @@ describe('Spawner', () => {
     expect(spawner([{ name: 'a', http: { url: 'https://x.example.com', body: '{}' } }])).toThrow(`'contextSources[a].http.body' is sent only with method "POST"`);
     expect(spawner(Array.from({ length: 9 }, (_, i) => ({ name: `s${i}`, http: { url: 'https://x.example.com' } })))).toThrow(
       `'contextSources' must have at most 8 entries, got 9`,
+    );
+  });
+
+  it('checks .Context against contextSources, and the context sources\' own templates against the source', () => {
+    const { chart } = setup();
+    const props = base(chart);
+    const jira = { name: 'jira', http: { url: 'https://j.example.com/{{.Number}}' } };
+    expect(() => new Spawner(chart, 'a', { ...props, when: When.githubIssues(), contextSources: [jira], promptTemplate: '{{.Context.jiar}}' })).toThrow(
+      `pipeline/a: 'promptTemplate' reads .Context "jiar", which is not in contextSources (did you mean "jira"?); contextSources has "jira"`,
+    );
+    expect(
+      () =>
+        new Spawner(chart, 'b', { ...props, when: When.githubIssues(), contextSources: [{ name: 'jira', http: { url: 'https://j.example.com/{{.Numbr}}' } }] }),
+    ).toThrow(
+      `pipeline/b: 'contextSources[jira].http.url' reads .Numbr, which a githubIssues source does not have (did you mean .Number?); it has .ID, .Number, .Title, .Body, .URL, .Labels, .Comments, .Kind`,
+    );
+    expect(() => new Spawner(chart, 'c', { ...props, when: When.githubIssues(), contextSources: [{ ...jira, http: { ...jira.http, timeOut: 5 } } as any] })).toThrow(
+      `pipeline/c: 'contextSources[jira].http.timeOut' is not a prop of an HTTP context source; did you mean 'contextSources[jira].http.timeout'?`,
+    );
+    expect(() => new Spawner(chart, 'ok', { ...props, when: When.githubIssues(), contextSources: [jira], promptTemplate: '{{.Title}}\n{{.Context.jira}}' })).not.toThrow();
+  });
+
+  it('checks the templates of event sources against their variables', () => {
+    const { chart } = setup();
+    const props = base(chart);
+    expect(
+      () => new Spawner(chart, 'gh', { ...props, when: When.githubWebhook({ events: ['issue_comment'] }), promptTemplate: '{{.CommentBody}} by {{.Sender}} on {{.Payload.issue.title}}' }),
+    ).not.toThrow();
+    expect(
+      () => new Spawner(chart, 'sentry', { ...props, when: When.webhook({ source: 'sentry', fieldMapping: { id: '$.id', level: '$.level' } }), promptTemplate: '{{.level}} {{.levl}}' }),
+    ).toThrow(
+      `pipeline/sentry: 'promptTemplate' reads .levl, which a webhook source does not have (did you mean .level?); it has .ID, .Title, .Body, .URL, .Kind, .Payload, .id, .level`,
+    );
+  });
+
+  it('fails on branch text no item can make a valid git branch name', () => {
+    const { chart } = setup();
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.githubIssues(), branch: 'fix/{{.Number}}..x' })).toThrow(
+      `pipeline/s: 'branch' must give a valid git branch name: template "fix/{{.Number}}..x" renders no valid git branch name whatever the item: it contains ".." (see git check-ref-format --branch)`,
     );
   });
 });

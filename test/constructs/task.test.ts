@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { Agent, AgentType, Credentials, Model, Task, Workspace } from '../../constructs/index.js';
 import { RESOURCE_ANNOTATIONS, rendered, setup } from './_helpers.js';
@@ -12,7 +12,7 @@ describe('Task', () => {
     expect(rendered(app)['Task/hello']).toEqual({
       apiVersion: 'kelos.dev/v1alpha1',
       kind: 'Task',
-      metadata: { name: 'hello', namespace: 'team', annotations: RESOURCE_ANNOTATIONS },
+      metadata: { name: 'hello', namespace: 'team', annotations: { ...RESOURCE_ANNOTATIONS, 'kelos.dev/declared': 'true' } },
       spec: { type: 'codex', prompt: 'Say hi.', credentials: { type: 'api-key', secretRef: { name: 'key' } } },
     });
   });
@@ -75,7 +75,7 @@ describe('Task', () => {
     expect(t.metadata.name).toBeUndefined();
   });
 
-  it('fails when the prompt of a dependent Task is not a valid template', () => {
+  it('fails when the prompt of a dependent Task is not a valid Go template', () => {
     const { chart } = setup();
     const first = new Task(chart, 'first', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' });
     expect(() => new Task(chart, 'second', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [first], prompt: 'Use {{.Deps' })).toThrow(
@@ -128,6 +128,33 @@ describe('Task', () => {
     expect(Model.of('gpt-5-codex').name).toBe('gpt-5-codex');
   });
 
+  it('fails at synth when the prompt reads a .Deps entry that is not in dependsOn, even one added later', () => {
+    const { app, chart } = setup();
+    const scaffold = new Task(chart, 'scaffold', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' });
+    const tests = new Task(chart, 'tests', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'y' });
+    const review = new Task(chart, 'review', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: creds,
+      dependsOn: [scaffold],
+      prompt: 'Review {{index .Deps "tests" "Results" "branch"}} and {{.Deps.scafold.Results.branch}}',
+    });
+    review.addDependency(tests);
+    expect(() => app.render()).toThrow(
+      `pipeline/review: 'prompt' reads .Deps "scafold", which is not in dependsOn (did you mean "scaffold"?); dependsOn has "scaffold", "tests"`,
+    );
+  });
+
+  it('fails when dependsOn names a Task of another namespace', () => {
+    const { app, chart } = setup();
+    const other = new Chart(app, 'other', { namespace: 'other' });
+    const first = new Task(other, 'first', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' });
+    expect(() => new Task(chart, 'second', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [first], prompt: 'y' })).toThrow(
+      `pipeline/second: 'dependsOn' names Task "first" of namespace "other", but dependsOn is looked up in "team", the namespace of pipeline/second: it would wait forever; depend on a Task of the same namespace`,
+    );
+    // A Task imported into the dependant's chart is looked up in its namespace.
+    expect(() => new Task(chart, 'third', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [Task.fromName(chart, 'ext', 'first')], prompt: 'y' })).not.toThrow();
+  });
+
   it('renders extra containers and extra init containers into podOverrides', () => {
     const { app, chart } = setup();
     const postgres = { name: 'postgres', image: 'postgres:16', env: [{ name: 'POSTGRES_PASSWORD', value: 'test' }], ports: [{ containerPort: 5432 }] };
@@ -157,6 +184,17 @@ describe('Task', () => {
     expect(task({ extraContainers: [{ name: 'db' }] })).toThrow(`pipeline/t: 'podOverrides.extraContainers' container "db" needs an image`);
     expect(task({ extraContainers: Array.from({ length: 9 }, (_, i) => ({ name: `c${i}`, image: 'x' })) })).toThrow(
       `'podOverrides.extraContainers' must have at most 8 containers, got 9`,
+    );
+  });
+
+  it('fails on a branch git refuses, or the base ref of its Workspace', () => {
+    const { chart } = setup();
+    expect(() => new Task(chart, 'a', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', branch: '-f main' })).toThrow(
+      `pipeline/a: 'branch' must be a valid git branch name: branch "-f main" is not a valid git branch name: it starts with "-" (see git check-ref-format --branch)`,
+    );
+    const workspace = new Workspace(chart, 'repo', { repo: 'https://github.com/o/r.git', ref: 'main' });
+    expect(() => new Task(chart, 'b', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', workspace, branch: 'main' })).toThrow(
+      `pipeline/b: 'branch' must not be "main", the ref of Workspace "repo": a Task never works on its base ref`,
     );
   });
 });

@@ -51,8 +51,8 @@ describe('When.githubWebhook', () => {
         reporting: { enabled: true, checks: {} },
       },
     });
-    // Deliveries are pushed to the webhook server: no poller, no RBAC of its own.
-    expect(Object.keys(out).sort()).toEqual(['TaskSpawner/s', 'Workspace/repo']);
+    // Deliveries are pushed to the namespace's webhook server: no poller, no RBAC of its own.
+    expect(Object.keys(out).filter((k) => !k.endsWith('/kelos-webhook-server') && k !== 'Namespace/team').sort()).toEqual(['TaskSpawner/s', 'Workspace/repo']);
     expect(out['TaskSpawner/s'].metadata.annotations['kelos.dev/workload-compiled']).toBe('true');
   });
 

@@ -82,4 +82,22 @@ describe('Workspace', () => {
     const { chart } = setup();
     expect(() => new Workspace(chart, 'w', { repo: 'https://x.io/r.git', setupCommand: [] })).toThrow(/'setupCommand' must have at least one element/);
   });
+
+  it('fails on a repository URL with credentials, without printing them', () => {
+    const { chart } = setup();
+    const make = () => new Workspace(chart, 'w', { repo: 'https://x-access-token:ghp_secret@github.com/o/r.git' });
+    expect(make).toThrow(
+      `pipeline/w: 'repo' must not carry credentials (user:password@ or token@); put the token in the Workspace Secret, got "https://***@github.com/o/r.git"`,
+    );
+    expect(make).not.toThrow(/ghp_secret/);
+    expect(() => new Workspace(chart, 'w2', { repo: 'https://github.com/o/r.git', remotes: [{ name: 'up', url: 'https://tok@github.com/u/r.git' }] })).toThrow(
+      `pipeline/w2: 'remotes' must not carry credentials (user:password@ or token@); put the token in the Workspace Secret, got "https://***@github.com/u/r.git"`,
+    );
+  });
+
+  it('accepts repositories of any git host', () => {
+    const { chart } = setup();
+    expect(() => new Workspace(chart, 'w', { repo: 'git://mirror.example.com/widgets.git', remotes: [{ name: 'm', url: 'git@host.example:group/sub/repo.git' }] })).not.toThrow();
+  });
 });
+

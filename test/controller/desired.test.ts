@@ -608,6 +608,48 @@ describe('desired', () => {
     });
   });
 
+  describe('a finished Task declared in git', () => {
+    const declared = (meta: Partial<Task['metadata']>, ttl = 60) =>
+      task('a', { ttlSecondsAfterFinished: ttl }, { phase: 'Succeeded', jobName: 'a', completionTime: at(60), results: { pr: '1' } }, meta);
+    const ways: Array<[string, Partial<Task['metadata']>]> = [
+      ['rendered by kelos synth', { annotations: { 'kelos.dev/declared': 'true' } }],
+      ["tracked by ArgoCD's annotation", { annotations: { 'argocd.argoproj.io/tracking-id': 'team:kelos.dev/Task:team/a' } }],
+      ["tracked by ArgoCD's label", { labels: { 'app.kubernetes.io/instance': 'team' } }],
+    ];
+    for (const [how, meta] of ways) {
+      it(`${how}: keeps the Task and its status, and deletes its Job, once its TTL has passed`, () => {
+        const t = declared(meta);
+        const d = desired(t, world([t], { job: job(t) }), NOW);
+        expect(d.deleteTask).toBeUndefined();
+        expect(d.deleteJob).toBe(true);
+        expect(d.status).toBe(t.status);
+        expect(d.children).toEqual({});
+      });
+    }
+
+    it('does nothing once its Job is gone, and nothing to a Job it does not own', () => {
+      const t = declared({ annotations: { 'kelos.dev/declared': 'true' } });
+      expect(desired(t, world([t]), NOW)).toEqual({ children: {}, events: [], status: t.status });
+      expect(desired(t, world([t], { job: job(t, {}, 'another-uid') }), NOW).deleteJob).toBeUndefined();
+    });
+
+    it('waits for its TTL like any Task', () => {
+      const t = declared({ annotations: { 'kelos.dev/declared': 'true' } }, 100);
+      const d = desired(t, world([t], { job: job(t) }), NOW);
+      expect(d.deleteJob).toBeUndefined();
+      expect(d.requeueAfter).toBe(40_000);
+    });
+
+    it('with a TTL of 0 deletes its Job in the reconcile that finishes it', () => {
+      const t = task('a', { ttlSecondsAfterFinished: 0 }, { phase: 'Running', jobName: 'a' }, { annotations: { 'kelos.dev/declared': 'true' } });
+      const j = job(t, { conditions: [{ type: 'Failed', status: 'True', lastTransitionTime: at(1) as never }] });
+      const d = desired(t, world([t], { job: j }), NOW);
+      expect(d.status?.phase).toBe('Failed');
+      expect(d.deleteTask).toBeUndefined();
+      expect(d.deleteJob).toBe(true);
+    });
+  });
+
   describe('a Task being deleted', () => {
     it('deletes its Job and removes the finalizer', () => {
       const t = task('a', {}, { phase: 'Running', jobName: 'a' }, { deletionTimestamp: at(1) });

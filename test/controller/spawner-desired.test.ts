@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { V1CronJob, V1Deployment } from '@kubernetes/client-node';
 import type { TaskSpawner, TaskSpawnerSpec, TaskSpawnerStatus } from '../../lib/api/task-spawner.js';
 import type { Workspace } from '../../lib/api/workspace.js';
-import { desiredSpawner, PENDING_RECHECK_MS, spawnerStatus, type SpawnerDecision } from '../../lib/controller/spawner-desired.js';
+import { desiredSpawner, invalidSpawner, PENDING_RECHECK_MS, spawnerStatus, type SpawnerDecision } from '../../lib/controller/spawner-desired.js';
 
 const polling = { when: { githubIssues: {} }, taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } } } as TaskSpawnerSpec;
 const cron = { ...polling, when: { cron: { schedule: '0 * * * *' } } } as TaskSpawnerSpec;
@@ -35,6 +35,12 @@ describe('desiredSpawner', () => {
 
   it('leaves a TaskSpawner whose workload the compiler rendered alone', () => {
     expect(desiredSpawner(spawner(polling, undefined, { annotations: { 'kelos.dev/workload-compiled': 'true' } }), { workspace })).toBeUndefined();
+  });
+
+  it('creates no poller for a webhook source applied as YAML: the webhook server serves it', () => {
+    for (const when of [{ githubWebhook: { events: ['issues'] } }, { linearWebhook: { types: ['Issue'] } }, { webhook: { source: 'sentry', fieldMapping: { id: '$.id' } } }, { slack: {} }]) {
+      expect(desiredSpawner(spawner({ ...polling, when } as TaskSpawnerSpec), { workspace })).toBeUndefined();
+    }
   });
 
   it('wants RBAC and a Deployment for a polling source, owned by the TaskSpawner', () => {
@@ -120,6 +126,49 @@ describe('spawnerStatus', () => {
     expect(status(spawner(cron, { phase: 'Running', deploymentName: 'fix-bugs-spawner' })).patch).toEqual({
       cronJobName: 'fix-bugs-spawner',
       deploymentName: null,
+    });
+  });
+});
+
+describe('invalidSpawner', () => {
+  const now = new Date('2026-01-02T03:04:05Z');
+  const bad = { ...polling, when: { cron: { schedule: 'not a cron' } } } as TaskSpawnerSpec;
+  const message =
+    'spec.when.cron.schedule: invalid cron schedule "not a cron": expected 5 fields (minute hour day-of-month month day-of-week) or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got 3 fields';
+  const condition = { type: 'Ready', status: 'False', reason: 'InvalidSchedule', message, lastTransitionTime: '2026-01-02T03:04:05Z', observedGeneration: 1 } as const;
+
+  it('has nothing to say about a spawner it can build, or one it leaves alone', () => {
+    expect(invalidSpawner(spawner(cron), now)).toBeUndefined();
+    expect(invalidSpawner(spawner({ ...cron, when: { cron: { schedule: '@daily' } } } as TaskSpawnerSpec), now)).toBeUndefined();
+    expect(invalidSpawner(spawner(polling), now)).toBeUndefined();
+    expect(invalidSpawner(spawner(bad, undefined, { annotations: { 'kelos.dev/workload-compiled': 'true' } }), now)).toBeUndefined();
+    expect(invalidSpawner(spawner(bad, undefined, { deletionTimestamp: '2026-01-01T00:00:00Z' }), now)).toBeUndefined();
+  });
+
+  it('fails a spawner whose schedule a CronJob would refuse, with the parser\'s reason', () => {
+    expect(invalidSpawner(spawner(bad), now)).toEqual({ delete: [], patch: { phase: 'Failed', message, conditions: [condition] } });
+  });
+
+  it('writes nothing once the status says so', () => {
+    expect(invalidSpawner(spawner(bad, { phase: 'Failed', message, conditions: [condition] }), new Date('2026-02-01T00:00:00Z'))).toEqual({ delete: [] });
+  });
+
+  it('deletes the CronJob it made for the schedule before, and keeps other conditions', () => {
+    const other = { type: 'Other', status: 'True', reason: 'X', message: 'x', lastTransitionTime: '2025-01-01T00:00:00Z' } as const;
+    const d = invalidSpawner(spawner(bad, { phase: 'Running', cronJobName: 'fix-bugs-spawner', conditions: [other] }), now)!;
+    expect(d.delete).toEqual(['/apis/batch/v1/namespaces/ns/cronjobs/fix-bugs-spawner']);
+    expect(d.patch).toEqual({ phase: 'Failed', message, conditions: [other, condition], cronJobName: null });
+  });
+
+  it('deletes no workload the controller did not name after the spawner', () => {
+    expect(invalidSpawner(spawner(bad, { deploymentName: 'someone-elses-app' }), now)!.delete).toEqual([]);
+  });
+
+  it('hands the status back once the schedule is valid again', () => {
+    const fixed = spawner(cron, { phase: 'Failed', message, conditions: [condition] });
+    expect(spawnerStatus(fixed, desiredSpawner(fixed, {})!, {})).toEqual({
+      status: { cronJobName: 'fix-bugs-spawner', phase: 'Running' },
+      patch: { cronJobName: 'fix-bugs-spawner', phase: 'Running', conditions: [], message: null },
     });
   });
 });

@@ -162,6 +162,36 @@ describe('the controller with exactly its ClusterRole', () => {
     expect(await get(Resources.deployments, 'weekly-spawner')).toBeUndefined();
   });
 
+  it('fails a raw TaskSpawner with a bad schedule in its status, without failing reconciles, until it is fixed', async () => {
+    const errors = async () => {
+      const text = await controller.metrics.registry.getSingleMetricAsString('kelos_reconcile_errors_total');
+      return Number(/kelos_reconcile_errors_total\{controller="spawner"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await errors();
+    await admin.create(spawnerObject('bad-cron', { when: { cron: { schedule: 'not a cron' } } }));
+    const status = await waitFor('phase Failed', async () => {
+      const s = await spawnerStatus('bad-cron');
+      return s?.phase === 'Failed' ? s : undefined;
+    });
+    const message =
+      'spec.when.cron.schedule: invalid cron schedule "not a cron": expected 5 fields (minute hour day-of-month month day-of-week) or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got 3 fields';
+    expect(status.message).toBe(message);
+    expect(status.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidSchedule', message, observedGeneration: 1 })]);
+    expect(await get(Resources.cronJobs, 'bad-cron-spawner')).toBeUndefined();
+    expect(await errors()).toBe(before);
+
+    await admin.mergePatch(resourcePath(Resources.taskSpawners, { namespace: ns.name, name: 'bad-cron' }), { spec: { when: { cron: { schedule: '@daily' } } } });
+    const cron = await waitFor('the CronJob', () => get<V1CronJob>(Resources.cronJobs, 'bad-cron-spawner'));
+    expect(cron.spec!.schedule).toBe('@daily');
+    const fixed = await waitFor('the refusal to be gone', async () => {
+      const s = await spawnerStatus('bad-cron');
+      return s?.phase === 'Running' && s.cronJobName === 'bad-cron-spawner' ? s : undefined;
+    });
+    expect(fixed.message).toBeUndefined();
+    expect(fixed.conditions ?? []).not.toContainEqual(expect.objectContaining({ reason: 'InvalidSchedule' }));
+    expect(await errors()).toBe(before);
+  });
+
   it('leaves a TaskSpawner whose workload the compiler rendered alone', async () => {
     await admin.create(spawnerObject('compiled', { when: { githubIssues: {} } }, { 'kelos.dev/workload-compiled': 'true' }));
     await admin.create(spawnerObject('marker', { when: { githubIssues: {} } }));

@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import { Chart, Duration } from 'cdk8s';
+import { parse } from 'yaml';
+import { AgentType, Credentials, KelosApp, Task as TaskConstruct } from '../../constructs/index.js';
+import type { Task } from '../../lib/api/task.js';
+import { KubeClient as Client } from '../../lib/kube/kube-client.js';
+import { staticConnection } from '../../lib/kube/static-kubeconfig.js';
 import { formatOutputs } from '../../lib/api/outputs.js';
 import type { Controller } from '../../lib/controller/controller-manager.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
-import { createNamespace, OUTCOME_LABEL, writeJobLog, type TestNamespace } from '../cluster/harness.js';
+import { createNamespace, kubeconfigPath, OUTCOME_LABEL, writeJobLog, type TestNamespace } from '../cluster/harness.js';
 import { JobWitness, clusterClient, explainFailures, getJob, getTask, startController, taskObject, waitFor, waitForPhase } from './_cluster.js';
 
 // Kelos examples 02 (workspace), 05 (AgentConfig) and 07 (pipeline), as
@@ -257,5 +263,41 @@ describe('the controller on a real control plane', () => {
     );
     await witness.stop();
     expect(witness.uids.get('short-lived')?.size).toBe(1);
+  });
+
+  it('runs a Task declared in git once: after its TTL it keeps the Task, so a re-apply by ArgoCD runs nothing', async () => {
+    const n = ns.name;
+    // The Task as `kelos synth` renders it, applied the way ArgoCD syncs: server-side, its own field manager.
+    const app = new KelosApp({ outdir: '/never-written' });
+    const chart = new Chart(app, 'pipeline', { namespace: n });
+    new TaskConstruct(chart, 'declared-once', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: Credentials.apiKey({ name: 'anthropic-api-key' }),
+      prompt: 'Write the changelog',
+      ttlAfterFinished: Duration.seconds(1),
+    });
+    const manifest = parse(app.render().find((f) => f.path.endsWith('/Task.declared-once.yaml'))!.content) as Task;
+    expect(manifest.metadata.annotations?.['kelos.dev/declared']).toBe('true');
+    const argocd = await Client.fromConnection(staticConnection(kubeconfigPath())!, 'argocd-controller');
+    const witness = new JobWitness(client, n);
+
+    const created = await argocd.apply(manifest);
+    const done = await waitForPhase(client, n, 'declared-once', ['Succeeded']);
+    await waitFor('the Job to be deleted after the TTL', async () => !(await getJob(client, n, 'declared-once')), 60_000);
+    const kept = await getTask(client, n, 'declared-once');
+    expect(kept?.metadata.uid).toBe(created.metadata.uid);
+    expect(kept?.status).toEqual(done.status);
+
+    // selfHeal, or the next sync: the same manifest again.
+    const again = await argocd.apply(manifest);
+    expect(again.metadata.uid).toBe(created.metadata.uid);
+    expect(again.metadata.generation).toBe(created.metadata.generation);
+    // Once a Task applied after it has run, the controller has seen the re-apply too.
+    await client.create(taskObject(n, 'after-the-reapply'));
+    await waitForPhase(client, n, 'after-the-reapply', ['Succeeded']);
+    expect((await getTask(client, n, 'declared-once'))?.status).toEqual(done.status);
+    expect(await getJob(client, n, 'declared-once')).toBeUndefined();
+    await witness.stop();
+    expect(witness.uids.get('declared-once')?.size).toBe(1);
   });
 });

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { KelosApp, KelosController } from '../../constructs/index.js';
 import { DEFAULT_KELOS_IMAGE } from '../../lib/render/images.js';
 import { DEFAULT_GIT_IMAGE } from '../../lib/render/job.js';
 import { FAKE_CLI_AGENT_IMAGE } from '../../scripts/images.js';
@@ -56,6 +57,7 @@ let git: GitServer;
 let gateway: string;
 const token = `ghp_${randomBytes(12).toString('hex')}`;
 const ns = 'team';
+const RESTRICTED_NS = 'restricted-team';
 let repoUrl: string;
 let mirrorUrl: string;
 let failed = false;
@@ -185,10 +187,17 @@ describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300
     apps = kc.makeApiClient(k8s.AppsV1Api);
     custom = kc.makeApiClient(k8s.CustomObjectsApi);
 
-    // The controller as installed from dist/: CRDs, RBAC and its Deployment, in
-    // kelos-system (restricted Pod Security, from dist/), on the real node.
-    await createNamespace('kelos-system');
-    await kubectl(['apply', '--server-side', '--field-manager=kelos', '-f', join(root, 'dist/kelos-system')]);
+    // The controller as kelos synth renders it (CRDs, RBAC, its Deployment in
+    // kelos-system, restricted Pod Security), installed for the test's
+    // namespaces, which are made first so their pods go to the real node.
+    const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' };
+    for (const n of ['kelos-system', ns, 'kelos-examples']) await createNamespace(n);
+    await createNamespace(RESTRICTED_NS, restricted);
+    const out = mkdtempSync(join(tmpdir(), 'kelos-real-node-dist-'));
+    const app = new KelosApp({ outdir: out });
+    new KelosController(app, 'kelos-system', { namespaces: [ns, 'kelos-examples', RESTRICTED_NS], secretNamespaces: [ns], createNamespaces: false });
+    app.synth();
+    await kubectl(['apply', '--server-side', '--field-manager=kelos', '-f', join(out, 'kelos-system')]);
 
     git = await startGitServer({ host: gateway, token });
     repoUrl = git.createRepo('acme/app', { 'README.md': '# app\n', 'src/index.js': 'console.log("app");\n' });
@@ -238,7 +247,7 @@ describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300
     if (r?.keptRunDir) console.error(`[real node] logs kept in ${r.keptRunDir}/logs`);
   }, 120_000);
 
-  it('runs the controller from its image, on the real node, as dist/ installs it', async () => {
+  it('runs the controller from its image, on the real node, as kelos synth renders it', async () => {
     const pods = await core.listNamespacedPod({ namespace: 'kelos-system', labelSelector: 'kelos.dev/component=controller' });
     const running = pods.items.filter((p) => p.status?.phase === 'Running');
     expect(running.length).toBeGreaterThanOrEqual(1);
@@ -358,7 +367,6 @@ describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300
 
   it('runs a spawner Deployment from dist/ that reads its TaskSpawner through the in-cluster apiserver', async () => {
     const n = 'kelos-examples';
-    await createNamespace(n);
     const files = ['ServiceAccount', 'Role', 'RoleBinding', 'TaskSpawner', 'Deployment'].map((k) =>
       join(root, 'dist/examples', `${k}.${k === 'TaskSpawner' ? 'fix-bugs' : 'fix-bugs-spawner'}.yaml`),
     );
@@ -387,8 +395,7 @@ describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300
   // Agent pods declare what the restricted Pod Security Standard asks for
   // (seccomp RuntimeDefault, no privilege escalation, every capability dropped).
   it('runs an agent pod in a namespace that enforces the restricted Pod Security Standard', async () => {
-    const n = 'restricted-team';
-    await createNamespace(n, { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
+    const n = RESTRICTED_NS;
     await core.createNamespacedSecret({ namespace: n, body: { metadata: { name: 'anthropic' }, stringData: { ANTHROPIC_API_KEY: 'sk-ant-test-not-a-key' } } });
     await createTask(n, 'restricted', { prompt: 'KELOS-TEST exit=0' });
     const outcome = await waitFor(

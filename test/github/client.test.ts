@@ -117,6 +117,15 @@ describe('createGitHubClient: conditional requests', () => {
     expect((third.data as unknown[]).length).toBe(2);
   });
 
+  it('logs nothing above debug for a 304 answered from the cache', async () => {
+    const lines: Array<{ level: number }> = [];
+    const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const c = client({ log });
+    await issues(c);
+    expect((await issues(c)).status).toBe(304);
+    expect(lines.filter((l) => l.level > 20)).toEqual([]);
+  });
+
   it('follows Link pages, and keeps them through 304s', async () => {
     for (let i = 0; i < 150; i++) gh.repo('acme/app').createIssue({ title: `i${i}` });
     const c = client();

@@ -93,7 +93,7 @@ describe('taskJob', () => {
   });
 
   describe('credentials per agent type', () => {
-    // The documented variable each agent reads (DESIGN.md §4), written out here so the rendered env is checked against it.
+    // The documented variable each agent reads (docs/architecture.md §4), written out here so the rendered env is checked against it.
     const documented: Record<AgentTypeName, { 'api-key': string; oauth: string }> = {
       'claude-code': { 'api-key': 'ANTHROPIC_API_KEY', oauth: 'CLAUDE_CODE_OAUTH_TOKEN' },
       codex: { 'api-key': 'CODEX_API_KEY', oauth: 'CODEX_AUTH_JSON' },

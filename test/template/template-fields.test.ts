@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTemplate, templateFields, TemplateError } from '../../lib/template/index.js';
+import { parseTemplate, templateFieldPaths, templateFields, TemplateError } from '../../lib/template/index.js';
 
 describe('templateFields', () => {
   it('lists the top-level fields in order of first use', () => {
@@ -53,5 +53,28 @@ describe('templateFields', () => {
 
   it('fails when the template does not parse', () => {
     expect(() => templateFields('{{.A')).toThrow(TemplateError);
+  });
+});
+
+describe('templateFieldPaths', () => {
+  it('lists field paths from the data, in order of first use', () => {
+    expect(templateFieldPaths('{{.Deps.scaffold.Results.branch}} {{.Name}} {{$.Deps.b.Outputs}} {{.Name}}')).toEqual([
+      ['Deps', 'scaffold', 'Results', 'branch'],
+      ['Name'],
+      ['Deps', 'b', 'Outputs'],
+    ]);
+  });
+
+  it('extends a path with the string keys given to index', () => {
+    expect(templateFieldPaths('{{index .Deps "scaffold" "Results" "branch"}}{{index . "Deps" "x"}}{{index $.Deps "y" .Key}}')).toEqual([
+      ['Deps', 'scaffold', 'Results', 'branch'],
+      ['Deps', 'x'],
+      ['Deps', 'y'],
+      ['Key'],
+    ]);
+  });
+
+  it('passes over index on values other than the data', () => {
+    expect(templateFieldPaths('{{range .L}}{{index . "k"}}{{index .M "k"}}{{end}}{{index "abc" 1}}')).toEqual([['L']]);
   });
 });

@@ -6,7 +6,7 @@ import type { Task, TaskSpec } from '../../api/task.js';
 import type { Checkout } from './_checkout.js';
 import { AgentPod, RESERVED_ENV } from './agent-pod.js';
 
-// The environment of the agent container (DESIGN.md §4), in the order it is
+// The environment of the agent container (docs/architecture.md §4), in the order it is
 // rendered: the Task's own, the Workspace's, the AgentConfig's, then the user's.
 
 export const secretEnv = (name: string, secret: string, key = name): V1EnvVar => ({

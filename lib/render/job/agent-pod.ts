@@ -1,4 +1,4 @@
-/** Names and paths of the agent pod, part of the agent image interface (DESIGN.md §4). */
+/** Names and paths of the agent pod, part of the agent image interface (docs/architecture.md §4). */
 export const AgentPod = {
   AGENT_CONTAINER: 'kelos-agent',
   ENTRYPOINT: '/kelos_entrypoint.sh',

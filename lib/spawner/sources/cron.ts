@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { parseCronSchedule } from '../../api/cron-schedule.js';
 import { rfc3339 } from '../../api/index.js';
 import type { WorkItem } from '../work-item.js';
 import type { Source } from './source.js';
@@ -7,23 +7,10 @@ import type { Source } from './source.js';
 export const MAX_CRON_TICKS = 1000;
 
 export interface CronSourceOptions {
-  /** A 5-field cron expression, evaluated in UTC. */
+  /** A 5-field cron expression or a macro such as `@daily`, evaluated in UTC. */
   readonly schedule: string;
   /** Ticks strictly after this instant count (the spawner's lastDiscoveryTime, else its creation). */
   readonly since: Date;
-}
-
-/** Validates a 5-field cron expression (minute hour day-of-month month day-of-week). */
-export function parseSchedule(schedule: string, currentDate: Date) {
-  const fields = schedule.trim().split(/\s+/);
-  if (fields.length !== 5) {
-    throw new Error(`invalid cron schedule "${schedule}": expected 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`);
-  }
-  try {
-    return CronExpressionParser.parse(fields.join(' '), { currentDate, tz: 'UTC' });
-  } catch (err) {
-    throw new Error(`invalid cron schedule "${schedule}": ${(err as Error).message}`);
-  }
 }
 
 /** `YYYYMMDD-HHMM` in UTC. */
@@ -37,7 +24,7 @@ export class CronSource implements Source {
   constructor(private readonly options: CronSourceOptions) {}
 
   async discover(now: Date): Promise<WorkItem[]> {
-    const expr = parseSchedule(this.options.schedule, this.options.since);
+    const expr = parseCronSchedule(this.options.schedule, this.options.since);
     const items: WorkItem[] = [];
     while (items.length < MAX_CRON_TICKS) {
       const next = expr.next().toDate();

@@ -109,8 +109,9 @@ describe('batched thread reads make the same Tasks as per-item reads', () => {
     n = issue('body trigger by a maintainer', `Please\n${PICK}`, 'maint');
     expectIn.push(n);
     n = issue('bot triggers');
+    // A bot's trigger does not count, even with write permission (an agent echoing the command).
     repo.addComment(n, 'helper[bot]', PICK);
-    expectIn.push(n);
+    expectOut.push(n);
     n = issue('long thread, trigger at the end');
     for (let i = 0; i < 104; i++) repo.addComment(n, 'dev', `noise ${i} ${'x'.repeat(900)}`);
     repo.addComment(n, 'maint', PICK);
@@ -197,6 +198,8 @@ describe('batched thread reads make the same Tasks as per-item reads', () => {
     await gh.close();
     gh = await GitHubEmulator.start({ now: () => clock });
     repo = gh.repo('acme/app');
+    // Without a stated minimumPermission a trigger needs write permission.
+    repo.setPermission('dev', 'write');
     const spec: GitHubIssues = { triggerComment: PICK };
     const spawner = spawnerOf({ githubIssues: spec }, '{{.Title}}');
     const anonymous = () => createGitHubClient({ baseUrl: gh.url, log, retryBaseMs: 1 });
@@ -204,7 +207,7 @@ describe('batched thread reads make the same Tasks as per-item reads', () => {
     const [first] = await compare((threadReads) => new GitHubIssuesSource({ client: anonymous(), repo: { owner: 'acme', repo: 'app' }, spec, log, threadReads }), spawner, []);
     expect(first!.batched).toEqual(first!.perItem);
     expect(first!.batched).toHaveLength(3);
-    // One refused query (401), then the three listings.
-    expect(first!.requests).toMatchObject({ perItem: 5, batched: 6, graphql: 1 });
+    // One refused query (401), then the three listings; one permission check for the one author.
+    expect(first!.requests).toMatchObject({ perItem: 6, batched: 7, graphql: 1 });
   });
 });

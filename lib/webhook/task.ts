@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { API_VERSION, Annotation, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
+import { controllerOwnerReference } from '../render/owner.js';
+import { deferRender, renderTemplate, type TemplateValue } from '../template/index.js';
+import { branchNameProblem, invalidBranchMessage } from '../git/ref-format.js';
+import type { WebhookVars } from './vars.js';
+
+/** Annotations a webhook Task carries: which route it came in on and the sender's delivery id. */
+export const WebhookAnnotation = {
+  SOURCE: 'kelos.dev/webhook-source',
+  DELIVERY: 'kelos.dev/webhook-delivery',
+} as const;
+
+/** A Task that cannot be built from a delivery: retrying the same delivery cannot help. */
+export class WebhookTaskError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookTaskError';
+  }
+}
+
+/**
+ * The name of the Task a delivery becomes for one spawner:
+ * `<spawner>-<event>-<12 hex>`, the hash over the spawner's name and the
+ * delivery's identity (taken from signed content), so a redelivery, or the
+ * same delivery reaching two replicas, names the same Task. At most 63
+ * characters; the hash is never cut.
+ */
+export function webhookTaskName(spawner: string, event: string, key: string): string {
+  const hash = createHash('sha256').update(`${spawner}\0${key}`).digest('hex').slice(0, 12);
+  const safeEvent = event
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  let head = safeEvent ? `${spawner}-${safeEvent}` : spawner;
+  const max = 63 - hash.length - 1;
+  if (head.length > max) head = head.slice(0, max).replace(/[^a-z0-9]+$/, '');
+  return `${head}-${hash}`;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+export interface WebhookTaskMeta {
+  /** The route: `github`, `linear`, `slack` or the generic source's name. */
+  readonly source: string;
+  /** The sender's delivery id (a header), when it sent one. */
+  readonly deliveryId?: string;
+  /** The issue or pull request of a GitHub delivery (reporting reads these). */
+  readonly origin?: { readonly kind: 'issue' | 'pull-request'; readonly number: number; readonly repo: string };
+}
+
+/** Values a deferred prompt can carry: scalars only (the payload stays out). */
+function scalarVars(vars: WebhookVars): Record<string, TemplateValue> {
+  const out: Record<string, TemplateValue> = {};
+  for (const [k, v] of Object.entries(vars)) if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
+  return out;
+}
+
+/**
+ * The Task a delivery becomes: the taskTemplate with its prompt, branch and
+ * metadata rendered once over the delivery's variables (as data: payload
+ * text is never parsed as a template), the `kelos.dev/taskspawner` label,
+ * the webhook and source annotations and a controller owner reference. With
+ * dependsOn, the prompt is deferred: the template stays in spec.prompt and the
+ * values go to an annotation, rendered once by the controller with `.Deps`.
+ * Throws WebhookTaskError when the template does not render or renders a
+ * branch or label that Kubernetes or git would refuse.
+ */
+export function buildWebhookTask(spawner: TaskSpawner, vars: WebhookVars, name: string, meta: WebhookTaskMeta): Task {
+  const t = spawner.spec.taskTemplate;
+  const spawnerName = spawner.metadata.name!;
+  const render = (text: string, what: string) => {
+    try {
+      return renderTemplate(text, vars, what);
+    } catch (err) {
+      throw new WebhookTaskError(`TaskSpawner ${spawnerName}: ${what}: ${(err as Error).message}`);
+    }
+  };
+
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(t.metadata?.labels ?? {})) {
+    const value = render(v, `metadata.labels[${k}]`);
+    if (value.length > 63 || !LABEL_VALUE.test(value)) {
+      throw new WebhookTaskError(`TaskSpawner ${spawnerName}: metadata.labels[${k}] rendered ${JSON.stringify(value.slice(0, 80))}, not a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`);
+    }
+    labels[k] = value;
+  }
+  labels[Label.TASK_SPAWNER] = spawnerName;
+
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) annotations[k] = render(v, `metadata.annotations[${k}]`);
+  annotations[WebhookAnnotation.SOURCE] = meta.source;
+  // Every delivery becomes a Task; the controller runs at most maxConcurrency of them at once.
+  if ((spawner.spec.maxConcurrency ?? 0) > 0) annotations[Annotation.MAX_CONCURRENCY] = String(spawner.spec.maxConcurrency);
+  if (meta.deliveryId) annotations[WebhookAnnotation.DELIVERY] = meta.deliveryId;
+  if (meta.origin) {
+    annotations[Annotation.SOURCE_KIND] = meta.origin.kind;
+    annotations[Annotation.SOURCE_NUMBER] = String(meta.origin.number);
+    annotations[Annotation.SOURCE_REPO] = meta.origin.repo;
+  }
+
+  const promptTemplate = t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE;
+  let prompt: string;
+  if (t.dependsOn?.length) {
+    try {
+      const d = deferRender(promptTemplate, scalarVars(vars), { name: 'promptTemplate', lateFields: ['Deps', 'Name'] });
+      prompt = d.template;
+      annotations[Annotation.PROMPT_VALUES] = d.values;
+    } catch (err) {
+      throw new WebhookTaskError(`TaskSpawner ${spawnerName}: promptTemplate: ${(err as Error).message}`);
+    }
+  } else {
+    prompt = render(promptTemplate, 'promptTemplate');
+  }
+
+  const spec: TaskSpec = { type: t.type, credentials: structuredClone(t.credentials), prompt };
+  if (t.model !== undefined) spec.model = t.model;
+  if (t.effort !== undefined) spec.effort = t.effort;
+  if (t.image !== undefined) spec.image = t.image;
+  if (t.workspaceRef) spec.workspaceRef = { ...t.workspaceRef };
+  if (t.agentConfigRef) spec.agentConfigRef = { ...t.agentConfigRef };
+  if (t.agentConfigRefs) spec.agentConfigRefs = t.agentConfigRefs.map((r) => ({ ...r }));
+  if (t.dependsOn) spec.dependsOn = [...t.dependsOn];
+  if (t.branch !== undefined) {
+    const branch = render(t.branch, 'branch');
+    if (branch) {
+      const problem = branchNameProblem(branch);
+      if (problem) throw new WebhookTaskError(`TaskSpawner ${spawnerName}: ${invalidBranchMessage(branch, problem)}`);
+      spec.branch = branch;
+    }
+  }
+  if (t.ttlSecondsAfterFinished !== undefined) spec.ttlSecondsAfterFinished = t.ttlSecondsAfterFinished;
+  if (t.podOverrides) spec.podOverrides = structuredClone(t.podOverrides);
+  if (t.upstreamRepo) spec.upstreamRepo = t.upstreamRepo;
+
+  return {
+    apiVersion: API_VERSION,
+    kind: Kind.TASK,
+    metadata: {
+      name,
+      namespace: spawner.metadata.namespace!,
+      labels,
+      annotations,
+      ownerReferences: [controllerOwnerReference({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: spawner.metadata })],
+    },
+    spec,
+  };
+}
