@@ -75,8 +75,8 @@ describe('writes per Task', () => {
       // One Event: the outcome.
       expect(all.filter((w) => w.kind === 'event')).toHaveLength(1);
     }
-    const events = await client.list<{ reason: string; type: string; involvedObject: { name: string } }>(resourcePath(Resources.events, { namespace: n }));
-    const outcomes = events.items.filter((e) => names.includes(e.involvedObject.name)).map((e) => `${e.involvedObject.name} ${e.type} ${e.reason}`);
+    const events = await client.list<{ reason: string; type: string; involvedObject: { kind: string; name: string } }>(resourcePath(Resources.events, { namespace: n }));
+    const outcomes = events.items.filter((e) => e.involvedObject.kind === 'Task').map((e) => `${e.involvedObject.name} ${e.type} ${e.reason}`);
     expect(outcomes.sort()).toEqual(names.map((name, i) => (failing(i) ? `${name} Warning JobFailed` : `${name} Normal JobSucceeded`)));
 
     // A new controller over finished Tasks has nothing to write.
