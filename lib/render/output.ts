@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
+import { fastYaml } from './_fast-yaml.js';
 
 export interface OutputFile {
   /** Path relative to the output folder, with `/` separators. */
@@ -31,6 +32,11 @@ export interface OutputFile {
  * (cdk8s's `toJson()` sorts them).
  */
 export function renderYaml(obj: unknown, keysSorted = false): string {
+  return fastYaml(obj, !keysSorted) ?? libraryYaml(obj, keysSorted);
+}
+
+/** `renderYaml` by the `yaml` library alone (what the fast path must match byte for byte). */
+export function libraryYaml(obj: unknown, keysSorted = false): string {
   return stringify(obj, { sortMapEntries: !keysSorted, lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
 }
 
