@@ -99,8 +99,13 @@ export function writeOutput(outdir: string, files: readonly OutputFile[]): void 
 
   const staging = freshFolder(parent, basename(target), 'new');
   try {
+    const made = new Set<string>();
     for (const [path, content] of wanted) {
-      mkdirSync(dirname(join(staging, path)), { recursive: true });
+      const dir = dirname(join(staging, path));
+      if (!made.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
       writeFileSync(join(staging, path), content);
     }
     writeFileSync(join(staging, GENERATED_LIST), `${LIST_HEADER}${[...wanted.keys()].sort().join('\n')}\n`);
