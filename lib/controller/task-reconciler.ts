@@ -2,7 +2,7 @@ import type { CoreV1Event, V1Job, V1Namespace, V1Pod } from '@kubernetes/client-
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../api/agent-config.js';
 import { API_VERSION, Kind, Reason } from '../api/constants.js';
-import type { Task } from '../api/task.js';
+import type { Task, TaskStatus } from '../api/task.js';
 import type { Workspace } from '../api/workspace.js';
 import { agentPodPolicy, NO_AGENT_POD_POLICY, type AgentPodPolicy, type JobImages } from '../render/job.js';
 import { canonicalJson } from '../kube/canonical-json.js';
@@ -33,6 +33,7 @@ interface Written {
   last?: string;
   finalizer?: boolean;
   status?: string;
+  statusObject?: TaskStatus;
 }
 
 export interface TaskReconcilerOptions {
@@ -128,9 +129,13 @@ export class TaskReconciler implements Reconciler {
   }
 
   private async reconcileTask(namespace: string, name: string): Promise<ReconcileResult> {
-    const task = this.tasks.get(namespace, name);
-    if (!task) return {};
+    const cached = this.tasks.get(namespace, name);
+    if (!cached) return {};
     const key = `${namespace}/${name}`;
+    // The cache may not show our last status write yet: decide from it (its times included), not from an older status.
+    const mine = this.written.get(key);
+    const rv = cached.metadata.resourceVersion;
+    const task = mine?.statusObject && rv !== undefined && rv !== mine.last && mine.ours.has(rv) ? { ...cached, status: mine.statusObject } : cached;
     let job = this.jobOf(namespace, name);
     // The cache may lag a Job created by an earlier run of this controller: ask before concluding it is gone.
     if (!job && task.status?.jobName && !isTerminalPhase(task.status.phase) && !isDeleting(task)) {
@@ -281,7 +286,7 @@ export class TaskReconciler implements Reconciler {
     const old = task.status ?? {};
     const wanted = status ? canonicalJson(status) : undefined;
     if (status && wanted !== canonicalJson(old) && seen.status !== wanted) {
-      this.mark(seen, await client.apply({ ...taskRef, status }, { subresource: 'status' }), { status: wanted });
+      this.mark(seen, await client.apply({ ...taskRef, status }, { subresource: 'status' }), { status: wanted, statusObject: status });
       for (const e of events) this.o.recorder.record(eventTarget, e.type, e.reason, e.message);
       if (status.phase !== old.phase) {
         log.info({ phase: status.phase, from: old.phase ?? '', ...(status.message ? { message: status.message } : {}) }, 'Updated Task phase');
@@ -317,6 +322,7 @@ export class TaskReconciler implements Reconciler {
       if (rv === seen.last) {
         seen.ours.clear();
         seen.ours.add(rv);
+        delete seen.statusObject;
       }
       return seen;
     }
@@ -325,7 +331,7 @@ export class TaskReconciler implements Reconciler {
     return fresh;
   }
 
-  private mark(seen: Written, wrote: { metadata?: { name?: string; resourceVersion?: string } } | undefined, what: { finalizer?: boolean; status?: string }): void {
+  private mark(seen: Written, wrote: { metadata?: { name?: string; resourceVersion?: string } } | undefined, what: { finalizer?: boolean; status?: string; statusObject?: TaskStatus }): void {
     Object.assign(seen, what);
     const rv = wrote?.metadata?.resourceVersion;
     if (rv === undefined) return;

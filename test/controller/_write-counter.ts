@@ -18,6 +18,8 @@ export interface Write {
   readonly kind: WriteKind;
   /** `namespace/name` of the Task the write is for, when it is for one. */
   readonly task?: string;
+  /** Of a status write: the reason of its Succeeded condition; of an Event: its reason. */
+  readonly reason?: string;
   /** Order in which the proxy received the request, and when it answered it. */
   readonly seq: number;
   done?: number;
@@ -28,7 +30,7 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const NAMESPACED = /^\/(?:api|apis\/[^/]+)\/[^/]+\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/;
 
 /** Which Task a write is for, and what kind of write it is. */
-export function classify(method: string, path: string, body: unknown): { kind: WriteKind; task?: string } {
+export function classify(method: string, path: string, body: unknown): { kind: WriteKind; task?: string; reason?: string } {
   const m = NAMESPACED.exec(path);
   if (!m) return { kind: 'other' };
   const [, ns, resource, name, sub] = m;
@@ -38,11 +40,17 @@ export function classify(method: string, path: string, body: unknown): { kind: W
   };
   if (resource === 'tasks' && name) {
     const task = `${ns}/${name}`;
-    if (sub === 'status') return { kind: 'status', task };
+    if (sub === 'status') {
+      const reason = (body as { status?: { conditions?: Array<{ type?: string; reason?: string }> } })?.status?.conditions?.find((c) => c.type === 'Succeeded')?.reason;
+      return { kind: 'status', task, ...(reason ? { reason } : {}) };
+    }
     const finalizer = Array.isArray(body) && body.some((op: { path?: string }) => op.path?.startsWith('/metadata/finalizers'));
     return { kind: finalizer ? 'finalizer' : 'task', task };
   }
-  if (resource === 'events' && b.involvedObject?.kind === 'Task') return { kind: 'event', task: `${ns}/${b.involvedObject.name}` };
+  if (resource === 'events' && b.involvedObject?.kind === 'Task') {
+    const reason = (body as { reason?: string }).reason;
+    return { kind: 'event', task: `${ns}/${b.involvedObject.name}`, ...(reason ? { reason } : {}) };
+  }
   if (resource === 'jobs') {
     if (method === 'DELETE' && name) return { kind: 'job-delete', task: `${ns}/${name}` };
     const owner = b.metadata?.ownerReferences?.find((r) => r.kind === 'Task')?.name;
