@@ -111,11 +111,15 @@ export class KelosApp extends App {
 
   /** Renders every file (path relative to outdir → content) without writing; throws SynthError. */
   public render(): OutputFile[] {
+    return [...this.files()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** Each file as it is rendered; throws SynthError at the end when anything was wrong. */
+  private *files(): Generator<OutputFile> {
     const problems: string[] = [];
     for (const c of this.node.findAll()) {
       for (const msg of c.node.validate()) problems.push(`${c.node.path}: ${msg}`);
     }
-    const files: OutputFile[] = [];
     const paths = new Set<string>();
     const charts = this.node.children.filter((c): c is Chart => Chart.isChart(c));
     const crdCharts = new Set<string>();
@@ -152,21 +156,25 @@ export class KelosApp extends App {
           continue;
         }
         paths.add(path);
-        files.push({ path, content: renderYaml(json, true) });
+        yield { path, content: renderYaml(json, true) };
       }
       if (this.namespaces && namespaced && !declared.has(chart.namespace!)) {
         const path = `${chart.node.id}/Namespace.${chart.namespace}.yaml`;
-        if (!paths.has(path)) files.push({ path, content: renderYaml(namespaceObject(chart.namespace!)) });
+        if (!paths.has(path)) yield { path, content: renderYaml(namespaceObject(chart.namespace!)) };
       }
     }
-    if (this.argocd) files.push(...this.applications(charts, crdCharts));
+    if (this.argocd) yield* this.applications(charts, crdCharts);
     if (problems.length > 0) throw new SynthError(problems);
-    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  /** Renders and writes the output folder, removing files it no longer produces. */
+  /**
+   * Renders and writes the output folder, removing files it no longer
+   * produces. Each file is written as it is rendered (into a new folder that
+   * replaces the old one only once all is well), so thousands of them are
+   * never all held at once.
+   */
   public override synth(): void {
-    writeOutput(this.outdir, this.render());
+    writeOutput(this.outdir, this.files());
   }
 
   private applications(charts: Chart[], crdCharts: ReadonlySet<string>): OutputFile[] {

@@ -39,6 +39,26 @@ export class CronScheduleError extends Error {
  * `TZ=`), since the same schedule becomes a CronJob's.
  */
 export function cronExpression(schedule: string): string {
+  if (typeof schedule !== 'string') return parseExpression(schedule);
+  // cron-parser is slow to start (time zones); pipelines repeat schedules and each is checked more than once.
+  let known = checked.get(schedule);
+  if (!known) {
+    try {
+      known = { expression: parseExpression(schedule) };
+    } catch (err) {
+      if (!(err instanceof CronScheduleError)) throw err;
+      known = { reason: err.reason };
+    }
+    if (checked.size >= 1000) checked.clear();
+    checked.set(schedule, known);
+  }
+  if (known.expression !== undefined) return known.expression;
+  throw new CronScheduleError(schedule, known.reason!);
+}
+
+const checked = new Map<string, { expression?: string; reason?: string }>();
+
+function parseExpression(schedule: string): string {
   const fail = (reason: string): never => {
     throw new CronScheduleError(String(schedule), reason);
   };

@@ -84,7 +84,7 @@ let ajvInstance: Ajv | undefined;
 
 function ajv(): Ajv {
   if (ajvInstance) return ajvInstance;
-  const a = new Ajv({ allErrors: true, strict: true, strictTypes: false, validateFormats: true });
+  const a = new Ajv({ allErrors: true, strict: true, strictTypes: false, validateFormats: true, code: { optimize: false } });
   for (const keyword of [
     VALIDATIONS,
     'x-kubernetes-int-or-string',
@@ -203,7 +203,7 @@ function program(rule: string) {
 
 /** Walks schema and data together, evaluating each node's rules with `self` (and `oldSelf`). */
 function celIssues(schema: SchemaNode | undefined, value: unknown, old: unknown, path: string): ValidationIssue[] {
-  if (value === undefined || value === null || !schema || typeof schema !== 'object') return [];
+  if (value === undefined || value === null || !schema || typeof schema !== 'object' || !hasChecks(schema)) return [];
   const out: ValidationIssue[] = [];
   const rules: CelRule[] = schema[VALIDATIONS] ?? [];
   for (const r of rules) {
@@ -232,6 +232,25 @@ function celIssues(schema: SchemaNode | undefined, value: unknown, old: unknown,
     }
   }
   return out;
+}
+
+const checksBelow = new WeakMap<object, boolean>();
+
+/** Whether a schema or any schema below it has rules or unique-list types (most of a Pod's fields have neither). */
+function hasChecks(schema: SchemaNode): boolean {
+  let has = checksBelow.get(schema);
+  if (has === undefined) {
+    const type = schema['x-kubernetes-list-type'];
+    has =
+      (schema['x-kubernetes-validations']?.length ?? 0) > 0 ||
+      type === 'map' ||
+      type === 'set' ||
+      Object.values(schema.properties ?? {}).some((s) => !!s && typeof s === 'object' && hasChecks(s)) ||
+      (!!schema.items && typeof schema.items === 'object' && hasChecks(schema.items)) ||
+      (!!schema.additionalProperties && typeof schema.additionalProperties === 'object' && hasChecks(schema.additionalProperties));
+    checksBelow.set(schema, has);
+  }
+  return has;
 }
 
 /** `x-kubernetes-list-type` map and set: entries must be unique (by their map keys), as the apiserver checks. */

@@ -103,6 +103,7 @@ export class Controller {
   private recorder!: EventRecorder;
   private workers: Promise<void>[] = [];
   private synced = false;
+  private active = 0;
   private leading = false;
   private stopping?: Promise<void>;
   private doneResolve!: (reason: 'stopped' | 'lost-leadership') => void;
@@ -125,6 +126,11 @@ export class Controller {
   /** Keys queued and not yet taken by a worker. */
   get queueLength(): number {
     return this.queue.length;
+  }
+
+  /** Reconciles running now. */
+  get reconciling(): number {
+    return this.active;
   }
 
   /** Starts the controller; resolves once its caches are synced (and, with leader election, once it campaigns). */
@@ -247,6 +253,7 @@ export class Controller {
       if (req === undefined) return;
       this.metrics.queueDepth.set(this.queue.length);
       const r = this.reconcilers.get(req.kind)!;
+      this.active++;
       try {
         const result: ReconcileResult = this.leading ? await r.reconcile({ namespace: req.namespace, name: req.name }) : {};
         this.queue.forget(req);
@@ -256,6 +263,7 @@ export class Controller {
         const delay = this.queue.addRateLimited(req);
         this.logger.error({ [logField(req.kind)]: `${req.namespace}/${req.name}`, err: (err as Error).message, retryInMs: delay }, 'Reconcile failed');
       } finally {
+        this.active--;
         this.queue.done(req);
       }
     }

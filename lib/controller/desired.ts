@@ -140,7 +140,8 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
     return {
       children: {},
       events: [],
-      ...(hasFinalizer ? { finalizer: 'remove' as const, deleteJob: !!world.job && ownedBy(world.job, task) } : {}),
+      // A finished Job is left to the garbage collector (it is owned by the Task); a running one is stopped now.
+      ...(hasFinalizer ? { finalizer: 'remove' as const, deleteJob: !!world.job && ownedBy(world.job, task) && !jobFinished(world.job) } : {}),
     };
   }
   const finalizer = hasFinalizer ? {} : { finalizer: 'add' as const };
@@ -160,7 +161,7 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
   if ('needs' in decided) return { ...finalizer, children: {}, events: [], needs: decided.needs };
   const { outcome, children } = decided;
   const status = buildStatus(task, outcome, now);
-  const events = transitionEvents(task, outcome, !!children.job);
+  const events = transitionEvents(task, outcome);
   const after = isTerminalPhase(outcome.phase) ? ttl({ ...task, status }, world.job, now) : {};
   const requeueAfter = minDefined(outcome.requeueAfter, after.requeueAfter);
   return {
@@ -345,6 +346,8 @@ function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decide
   const pod = newestPod(world.pods);
   const podName = pod?.metadata?.name ?? old.podName;
   const base = { jobName, ...(podName ? { podName } : {}) };
+  // podName changes with the phase only (one status write per transition): the Pod that runs, kept across a retry; the newest at the end.
+  const keptPodName = old.podName ? { jobName, podName: old.podName } : { jobName };
   const podStart = pod?.status?.startTime as unknown as string | Date | undefined;
   const startTime =
     old.startTime ?? (podStart ? rfc3339(time(podStart)!) : undefined) ?? (job.status?.startTime ? rfc3339(time(job.status.startTime as never)!) : undefined);
@@ -404,22 +407,25 @@ function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decide
     };
   }
 
-  // A Pod that ran and ended before the Job controller marked the Job finished still counts as running.
+  // A Pod that ran and ended before the Job controller marked the Job finished still counts as running;
+  // so does a Task whose retry Pod is starting (it does not go back to Pending).
   const podPhase = pod?.status?.phase;
-  const running = podPhase === 'Running' || podPhase === 'Succeeded' || podPhase === 'Failed' || (!pod && old.phase === TaskPhase.RUNNING);
-  if (running) {
+  const ran = podPhase === 'Running' || podPhase === 'Succeeded' || podPhase === 'Failed';
+  const problem = ran ? undefined : startProblem(jobName, pod, world.jobEvents ?? []);
+  const wasRunning = old.phase === TaskPhase.RUNNING;
+  if (ran || (wasRunning && (!pod || !problem))) {
+    const running = wasRunning && old.podName ? keptPodName : base;
     return {
       outcome: {
         phase: TaskPhase.RUNNING,
         reason: Reason.JOB_RUNNING,
-        message: `Running in Pod "${podName}"`,
-        ...base,
+        message: `Running in Pod "${running.podName}"`,
+        ...running,
         startTime: startTime ?? rfc3339(now),
       },
       children: {},
     };
   }
-  const problem = startProblem(jobName, pod, world.jobEvents ?? []);
   if (problem) {
     const limit = world.jobStartTimeoutMs ?? DEFAULT_JOB_START_TIMEOUT_MS;
     const left = (time(job.metadata?.creationTimestamp as never) ?? now.getTime()) + limit - now.getTime();
@@ -438,7 +444,7 @@ function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decide
     return { outcome: { phase: TaskPhase.PENDING, reason: Reason.JOB_NOT_STARTING, message: problem, ...base, requeueAfter: left }, children: {} };
   }
   return {
-    outcome: { phase: TaskPhase.PENDING, reason: Reason.JOB_CREATED, message: `Created Job "${jobName}"`, ...base },
+    outcome: { phase: TaskPhase.PENDING, reason: Reason.JOB_CREATED, message: `Created Job "${jobName}"`, ...keptPodName },
     children: {},
   };
 }
@@ -476,7 +482,7 @@ function fail(reason: string, message: string, now: Date): Decided {
  */
 export function rejected(task: Task, reason: string, message: string, now: Date): { status: TaskStatus; events: TaskEvent[] } {
   const outcome: Outcome = { phase: TaskPhase.FAILED, reason, message, completionTime: rfc3339(now) };
-  return { status: buildStatus(task, outcome, now), events: transitionEvents(task, outcome, false) };
+  return { status: buildStatus(task, outcome, now), events: transitionEvents(task, outcome) };
 }
 
 function buildStatus(task: Task, o: Outcome, now: Date): TaskStatus {
@@ -508,12 +514,21 @@ function buildStatus(task: Task, o: Outcome, now: Date): TaskStatus {
   };
 }
 
-function transitionEvents(task: Task, o: Outcome, createdJob: boolean): TaskEvent[] {
+/**
+ * Events of the transitions a user needs to hear of: how the Task ended, and
+ * what waits on someone (a Pod that does not start, a Secret missing or not
+ * readable). The others (Job created, running, waiting in line) show in the
+ * status; each Event is one more write.
+ */
+function transitionEvents(task: Task, o: Outcome): TaskEvent[] {
   const old = task.status ?? {};
   const oldReason = old.conditions?.find((c) => c.type === ConditionType.SUCCEEDED)?.reason;
-  if (old.phase === o.phase && oldReason === o.reason && !createdJob) return [];
-  const type = o.phase === TaskPhase.FAILED ? 'Warning' : 'Normal';
-  return [{ type, reason: o.reason, message: o.message }];
+  if (old.phase === o.phase && oldReason === o.reason) return [];
+  if (o.phase === TaskPhase.SUCCEEDED) return [{ type: 'Normal', reason: o.reason, message: o.message }];
+  if (o.phase === TaskPhase.FAILED || o.reason === Reason.JOB_NOT_STARTING || o.reason === Reason.WAITING_FOR_SECRET) {
+    return [{ type: 'Warning', reason: o.reason, message: o.message }];
+  }
+  return [];
 }
 
 /**
@@ -543,6 +558,10 @@ export function isDeclared(task: Task): boolean {
 
 export function ownedBy(obj: { metadata?: { ownerReferences?: Array<{ uid: string }> } }, task: Task): boolean {
   return obj.metadata?.ownerReferences?.some((r) => r.uid === task.metadata.uid) ?? false;
+}
+
+function jobFinished(job: V1Job): boolean {
+  return !!(jobCondition(job, 'Complete') ?? jobCondition(job, 'Failed'));
 }
 
 function jobCondition(job: V1Job, type: string): V1JobCondition | undefined {

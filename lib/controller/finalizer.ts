@@ -10,13 +10,14 @@ import { objectPath } from '../kube/resource-path.js';
  * Never a server-side apply: applying to a Task deleted a moment ago, which
  * the cache still shows, would create a new one. A Task gone (or never there)
  * is done; a Task replaced under the same name, or a finalizer list changed
- * meanwhile, fails the test (the caller retries on a fresher read).
+ * meanwhile, fails the test (the caller retries on a fresher read). Returns
+ * the Task as written, or undefined when nothing was (or could be) written.
  */
-export async function setTaskFinalizer(client: KubeClient, task: Task, present: boolean): Promise<void> {
+export async function setTaskFinalizer(client: KubeClient, task: Task, present: boolean): Promise<Task | undefined> {
   const finalizers = task.metadata.finalizers ?? [];
   const ops: Array<{ op: string; path: string; value?: unknown }> = [{ op: 'test', path: '/metadata/uid', value: task.metadata.uid }];
   if (present) {
-    if (finalizers.includes(FINALIZER)) return;
+    if (finalizers.includes(FINALIZER)) return undefined;
     ops.push(
       finalizers.length === 0
         ? { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] }
@@ -28,12 +29,12 @@ export async function setTaskFinalizer(client: KubeClient, task: Task, present: 
       if (finalizers[i] !== FINALIZER) continue;
       ops.push({ op: 'test', path: `/metadata/finalizers/${i}`, value: FINALIZER }, { op: 'remove', path: `/metadata/finalizers/${i}` });
     }
-    if (ops.length === 1) return;
+    if (ops.length === 1) return undefined;
   }
   try {
-    await client.jsonPatch(objectPath({ apiVersion: API_VERSION, kind: Kind.TASK, metadata: task.metadata }), ops);
+    return await client.jsonPatch<Task>(objectPath({ apiVersion: API_VERSION, kind: Kind.TASK, metadata: task.metadata }), ops);
   } catch (err) {
-    if (isNotFound(err)) return;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }

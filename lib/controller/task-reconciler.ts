@@ -2,7 +2,7 @@ import type { CoreV1Event, V1Job, V1Namespace, V1Pod } from '@kubernetes/client-
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../api/agent-config.js';
 import { API_VERSION, Kind, Reason } from '../api/constants.js';
-import type { Task } from '../api/task.js';
+import type { Task, TaskStatus } from '../api/task.js';
 import type { Workspace } from '../api/workspace.js';
 import { agentPodPolicy, NO_AGENT_POD_POLICY, type AgentPodPolicy, type JobImages } from '../render/job.js';
 import { canonicalJson } from '../kube/canonical-json.js';
@@ -25,6 +25,16 @@ import { appCredentials } from '../github/credentials.js';
 import { onEveryEvent } from './handlers.js';
 import type { ManagerSetup, ObjectKey, ReconcileResult, Reconciler } from './reconciler.js';
 import { eventJob, jobOwner, pendingTasksReferencing, podOwner, TaskSources, taskEvents, type IndexedTasks } from './task-watches.js';
+
+interface Written {
+  /** Versions of the Task that show nothing newer than our writes. */
+  readonly ours: Set<string>;
+  /** The newest version our writes produced. */
+  last?: string;
+  finalizer?: boolean;
+  status?: string;
+  statusObject?: TaskStatus;
+}
 
 export interface TaskReconcilerOptions {
   readonly client: KubeClient;
@@ -67,11 +77,12 @@ export class TaskReconciler implements Reconciler {
   private readonly now: () => Date;
   private readonly appTokens: GitHubAppTokens;
   /**
-   * What this process last wrote per Task, and the Task's resourceVersion
-   * before: while the cache still shows that version, the same write is not
+   * What this process last wrote per Task, and the resourceVersions its
+   * writes started from and produced: while the cache shows one of those,
+   * nobody else wrote since, so a write of ours it does not show yet is not
    * repeated (the cache lags our own writes, it does not contradict them).
    */
-  private readonly written = new Map<string, { rv: string | undefined; finalizer?: boolean; status?: string }>();
+  private readonly written = new Map<string, Written>();
 
   constructor(private readonly o: TaskReconcilerOptions) {
     this.now = o.now ?? (() => new Date());
@@ -118,9 +129,13 @@ export class TaskReconciler implements Reconciler {
   }
 
   private async reconcileTask(namespace: string, name: string): Promise<ReconcileResult> {
-    const task = this.tasks.get(namespace, name);
-    if (!task) return {};
+    const cached = this.tasks.get(namespace, name);
+    if (!cached) return {};
     const key = `${namespace}/${name}`;
+    // The cache may not show our last status write yet: decide from it (its times included), not from an older status.
+    const mine = this.written.get(key);
+    const rv = cached.metadata.resourceVersion;
+    const task = mine?.statusObject && rv !== undefined && rv !== mine.last && mine.ours.has(rv) ? { ...cached, status: mine.statusObject } : cached;
     let job = this.jobOf(namespace, name);
     // The cache may lag a Job created by an earlier run of this controller: ask before concluding it is gone.
     if (!job && task.status?.jobName && !isTerminalPhase(task.status.phase) && !isDeleting(task)) {
@@ -229,12 +244,10 @@ export class TaskReconciler implements Reconciler {
     if (d.deleteJob && (await client.delete(resourcePath(Resources.jobs, { namespace: ns, name }), { propagationPolicy: 'Background' }))) {
       log.info({ job: name }, 'Deleted Job');
     }
-    const rv = task.metadata.resourceVersion;
-    const seen = this.written.get(key);
-    const lagging = seen !== undefined && seen.rv === rv;
+    const seen = this.ours(key, task.metadata.resourceVersion);
     const writes: Promise<unknown>[] = [];
-    if (d.finalizer === 'add' && !(lagging && seen.finalizer)) {
-      writes.push(setTaskFinalizer(this.o.client, task, true).then(() => this.mark(key, rv, { finalizer: true })));
+    if (d.finalizer === 'add' && !seen.finalizer) {
+      writes.push(setTaskFinalizer(this.o.client, task, true).then((t) => this.mark(seen, t, { finalizer: true })));
     }
     const { job, configMap, secret, githubTokenSecret } = d.children;
     if (job) {
@@ -272,9 +285,8 @@ export class TaskReconciler implements Reconciler {
 
     const old = task.status ?? {};
     const wanted = status ? canonicalJson(status) : undefined;
-    if (status && wanted !== canonicalJson(old) && !(lagging && this.written.get(key)?.status === wanted)) {
-      await client.apply({ ...taskRef, status }, { subresource: 'status' });
-      this.mark(key, rv, { status: wanted });
+    if (status && wanted !== canonicalJson(old) && seen.status !== wanted) {
+      this.mark(seen, await client.apply({ ...taskRef, status }, { subresource: 'status' }), { status: wanted, statusObject: status });
       for (const e of events) this.o.recorder.record(eventTarget, e.type, e.reason, e.message);
       if (status.phase !== old.phase) {
         log.info({ phase: status.phase, from: old.phase ?? '', ...(status.message ? { message: status.message } : {}) }, 'Updated Task phase');
@@ -302,8 +314,28 @@ export class TaskReconciler implements Reconciler {
     return d.requeueAfter !== undefined ? { requeueAfter: d.requeueAfter } : {};
   }
 
-  private mark(key: string, rv: string | undefined, what: { finalizer?: boolean; status?: string }): void {
+  /** What we wrote that the Task at `rv` may not show yet; nothing when someone else wrote since. */
+  private ours(key: string, rv: string | undefined): Written {
     const seen = this.written.get(key);
-    this.written.set(key, { ...(seen?.rv === rv ? seen : {}), rv, ...what });
+    if (rv !== undefined && seen?.ours.has(rv)) {
+      // Caught up with our last write: the older versions will not come back.
+      if (rv === seen.last) {
+        seen.ours.clear();
+        seen.ours.add(rv);
+        delete seen.statusObject;
+      }
+      return seen;
+    }
+    const fresh: Written = { ours: new Set(rv !== undefined ? [rv] : []) };
+    this.written.set(key, fresh);
+    return fresh;
+  }
+
+  private mark(seen: Written, wrote: { metadata?: { name?: string; resourceVersion?: string } } | undefined, what: { finalizer?: boolean; status?: string; statusObject?: TaskStatus }): void {
+    Object.assign(seen, what);
+    const rv = wrote?.metadata?.resourceVersion;
+    if (rv === undefined) return;
+    seen.ours.add(rv);
+    seen.last = rv;
   }
 }

@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
+import { fastYaml } from './_fast-yaml.js';
 
 export interface OutputFile {
   /** Path relative to the output folder, with `/` separators. */
@@ -31,6 +32,11 @@ export interface OutputFile {
  * (cdk8s's `toJson()` sorts them).
  */
 export function renderYaml(obj: unknown, keysSorted = false): string {
+  return fastYaml(obj, !keysSorted) ?? libraryYaml(obj, keysSorted);
+}
+
+/** `renderYaml` by the `yaml` library alone (what the fast path must match byte for byte). */
+export function libraryYaml(obj: unknown, keysSorted = false): string {
   return stringify(obj, { sortMapEntries: !keysSorted, lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
 }
 
@@ -78,12 +84,8 @@ export class OutputError extends Error {
  * `outdir` is never followed: one in the way of a file is an OutputError, as
  * is a file kelos did not write at a path it must write.
  */
-export function writeOutput(outdir: string, files: readonly OutputFile[]): void {
-  const wanted = new Map<string, string>();
-  for (const f of files) {
-    checkOutputPath(f.path);
-    wanted.set(f.path, f.content);
-  }
+export function writeOutput(outdir: string, files: Iterable<OutputFile>): void {
+  const wanted = new Set<string>();
   const target = outputFolder(outdir);
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });
@@ -93,13 +95,21 @@ export function writeOutput(outdir: string, files: readonly OutputFile[]): void 
 
   const staging = freshFolder(parent, basename(target), 'new');
   try {
-    for (const [path, content] of wanted) {
-      mkdirSync(dirname(join(staging, path)), { recursive: true });
+    const made = new Set<string>();
+    // Written as they come (an iterable may render them one at a time); a later file of the same path wins.
+    for (const { path, content } of files) {
+      checkOutputPath(path);
+      wanted.add(path);
+      const dir = dirname(join(staging, path));
+      if (!made.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
       writeFileSync(join(staging, path), content);
     }
-    writeFileSync(join(staging, GENERATED_LIST), `${LIST_HEADER}${[...wanted.keys()].sort().join('\n')}\n`);
+    writeFileSync(join(staging, GENERATED_LIST), `${LIST_HEADER}${[...wanted].sort().join('\n')}\n`);
     if (existing) {
-      const wantedDirs = new Set([...wanted.keys()].flatMap((p) => p.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+      const wantedDirs = new Set([...wanted].flatMap((p) => p.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
       carryOver(target, staging, '', { previous, wanted, wantedDirs });
       chmodSync(staging, existing.mode & 0o7777);
     }
@@ -149,7 +159,7 @@ export function generatedFiles(outdir: string): Set<string> {
 
 interface CarryOver {
   readonly previous: ReadonlySet<string>;
-  readonly wanted: ReadonlyMap<string, string>;
+  readonly wanted: ReadonlySet<string>;
   readonly wantedDirs: ReadonlySet<string>;
 }
 
