@@ -186,12 +186,12 @@ export class Spawner extends Construct implements ISpawner {
       annotations: { [Annotation.WORKLOAD_COMPILED]: 'true' },
     });
     const when = props.when._toKube();
+    const contextSecrets = (props.contextSources ?? []).flatMap((c) => (c.http.headersFrom ?? []).map((h) => h.secretName));
     if (isWebhookSpawner({ when })) {
-      WebhookServer.of(this)._addSource(props.when.source, when.webhook?.source);
+      WebhookServer.of(this)._addSource(props.when.source, when.webhook?.source, contextSecrets);
       return;
     }
 
-    const contextSecrets = (props.contextSources ?? []).flatMap((c) => (c.http.headersFrom ?? []).map((h) => h.secretName));
     this.workload = spawnerWorkload(
       { metadata: { name: this.spawnerName, namespace: this.namespace }, spec: this._toKube() },
       {

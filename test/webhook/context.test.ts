@@ -48,7 +48,7 @@ function withContext(sources: ContextSource[], prompt = 'Owner: {{.Context.owner
 
 const owner = (extra: Partial<NonNullable<ContextSource['http']>> = {}): ContextSource => ({
   name: 'owner',
-  http: { url: `${base}/issues/{{.Number}}`, allowInsecure: true, responseFilter: { expression: '$.owner' }, ...extra },
+  http: { url: `${base}/issues/{{.Number}}`, allowInsecure: true, responseFilter: { type: 'JSONPath', expression: '$.owner' }, ...extra },
 });
 
 function planned(spawners: TaskSpawner[]) {
