@@ -72,9 +72,9 @@ export interface SpawnerProps extends TaskTemplateProps {
   /** What creates Tasks: GitHub issues or pull requests, a cron schedule, Jira, or GitHub, Linear, Slack or other webhook deliveries. */
   readonly when: When;
   /**
-   * Data fetched for each work item before its Task is created (at most 8),
+   * Data fetched for each work item (or webhook delivery) before its Task is created (at most 8),
    * available to `promptTemplate`, `branch` and Task metadata as `{{.Context.<name>}}`.
-   * The spawner may read the Secrets their `headersFrom` name.
+   * The spawner (for a webhook source, the webhook server) may read the Secrets their `headersFrom` name.
    * @default - none
    */
   readonly contextSources?: readonly ContextSourceProps[];
