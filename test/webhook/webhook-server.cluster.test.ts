@@ -74,6 +74,8 @@ beforeAll(async () => {
   }
   await createSpawner(admin, { ...slackSpawner(), metadata: { name: 'slack-helper', namespace: ns.name } });
   await admin.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tracker-token', namespace: ns.name }, stringData: { token: 'Bearer tr4ck3r' } } as never);
+  // The admission policy (when another test installed it) admits contextSources' Secrets the namespace allows.
+  await admin.mergePatch(resourcePath(Resources.namespaces, { name: ns.name }), { metadata: { annotations: { 'kelos.dev/agent-secrets': 'tracker-token' } } });
   contextServer = createServer((req, res) => {
     contextRequests.push({ url: req.url!, headers: req.headers });
     res.statusCode = contextUp ? 200 : 503;
