@@ -109,6 +109,15 @@ describe('a webhook spawner with contextSources', () => {
     expect(r.unavailable.map((u) => u.error)).toEqual([`GET ${base}/hang timed out after 1 s`]);
   });
 
+  it('with dependsOn carries .Context in the prompt values the controller renders, the prompt unrendered', async () => {
+    const s = withContext([owner()]);
+    s.spec.taskTemplate.dependsOn = ['setup'];
+    const r = await resolveContext(planned([s]).contextual, { readSecret });
+    const task = r.creates[0]!.task;
+    expect(task.spec.prompt).toBe('Owner: {{.Context.owner}}; {{.Title}}');
+    expect(JSON.parse(task.metadata.annotations!['kelos.dev/prompt-values']!)).toMatchObject({ Context: { owner: 'team-{{.Title}}' }, Title: 'Crash on start' });
+  });
+
   it('whose template then fails is a failure (422), and a spawner without sources is planned as before', async () => {
     const p = planned([withContext([owner()], 'Owner: {{.Context.owner.nope}}'), example10]);
     expect(p.creates.map((c) => c.spawner.metadata.name)).toEqual(['github-webhook-responder']);
