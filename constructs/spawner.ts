@@ -72,9 +72,9 @@ export interface SpawnerProps extends TaskTemplateProps {
   /** What creates Tasks: GitHub issues or pull requests, a cron schedule, Jira, or GitHub, Linear, Slack or other webhook deliveries. */
   readonly when: When;
   /**
-   * Data fetched for each work item before its Task is created (at most 8),
+   * Data fetched for each work item (or webhook delivery) before its Task is created (at most 8),
    * available to `promptTemplate`, `branch` and Task metadata as `{{.Context.<name>}}`.
-   * The spawner may read the Secrets their `headersFrom` name.
+   * The spawner (for a webhook source, the webhook server) may read the Secrets their `headersFrom` name.
    * @default - none
    */
   readonly contextSources?: readonly ContextSourceProps[];
@@ -186,12 +186,12 @@ export class Spawner extends Construct implements ISpawner {
       annotations: { [Annotation.WORKLOAD_COMPILED]: 'true' },
     });
     const when = props.when._toKube();
+    const contextSecrets = (props.contextSources ?? []).flatMap((c) => (c.http.headersFrom ?? []).map((h) => h.secretName));
     if (isWebhookSpawner({ when })) {
-      WebhookServer.of(this)._addSource(props.when.source, when.webhook?.source);
+      WebhookServer.of(this)._addSource(props.when.source, when.webhook?.source, contextSecrets);
       return;
     }
 
-    const contextSecrets = (props.contextSources ?? []).flatMap((c) => (c.http.headersFrom ?? []).map((h) => h.secretName));
     this.workload = spawnerWorkload(
       { metadata: { name: this.spawnerName, namespace: this.namespace }, spec: this._toKube() },
       {

@@ -74,7 +74,8 @@ const SOURCE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
  * The webhook server of a chart's namespace (`kelos webhook-server`): it
  * verifies GitHub, Linear, Slack and generic deliveries and turns them into
  * Tasks for the namespace's webhook Spawners. Renders a ServiceAccount, a
- * Role that reads exactly the route Secrets, a Deployment of 2 replicas, a
+ * Role that reads exactly the route Secrets and the Spawners' contextSources
+ * header Secrets, a Deployment of 2 replicas, a
  * Service, a PodDisruptionBudget and optionally an Ingress. A Spawner with a
  * webhook source adds one with defaults when its chart has none; declare it
  * before such Spawners to configure it. One per namespace.
@@ -94,6 +95,8 @@ export class WebhookServer extends Construct {
   private readonly props: WebhookServerProps;
   /** Sources the Spawners use: route → Secret name. */
   private readonly used = new Set<string>();
+  /** Secrets the Spawners' contextSources send as headers. */
+  private readonly contextSecrets = new Set<string>();
 
   constructor(scope: Construct, id: string, props: WebhookServerProps = {}) {
     super(scope, id);
@@ -141,7 +144,8 @@ export class WebhookServer extends Construct {
   }
 
   /** @internal Called by a Spawner with a webhook source. */
-  public _addSource(source: SourceName, genericSource?: string): void {
+  public _addSource(source: SourceName, genericSource?: string, contextSecrets: readonly string[] = []): void {
+    for (const name of contextSecrets) this.contextSecrets.add(name);
     if (source === 'githubWebhook') this.used.add('github');
     else if (source === 'linearWebhook') this.used.add('linear');
     else if (source === 'slack') this.used.add('slack');
@@ -178,6 +182,7 @@ export class WebhookServer extends Construct {
       ...(linear ? { linear } : {}),
       ...(slack ? { slack } : {}),
       ...(Object.keys(generic).length ? { generic } : {}),
+      ...(this.contextSecrets.size ? { contextSecrets: [...this.contextSecrets].sort() } : {}),
       ...(p.ingress
         ? {
             ingress: {

@@ -68,6 +68,12 @@ describe('layering', () => {
     expect(crossings(graph, 'lib/spawner/', under('lib/controller'))).toEqual([]);
   });
 
+  it('keeps the spawner and the webhook server apart: what both need (contextSources, JSONPath) lives in lib/context', () => {
+    expect(crossings(graph, 'lib/spawner/', under('lib/webhook'))).toEqual([]);
+    expect(crossings(graph, 'lib/webhook/', under('lib/spawner'))).toEqual([]);
+    expect(crossings(graph, 'lib/context/', (t) => !under('lib/context', 'lib/api', 'lib/template')(t))).toEqual([]);
+  });
+
   it('lets lib/github depend on lib/api only', () => {
     expect(crossings(graph, 'lib/github/', (t) => !under('lib/github', 'lib/api')(t))).toEqual([]);
   });

@@ -81,7 +81,7 @@ export function agentPodPolicy(labels: Record<string, string>): AdmissionObject[
           },
           { name: 'refused', expression: `variables.named.filter(n, !${ok('n')})` },
           {
-            // The spawner mounts these and sends them as request headers: the same allowance as agent pods' Secrets.
+            // The spawner (or, for a webhook spawner, the webhook server) sends these as request headers: the same allowance as agent pods' Secrets.
             name: 'contextSecrets',
             expression:
               "object.kind == 'TaskSpawner' && has(object.spec.taskTemplate) && has(object.spec.taskTemplate.contextSources) ? " +

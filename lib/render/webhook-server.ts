@@ -49,6 +49,8 @@ export interface WebhookServerInstallOptions {
   readonly generic?: Readonly<Record<string, GenericRouteConfig>>;
   /** @default 1 MiB (the server's default) */
   readonly maxBodyBytes?: number;
+  /** Secrets the webhook spawners' contextSources send as headers (headersFrom). @default - none */
+  readonly contextSecrets?: readonly string[];
   /** @default - no Ingress */
   readonly ingress?: WebhookServerIngressOptions;
 }
@@ -72,9 +74,15 @@ export function webhookServerLabels(): Record<string, string> {
   return { [Label.NAME]: LabelValue.NAME, [Label.COMPONENT]: WEBHOOK_SERVER_COMPONENT };
 }
 
-/** The Secrets the server verifies with, sorted. */
-export function webhookSecretNames(options: Pick<WebhookServerInstallOptions, 'github' | 'linear' | 'slack' | 'generic'>): string[] {
-  const names = [options.github?.secretName, options.linear?.secretName, options.slack?.secretName, ...Object.values(options.generic ?? {}).map((g) => g.secretName)];
+/** The Secrets the server verifies with and the contextSources' header Secrets, sorted. */
+export function webhookSecretNames(options: Pick<WebhookServerInstallOptions, 'github' | 'linear' | 'slack' | 'generic' | 'contextSecrets'>): string[] {
+  const names = [
+    options.github?.secretName,
+    options.linear?.secretName,
+    options.slack?.secretName,
+    ...Object.values(options.generic ?? {}).map((g) => g.secretName),
+    ...(options.contextSecrets ?? []),
+  ];
   return [...new Set(names.filter((n): n is string => !!n))].sort();
 }
 
@@ -82,7 +90,8 @@ export function webhookSecretNames(options: Pick<WebhookServerInstallOptions, 'g
  * Least privilege of the webhook server in its namespace: read the
  * TaskSpawners (and count a Task in status.totalTasksCreated for
  * maxTotalTasks), create Tasks and read them back (a redelivery finds its
- * Task), own them (blockOwnerDeletion), and read exactly its Secrets.
+ * Task), own them (blockOwnerDeletion), and read exactly its Secrets: the
+ * routes' and those its spawners' contextSources send as headers.
  */
 export function webhookServerRules(secretNames: readonly string[]): V1PolicyRule[] {
   const rules: V1PolicyRule[] = [

@@ -22,7 +22,7 @@ import { templateVars, type WorkItem } from './work-item.js';
  */
 export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string, context?: Readonly<Record<string, string>>): Task {
   const t = spawner.spec.taskTemplate;
-  // `.Context`: the fetched values of the contextSources (context-sources.ts), as data.
+  // `.Context`: the fetched values of the contextSources (lib/context/context-sources.ts), as data.
   const vars = context ? { ...templateVars(item), Context: context } : templateVars(item);
   const render = (text: string, what: string) => renderTemplate(text, vars, what);
 

@@ -21,7 +21,7 @@ import { TemplateDataError, parseTemplate, templateFields } from '../template/in
 import { branchRefusal } from './branch-policy.js';
 import { buildTask } from './build-task.js';
 import { CommentAuthorizer, evaluateCommentPolicy, ignoringTriggersOf, resolveCommentPolicy, type ResolvedCommentPolicy } from './comment-policy.js';
-import { fetchContext } from './context-sources.js';
+import { fetchContext } from '../context/context-sources.js';
 import { TaskReporter, reportingOf, type ReportBackoff } from './reporter.js';
 import { planCycle, type CycleReport, type ExistingTask, type PlannedCreate } from './cycle.js';
 import { LedgerStore, type StoredLedger } from './ledger-store.js';

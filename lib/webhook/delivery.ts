@@ -39,6 +39,17 @@ export interface PlannedTask {
   readonly task: Task;
 }
 
+/** A Task whose spawner has contextSources: the shell fetches them, then builds it. */
+export interface ContextualTask {
+  readonly spawner: TaskSpawner;
+  /** The Task's name. */
+  readonly name: string;
+  /** The delivery's variables, which the sources' url, headers and body render over. */
+  readonly vars: WebhookVars;
+  /** Throws WebhookTaskError when the Task cannot be built. */
+  build(context: Readonly<Record<string, string>>): Task;
+}
+
 export type DeliveryPlan =
   /** Refused before anything was created: 400 (unreadable), 401/403 (authentication), nothing to retry. */
   | { readonly kind: 'refused'; readonly status: 400 | 401 | 403; readonly reason: string }
@@ -50,6 +61,8 @@ export type DeliveryPlan =
       readonly deliveryId: string;
       /** Tasks to create, one per matching spawner. */
       readonly creates: readonly PlannedTask[];
+      /** Tasks of matching spawners with contextSources, built once those are fetched. */
+      readonly contextual: readonly ContextualTask[];
       /** Spawners that matched but whose Task cannot be built (the same delivery would fail again). */
       readonly failures: readonly string[];
       /** Why nothing was considered (e.g. a Slack message edit). */
@@ -100,7 +113,8 @@ function parseBody(route: Route, headers: IncomingHttpHeaders, body: Buffer): { 
  * whose filters match, builds the Task, named after the spawner and the
  * delivery's identity taken from signed content (GitHub: the body; Linear:
  * the body without its send time; Slack: the message; generic: the mapped
- * id, else the body). The shell creates the Tasks.
+ * id, else the body). A spawner with contextSources gets a ContextualTask
+ * instead (its Task needs fetched values). The shell creates the Tasks.
  */
 export function planDelivery(input: DeliveryInput): DeliveryPlan {
   const { route, headers, body, secret, now } = input;
@@ -120,18 +134,25 @@ export function planDelivery(input: DeliveryInput): DeliveryPlan {
 
   const spawners = [...input.spawners].filter((s) => servesRoute(s, route) && !s.spec.suspend && !isDeleting(s));
   const creates: PlannedTask[] = [];
+  const contextual: ContextualTask[] = [];
   const failures: string[] = [];
   const source = routeName(route);
   const plan = (spawner: TaskSpawner, matches: () => boolean, vars: () => WebhookVars, event: string, key: string, meta: WebhookTaskMeta) => {
     const name = spawner.metadata.name!;
     try {
       if (!matches()) return;
-      creates.push({ spawner, task: buildWebhookTask(spawner, vars(), webhookTaskName(name, event, key), meta) });
+      const taskName = webhookTaskName(name, event, key);
+      if (spawner.spec.taskTemplate.contextSources?.length) {
+        const v = vars();
+        contextual.push({ spawner, name: taskName, vars: v, build: (context) => buildWebhookTask(spawner, v, taskName, meta, context) });
+      } else {
+        creates.push({ spawner, task: buildWebhookTask(spawner, vars(), taskName, meta) });
+      }
     } catch (err) {
       failures.push(err instanceof WebhookTaskError ? err.message : `TaskSpawner ${name}: ${(err as Error).message}`);
     }
   };
-  const accepted = (deliveryId: string, ignored?: string): DeliveryPlan => ({ kind: 'accepted', deliveryId, creates, failures, ...(ignored ? { ignored } : {}) });
+  const accepted = (deliveryId: string, ignored?: string): DeliveryPlan => ({ kind: 'accepted', deliveryId, creates, contextual, failures, ...(ignored ? { ignored } : {}) });
 
   switch (route.kind) {
     case 'github': {

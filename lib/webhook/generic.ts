@@ -1,5 +1,5 @@
 import type { GenericWebhook } from '../api/task-spawner.js';
-import { jsonPathText, selectJsonPath } from './json-path.js';
+import { jsonPathText, selectJsonPath } from '../context/json-path.js';
 import { re2 } from './patterns.js';
 import { baseVars, type WebhookVars } from './vars.js';
 

@@ -10,6 +10,7 @@ import type { WebhookMetrics } from './metrics.js';
 import { SecretMissingError, SecretStore, SLACK_SIGNING_SECRET_KEY, WEBHOOK_SECRET_KEY } from './secrets.js';
 import type { GenericRouteConfig } from './config.js';
 import { WebhookAnnotation } from './task.js';
+import { resolveContext } from './context.js';
 
 export type { GenericRouteConfig } from './config.js';
 
@@ -34,6 +35,8 @@ export interface WebhookServerConfig {
   readonly maxInFlight?: number;
   /** How long a Secret read is used before it is read again. @default 60 s */
   readonly secretTtlMs?: number;
+  /** The cap on a context source's timeoutSeconds. @default WEBHOOK_CONTEXT_TIMEOUT_SECONDS (5) */
+  readonly contextTimeoutSeconds?: number;
 }
 
 export interface WebhookServerOptions extends WebhookServerConfig {
@@ -82,6 +85,10 @@ class BodyTooLarge extends Error {}
  * durable (the apiserver is unreachable or refuses for now) it answers 503
  * so the sender retries; when it never can (the template fails on this
  * delivery, the object is invalid) it answers 422, naming the spawners.
+ * A spawner's contextSources are fetched before its Task is built; one with
+ * failurePolicy Fail that fails is answered 503 like an unreachable
+ * apiserver (the source may answer on the retry), each source's timeout
+ * capped so the answer comes within a sender's deadline (GitHub: 10 s).
  */
 export class WebhookServer {
   readonly log: Logger;
@@ -284,19 +291,30 @@ export class WebhookServer {
       return 200;
     }
     const started = performance.now();
-    const outcomes = await Promise.all(decision.creates.map((p) => this.create(p, decision.deliveryId)));
+    const context = await resolveContext(decision.contextual, {
+      // Only the Secrets the Role names are readable: the contextSources' headersFrom of the namespace's spawners.
+      readSecret: (secret, key) => this.secrets.value(secret, [key]),
+      onIgnored: (source, error) => this.log.warn({ route: name, delivery: decision.deliveryId, source, error }, 'Ignored a context source that failed'),
+      ...(this.o.contextTimeoutSeconds !== undefined ? { maxTimeoutSeconds: this.o.contextTimeoutSeconds } : {}),
+    });
+    for (const u of context.unavailable) this.log.warn({ route: name, delivery: decision.deliveryId, task: u.name, err: u.error }, 'A context source failed');
+    const failures = [...decision.failures, ...context.failures];
+    const outcomes: Outcome[] = [
+      ...(await Promise.all([...decision.creates, ...context.creates].map((p) => this.create(p, decision.deliveryId)))),
+      ...context.unavailable.map((u) => ({ name: u.name, result: 'unavailable' as const, message: u.message })),
+    ];
     for (const o of outcomes) this.o.metrics?.task(name, o.result === 'replay' ? 'duplicate' : o.result);
-    for (const f of decision.failures) {
+    for (const f of failures) {
       this.o.metrics?.task(name, 'invalid');
       this.log.warn({ route: name, delivery: decision.deliveryId, err: f }, 'Delivery matched a TaskSpawner but its Task cannot be built');
     }
     const tasks = outcomes.filter((o) => o.result === 'created' || o.result === 'duplicate').map((o) => ({ name: o.name, created: o.result === 'created' }));
-    const errors = [...decision.failures, ...outcomes.flatMap((o) => ('message' in o ? [o.message] : []))];
+    const errors = [...failures, ...outcomes.flatMap((o) => ('message' in o ? [o.message] : []))];
     const seconds = (performance.now() - started) / 1000;
     let status = 200;
     if (outcomes.some((o) => o.result === 'unavailable')) status = 503;
     else if (outcomes.length > 0 && outcomes.every((o) => o.result === 'replay')) status = 403;
-    else if (decision.failures.length > 0 || outcomes.some((o) => o.result === 'invalid')) status = 422;
+    else if (failures.length > 0 || outcomes.some((o) => o.result === 'invalid')) status = 422;
     for (const o of outcomes) {
       if (o.result === 'created') this.log.info({ route: name, delivery: decision.deliveryId, task: o.name }, 'Created Task');
       else if ('message' in o) this.log.warn({ route: name, delivery: decision.deliveryId, task: o.name, result: o.result, err: o.message }, 'Task not created');

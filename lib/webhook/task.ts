@@ -58,7 +58,8 @@ function scalarVars(vars: WebhookVars): Record<string, TemplateValue> {
 
 /**
  * The Task a delivery becomes: the taskTemplate with its prompt, branch and
- * metadata rendered once over the delivery's variables (as data: payload
+ * metadata rendered once over the delivery's variables and `context`, the
+ * fetched contextSources as `.Context` (as data: payload
  * text is never parsed as a template), the `kelos.dev/taskspawner` label,
  * the webhook and source annotations and a controller owner reference. With
  * dependsOn, the prompt is deferred: the template stays in spec.prompt and the
@@ -66,8 +67,10 @@ function scalarVars(vars: WebhookVars): Record<string, TemplateValue> {
  * Throws WebhookTaskError when the template does not render or renders a
  * branch or label that Kubernetes or git would refuse.
  */
-export function buildWebhookTask(spawner: TaskSpawner, vars: WebhookVars, name: string, meta: WebhookTaskMeta): Task {
+export function buildWebhookTask(spawner: TaskSpawner, deliveryVars: WebhookVars, name: string, meta: WebhookTaskMeta, context?: Readonly<Record<string, string>>): Task {
   const t = spawner.spec.taskTemplate;
+  // `.Context`: the fetched values of the contextSources (lib/context/context-sources.ts), as data.
+  const vars = context ? { ...deliveryVars, Context: context } : deliveryVars;
   const spawnerName = spawner.metadata.name!;
   const render = (text: string, what: string) => {
     try {
@@ -103,7 +106,7 @@ export function buildWebhookTask(spawner: TaskSpawner, vars: WebhookVars, name: 
   let prompt: string;
   if (t.dependsOn?.length) {
     try {
-      const d = deferRender(promptTemplate, scalarVars(vars), { name: 'promptTemplate', lateFields: ['Deps', 'Name'] });
+      const d = deferRender(promptTemplate, context ? { ...scalarVars(deliveryVars), Context: { ...context } } : scalarVars(deliveryVars), { name: 'promptTemplate', lateFields: ['Deps', 'Name'] });
       prompt = d.template;
       annotations[Annotation.PROMPT_VALUES] = d.values;
     } catch (err) {

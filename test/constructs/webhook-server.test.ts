@@ -50,6 +50,31 @@ describe('WebhookServer', () => {
     expect(out['Deployment/gh-spawner']).toBeUndefined();
   });
 
+  it('reads the Secrets its Spawners\' contextSources send as headers, and only those', () => {
+    const { app, chart } = setup();
+    const headers = (secretName: string) => [{ header: 'Authorization', secretName, secretKey: 'token' }];
+    for (const [id, secret] of [['a', 'tracker-b'], ['b', 'tracker-a'], ['c', 'tracker-a']] as const) {
+      new Spawner(chart, id, {
+        type: AgentType.CLAUDE_CODE,
+        credentials: Credentials.oauth({ name: 'model-oauth' }),
+        workspace: Workspace.fromName(chart, `${id}-ws`, 'repo'),
+        when: When.githubWebhook({ events: ['issues'] }),
+        promptTemplate: '{{.Context.owner}}',
+        contextSources: [{ name: 'owner', http: { url: 'https://tracker.example.com/{{.Number}}', headersFrom: headers(secret) } }],
+      });
+    }
+    new Spawner(chart, 'poll', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: Credentials.oauth({ name: 'model-oauth' }),
+      workspace: Workspace.fromName(chart, 'poll-ws', 'repo'),
+      when: When.githubIssues(),
+      contextSources: [{ name: 'owner', http: { url: 'https://tracker.example.com/x', headersFrom: headers('polling-only') } }],
+    });
+    const out = rendered(app);
+    expect(secrets(out)).toEqual(['github-webhook-secret', 'tracker-a', 'tracker-b']);
+    expect(args(out).join(' ')).not.toContain('tracker');
+  });
+
   it('renders none for a chart without webhook Spawners', () => {
     const { app, chart } = setup();
     spawner(chart, 'poll', When.githubIssues());

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextSource, TaskSpawner } from '../../lib/api/index.js';
 import { buildTask } from '../../lib/spawner/build-task.js';
-import { fetchContext } from '../../lib/spawner/context-sources.js';
+import { fetchContext } from '../../lib/context/context-sources.js';
 import { templateVars, type WorkItem } from '../../lib/spawner/work-item.js';
 
 /** A context endpoint on loopback: what it answers per path, and what it received. */

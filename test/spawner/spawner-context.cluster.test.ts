@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNamespace, kubeConfig, type TestNamespace } from '../cluster/harness.js';
+import { KubeClient } from '../../lib/kube/kube-client.js';
+import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { createNamespace, kubeConfig, kubeconfigPath, type TestNamespace } from '../cluster/harness.js';
 import { GitHubEmulator } from '../emulators/github.js';
 import { ClusterFixture, ensureCrds } from './_cluster.js';
 
@@ -22,6 +24,8 @@ beforeAll(async () => {
   const kc = kubeConfig();
   await ensureCrds(kc);
   ns = await createNamespace('spawner-ctx');
+  // The admission policy (when another test installed it) admits contextSources' Secrets the namespace allows.
+  await (await KubeClient.fromKubeconfig(kubeconfigPath())).mergePatch(resourcePath(Resources.namespaces, { name: ns.name }), { metadata: { annotations: { 'kelos.dev/agent-secrets': 'jira' } } });
   fx = new ClusterFixture(kc, ns.name);
   gh = await GitHubEmulator.start({ requireAuth: true });
   gh.addToken(TOKEN, 'kelos-bot');

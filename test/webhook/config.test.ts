@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { genericFlag, parseGenericFlag } from '../../lib/webhook/config.js';
-import { JsonPathError, parseJsonPath, selectJsonPath } from '../../lib/webhook/json-path.js';
+import { JsonPathError, parseJsonPath, selectJsonPath } from '../../lib/context/json-path.js';
 
 describe('--generic', () => {
   it('reads a source, its Secret and how it authenticates, and writes them back the same', () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Task, TaskSpawner } from '../../lib/api/index.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
@@ -32,6 +34,11 @@ let ns: TestNamespace;
 let a: RunningServer;
 let b: RunningServer;
 let options: WebhookServerInstallOptions;
+// A context endpoint on loopback for the contextSources of a webhook spawner.
+let contextServer: Server;
+let contextUrl: string;
+let contextUp = true;
+const contextRequests: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
 
 const tasksPath = () => resourcePath(Resources.tasks, { namespace: ns.name });
 const tasksOf = async (spawner: string) => (await admin.list<Task>(tasksPath(), { labelSelector: `kelos.dev/taskspawner=${spawner}` })).items;
@@ -66,7 +73,18 @@ beforeAll(async () => {
     await createSpawner(admin, fixtureSpawner(file, ns.name));
   }
   await createSpawner(admin, { ...slackSpawner(), metadata: { name: 'slack-helper', namespace: ns.name } });
+  await admin.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tracker-token', namespace: ns.name }, stringData: { token: 'Bearer tr4ck3r' } } as never);
+  // The admission policy (when another test installed it) admits contextSources' Secrets the namespace allows.
+  await admin.mergePatch(resourcePath(Resources.namespaces, { name: ns.name }), { metadata: { annotations: { 'kelos.dev/agent-secrets': 'tracker-token' } } });
+  contextServer = createServer((req, res) => {
+    contextRequests.push({ url: req.url!, headers: req.headers });
+    res.statusCode = contextUp ? 200 : 503;
+    res.end(contextUp ? JSON.stringify({ owner: 'team-payments' }) : 'down');
+  });
+  await new Promise<void>((r) => contextServer.listen(0, '127.0.0.1', r));
+  contextUrl = `http://127.0.0.1:${(contextServer.address() as AddressInfo).port}`;
   options = {
+    contextSecrets: ['tracker-token'],
     namespace: ns.name,
     github: { secretName: 'github-webhook-secret' },
     linear: { secretName: 'linear-webhook-secret' },
@@ -87,6 +105,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  contextServer?.closeAllConnections();
+  contextServer?.close();
   await a?.close();
   await b?.close();
   await ns?.cleanup();
@@ -235,6 +255,54 @@ describe('a delivery whose Task cannot be made', () => {
     } finally {
       await c.close();
     }
+  });
+});
+
+describe('a webhook spawner with contextSources', () => {
+  it('gets .Context, with a header from a Secret its Role names; a source that fails is answered 503, and the redelivery makes the Task', async () => {
+    const s = fixtureSpawner('examples/13-taskspawner-generic-webhook/taskspawner.yaml', ns.name);
+    await createSpawner(admin, {
+      ...s,
+      metadata: { ...s.metadata, name: 'with-context' },
+      spec: {
+        ...s.spec,
+        when: { webhook: { ...s.spec.when.webhook!, source: 'sentry', filters: [{ field: '$.data.event.level', value: 'warning' }] } },
+        taskTemplate: {
+          ...s.spec.taskTemplate,
+          branch: undefined,
+          promptTemplate: 'Owner: {{.Context.owner}}; {{.Title}}',
+          contextSources: [
+            {
+              name: 'owner',
+              http: {
+                url: `${contextUrl}/owners/{{.ID}}`,
+                allowInsecure: true,
+                headersFrom: [{ header: 'Authorization', secretName: 'tracker-token', secretKey: 'token' }],
+                responseFilter: { type: 'JSONPath', expression: '$.owner' },
+              },
+            },
+          ],
+        },
+      },
+    });
+    await waitForSpawner(a, 'with-context');
+    await waitForSpawner(b, 'with-context');
+    contextRequests.length = 0;
+    const d = genericDelivery('sentry', sentryPayload({ level: 'warning', title: 'Slow checkout', eventId: 'ctx-1' }));
+    contextUp = false;
+    const refused = await send(a, d);
+    expect(refused.status).toBe(503);
+    expect(refused.body.errors).toEqual(['TaskSpawner with-context: context source owner failed; retry']);
+    expect(await tasksOf('with-context')).toEqual([]);
+    contextUp = true;
+    const retried = await send(b, d);
+    expect(retried.status).toBe(200);
+    const tasks = await tasksOf('with-context');
+    expect(tasks.map((t) => t.spec.prompt)).toEqual(['Owner: team-payments; Slow checkout']);
+    expect(contextRequests.map((r) => [r.url, r.headers.authorization])).toEqual([
+      ['/owners/ctx-1', 'Bearer tr4ck3r'],
+      ['/owners/ctx-1', 'Bearer tr4ck3r'],
+    ]);
   });
 });
 

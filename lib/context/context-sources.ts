@@ -4,7 +4,7 @@ import {
   type ContextSource,
 } from '../api/index.js';
 import { renderTemplate } from '../template/index.js';
-import { jsonPathText, selectJsonPath } from '../webhook/json-path.js';
+import { jsonPathText, selectJsonPath } from './json-path.js';
 
 /** Reads one key of a Secret of the spawner's namespace. */
 export type SecretKeyReader = (secretName: string, key: string) => Promise<string>;
@@ -18,6 +18,8 @@ export interface ContextFetchOptions {
   readonly onIgnored?: (source: string, error: string) => void;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /** A cap on every source's timeoutSeconds (the webhook server answers within a sender's deadline). @default - none */
+  readonly maxTimeoutSeconds?: number;
 }
 
 /**
@@ -71,7 +73,7 @@ async function fetchOne(source: ContextSource, vars: object, options: ContextFet
   for (const h of http.headersFrom ?? []) headers.set(h.header, await options.readSecret(h.secretName, h.secretKey));
   const method = http.method ?? 'GET';
   const body = method === 'POST' && http.body !== undefined ? renderTemplate(http.body, vars, `${where}.http.body`) : undefined;
-  const timeoutMs = (http.timeoutSeconds ?? DEFAULT_CONTEXT_TIMEOUT_SECONDS) * 1000;
+  const timeoutMs = Math.min(http.timeoutSeconds ?? DEFAULT_CONTEXT_TIMEOUT_SECONDS, options.maxTimeoutSeconds ?? Infinity) * 1000;
   const maxBytes = http.maxResponseBytes ?? DEFAULT_CONTEXT_MAX_RESPONSE_BYTES;
   let res: Response;
   try {
