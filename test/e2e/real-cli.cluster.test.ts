@@ -264,6 +264,7 @@ describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAM
 
     const started = agent?.state?.terminated?.startedAt;
     const startMs = started ? new Date(started).getTime() - new Date(task.metadata.creationTimestamp!).getTime() : undefined;
-    console.error(`[real cli] Task creation to agent container start: ${startMs} ms; to Succeeded seen: ${done - created} ms`);
+    const inits = pod?.status?.initContainerStatuses?.map((c) => c.name).join(', ');
+    console.error(`[real cli] Task creation to agent container start: ${startMs} ms (after ${inits}); to Succeeded seen: ${done - created} ms`);
   });
 });
