@@ -1,0 +1,270 @@
+// The real Claude Code CLI in the real claude-code agent image, on the real
+// node (containerd, runc, kubelet; test/cluster/node/), against the scripted
+// Anthropic Messages emulator on the pod network's gateway. The scripted model
+// makes the CLI run a shell command, edit a file, commit and push on the
+// Task's branch to the git server there; the Task's results must hold the
+// branch, the commit and the tokens and cost the emulator's usage implies.
+// The CLI is pointed at the emulator only through podOverrides.env.
+//
+// Skipped, with the reason, where the machine cannot run a real node (not
+// root, packages or images missing); KELOS_TEST_REQUIRE_REAL_NODE=1 (CI) turns
+// that into a failure.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KelosApp, KelosController } from '../../constructs/index.js';
+import { DEFAULT_KELOS_IMAGE } from '../../lib/render/images.js';
+import { DEFAULT_GIT_IMAGE } from '../../lib/render/job.js';
+import { agentImage } from '../../scripts/images.js';
+import { startControlPlane, type ControlPlane } from '../cluster/launcher.js';
+import { normalizeRef, readImageManifest } from '../cluster/node/image-manifest.js';
+import { REAL_NODE_NAME, REAL_NODE_NAMESPACE_ANNOTATIONS, realNodePrerequisites } from '../cluster/node/real-node.js';
+import { resolveBinaries } from '../cluster/paths.js';
+import { AnthropicEmulator } from '../emulators/anthropic.js';
+import { startGitServer, type GitServer } from '../emulators/git-http.js';
+
+const run = promisify(execFile);
+const GROUP = 'kelos.dev';
+const VERSION = 'v1alpha1';
+const AGENT_IMAGE = agentImage('claude-code');
+
+const kubelet = (() => {
+  try {
+    return resolveBinaries().kubelet;
+  } catch {
+    return undefined;
+  }
+})();
+const { missing } = realNodePrerequisites(kubelet);
+const built = new Set(readImageManifest()?.images.flatMap((i) => i.refs) ?? []);
+const images = [AGENT_IMAGE, DEFAULT_KELOS_IMAGE, DEFAULT_GIT_IMAGE].map(normalizeRef).filter((r) => !built.has(r));
+if (images.length && !missing.some((m) => m.includes('npm run images'))) missing.push(`the images ${images.join(', ')} (npm run images)`);
+const required = process.env.KELOS_TEST_REQUIRE_REAL_NODE === '1';
+const skip = missing.length > 0 && !required;
+if (skip) console.warn(`[real cli] skipping the real Claude Code test on the real node: this machine lacks ${missing.join('; ')}`);
+
+const ns = 'team';
+const API_KEY = `sk-ant-test-${randomBytes(8).toString('hex')}`;
+const token = `ghp_${randomBytes(12).toString('hex')}`;
+const BRANCH = 'agent/readme';
+// Pinned so that the cost follows from the usage: Claude Code's list price for
+// claude-sonnet-4-5 is $3 per million input tokens and $15 per million output.
+const MODEL = 'claude-sonnet-4-5';
+const PRICE = { input: 3e-6, output: 15e-6 };
+const COMMAND = 'git rev-parse --abbrev-ref HEAD > command-ran.txt';
+const README = '/workspace/repo/README.md';
+const EDIT = { before: '# app', after: '# app, edited by the scripted model' };
+const PUSH = `git add -A && git -c user.name="kelos test agent" -c user.email=agent@kelos.test commit -q -m "Edit the README" && git push -q origin HEAD`;
+// Distinct usage per turn, so that a sum shows which turns it holds.
+const TURNS = [
+  {
+    text: 'Looking at the branch first.',
+    calls: [{ name: 'Bash', input: { command: COMMAND, description: 'Print the branch' } }],
+    usage: { input: 1000, output: 100 },
+  },
+  // Claude Code edits only a file it has read in the session.
+  { calls: [{ name: 'Read', input: { file_path: README } }], usage: { input: 2000, output: 200 } },
+  { calls: [{ name: 'Edit', input: { file_path: README, old_string: EDIT.before, new_string: EDIT.after } }], usage: { input: 3000, output: 300 } },
+  { calls: [{ name: 'Bash', input: { command: PUSH, description: 'Commit and push' } }], usage: { input: 4000, output: 400 } },
+  { text: 'The README is edited and pushed.', usage: { input: 5000, output: 500 } },
+];
+
+let cp: ControlPlane;
+let core: k8s.CoreV1Api;
+let apps: k8s.AppsV1Api;
+let custom: k8s.CustomObjectsApi;
+let git: GitServer;
+let api: AnthropicEmulator;
+let failed = false;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await sleep(250);
+  }
+}
+
+async function kubectl(args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], { timeout: 120_000 });
+    return stdout;
+  } catch (err) {
+    throw new Error(`kubectl ${args.join(' ')}: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
+  }
+}
+
+async function createNamespace(name: string): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name, annotations: { ...REAL_NODE_NAMESPACE_ANNOTATIONS } } } });
+  await waitFor(`ServiceAccount ${name}/default`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), 30_000);
+}
+
+const kelosObject = (kind: string, name: string, spec: object) => ({ apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name, namespace: ns }, spec });
+
+interface TaskObject {
+  metadata: { creationTimestamp?: string | Date };
+  status?: { phase?: string; message?: string; results?: Record<string, string>; outputs?: string[] };
+}
+
+describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAME}`, { timeout: 420_000 }, () => {
+  beforeAll(async () => {
+    cp = await startControlPlane({
+      runsRoot: mkdtempSync(join(tmpdir(), 'kelos-real-cli-')),
+      realNode: 'required',
+      log: (m) => console.error(`[real cli] ${m}`),
+    });
+    const gateway = cp.realNode!.gateway;
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(cp.kubeconfig);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    apps = kc.makeApiClient(k8s.AppsV1Api);
+    custom = kc.makeApiClient(k8s.CustomObjectsApi);
+
+    // The controller as kelos synth renders it, from its image on the node.
+    for (const n of ['kelos-system', ns]) await createNamespace(n);
+    const out = mkdtempSync(join(tmpdir(), 'kelos-real-cli-dist-'));
+    const app = new KelosApp({ outdir: out });
+    new KelosController(app, 'kelos-system', { namespaces: [ns], secretNamespaces: [ns], createNamespaces: false });
+    app.synth();
+    await kubectl(['apply', '--server-side', '--field-manager=kelos', '-f', join(out, 'kelos-system')]);
+
+    git = await startGitServer({ host: gateway, token });
+    api = await AnthropicEmulator.start({ apiKey: API_KEY, turns: TURNS, listen: { host: gateway } });
+
+    const secret = (name: string, data: Record<string, string>) =>
+      core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, stringData: data } });
+    await secret('anthropic', { ANTHROPIC_API_KEY: API_KEY });
+    await secret('github-token', { GITHUB_TOKEN: token });
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: 'workspaces',
+      body: kelosObject('Workspace', 'app', {
+        repo: git.createRepo('acme/app', { 'README.md': `${EDIT.before}\n`, 'src/index.js': 'console.log("app");\n' }),
+        ref: 'main',
+        secretRef: { name: 'github-token' },
+      }),
+    });
+
+    await waitFor(
+      'the kelos controller Deployment available on the real node',
+      async () => ((await apps.readNamespacedDeployment({ name: 'kelos-controller', namespace: 'kelos-system' })).status?.availableReplicas ?? 0) >= 1,
+      180_000,
+    );
+  }, 900_000);
+
+  afterAll(async () => {
+    await api?.close();
+    await git?.close();
+    const r = await cp?.stop({ failed });
+    if (r?.keptRunDir) console.error(`[real cli] logs kept in ${r.keptRunDir}/logs`);
+  }, 120_000);
+
+  it('runs a shell command, edits a file, commits and pushes the branch, and reports its tokens and cost', async ({ onTestFailed }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+    const created = Date.now();
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: 'tasks',
+      body: kelosObject('Task', 'readme', {
+        type: 'claude-code',
+        prompt: 'Edit the README, then commit and push.',
+        credentials: { type: 'api-key', secretRef: { name: 'anthropic' } },
+        image: AGENT_IMAGE,
+        model: MODEL,
+        workspaceRef: { name: 'app' },
+        branch: BRANCH,
+        podOverrides: {
+          env: [
+            { name: 'ANTHROPIC_BASE_URL', value: api.url },
+            // The CLI's own switches: nothing but the model API (the pod reaches nothing else anyway).
+            { name: 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', value: '1' },
+            { name: 'DISABLE_AUTOUPDATER', value: '1' },
+            { name: 'DISABLE_TELEMETRY', value: '1' },
+            { name: 'DISABLE_ERROR_REPORTING', value: '1' },
+          ],
+        },
+      }),
+    });
+    const task = await waitFor(
+      'Task readme to finish',
+      async () => {
+        const t = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: 'tasks', name: 'readme' })) as TaskObject;
+        return t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed' ? t : undefined;
+      },
+      360_000,
+    );
+    const done = Date.now();
+    const pod = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'kelos.dev/task=readme' })).items[0];
+    const log = pod ? await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: ns, container: 'kelos-agent' }).catch(() => '') : '';
+    if (task.status?.phase !== 'Succeeded') console.error(`[real cli] the agent's log:\n${log}`);
+    expect(task.status?.phase, task.status?.message).toBe('Succeeded');
+
+    const agent = pod?.status?.containerStatuses?.find((c) => c.name === 'kelos-agent');
+    expect(pod?.spec?.nodeName).toBe(REAL_NODE_NAME);
+    expect(pod?.spec?.containers.find((c) => c.name === 'kelos-agent')?.image).toBe(AGENT_IMAGE);
+    expect(agent?.state?.terminated?.exitCode).toBe(0);
+
+    // The model API saw every scripted turn, and every tool call worked.
+    expect(api.remaining).toBe(0);
+    expect(api.toolExchanges().map((c) => [c.name, c.isError])).toEqual([
+      ['Bash', false],
+      ['Read', false],
+      ['Edit', false],
+      ['Bash', false],
+    ]);
+    // Every request was the agent's own, for the pinned model: the usage below is all there was.
+    expect(api.requests.map((r) => [r.path, (r.body as { model?: string }).model, r.answer])).toEqual(TURNS.map((_, i) => ['/v1/messages', MODEL, i]));
+
+    // The branch with the commit is on the git server, holding the command's mark and the edit.
+    const head = git.revParse('acme/app', BRANCH);
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    expect(head).not.toBe(git.revParse('acme/app', 'main'));
+    expect(git.show('acme/app', BRANCH, 'command-ran.txt')).toBe(BRANCH);
+    expect(git.show('acme/app', BRANCH, 'README.md')).toBe(EDIT.after);
+    expect(git.requests.some((r) => r.path === '/acme/app.git/git-receive-pack' && r.auth === 'ok')).toBe(true);
+
+    const input = TURNS.reduce((s, t) => s + t.usage.input, 0);
+    const output = TURNS.reduce((s, t) => s + t.usage.output, 0);
+    const results = task.status?.results ?? {};
+    expect(results).toMatchObject({ branch: BRANCH, commit: head, 'base-branch': 'main', 'input-tokens': String(input), 'output-tokens': String(output) });
+    expect(Number(results['cost-usd'])).toBeCloseTo(input * PRICE.input + output * PRICE.output, 12);
+    // ... and as the CLI reported them in its final result event.
+    const result = log
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { type?: string; total_cost_usd?: number; usage?: { input_tokens?: number; output_tokens?: number } })
+      .findLast((e) => e.type === 'result');
+    expect([results['cost-usd'], results['input-tokens'], results['output-tokens']]).toEqual([
+      String(result?.total_cost_usd),
+      String(result?.usage?.input_tokens),
+      String(result?.usage?.output_tokens),
+    ]);
+
+    const started = agent?.state?.terminated?.startedAt;
+    const startMs = started ? new Date(started).getTime() - new Date(task.metadata.creationTimestamp!).getTime() : undefined;
+    const inits = pod?.status?.initContainerStatuses?.map((c) => c.name).join(', ');
+    console.error(`[real cli] Task creation to agent container start: ${startMs} ms (after ${inits}); to Succeeded seen: ${done - created} ms`);
+  });
+});
