@@ -17,7 +17,7 @@
 // before its Job exists and 6 until it finished, peak RSS ≤ 100 MB.
 // Set KELOS_BENCH_KUBECONFIG to use a running cluster (npm run cluster:start).
 // Last line: RESULT {json}.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -26,10 +26,10 @@ import type { V1Job } from '@kubernetes/client-node';
 import { customResourceDefinitions } from '../lib/api/crd.js';
 import type { Task } from '../lib/api/task.js';
 import { KubeClient } from '../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../lib/kube/resource-path.js';
 import { taskJob } from '../lib/render/job.js';
 import { startControlPlane } from '../test/cluster/launcher.js';
-import { summarize, WriteCounter, type TaskWrites } from '../test/controller/_write-counter.js';
+import { summarize, type TaskWrites, WriteCounter } from '../test/controller/_write-counter.js';
 
 const N = 500;
 const TOTAL = 2000;
@@ -97,14 +97,19 @@ function jobWatch(ns: string) {
     let rv = (await client.list(path, { limit: 1 })).metadata.resourceVersion ?? '0';
     while (!abort.signal.aborted) {
       try {
-        await client.watch<V1Job>(path, { resourceVersion: rv, timeoutSeconds: 300 }, (e) => {
-          rv = e.object.metadata?.resourceVersion ?? rv;
-          if (e.type === 'ADDED') seen.add(e.object.metadata!.name!);
-          for (const w of waiters.filter((w) => seen.size >= w.n)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve();
-          }
-        }, abort.signal);
+        await client.watch<V1Job>(
+          path,
+          { resourceVersion: rv, timeoutSeconds: 300 },
+          (e) => {
+            rv = e.object.metadata?.resourceVersion ?? rv;
+            if (e.type === 'ADDED') seen.add(e.object.metadata!.name!);
+            for (const w of waiters.filter((w) => seen.size >= w.n)) {
+              waiters.splice(waiters.indexOf(w), 1);
+              w.resolve();
+            }
+          },
+          abort.signal,
+        );
       } catch (err) {
         if (!abort.signal.aborted) throw err;
       }
@@ -152,8 +157,20 @@ const entry = join(buildDir, 'cli', 'main.js');
 function startController(config: string, ns: string, healthPort: number): ChildProcess {
   return spawn(
     process.execPath,
-    ['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); process.exitCode = await m.main(process.argv.slice(1));`,
-      'controller', '--kubeconfig', config, '--namespace', ns, '--metrics-addr', '0', '--health-addr', `127.0.0.1:${healthPort}`],
+    [
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(entry)}); process.exitCode = await m.main(process.argv.slice(1));`,
+      'controller',
+      '--kubeconfig',
+      config,
+      '--namespace',
+      ns,
+      '--metrics-addr',
+      '0',
+      '--health-addr',
+      `127.0.0.1:${healthPort}`,
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
 }
@@ -176,9 +193,14 @@ async function stop(c: ChildProcess): Promise<void> {
   await exited;
 }
 
-const procStatus = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const procStatus = (pid: number, field: string) =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const createTasks = (ns: string, from: number, to: number) =>
-  pool(Array.from({ length: to - from }, (_, i) => task(ns, from + i)), 50, (t) => client.create(t));
+  pool(
+    Array.from({ length: to - from }, (_, i) => task(ns, from + i)),
+    50,
+    (t) => client.create(t),
+  );
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // Deleted at the end: the garbage collector's work would land on the next run.
@@ -217,7 +239,9 @@ for (let r = 0; r < RUNS; r++) {
   controllerRuns.push(performance.now() - t0);
   await watch.stop();
   await stop(controller);
-  log(`controller: ${N} Jobs ${controllerRuns[r].toFixed(0)} ms after it was ready (started in ${startRuns[r].toFixed(0)} ms): ${(controllerRuns[r] / floorRuns[r]).toFixed(2)}× the floor`);
+  log(
+    `controller: ${N} Jobs ${controllerRuns[r].toFixed(0)} ms after it was ready (started in ${startRuns[r].toFixed(0)} ms): ${(controllerRuns[r] / floorRuns[r]).toFixed(2)}× the floor`,
+  );
   await jobsComplete(ns, N);
   used.push(floorNs, ns);
 }
@@ -251,13 +275,19 @@ const counter = await WriteCounter.start(kubeconfig);
 const counted = startController(counter.writeKubeconfig(join(buildDir, 'proxy.kubeconfig')), countedNs, 18482);
 await ready(counted, 18482);
 log(`writes: ${COUNTED} Tasks through a counting proxy`);
-await pool(Array.from({ length: COUNTED }, (_, i) => task(countedNs, i)), 50, (t) => client.create(t));
+await pool(
+  Array.from({ length: COUNTED }, (_, i) => task(countedNs, i)),
+  50,
+  (t) => client.create(t),
+);
 await allFinished(countedNs, COUNTED);
 const untilFinished = counter.byTask();
 const mark = counter.writes.length;
 log('writes: deleting the Tasks');
-await pool(Array.from({ length: COUNTED }, (_, i) => task(countedNs, i)), 50, (t) =>
-  client.delete(resourcePath(Resources.tasks, { namespace: countedNs, name: t.metadata.name! })),
+await pool(
+  Array.from({ length: COUNTED }, (_, i) => task(countedNs, i)),
+  50,
+  (t) => client.delete(resourcePath(Resources.tasks, { namespace: countedNs, name: t.metadata.name! })),
 );
 for (;;) {
   if ((await client.list(resourcePath(Resources.tasks, { namespace: countedNs }), { limit: 1 })).items.length === 0) break;
@@ -310,9 +340,15 @@ const missed = [
   result.writesUntilFinishedMax > GOALS.writesUntilFinished && `${result.writesUntilFinishedMax} writes until finished > ${GOALS.writesUntilFinished}`,
   result.peakRssMB > GOALS.peakRssMB && `peak RSS ${result.peakRssMB} MB > ${GOALS.peakRssMB} MB`,
 ].filter(Boolean);
-console.log(`controller: ${N} Jobs from ${N} Tasks in ${result.controllerMs} ms after it was ready (started in ${result.startupMs} ms); floor (bare client, 16 in flight) ${result.floorMs} ms: ratio ${result.ratio} (goal ≤ ${GOALS.ratio}); medians of ${RUNS}`);
-console.log(`writes per Task: at most ${result.writesBeforeJobMax} before its Job, ${result.writesUntilFinishedMax} until finished (mean ${result.writesUntilFinishedMean}), ${result.writesForDeletionMax} for its deletion; by kind ${JSON.stringify(life.kinds)}`);
-console.log(`peak RSS ${result.peakRssMB} MB with ${TOTAL} Tasks (idle ${result.idleRssMB} MB, at the end ${result.rssAtEndMB} MB); ${result.machine}, load ${result.loadavg}`);
+console.log(
+  `controller: ${N} Jobs from ${N} Tasks in ${result.controllerMs} ms after it was ready (started in ${result.startupMs} ms); floor (bare client, 16 in flight) ${result.floorMs} ms: ratio ${result.ratio} (goal ≤ ${GOALS.ratio}); medians of ${RUNS}`,
+);
+console.log(
+  `writes per Task: at most ${result.writesBeforeJobMax} before its Job, ${result.writesUntilFinishedMax} until finished (mean ${result.writesUntilFinishedMean}), ${result.writesForDeletionMax} for its deletion; by kind ${JSON.stringify(life.kinds)}`,
+);
+console.log(
+  `peak RSS ${result.peakRssMB} MB with ${TOTAL} Tasks (idle ${result.idleRssMB} MB, at the end ${result.rssAtEndMB} MB); ${result.machine}, load ${result.loadavg}`,
+);
 console.log(missed.length ? `goals missed: ${missed.join('; ')}` : 'all goals met');
 console.log(`RESULT ${JSON.stringify(result)}`);
 process.exitCode = missed.length ? 1 : 0;

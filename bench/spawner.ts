@@ -24,12 +24,12 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { pino } from 'pino';
-import { rfc3339, type GitHubIssues } from '../lib/api/index.js';
+import { type GitHubIssues, rfc3339 } from '../lib/api/index.js';
 import { githubGraphqlUrl } from '../lib/github/api-base-url.js';
 import { createGitHubClient } from '../lib/github/client.js';
 import { RepoApi } from '../lib/github/repo-api.js';
 import { batches, restLogin, threadsQuery } from '../lib/github/threads.js';
-import { CommentAuthorizer, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision } from '../lib/spawner/comment-policy.js';
+import { type CommandComment, CommentAuthorizer, evaluateCommentPolicy, type PolicyDecision, resolveCommentPolicy } from '../lib/spawner/comment-policy.js';
 import { GitHubIssuesSource, type ThreadReads } from '../lib/spawner/sources/github-issues.js';
 import type { WorkItem } from '../lib/spawner/work-item.js';
 import { GitHubEmulator, type RepoHandle } from '../test/emulators/github.js';
@@ -182,7 +182,9 @@ class FloorClient {
       this.since = full.date!;
       this.synced = true;
     }
-    const delta = await this.http.list<RawIssue>(`${base}/issues?state=all&since=${encodeURIComponent(rfc3339(this.since - 1000))}&sort=updated&direction=asc&per_page=100`);
+    const delta = await this.http.list<RawIssue>(
+      `${base}/issues?state=all&since=${encodeURIComponent(rfc3339(this.since - 1000))}&sort=updated&direction=asc&per_page=100`,
+    );
     for (const i of delta.items) {
       if (i.state === 'open' && i.labels.some((l) => l.name === LABEL)) this.items.set(i.number, i);
       else this.items.delete(i.number);
@@ -282,7 +284,16 @@ async function runSize(issues: number) {
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(c0);
     const s = gh.stats();
-    const phase = { requests: s.requests, notModified: s.notModified, cost: s.rateLimited + s.graphqlPoints, graphqlPoints: s.graphqlPoints, graphqlRequests: s.routes['POST /graphql']?.requests ?? 0, items: count(value), ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+    const phase = {
+      requests: s.requests,
+      notModified: s.notModified,
+      cost: s.rateLimited + s.graphqlPoints,
+      graphqlPoints: s.graphqlPoints,
+      graphqlRequests: s.routes['POST /graphql']?.requests ?? 0,
+      items: count(value),
+      ms: Math.round(ms),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    };
     return { phase, value };
   }
   const tick = () => (clock += 60_000);
@@ -297,16 +308,31 @@ async function runSize(issues: number) {
   let batchedItems: WorkItem[] = [];
   for (let r = 0; r < FIRST_RUNS; r++) {
     source = kelosSource();
-    const k = await measure(() => source.discover(new Date(clock)), (items) => items.length);
+    const k = await measure(
+      () => source.discover(new Date(clock)),
+      (items) => items.length,
+    );
     firsts.kelos.push(k.phase);
     batchedItems = k.value;
     floor = new FloorClient(gh.apiUrl, token('floor-bot'));
-    firsts.floor.push((await measure(() => floor.cycle(), (n) => n)).phase);
+    firsts.floor.push(
+      (
+        await measure(
+          () => floor.cycle(),
+          (n) => n,
+        )
+      ).phase,
+    );
   }
   const pick = (xs: Phase[]): Phase => ({ ...xs[0]!, ms: median(xs.map((x) => x.ms)), cpuMs: median(xs.map((x) => x.cpuMs)) });
   const kelos: Record<string, Phase> = { first: pick(firsts.kelos) };
   const base: Record<string, Phase> = { first: pick(firsts.floor) };
-  const naive = (await measure(() => naiveCycle(gh), (n) => n)).phase;
+  const naive = (
+    await measure(
+      () => naiveCycle(gh),
+      (n) => n,
+    )
+  ).phase;
 
   // Later cycles on the last instances.
   const steps: Array<[string, () => void]> = [
@@ -317,14 +343,32 @@ async function runSize(issues: number) {
   for (const [name, before] of steps) {
     tick();
     before();
-    kelos[name] = (await measure(() => source.discover(new Date(clock)), (items) => items.length)).phase;
-    base[name] = (await measure(() => floor.cycle(), (n) => n)).phase;
+    kelos[name] = (
+      await measure(
+        () => source.discover(new Date(clock)),
+        (items) => items.length,
+      )
+    ).phase;
+    base[name] = (
+      await measure(
+        () => floor.cycle(),
+        (n) => n,
+      )
+    ).phase;
   }
 
   // The old per-item path through the same client, against naive fetch: per-request overhead and the same items.
   tick();
-  const perItemRun = await measure(() => kelosSource('per-item').discover(new Date(clock)), (items) => items.length);
-  const naiveAgain = (await measure(() => naiveCycle(gh), (n) => n)).phase;
+  const perItemRun = await measure(
+    () => kelosSource('per-item').discover(new Date(clock)),
+    (items) => items.length,
+  );
+  const naiveAgain = (
+    await measure(
+      () => naiveCycle(gh),
+      (n) => n,
+    )
+  ).phase;
   const batchedNow = await kelosSource().discover(new Date(clock));
   const sameItems = isDeepStrictEqual(perItemRun.value, batchedNow) && batchedItems.length === kelos.first!.items;
   const perRequest = await pairedRequests(gh, token);
@@ -337,7 +381,9 @@ async function runSize(issues: number) {
   }
 
   // The alternative design, measured: the repository-wide comments listing instead of GraphQL.
-  const listingPages = Math.ceil((await new Fetcher('naive-token', false).list<unknown>(`${gh.apiUrl}/repos/acme/monorepo/issues/comments?per_page=100`)).items.length / 100);
+  const listingPages = Math.ceil(
+    (await new Fetcher('naive-token', false).list<unknown>(`${gh.apiUrl}/repos/acme/monorepo/issues/comments?per_page=100`)).items.length / 100,
+  );
   await gh.close();
   return {
     issues: issues + 1,
@@ -361,7 +407,9 @@ async function runSize(issues: number) {
 async function pairedRequests(gh: GitHubEmulator, token: (login: string) => string) {
   const api = new RepoApi(createGitHubClient({ baseUrl: gh.apiUrl, credentials: { token: token('kelos-bot') }, log }), { owner: 'acme', repo: 'monorepo' });
   const http = new Fetcher(token('floor-bot'), false);
-  const numbers = (await http.list<RawIssue>(`${gh.apiUrl}/repos/acme/monorepo/issues?state=open&labels=${encodeURIComponent(LABEL)}&per_page=100`)).items.map((i) => i.number);
+  const numbers = (await http.list<RawIssue>(`${gh.apiUrl}/repos/acme/monorepo/issues?state=open&labels=${encodeURIComponent(LABEL)}&per_page=100`)).items.map(
+    (i) => i.number,
+  );
   const total = { kelos: { ms: 0, cpuMs: 0 }, fetch: { ms: 0, cpuMs: 0 } };
   const timed = async (into: { ms: number; cpuMs: number }, run: () => Promise<unknown>) => {
     const t0 = performance.now();
@@ -373,12 +421,14 @@ async function pairedRequests(gh: GitHubEmulator, token: (login: string) => stri
   };
   for (let i = 0; i < numbers.length; i += 50) {
     const part = numbers.slice(i, i + 50);
-    const viaKelos = () => timed(total.kelos, async () => {
-      for (const n of part) await api.comments(n);
-    });
-    const viaFetch = () => timed(total.fetch, async () => {
-      for (const n of part) await http.list(`${gh.apiUrl}/repos/acme/monorepo/issues/${n}/comments?per_page=100`);
-    });
+    const viaKelos = () =>
+      timed(total.kelos, async () => {
+        for (const n of part) await api.comments(n);
+      });
+    const viaFetch = () =>
+      timed(total.fetch, async () => {
+        for (const n of part) await http.list(`${gh.apiUrl}/repos/acme/monorepo/issues/${n}/comments?per_page=100`);
+      });
     if ((i / 50) % 2 === 0) await viaKelos().then(viaFetch);
     else await viaFetch().then(viaKelos);
   }
@@ -388,7 +438,9 @@ async function pairedRequests(gh: GitHubEmulator, token: (login: string) => stri
 
 /** Peak RSS (MB) of a child process running one client's first and quiet cycles ('idle': loads the modules only). */
 async function childRss(kind: string, apiUrl: string, token: string, now: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--rss', kind, apiUrl, token, String(now)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--rss', kind, apiUrl, token, String(now)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -423,8 +475,12 @@ const ended = loadavg()[0]!;
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 const row = (p: Phase) => `${pad(p.requests, 6)}${pad(p.notModified, 5)}${pad(p.cost, 6)}${pad(p.ms, 8)}`;
-console.log(`Spawner GitHub cost and overhead — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${started.toFixed(1)} → ${ended.toFixed(1)}, Node ${process.version}`);
-console.log(`commentPolicy: trigger + exclude, minimumPermission: write; cost = REST requests charged + GraphQL points; ms of the first cycle: median of ${FIRST_RUNS}`);
+console.log(
+  `Spawner GitHub cost and overhead — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${started.toFixed(1)} → ${ended.toFixed(1)}, Node ${process.version}`,
+);
+console.log(
+  `commentPolicy: trigger + exclude, minimumPermission: write; cost = REST requests charged + GraphQL points; ms of the first cycle: median of ${FIRST_RUNS}`,
+);
 const goals: string[] = [];
 for (const r of results) {
   console.log(`\n${r.issues} open labelled issues`);
@@ -432,24 +488,38 @@ for (const r of results) {
   for (const c of ['first', 'quiet', 'oneChange', 'quietAfterChange']) {
     const k = r.kelos[c]!;
     const f = r.floor[c]!;
-    const n = c === 'first' ? `${pad(r.naive.requests, 11)}${pad(r.naive.cost, 6)}${pad(r.naive.ms, 8)}` : `${pad(r.naive.requests, 11)}${pad(r.naive.cost, 6)}       (same each cycle)`;
+    const n =
+      c === 'first'
+        ? `${pad(r.naive.requests, 11)}${pad(r.naive.cost, 6)}${pad(r.naive.ms, 8)}`
+        : `${pad(r.naive.requests, 11)}${pad(r.naive.cost, 6)}       (same each cycle)`;
     console.log(`${c.padEnd(18)}|     ${row(k)} |     ${row(f)} | ${(k.ms / Math.max(1, f.ms)).toFixed(2).padStart(5)} |${n}`);
     if (k.requests !== f.requests) goals.push(`${r.issues} issues, ${c}: kelos made ${k.requests} requests, the floor ${f.requests} (not the same work)`);
-    if (k.items !== f.items || k.items !== (c === 'first' ? r.naive.items : k.items)) goals.push(`${r.issues} issues, ${c}: the clients disagree on the eligible items`);
+    if (k.items !== f.items || k.items !== (c === 'first' ? r.naive.items : k.items))
+      goals.push(`${r.issues} issues, ${c}: the clients disagree on the eligible items`);
   }
   console.log(`first cycle CPU time of this process (the emulator's included), medians: kelos ${r.kelos.first!.cpuMs} ms, floor ${r.floor.first!.cpuMs} ms`);
   const pi = r.perItem;
-  console.log(`old per-item path, one cycle: kelos ${pi.kelos.requests} requests in ${pi.kelos.ms} ms, naive fetch ${pi.naive.requests} in ${pi.naive.ms} ms; the same work items as batched: ${r.sameItems}`);
+  console.log(
+    `old per-item path, one cycle: kelos ${pi.kelos.requests} requests in ${pi.kelos.ms} ms, naive fetch ${pi.naive.requests} in ${pi.naive.ms} ms; the same work items as batched: ${r.sameItems}`,
+  );
   const pr = r.perRequest;
-  console.log(`per request (${pr.requests} comment listings, paired in chunks of 50): kelos client ${pr.kelos.ms} ms (CPU ${pr.kelos.cpuMs} ms), plain fetch ${pr.fetch.ms} ms (CPU ${pr.fetch.cpuMs} ms): ${pr.ratio}×`);
-  console.log(`alternative design: the repository-wide comments listing instead of GraphQL: ${r.listingPages} pages for ${r.kelos.first!.graphqlRequests} queries, a first cycle of ${r.alternativeFirstCycleRequests} requests`);
-  if (r.memory) console.log(`peak RSS of a process running one client's first and quiet cycles: kelos ${r.memory.kelos} MB, floor ${r.memory.floor} MB (a process that only loads the modules: ${r.memory.idle} MB)`);
+  console.log(
+    `per request (${pr.requests} comment listings, paired in chunks of 50): kelos client ${pr.kelos.ms} ms (CPU ${pr.kelos.cpuMs} ms), plain fetch ${pr.fetch.ms} ms (CPU ${pr.fetch.cpuMs} ms): ${pr.ratio}×`,
+  );
+  console.log(
+    `alternative design: the repository-wide comments listing instead of GraphQL: ${r.listingPages} pages for ${r.kelos.first!.graphqlRequests} queries, a first cycle of ${r.alternativeFirstCycleRequests} requests`,
+  );
+  if (r.memory)
+    console.log(
+      `peak RSS of a process running one client's first and quiet cycles: kelos ${r.memory.kelos} MB, floor ${r.memory.floor} MB (a process that only loads the modules: ${r.memory.idle} MB)`,
+    );
   if (!r.sameItems) goals.push(`${r.issues} issues: the per-item and batched paths found different work items`);
 }
 const big = results[results.length - 1]!;
 const ratio = big.kelos.first!.ms / Math.max(1, big.floor.first!.ms);
 for (const r of results) {
-  if (r.kelos.quiet!.requests !== 1 || r.kelos.quiet!.notModified !== 1) goals.push(`${r.issues} issues: a quiet cycle made ${r.kelos.quiet!.requests} requests (${r.kelos.quiet!.notModified} answered 304), not 1 answered 304`);
+  if (r.kelos.quiet!.requests !== 1 || r.kelos.quiet!.notModified !== 1)
+    goals.push(`${r.issues} issues: a quiet cycle made ${r.kelos.quiet!.requests} requests (${r.kelos.quiet!.notModified} answered 304), not 1 answered 304`);
   if (r.kelos.oneChange!.requests > 3) goals.push(`${r.issues} issues: one change cost ${r.kelos.oneChange!.requests} requests, more than 3`);
 }
 if (big.kelos.first!.requests > 120) goals.push(`${big.issues} issues: the first cycle made ${big.kelos.first!.requests} requests, more than 120`);
@@ -462,7 +532,13 @@ console.log(
       bench: 'spawner',
       machine: { cpus: cpus().length, load: [Number(started.toFixed(1)), Number(ended.toFixed(1))], node: process.version },
       sizes: results,
-      goals: { firstCycleRequests: big.kelos.first!.requests, quietRequests: results.map((r) => r.kelos.quiet!.requests), oneChangeRequests: results.map((r) => r.kelos.oneChange!.requests), overheadRatio: Number(ratio.toFixed(2)), perRequestRatio: perRequest },
+      goals: {
+        firstCycleRequests: big.kelos.first!.requests,
+        quietRequests: results.map((r) => r.kelos.quiet!.requests),
+        oneChangeRequests: results.map((r) => r.kelos.oneChange!.requests),
+        overheadRatio: Number(ratio.toFixed(2)),
+        perRequestRatio: perRequest,
+      },
       missed: goals,
     }),
 );

@@ -45,7 +45,12 @@ function kelosPipeline(spawners: number, outdir: string): KelosApp {
   };
   for (let i = 0; i < spawners; i++) {
     if (i % 4 === 3) {
-      new Spawner(chart, `spawner-${i}`, { ...common, when: When.cron(`${i % 60} 9 * * *`), branch: `sweep-${i}`, promptTemplate: `Scheduled sweep {{.Time}} of area ${i}.` });
+      new Spawner(chart, `spawner-${i}`, {
+        ...common,
+        when: When.cron(`${i % 60} 9 * * *`),
+        branch: `sweep-${i}`,
+        promptTemplate: `Scheduled sweep {{.Time}} of area ${i}.`,
+      });
     } else {
       new Spawner(chart, `spawner-${i}`, {
         ...common,

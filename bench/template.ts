@@ -13,7 +13,7 @@
 // Last line: RESULT {json}.
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_RENDER_LIMITS, renderTemplate, TemplateBudgetError, type RenderOptions } from '../lib/template/index.js';
+import { DEFAULT_RENDER_LIMITS, type RenderOptions, renderTemplate, TemplateBudgetError } from '../lib/template/index.js';
 
 const ROUNDS = 7;
 
@@ -50,15 +50,19 @@ const concat = (): string => {
 if (concat() !== listOut) throw new Error('the baseline does not build the same output');
 const outBytes = Buffer.byteLength(listOut);
 const renderMs = time(() => renderTemplate(listTemplate, { Items: items }));
-const concatMs = time(() => {
-  for (let r = 0; r < 20; r++) concat();
-}) / 20;
+const concatMs =
+  time(() => {
+    for (let r = 0; r < 20; r++) concat();
+  }) / 20;
 
 const prompt = 'Issue #{{.Number}}: {{.Title}}\n\n{{.Body}}\n{{if .Comments}}\nComments:\n{{.Comments}}{{end}}\n';
 const promptData = { Number: 1234, Title: 'Fix the login bug', Body: 'Steps to reproduce:\n'.repeat(400), Comments: 'me too\n---\nsame here' };
-const promptUs = (time(() => {
-  for (let r = 0; r < 1000; r++) renderTemplate(prompt, promptData, 'prompt');
-}) / 1000) * 1000;
+const promptUs =
+  (time(() => {
+    for (let r = 0; r < 1000; r++) renderTemplate(prompt, promptData, 'prompt');
+  }) /
+    1000) *
+  1000;
 
 // 2. Time to each budget
 const RAISED = { timeoutMs: 600_000 };

@@ -12,17 +12,17 @@
 // Exits non-zero when the median delivery → Task latency is over 1 s, or a
 // delivery of the burst is lost. Set KELOS_BENCH_KUBECONFIG to use a running
 // cluster (npm run cluster:start). Last line: RESULT {json}.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import * as http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import * as http from 'node:http';
 import { customResourceDefinitions } from '../lib/api/crd.js';
 import type { Task, TaskSpawner } from '../lib/api/index.js';
 import { KubeClient } from '../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../lib/kube/resource-path.js';
 import { planDelivery } from '../lib/webhook/delivery.js';
 import { startControlPlane } from '../test/cluster/launcher.js';
 
@@ -44,15 +44,30 @@ if (!kubeconfig) {
 const client = await KubeClient.fromKubeconfig(kubeconfig);
 for (const crd of customResourceDefinitions()) await client.apply(crd);
 for (let t = 0; ; t++) {
-  const served = await client.list(resourcePath(Resources.taskSpawners)).then(() => true, () => false);
-  if (served && (await client.list(resourcePath(Resources.tasks)).then(() => true, () => false))) break;
+  const served = await client.list(resourcePath(Resources.taskSpawners)).then(
+    () => true,
+    () => false,
+  );
+  if (
+    served &&
+    (await client.list(resourcePath(Resources.tasks)).then(
+      () => true,
+      () => false,
+    ))
+  )
+    break;
   if (t > 300) throw new Error('the kelos.dev CRDs were not served within 30 s');
   await sleep(100);
 }
 
 const ns = `bench-webhook-${Date.now().toString(36)}`;
 await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sentry-webhook-secret', namespace: ns }, stringData: { WEBHOOK_SECRET: SECRET } } as never);
+await client.create({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'sentry-webhook-secret', namespace: ns },
+  stringData: { WEBHOOK_SECRET: SECRET },
+} as never);
 const spawner = await client.create<TaskSpawner>({
   apiVersion: 'kelos.dev/v1alpha1',
   kind: 'TaskSpawner',
@@ -79,7 +94,10 @@ const spawner = await client.create<TaskSpawner>({
 function delivery(id: string): { headers: Record<string, string>; body: string } {
   const body = JSON.stringify({
     action: 'created',
-    data: { url: `https://sentry.io/organizations/acme/issues/${id}/`, event: { event_id: id, title: `TypeError in handler ${id}`, level: 'error', platform: 'node' } },
+    data: {
+      url: `https://sentry.io/organizations/acme/issues/${id}/`,
+      event: { event_id: id, title: `TypeError in handler ${id}`, level: 'error', platform: 'node' },
+    },
   });
   return { headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` }, body };
 }
@@ -93,14 +111,32 @@ const ports = [18491, 18492];
 for (const [i, port] of ports.entries()) {
   const child = spawn(
     process.execPath,
-    [join(process.cwd(), 'bin', 'kelos.mjs'), 'webhook-server', '--kubeconfig', kubeconfig, '--namespace', ns, '--addr', `127.0.0.1:${port}`, '--metrics-addr', '0', '--health-addr', `127.0.0.1:${port + 100}`, '--generic', 'sentry=sentry-webhook-secret'],
+    [
+      join(process.cwd(), 'bin', 'kelos.mjs'),
+      'webhook-server',
+      '--kubeconfig',
+      kubeconfig,
+      '--namespace',
+      ns,
+      '--addr',
+      `127.0.0.1:${port}`,
+      '--metrics-addr',
+      '0',
+      '--health-addr',
+      `127.0.0.1:${port + 100}`,
+      '--generic',
+      'sentry=sentry-webhook-secret',
+    ],
     { env: { ...process.env, KELOS_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const out = createWriteStream(join(tmpdir(), `kelos-bench-webhook-${i}.log`));
   child.stdout!.pipe(out);
   servers.push(child);
   for (let t = 0; ; t++) {
-    const ready = await fetch(`http://127.0.0.1:${port + 100}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`http://127.0.0.1:${port + 100}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (t > 600) throw new Error(`webhook server ${i} did not get ready`);
     await sleep(100);
@@ -123,10 +159,13 @@ async function post(port: number, d: { headers: Record<string, string>; body: st
 }
 function postOnce(port: number, d: { headers: Record<string, string>; body: string }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/webhook/sentry', method: 'POST', headers: { ...d.headers, 'content-length': Buffer.byteLength(d.body) }, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/webhook/sentry', method: 'POST', headers: { ...d.headers, 'content-length': Buffer.byteLength(d.body) }, agent },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(d.body);
   });
@@ -135,7 +174,14 @@ function postOnce(port: number, d: { headers: Record<string, string>; body: stri
 /** The Task the bare client creates for delivery `id`: the very object the server builds. */
 function bareTask(id: string, prefix: string): Task {
   const d = delivery(id);
-  const plan = planDelivery({ route: { kind: 'generic', source: 'sentry' }, headers: d.headers, body: Buffer.from(d.body), secret: SECRET, now: Date.now(), spawners: [spawner] });
+  const plan = planDelivery({
+    route: { kind: 'generic', source: 'sentry' },
+    headers: d.headers,
+    body: Buffer.from(d.body),
+    secret: SECRET,
+    now: Date.now(),
+    spawners: [spawner],
+  });
   if (plan.kind !== 'accepted' || plan.creates.length !== 1) throw new Error('the bench delivery does not match its spawner');
   const t = plan.creates[0]!.task;
   return { ...t, metadata: { ...t.metadata, name: `${prefix}-${t.metadata.name}` } };
@@ -149,12 +195,14 @@ const round = (x: number) => Number(x.toFixed(1));
 
 async function pool<T>(items: T[], width: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
 }
 
 // Warm both paths (TLS, caches, JIT) before measuring.
@@ -183,7 +231,9 @@ const latency = {
   bareMedianMs: round(pct(bareMs, 50)),
   bareP95Ms: round(pct(bareMs, 95)),
 };
-log(`latency: delivery → Task median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms; bare create median ${latency.bareMedianMs} ms, p95 ${latency.bareP95Ms} ms`);
+log(
+  `latency: delivery → Task median ${latency.medianMs} ms, p95 ${latency.p95Ms} ms; bare create median ${latency.bareMedianMs} ms, p95 ${latency.bareP95Ms} ms`,
+);
 
 // 2. Throughput: a burst.
 const ids = Array.from({ length: BURST_N }, (_, i) => `burst-${i}`);
@@ -228,8 +278,12 @@ agent.destroy();
 client.close();
 await stopCluster?.();
 
-console.log(`delivery → Task: median ${result.latencyMedianMs} ms, p95 ${result.latencyP95Ms} ms; bare Task create: median ${result.bareCreateMedianMs} ms, p95 ${result.bareCreateP95Ms} ms (ratio ${result.latencyRatio})`);
-console.log(`burst of ${BURST_N}: ${result.burstMs} ms (${result.burstPerSecond}/s), ${accepted} answered 200, ${burstTasks} Tasks; bare client ${result.bareBurstMs} ms (${result.bareBurstPerSecond}/s) (ratio ${result.throughputRatio})`);
+console.log(
+  `delivery → Task: median ${result.latencyMedianMs} ms, p95 ${result.latencyP95Ms} ms; bare Task create: median ${result.bareCreateMedianMs} ms, p95 ${result.bareCreateP95Ms} ms (ratio ${result.latencyRatio})`,
+);
+console.log(
+  `burst of ${BURST_N}: ${result.burstMs} ms (${result.burstPerSecond}/s), ${accepted} answered 200, ${burstTasks} Tasks; bare client ${result.bareBurstMs} ms (${result.bareBurstPerSecond}/s) (ratio ${result.throughputRatio})`,
+);
 console.log(`RESULT ${JSON.stringify(result)}`);
 if (result.latencyMedianMs > 1000 || accepted !== BURST_N || burstTasks !== BURST_N) {
   console.error('bench:webhook: target missed (median delivery → Task ≤ 1 s, every delivery of the burst a Task)');

@@ -3,8 +3,8 @@
 // images). In a checkout without a build, or with KELOS_FROM_SOURCE=1, the
 // TypeScript sources run through tsx (a devDependency), so development needs no build step.
 import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'build', 'cli', 'main.js');

@@ -18,9 +18,7 @@ export function diffOutputs(expectedDir: string, actualDir: string): { files: nu
   const actual = new Set([...listFiles(actualDir), ...withList(actualDir)]);
   const added = [...expected].filter((f) => !actual.has(f));
   const removed = [...actual].filter((f) => !expected.has(f) && (generated.has(f) || /\.(ya?ml|json)$/i.test(f)));
-  const changed = [...expected].filter(
-    (f) => actual.has(f) && readFileSync(join(expectedDir, f), 'utf8') !== readFileSync(join(actualDir, f), 'utf8'),
-  );
+  const changed = [...expected].filter((f) => actual.has(f) && readFileSync(join(expectedDir, f), 'utf8') !== readFileSync(join(actualDir, f), 'utf8'));
   return { files: expected.size - withList(expectedDir).length, added, removed, changed };
 }
 
@@ -41,7 +39,9 @@ export async function runCheck(opts: { app?: string; output?: string }): Promise
       ...d.added.map((f) => `  missing:  ${output}/${f}`),
       ...d.removed.map((f) => `  stale:    ${output}/${f}`),
     ];
-    process.stderr.write(`${output}/ is out of date: ${total} file${total === 1 ? '' : 's'} differ\n${lines.join('\n')}\nRun \`npm run synth\` and commit the result.\n`);
+    process.stderr.write(
+      `${output}/ is out of date: ${total} file${total === 1 ? '' : 's'} differ\n${lines.join('\n')}\nRun \`npm run synth\` and commit the result.\n`,
+    );
     process.exitCode = 1;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { UserError, formatError } from './errors.js';
 import { commands } from './commands/index.js';
+import { formatError, UserError } from './errors.js';
 
 /** Builds the `kelos` program; exported so tests can run commands in-process. */
 export function buildProgram(): Command {

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { checkObject } from '../lib/api/object-checks.js';
 import { isKelosObject, validateObject } from '../lib/api/validate.js';
 import { listFiles } from '../lib/render/output.js';
-import { YamlLimitError, readYamlDocuments } from '../lib/yaml/read-documents.js';
+import { readYamlDocuments, YamlLimitError } from '../lib/yaml/read-documents.js';
 import { UserError } from './errors.js';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
@@ -65,7 +65,12 @@ export function manifestFiles(paths: readonly string[]): string[] {
     } catch {
       throw new UserError(`${p}: no such file or directory`);
     }
-    if (st.isDirectory()) out.push(...listFiles(p).filter((f) => MANIFEST.test(f)).map((f) => join(p, f)));
+    if (st.isDirectory())
+      out.push(
+        ...listFiles(p)
+          .filter((f) => MANIFEST.test(f))
+          .map((f) => join(p, f)),
+      );
     else out.push(p);
   }
   return out;

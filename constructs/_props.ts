@@ -16,7 +16,11 @@ export type KnownProps<P> = { readonly [K in keyof Required<P>]: true };
 export function checkProps<P>(scope: Construct, what: string, props: P | undefined, known: KnownProps<P>, prefix = ''): void {
   if (props === undefined || props === null) return;
   if (typeof props !== 'object' || Array.isArray(props)) {
-    throw new PropError(scope, prefix.replace(/\.$/, '') || 'props', `must be an object of props of ${what}, got ${Array.isArray(props) ? 'an array' : typeof props}`);
+    throw new PropError(
+      scope,
+      prefix.replace(/\.$/, '') || 'props',
+      `must be an object of props of ${what}, got ${Array.isArray(props) ? 'an array' : typeof props}`,
+    );
   }
   const names = Object.keys(known);
   for (const key of Object.keys(props as object)) {

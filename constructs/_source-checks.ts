@@ -10,18 +10,11 @@ import {
   PULL_REQUEST_EVENTS,
   SLACK_BOT_MESSAGE_POLICIES,
   SLACK_CHANNEL_PATTERN,
-  WEBHOOK_SOURCE_PATTERN,
   type SourceName,
+  WEBHOOK_SOURCE_PATTERN,
 } from '../lib/api/task-spawner.js';
-import type {
-  FilePatternsProps,
-  GenericWebhookProps,
-  GitHubWebhookProps,
-  LinearWebhookProps,
-  ReportingProps,
-  SlackProps,
-} from './source-props.js';
-import { PropError, checkOneOf, show } from './_util.js';
+import { checkOneOf, PropError, show } from './_util.js';
+import type { FilePatternsProps, GenericWebhookProps, GitHubWebhookProps, LinearWebhookProps, ReportingProps, SlackProps } from './source-props.js';
 
 const OWNER_REPO = /^[^/\s]+\/[^/\s]+$/;
 
@@ -49,7 +42,11 @@ export function checkReporting(scope: Construct, source: SourceName, reporting: 
   if (!reporting?.checks) return;
   const prop = `when.${source}.reporting.checks`;
   if (source === 'githubIssues') {
-    throw new PropError(scope, prop, 'is not supported for the githubIssues source: Check Runs belong to pull requests (use githubPullRequests or githubWebhook)');
+    throw new PropError(
+      scope,
+      prop,
+      'is not supported for the githubIssues source: Check Runs belong to pull requests (use githubPullRequests or githubWebhook)',
+    );
   }
   const name = reporting.checks.name;
   if (name !== undefined && (name.trim() === '' || name.length > CHECK_RUN_NAME_MAX_LENGTH)) {
@@ -95,7 +92,8 @@ function checkGitHubWebhook(scope: Construct, p: GitHubWebhookProps): void {
     checkOneOf(scope, at('commentOn'), f.commentOn, COMMENT_SUBJECTS);
     for (const key of ['bodyContains', 'bodyPattern'] as const) {
       const v = f[key];
-      if (v !== undefined && v.length > BODY_PATTERN_MAX_LENGTH) throw new PropError(scope, at(key), `must be at most ${BODY_PATTERN_MAX_LENGTH} characters, got ${v.length}`);
+      if (v !== undefined && v.length > BODY_PATTERN_MAX_LENGTH)
+        throw new PropError(scope, at(key), `must be at most ${BODY_PATTERN_MAX_LENGTH} characters, got ${v.length}`);
     }
     maxItems(scope, at('excludeBodyPatterns'), f.excludeBodyPatterns, MAX_EXCLUDE_BODY_PATTERNS);
     checkPatterns(scope, at('excludeBodyPatterns'), f.excludeBodyPatterns, BODY_PATTERN_MAX_LENGTH);
@@ -126,12 +124,17 @@ function checkLinearWebhook(scope: Construct, p: LinearWebhookProps): void {
 function checkGenericWebhook(scope: Construct, p: GenericWebhookProps): void {
   const prop = (name: string) => `when.webhook.${name}`;
   if (!new RegExp(WEBHOOK_SOURCE_PATTERN).test(p.source ?? '')) {
-    throw new PropError(scope, prop('source'), `must be lowercase letters, digits and inner hyphens (it is the URL path /webhook/<source>), got ${show(p.source)}`);
+    throw new PropError(
+      scope,
+      prop('source'),
+      `must be lowercase letters, digits and inner hyphens (it is the URL path /webhook/<source>), got ${show(p.source)}`,
+    );
   }
   const mapping = p.fieldMapping ?? {};
   if (!('id' in mapping)) throw new PropError(scope, prop('fieldMapping'), "must map 'id': it names the Task and deduplicates deliveries");
   for (const [k, v] of Object.entries(mapping)) {
-    if (k === '' || v.trim() === '') throw new PropError(scope, prop('fieldMapping'), `must map non-empty names to non-empty JSONPaths, got ${show(k)}: ${show(v)}`);
+    if (k === '' || v.trim() === '')
+      throw new PropError(scope, prop('fieldMapping'), `must map non-empty names to non-empty JSONPaths, got ${show(k)}: ${show(v)}`);
   }
   (p.filters ?? []).forEach((f, i) => {
     if (!f.field?.trim()) throw new PropError(scope, prop(`filters[${i}].field`), 'must be a JSONPath, got an empty value');
@@ -150,7 +153,8 @@ function checkSlack(scope: Construct, p: SlackProps): void {
   checkOneOf(scope, prop('botMessagePolicy'), p.botMessagePolicy, SLACK_BOT_MESSAGE_POLICIES);
   maxItems(scope, prop('triggers'), p.triggers, 8);
   (p.triggers ?? []).forEach((t, i) => {
-    if (t.pattern !== undefined && t.pattern.length > 256) throw new PropError(scope, prop(`triggers[${i}].pattern`), `must be at most 256 characters, got ${t.pattern.length}`);
+    if (t.pattern !== undefined && t.pattern.length > 256)
+      throw new PropError(scope, prop(`triggers[${i}].pattern`), `must be at most 256 characters, got ${t.pattern.length}`);
   });
   maxItems(scope, prop('excludePatterns'), p.excludePatterns, 10);
   checkPatterns(scope, prop('excludePatterns'), p.excludePatterns, 256);

@@ -5,17 +5,17 @@ import {
   CONTEXT_SOURCE_FAILURE_POLICIES,
   CONTEXT_SOURCE_METHODS,
   CONTEXT_SOURCE_NAME_PATTERN,
+  type ContextSource,
   MAX_CONTEXT_MAX_RESPONSE_BYTES,
   MAX_CONTEXT_SOURCES,
   MAX_CONTEXT_TIMEOUT_SECONDS,
   RESPONSE_FILTER_TYPES,
-  type ContextSource,
 } from '../lib/api/task-spawner.js';
+import type { KnownProps } from './_props.js';
+import { checkTemplate } from './_template.js';
+import { checkInteger, checkOneOf, PropError, show } from './_util.js';
 import type { ContextSourceProps } from './context-source.js';
 import type { PodOverridesProps, TaskTemplateProps } from './task-template.js';
-import { checkTemplate } from './_template.js';
-import type { KnownProps } from './_props.js';
-import { PropError, checkInteger, checkOneOf, show } from './_util.js';
 
 /** The TaskTemplateProps keys, for checkProps. */
 export const TASK_TEMPLATE_PROPS: KnownProps<TaskTemplateProps> = {
@@ -95,13 +95,17 @@ function checkExtraContainers(scope: Construct, o: PodOverridesProps): void {
         );
       }
       const other = seen.get(name);
-      if (other) throw new PropError(scope, prop, `has the name ${show(name)} twice${other === field ? '' : ` (also in podOverrides.${other})`}: container names are unique in a pod`);
+      if (other)
+        throw new PropError(
+          scope,
+          prop,
+          `has the name ${show(name)} twice${other === field ? '' : ` (also in podOverrides.${other})`}: container names are unique in a pod`,
+        );
       seen.set(name, field);
       if (!c.image) throw new PropError(scope, prop, `container ${show(name)} needs an image`);
     }
   }
 }
-
 
 /** The wire form of a Spawner's contextSources. */
 export function renderContextSources(sources: readonly ContextSourceProps[] | undefined): ContextSource[] | undefined {
@@ -119,11 +123,16 @@ export function renderContextSources(sources: readonly ContextSourceProps[] | un
 /** Eager checks of a Spawner's contextSources. */
 export function checkContextSources(scope: Construct, sources: readonly ContextSourceProps[] | undefined): void {
   if (!sources) return;
-  if (sources.length > MAX_CONTEXT_SOURCES) throw new PropError(scope, 'contextSources', `must have at most ${MAX_CONTEXT_SOURCES} entries, got ${sources.length}`);
+  if (sources.length > MAX_CONTEXT_SOURCES)
+    throw new PropError(scope, 'contextSources', `must have at most ${MAX_CONTEXT_SOURCES} entries, got ${sources.length}`);
   const names = new Set<string>();
   for (const c of sources) {
     if (!new RegExp(CONTEXT_SOURCE_NAME_PATTERN).test(c.name) || c.name.length > 64) {
-      throw new PropError(scope, 'contextSources', `name must be a letter then letters, digits or '_' (at most 64 characters: it is {{.Context.<name>}}), got ${show(c.name)}`);
+      throw new PropError(
+        scope,
+        'contextSources',
+        `name must be a letter then letters, digits or '_' (at most 64 characters: it is {{.Context.<name>}}), got ${show(c.name)}`,
+      );
     }
     if (names.has(c.name)) throw new PropError(scope, 'contextSources', `has the name ${show(c.name)} twice`);
     names.add(c.name);
@@ -133,7 +142,8 @@ export function checkContextSources(scope: Construct, sources: readonly ContextS
     if (!h) throw new PropError(scope, `${prop}.http`, 'is required');
     if (!h.url?.trim()) throw new PropError(scope, `${prop}.http.url`, 'must not be empty');
     // A literal scheme can be checked now; a templated one only when fetched.
-    if (/^http:\/\//i.test(h.url) && !h.allowInsecure) throw new PropError(scope, `${prop}.http.url`, `must be https unless allowInsecure is set, got ${show(h.url)}`);
+    if (/^http:\/\//i.test(h.url) && !h.allowInsecure)
+      throw new PropError(scope, `${prop}.http.url`, `must be https unless allowInsecure is set, got ${show(h.url)}`);
     if (!/^(https?:\/\/|\{\{)/i.test(h.url)) throw new PropError(scope, `${prop}.http.url`, `must be an http(s) URL, got ${show(h.url)}`);
     checkTemplate(scope, `${prop}.http.url`, h.url);
     checkOneOf(scope, `${prop}.http.method`, h.method, CONTEXT_SOURCE_METHODS);
@@ -142,7 +152,8 @@ export function checkContextSources(scope: Construct, sources: readonly ContextS
     for (const [k, v] of Object.entries(h.headers ?? {})) checkTemplate(scope, `${prop}.http.headers.${k}`, v);
     if ((h.headersFrom?.length ?? 0) > 16) throw new PropError(scope, `${prop}.http.headersFrom`, `must have at most 16 entries, got ${h.headersFrom!.length}`);
     for (const f of h.headersFrom ?? []) {
-      if (!f.header || !f.secretName || !f.secretKey) throw new PropError(scope, `${prop}.http.headersFrom`, `entries need header, secretName and secretKey, got ${show(JSON.stringify(f))}`);
+      if (!f.header || !f.secretName || !f.secretKey)
+        throw new PropError(scope, `${prop}.http.headersFrom`, `entries need header, secretName and secretKey, got ${show(JSON.stringify(f))}`);
     }
     if (h.responseFilter) {
       checkOneOf(scope, `${prop}.http.responseFilter.type`, h.responseFilter.type, RESPONSE_FILTER_TYPES);

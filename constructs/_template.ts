@@ -1,8 +1,8 @@
 // Synth-time checks of Go text/template strings (prompts, branches, metadata) and of dependsOn.
 import type { Construct, IConstruct } from 'constructs';
-import { templateProblems, type TemplateScope } from '../lib/api/template-check.js';
-import { TemplateError, parseTemplate } from '../lib/template/index.js';
-import { PropError, namespaceOf, show } from './_util.js';
+import { type TemplateScope, templateProblems } from '../lib/api/template-check.js';
+import { parseTemplate, TemplateError } from '../lib/template/index.js';
+import { namespaceOf, PropError, show } from './_util.js';
 
 /** Throws a PropError when `text` is not a valid Go template. */
 export function checkTemplate(scope: Construct, prop: string, text: string | undefined): void {

@@ -1,5 +1,5 @@
 import { claudeCode, codex, cursor, gemini, opencode } from '../lib/agents/index.js';
-import { AGENT_TYPES, isAgentType, type AgentTypeName } from '../lib/agents/registry.js';
+import { AGENT_TYPES, type AgentTypeName, isAgentType } from '../lib/agents/registry.js';
 
 /**
  * The agent CLI a Task runs: one of the types of the agent registry

@@ -1,9 +1,9 @@
 import { Construct, type IConstruct } from 'constructs';
-import { Kind } from '../lib/api/constants.js';
 import type { AgentConfigSpec, McpServer as McpServerSpec } from '../lib/api/agent-config.js';
-import type { SecretRef } from './credentials.js';
+import { Kind } from '../lib/api/constants.js';
 import { checkProps, type KnownProps } from './_props.js';
-import { PropError, kelosResource, objectName, show, some } from './_util.js';
+import { kelosResource, objectName, PropError, show, some } from './_util.js';
+import type { SecretRef } from './credentials.js';
 
 // Prop names checked at run time (checkProps), for JavaScript callers.
 const AGENT_PROPS: KnownProps<AgentProps> = { name: true, agentsMd: true, plugins: true, skills: true, mcpServers: true };
@@ -35,7 +35,10 @@ export interface SkillsPackage {
 /** An MCP server the agent may use. */
 export class McpServer {
   /** A server the agent starts as a process (stdio transport). */
-  public static stdio(name: string, props: { command: string; args?: readonly string[]; env?: Readonly<Record<string, string>>; envFrom?: SecretRef }): McpServer {
+  public static stdio(
+    name: string,
+    props: { command: string; args?: readonly string[]; env?: Readonly<Record<string, string>>; envFrom?: SecretRef },
+  ): McpServer {
     return new McpServer(
       {
         name,
@@ -145,7 +148,10 @@ export class Agent extends Construct implements IAgent {
       throw new PropError(this, 'plugins', `name must be a plain directory name, got ${show(plugin.name)}`);
     }
     if (this.plugins.some((p) => p.name === plugin.name)) throw new PropError(this, 'plugins', `name ${show(plugin.name)} is already used`);
-    for (const [kind, entries] of [['skills', plugin.skills], ['agents', plugin.agents]] as const) {
+    for (const [kind, entries] of [
+      ['skills', plugin.skills],
+      ['agents', plugin.agents],
+    ] as const) {
       for (const n of Object.keys(entries ?? {})) {
         if (n === '' || n.includes('/')) throw new PropError(this, 'plugins', `${kind} name must be a plain name, got ${show(n)}`);
       }
@@ -174,8 +180,7 @@ export class Agent extends Construct implements IAgent {
 
   /** @internal */
   public _toKube(): AgentConfigSpec {
-    const named = (entries: Readonly<Record<string, string>> | undefined) =>
-      some(Object.entries(entries ?? {}).map(([name, content]) => ({ name, content })));
+    const named = (entries: Readonly<Record<string, string>> | undefined) => some(Object.entries(entries ?? {}).map(([name, content]) => ({ name, content })));
     return {
       agentsMD: this.agentsMd,
       plugins: some(this.plugins.map((p) => ({ name: p.name, skills: named(p.skills), agents: named(p.agents) }))),

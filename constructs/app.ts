@@ -1,11 +1,11 @@
-import { App, ApiObject, Chart, type AppProps } from 'cdk8s';
+import { ApiObject, App, type AppProps, Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 import { checkObject } from '../lib/api/object-checks.js';
 import { isKelosObject, validateObject } from '../lib/api/validate.js';
-import { KELOS_IMAGE_CONTEXT } from './spawner.js';
-import { renderYaml, writeOutput, type OutputFile } from '../lib/render/output.js';
+import { type OutputFile, renderYaml, writeOutput } from '../lib/render/output.js';
 import { checkProps, type KnownProps } from './_props.js';
 import { ARGOCD_SYNC_WAVE, namespaceObject } from './_util.js';
+import { KELOS_IMAGE_CONTEXT } from './spawner.js';
 
 // Prop names checked at run time (checkProps), for JavaScript callers.
 const APP_PROPS: KnownProps<KelosAppProps & AppProps> = {
@@ -125,7 +125,11 @@ export class KelosApp extends App {
     const crdCharts = new Set<string>();
     // A Namespace declared by any chart (a namespaced controller install declares those it serves) is not rendered twice.
     const declared = new Set(
-      charts.flatMap((chart) => apiObjects(chart).filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.metadata.name)),
+      charts.flatMap((chart) =>
+        apiObjects(chart)
+          .filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1')
+          .map((o) => o.metadata.name),
+      ),
     );
     for (const chart of charts) {
       // Objects of a chart without a namespace go to "default", as its spawners' --taskspawner says.

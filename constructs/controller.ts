@@ -1,13 +1,13 @@
+import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { AgentTypeName } from '../lib/api/constants.js';
 import { customResourceDefinitions } from '../lib/api/crd.js';
+import { CONTROLLER_NAMESPACE, type ControllerInstall, controllerInstall } from '../lib/render/controller-install.js';
 import { CONTROLLER_RULES } from '../lib/render/controller-rbac.js';
-import { CONTROLLER_NAMESPACE, controllerInstall, type ControllerInstall } from '../lib/render/controller-install.js';
-import type { V1ResourceRequirements } from '@kubernetes/client-node';
-import { KELOS_IMAGE_CONTEXT } from './spawner.js';
 import { checkProps, type KnownProps } from './_props.js';
-import { ARGOCD_KEEP, ARGOCD_SYNC_OPTIONS, ARGOCD_SYNC_WAVE, SyncWave, checkInteger, namespaceObject } from './_util.js';
+import { ARGOCD_KEEP, ARGOCD_SYNC_OPTIONS, ARGOCD_SYNC_WAVE, checkInteger, namespaceObject, SyncWave } from './_util.js';
+import { KELOS_IMAGE_CONTEXT } from './spawner.js';
 
 // Prop names checked at run time (checkProps), for JavaScript callers.
 const CONTROLLER_PROPS: KnownProps<KelosControllerProps> = {
@@ -82,12 +82,14 @@ export class KelosController extends Chart {
     checkInteger(this, 'replicas', props.replicas, 0);
     for (const prop of ['namespaces', 'secretNamespaces'] as const) {
       const bad = (props[prop] ?? []).find((n) => !NAMESPACE_RE.test(n));
-      if (bad !== undefined) throw new Error(`${this.node.path}: '${prop}' must hold namespace names (lowercase letters, digits and '-', at most 63), got "${bad}"`);
+      if (bad !== undefined)
+        throw new Error(`${this.node.path}: '${prop}' must hold namespace names (lowercase letters, digits and '-', at most 63), got "${bad}"`);
     }
     const unserved = props.namespaces?.length ? (props.secretNamespaces ?? []).find((n) => !props.namespaces!.includes(n)) : undefined;
     if (unserved !== undefined) throw new Error(`${this.node.path}: 'secretNamespaces' must be among 'namespaces' of a namespaced install, got "${unserved}"`);
     const badCidr = (props.agentEgressExcept ?? []).find((c) => !CIDR_RE.test(c));
-    if (badCidr !== undefined) throw new Error(`${this.node.path}: 'agentEgressExcept' must hold CIDRs such as 203.0.113.10/32 or 2001:db8::/64, got "${badCidr}"`);
+    if (badCidr !== undefined)
+      throw new Error(`${this.node.path}: 'agentEgressExcept' must hold CIDRs such as 203.0.113.10/32 or 2001:db8::/64, got "${badCidr}"`);
     if (props.crds ?? true) {
       for (const crd of customResourceDefinitions()) {
         const o = structuredClone(crd) as any;

@@ -1,30 +1,20 @@
 import { ApiObject, type Duration } from 'cdk8s';
 import { Construct, type IConstruct } from 'constructs';
 import { Annotation, Kind, Label } from '../lib/api/constants.js';
-import { TASK_SPAWNER_NAME_MAX_LENGTH, branchProblem } from '../lib/api/object-checks.js';
+import { branchProblem, TASK_SPAWNER_NAME_MAX_LENGTH } from '../lib/api/object-checks.js';
+import { DEFAULT_PROMPT_TEMPLATE, isWebhookSpawner, type TaskSpawnerSpec, WORKSPACE_SOURCES } from '../lib/api/task-spawner.js';
 import { spawnerTemplateScope } from '../lib/api/template-check.js';
-import { DEFAULT_PROMPT_TEMPLATE, WORKSPACE_SOURCES, isWebhookSpawner, type TaskSpawnerSpec } from '../lib/api/task-spawner.js';
 import { DEFAULT_KELOS_IMAGE } from '../lib/render/images.js';
-import { spawnerWorkload, type SpawnerWorkload } from '../lib/render/spawner-workload.js';
+import { type SpawnerWorkload, spawnerWorkload } from '../lib/render/spawner-workload.js';
+import { checkProps, type KnownProps } from './_props.js';
+import { checkContextSources, checkTemplateProps, renderContextSources, renderTemplateFields, TASK_TEMPLATE_PROPS } from './_task-template.js';
+import { checkDependencies, checkTemplateFields } from './_template.js';
+import { ARGOCD_SYNC_WAVE, checkInteger, goDuration, kelosResource, namespaceOf, objectName, PropError, SyncWave, show } from './_util.js';
+import type { ContextSourceProps, HttpContextSourceProps } from './context-source.js';
 import type { ITask } from './task.js';
 import type { TaskTemplateProps } from './task-template.js';
-import { TASK_TEMPLATE_PROPS, checkContextSources, checkTemplateProps, renderContextSources, renderTemplateFields } from './_task-template.js';
-import type { ContextSourceProps, HttpContextSourceProps } from './context-source.js';
-import { When } from './when.js';
-import { checkProps, type KnownProps } from './_props.js';
-import { checkDependencies, checkTemplateFields } from './_template.js';
 import { WebhookServer } from './webhook-server.js';
-import {
-  ARGOCD_SYNC_WAVE,
-  PropError,
-  SyncWave,
-  checkInteger,
-  goDuration,
-  kelosResource,
-  namespaceOf,
-  objectName,
-  show,
-} from './_util.js';
+import { When } from './when.js';
 
 // Prop names checked at run time (checkProps), for JavaScript callers.
 const SPAWNER_PROPS: KnownProps<SpawnerProps> = {
@@ -170,7 +160,10 @@ export class Spawner extends Construct implements ISpawner {
     checkTemplateFields(this, 'branch', props.branch, data(false));
     const branchIssue = props.branch === undefined ? undefined : branchProblem(props.branch);
     if (branchIssue) throw new PropError(this, 'branch', `must give a valid git branch name: ${branchIssue}`);
-    for (const [field, map] of [['taskLabels', props.taskLabels], ['taskAnnotations', props.taskAnnotations]] as const) {
+    for (const [field, map] of [
+      ['taskLabels', props.taskLabels],
+      ['taskAnnotations', props.taskAnnotations],
+    ] as const) {
       for (const [k, v] of Object.entries(map ?? {})) checkTemplateFields(this, `${field}[${k}]`, v, data(false));
     }
     // A context source's own templates are rendered over the item, before any context exists.
@@ -249,4 +242,3 @@ class ImportedSpawner extends Construct implements ISpawner {
     super(scope, id);
   }
 }
-

@@ -1,4 +1,3 @@
-import type { Duration } from 'cdk8s';
 import type {
   V1Affinity,
   V1Container,
@@ -11,8 +10,9 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import type { AgentType, Model } from './agent-type.js';
+import type { Duration } from 'cdk8s';
 import type { IAgent } from './agent.js';
+import type { AgentType, Model } from './agent-type.js';
 import type { Credentials } from './credentials.js';
 import type { IWorkspace } from './workspace.js';
 

@@ -1,14 +1,14 @@
 import { Construct, type IConstruct } from 'constructs';
 import { Annotation, Kind } from '../lib/api/constants.js';
-import { branchNameProblem, invalidBranchMessage } from '../lib/git/ref-format.js';
 import type { TaskSpec } from '../lib/api/task.js';
 import { taskPromptScope, templateProblems } from '../lib/api/template-check.js';
+import { branchNameProblem, invalidBranchMessage } from '../lib/git/ref-format.js';
 import { checkProps, type KnownProps } from './_props.js';
+import { checkTemplateProps, renderTemplateFields, TASK_TEMPLATE_PROPS } from './_task-template.js';
 import { checkDependencies, checkTemplate } from './_template.js';
+import { kelosResource, objectName, PropError, show } from './_util.js';
 import type { TaskTemplateProps } from './task-template.js';
 import { Workspace } from './workspace.js';
-import { TASK_TEMPLATE_PROPS, checkTemplateProps, renderTemplateFields } from './_task-template.js';
-import { PropError, kelosResource, objectName, show } from './_util.js';
 
 // Prop names checked at run time (checkProps), for JavaScript callers.
 const TASK_PROPS: KnownProps<TaskProps> = {
@@ -76,7 +76,11 @@ export class Task extends Construct implements ITask {
       if (problem) throw new PropError(this, 'branch', `must be a valid git branch name: ${invalidBranchMessage(props.branch, problem)}`);
       const baseRef = props.workspace instanceof Workspace ? props.workspace.ref : undefined;
       if (baseRef !== undefined && (props.branch === baseRef || props.branch === `refs/heads/${baseRef}`)) {
-        throw new PropError(this, 'branch', `must not be ${show(baseRef)}, the ref of Workspace ${show(props.workspace!.workspaceName)}: a Task never works on its base ref`);
+        throw new PropError(
+          this,
+          'branch',
+          `must not be ${show(baseRef)}, the ref of Workspace ${show(props.workspace!.workspaceName)}: a Task never works on its base ref`,
+        );
       }
     }
     this.props = props;

@@ -1,13 +1,13 @@
+import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import type { SourceName } from '../lib/api/task-spawner.js';
 import { DEFAULT_KELOS_IMAGE } from '../lib/render/images.js';
-import { webhookServerInstall, type WebhookServerInstall, type WebhookServerInstallOptions } from '../lib/render/webhook-server.js';
+import { type WebhookServerInstall, type WebhookServerInstallOptions, webhookServerInstall } from '../lib/render/webhook-server.js';
 import type { GenericRouteConfig } from '../lib/webhook/config.js';
 import { DEFAULT_GENERIC_SIGNATURE_HEADER } from '../lib/webhook/signature.js';
+import { ARGOCD_SYNC_WAVE, checkInteger, namespaceOf, PropError, SyncWave, show } from './_util.js';
 import type { SecretRef } from './credentials.js';
-import { ARGOCD_SYNC_WAVE, PropError, SyncWave, checkInteger, namespaceOf, show } from './_util.js';
 
 /** The context key an app sets to choose the runtime image (the same as the spawners'). */
 const KELOS_IMAGE_CONTEXT = 'kelos:image';
@@ -103,7 +103,11 @@ export class WebhookServer extends Construct {
     const chart = Chart.of(this);
     const other = chart.node.findAll().find((c) => c instanceof WebhookServer && c !== this);
     if (other) {
-      throw new PropError(this, 'id', `is a second webhook server in chart ${chart.node.id} (there is ${other.node.path}); declare one, before the webhook Spawners`);
+      throw new PropError(
+        this,
+        'id',
+        `is a second webhook server in chart ${chart.node.id} (there is ${other.node.path}); declare one, before the webhook Spawners`,
+      );
     }
     this.namespace = namespaceOf(this);
     this.props = props;
@@ -111,10 +115,16 @@ export class WebhookServer extends Construct {
     checkInteger(this, 'maxBodyBytes', props.maxBodyBytes, 1024);
     for (const [source, g] of Object.entries(props.generic ?? {})) {
       if (!SOURCE.test(source) || ['github', 'linear', 'slack'].includes(source)) {
-        throw new PropError(this, 'generic', `keys must be source names (lowercase letters, digits, inner hyphens; not github, linear or slack), got ${show(source)}`);
+        throw new PropError(
+          this,
+          'generic',
+          `keys must be source names (lowercase letters, digits, inner hyphens; not github, linear or slack), got ${show(source)}`,
+        );
       }
-      if (g.signatureHeader !== undefined && !HEADER.test(g.signatureHeader)) throw new PropError(this, `generic.${source}.signatureHeader`, `must be an HTTP header name, got ${show(g.signatureHeader)}`);
-      if (g.auth === 'bearer' && g.signatureHeader !== undefined) throw new PropError(this, `generic.${source}.signatureHeader`, 'is for auth "hmac"; bearer tokens come in Authorization');
+      if (g.signatureHeader !== undefined && !HEADER.test(g.signatureHeader))
+        throw new PropError(this, `generic.${source}.signatureHeader`, `must be an HTTP header name, got ${show(g.signatureHeader)}`);
+      if (g.auth === 'bearer' && g.signatureHeader !== undefined)
+        throw new PropError(this, `generic.${source}.signatureHeader`, 'is for auth "hmac"; bearer tokens come in Authorization');
     }
     if (props.ingress && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(props.ingress.host)) {
       throw new PropError(this, 'ingress.host', `must be a DNS host name, got ${show(props.ingress.host)}`);
@@ -123,7 +133,9 @@ export class WebhookServer extends Construct {
     this.node.addValidation({
       validate: () => {
         const o = this.options();
-        return o.github || o.linear || o.slack || o.generic ? [] : ['serves no route: configure github, linear, slack or generic, or add a Spawner with a webhook source'];
+        return o.github || o.linear || o.slack || o.generic
+          ? []
+          : ['serves no route: configure github, linear, slack or generic, or add a Spawner with a webhook source'];
       },
     });
     const install = () => this.install();
@@ -133,7 +145,9 @@ export class WebhookServer extends Construct {
       const obj = probe[key];
       if (!obj) continue;
       const { metadata, apiVersion, kind, ...rest } = obj as { metadata: Record<string, unknown>; apiVersion: string; kind: string } & Record<string, unknown>;
-      const lazy = Object.fromEntries(Object.keys(rest).map((field) => [field, Lazy.any({ produce: () => (install()[key] as Record<string, unknown>)[field] })]));
+      const lazy = Object.fromEntries(
+        Object.keys(rest).map((field) => [field, Lazy.any({ produce: () => (install()[key] as Record<string, unknown>)[field] })]),
+      );
       new ApiObject(this, cid(key), {
         apiVersion,
         kind,
@@ -159,7 +173,8 @@ export class WebhookServer extends Construct {
 
   private options(): WebhookServerInstallOptions {
     const p = this.props;
-    const route = (name: 'github' | 'linear') => (p[name] ? { secretName: p[name]!.secret.name } : this.used.has(name) ? { secretName: DEFAULT_SECRETS[name] } : undefined);
+    const route = (name: 'github' | 'linear') =>
+      p[name] ? { secretName: p[name]!.secret.name } : this.used.has(name) ? { secretName: DEFAULT_SECRETS[name] } : undefined;
     const github = route('github');
     const linear = route('linear');
     const slack = p.slack
@@ -168,9 +183,14 @@ export class WebhookServer extends Construct {
         ? { secretName: DEFAULT_SECRETS.slack }
         : undefined;
     const generic: Record<string, GenericRouteConfig> = {};
-    for (const u of this.used) if (u.startsWith('generic:')) generic[u.slice(8)] = { secretName: `${u.slice(8)}-webhook-secret`, auth: { type: 'hmac', header: DEFAULT_GENERIC_SIGNATURE_HEADER } };
+    for (const u of this.used)
+      if (u.startsWith('generic:'))
+        generic[u.slice(8)] = { secretName: `${u.slice(8)}-webhook-secret`, auth: { type: 'hmac', header: DEFAULT_GENERIC_SIGNATURE_HEADER } };
     for (const [source, g] of Object.entries(p.generic ?? {})) {
-      generic[source] = { secretName: g.secret.name, auth: g.auth === 'bearer' ? { type: 'bearer' } : { type: 'hmac', header: g.signatureHeader ?? DEFAULT_GENERIC_SIGNATURE_HEADER } };
+      generic[source] = {
+        secretName: g.secret.name,
+        auth: g.auth === 'bearer' ? { type: 'bearer' } : { type: 'hmac', header: g.signatureHeader ?? DEFAULT_GENERIC_SIGNATURE_HEADER },
+      };
     }
     return {
       namespace: this.namespace,

@@ -1,28 +1,13 @@
 import type { Cron, Duration } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { cronScheduleProblem } from '../lib/api/cron-schedule.js';
-import {
-  ISSUE_TYPES,
-  ITEM_STATES,
-  PERMISSIONS,
-  REVIEW_STATES,
-  type CommentPolicy,
-  type SourceName,
-  type When as WhenSpec,
-} from '../lib/api/task-spawner.js';
-import { RepoUrlError, parseRepo } from '../lib/github/repo-url.js';
-import type { SecretRef } from './credentials.js';
+import { type CommentPolicy, ISSUE_TYPES, ITEM_STATES, PERMISSIONS, REVIEW_STATES, type SourceName, type When as WhenSpec } from '../lib/api/task-spawner.js';
+import { parseRepo, RepoUrlError } from '../lib/github/repo-url.js';
 import { checkProps, type KnownProps } from './_props.js';
-import { PropError, checkOneOf, goDuration, show } from './_util.js';
 import { checkFilePatterns, checkReporting, checkWebhookSource } from './_source-checks.js';
-import type {
-  FilePatternsProps,
-  GenericWebhookProps,
-  GitHubWebhookProps,
-  LinearWebhookProps,
-  ReportingProps,
-  SlackProps,
-} from './source-props.js';
+import { checkOneOf, goDuration, PropError, show } from './_util.js';
+import type { SecretRef } from './credentials.js';
+import type { FilePatternsProps, GenericWebhookProps, GitHubWebhookProps, LinearWebhookProps, ReportingProps, SlackProps } from './source-props.js';
 
 // Prop names checked at run time (checkProps), for JavaScript callers.
 const GITHUB_COMMON = {

@@ -1,10 +1,10 @@
 import { Construct, type IConstruct } from 'constructs';
 import { Kind } from '../lib/api/constants.js';
 import { MAX_REMOTES, REPO_PATTERN, type WorkspaceSpec } from '../lib/api/workspace.js';
-import { REPO_CREDENTIALS_REASON, RepoUrlError, parseRepo } from '../lib/github/repo-url.js';
-import type { SecretRef } from './credentials.js';
+import { parseRepo, REPO_CREDENTIALS_REASON, RepoUrlError } from '../lib/github/repo-url.js';
 import { checkProps, type KnownProps } from './_props.js';
-import { PropError, kelosResource, objectName, show, some } from './_util.js';
+import { kelosResource, objectName, PropError, show, some } from './_util.js';
+import type { SecretRef } from './credentials.js';
 
 // Prop names checked at run time (checkProps), for JavaScript callers.
 const WORKSPACE_PROPS: KnownProps<WorkspaceProps> = {

@@ -2,7 +2,7 @@
 // renders the same custom resources as the example's YAML (Secrets are
 // referenced, not rendered); the webhook examples share the namespace's
 // webhook server.
-import { Chart, Cron, Duration, type ChartProps } from 'cdk8s';
+import { Chart, type ChartProps, Cron, Duration } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Agent, AgentType, Credentials, Spawner, Task, WebhookServer, When, Workspace } from '../constructs/index.js';
 
@@ -50,8 +50,7 @@ export class Examples extends Chart {
       credentials: Credentials.apiKey({ name: 'anthropic-api-key' }),
       workspace,
       when: When.cron(Cron.schedule({ minute: '0', hour: '9', weekDay: '1' })),
-      promptTemplate:
-        'Check for outdated dependencies, update them to the latest compatible\nversions, run the tests, and open a PR with the changes.\n',
+      promptTemplate: 'Check for outdated dependencies, update them to the latest compatible\nversions, run the tests, and open a PR with the changes.\n',
       ttlAfterFinished: Duration.hours(1),
     });
 
@@ -141,7 +140,13 @@ export class Examples extends Chart {
       type: AgentType.CLAUDE_CODE,
       credentials: Credentials.oauth({ name: 'claude-credentials' }),
       workspace,
-      when: When.linearWebhook({ types: ['Issue'], filters: [{ action: 'create', ...linearFilter }, { action: 'update', ...linearFilter }] }),
+      when: When.linearWebhook({
+        types: ['Issue'],
+        filters: [
+          { action: 'create', ...linearFilter },
+          { action: 'update', ...linearFilter },
+        ],
+      }),
       branch: 'linear-task-{{.ID}}',
       promptTemplate:
         'Linear {{.Type}} {{.Action}}: {{.Title}}\n\nLinear Issue ID: {{.ID}}\nState: {{.State}}\nLabels: {{.Labels}}\n\nPlease analyze this Linear issue and provide recommendations or implement any requested changes.\n',
@@ -156,7 +161,13 @@ export class Examples extends Chart {
       workspace,
       when: When.webhook({
         source: 'sentry',
-        fieldMapping: { id: '$.data.event.event_id', title: '$.data.event.title', url: '$.data.url', level: '$.data.event.level', platform: '$.data.event.platform' },
+        fieldMapping: {
+          id: '$.data.event.event_id',
+          title: '$.data.event.title',
+          url: '$.data.url',
+          level: '$.data.event.level',
+          platform: '$.data.event.platform',
+        },
         filters: [
           { field: '$.data.event.level', value: 'error' },
           { field: '$.data.event.platform', pattern: '^(python|go|node)' },

@@ -1,9 +1,9 @@
 // The pipeline that develops kelos itself: seven spawners sharing one
 // Workspace, one set of credentials and one way of running the agent.
 import { readFileSync } from 'node:fs';
-import { Chart, Cron, Duration, type ChartProps } from 'cdk8s';
+import { Chart, type ChartProps, Cron, Duration } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { Agent, AgentType, Credentials, Model, Spawner, When, Workspace, type TaskTemplateProps } from '../constructs/index.js';
+import { Agent, AgentType, Credentials, Model, Spawner, type TaskTemplateProps, When, Workspace } from '../constructs/index.js';
 
 const prompt = (name: string) => readFileSync(new URL(`./prompts/${name}.md`, import.meta.url), 'utf8');
 

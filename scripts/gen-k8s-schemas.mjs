@@ -8,7 +8,7 @@
 //
 //   node scripts/gen-k8s-schemas.mjs [kubernetes-version]
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,14 +16,11 @@ const version = process.argv[2] ?? 'v1.35.4';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'lib/api/generated/k8s-core.json');
 
-const info = JSON.parse(
-  execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@${version}`], { encoding: 'utf8', cwd: '/' }),
-);
+const info = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@${version}`], { encoding: 'utf8', cwd: '/' }));
 const spec = JSON.parse(readFileSync(join(info.Dir, 'api/openapi-spec/v3/api__v1_openapi.json'), 'utf8'));
 const schemas = spec.components.schemas;
 
-const QUANTITY_PATTERN =
-  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+const QUANTITY_PATTERN = '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 const special = {
   'io.k8s.apimachinery.pkg.api.resource.Quantity': () => ({
     anyOf: [{ type: 'integer' }, { type: 'string' }],
@@ -41,7 +38,16 @@ const special = {
   }),
 };
 
-const KEEP = new Set(['type', 'format', 'properties', 'items', 'additionalProperties', 'required', 'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields']);
+const KEEP = new Set([
+  'type',
+  'format',
+  'properties',
+  'items',
+  'additionalProperties',
+  'required',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-preserve-unknown-fields',
+]);
 
 function resolve(name, stack) {
   if (special[name]) return special[name]();

@@ -19,16 +19,29 @@
 // stand-in CLI (test/images/cursor-stand-in/).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { gzipSync } from 'node:zlib';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { AGENT_TYPES, type AgentTypeName } from '../lib/api/constants.js';
 import { DEFAULT_KELOS_IMAGE, KELOS_VERSION } from '../lib/render/images.js';
 import { DEFAULT_GIT_IMAGE } from '../lib/render/job.js';
-import { manifestPath, normalizeRef, type BuiltImage, type ImageManifest } from '../test/cluster/node/image-manifest.js';
+import { type BuiltImage, type ImageManifest, manifestPath, normalizeRef } from '../test/cluster/node/image-manifest.js';
 import { imagesCacheDir } from '../test/cluster/paths.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -253,11 +266,15 @@ function podmanBuildArgs(spec: ImageSpec, dockerfile: string, context: string, a
     '--network=host',
     '--layers',
     // this process's own hard limits: podman's defaults exceed what an unprivileged VM allows
-    '--ulimit', `nofile=${LIMITS.nofile}:${LIMITS.nofile}`,
-    '--ulimit', `nproc=${LIMITS.nproc}:${LIMITS.nproc}`,
-    '--format', 'docker',
+    '--ulimit',
+    `nofile=${LIMITS.nofile}:${LIMITS.nofile}`,
+    '--ulimit',
+    `nproc=${LIMITS.nproc}:${LIMITS.nproc}`,
+    '--format',
+    'docker',
     ...npmCaMounts(),
-    '-f', dockerfile,
+    '-f',
+    dockerfile,
   ];
   const ignore = `${dockerfile}.dockerignore`;
   if (existsSync(ignore)) out.push('--ignorefile', ignore);

@@ -29,8 +29,12 @@ function table(variables: readonly TemplateVariable[], prefix = '.'): string {
 /** The text of docs/template-variables.md. */
 export function templateVariablesDoc(): string {
   const section = (s: (typeof SOURCES)[number]) => `### \`${s}\`\n\n${table(SOURCE_VARIABLES[s])}\n${s === 'webhook' ? `\n${FIELD_MAPPING_NOTE}\n` : ''}`;
-  const polling = SOURCES.filter((s) => POLLING_SOURCES.includes(s)).map(section).join('\n');
-  const events = SOURCES.filter((s) => !POLLING_SOURCES.includes(s)).map(section).join('\n');
+  const polling = SOURCES.filter((s) => POLLING_SOURCES.includes(s))
+    .map(section)
+    .join('\n');
+  const events = SOURCES.filter((s) => !POLLING_SOURCES.includes(s))
+    .map(section)
+    .join('\n');
   return `<!-- Generated from lib/api/template-variables.ts by \`npm run docs:template-variables\`; do not edit. -->
 # Template variables
 

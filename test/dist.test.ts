@@ -7,11 +7,16 @@ import { isKelosObject, validateObject } from '../lib/api/index.js';
 import { listFiles } from '../lib/render/output.js';
 
 const dist = join(import.meta.dirname, '../dist');
-const objects = listFiles(dist).flatMap((f) =>
-  parseAllDocuments(readFileSync(join(dist, f), 'utf8')).map((d) => ({ file: f, obj: d.toJS() as any })),
-);
+const objects = listFiles(dist).flatMap((f) => parseAllDocuments(readFileSync(join(dist, f), 'utf8')).map((d) => ({ file: f, obj: d.toJS() as any })));
 
-const TOKEN_SHAPES = [/ghp_[A-Za-z0-9]{20,}/, /github_pat_[A-Za-z0-9_]{20,}/, /sk-ant-[A-Za-z0-9-]{10,}/, /sk-[A-Za-z0-9]{32,}/, /xox[abp]-[A-Za-z0-9-]{10,}/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/];
+const TOKEN_SHAPES = [
+  /ghp_[A-Za-z0-9]{20,}/,
+  /github_pat_[A-Za-z0-9_]{20,}/,
+  /sk-ant-[A-Za-z0-9-]{10,}/,
+  /sk-[A-Za-z0-9]{32,}/,
+  /xox[abp]-[A-Za-z0-9-]{10,}/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+];
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|API_KEY|PRIVATE_KEY|CREDENTIAL)/i;
 
 /** Every env var with a literal value, anywhere in an object. */
@@ -41,7 +46,11 @@ describe('dist/', () => {
   });
 
   it('sets no secret-named environment variable to a literal value', () => {
-    const literal = objects.flatMap((o) => literalEnv(o.obj).filter((e) => SECRET_NAME.test(e.name)).map((e) => `${o.file}: ${e.name}`));
+    const literal = objects.flatMap((o) =>
+      literalEnv(o.obj)
+        .filter((e) => SECRET_NAME.test(e.name))
+        .map((e) => `${o.file}: ${e.name}`),
+    );
     expect(literal).toEqual([]);
   });
 

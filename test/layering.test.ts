@@ -55,12 +55,22 @@ function cycles(graph: Map<string, string[]>): string[] {
 }
 
 const graph = importGraph(['lib', 'constructs', 'cli']);
-const under = (...dirs: string[]) => (target: string) => dirs.some((d) => target.startsWith(`${d}/`));
+const under =
+  (...dirs: string[]) =>
+  (target: string) =>
+    dirs.some((d) => target.startsWith(`${d}/`));
 
 describe('layering', () => {
   it('reads imports, so a rule can fail', () => {
     expect(graph.get('lib/spawner/spawner.ts')).toContain('lib/github/client.ts');
-    expect(cycles(new Map([['a', ['b']], ['b', ['a']]]))).toEqual(['a → b → a']);
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['a']],
+        ]),
+      ),
+    ).toEqual(['a → b → a']);
   });
 
   it('keeps the controller and the spawner apart: what both need lives in lib/github, lib/render or lib/kube', () => {

@@ -38,9 +38,7 @@ export function register(program: Command): void {
 
   program
     .command('agent-config <type>', { hidden: true })
-    .description(
-      "write KELOS_AGENTS_MD, KELOS_PLUGIN_DIR and KELOS_MCP_SERVERS into an agent CLI's own configuration files",
-    )
+    .description("write KELOS_AGENTS_MD, KELOS_PLUGIN_DIR and KELOS_MCP_SERVERS into an agent CLI's own configuration files")
     .action(async (type: string) => {
       const { configureAgent } = await import('../../lib/capture/agent-config.js');
       const { agentDefinition, knownAgentTypes } = await import('../../lib/agents/registry.js');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { AGENT_TYPES, CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, METRICS_PORT, type AgentTypeName } from '../../lib/api/constants.js';
-import type { Controller } from '../../lib/controller/controller-manager.js';
+import { AGENT_TYPES, type AgentTypeName, CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, METRICS_PORT } from '../../lib/api/constants.js';
 import { goDurationSeconds } from '../../lib/api/duration.js';
+import type { Controller } from '../../lib/controller/controller-manager.js';
 import { parseListenAddress } from '../../lib/http/endpoints.js';
 import { UserError } from '../errors.js';
 
@@ -56,7 +56,10 @@ export function register(program: Command): void {
   cmd.action(async (flags: ControllerFlags) => {
     const workers = Number(flags.workers);
     if (!Number.isInteger(workers) || workers < 1) throw new UserError(`'--workers' must be a positive integer, got ${flags.workers}`);
-    for (const [flag, value] of [['metrics-addr', flags.metricsAddr], ['health-addr', flags.healthAddr]] as const) {
+    for (const [flag, value] of [
+      ['metrics-addr', flags.metricsAddr],
+      ['health-addr', flags.healthAddr],
+    ] as const) {
       try {
         parseListenAddress(value, '');
       } catch (err) {
@@ -65,7 +68,10 @@ export function register(program: Command): void {
     }
     const startSeconds = goDurationSeconds(flags.jobStartTimeout);
     if (!startSeconds) throw new UserError(`'--job-start-timeout' must be a positive duration such as 10m or 90s, got ${flags.jobStartTimeout}`);
-    const namespaces = (flags.namespaces ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+    const namespaces = (flags.namespaces ?? '')
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
     const badNs = namespaces.find((n) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n) || n.length > 63);
     if (badNs !== undefined) throw new UserError(`'--namespaces' must list namespace names (lowercase letters, digits and '-'), got "${badNs}"`);
     const relistSeconds = goDurationSeconds(flags.relistInterval);

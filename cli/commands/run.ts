@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_AGENT_TYPE, agentTypesText } from '../../lib/agents/registry.js';
+import { agentTypesText, DEFAULT_AGENT_TYPE } from '../../lib/agents/registry.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--effort <effort>', 'reasoning effort (agent-specific)')
     .option('--image <image>', 'custom agent image implementing the agent image interface')
     .option('--name <name>', 'Task name (default: task-<random>)')
-    .option('--workspace <name>', 'Workspace to work in (default: the config file\'s)')
+    .option('--workspace <name>', "Workspace to work in (default: the config file's)")
     .option('--agent-config <name>', 'AgentConfig to use; repeat to merge several in order', collect)
     .option('--depends-on <task>', 'Task that must succeed first; repeatable', collect)
     .option('--branch <branch>', 'git branch to work on')

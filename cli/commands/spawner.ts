@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
 import type { Server } from 'node:http';
+import type { Command } from 'commander';
 import { METRICS_PORT } from '../../lib/api/constants.js';
-import { closeServers, listen, metricsServer, parseListenAddress, type ListenAddress } from '../../lib/http/endpoints.js';
+import { closeServers, type ListenAddress, listen, metricsServer, parseListenAddress } from '../../lib/http/endpoints.js';
 import type { SpawnerMetrics } from '../../lib/spawner/metrics.js';
 import { UserError } from '../errors.js';
 

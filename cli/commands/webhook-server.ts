@@ -1,10 +1,10 @@
-import type { Command } from 'commander';
 import type { Server } from 'node:http';
 import * as http from 'node:http';
+import type { Command } from 'commander';
 import { HEALTH_PORT, METRICS_PORT } from '../../lib/api/constants.js';
-import { closeServers, listen, metricsServer, parseListenAddress, type ListenAddress } from '../../lib/http/endpoints.js';
-import { parseGenericFlag, secretNameProblem, WEBHOOK_PORT } from '../../lib/webhook/config.js';
+import { closeServers, type ListenAddress, listen, metricsServer, parseListenAddress } from '../../lib/http/endpoints.js';
 import type { GenericRouteConfig } from '../../lib/webhook/config.js';
+import { parseGenericFlag, secretNameProblem, WEBHOOK_PORT } from '../../lib/webhook/config.js';
 import { UserError } from '../errors.js';
 
 interface Flags {
@@ -51,8 +51,13 @@ export function register(program: Command): void {
         throw new UserError(`'--namespace' must name a namespace (or set $POD_NAMESPACE), got ${JSON.stringify(namespace ?? '')}`, 2);
       }
       const maxBodyBytes = Number(flags.maxBodyBytes);
-      if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new UserError(`'--max-body-bytes' must be an integer >= 1024, got ${flags.maxBodyBytes}`, 2);
-      for (const [flag, value] of [['github-secret', flags.githubSecret], ['linear-secret', flags.linearSecret], ['slack-secret', flags.slackSecret]] as const) {
+      if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024)
+        throw new UserError(`'--max-body-bytes' must be an integer >= 1024, got ${flags.maxBodyBytes}`, 2);
+      for (const [flag, value] of [
+        ['github-secret', flags.githubSecret],
+        ['linear-secret', flags.linearSecret],
+        ['slack-secret', flags.slackSecret],
+      ] as const) {
         const problem = value === undefined ? undefined : secretNameProblem(value);
         if (problem) throw new UserError(`'--${flag}': ${problem}`, 2);
       }
@@ -71,7 +76,11 @@ export function register(program: Command): void {
       }
       if (!/^\d{1,3}$/.test(flags.shutdownDelay)) throw new UserError(`'--shutdown-delay' must be a number of seconds, got ${flags.shutdownDelay}`, 2);
       const addrs: Record<string, ListenAddress | undefined> = {};
-      for (const [flag, value] of [['addr', flags.addr], ['metrics-addr', flags.metricsAddr], ['health-addr', flags.healthAddr]] as const) {
+      for (const [flag, value] of [
+        ['addr', flags.addr],
+        ['metrics-addr', flags.metricsAddr],
+        ['health-addr', flags.healthAddr],
+      ] as const) {
         try {
           addrs[flag] = parseListenAddress(value, '');
         } catch (err) {

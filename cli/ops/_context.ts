@@ -3,16 +3,16 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import type { Command } from 'commander';
 import * as k8s from '@kubernetes/client-node';
+import type { Command } from 'commander';
 import { GROUP, VERSION } from '../../lib/api/constants.js';
+import { goDurationSeconds } from '../../lib/api/duration.js';
 import { KINDS } from '../../lib/api/kinds.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
-import { KubeError, isNotFound } from '../../lib/kube/kube-error.js';
-import { goDurationSeconds } from '../../lib/api/duration.js';
+import { isNotFound, KubeError } from '../../lib/kube/kube-error.js';
 import { sleep } from '../../lib/kube/sleep.js';
 import { UserError } from '../errors.js';
-import { loadConfig, type KelosConfig } from './config.js';
+import { type KelosConfig, loadConfig } from './config.js';
 
 /** The options `kelos` takes before or after any command. */
 export interface GlobalOptions {
@@ -83,9 +83,7 @@ export function loadKubeConfig(g: GlobalOptions): { kc: k8s.KubeConfig; source: 
   if (g.context) {
     if (!kc.getContextObject(g.context)) {
       const known = kc.getContexts().map((c) => c.name);
-      throw new UserError(
-        `context "${g.context}" is not in kubeconfig ${source}${known.length ? `; it has ${known.map((c) => `"${c}"`).join(', ')}` : ''}`,
-      );
+      throw new UserError(`context "${g.context}" is not in kubeconfig ${source}${known.length ? `; it has ${known.map((c) => `"${c}"`).join(', ')}` : ''}`);
     }
     kc.setCurrentContext(g.context);
   }
@@ -129,11 +127,12 @@ export async function requireCrds(client: KubeClient, kinds: readonly string[] =
     const list = await client.json<{ resources: Array<{ kind: string; name: string }> }>('GET', `/apis/${GROUP}/${VERSION}`);
     served = list.resources.filter((r) => !r.name.includes('/'));
   } catch (err) {
-    if (!(isNotFound(err))) throw err;
+    if (!isNotFound(err)) throw err;
   }
   const missing = kinds.filter((k) => !served.some((r) => r.kind === k));
   if (missing.length > 0) {
-    const what = missing.length === kinds.length && kinds.length > 1 ? 'the kelos.dev CRDs are' : `the ${missing.join(', ')} CRD${missing.length > 1 ? 's are' : ' is'}`;
+    const what =
+      missing.length === kinds.length && kinds.length > 1 ? 'the kelos.dev CRDs are' : `the ${missing.join(', ')} CRD${missing.length > 1 ? 's are' : ' is'}`;
     throw new UserError(`${what} not installed in this cluster: run \`kelos install\` first`);
   }
 }
@@ -146,7 +145,9 @@ export function explain(err: unknown, kc?: k8s.KubeConfig): unknown {
   const code = (err as NodeJS.ErrnoException)?.code ?? (err as { cause?: NodeJS.ErrnoException })?.cause?.code;
   const server = kc ? serverOf(kc) : 'the API server';
   if (code && NETWORK_CODES.has(code)) {
-    return new UserError(`cannot reach the Kubernetes API server at ${server} (${code}): is the cluster running, and is this the right --kubeconfig/--context?`);
+    return new UserError(
+      `cannot reach the Kubernetes API server at ${server} (${code}): is the cluster running, and is this the right --kubeconfig/--context?`,
+    );
   }
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
     return new UserError(`the TLS certificate of ${server} is not trusted (${code}): check the certificate-authority of your kubeconfig`);

@@ -42,7 +42,11 @@ async function readLine(input: NodeJS.ReadableStream): Promise<string | undefine
   }
 }
 
-export async function confirm(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<boolean> {
+export async function confirm(
+  question: string,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+): Promise<boolean> {
   output.write(`${question} [y/N] `);
   const line = await readLine(input);
   if (line === undefined) output.write('\n');

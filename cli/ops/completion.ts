@@ -147,7 +147,13 @@ export async function complete(root: Command, words: string[], lookup: Lookup): 
 /** The global options written on the command line being completed. */
 export function globalsFromWords(words: string[]): { kubeconfig?: string; context?: string; namespace?: string; config?: string } {
   const g: Record<string, string> = {};
-  const names: Record<string, string> = { '--kubeconfig': 'kubeconfig', '--context': 'context', '-n': 'namespace', '--namespace': 'namespace', '--config': 'config' };
+  const names: Record<string, string> = {
+    '--kubeconfig': 'kubeconfig',
+    '--context': 'context',
+    '-n': 'namespace',
+    '--namespace': 'namespace',
+    '--config': 'config',
+  };
   for (let i = 0; i < words.length - 1; i++) {
     const [flag, inline] = words[i]!.split('=', 2) as [string, string | undefined];
     const key = names[flag];

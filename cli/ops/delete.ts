@@ -1,6 +1,6 @@
 // `kelos delete <kind> <name>... | --all`
 import { UserError } from '../errors.js';
-import { poll, requireCrds, timeoutMs, withCluster, type GlobalOptions } from './_context.js';
+import { type GlobalOptions, poll, requireCrds, timeoutMs, withCluster } from './_context.js';
 import { collectionPath, kindOf, notFound, objectPathOf } from './_kinds.js';
 
 export interface DeleteOptions {
@@ -12,7 +12,8 @@ export interface DeleteOptions {
 export async function runDelete(g: GlobalOptions, word: string, names: string[], opts: DeleteOptions): Promise<void> {
   const def = kindOf(word);
   if (opts.all && names.length > 0) throw new UserError(`pass either names or --all, not both`, 2);
-  if (!opts.all && names.length === 0) throw new UserError(`name the ${def.singular} to delete, or pass --all to delete every ${def.singular} of the namespace`, 2);
+  if (!opts.all && names.length === 0)
+    throw new UserError(`name the ${def.singular} to delete, or pass --all to delete every ${def.singular} of the namespace`, 2);
   const limit = opts.wait ? timeoutMs(opts.timeout, '2m') : 0;
   await withCluster(g, async ({ client, namespace }) => {
     await requireCrds(client, [def.kind]);
@@ -36,7 +37,8 @@ export async function runDelete(g: GlobalOptions, word: string, names: string[],
     if (opts.wait) {
       for (const name of targets) {
         const gone = await poll(async () => (await client.get(objectPathOf(def, namespace, name))) === undefined, limit);
-        if (!gone) throw new UserError(`${def.singular}/${name} is still there after ${opts.timeout ?? '2m'}: its finalizer waits for the controller (is it running?)`);
+        if (!gone)
+          throw new UserError(`${def.singular}/${name} is still there after ${opts.timeout ?? '2m'}: its finalizer waits for the controller (is it running?)`);
       }
     }
   });

@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { FIELD_MANAGER } from '../../lib/api/constants.js';
-import { KubeError, isNotFound } from '../../lib/kube/kube-error.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { isNotFound, KubeError } from '../../lib/kube/kube-error.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { listFiles, renderYaml } from '../../lib/render/output.js';
 import { UserError } from '../errors.js';
 import { readProjectConfig } from '../project.js';
 import { runApp } from '../synth.js';
-import { withCluster, type GlobalOptions } from './_context.js';
-import { RestMapper, applyObject, describeObject, kindRank, type Manifest } from './_rest.js';
+import { type GlobalOptions, withCluster } from './_context.js';
+import { applyObject, describeObject, kindRank, type Manifest, RestMapper } from './_rest.js';
 
 export interface DiffOptions {
   /** Re-synthesise first: true for the app of cdk8s.yaml, or a command. */
@@ -77,7 +77,15 @@ function showDiff(liveDir: string, mergedDir: string, files: string[]): string {
     if (r.error) {
       const live = existsSync(join(liveDir, f)) ? readFileSync(join(liveDir, f), 'utf8') : '';
       const merged = readFileSync(join(mergedDir, f), 'utf8');
-      text += `--- ${join(liveDir, f)}\n+++ ${join(mergedDir, f)}\n${live.split('\n').filter(Boolean).map((l) => `-${l}`).join('\n')}\n${merged.split('\n').filter(Boolean).map((l) => `+${l}`).join('\n')}\n`;
+      text += `--- ${join(liveDir, f)}\n+++ ${join(mergedDir, f)}\n${live
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => `-${l}`)
+        .join('\n')}\n${merged
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => `+${l}`)
+        .join('\n')}\n`;
     } else {
       text += r.stdout;
     }
@@ -121,7 +129,9 @@ export async function runDiff(g: GlobalOptions, opts: DiffOptions): Promise<void
             let live: Manifest | undefined;
             let merged: Manifest;
             if (!path) {
-              problems.push(`${describeObject(obj)} (${dir}/${file}): the cluster does not serve ${obj.apiVersion} ${obj.kind}; install its CRD first (kelos install for kelos.dev)`);
+              problems.push(
+                `${describeObject(obj)} (${dir}/${file}): the cluster does not serve ${obj.apiVersion} ${obj.kind}; install its CRD first (kelos install for kelos.dev)`,
+              );
               merged = obj;
             } else {
               live = await client.get<Manifest>(path);

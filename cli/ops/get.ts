@@ -1,7 +1,7 @@
 // `kelos get`: Kelos's tables, a detail view, or the objects as YAML/JSON.
 import { stringify } from 'yaml';
-import { API_VERSION, GROUP, Kind, Label, TaskPhase, TaskSpawnerPhase } from '../../lib/api/constants.js';
 import type { AgentConfig } from '../../lib/api/agent-config.js';
+import { API_VERSION, GROUP, Kind, Label, TaskPhase, TaskSpawnerPhase } from '../../lib/api/constants.js';
 import type { KindDefinition } from '../../lib/api/kind.js';
 import type { Task } from '../../lib/api/task.js';
 import { sourceOf, type TaskSpawner } from '../../lib/api/task-spawner.js';
@@ -9,7 +9,7 @@ import type { Workspace } from '../../lib/api/workspace.js';
 import type { KubeClient, KubeList } from '../../lib/kube/kube-client.js';
 import { KubeError } from '../../lib/kube/kube-error.js';
 import { UserError } from '../errors.js';
-import { requireCrds, timeoutMs, withCluster, type GlobalOptions } from './_context.js';
+import { type GlobalOptions, requireCrds, timeoutMs, withCluster } from './_context.js';
 import { collectionPath, kindOf, notFound, objectPathOf } from './_kinds.js';
 import { age, columnWidths, field, formatRows, humanDuration, more, table } from './_table.js';
 
@@ -31,7 +31,14 @@ export interface GetOptions {
 type Obj = {
   apiVersion?: string;
   kind?: string;
-  metadata: { name?: string; namespace?: string; creationTimestamp?: string; managedFields?: unknown; labels?: Record<string, string>; resourceVersion?: string };
+  metadata: {
+    name?: string;
+    namespace?: string;
+    creationTimestamp?: string;
+    managedFields?: unknown;
+    labels?: Record<string, string>;
+    resourceVersion?: string;
+  };
 } & Record<string, any>;
 
 const dash = (v: string | undefined) => (v === undefined || v === '' ? '-' : v);
@@ -84,7 +91,15 @@ export function columns(kind: string, wide: boolean, now = Date.now()): { header
       };
     case 'TaskSpawner':
       return {
-        headers: ['NAME', 'SOURCE', 'PHASE', 'DISCOVERED', 'TASKS', 'AGE', ...(wide ? ['TYPE', 'WORKSPACE', 'ACTIVE', 'MAX CONCURRENCY', 'SUSPEND', 'WORKLOAD'] : [])],
+        headers: [
+          'NAME',
+          'SOURCE',
+          'PHASE',
+          'DISCOVERED',
+          'TASKS',
+          'AGE',
+          ...(wide ? ['TYPE', 'WORKSPACE', 'ACTIVE', 'MAX CONCURRENCY', 'SUSPEND', 'WORKLOAD'] : []),
+        ],
         row: (s: TaskSpawner) => [
           s.metadata.name!,
           spawnerSource(s),
@@ -184,7 +199,12 @@ export function renderDetail(kind: string, o: any, now = Date.now()): string {
     if (d !== '-') add('Duration', d);
     add('Message', t.status?.message);
     list('Outputs', t.status?.outputs);
-    list('Results', Object.keys(t.status?.results ?? {}).sort().map((k) => `${k}=${t.status!.results![k]}`));
+    list(
+      'Results',
+      Object.keys(t.status?.results ?? {})
+        .sort()
+        .map((k) => `${k}=${t.status!.results![k]}`),
+    );
   } else if (kind === 'TaskSpawner') {
     const s = o as TaskSpawner;
     add('Phase', s.status?.phase);
@@ -214,8 +234,14 @@ export function renderDetail(kind: string, o: any, now = Date.now()): string {
     add('Repo', w.spec.repo);
     add('Ref', w.spec.ref);
     add('Secret', w.spec.secretRef?.name);
-    list('Remotes', w.spec.remotes?.map((r) => `${r.name} ${r.url}`));
-    list('Files', w.spec.files?.map((f) => f.path));
+    list(
+      'Remotes',
+      w.spec.remotes?.map((r) => `${r.name} ${r.url}`),
+    );
+    list(
+      'Files',
+      w.spec.files?.map((f) => f.path),
+    );
     add('Setup Command', w.spec.setupCommand?.join(' '));
   } else {
     const a = o as AgentConfig;
@@ -230,8 +256,14 @@ export function renderDetail(kind: string, o: any, now = Date.now()): string {
         return parts.length ? `${p.name} (${parts.join(', ')})` : p.name;
       }),
     );
-    list('Skills', a.spec.skills?.map((s) => (s.skill ? `${s.source} (${s.skill})` : s.source)));
-    list('MCP Servers', a.spec.mcpServers?.map((m) => `${m.name} (${m.type})`));
+    list(
+      'Skills',
+      a.spec.skills?.map((s) => (s.skill ? `${s.source} (${s.skill})` : s.source)),
+    );
+    list(
+      'MCP Servers',
+      a.spec.mcpServers?.map((m) => `${m.name} (${m.type})`),
+    );
   }
   out += field('Age', age(o.metadata.creationTimestamp, now));
   return out;
@@ -274,7 +306,8 @@ async function listItems(client: KubeClient, def: KindDefinition, namespace: str
   try {
     return await client.list<Obj>(collectionPath(def, namespace), selector ? { labelSelector: selector } : {});
   } catch (err) {
-    if (selector && err instanceof KubeError && err.statusCode === 400) throw new UserError(`the label selector ${JSON.stringify(selector)} (-l, --spawner) is not valid: ${err.message}`, 2);
+    if (selector && err instanceof KubeError && err.statusCode === 400)
+      throw new UserError(`the label selector ${JSON.stringify(selector)} (-l, --spawner) is not valid: ${err.message}`, 2);
     throw err;
   }
 }
@@ -309,7 +342,8 @@ export async function runGet(g: GlobalOptions, word: string, names: string[], op
       items = list.items.map((o) => withKind(def, o));
       if (names.length > 0) {
         const missing = names.filter((n) => !items.some((o) => o.metadata.name === n));
-        if (missing.length) throw opts.allNamespaces ? new UserError(`${def.singular} "${missing[0]}" not found in any namespace`) : notFound(def, missing[0]!, namespace);
+        if (missing.length)
+          throw opts.allNamespaces ? new UserError(`${def.singular} "${missing[0]}" not found in any namespace`) : notFound(def, missing[0]!, namespace);
       }
     }
     items = items.filter(wanted).map(strip);

@@ -42,9 +42,13 @@ export function runImport(paths: readonly string[], opts: ImportCommandOptions):
   }
   for (const n of result.notes) process.stderr.write(`${n.source}: ${n.object}: ${n.message}\n`);
   const where = opts.output ? ` into ${opts.output}` : '';
-  process.stderr.write(`Imported ${result.imported} object${result.imported === 1 ? '' : 's'}${where}${result.notes.length ? ` (${result.notes.length} note${result.notes.length === 1 ? '' : 's'} above)` : ''}\n`);
+  process.stderr.write(
+    `Imported ${result.imported} object${result.imported === 1 ? '' : 's'}${where}${result.notes.length ? ` (${result.notes.length} note${result.notes.length === 1 ? '' : 's'} above)` : ''}\n`,
+  );
   if (!opts.main && opts.output) {
     const charts = result.charts.map((c) => `new ${c.className}(app, '${c.id}')`).join('; ');
-    process.stderr.write(`Add it to your app (pipelines/main.ts): import { ${result.charts.map((c) => c.className).join(', ')} } from './${relative(resolve('pipelines'), resolve(opts.output)).replace(/\.ts$/, '.js')}'; ${charts};\n`);
+    process.stderr.write(
+      `Add it to your app (pipelines/main.ts): import { ${result.charts.map((c) => c.className).join(', ')} } from './${relative(resolve('pipelines'), resolve(opts.output)).replace(/\.ts$/, '.js')}'; ${charts};\n`,
+    );
   }
 }

@@ -1,6 +1,6 @@
 // `kelos init`: the config file, or with --project a new pipelines repository.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kelosPackageJson } from '../../lib/render/images.js';
@@ -220,7 +220,9 @@ function vendorKelos(project: string, from: string): string {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (r.status !== 0) {
-    throw new UserError(`packing kelos from ${from} failed (npm pack, exit ${r.status ?? r.signal}): ${(r.stderr || String(r.error ?? '')).trim().split('\n').slice(-3).join(' ')}; pass --kelos <tarball or version>`);
+    throw new UserError(
+      `packing kelos from ${from} failed (npm pack, exit ${r.status ?? r.signal}): ${(r.stderr || String(r.error ?? '')).trim().split('\n').slice(-3).join(' ')}; pass --kelos <tarball or version>`,
+    );
   }
   // npm prints the build's output before the JSON when scripts run.
   const json = r.stdout.slice(r.stdout.indexOf('[\n'));

@@ -3,13 +3,13 @@
 import { parse } from 'yaml';
 import { KelosApp, KelosController } from '../../constructs/index.js';
 import { FIELD_MANAGER } from '../../lib/api/constants.js';
+import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { KELOS_IMAGE_REPOSITORY } from '../../lib/render/images.js';
 import { renderYaml } from '../../lib/render/output.js';
-import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { UserError } from '../errors.js';
-import { poll, timeoutMs, withCluster, type GlobalOptions } from './_context.js';
-import { RestMapper, applyObject, describeObject, kindRank, type Manifest } from './_rest.js';
+import { type GlobalOptions, poll, timeoutMs, withCluster } from './_context.js';
+import { applyObject, describeObject, kindRank, type Manifest, RestMapper } from './_rest.js';
 
 export interface InstallOptions {
   readonly image?: string;
@@ -55,7 +55,10 @@ export function installObjects(opts: Pick<InstallOptions, 'image' | 'version' | 
     });
   } catch (err) {
     // The construct's check names its props; on the command line they are flags.
-    throw new UserError((err as Error).message.replace(/^kelos-system: '(\w+)'/, (_, p: string) => `'--${p.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}'`), 2);
+    throw new UserError(
+      (err as Error).message.replace(/^kelos-system: '(\w+)'/, (_, p: string) => `'--${p.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}'`),
+      2,
+    );
   }
   const objects = app.render().map((f) => parse(f.content) as Manifest);
   return objects.sort((a, b) => kindRank(a.kind) - kindRank(b.kind));
@@ -113,14 +116,25 @@ export async function runInstall(g: GlobalOptions, opts: InstallOptions): Promis
         say('Waiting for the CRDs to be established');
         for (const crd of crds) {
           const ok = await poll(() => crdEstablished(client, crd.metadata.name!), limit);
-          if (!ok) throw new UserError(`CustomResourceDefinition ${crd.metadata.name} was not established within ${opts.timeout ?? '5m'}: check \`kubectl describe crd ${crd.metadata.name}\``);
+          if (!ok)
+            throw new UserError(
+              `CustomResourceDefinition ${crd.metadata.name} was not established within ${opts.timeout ?? '5m'}: check \`kubectl describe crd ${crd.metadata.name}\``,
+            );
         }
         // Established is not yet servable: the apiserver answers "storage is (re)initializing" for a moment.
         for (const crd of crds) {
           const spec = crd.spec as { group: string; versions: Array<{ name: string }>; names: { plural: string } };
           const path = `/apis/${spec.group}/${spec.versions[0]!.name}/${spec.names.plural}`;
-          const ok = await poll(() => client.list(path, { limit: 1 }).then(() => true, () => false), limit);
-          if (!ok) throw new UserError(`the API server does not serve ${spec.names.plural}.${spec.group} within ${opts.timeout ?? '5m'} of its CRD being established`);
+          const ok = await poll(
+            () =>
+              client.list(path, { limit: 1 }).then(
+                () => true,
+                () => false,
+              ),
+            limit,
+          );
+          if (!ok)
+            throw new UserError(`the API server does not serve ${spec.names.plural}.${spec.group} within ${opts.timeout ?? '5m'} of its CRD being established`);
         }
       }
       mapper.forget();

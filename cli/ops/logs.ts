@@ -4,10 +4,10 @@ import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { Kind, Label } from '../../lib/api/constants.js';
 import type { Task } from '../../lib/api/task.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { AgentPod, taskLabelValue } from '../../lib/render/job.js';
 import { UserError } from '../errors.js';
-import { requireCrds, sleep, withCluster, type GlobalOptions } from './_context.js';
+import { type GlobalOptions, requireCrds, sleep, withCluster } from './_context.js';
 import { AgentLogFormatter, type Printed } from './log-format.js';
 
 export interface LogsOptions {
@@ -46,7 +46,9 @@ export async function runLogs(g: GlobalOptions, taskName: string, opts: LogsOpti
     while (!pod) {
       const phase = task.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') {
-        throw new UserError(`task/${taskName} is ${phase} and has no pod${task.status?.message ? ` (${task.status.message})` : ''}: its pod was deleted or never ran`);
+        throw new UserError(
+          `task/${taskName} is ${phase} and has no pod${task.status?.message ? ` (${task.status.message})` : ''}: its pod was deleted or never ran`,
+        );
       }
       if (!waiting) {
         process.stderr.write(`Waiting for the pod of task/${taskName} (${phase ?? 'Pending'}${task.status?.message ? `: ${task.status.message}` : ''})\n`);

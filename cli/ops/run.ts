@@ -3,22 +3,22 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AGENT_TYPES, DEFAULT_AGENT_TYPE, agentDefinition, isAgentType } from '../../lib/agents/registry.js';
+import { AGENT_TYPES, agentDefinition, DEFAULT_AGENT_TYPE, isAgentType } from '../../lib/agents/registry.js';
 import { API_VERSION, Kind } from '../../lib/api/constants.js';
+import { goDurationSeconds } from '../../lib/api/duration.js';
 import { CREDENTIAL_TYPES, type CredentialType } from '../../lib/api/shared.js';
 import type { Task, TaskSpec } from '../../lib/api/task.js';
 import { validateObject } from '../../lib/api/validate.js';
 import type { Workspace } from '../../lib/api/workspace.js';
+import { canonicalJson as canonical } from '../../lib/kube/canonical-json.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { isAlreadyExists } from '../../lib/kube/kube-error.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { renderYaml } from '../../lib/render/output.js';
 import { UserError } from '../errors.js';
-import { goDurationSeconds } from '../../lib/api/duration.js';
-import { canonicalJson as canonical } from '../../lib/kube/canonical-json.js';
-import { loadKubeConfig, requireCrds, resolveNamespace, sleep, timeoutMs, withCluster, type GlobalOptions } from './_context.js';
+import { type GlobalOptions, loadKubeConfig, requireCrds, resolveNamespace, sleep, timeoutMs, withCluster } from './_context.js';
 import { confirm } from './_prompt.js';
-import { loadConfig, resolveValue, type KelosConfig } from './config.js';
+import { type KelosConfig, loadConfig, resolveValue } from './config.js';
 
 export interface RunOptions {
   readonly prompt?: string;
@@ -184,7 +184,10 @@ export function plan(opts: RunOptions, prompt: string, config: KelosConfig, name
   const issues = validateObject(task);
   if (issues.length > 0) {
     const first = issues[0]!;
-    throw new UserError(`the Task would be invalid: ${first.path ? `${first.path}: ` : ''}${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, 2);
+    throw new UserError(
+      `the Task would be invalid: ${first.path ? `${first.path}: ` : ''}${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`,
+      2,
+    );
   }
   return { task, secrets, ...(workspace ? { workspace } : {}) };
 }
@@ -200,7 +203,13 @@ export async function ensureSecret(client: KubeClient, namespace: string, name: 
   const path = resourcePath(Resources.secrets, { namespace, name });
   const existing = await client.get<{ data?: Record<string, string>; metadata: Record<string, unknown> }>(path);
   if (!existing) {
-    await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData: data } as any);
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace, labels: { ...MANAGED_BY } },
+      type: 'Opaque',
+      stringData: data,
+    } as any);
     return `secret/${name} created`;
   }
   if (sameMap(decode(existing.data), data)) return `secret/${name} unchanged`;
@@ -210,7 +219,6 @@ export async function ensureSecret(client: KubeClient, namespace: string, name: 
   await client.json('PUT', path, { body: { ...existing, data: undefined, stringData: data } });
   return `secret/${name} updated`;
 }
-
 
 export async function ensureWorkspace(client: KubeClient, ws: Workspace, yes: boolean): Promise<string> {
   const { name, namespace } = ws.metadata;
@@ -264,7 +272,8 @@ export async function watchTask(
 }
 
 export async function runRun(g: GlobalOptions, opts: RunOptions): Promise<void> {
-  if (opts.timeout !== undefined && !opts.watch) throw new UserError("'--timeout' applies to --watch: how long to watch the Task (its run time is --active-deadline)", 2);
+  if (opts.timeout !== undefined && !opts.watch)
+    throw new UserError("'--timeout' applies to --watch: how long to watch the Task (its run time is --active-deadline)", 2);
   const limitMs = opts.watch ? timeoutMs(opts.timeout, '0') : undefined;
   const prompt = await readPrompt(opts);
   const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -295,7 +304,9 @@ export async function runRun(g: GlobalOptions, opts: RunOptions): Promise<void> 
       await client.create(p.task);
     } catch (err) {
       if (isAlreadyExists(err)) {
-        throw new UserError(`task "${p.task.metadata.name}" already exists in namespace "${namespace}": choose another --name, or delete it with \`kelos delete task ${p.task.metadata.name}\``);
+        throw new UserError(
+          `task "${p.task.metadata.name}" already exists in namespace "${namespace}": choose another --name, or delete it with \`kelos delete task ${p.task.metadata.name}\``,
+        );
       }
       throw err;
     }

@@ -2,7 +2,7 @@
 import { Annotation } from '../../lib/api/constants.js';
 import type { TaskSpawner } from '../../lib/api/task-spawner.js';
 import { UserError } from '../errors.js';
-import { requireCrds, withCluster, type GlobalOptions } from './_context.js';
+import { type GlobalOptions, requireCrds, withCluster } from './_context.js';
 import { kindOf, notFound, objectPathOf } from './_kinds.js';
 
 export async function runSuspend(g: GlobalOptions, word: string, name: string, suspend: boolean): Promise<void> {

@@ -5,13 +5,12 @@ import type { KindDefinition } from '../../lib/api/kind.js';
 import { KINDS } from '../../lib/api/kinds.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { isNotFound } from '../../lib/kube/kube-error.js';
-import { resourceOf, resourcePath, Resources, type ResourceType } from '../../lib/kube/resource-path.js';
+import { Resources, type ResourceType, resourceOf, resourcePath } from '../../lib/kube/resource-path.js';
 import { UserError } from '../errors.js';
-import { poll, timeoutMs, withCluster, type GlobalOptions } from './_context.js';
+import { type GlobalOptions, poll, timeoutMs, withCluster } from './_context.js';
 import { confirm } from './_prompt.js';
-import { RestMapper, describeObject, type Manifest } from './_rest.js';
+import { describeObject, kindRank, type Manifest, RestMapper } from './_rest.js';
 import { installObjects } from './install.js';
-import { kindRank } from './_rest.js';
 
 export interface UninstallOptions {
   readonly keepCrds?: boolean;
@@ -125,7 +124,10 @@ export async function runUninstall(g: GlobalOptions, opts: UninstallOptions): Pr
         let rest: Array<[KindDefinition, Item]> = [];
         const gone = await poll(async () => (rest = await left()).length === 0, limit, 1000);
         if (!gone) {
-          const names = rest.slice(0, 5).map(([d, i]) => `${d.plural}/${i.metadata.namespace}/${i.metadata.name}`).join(', ');
+          const names = rest
+            .slice(0, 5)
+            .map(([d, i]) => `${d.plural}/${i.metadata.namespace}/${i.metadata.name}`)
+            .join(', ');
           throw new UserError(
             `${plural(rest.length, 'kelos resource')} still exist${rest.length === 1 ? 's' : ''} after ${opts.timeout ?? '5m'} (${names}${rest.length > 5 ? ', …' : ''}): ` +
               'their finalizers wait for the controller; start it, or run `kelos uninstall --force` to remove the finalizers',
@@ -149,7 +151,10 @@ export async function runUninstall(g: GlobalOptions, opts: UninstallOptions): Pr
         say('Waiting for them to be removed');
         for (const [obj, path] of deleted) {
           const gone = await poll(async () => (await client.get(path)) === undefined, limit, 1000);
-          if (!gone) throw new UserError(`${describeObject(obj)} is still terminating after ${opts.timeout ?? '5m'}: check \`kubectl get ${obj.kind.toLowerCase()} ${obj.metadata.name}\``);
+          if (!gone)
+            throw new UserError(
+              `${describeObject(obj)} is still terminating after ${opts.timeout ?? '5m'}: check \`kubectl get ${obj.kind.toLowerCase()} ${obj.metadata.name}\``,
+            );
         }
       }
       if (workloads.length > 0 && !deleteWorkloads) {

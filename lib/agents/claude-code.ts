@@ -1,16 +1,14 @@
 import { join } from 'node:path';
 import { OutputKey } from '../api/outputs.js';
-import { kelosAgentImage, type AgentDefinition } from './agent-definition.js';
-import { clean, mapServers, mergeJsonServers, type McpServers } from './mcp.js';
-import { list, money, oneLine, rec, say, status, str, text, tool, type Printed, type StreamEvent, type StreamFormatter } from './stream-format.js';
+import { type AgentDefinition, kelosAgentImage } from './agent-definition.js';
+import { clean, type McpServers, mapServers, mergeJsonServers } from './mcp.js';
+import { list, money, oneLine, type Printed, rec, type StreamEvent, type StreamFormatter, say, status, str, text, tool } from './stream-format.js';
 import { LastResultParser, num, obj, tokens, type UsageEvent } from './usage.js';
 
 /** Claude Code (`~/.claude.json` `mcpServers`) and the `.mcp.json` shape. */
 export function claudeMcpServers(servers: McpServers): Record<string, object> {
   return mapServers(servers, (s, t) =>
-    t === 'stdio'
-      ? clean({ type: 'stdio', command: s.command, args: s.args, env: s.env })
-      : clean({ type: t, url: s.url, headers: s.headers }),
+    t === 'stdio' ? clean({ type: 'stdio', command: s.command, args: s.args, env: s.env }) : clean({ type: t, url: s.url, headers: s.headers }),
   );
 }
 

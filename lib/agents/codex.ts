@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { kelosAgentImage, type AgentDefinition } from './agent-definition.js';
-import { tomlInlineTable, tomlString, transportOf, type McpServers } from './mcp.js';
-import { list, oneLine, rec, say, status, str, text, tool, type Printed, type StreamEvent, type StreamFormatter } from './stream-format.js';
-import { SumParser, num, obj } from './usage.js';
+import { type AgentDefinition, kelosAgentImage } from './agent-definition.js';
+import { type McpServers, tomlInlineTable, tomlString, transportOf } from './mcp.js';
+import { list, oneLine, type Printed, rec, type StreamEvent, type StreamFormatter, say, status, str, text, tool } from './stream-format.js';
+import { num, obj, SumParser } from './usage.js';
 
 export const CODEX_BLOCK_BEGIN = '# BEGIN kelos: MCP servers from KELOS_MCP_SERVERS';
 export const CODEX_BLOCK_END = '# END kelos: MCP servers from KELOS_MCP_SERVERS';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { kelosAgentImage, type AgentDefinition } from './agent-definition.js';
+import { type AgentDefinition, kelosAgentImage } from './agent-definition.js';
 import { claudeStreamFormatter } from './claude-code.js';
-import { clean, mapServers, mergeJsonServers, type McpServers } from './mcp.js';
-import { rec, tool, type StreamFormatter } from './stream-format.js';
+import { clean, type McpServers, mapServers, mergeJsonServers } from './mcp.js';
+import { rec, type StreamFormatter, tool } from './stream-format.js';
 import { LastResultParser, obj, pick, tokens, type UsageEvent } from './usage.js';
 
 /** The name of the always-applied project rule that carries `KELOS_AGENTS_MD`. */
@@ -10,9 +10,7 @@ export const CURSOR_RULE_FILE = 'kelos-agents-md.mdc';
 
 /** Cursor (`~/.cursor/mcp.json` `mcpServers`): the transport follows from `command` or `url`. */
 export function cursorMcpServers(servers: McpServers): Record<string, object> {
-  return mapServers(servers, (s, t) =>
-    t === 'stdio' ? clean({ command: s.command, args: s.args, env: s.env }) : clean({ url: s.url, headers: s.headers }),
-  );
+  return mapServers(servers, (s, t) => (t === 'stdio' ? clean({ command: s.command, args: s.args, env: s.env }) : clean({ url: s.url, headers: s.headers })));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { kelosAgentImage, type AgentDefinition } from './agent-definition.js';
-import { clean, mapServers, mergeJsonServers, type McpServers } from './mcp.js';
-import { oneLine, rec, say, status, text, tool, type Printed, type StreamEvent, type StreamFormatter } from './stream-format.js';
+import { type AgentDefinition, kelosAgentImage } from './agent-definition.js';
+import { clean, type McpServers, mapServers, mergeJsonServers } from './mcp.js';
+import { oneLine, type Printed, rec, type StreamEvent, type StreamFormatter, say, status, text, tool } from './stream-format.js';
 import { LastResultParser, obj, pick, tokens, type UsageEvent } from './usage.js';
 
 /** Gemini CLI (`~/.gemini/settings.json` `mcpServers`): `httpUrl` for streamable HTTP, `url` for SSE. */

@@ -1,11 +1,11 @@
 export * from './agent-definition.js';
-export * from './image.js';
-export * from './registry.js';
-export type { McpServer, McpServers, McpTransport } from './mcp.js';
-export type { Printed, StreamEvent, StreamFormatter } from './stream-format.js';
-export type { UsageParser, UsageResult } from './usage.js';
 export { claudeCode } from './claude-code.js';
 export { codex } from './codex.js';
 export { cursor } from './cursor.js';
 export { gemini } from './gemini.js';
+export * from './image.js';
+export type { McpServer, McpServers, McpTransport } from './mcp.js';
 export { opencode } from './opencode.js';
+export * from './registry.js';
+export type { Printed, StreamEvent, StreamFormatter } from './stream-format.js';
+export type { UsageParser, UsageResult } from './usage.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { kelosAgentImage, type AgentDefinition } from './agent-definition.js';
-import { clean, mapServers, mergeJsonServers, type McpServers } from './mcp.js';
-import { rec, say, status, text, tool, type Printed, type StreamEvent, type StreamFormatter } from './stream-format.js';
-import { SumParser, num, obj } from './usage.js';
+import { type AgentDefinition, kelosAgentImage } from './agent-definition.js';
+import { clean, type McpServers, mapServers, mergeJsonServers } from './mcp.js';
+import { type Printed, rec, type StreamEvent, type StreamFormatter, say, status, text, tool } from './stream-format.js';
+import { num, obj, SumParser } from './usage.js';
 
 /** OpenCode (`opencode.json` `mcp`): `local` servers take the command and its args as one array. */
 export function opencodeMcpServers(servers: McpServers): Record<string, object> {

@@ -1,6 +1,6 @@
 // Private helpers for writing the API schemas: one TypeBox definition per
 // field yields the CRD's structural schema, the TypeScript type and the validator.
-import { Type, type TSchema, type TUnsafe, type SchemaOptions } from '@sinclair/typebox';
+import { type SchemaOptions, type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
 
 /** A CEL rule as written into the CRD (`x-kubernetes-validations`). */
 export interface CelRule {

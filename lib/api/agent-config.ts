@@ -1,8 +1,8 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import { cel, NameRef, StringEnum, StringMap } from './_schema.js';
 import { Kind } from './constants.js';
-import type { ObjectMeta } from './shared.js';
-import { NameRef, StringEnum, StringMap, cel } from './_schema.js';
 import type { KindDefinition } from './kind.js';
+import type { ObjectMeta } from './shared.js';
 
 export const MCP_SERVER_TYPES = ['stdio', 'http', 'sse'] as const;
 
@@ -12,8 +12,7 @@ const NamedContent = (what: string) =>
     content: Type.String({ description: `Content of the ${what}.` }),
   });
 
-const SecretValuesSource = (description: string) =>
-  Type.Object({ secretRef: NameRef('SecretRef references the Secret to read data from.') }, { description });
+const SecretValuesSource = (description: string) => Type.Object({ secretRef: NameRef('SecretRef references the Secret to read data from.') }, { description });
 
 export const McpServerSchema = Type.Object(
   {
@@ -23,13 +22,9 @@ export const McpServerSchema = Type.Object(
     args: Type.Optional(Type.Array(Type.String(), { description: 'Args are command-line arguments for the server process.' })),
     url: Type.Optional(Type.String({ description: 'URL is the server endpoint for http or sse transport.' })),
     headers: Type.Optional(StringMap('Headers are HTTP headers to include in requests.')),
-    headersFrom: Type.Optional(
-      SecretValuesSource('HeadersFrom references a Secret whose keys are header names; it wins over inline headers.'),
-    ),
+    headersFrom: Type.Optional(SecretValuesSource('HeadersFrom references a Secret whose keys are header names; it wins over inline headers.')),
     env: Type.Optional(StringMap('Env are environment variables for the server process.')),
-    envFrom: Type.Optional(
-      SecretValuesSource('EnvFrom references a Secret whose keys are variable names; it wins over inline env.'),
-    ),
+    envFrom: Type.Optional(SecretValuesSource('EnvFrom references a Secret whose keys are variable names; it wins over inline env.')),
   },
   {
     ...cel(
@@ -42,19 +37,13 @@ export type McpServer = Static<typeof McpServerSchema>;
 
 export const AgentConfigSpecSchema = Type.Object(
   {
-    agentsMD: Type.Optional(
-      Type.String({ description: "AgentsMD is written to the agent's user-level instruction file (KELOS_AGENTS_MD)." }),
-    ),
+    agentsMD: Type.Optional(Type.String({ description: "AgentsMD is written to the agent's user-level instruction file (KELOS_AGENTS_MD)." })),
     plugins: Type.Optional(
       Type.Array(
         Type.Object({
           name: Type.String({ minLength: 1, description: 'Name is the plugin name, used as its directory name.' }),
-          skills: Type.Optional(
-            Type.Array(NamedContent('skill'), { description: 'Skills become skills/<name>/SKILL.md in the plugin directory.' }),
-          ),
-          agents: Type.Optional(
-            Type.Array(NamedContent('sub-agent'), { description: 'Agents become agents/<name>.md in the plugin directory.' }),
-          ),
+          skills: Type.Optional(Type.Array(NamedContent('skill'), { description: 'Skills become skills/<name>/SKILL.md in the plugin directory.' })),
+          agents: Type.Optional(Type.Array(NamedContent('sub-agent'), { description: 'Agents become agents/<name>.md in the plugin directory.' })),
         }),
         { description: 'Plugins defines plugin bundles containing skills and agents.' },
       ),
@@ -68,9 +57,7 @@ export const AgentConfigSpecSchema = Type.Object(
         { description: 'Skills are skills.sh packages installed by the skills-install init container.' },
       ),
     ),
-    mcpServers: Type.Optional(
-      Type.Array(McpServerSchema, { description: 'MCPServers are MCP servers made available to the agent.' }),
-    ),
+    mcpServers: Type.Optional(Type.Array(McpServerSchema, { description: 'MCPServers are MCP servers made available to the agent.' })),
   },
   { description: 'AgentConfigSpec defines the desired state of AgentConfig.' },
 );

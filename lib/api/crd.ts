@@ -1,7 +1,7 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { type TSchema, Type } from '@sinclair/typebox';
+import { type SchemaNode, VALIDATIONS } from './_schema.js';
 import { GROUP, VERSION } from './constants.js';
 import type { KindDefinition } from './kind.js';
-import { VALIDATIONS, type SchemaNode } from './_schema.js';
 import { KINDS } from './kinds.js';
 
 /** A CustomResourceDefinition object, as applied to the apiserver. */
@@ -22,9 +22,7 @@ export function openApiSchema(def: KindDefinition): Record<string, unknown> {
     spec[VALIDATIONS] = [...((spec[VALIDATIONS] as unknown[]) ?? []), ...def.specRules.map((r) => ({ ...r }))];
   }
   const root = Type.Object({
-    apiVersion: Type.Optional(
-      Type.String({ description: 'APIVersion defines the versioned schema of this representation of an object.' }),
-    ),
+    apiVersion: Type.Optional(Type.String({ description: 'APIVersion defines the versioned schema of this representation of an object.' })),
     kind: Type.Optional(Type.String({ description: 'Kind is a string value representing the REST resource this object represents.' })),
     metadata: Type.Optional(Type.Unsafe<object>({ type: 'object' })),
   });

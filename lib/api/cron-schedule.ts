@@ -1,4 +1,4 @@
-import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import { type CronExpression, CronExpressionParser } from 'cron-parser';
 
 /**
  * The macros a Kubernetes CronJob accepts (robfig/cron's descriptors), as the

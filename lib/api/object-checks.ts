@@ -1,5 +1,5 @@
 import { branchNameProblem, invalidBranchMessage } from '../git/ref-format.js';
-import { REPO_CREDENTIALS_REASON, RepoUrlError, parseRepo } from '../github/repo-url.js';
+import { parseRepo, REPO_CREDENTIALS_REASON, RepoUrlError } from '../github/repo-url.js';
 import { Kind, Label } from './constants.js';
 import { CronScheduleError, cronExpression } from './cron-schedule.js';
 import { DEFAULT_PROMPT_TEMPLATE, sourceOf } from './task-spawner.js';
@@ -184,9 +184,14 @@ export function branchProblem(branch: string): string | undefined {
     const problem = branchNameProblem(branch);
     return problem ? invalidBranchMessage(branch, problem) : undefined;
   }
-  const sample = branch.replace(/(\s*)\{\{(-?)[\s\S]*?(-?)\}\}(\s*)/g, (_m, pre: string, left: string, right: string, post: string) => `${left ? '' : pre}x${right ? '' : post}`);
+  const sample = branch.replace(
+    /(\s*)\{\{(-?)[\s\S]*?(-?)\}\}(\s*)/g,
+    (_m, pre: string, left: string, right: string, post: string) => `${left ? '' : pre}x${right ? '' : post}`,
+  );
   const problem = branchNameProblem(sample);
-  return problem ? `template ${JSON.stringify(branch)} renders no valid git branch name whatever the item: ${problem} (see git check-ref-format --branch)` : undefined;
+  return problem
+    ? `template ${JSON.stringify(branch)} renders no valid git branch name whatever the item: ${problem} (see git check-ref-format --branch)`
+    : undefined;
 }
 
 function stringList(v: unknown): string[] {

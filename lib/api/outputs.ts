@@ -28,9 +28,7 @@ export interface ParsedOutputs {
 
 /** Renders an outputs block; keys with empty values are left out. */
 export function formatOutputs(values: ReadonlyArray<readonly [string, string | undefined]>): string {
-  const body = values
-    .filter(([, v]) => v !== undefined && v !== '')
-    .map(([k, v]) => `${k}: ${String(v).replace(/[\r\n]+/g, ' ')}`);
+  const body = values.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}: ${String(v).replace(/[\r\n]+/g, ' ')}`);
   return [OUTPUTS_START, ...body, OUTPUTS_END].join('\n') + '\n';
 }
 

@@ -1,4 +1,3 @@
-import { Type, type Static } from '@sinclair/typebox';
 import type {
   V1Affinity,
   V1Condition,
@@ -12,9 +11,10 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import core from './generated/k8s-core.json' with { type: 'json' };
+import { type Static, Type } from '@sinclair/typebox';
+import { cel, Imported, Int64, NameRef, StringEnum, StringMap } from './_schema.js';
 import { AGENT_TYPES } from './constants.js';
-import { Imported, Int64, NameRef, StringEnum, StringMap, cel } from './_schema.js';
+import core from './generated/k8s-core.json' with { type: 'json' };
 import { CONTAINER_PORT_RULES, POD_SECURITY_RULES, securedContainerContext, securedVolume, withRules } from './pod-security.js';
 
 const k8s = core.schemas;
@@ -30,9 +30,7 @@ export type SecretReference = Static<typeof SecretReferenceSchema>;
 export const CredentialsSchema = Type.Object(
   {
     type: StringEnum(CREDENTIAL_TYPES, { description: 'Type specifies the credential type.' }),
-    secretRef: Type.Optional(
-      NameRef('SecretRef references the Secret containing credentials. Required for api-key and oauth types. Not used with none.'),
-    ),
+    secretRef: Type.Optional(NameRef('SecretRef references the Secret containing credentials. Required for api-key and oauth types. Not used with none.')),
   },
   {
     description: 'Credentials specifies how to authenticate with the agent.',
@@ -114,17 +112,13 @@ export const PodOverridesSchema = Type.Object(
       }),
     ),
     nodeSelector: Type.Optional(StringMap('NodeSelector constrains agent pods to nodes matching the given labels.')),
-    labels: Type.Optional(
-      StringMap('Labels are merged into the Job and Pod labels. Built-in labels take precedence on conflict.'),
-    ),
+    labels: Type.Optional(StringMap('Labels are merged into the Job and Pod labels. Built-in labels take precedence on conflict.')),
     tolerations: Type.Optional(
       Type.Array(Imported<V1Toleration>(k8s.Toleration), {
         description: 'Tolerations allows agent pods to be scheduled on nodes with matching taints.',
       }),
     ),
-    affinity: Type.Optional(
-      Imported<V1Affinity>(k8s.Affinity, { description: 'Affinity specifies node, pod and pod-anti affinity rules for the agent pod.' }),
-    ),
+    affinity: Type.Optional(Imported<V1Affinity>(k8s.Affinity, { description: 'Affinity specifies node, pod and pod-anti affinity rules for the agent pod.' })),
     imagePullSecrets: Type.Optional(
       Type.Array(Imported<V1LocalObjectReference>(k8s.LocalObjectReference, { 'x-kubernetes-map-type': 'atomic' }), {
         description: 'ImagePullSecrets specifies secrets used to pull container images from private registries.',
@@ -161,7 +155,7 @@ export const PodOverridesSchema = Type.Object(
     ),
     extraInitContainers: extraContainers(
       'extraInitContainers',
-      "ExtraInitContainers run after the built-in init containers, so the workspace is ready (at most 8); restartPolicy: Always makes one a sidecar. They may mount the volumes of the volumes field and the workspace. Same name rules as extraContainers.",
+      'ExtraInitContainers run after the built-in init containers, so the workspace is ready (at most 8); restartPolicy: Always makes one a sidecar. They may mount the volumes of the volumes field and the workspace. Same name rules as extraContainers.',
     ),
   },
   { description: 'PodOverrides allows customizing the agent pod configuration.', ...cel(EXTRA_CONTAINER_NAMES_DISJOINT) },

@@ -1,5 +1,5 @@
-import type { Task } from './task.js';
 import { TaskPhase } from './constants.js';
+import type { Task } from './task.js';
 
 export function isTerminalPhase(phase: string | undefined): boolean {
   return phase === TaskPhase.SUCCEEDED || phase === TaskPhase.FAILED;

@@ -1,9 +1,9 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import { cel, DateTime, Int32, NameRef, StringEnum, StringMap } from './_schema.js';
 import { Kind } from './constants.js';
-import { ConditionsSchema, type Condition, type ObjectMeta } from './shared.js';
-import { AGENT_CONFIG_REFS_EXCLUSIVE, taskCommonFields } from './task.js';
-import { DateTime, Int32, NameRef, StringEnum, StringMap, cel } from './_schema.js';
 import type { KindDefinition } from './kind.js';
+import { type Condition, ConditionsSchema, type ObjectMeta } from './shared.js';
+import { AGENT_CONFIG_REFS_EXCLUSIVE, taskCommonFields } from './task.js';
 
 export const ITEM_STATES = ['open', 'closed', 'all'] as const;
 export const ISSUE_TYPES = ['issues', 'pulls'] as const;
@@ -14,10 +14,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const DEFAULT_POLL_INTERVAL = '5m';
 export const DEFAULT_PROMPT_TEMPLATE = '{{.Title}}';
 
-const pollInterval = () =>
-  Type.Optional(
-    Type.String({ description: 'PollInterval overrides spec.pollInterval for this source (e.g., "30s", "5m").' }),
-  );
+const pollInterval = () => Type.Optional(Type.String({ description: 'PollInterval overrides spec.pollInterval for this source (e.g., "30s", "5m").' }));
 
 const COMMENT_POLICY_EXCLUSIVE = {
   rule: '!(has(self.commentPolicy) && ((has(self.triggerComment) && size(self.triggerComment) > 0) || (has(self.excludeComments) && size(self.excludeComments) > 0)))',
@@ -26,17 +23,13 @@ const COMMENT_POLICY_EXCLUSIVE = {
 
 export const CommentPolicySchema = Type.Object(
   {
-    triggerComment: Type.Optional(
-      Type.String({ description: 'TriggerComment requires a matching command for the item to be included.' }),
-    ),
+    triggerComment: Type.Optional(Type.String({ description: 'TriggerComment requires a matching command for the item to be included.' })),
     excludeComments: Type.Optional(
       Type.Array(Type.String(), {
         description: 'ExcludeComments blocks items whose most recent matching command is an exclude command.',
       }),
     ),
-    allowedUsers: Type.Optional(
-      Type.Array(Type.String(), { description: 'AllowedUsers restricts comment control to these GitHub usernames.' }),
-    ),
+    allowedUsers: Type.Optional(Type.Array(Type.String(), { description: 'AllowedUsers restricts comment control to these GitHub usernames.' })),
     allowedTeams: Type.Optional(
       Type.Array(Type.String({ pattern: '^[^/]+/[^/]+$' }), {
         description: 'AllowedTeams restricts comment control to active members of these teams (org/team-slug).',
@@ -115,20 +108,12 @@ const githubCommon = {
       description: 'Repo overrides the repository to poll ("owner/repo" or a URL). Defaults to the workspace repository.',
     }),
   ),
-  excludeLabels: Type.Optional(
-    Type.Array(Type.String(), { description: 'ExcludeLabels filters out items with any of these labels (client-side).' }),
-  ),
-  state: Type.Optional(
-    StringEnum(ITEM_STATES, { default: 'open', description: 'State filters items by state (open, closed, all).' }),
-  ),
+  excludeLabels: Type.Optional(Type.Array(Type.String(), { description: 'ExcludeLabels filters out items with any of these labels (client-side).' })),
+  state: Type.Optional(StringEnum(ITEM_STATES, { default: 'open', description: 'State filters items by state (open, closed, all).' })),
   author: Type.Optional(Type.String({ description: 'Author filters items by the username of their author.' })),
-  excludeAuthors: Type.Optional(
-    Type.Array(Type.String(), { description: 'ExcludeAuthors filters out items by these authors (client-side).' }),
-  ),
+  excludeAuthors: Type.Optional(Type.Array(Type.String(), { description: 'ExcludeAuthors filters out items by these authors (client-side).' })),
   commentPolicy: Type.Optional(CommentPolicySchema),
-  triggerComment: Type.Optional(
-    Type.String({ description: 'TriggerComment requires a matching comment. Deprecated: use commentPolicy.triggerComment.' }),
-  ),
+  triggerComment: Type.Optional(Type.String({ description: 'TriggerComment requires a matching comment. Deprecated: use commentPolicy.triggerComment.' })),
   excludeComments: Type.Optional(
     Type.Array(Type.String(), {
       description: 'ExcludeComments excludes items whose most recent command matches. Deprecated: use commentPolicy.excludeComments.',
@@ -152,9 +137,7 @@ export const GitHubIssuesSchema = Type.Object(
       }),
     ),
     labels: Type.Optional(Type.Array(Type.String(), { description: 'Labels filters issues by labels (server-side).' })),
-    assignee: Type.Optional(
-      Type.String({ description: 'Assignee filters issues by assignee; "*" any assignee, "none" unassigned.' }),
-    ),
+    assignee: Type.Optional(Type.String({ description: 'Assignee filters issues by assignee; "*" any assignee, "none" unassigned.' })),
     reporting: Type.Optional(ReportingSchema('Reporting posts status back to the originating GitHub issue.')),
   },
   { description: 'GitHubIssues discovers issues from a GitHub repository.', ...cel(COMMENT_POLICY_EXCLUSIVE, NO_CHECKS_FOR_ISSUES) },
@@ -168,8 +151,7 @@ export const GitHubPullRequestsSchema = Type.Object(
     reviewState: Type.Optional(
       StringEnum(REVIEW_STATES, {
         default: 'any',
-        description:
-          'ReviewState filters pull requests by the latest APPROVED or CHANGES_REQUESTED review per reviewer on the head SHA.',
+        description: 'ReviewState filters pull requests by the latest APPROVED or CHANGES_REQUESTED review per reviewer on the head SHA.',
       }),
     ),
     draft: Type.Optional(Type.Boolean({ description: 'Draft filters pull requests by draft state; unset includes both.' })),
@@ -213,9 +195,7 @@ export const GitHubWebhookFilterSchema = Type.Object(
     labels: Type.Optional(Type.Array(Type.String(), { description: 'Labels the issue or pull request must all carry.' })),
     excludeLabels: Type.Optional(Type.Array(Type.String(), { description: 'ExcludeLabels rejects issues or pull requests with any of these labels.' })),
     state: Type.Optional(Type.String({ description: 'State of the issue or pull request ("open", "closed").' })),
-    branch: Type.Optional(
-      Type.String({ description: 'Branch name (exact or glob) for push events and create events of a branch.' }),
-    ),
+    branch: Type.Optional(Type.String({ description: 'Branch name (exact or glob) for push events and create events of a branch.' })),
     tag: Type.Optional(Type.String({ description: 'Tag name (exact or glob) for create events of a tag and release events.' })),
     draft: Type.Optional(Type.Boolean({ description: 'Draft filters pull requests by draft state; unset includes both.' })),
     author: Type.Optional(Type.String({ description: "Author is the username the delivery's sender must have." })),
@@ -244,9 +224,7 @@ export const GitHubWebhookFilterSchema = Type.Object(
       }),
     ),
     filePatterns: Type.Optional(
-      FilePatternsSchema(
-        'FilePatterns filters deliveries by changed files: a push lists them, a pull request\'s are fetched with the workspace token.',
-      ),
+      FilePatternsSchema("FilePatterns filters deliveries by changed files: a push lists them, a pull request's are fetched with the workspace token."),
     ),
   },
   { description: 'A filter on GitHub webhook deliveries; all its fields must match.' },
@@ -260,9 +238,7 @@ export const GitHubWebhookSchema = Type.Object(
       maxItems: GITHUB_WEBHOOK_MAX_EVENTS,
       description: 'Events are the GitHub event types to accept (e.g. "issues", "issue_comment", "pull_request", "push").',
     }),
-    repository: Type.Optional(
-      Type.String({ description: 'Repository ("owner/repo") deliveries must come from. Unset accepts every repository.' }),
-    ),
+    repository: Type.Optional(Type.String({ description: 'Repository ("owner/repo") deliveries must come from. Unset accepts every repository.' })),
     excludeAuthors: Type.Optional(
       Type.Array(Type.String(), {
         description: 'ExcludeAuthors rejects deliveries sent by these usernames, before any filter is evaluated.',
@@ -299,9 +275,7 @@ export const LinearWebhookSchema = Type.Object(
           {
             type: Type.Optional(Type.String({ description: 'Type limits the filter to one resource type; unset applies it to all of types.' })),
             action: Type.Optional(StringEnum(LINEAR_ACTIONS, { description: 'Action the delivery must carry: create, update or remove.' })),
-            states: Type.Optional(
-              Type.Array(Type.String(), { description: 'States: workflow state names the issue must be in (e.g. "Todo").' }),
-            ),
+            states: Type.Optional(Type.Array(Type.String(), { description: 'States: workflow state names the issue must be in (e.g. "Todo").' })),
             labels: Type.Optional(Type.Array(Type.String(), { description: 'Labels the issue must all carry.' })),
             excludeLabels: Type.Optional(Type.Array(Type.String(), { description: 'ExcludeLabels rejects issues with any of these labels.' })),
           },
@@ -367,7 +341,7 @@ export const SlackSchema = Type.Object(
     botMessagePolicy: Type.Optional(
       StringEnum(SLACK_BOT_MESSAGE_POLICIES, {
         description:
-          "BotMessagePolicy: which bot messages may trigger — None (unset: none), All (every bot, itself included: beware of loops), OthersOnly (other bots, never its own).",
+          'BotMessagePolicy: which bot messages may trigger — None (unset: none), All (every bot, itself included: beware of loops), OthersOnly (other bots, never its own).',
       }),
     ),
     triggers: Type.Optional(
@@ -380,9 +354,7 @@ export const SlackSchema = Type.Object(
                 description: 'Pattern: an unanchored RE2 expression over the message text, leading @-mentions removed.',
               }),
             ),
-            mentionOptional: Type.Optional(
-              Type.Boolean({ description: 'MentionOptional fires on a pattern match even without an @-mention of the bot.' }),
-            ),
+            mentionOptional: Type.Optional(Type.Boolean({ description: 'MentionOptional fires on a pattern match even without an @-mention of the bot.' })),
           },
           { description: 'A message trigger.' },
         ),
@@ -448,9 +420,7 @@ const nonEmpty = (description: string) => Type.String({ minLength: 1, descriptio
 
 export const HttpContextSourceSchema = Type.Object(
   {
-    url: nonEmpty(
-      'URL to fetch; a Go text/template over the work item (e.g. "https://api.example.com/items/{{.Number}}"). HTTPS unless allowInsecure.',
-    ),
+    url: nonEmpty('URL to fetch; a Go text/template over the work item (e.g. "https://api.example.com/items/{{.Number}}"). HTTPS unless allowInsecure.'),
     method: Type.Optional(StringEnum(CONTEXT_SOURCE_METHODS, { default: 'GET', description: 'Method: GET or POST.' })),
     headers: Type.Optional(StringMap('Headers sent with the request; values are Go text/templates over the work item.')),
     headersFrom: Type.Optional(
@@ -523,12 +493,8 @@ export type ContextSource = Static<typeof ContextSourceSchema>;
 export const TaskTemplateSchema = Type.Object(
   {
     ...taskCommonFields,
-    branch: Type.Optional(
-      Type.String({ description: 'Branch spawned Tasks work on; a Go text/template (e.g. "kelos-task-{{.Number}}").' }),
-    ),
-    promptTemplate: Type.Optional(
-      Type.String({ description: 'PromptTemplate is a Go text/template for the task prompt. Defaults to "{{.Title}}".' }),
-    ),
+    branch: Type.Optional(Type.String({ description: 'Branch spawned Tasks work on; a Go text/template (e.g. "kelos-task-{{.Number}}").' })),
+    promptTemplate: Type.Optional(Type.String({ description: 'PromptTemplate is a Go text/template for the task prompt. Defaults to "{{.Title}}".' })),
     metadata: Type.Optional(
       Type.Object(
         {
@@ -536,16 +502,14 @@ export const TaskTemplateSchema = Type.Object(
           annotations: Type.Optional(StringMap('Annotations merged into spawned Tasks; values are templates.')),
         },
         {
-          description:
-            'Metadata holds labels and annotations for spawned Tasks. The kelos.dev/taskspawner label is always set by the spawner.',
+          description: 'Metadata holds labels and annotations for spawned Tasks. The kelos.dev/taskspawner label is always set by the spawner.',
         },
       ),
     ),
     contextSources: Type.Optional(
       Type.Array(ContextSourceSchema, {
         maxItems: MAX_CONTEXT_SOURCES,
-        description:
-          'ContextSources are fetched in parallel for each work item before its Task is created; each value is .Context.<name> in the templates.',
+        description: 'ContextSources are fetched in parallel for each work item before its Task is created; each value is .Context.<name> in the templates.',
         ...cel({ rule: 'self.all(s, self.exists_one(t, t.name == s.name))', message: 'contextSources names must be unique' }),
       }),
     ),
@@ -564,15 +528,9 @@ export const TaskSpawnerSpecSchema = Type.Object(
         description: 'PollInterval is how often to poll the source (e.g., "5m"). Deprecated: use the source\'s pollInterval.',
       }),
     ),
-    maxConcurrency: Type.Optional(
-      Int32({ minimum: 0, description: 'MaxConcurrency limits the non-terminal Tasks of this spawner; 0 or unset is unlimited.' }),
-    ),
-    maxTotalTasks: Type.Optional(
-      Int32({ minimum: 0, description: 'MaxTotalTasks limits the Tasks created over the lifetime (status.totalTasksCreated).' }),
-    ),
-    suspend: Type.Optional(
-      Type.Boolean({ default: false, description: 'Suspend stops creating Tasks; running ones continue.' }),
-    ),
+    maxConcurrency: Type.Optional(Int32({ minimum: 0, description: 'MaxConcurrency limits the non-terminal Tasks of this spawner; 0 or unset is unlimited.' })),
+    maxTotalTasks: Type.Optional(Int32({ minimum: 0, description: 'MaxTotalTasks limits the Tasks created over the lifetime (status.totalTasksCreated).' })),
+    suspend: Type.Optional(Type.Boolean({ default: false, description: 'Suspend stops creating Tasks; running ones continue.' })),
   },
   {
     description: 'TaskSpawnerSpec defines the desired state of TaskSpawner.',
@@ -597,9 +555,7 @@ export const TaskSpawnerStatusSchema = Type.Object(
     lastDiscoveryTime: Type.Optional(DateTime('LastDiscoveryTime is the last time the source was polled.')),
     message: Type.Optional(Type.String({ description: 'Message provides additional information about the current status.' })),
     conditions: Type.Optional(ConditionsSchema()),
-    observedGeneration: Type.Optional(
-      Type.Integer({ format: 'int64', description: 'ObservedGeneration is the generation the status was computed from.' }),
-    ),
+    observedGeneration: Type.Optional(Type.Integer({ format: 'int64', description: 'ObservedGeneration is the generation the status was computed from.' })),
   },
   { description: 'TaskSpawnerStatus defines the observed state of TaskSpawner.' },
 );

@@ -1,15 +1,17 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import { cel, DateTime, Int32, StringMap } from './_schema.js';
 import { Kind } from './constants.js';
-import { ConditionsSchema, type Condition, type ObjectMeta } from './shared.js';
+import type { KindDefinition } from './kind.js';
 import {
   AgentConfigReferenceSchema,
   AgentTypeSchema,
+  type Condition,
+  ConditionsSchema,
   CredentialsSchema,
+  type ObjectMeta,
   PodOverridesSchema,
   WorkspaceReferenceSchema,
 } from './shared.js';
-import { DateTime, Int32, StringMap, cel } from './_schema.js';
-import type { KindDefinition } from './kind.js';
 
 export const AGENT_CONFIG_REFS_EXCLUSIVE = {
   rule: '!(has(self.agentConfigRef) && has(self.agentConfigRefs))',
@@ -36,21 +38,17 @@ export const taskCommonFields = {
   agentConfigRefs: Type.Optional(
     Type.Array(AgentConfigReferenceSchema, {
       minItems: 1,
-      description:
-        'AgentConfigRefs references an ordered list of AgentConfig resources, merged in order. Mutually exclusive with agentConfigRef.',
+      description: 'AgentConfigRefs references an ordered list of AgentConfig resources, merged in order. Mutually exclusive with agentConfigRef.',
     }),
   ),
   dependsOn: Type.Optional(
     Type.Array(Type.String(), { description: 'DependsOn lists Task names (same namespace) that must succeed before this Task starts.' }),
   ),
-  upstreamRepo: Type.Optional(
-    Type.String({ description: 'UpstreamRepo is the upstream repository in "owner/repo" format (KELOS_UPSTREAM_REPO).' }),
-  ),
+  upstreamRepo: Type.Optional(Type.String({ description: 'UpstreamRepo is the upstream repository in "owner/repo" format (KELOS_UPSTREAM_REPO).' })),
   ttlSecondsAfterFinished: Type.Optional(
     Int32({
       minimum: 0,
-      description:
-        'TTLSecondsAfterFinished deletes the Task that many seconds after it finishes (Succeeded or Failed). Unset keeps it.',
+      description: 'TTLSecondsAfterFinished deletes the Task that many seconds after it finishes (Succeeded or Failed). Unset keeps it.',
     }),
   ),
   podOverrides: Type.Optional(PodOverridesSchema),
@@ -62,8 +60,7 @@ export const TaskSpecSchema = Type.Object(
     prompt: Type.String({ description: 'Prompt is the task prompt sent to the agent. Rendered with .Deps when dependsOn is set.' }),
     branch: Type.Optional(
       Type.String({
-        description:
-          'Branch is the git branch this Task works on. Only one Task per (workspace, branch) runs at a time.',
+        description: 'Branch is the git branch this Task works on. Only one Task per (workspace, branch) runs at a time.',
       }),
     ),
   },
@@ -79,16 +76,12 @@ export const TaskStatusSchema = Type.Object(
     startTime: Type.Optional(DateTime('StartTime is when the Task started running.')),
     completionTime: Type.Optional(DateTime('CompletionTime is when the Task completed.')),
     message: Type.Optional(Type.String({ description: 'Message provides additional information about the current status.' })),
-    outputs: Type.Optional(
-      Type.Array(Type.String(), { description: 'Outputs are the raw key: value lines the agent reported.' }),
-    ),
+    outputs: Type.Optional(Type.Array(Type.String(), { description: 'Outputs are the raw key: value lines the agent reported.' })),
     results: Type.Optional(
       StringMap('Results are the structured key-value outputs (branch, commit, base-branch, pr, cost-usd, input-tokens, output-tokens, ...).'),
     ),
     conditions: Type.Optional(ConditionsSchema()),
-    observedGeneration: Type.Optional(
-      Type.Integer({ format: 'int64', description: 'ObservedGeneration is the generation the status was computed from.' }),
-    ),
+    observedGeneration: Type.Optional(Type.Integer({ format: 'int64', description: 'ObservedGeneration is the generation the status was computed from.' })),
   },
   { description: 'TaskStatus defines the observed state of Task.' },
 );

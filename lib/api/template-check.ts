@@ -1,14 +1,7 @@
-import { TemplateError, parseTemplate, templateFieldPaths } from '../template/index.js';
+import { parseTemplate, TemplateError, templateFieldPaths } from '../template/index.js';
 import { didYouMean } from './suggest.js';
 import type { SourceName } from './task-spawner.js';
-import {
-  CONTEXT_VARIABLE,
-  DEPENDENCY_FIELDS,
-  POLLING_SOURCES,
-  SOURCE_VARIABLES,
-  SPAWNER_VARIABLES,
-  TASK_PROMPT_VARIABLES,
-} from './template-variables.js';
+import { CONTEXT_VARIABLE, DEPENDENCY_FIELDS, POLLING_SOURCES, SOURCE_VARIABLES, SPAWNER_VARIABLES, TASK_PROMPT_VARIABLES } from './template-variables.js';
 
 /** A variable that holds named entries: `.Deps.<task>`, `.Context.<name>`. */
 export interface KeyedVariable {
@@ -133,7 +126,8 @@ export function templateProblems(text: string, name: string, scope: TemplateScop
       );
       continue;
     }
-    if (field === 'Name' && sub !== undefined) problems.add(`reads .${top} ${quote(key)} "Name" ${quote(sub)}, but a dependency's Name is a plain value with no fields`);
+    if (field === 'Name' && sub !== undefined)
+      problems.add(`reads .${top} ${quote(key)} "Name" ${quote(sub)}, but a dependency's Name is a plain value with no fields`);
   }
   return [...problems];
 }

@@ -44,7 +44,12 @@ export const POLLING_SOURCES: readonly SourceName[] = ['githubIssues', 'githubPu
 
 const v = (name: SpawnerVariable, description: string, example: string): TemplateVariable => ({ name, description, example });
 /** A variable of an event source (Kelos v0.39 names), set when the delivery carries it. */
-const e = (name: string, description: string, example: string, object = false): TemplateVariable => ({ name, description, example, ...(object ? { object } : {}) });
+const e = (name: string, description: string, example: string, object = false): TemplateVariable => ({
+  name,
+  description,
+  example,
+  ...(object ? { object } : {}),
+});
 const PAYLOAD = (what: string, example: string) => e('Payload', `The whole ${what}, parsed: its fields by their JSON names.`, example, true);
 
 const COMMENTS = 'Comment bodies, oldest first, joined by `\\n---\\n`; the newest that fit in 64 KiB.';
@@ -73,7 +78,11 @@ export const SOURCE_VARIABLES: Readonly<Record<SourceName, readonly TemplateVari
     v('Branch', 'The head branch of the pull request.', 'feature/retries'),
     v('ReviewState', '`approved` or `changes_requested` on the head commit, empty when no reviewer decided.', 'changes_requested'),
     v('ReviewComments', 'Inline review comments on the head commit, joined like Comments.', 'src/retry.ts:12: off by one'),
-    v('ChangedFiles', 'The paths the pull request changes, one a line, in GitHub\'s order (at most 3,000, as GitHub lists them).', 'src/retry.ts\\nsrc/retry.test.ts'),
+    v(
+      'ChangedFiles',
+      "The paths the pull request changes, one a line, in GitHub's order (at most 3,000, as GitHub lists them).",
+      'src/retry.ts\\nsrc/retry.test.ts',
+    ),
   ],
   cron: [
     v('ID', 'The tick as `YYYYMMDD-HHMM` (UTC); the Task is named `<spawner>-<ID>`.', '20250106-0900'),
@@ -100,7 +109,7 @@ export const SOURCE_VARIABLES: Readonly<Record<SourceName, readonly TemplateVari
     e('Branch', 'The pull request head branch, or the pushed branch.', 'feature/retries'),
     e('Kind', 'Always `webhook`.', 'webhook'),
     e('Event', 'The GitHub event type.', 'issue_comment'),
-    e('Action', 'The delivery\'s action.', 'created'),
+    e('Action', "The delivery's action.", 'created'),
     e('Sender', 'The login of the user who caused the delivery.', 'octocat'),
     e('Ref', 'The full ref of a push.', 'refs/heads/main'),
     e('Repository', 'The repository, `owner/repo`.', 'acme/app'),
@@ -116,7 +125,7 @@ export const SOURCE_VARIABLES: Readonly<Record<SourceName, readonly TemplateVari
     e('Title', 'The issue title.', 'Export fails for large files'),
     e('Kind', 'Always `LinearWebhook`.', 'LinearWebhook'),
     e('Type', 'The resource type.', 'Issue'),
-    e('Action', 'The delivery\'s action: `create`, `update` or `remove`.', 'create'),
+    e('Action', "The delivery's action: `create`, `update` or `remove`.", 'create'),
     e('State', 'The workflow state name.', 'Todo'),
     e('Labels', 'Label names, joined by `, `.', 'bug, backend'),
     e('IssueID', 'The issue of a `Comment` delivery; empty for other types.', '4b1c…'),
@@ -147,16 +156,18 @@ export const FIELD_MAPPING_NOTE = 'Every key of `fieldMapping` is a variable too
 /** `.Context`: the values of the taskTemplate's contextSources, by name. */
 export const CONTEXT_VARIABLE: TemplateVariable = {
   name: 'Context',
-  description: 'With `contextSources`: each source\'s fetched value by its name, `.Context.<name>`, in the prompt, branch and metadata templates (not in the context sources\' own templates).',
+  description:
+    "With `contextSources`: each source's fetched value by its name, `.Context.<name>`, in the prompt, branch and metadata templates (not in the context sources' own templates).",
   example: '{{.Context.jira}}',
 };
 
 /** What a dependency offers under `.Deps.<task>`. */
 export const DEPENDENCY_FIELDS: readonly TemplateVariable[] = [
-  { name: 'Name', description: 'The dependency\'s Task name.', example: 'scaffold' },
+  { name: 'Name', description: "The dependency's Task name.", example: 'scaffold' },
   {
     name: 'Results',
-    description: 'The `key: value` results its agent printed (`branch`, `commit`, `base-branch`, `pr`, `cost-usd`, `input-tokens`, `output-tokens`, and any other key), by key.',
+    description:
+      'The `key: value` results its agent printed (`branch`, `commit`, `base-branch`, `pr`, `cost-usd`, `input-tokens`, `output-tokens`, and any other key), by key.',
     example: '{{index .Deps "scaffold" "Results" "branch"}}',
   },
   { name: 'Outputs', description: 'The raw `key: value` lines its agent printed, in order.', example: '{{range .Deps.scaffold.Outputs}}{{.}} {{end}}' },
@@ -168,7 +179,7 @@ export const DEPENDENCY_FIELDS: readonly TemplateVariable[] = [
  * promptTemplate reads them too when its taskTemplate has `dependsOn`.
  */
 export const TASK_PROMPT_VARIABLES: readonly TemplateVariable[] = [
-  { name: 'Name', description: 'The Task\'s own name.', example: 'write-tests' },
+  { name: 'Name', description: "The Task's own name.", example: 'write-tests' },
   {
     name: 'Deps',
     description: 'The Tasks of `dependsOn`, by name: `.Deps.<task>.Name`, `.Results` and `.Outputs` (dependency names with `-` need `index`).',

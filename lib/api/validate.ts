@@ -1,11 +1,11 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
+import { type CelInput, celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { type CelRule, type SchemaNode, VALIDATIONS } from './_schema.js';
 import { API_VERSION, GROUP } from './constants.js';
 import { openApiSchema } from './crd.js';
 import type { KindDefinition } from './kind.js';
 import { KINDS, kindDefinition } from './kinds.js';
-import { VALIDATIONS, type CelRule, type SchemaNode } from './_schema.js';
 
 /** One problem with an object, located the way the apiserver locates it. */
 export interface ValidationIssue {
@@ -176,7 +176,10 @@ function toIssue(e: ErrorObject, root: unknown): ValidationIssue | undefined {
     case 'maxItems':
       return { path, message: `Too many: ${(value as unknown[]).length}: must have at most ${e.params.limit} items` };
     case 'type':
-      return { path, message: `Invalid value: ${JSON.stringify(typeName(value))}: ${path} in body must be of type ${e.params.type}: ${JSON.stringify(typeName(value))}` };
+      return {
+        path,
+        message: `Invalid value: ${JSON.stringify(typeName(value))}: ${path} in body must be of type ${e.params.type}: ${JSON.stringify(typeName(value))}`,
+      };
     case 'format':
       return { path, message: `Invalid value: ${shown}: ${path} in body must be of type ${e.params.format}` };
     case 'anyOf':

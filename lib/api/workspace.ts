@@ -1,8 +1,8 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import { cel, NameRef } from './_schema.js';
 import { Kind } from './constants.js';
-import type { ObjectMeta } from './shared.js';
-import { NameRef, cel } from './_schema.js';
 import type { KindDefinition } from './kind.js';
+import type { ObjectMeta } from './shared.js';
 
 export const REPO_PATTERN = '^(https?://|git://|git@).*';
 
@@ -20,14 +20,11 @@ export const WorkspaceSpecSchema = Type.Object(
     repo: Type.String({ pattern: REPO_PATTERN, description: 'Repo is the git repository URL to clone.' }),
     ref: Type.Optional(
       Type.String({
-        description:
-          "Ref is the git reference to check out (branch, tag or 40-hex commit SHA). Defaults to the repository's default branch.",
+        description: "Ref is the git reference to check out (branch, tag or 40-hex commit SHA). Defaults to the repository's default branch.",
       }),
     ),
     secretRef: Type.Optional(
-      NameRef(
-        'SecretRef references a Secret with GITHUB_TOKEN (a personal access token), or GitHub App keys appID, installationID and privateKey.',
-      ),
+      NameRef('SecretRef references a Secret with GITHUB_TOKEN (a personal access token), or GitHub App keys appID, installationID and privateKey.'),
     ),
     remotes: Type.Optional(
       Type.Array(

@@ -20,11 +20,7 @@ export interface BoundedCommandResult {
  * so a wrapper script whose child hangs (a `gh` waiting on the network, a
  * credential prompt) cannot hold the pipes open past it. Never rejects.
  */
-export function runBounded(
-  command: string,
-  args: readonly string[],
-  options: BoundedCommandOptions,
-): Promise<BoundedCommandResult> {
+export function runBounded(command: string, args: readonly string[], options: BoundedCommandOptions): Promise<BoundedCommandResult> {
   return new Promise((resolve) => {
     let settled = false;
     let stdout = '';

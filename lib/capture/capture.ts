@@ -34,11 +34,12 @@ export async function runCapture(options: CaptureOptions): Promise<number> {
   }
   const marker = parser ? Buffer.from(parser.marker) : undefined;
   const forwarded = await passThrough(options.input, options.output, {
-    onLine: parser && marker
-      ? (line) => {
-          if (line.includes(marker)) parser.addLine(line.toString('utf8'));
-        }
-      : undefined,
+    onLine:
+      parser && marker
+        ? (line) => {
+            if (line.includes(marker)) parser.addLine(line.toString('utf8'));
+          }
+        : undefined,
   });
   if (forwarded.writeError) {
     options.errors.write(`kelos capture: could not forward the agent output: ${forwarded.writeError.message}\n`);

@@ -29,11 +29,7 @@ const NEWLINE = 0x0a;
  * the input is still consumed, so the producer upstream is never blocked or
  * killed by a broken pipe.
  */
-export async function passThrough(
-  input: Readable,
-  output: Writable,
-  options: PassThroughOptions = {},
-): Promise<PassThroughResult> {
+export async function passThrough(input: Readable, output: Writable, options: PassThroughOptions = {}): Promise<PassThroughResult> {
   const maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
   const onLine = options.onLine;
   let parts: Buffer[] = [];

@@ -95,8 +95,7 @@ export function readSubAgent(file: string): SubAgent {
   const { data, body } = splitFrontMatter(text);
   const fallback = basename(file, '.md');
   const name = slug(typeof data.name === 'string' && data.name.trim() ? data.name : fallback) || slug(fallback) || 'agent';
-  const description =
-    typeof data.description === 'string' && data.description.trim() ? data.description.trim() : `The ${name} sub-agent`;
+  const description = typeof data.description === 'string' && data.description.trim() ? data.description.trim() : `The ${name} sub-agent`;
   return { name, description, prompt: body.replace(/^\n+/, '') };
 }
 
@@ -111,11 +110,9 @@ export function renderSubAgent(agent: SubAgent, format: SubAgentFormat): { fileN
       return {
         fileName: `${agent.name}.toml`,
         content:
-          [
-            `name = ${tomlString(agent.name)}`,
-            `description = ${tomlString(agent.description)}`,
-            `developer_instructions = ${tomlString(agent.prompt)}`,
-          ].join('\n') + '\n',
+          [`name = ${tomlString(agent.name)}`, `description = ${tomlString(agent.description)}`, `developer_instructions = ${tomlString(agent.prompt)}`].join(
+            '\n',
+          ) + '\n',
       };
     case 'opencode-markdown':
       // OpenCode names an agent after its file; `mode: subagent` keeps it out of the primary agents.

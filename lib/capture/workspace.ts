@@ -51,10 +51,7 @@ export async function workspaceOutputs(options: WorkspaceOutputOptions): Promise
 
   if (branch) {
     const upstream = options.env.KELOS_UPSTREAM_REPO?.trim() || undefined;
-    const prs = await Promise.all([
-      pullRequestUrl(run, branch, undefined),
-      upstream ? pullRequestUrl(run, branch, upstream) : Promise.resolve(undefined),
-    ]);
+    const prs = await Promise.all([pullRequestUrl(run, branch, undefined), upstream ? pullRequestUrl(run, branch, upstream) : Promise.resolve(undefined)]);
     // Origin first, then upstream: a reader that keeps the last `pr` gets the fork's upstream PR.
     for (const url of new Set(prs.filter((u): u is string => !!u))) out.push([OutputKey.PR, url]);
   }

@@ -1,8 +1,4 @@
-import {
-  DEFAULT_CONTEXT_MAX_RESPONSE_BYTES,
-  DEFAULT_CONTEXT_TIMEOUT_SECONDS,
-  type ContextSource,
-} from '../api/index.js';
+import { type ContextSource, DEFAULT_CONTEXT_MAX_RESPONSE_BYTES, DEFAULT_CONTEXT_TIMEOUT_SECONDS } from '../api/index.js';
 import { renderTemplate } from '../template/index.js';
 import { jsonPathText, selectJsonPath } from './json-path.js';
 
@@ -78,7 +74,13 @@ async function fetchOne(source: ContextSource, vars: object, options: ContextFet
   let res: Response;
   try {
     // No redirects: a redirect would carry the Secret's headers to wherever the server says.
-    res = await (options.fetch ?? fetch)(url, { method, headers, ...(body !== undefined ? { body } : {}), redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+    res = await (options.fetch ?? fetch)(url, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (err) {
     const e = err as Error;
     if (e.name === 'TimeoutError') throw new Error(`${method} ${url.origin}${url.pathname} timed out after ${timeoutMs / 1000} s`);
@@ -95,7 +97,9 @@ async function fetchOne(source: ContextSource, vars: object, options: ContextFet
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new Error(`${url.origin}${url.pathname} did not answer JSON (read at most ${maxBytes} bytes), so responseFilter ${JSON.stringify(filter.expression)} cannot apply`);
+    throw new Error(
+      `${url.origin}${url.pathname} did not answer JSON (read at most ${maxBytes} bytes), so responseFilter ${JSON.stringify(filter.expression)} cannot apply`,
+    );
   }
   return jsonPathText(selectJsonPath(doc, filter.expression));
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Informer, type CacheReader, type Cached, type InformerHandler, type InformerStats } from '../kube/informer.js';
+import { type Cached, type CacheReader, Informer, type InformerHandler, type InformerStats } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { resourcePath } from '../kube/resource-path.js';
 import type { Source } from './reconciler.js';

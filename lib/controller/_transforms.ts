@@ -12,7 +12,9 @@ function meta(m: V1ObjectMeta) {
     creationTimestamp: m.creationTimestamp,
     ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
     ...(m.labels ? { labels: m.labels } : {}),
-    ...(m.ownerReferences ? { ownerReferences: m.ownerReferences.map((r: V1OwnerReference) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, uid: r.uid })) } : {}),
+    ...(m.ownerReferences
+      ? { ownerReferences: m.ownerReferences.map((r: V1OwnerReference) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, uid: r.uid })) }
+      : {}),
   };
 }
 
@@ -40,7 +42,13 @@ export function slimJob(job: V1Job): V1Job {
 }
 
 const slimState = (st: V1ContainerState | undefined) =>
-  st?.waiting ? { waiting: { reason: st.waiting.reason, message: st.waiting.message } } : st?.running ? { running: {} } : st?.terminated ? { terminated: { exitCode: st.terminated.exitCode, reason: st.terminated.reason } } : {};
+  st?.waiting
+    ? { waiting: { reason: st.waiting.reason, message: st.waiting.message } }
+    : st?.running
+      ? { running: {} }
+      : st?.terminated
+        ? { terminated: { exitCode: st.terminated.exitCode, reason: st.terminated.reason } }
+        : {};
 
 export function slimPod(pod: V1Pod): V1Pod {
   const s = pod.status ?? {};

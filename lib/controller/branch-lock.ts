@@ -1,7 +1,7 @@
 import type { Task } from '../api/task.js';
+import { isDeleting, isTerminal, time } from '../api/task-phase.js';
 import { tryParseRepo } from '../github/repo-url.js';
 import { dependencyState } from './dependencies.js';
-import { isDeleting, isTerminal, time } from '../api/task-phase.js';
 
 /**
  * The lock a Task takes: one non-terminal Task at a time per (namespace,
@@ -33,7 +33,11 @@ export function sameCheckout(a: Task, b: Task, repoOf?: (workspace: string) => s
 export function repoIdentity(url: string): string {
   const r = tryParseRepo(url);
   if (r) return `${r.host ?? 'github.com'}/${r.owner}/${r.repo}`.toLowerCase().replace(/\.git$/, '');
-  return url.trim().toLowerCase().replace(/\/+$/, '').replace(/\.git$/, '');
+  return url
+    .trim()
+    .toLowerCase()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
 }
 
 /** Creation order, then name: the order in which Tasks on one branch are served. */
@@ -46,9 +50,7 @@ export function compareCreation(a: Task, b: Task): number {
   return na < nb ? -1 : na > nb ? 1 : 0;
 }
 
-export type BranchLockState =
-  | { readonly free: true }
-  | { readonly free: false; readonly holder: string; readonly how: 'running' | 'queued' };
+export type BranchLockState = { readonly free: true } | { readonly free: false; readonly holder: string; readonly how: 'running' | 'queued' };
 
 /**
  * Whether `task` may start now, derived from the Tasks in the cluster so that

@@ -1,7 +1,7 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
-import type { Task } from '../api/task.js';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { Label } from '../api/constants.js';
 import { OutputKey } from '../api/outputs.js';
+import type { Task } from '../api/task.js';
 import { time } from '../api/task-phase.js';
 
 /** The controller's Prometheus metrics, in their own registry (served on --metrics-addr). */
@@ -66,7 +66,13 @@ export class ControllerMetrics {
   }
 
   /** Counts a Task that just finished, with its duration, cost and tokens. */
-  taskFinished(task: Task, phase: string, startTime: string | undefined, completionTime: string | undefined, results: Record<string, string> | undefined): void {
+  taskFinished(
+    task: Task,
+    phase: string,
+    startTime: string | undefined,
+    completionTime: string | undefined,
+    results: Record<string, string> | undefined,
+  ): void {
     const ns = task.metadata.namespace ?? '';
     const type = task.spec.type;
     this.taskCompleted.inc({ namespace: ns, type, phase });

@@ -1,5 +1,5 @@
-import type { Task } from '../api/task.js';
 import { TaskPhase } from '../api/constants.js';
+import type { Task } from '../api/task.js';
 
 export type DependencyState =
   | { readonly state: 'ready' }

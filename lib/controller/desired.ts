@@ -4,28 +4,28 @@ import { Annotation, ConditionType, FINALIZER, Label, Reason, TaskPhase } from '
 import { parseOutputs } from '../api/outputs.js';
 import type { Condition } from '../api/shared.js';
 import type { Task, TaskStatus } from '../api/task.js';
+import { isDeleting, isTerminalPhase, rfc3339, time } from '../api/task-phase.js';
 import type { Workspace } from '../api/workspace.js';
+import { branchNameProblem, invalidBranchMessage, quoteForMessage } from '../git/ref-format.js';
+import { appCredentials } from '../github/credentials.js';
 import {
   AgentPod,
-  TaskSpecError,
+  type AgentPodPolicy,
   githubTokenSecret,
+  type JobImages,
   mcpSecret,
   mcpSecretNames,
   mcpServersJson,
   mergeAgentConfigs,
   needsAgentPodPolicy,
   pluginConfigMap,
+  TaskSpecError,
   taskJob,
-  type AgentPodPolicy,
-  type JobImages,
 } from '../render/job.js';
-import { branchNameProblem, invalidBranchMessage, quoteForMessage } from '../git/ref-format.js';
 import { renderDeferred } from '../template/index.js';
 import { branchLockState } from './branch-lock.js';
-import { spawnerGateState } from './spawner-gate.js';
-import { appCredentials } from '../github/credentials.js';
 import { dependencyState, promptData } from './dependencies.js';
-import { isDeleting, isTerminalPhase, rfc3339, time } from '../api/task-phase.js';
+import { spawnerGateState } from './spawner-gate.js';
 
 /** How long after a Job succeeded the controller keeps trying to read the outputs from the log. */
 export const OUTPUTS_RETRY_WINDOW_MS = 30_000;
@@ -175,9 +175,7 @@ export function desired(task: Task, world: TaskWorld, now: Date): TaskDecision {
   };
 }
 
-type Decided =
-  | { outcome: Outcome; children: TaskDecision['children'] }
-  | { needs: NonNullable<TaskDecision['needs']> };
+type Decided = { outcome: Outcome; children: TaskDecision['children'] } | { needs: NonNullable<TaskDecision['needs']> };
 
 function decide(task: Task, world: TaskWorld, now: Date): Decided {
   const name = task.metadata.name!;
@@ -245,11 +243,10 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
     return wait(Reason.WAITING_FOR_BRANCH, `Waiting for branch "${task.spec.branch}" (${how} ${lock.holder})`);
   }
   const gate = spawnerGateState(task, world.gatePeers ?? (() => []), world.tasks, world.hasJob);
-  if (!gate.free) return wait(Reason.WAITING_FOR_CONCURRENCY, `Waiting for one of the ${gate.limit} concurrent Tasks of TaskSpawner "${gate.spawner}" (maxConcurrency)`);
+  if (!gate.free)
+    return wait(Reason.WAITING_FOR_CONCURRENCY, `Waiting for one of the ${gate.limit} concurrent Tasks of TaskSpawner "${gate.spawner}" (maxConcurrency)`);
 
-  const agentConfig: AgentConfigSpec | undefined = acNames.length
-    ? mergeAgentConfigs(acNames.map((n) => world.agentConfigs.get(n)!.spec))
-    : undefined;
+  const agentConfig: AgentConfigSpec | undefined = acNames.length ? mergeAgentConfigs(acNames.map((n) => world.agentConfigs.get(n)!.spec)) : undefined;
   const mcpSecrets = mcpSecretNames(agentConfig);
   const wsSecret = world.workspace?.spec.secretRef?.name;
   const secretNames = [...new Set([...mcpSecrets, ...(wsSecret ? [wsSecret] : [])])].sort();
@@ -299,7 +296,10 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
     const spawnedLiteral = values === undefined && task.metadata.labels?.[Label.TASK_SPAWNER] !== undefined;
     if (!spawnedLiteral) {
       try {
-        prompt = renderDeferred(task.spec.prompt, values, promptData(task, world.tasks), { name: 'prompt', valuesSource: `annotation ${Annotation.PROMPT_VALUES}` });
+        prompt = renderDeferred(task.spec.prompt, values, promptData(task, world.tasks), {
+          name: 'prompt',
+          valuesSource: `annotation ${Annotation.PROMPT_VALUES}`,
+        });
       } catch (err) {
         return fail(Reason.PROMPT_RENDER_FAILED, `The prompt could not be rendered: ${capMessage(errorText(err))}`, now);
       }
@@ -309,7 +309,10 @@ function decide(task: Task, world: TaskWorld, now: Date): Decided {
   try {
     const configMap = pluginConfigMap(task, agentConfig);
     const secret = agentConfig?.mcpServers?.length
-      ? mcpSecret(task, mcpServersJson(agentConfig.mcpServers, (n) => world.secrets?.get(n)))
+      ? mcpSecret(
+          task,
+          mcpServersJson(agentConfig.mcpServers, (n) => world.secrets?.get(n)),
+        )
       : undefined;
     const newJob = taskJob({
       task,
@@ -355,8 +358,7 @@ function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decide
   const failed = jobCondition(job, 'Failed');
 
   if (complete || failed) {
-    const finishedAt =
-      time(job.status?.completionTime as never) ?? time((complete ?? failed)!.lastTransitionTime as never) ?? now.getTime();
+    const finishedAt = time(job.status?.completionTime as never) ?? time((complete ?? failed)!.lastTransitionTime as never) ?? now.getTime();
     const completionTime = rfc3339(finishedAt);
     let parsed: ReturnType<typeof parseOutputs>;
     if (pod && world.log === undefined) {
@@ -488,8 +490,7 @@ export function rejected(task: Task, reason: string, message: string, now: Date)
 function buildStatus(task: Task, o: Outcome, now: Date): TaskStatus {
   const old = task.status ?? {};
   const generation = task.metadata.generation;
-  const condStatus: Condition['status'] =
-    o.phase === TaskPhase.SUCCEEDED ? 'True' : o.phase === TaskPhase.FAILED ? 'False' : 'Unknown';
+  const condStatus: Condition['status'] = o.phase === TaskPhase.SUCCEEDED ? 'True' : o.phase === TaskPhase.FAILED ? 'False' : 'Unknown';
   const prev = old.conditions?.find((c) => c.type === ConditionType.SUCCEEDED);
   const condition: Condition = {
     type: ConditionType.SUCCEEDED,

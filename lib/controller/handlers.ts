@@ -4,7 +4,11 @@ import type { EventHandler, ObjectKey } from './reconciler.js';
 // (controller-runtime's handler package).
 
 interface Meta {
-  readonly metadata?: { readonly namespace?: string; readonly name?: string; readonly ownerReferences?: ReadonlyArray<{ readonly kind: string; readonly name: string }> };
+  readonly metadata?: {
+    readonly namespace?: string;
+    readonly name?: string;
+    readonly ownerReferences?: ReadonlyArray<{ readonly kind: string; readonly name: string }>;
+  };
 }
 
 /** The key of an object itself. */

@@ -1,4 +1,4 @@
-import type { CacheReader, Cached, Transform } from '../kube/informer.js';
+import type { Cached, CacheReader, Transform } from '../kube/informer.js';
 import type { ResourceType } from '../kube/resource-path.js';
 
 // The contract between a reconciler and the manager that runs it

@@ -1,11 +1,11 @@
 import type { V1CronJob, V1Deployment, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
-import { API_VERSION, Annotation, ConditionType, Kind, Reason, TaskSpawnerPhase } from '../api/constants.js';
+import { Annotation, API_VERSION, ConditionType, Kind, Reason, TaskSpawnerPhase } from '../api/constants.js';
 import { CronScheduleError, cronExpression } from '../api/cron-schedule.js';
 import type { Condition } from '../api/shared.js';
 import { isDeleting, rfc3339 } from '../api/task-phase.js';
 import type { TaskSpawner, TaskSpawnerStatus } from '../api/task-spawner.js';
 import type { Workspace } from '../api/workspace.js';
-import { resourcePath, Resources } from '../kube/resource-path.js';
+import { Resources, resourcePath } from '../kube/resource-path.js';
 import { controllerOwnerReference } from '../render/owner.js';
 import { hasSpawnerWorkload, spawnerWorkload, spawnerWorkloadNames } from '../render/spawner-workload.js';
 
@@ -168,8 +168,7 @@ export function spawnerStatus(spawner: TaskSpawner, decision: SpawnerDecision, o
   const suspended = spawner.spec.suspend === true;
   // A spec the controller refused before (invalidSpawner) and that is valid again: the controller's status is replaced.
   const wasInvalid = old.conditions?.some((c) => c.type === ConditionType.READY && c.reason === Reason.INVALID_SCHEDULE) === true;
-  const ours =
-    wasInvalid || old.phase === undefined || old.phase === '' || old.phase === TaskSpawnerPhase.PENDING || old.phase === TaskSpawnerPhase.SUSPENDED;
+  const ours = wasInvalid || old.phase === undefined || old.phase === '' || old.phase === TaskSpawnerPhase.PENDING || old.phase === TaskSpawnerPhase.SUSPENDED;
   if (suspended) status.phase = TaskSpawnerPhase.SUSPENDED;
   else if (ours) status.phase = available ? TaskSpawnerPhase.RUNNING : TaskSpawnerPhase.PENDING;
 

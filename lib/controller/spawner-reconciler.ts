@@ -1,6 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { API_VERSION, Annotation, Kind, Reason } from '../api/constants.js';
+import { Annotation, API_VERSION, Kind, Reason } from '../api/constants.js';
 import { isDeleting } from '../api/task-phase.js';
 import type { TaskSpawner } from '../api/task-spawner.js';
 import type { Workspace } from '../api/workspace.js';
@@ -82,8 +82,12 @@ export class SpawnerReconciler implements Reconciler {
     if (invalid) {
       for (const path of invalid.delete) await client.delete(path, { propagationPolicy: 'Background' });
       if (invalid.patch) {
-        await client.mergePatch(objectPath({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: { name, namespace } }, 'status'), { status: invalid.patch });
-        this.o.logger.child({ taskSpawner: `${namespace}/${name}` }).info({ reason: Reason.INVALID_SCHEDULE, message: invalid.patch.message }, 'Refused TaskSpawner');
+        await client.mergePatch(objectPath({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: { name, namespace } }, 'status'), {
+          status: invalid.patch,
+        });
+        this.o.logger
+          .child({ taskSpawner: `${namespace}/${name}` })
+          .info({ reason: Reason.INVALID_SCHEDULE, message: invalid.patch.message }, 'Refused TaskSpawner');
       }
       // Nothing to retry: the next change of the TaskSpawner brings it back.
       return {};

@@ -3,28 +3,28 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from '../api/agent-config.js';
 import { API_VERSION, Kind, Reason } from '../api/constants.js';
 import type { Task, TaskStatus } from '../api/task.js';
+import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import type { Workspace } from '../api/workspace.js';
-import { agentPodPolicy, NO_AGENT_POD_POLICY, type AgentPodPolicy, type JobImages } from '../render/job.js';
+import { GitHubAppTokenError, GitHubAppTokens } from '../github/app-tokens.js';
+import { appCredentials } from '../github/credentials.js';
 import { canonicalJson } from '../kube/canonical-json.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { CacheReader } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { isAlreadyExists, isInvalid, KubeError } from '../kube/kube-error.js';
-import { objectPath, resourcePath, Resources } from '../kube/resource-path.js';
+import { objectPath, Resources, resourcePath } from '../kube/resource-path.js';
 import { decodeSecretData } from '../kube/secret-data.js';
+import { type AgentPodPolicy, agentPodPolicy, type JobImages, NO_AGENT_POD_POLICY } from '../render/job.js';
+import { BY_BRANCH, BY_INVOLVED, BY_OWNER, BY_SPAWNER_GATE } from './_indexes.js';
+import { KeyedMutex } from './_keyed-mutex.js';
 import { branchLockKey, repoIdentity } from './branch-lock.js';
 import type { ControllerMetrics } from './controller-metrics.js';
 import { desired, ownedBy, rejected, type TaskDecision, type TaskWorld } from './desired.js';
-import { BY_BRANCH, BY_INVOLVED, BY_OWNER, BY_SPAWNER_GATE } from './_indexes.js';
-import { spawnerGate } from './spawner-gate.js';
-import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
-import { KeyedMutex } from './_keyed-mutex.js';
 import { setTaskFinalizer } from './finalizer.js';
-import { GitHubAppTokenError, GitHubAppTokens } from '../github/app-tokens.js';
-import { appCredentials } from '../github/credentials.js';
 import { onEveryEvent } from './handlers.js';
 import type { ManagerSetup, ObjectKey, ReconcileResult, Reconciler } from './reconciler.js';
-import { eventJob, jobOwner, pendingTasksReferencing, podOwner, TaskSources, taskEvents, type IndexedTasks } from './task-watches.js';
+import { spawnerGate } from './spawner-gate.js';
+import { eventJob, type IndexedTasks, jobOwner, pendingTasksReferencing, podOwner, TaskSources, taskEvents } from './task-watches.js';
 
 interface Written {
   /** Versions of the Task that show nothing newer than our writes. */
@@ -300,7 +300,12 @@ export class TaskReconciler implements Reconciler {
     if (d.deleteJob) {
       // A declared Task after its TTL: the Job (and its Pod) go, the Task and its outcome stay.
       if (await client.delete(resourcePath(Resources.jobs, { namespace: ns, name }), { propagationPolicy: 'Background' })) {
-        this.o.recorder.record(eventTarget, 'Normal', Reason.TTL_EXPIRED, `Deleted Job "${name}": ttlSecondsAfterFinished has passed; the Task is kept because it is declared in git`);
+        this.o.recorder.record(
+          eventTarget,
+          'Normal',
+          Reason.TTL_EXPIRED,
+          `Deleted Job "${name}": ttlSecondsAfterFinished has passed; the Task is kept because it is declared in git`,
+        );
         log.info({ job: name, ttlSecondsAfterFinished: task.spec.ttlSecondsAfterFinished }, 'Deleted Job of a declared Task after its TTL');
       }
       this.created.delete(key);
@@ -331,7 +336,11 @@ export class TaskReconciler implements Reconciler {
     return fresh;
   }
 
-  private mark(seen: Written, wrote: { metadata?: { name?: string; resourceVersion?: string } } | undefined, what: { finalizer?: boolean; status?: string; statusObject?: TaskStatus }): void {
+  private mark(
+    seen: Written,
+    wrote: { metadata?: { name?: string; resourceVersion?: string } } | undefined,
+    what: { finalizer?: boolean; status?: string; statusObject?: TaskStatus },
+  ): void {
     Object.assign(seen, what);
     const rv = wrote?.metadata?.resourceVersion;
     if (rv === undefined) return;

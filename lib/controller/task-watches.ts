@@ -5,12 +5,12 @@ import type { Task } from '../api/task.js';
 import { isDeleting, isTerminalPhase } from '../api/task-phase.js';
 import type { Workspace } from '../api/workspace.js';
 import { Resources } from '../kube/resource-path.js';
+import { BY_BRANCH, BY_DEPENDENCY, BY_SPAWNER_GATE, dependencyKey, eventIndexes, podIndexes, taskIndexes } from './_indexes.js';
+import { slimEvent, slimJob, slimPod } from './_transforms.js';
 import { branchLockKey } from './branch-lock.js';
 import { objectKey, ownerKeys } from './handlers.js';
-import { BY_BRANCH, BY_DEPENDENCY, BY_SPAWNER_GATE, dependencyKey, eventIndexes, podIndexes, taskIndexes } from './_indexes.js';
-import { spawnerGate } from './spawner-gate.js';
 import type { EventHandler, ObjectKey, Source } from './reconciler.js';
-import { slimEvent, slimJob, slimPod } from './_transforms.js';
+import { spawnerGate } from './spawner-gate.js';
 
 // What the Task reconciler watches, and which Tasks each event touches.
 
@@ -95,8 +95,7 @@ export function pendingTasksReferencing(tasks: Iterable<Task>, field: 'workspace
   const keys: ObjectKey[] = [];
   for (const t of tasks) {
     if (isTerminalPhase(t.status?.phase) || t.status?.jobName) continue;
-    const refs =
-      field === 'workspace' ? [t.spec?.workspaceRef?.name] : [t.spec?.agentConfigRef?.name, ...(t.spec?.agentConfigRefs ?? []).map((r) => r.name)];
+    const refs = field === 'workspace' ? [t.spec?.workspaceRef?.name] : [t.spec?.agentConfigRef?.name, ...(t.spec?.agentConfigRefs ?? []).map((r) => r.name)];
     if (refs.includes(name)) keys.push(objectKey(t));
   }
   return keys;

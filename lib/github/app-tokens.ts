@@ -22,9 +22,7 @@ export class GitHubAppTokens {
   private readonly cache = new Map<string, Cached>();
   private readonly pending = new Map<string, Promise<Cached>>();
 
-  constructor(
-    private readonly options: { readonly baseUrl?: string; readonly now?: () => number } = {},
-  ) {}
+  constructor(private readonly options: { readonly baseUrl?: string; readonly now?: () => number } = {}) {}
 
   /** A token for the installation; `repo` (the Workspace's) picks the API unless a baseUrl was given. */
   async token(creds: GitHubAppCredentials, repo: string): Promise<string> {

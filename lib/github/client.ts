@@ -1,7 +1,7 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/core';
 import type { Logger } from 'pino';
-import { rateLimitWait, retryable, type RateLimitWait } from './_rate-limits.js';
+import { type RateLimitWait, rateLimitWait, retryable } from './_rate-limits.js';
 import type { GitHubCredentials } from './credentials.js';
 
 export interface GitHubClientOptions {
@@ -128,7 +128,11 @@ export class GitHubClient {
    * route parameters are encoded into the path, the others go in the query
    * (GET) or a JSON body; or a request by its parts.
    */
-  async request<T = unknown>(route: string | RequestParts, params: Readonly<Record<string, unknown>> = {}, options: RequestOptions = {}): Promise<GitHubResponse<T>> {
+  async request<T = unknown>(
+    route: string | RequestParts,
+    params: Readonly<Record<string, unknown>> = {},
+    options: RequestOptions = {},
+  ): Promise<GitHubResponse<T>> {
     const parts = typeof route === 'string' ? this.build(route, params) : route;
     const url = /^https?:\/\//.test(parts.url) ? parts.url : `${this.baseUrl}${parts.url}`;
     return (await this.send(parts.method, url, parts.data, parts.headers, options)) as GitHubResponse<T>;
@@ -158,7 +162,13 @@ export class GitHubClient {
     return { method: r.method, url: path, data: JSON.stringify(Object.fromEntries(rest)), headers: { 'content-type': 'application/json; charset=utf-8' } };
   }
 
-  private async send(method: string, url: string, data: string | undefined, extra: Readonly<Record<string, string>> | undefined, options: RequestOptions): Promise<GitHubResponse> {
+  private async send(
+    method: string,
+    url: string,
+    data: string | undefined,
+    extra: Readonly<Record<string, string>> | undefined,
+    options: RequestOptions,
+  ): Promise<GitHubResponse> {
     const caching = method === 'GET' && options.cache !== false;
     const cached = caching ? this.etags.get(url) : undefined;
     const maxRetries = options.retries ?? this.retries;
@@ -227,7 +237,7 @@ export class GitHubClient {
       text = await res.text();
     } catch (err) {
       this.onResponse?.(undefined);
-      const why = signal.aborted ? `timed out after ${this.timeoutMs}ms` : ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+      const why = signal.aborted ? `timed out after ${this.timeoutMs}ms` : (((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
       throw new GitHubRequestError(`${method} ${url}: ${why}`, undefined, undefined, { cause: err });
     }
     this.onResponse?.(res.status, res.headers);
@@ -254,7 +264,10 @@ export class GitHubClient {
 function errorOf(method: string, url: string, answer: { status: number; headers: Record<string, string>; data: unknown }): GitHubRequestError {
   const d = answer.data as { message?: string; errors?: Array<{ message?: string }> } | undefined;
   const message = d?.message ?? d?.errors?.map((e) => e.message).join('; ') ?? (typeof answer.data === 'string' ? answer.data.slice(0, 200) : '');
-  return new GitHubRequestError(`${method} ${url}: ${answer.status}${message ? ` ${message}` : ''}`, answer.status, { headers: answer.headers, data: answer.data });
+  return new GitHubRequestError(`${method} ${url}: ${answer.status}${message ? ` ${message}` : ''}`, answer.status, {
+    headers: answer.headers,
+    data: answer.data,
+  });
 }
 
 /** The token of each request: a PAT as is; an App installation token minted and cached by @octokit/auth-app. */

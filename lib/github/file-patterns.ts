@@ -100,7 +100,11 @@ export function globToRe2(glob: string, where = 'glob'): string {
     }
     if (needSlash) out += '/';
     const group = seg.startsWith('{') && braceEnd(seg, 0) === seg.length - 1;
-    out += group ? `(?:${splitAlternatives(seg.slice(1, -1)).map((a) => globToRe2(a, where)).join('|')})` : segmentToRe2(seg, where);
+    out += group
+      ? `(?:${splitAlternatives(seg.slice(1, -1))
+          .map((a) => globToRe2(a, where))
+          .join('|')})`
+      : segmentToRe2(seg, where);
     needSlash = true;
   });
   return out;
@@ -168,7 +172,9 @@ function segmentToRe2(seg: string, where: string): string {
       case '{': {
         const end = braceEnd(seg, i);
         if (end < 0) throw new Error(`${where}: ${JSON.stringify(seg)} has an unclosed {`);
-        out += `(?:${splitAlternatives(seg.slice(i + 1, end)).map((a) => segmentToRe2(a, where)).join('|')})`;
+        out += `(?:${splitAlternatives(seg.slice(i + 1, end))
+          .map((a) => segmentToRe2(a, where))
+          .join('|')})`;
         i = end;
         break;
       }

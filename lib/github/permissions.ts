@@ -15,7 +15,11 @@ export function permissionLookups(client: GitHubClient, repo: RepoRef): Permissi
   return {
     repositoryRole: async (login) => {
       try {
-        const { data } = await client.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { owner: repo.owner, repo: repo.repo, username: login });
+        const { data } = await client.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', {
+          owner: repo.owner,
+          repo: repo.repo,
+          username: login,
+        });
         const d = data as { role_name?: string; permission?: string };
         return d.role_name || d.permission;
       } catch (err) {

@@ -155,7 +155,8 @@ export async function listAll<T>(client: GitHubClient, route: string, params: Re
 
 /** The token goes only where the client was pointed. */
 function checkSameOrigin(client: GitHubClient, route: string, next: string): void {
-  if (new URL(next).origin !== new URL(client.baseUrl).origin) throw new Error(`GitHub answered ${route} with a next page on another host: ${new URL(next).origin}`);
+  if (new URL(next).origin !== new URL(client.baseUrl).origin)
+    throw new Error(`GitHub answered ${route} with a next page on another host: ${new URL(next).origin}`);
 }
 
 const nextLink = (link: string | undefined): string | undefined => /<([^<>]+)>;\s*rel="next"/.exec(link ?? '')?.[1];
@@ -185,7 +186,12 @@ export class RepoApi {
 
   async comments(number: number): Promise<IssueComment[]> {
     const { items } = await listAll<GhComment>(this.client, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.base, issue_number: number });
-    return items.map((c) => ({ author: c.user?.login ?? '', ...(c.user?.type ? { authorType: c.user.type } : {}), body: c.body ?? '', createdAt: c.created_at }));
+    return items.map((c) => ({
+      author: c.user?.login ?? '',
+      ...(c.user?.type ? { authorType: c.user.type } : {}),
+      body: c.body ?? '',
+      createdAt: c.created_at,
+    }));
   }
 
   async reviews(number: number): Promise<PullReview[]> {
@@ -194,7 +200,10 @@ export class RepoApi {
   }
 
   async reviewComments(number: number): Promise<GhReviewComment[]> {
-    const { items } = await listAll<GhReviewComment>(this.client, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...this.base, pull_number: number });
+    const { items } = await listAll<GhReviewComment>(this.client, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', {
+      ...this.base,
+      pull_number: number,
+    });
     return items;
   }
 
@@ -240,18 +249,29 @@ export class RepoApi {
 
   /** Posts a comment; never retried blindly (see RequestOptions.retries): the caller finds it again if the answer was lost. */
   async createComment(number: number, body: string): Promise<GhIssueComment> {
-    const { data } = await this.client.request<GhIssueComment>('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.base, issue_number: number, body }, { retries: 0 });
+    const { data } = await this.client.request<GhIssueComment>(
+      'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      { ...this.base, issue_number: number, body },
+      { retries: 0 },
+    );
     return data;
   }
 
   async updateComment(id: number, body: string): Promise<GhIssueComment> {
-    const { data } = await this.client.request<GhIssueComment>('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...this.base, comment_id: id, body });
+    const { data } = await this.client.request<GhIssueComment>('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+      ...this.base,
+      comment_id: id,
+      body,
+    });
     return data;
   }
 
   /** The first comment of an issue or pull request that `match` accepts (every page read). */
   async findComment(number: number, match: (c: GhIssueComment) => boolean): Promise<GhIssueComment | undefined> {
-    const { items } = await listAll<GhIssueComment>(this.client, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.base, issue_number: number });
+    const { items } = await listAll<GhIssueComment>(this.client, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      ...this.base,
+      issue_number: number,
+    });
     return items.find(match);
   }
 
@@ -262,7 +282,11 @@ export class RepoApi {
   }
 
   async updateCheckRun(id: number, fields: CheckRunFields): Promise<GhCheckRun> {
-    const { data } = await this.client.request<GhCheckRun>('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { ...this.base, check_run_id: id, ...fields });
+    const { data } = await this.client.request<GhCheckRun>('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+      ...this.base,
+      check_run_id: id,
+      ...fields,
+    });
     return data;
   }
 

@@ -122,7 +122,10 @@ function hostPort(text: string, fail: (reason: string) => never): { hostname: st
 
 /** The last two segments of a path (`exact`: the only two), after trailing slashes and one `.git` are dropped. */
 function ownerRepo(path: string, exact: boolean, fail: (reason: string) => never): { owner: string; repo: string } {
-  const segments = path.replace(/\/+$/, '').replace(/\.git$/, '').split('/');
+  const segments = path
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .split('/');
   if (segments.length < 2) return fail(`has no owner/repo path; expected ${FORMS}`);
   for (const s of segments) {
     if (s === '') return fail('has an empty path segment');

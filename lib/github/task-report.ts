@@ -1,4 +1,4 @@
-import { Annotation, TaskPhase, isTerminalPhase, type Task } from '../api/index.js';
+import { Annotation, isTerminalPhase, type Task, TaskPhase } from '../api/index.js';
 import { GitHubRequestError } from './client.js';
 import type { CheckRunFields, RepoApi } from './repo-api.js';
 

@@ -1,5 +1,5 @@
-import { githubGraphqlUrl } from './api-base-url.js';
 import { rateLimitWait } from './_rate-limits.js';
+import { githubGraphqlUrl } from './api-base-url.js';
 import type { GitHubClient, GitHubRequestError } from './client.js';
 import type { IssueComment, PullReview } from './repo-api.js';
 import type { RepoRef } from './repo-url.js';

@@ -3,15 +3,16 @@
 // and referenced; what every Task and Spawner shares spread from one
 // `common` object; Secrets referenced by name, never copied; every field that
 // could not become code reported.
-import { goDurationSeconds } from '../api/duration.js';
-import { canonicalJson as canonical } from '../kube/canonical-json.js';
+
 import { parseAllDocuments } from 'yaml';
 import { AGENT_TYPES, agentDefinition, isAgentType } from '../agents/registry.js';
 import { API_VERSION, GROUP } from '../api/constants.js';
+import { goDurationSeconds } from '../api/duration.js';
+import { GenericWebhookSchema, GitHubWebhookSchema, LinearWebhookSchema, SlackSchema, SOURCES, WEBHOOK_SOURCES } from '../api/task-spawner.js';
 import { validateObject } from '../api/validate.js';
-import { GenericWebhookSchema, GitHubWebhookSchema, LinearWebhookSchema, SOURCES, SlackSchema, WEBHOOK_SOURCES } from '../api/task-spawner.js';
-import { Reader } from './_reader.js';
+import { canonicalJson as canonical } from '../kube/canonical-json.js';
 import { code, identifier, literal, pascal, str, text } from './_literal.js';
+import { Reader } from './_reader.js';
 
 /** One document of the input. */
 export interface SourceObject {
@@ -59,7 +60,16 @@ type KelosKind = (typeof KELOS_KINDS)[number];
 const isKelosKind = (k: string): k is KelosKind => (KELOS_KINDS as readonly string[]).includes(k);
 
 /** Server-set metadata: dropped without a word. */
-const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
 /** Annotations the constructs write themselves, or that only describe the last client-side apply. */
 const DROPPED_ANNOTATIONS = new Set([
   'argocd.argoproj.io/sync-wave',
@@ -200,7 +210,7 @@ class ChartBuilder {
       const id = clash ? `${name}-${kind.toLowerCase()}-ref` : name;
       this.pre.push(`const ${v} = ${cls}.fromName(this, ${str(id)}, ${str(name)});`);
       this.refs.set(key, v);
-      const what = kind === 'Workspace' ? ' (its Secret is unknown here: pass it as fromName\'s secretName so spawners may read it)' : '';
+      const what = kind === 'Workspace' ? " (its Secret is unknown here: pass it as fromName's secretName so spawners may read it)" : '';
       this.note(from, `${kind} "${name}" is not in the input: referenced by name${what}`);
     }
     return v;
@@ -421,7 +431,7 @@ class ChartBuilder {
     const sources = SOURCES.filter((k) => w.has(k));
     if (sources.length !== 1) {
       this.note(item, `spec.when must have exactly one source, has ${sources.length ? sources.join(', ') : 'none'}`);
-      if (sources.length === 0) return 'When.cron(\'\')';
+      if (sources.length === 0) return "When.cron('')";
     }
     const source = sources[0]!;
     const r = w.child(source);
@@ -458,8 +468,37 @@ class ChartBuilder {
     }
     const keys =
       source === 'githubIssues'
-        ? ['repo', 'types', 'labels', 'excludeLabels', 'state', 'assignee', 'author', 'excludeAuthors', 'triggerComment', 'excludeComments', 'commentPolicy', 'priorityLabels', 'reporting']
-        : ['repo', 'labels', 'excludeLabels', 'state', 'reviewState', 'author', 'excludeAuthors', 'draft', 'triggerComment', 'excludeComments', 'commentPolicy', 'priorityLabels', 'filePatterns', 'reporting'];
+        ? [
+            'repo',
+            'types',
+            'labels',
+            'excludeLabels',
+            'state',
+            'assignee',
+            'author',
+            'excludeAuthors',
+            'triggerComment',
+            'excludeComments',
+            'commentPolicy',
+            'priorityLabels',
+            'reporting',
+          ]
+        : [
+            'repo',
+            'labels',
+            'excludeLabels',
+            'state',
+            'reviewState',
+            'author',
+            'excludeAuthors',
+            'draft',
+            'triggerComment',
+            'excludeComments',
+            'commentPolicy',
+            'priorityLabels',
+            'filePatterns',
+            'reporting',
+          ];
     const props: Record<string, unknown> = {};
     for (const k of keys) {
       const v = r.take(k);
@@ -545,10 +584,7 @@ class ChartBuilder {
     const agents = this.items.filter((i) => i.kind === 'AgentConfig');
     const tasks = this.orderTasks(this.items.filter((i) => i.kind === 'Task'));
     const spawners = this.items.filter((i) => i.kind === 'TaskSpawner');
-    const users = [
-      ...tasks.map((item) => ({ item, template: item.spec })),
-      ...spawners.map((item) => ({ item, template: item.spec.child('taskTemplate') })),
-    ];
+    const users = [...tasks.map((item) => ({ item, template: item.spec })), ...spawners.map((item) => ({ item, template: item.spec.child('taskTemplate') }))];
     this.hoist(users);
 
     const ws = workspaces.map((i) => {
@@ -650,7 +686,9 @@ function itemOf(so: SourceObject, notes: ImportNote[]): Item | undefined {
   }
   if (o.kind === 'Secret' && o.apiVersion === 'v1') {
     const keys = Object.keys({ ...(o.data ?? {}), ...(o.stringData ?? {}) });
-    note(`Secrets are referenced by name, never copied: create it in the cluster${keys.length ? ` (keys ${keys.join(', ')})` : ''}, its values were not imported`);
+    note(
+      `Secrets are referenced by name, never copied: create it in the cluster${keys.length ? ` (keys ${keys.join(', ')})` : ''}, its values were not imported`,
+    );
     return undefined;
   }
   if (typeof o.apiVersion !== 'string' || !o.apiVersion.startsWith(`${GROUP}/`) || !isKelosKind(o.kind)) {
@@ -698,7 +736,8 @@ export function importManifests(objects: readonly SourceObject[], options: Impor
     if (dup && !item.generateName) {
       const same = (i: Item) => canonical({ spec: i.spec.value, labels: i.meta.value.labels, annotations: i.meta.value.annotations });
       // The same object in several files (Kelos examples repeat their Workspace) is one object.
-      if (same(dup) !== same(item)) notes.push({ source: item.source, object: item.label, message: `differs from the one in ${dup.source}, which was imported instead` });
+      if (same(dup) !== same(item))
+        notes.push({ source: item.source, object: item.label, message: `differs from the one in ${dup.source}, which was imported instead` });
       continue;
     }
     items.push(item);
@@ -724,7 +763,8 @@ export function importManifests(objects: readonly SourceObject[], options: Impor
     for (const i of chartItems) i.variable = builder.uniqueVar(identifier(i.id), kindSuffix[i.kind]);
     const body = builder.build();
     for (const i of chartItems) {
-      for (const path of i.root.leftovers()) notes.push({ source: i.source, object: i.label, message: `${path} is not supported by the constructs: not imported` });
+      for (const path of i.root.leftovers())
+        notes.push({ source: i.source, object: i.label, message: `${path} is not supported by the constructs: not imported` });
     }
     let className = namespaces.length === 1 && options.className ? options.className : ns ? pascal(ns) : (options.className ?? 'Imported');
     while (usedClasses.has(className)) className = `${className}Chart`;
@@ -766,4 +806,3 @@ function describeCounts(items: Item[]): string {
     .map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`);
   return parts.join(', ') || 'no objects';
 }
-

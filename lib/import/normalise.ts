@@ -3,13 +3,9 @@
 // agentConfigRefs written as agentConfigRef, the annotations the compiler
 // adds (for ArgoCD, for the controller) removed, and no namespace written as
 // "default", where such objects go. `kelos import` round trips are judged on this form.
-import {
-  DEFAULT_CONTEXT_MAX_RESPONSE_BYTES,
-  DEFAULT_CONTEXT_TIMEOUT_SECONDS,
-  DEFAULT_POLL_INTERVAL,
-  DEFAULT_PROMPT_TEMPLATE,
-} from '../api/task-spawner.js';
+
 import { goDurationSeconds } from '../api/duration.js';
+import { DEFAULT_CONTEXT_MAX_RESPONSE_BYTES, DEFAULT_CONTEXT_TIMEOUT_SECONDS, DEFAULT_POLL_INTERVAL, DEFAULT_PROMPT_TEMPLATE } from '../api/task-spawner.js';
 
 const COMPILER_ANNOTATIONS = [
   'argocd.argoproj.io/sync-wave',

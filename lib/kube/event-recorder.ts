@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { KubeClient } from './kube-client.js';
-import { resourcePath, Resources } from './resource-path.js';
+import { Resources, resourcePath } from './resource-path.js';
 
 export interface EventTarget {
   readonly apiVersion: string;

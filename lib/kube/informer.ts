@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { KubeError, isGone } from './kube-error.js';
 import type { KubeClient, WatchEvent } from './kube-client.js';
+import { isGone, KubeError } from './kube-error.js';
 import { sleep } from './sleep.js';
 
 export interface Cached {
@@ -233,10 +233,13 @@ export class Informer<T extends Cached> implements CacheReader<T> {
     let relistDue = false;
     const relistTimer =
       relistMs > 0
-        ? setTimeout(() => {
-            relistDue = true;
-            watch.abort();
-          }, Math.max(0, this.lastListAt + relistMs - Date.now()))
+        ? setTimeout(
+            () => {
+              relistDue = true;
+              watch.abort();
+            },
+            Math.max(0, this.lastListAt + relistMs - Date.now()),
+          )
         : undefined;
     relistTimer?.unref?.();
     // One timer per watch, not one per event: when it fires it looks at when the last event came (onEvent notes it).
@@ -344,7 +347,9 @@ export class Informer<T extends Cached> implements CacheReader<T> {
       const name = (o: T) => `${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
       const examples = missed
         .slice(0, 5)
-        .map(([o, old]) => (old ? `changed ${name(o)}@${old.metadata?.resourceVersion}->${o.metadata?.resourceVersion}` : `added ${name(o)}@${o.metadata?.resourceVersion}`));
+        .map(([o, old]) =>
+          old ? `changed ${name(o)}@${old.metadata?.resourceVersion}->${o.metadata?.resourceVersion}` : `added ${name(o)}@${o.metadata?.resourceVersion}`,
+        );
       this.options.logger?.warn({ ...differences, missed: missed.length, watchedTo, examples }, 'Periodic list found objects the watch had not delivered');
     } else {
       this.options.logger?.debug(differences, 'Listed');

@@ -1,12 +1,12 @@
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { createInterface } from 'node:readline';
-import { readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../api/constants.js';
-import { KubeError, isNotFound } from './kube-error.js';
-import { objectPath, resourcePath, Resources } from './resource-path.js';
-import { staticConnection, type StaticConnection } from './static-kubeconfig.js';
+import { isNotFound, KubeError } from './kube-error.js';
+import { objectPath, Resources, resourcePath } from './resource-path.js';
+import { type StaticConnection, staticConnection } from './static-kubeconfig.js';
 
 export interface RequestOptions {
   readonly query?: Record<string, string | number | boolean | undefined>;

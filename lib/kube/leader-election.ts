@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { CONTROLLER_NAME } from '../api/constants.js';
-import { isAlreadyExists, isConflict, isNotFound } from './kube-error.js';
 import type { KubeClient } from './kube-client.js';
-import { resourcePath, Resources } from './resource-path.js';
+import { isAlreadyExists, isConflict, isNotFound } from './kube-error.js';
+import { Resources, resourcePath } from './resource-path.js';
 import { sleep } from './sleep.js';
 
 export interface LeaderElectionOptions {
@@ -151,9 +151,7 @@ export class LeaderElector {
       if (!isMine && !expired) return false;
       const next: Lease = {
         ...lease,
-        spec: isMine
-          ? { ...spec, ...mine }
-          : { ...spec, ...mine, acquireTime: microTime(now), leaseTransitions: (spec.leaseTransitions ?? 0) + 1 },
+        spec: isMine ? { ...spec, ...mine } : { ...spec, ...mine, acquireTime: microTime(now), leaseTransitions: (spec.leaseTransitions ?? 0) + 1 },
       };
       await this.client.json('PUT', this.path, { body: next });
       return true;

@@ -30,8 +30,18 @@ export const Resources = {
   clusterRoleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', kind: 'ClusterRoleBinding' },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' },
   networkPolicies: { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy' },
-  validatingAdmissionPolicies: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicies', kind: 'ValidatingAdmissionPolicy' },
-  validatingAdmissionPolicyBindings: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicybindings', kind: 'ValidatingAdmissionPolicyBinding' },
+  validatingAdmissionPolicies: {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    plural: 'validatingadmissionpolicies',
+    kind: 'ValidatingAdmissionPolicy',
+  },
+  validatingAdmissionPolicyBindings: {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    plural: 'validatingadmissionpolicybindings',
+    kind: 'ValidatingAdmissionPolicyBinding',
+  },
   resourceQuotas: { group: '', version: 'v1', plural: 'resourcequotas', kind: 'ResourceQuota' },
   customResourceDefinitions: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition' },
 } as const satisfies Record<string, ResourceType>;
@@ -41,9 +51,7 @@ function apiVersionOf(type: ResourceType): string {
   return type.group === '' ? type.version : `${type.group}/${type.version}`;
 }
 
-const BY_KIND: ReadonlyMap<string, ResourceType> = new Map(
-  Object.values(Resources).map((r: ResourceType) => [`${apiVersionOf(r)}/${r.kind}`, r]),
-);
+const BY_KIND: ReadonlyMap<string, ResourceType> = new Map(Object.values(Resources).map((r: ResourceType) => [`${apiVersionOf(r)}/${r.kind}`, r]));
 
 /** The resource of an object's apiVersion and kind (the kinds kelos touches). */
 export function resourceOf(apiVersion: string, kind: string): ResourceType {
@@ -53,10 +61,7 @@ export function resourceOf(apiVersion: string, kind: string): ResourceType {
 }
 
 /** `/api/v1/namespaces/ns/pods/name/log`, `/apis/batch/v1/jobs`, … */
-export function resourcePath(
-  type: ResourceType,
-  where: { readonly namespace?: string; readonly name?: string; readonly subresource?: string } = {},
-): string {
+export function resourcePath(type: ResourceType, where: { readonly namespace?: string; readonly name?: string; readonly subresource?: string } = {}): string {
   const root = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
   const ns = where.namespace ? `/namespaces/${encodeURIComponent(where.namespace)}` : '';
   const name = where.name ? `/${encodeURIComponent(where.name)}` : '';

@@ -64,12 +64,18 @@ export function staticConnectionFromFile(file: string): StaticConnection | undef
   const user = find<{ user?: Record<string, unknown> }>(doc.users, ctx.user)?.user ?? {};
   if (!cluster || typeof cluster.server !== 'string') return undefined;
   const supportedUser = new Set(['token', 'tokenFile', 'client-certificate', 'client-certificate-data', 'client-key', 'client-key-data']);
-  const supportedCluster = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'extensions']);
+  const supportedCluster = new Set([
+    'server',
+    'certificate-authority',
+    'certificate-authority-data',
+    'insecure-skip-tls-verify',
+    'tls-server-name',
+    'extensions',
+  ]);
   if (Object.keys(user).some((k) => !supportedUser.has(k))) return undefined;
   if (Object.keys(cluster).some((k) => !supportedCluster.has(k))) return undefined;
   const base = dirname(file);
-  const read = (path: unknown): Buffer | undefined =>
-    typeof path === 'string' ? readFileSync(isAbsolute(path) ? path : join(base, path)) : undefined;
+  const read = (path: unknown): Buffer | undefined => (typeof path === 'string' ? readFileSync(isAbsolute(path) ? path : join(base, path)) : undefined);
   const data = (b64: unknown): Buffer | undefined => (typeof b64 === 'string' ? Buffer.from(b64, 'base64') : undefined);
   const ca = data(cluster['certificate-authority-data']) ?? read(cluster['certificate-authority']);
   const cert = data(user['client-certificate-data']) ?? read(user['client-certificate']);

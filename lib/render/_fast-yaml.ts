@@ -8,9 +8,7 @@
 import { Document } from 'yaml';
 
 /** The core schema's tests of a plain scalar that would not read back as a string ("true", "42", "null", ".inf"...). */
-const NOT_STRING = new Document(null).schema.tags
-  .filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test)
-  .map((t) => t.test!);
+const NOT_STRING = new Document(null).schema.tags.filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test).map((t) => t.test!);
 
 // The library's rules, as in yaml/dist/stringify/stringifyString.js.
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;

@@ -33,8 +33,7 @@ export function agentPodPolicy(labels: Record<string, string>): AdmissionObject[
   const sa = AgentPodPolicyAnnotation.SERVICE_ACCOUNTS;
   const sec = AgentPodPolicyAnnotation.SECRETS;
   const where = "' + ' for agent pods in namespace ' + namespaceObject.metadata.name + ': an operator allows ";
-  const secretRefs = (list: string) =>
-    `${list}.filter(e, has(e.valueFrom) && has(e.valueFrom.secretKeyRef)).map(e, e.valueFrom.secretKeyRef.name)`;
+  const secretRefs = (list: string) => `${list}.filter(e, has(e.valueFrom) && has(e.valueFrom.secretKeyRef)).map(e, e.valueFrom.secretKeyRef.name)`;
   return [
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
@@ -69,11 +68,11 @@ export function agentPodPolicy(labels: Record<string, string>): AdmissionObject[
             expression: [
               `(has(variables.po.env) ? ${secretRefs('variables.po.env')} : [])`,
               `variables.containers.map(c, has(c.env) ? ${secretRefs('c.env')} : []).flatten()`,
-              "variables.containers.map(c, has(c.envFrom) ? c.envFrom.filter(e, has(e.secretRef)).map(e, e.secretRef.name) : []).flatten()",
-              "variables.volumes.filter(v, has(v.secret) && has(v.secret.secretName)).map(v, v.secret.secretName)",
-              "variables.volumes.map(v, has(v.projected) && has(v.projected.sources) ? v.projected.sources.filter(s, has(s.secret)).map(s, s.secret.name) : []).flatten()",
-              "variables.volumes.filter(v, has(v.csi) && has(v.csi.nodePublishSecretRef)).map(v, v.csi.nodePublishSecretRef.name)",
-              "variables.volumes.filter(v, has(v.azureFile)).map(v, v.azureFile.secretName)",
+              'variables.containers.map(c, has(c.envFrom) ? c.envFrom.filter(e, has(e.secretRef)).map(e, e.secretRef.name) : []).flatten()',
+              'variables.volumes.filter(v, has(v.secret) && has(v.secret.secretName)).map(v, v.secret.secretName)',
+              'variables.volumes.map(v, has(v.projected) && has(v.projected.sources) ? v.projected.sources.filter(s, has(s.secret)).map(s, s.secret.name) : []).flatten()',
+              'variables.volumes.filter(v, has(v.csi) && has(v.csi.nodePublishSecretRef)).map(v, v.csi.nodePublishSecretRef.name)',
+              'variables.volumes.filter(v, has(v.azureFile)).map(v, v.azureFile.secretName)',
               ...['cephfs', 'flexVolume', 'iscsi', 'rbd', 'scaleIO', 'storageos'].map(
                 (d) => `variables.volumes.filter(v, has(v.${d}) && has(v.${d}.secretRef)).map(v, v.${d}.secretRef.name)`,
               ),

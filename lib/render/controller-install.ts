@@ -11,20 +11,11 @@ import type {
   V1Service,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
-import {
-  AGENT_TYPES,
-  CONTROLLER_NAME,
-  CONTROLLER_NAMESPACE,
-  HEALTH_PORT,
-  METRICS_PORT,
-  type AgentTypeName,
-  Label,
-  LabelValue,
-} from '../api/constants.js';
-import { agentPodPolicy, spawnerTasksPolicy, type AdmissionObject } from './admission-policies.js';
+import { AGENT_TYPES, type AgentTypeName, CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, Label, LabelValue, METRICS_PORT } from '../api/constants.js';
+import { type AdmissionObject, agentPodPolicy, spawnerTasksPolicy } from './admission-policies.js';
 import { CONTROLLER_LEADER_ELECTION_RULES, CONTROLLER_SECRET_RULES } from './controller-rbac.js';
-import { agentNetworkPolicy, controllerNetworkPolicy, spawnerNetworkPolicy } from './network-policies.js';
 import { DEFAULT_KELOS_IMAGE } from './images.js';
+import { agentNetworkPolicy, controllerNetworkPolicy, spawnerNetworkPolicy } from './network-policies.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security.js';
 
 export { CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, METRICS_PORT };
@@ -173,10 +164,7 @@ export function controllerInstall(rules: readonly V1PolicyRule[], options: Contr
       metadata: meta(CONTROLLER_SECRETS_ROLE, false),
       rules: CONTROLLER_SECRET_RULES.map((r) => structuredClone(r)),
     },
-    roleBindings: [
-      ...served.map((n) => binding(n, CONTROLLER_NAME)),
-      ...secretNamespaces.map((n) => binding(n, CONTROLLER_SECRETS_ROLE)),
-    ],
+    roleBindings: [...served.map((n) => binding(n, CONTROLLER_NAME)), ...secretNamespaces.map((n) => binding(n, CONTROLLER_SECRETS_ROLE))],
     leaderElectionRole: {
       apiVersion: `${rbac}/v1`,
       kind: 'Role',

@@ -37,7 +37,10 @@ export const CONTROLLER_PERMISSIONS: ReadonlyArray<{ readonly rule: V1PolicyRule
     rule: { apiGroups: [GROUP], resources: ['workspaces', 'agentconfigs'], verbs: ['get', 'list', 'watch'] },
     why: 'the Workspace and AgentConfigs a Task or TaskSpawner names',
   },
-  { rule: { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'delete', 'get', 'list', 'watch'] }, why: "a Task's Job: create, watch, delete when the Task is deleted or its Pod never starts" },
+  {
+    rule: { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'delete', 'get', 'list', 'watch'] },
+    why: "a Task's Job: create, watch, delete when the Task is deleted or its Pod never starts",
+  },
   { rule: { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }, why: "the Pod of a Task's Job: started, waiting, unschedulable" },
   { rule: { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }, why: "the outputs block at the end of the agent's log" },
   {
@@ -66,7 +69,7 @@ export const CONTROLLER_PERMISSIONS: ReadonlyArray<{ readonly rule: V1PolicyRule
   },
   {
     rule: { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['create', 'patch'] },
-    why: "the Role and RoleBinding of a spawner workload; the apiserver lets them grant only what the controller holds",
+    why: 'the Role and RoleBinding of a spawner workload; the apiserver lets them grant only what the controller holds',
   },
 ];
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KELOS_AGENT_IMAGES_VERSION } from '../agents/agent-definition.js';
-import { BUILT_IN_AGENTS, type AgentTypeName } from '../agents/registry.js';
+import { type AgentTypeName, BUILT_IN_AGENTS } from '../agents/registry.js';
 
 export interface KelosPackageJson {
   readonly name: 'kelos';
@@ -47,6 +47,7 @@ export { KELOS_AGENT_IMAGES_VERSION };
  * interface (images/README.md). Pinned, never :latest. kelos's own images
  * (images/) can replace them per type.
  */
-export const DEFAULT_AGENT_IMAGES: Readonly<Record<AgentTypeName, string>> = Object.fromEntries(
-  BUILT_IN_AGENTS.map((a) => [a.type, a.defaultImage]),
-) as Record<AgentTypeName, string>;
+export const DEFAULT_AGENT_IMAGES: Readonly<Record<AgentTypeName, string>> = Object.fromEntries(BUILT_IN_AGENTS.map((a) => [a.type, a.defaultImage])) as Record<
+  AgentTypeName,
+  string
+>;

@@ -9,17 +9,26 @@ import type { Checkout } from './job/_checkout.js';
 import { agentConfigEnv, checkoutEnv, taskEnv, withUserEnv } from './job/_env.js';
 import { pluginSetup, skillsInstall } from './job/_plugin-init.js';
 import { agentPodSecurityContext, containerSecurityContext } from './job/_security.js';
-import { agentPodPolicyViolations, describeIssue, NO_AGENT_POD_POLICY, podOverridesViolations, type AgentPodPolicy } from './job/pod-privilege.js';
-import { TaskSpecError } from './job/task-spec-error.js';
-import { agentMounts, podVolumes, type PodMounts } from './job/_volumes.js';
+import { agentMounts, type PodMounts, podVolumes } from './job/_volumes.js';
 import { workspaceInitContainers } from './job/_workspace-init.js';
 import { pluginFiles } from './job/agent-config.js';
 import { DEFAULT_GIT_IMAGE, type JobImages } from './job/job-images.js';
+import { type AgentPodPolicy, agentPodPolicyViolations, describeIssue, NO_AGENT_POD_POLICY, podOverridesViolations } from './job/pod-privilege.js';
 import { taskChildMeta, taskChildNames, taskLabels } from './job/task-children.js';
+import { TaskSpecError } from './job/task-spec-error.js';
 
-export { AgentPod, InitContainer, RESERVED_ENV } from './job/agent-pod.js';
 export { mcpSecretNames, mcpServersJson, mergeAgentConfigs } from './job/agent-config.js';
+export { AgentPod, InitContainer, RESERVED_ENV } from './job/agent-pod.js';
 export { DEFAULT_GIT_IMAGE, type JobImages } from './job/job-images.js';
+export {
+  type AgentPodPolicy,
+  agentPodPolicy,
+  agentPodPolicyViolations,
+  NO_AGENT_POD_POLICY,
+  needsAgentPodPolicy,
+  podOverridesSecretNames,
+  podOverridesViolations,
+} from './job/pod-privilege.js';
 export {
   githubTokenSecret,
   mcpSecret,
@@ -30,15 +39,6 @@ export {
   taskOwnerReference,
 } from './job/task-children.js';
 export { TaskSpecError } from './job/task-spec-error.js';
-export {
-  agentPodPolicy,
-  agentPodPolicyViolations,
-  NO_AGENT_POD_POLICY,
-  needsAgentPodPolicy,
-  podOverridesSecretNames,
-  podOverridesViolations,
-  type AgentPodPolicy,
-} from './job/pod-privilege.js';
 
 export interface TaskJobInputs {
   readonly task: Task;

@@ -29,15 +29,18 @@ const dns: V1NetworkPolicyEgressRule = {
 function publicInternet(extra: readonly string[] = []): V1NetworkPolicyPeer[] {
   const v4 = [...NON_PUBLIC_IPV4, ...extra.filter((c) => !c.includes(':'))];
   const v6 = [...NON_PUBLIC_IPV6, ...extra.filter((c) => c.includes(':'))];
-  return [
-    { ipBlock: { cidr: '0.0.0.0/0', except: v4 } },
-    { ipBlock: { cidr: '::/0', except: v6 } },
-  ];
+  return [{ ipBlock: { cidr: '0.0.0.0/0', except: v4 } }, { ipBlock: { cidr: '::/0', except: v6 } }];
 }
 
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
 
-function policy(name: string, namespace: string, component: string, labels: Record<string, string>, spec: Omit<V1NetworkPolicy['spec'] & object, 'podSelector' | 'policyTypes'>): V1NetworkPolicy {
+function policy(
+  name: string,
+  namespace: string,
+  component: string,
+  labels: Record<string, string>,
+  spec: Omit<V1NetworkPolicy['spec'] & object, 'podSelector' | 'policyTypes'>,
+): V1NetworkPolicy {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',

@@ -2,19 +2,19 @@
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
+  type Dirent,
   linkSync,
   lstatSync,
   mkdirSync,
-  readFileSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
+  type Stats,
   symlinkSync,
   writeFileSync,
-  type Dirent,
-  type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
@@ -109,7 +109,14 @@ export function writeOutput(outdir: string, files: Iterable<OutputFile>): void {
     }
     writeFileSync(join(staging, GENERATED_LIST), `${LIST_HEADER}${[...wanted].sort().join('\n')}\n`);
     if (existing) {
-      const wantedDirs = new Set([...wanted].flatMap((p) => p.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+      const wantedDirs = new Set(
+        [...wanted].flatMap((p) =>
+          p
+            .split('/')
+            .slice(0, -1)
+            .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+        ),
+      );
       carryOver(target, staging, '', { previous, wanted, wantedDirs });
       chmodSync(staging, existing.mode & 0o7777);
     }
@@ -210,12 +217,16 @@ function outputFolder(outdir: string): string {
 
 function checkOutputPath(path: string): void {
   if (!isOutputPath(path)) {
-    throw new OutputError(`output path ${JSON.stringify(path)} must be relative to the output folder and must not contain "." or ".." segments or hidden names`);
+    throw new OutputError(
+      `output path ${JSON.stringify(path)} must be relative to the output folder and must not contain "." or ".." segments or hidden names`,
+    );
   }
 }
 
 function isOutputPath(path: string): boolean {
-  return path !== '' && !path.startsWith('/') && !path.includes('\\') && path.split('/').every((seg) => seg !== '' && !seg.startsWith('.') && !seg.includes('\0'));
+  return (
+    path !== '' && !path.startsWith('/') && !path.includes('\\') && path.split('/').every((seg) => seg !== '' && !seg.startsWith('.') && !seg.includes('\0'))
+  );
 }
 
 /** A new, empty folder beside `base` in `parent`, named so it is hidden and recognisable. */

@@ -114,7 +114,11 @@ export function spawnerRules(spawner: SpawnerRef): V1PolicyRule[] {
     // Owner references with blockOwnerDeletion on spawned Tasks.
     { apiGroups: [GROUP], resources: ['taskspawners/finalizers'], resourceNames: [name], verbs: ['update'] },
     // patch only to keep, on its Tasks, what it reported to GitHub (the comment and check run to edit).
-    { apiGroups: [GROUP], resources: ['tasks'], verbs: reportsToGitHub(spawner) ? ['create', 'delete', 'get', 'list', 'patch', 'watch'] : ['create', 'delete', 'get', 'list', 'watch'] },
+    {
+      apiGroups: [GROUP],
+      resources: ['tasks'],
+      verbs: reportsToGitHub(spawner) ? ['create', 'delete', 'get', 'list', 'patch', 'watch'] : ['create', 'delete', 'get', 'list', 'watch'],
+    },
     // The trigger ledger (lib/spawner/ledger-store.ts): RBAC cannot name what is created, only what is read and written.
     { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
     { apiGroups: [''], resources: ['configmaps'], resourceNames: [spawnerWorkloadNames(name).triggerLedger], verbs: ['get', 'patch'] },
@@ -149,7 +153,9 @@ export function hasSpawnerWorkload(spec: Pick<TaskSpawnerSpec, 'when'>): boolean
  */
 export function spawnerWorkload(spawner: SpawnerRef, options: SpawnerWorkloadOptions = {}): SpawnerWorkload {
   if (!hasSpawnerWorkload(spawner.spec)) {
-    throw new Error(`TaskSpawner ${spawner.metadata.namespace}/${spawner.metadata.name} has a webhook source: the webhook server serves it, it has no spawner workload`);
+    throw new Error(
+      `TaskSpawner ${spawner.metadata.namespace}/${spawner.metadata.name} has a webhook source: the webhook server serves it, it has no spawner workload`,
+    );
   }
   const { name, namespace } = spawner.metadata;
   const names = spawnerWorkloadNames(name);

@@ -10,8 +10,8 @@ import type {
   V1ServiceAccount,
 } from '@kubernetes/client-node';
 import { GROUP, HEALTH_PORT, Label, LabelValue, METRICS_PORT } from '../api/constants.js';
-import { genericFlag, WEBHOOK_PORT } from '../webhook/config.js';
 import type { GenericRouteConfig } from '../webhook/config.js';
+import { genericFlag, WEBHOOK_PORT } from '../webhook/config.js';
 import { DEFAULT_KELOS_IMAGE } from './images.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security.js';
 
@@ -106,7 +106,13 @@ export function webhookServerRules(secretNames: readonly string[]): V1PolicyRule
 
 /** The `kelos webhook-server` arguments. */
 export function webhookServerArgs(options: WebhookServerInstallOptions): string[] {
-  const args = ['webhook-server', `--namespace=${options.namespace}`, `--addr=:${WEBHOOK_PORT}`, `--metrics-addr=:${METRICS_PORT}`, `--health-addr=:${HEALTH_PORT}`];
+  const args = [
+    'webhook-server',
+    `--namespace=${options.namespace}`,
+    `--addr=:${WEBHOOK_PORT}`,
+    `--metrics-addr=:${METRICS_PORT}`,
+    `--health-addr=:${HEALTH_PORT}`,
+  ];
   if (options.github) args.push(`--github-secret=${options.github.secretName}`);
   if (options.linear) args.push(`--linear-secret=${options.linear.secretName}`);
   if (options.slack) args.push(`--slack-secret=${options.slack.secretName}`);

@@ -1,8 +1,8 @@
-import { API_VERSION, Annotation, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
+import { Annotation, API_VERSION, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
 import { parseRepo } from '../github/repo-url.js';
+import { REPORT_PENDING } from '../github/task-report.js';
 import { controllerOwnerReference } from '../render/owner.js';
 import { deferRender, renderTemplate } from '../template/index.js';
-import { REPORT_PENDING } from '../github/task-report.js';
 import { reportingOf } from './reporter.js';
 import { templateVars, type WorkItem } from './work-item.js';
 

@@ -1,5 +1,5 @@
 import type { CommentPolicy, GitHubIssues, GitHubPullRequests, Permission } from '../api/index.js';
-import { permissionAtLeast, type PermissionLookups } from '../github/permissions.js';
+import { type PermissionLookups, permissionAtLeast } from '../github/permissions.js';
 
 /** A comment policy with the legacy fields folded in. */
 export interface ResolvedCommentPolicy {
@@ -25,7 +25,9 @@ export const DEFAULT_TRIGGER_PERMISSION: Permission = 'write';
  * `minimumPermission` gets `minimumPermission: write` (DEFAULT_TRIGGER_PERMISSION),
  * for every command of the policy.
  */
-export function resolveCommentPolicy(source: Pick<GitHubIssues | GitHubPullRequests, 'commentPolicy' | 'triggerComment' | 'excludeComments'>): ResolvedCommentPolicy {
+export function resolveCommentPolicy(
+  source: Pick<GitHubIssues | GitHubPullRequests, 'commentPolicy' | 'triggerComment' | 'excludeComments'>,
+): ResolvedCommentPolicy {
   const legacy = (source.triggerComment?.trim() ?? '') !== '' || (source.excludeComments?.length ?? 0) > 0;
   const p: CommentPolicy | undefined = source.commentPolicy;
   let resolved: ResolvedCommentPolicy;

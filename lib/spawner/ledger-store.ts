@@ -1,10 +1,10 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { API_VERSION, Kind, Label, LabelValue, type TaskSpawner } from '../api/index.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { resourcePath, Resources } from '../kube/resource-path.js';
+import { Resources, resourcePath } from '../kube/resource-path.js';
 import { controllerOwnerReference } from '../render/owner.js';
 import { spawnerWorkloadNames } from '../render/spawner-workload.js';
-import { EMPTY_LEDGER, decodeLedger, encodeLedger, type Ledger } from './trigger-ledger.js';
+import { decodeLedger, EMPTY_LEDGER, encodeLedger, type Ledger } from './trigger-ledger.js';
 
 /** The ConfigMap key that holds the ledger. */
 export const LEDGER_KEY = 'ledger';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Annotation, type Task, type TaskSpawner } from '../api/index.js';
 import type { RepoApi } from '../github/repo-api.js';
-import { ReportError, reportStage, reportState, reportTask, type ReportState, type ReportTarget } from '../github/task-report.js';
+import { ReportError, type ReportState, type ReportTarget, reportStage, reportState, reportTask } from '../github/task-report.js';
 
 /** How a report that failed is tried again: after base·2ⁿ, at most max. */
 export interface ReportBackoff {
@@ -97,7 +97,13 @@ export class TaskReporter {
   }
 
   /** Only Tasks this spawner made, with reporting on, for an item of its own repository are reported. */
-  private target(task: Task, spawner: TaskSpawner, api: RepoApi, wanted: NonNullable<ReturnType<typeof reportingOf>>, webOrigin: string): ReportTarget | undefined {
+  private target(
+    task: Task,
+    spawner: TaskSpawner,
+    api: RepoApi,
+    wanted: NonNullable<ReturnType<typeof reportingOf>>,
+    webOrigin: string,
+  ): ReportTarget | undefined {
     const owned = (task.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === spawner.metadata.uid);
     const a = task.metadata.annotations ?? {};
     const number = Number(a[Annotation.SOURCE_NUMBER]);

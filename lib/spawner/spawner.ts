@@ -1,9 +1,23 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
-import { pino, type Logger } from 'pino';
-import { DEFAULT_POLL_INTERVAL, Label, isDeleting, isTerminalPhase, rfc3339, sourceOf, time, type Task, type TaskSpawner, type Workspace } from '../api/index.js';
+import { type Logger, pino } from 'pino';
+import {
+  DEFAULT_POLL_INTERVAL,
+  isDeleting,
+  isTerminalPhase,
+  Label,
+  rfc3339,
+  sourceOf,
+  type Task,
+  type TaskSpawner,
+  time,
+  type Workspace,
+} from '../api/index.js';
+import { fetchContext } from '../context/context-sources.js';
 import { githubApiBaseUrl } from '../github/api-base-url.js';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from '../github/client.js';
-import { secretCredentials, type GitHubCredentials } from '../github/credentials.js';
+import { type GitHubCredentials, secretCredentials } from '../github/credentials.js';
 import { permissionLookups } from '../github/permissions.js';
 import { RepoApi } from '../github/repo-api.js';
 import { parseRepo, type RepoRef } from '../github/repo-url.js';
@@ -15,26 +29,23 @@ import { decodeSecretData } from '../kube/secret-data.js';
 import { sleep } from '../kube/sleep.js';
 import { shortHash } from '../render/names.js';
 import { SPAWNER_SECRETS_DIR } from '../render/spawner-workload.js';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { TemplateDataError, parseTemplate, templateFields } from '../template/index.js';
+import { parseTemplate, TemplateDataError, templateFields } from '../template/index.js';
 import { branchRefusal } from './branch-policy.js';
 import { buildTask } from './build-task.js';
-import { CommentAuthorizer, evaluateCommentPolicy, ignoringTriggersOf, resolveCommentPolicy, type ResolvedCommentPolicy } from './comment-policy.js';
-import { fetchContext } from '../context/context-sources.js';
-import { TaskReporter, reportingOf, type ReportBackoff } from './reporter.js';
-import { planCycle, type CycleReport, type ExistingTask, type PlannedCreate } from './cycle.js';
-import { LedgerStore, type StoredLedger } from './ledger-store.js';
+import { CommentAuthorizer, evaluateCommentPolicy, ignoringTriggersOf, type ResolvedCommentPolicy, resolveCommentPolicy } from './comment-policy.js';
+import { type CycleReport, type ExistingTask, type PlannedCreate, planCycle } from './cycle.js';
 import { parseDuration, pollIntervalMs } from './duration.js';
+import { LedgerStore, type StoredLedger } from './ledger-store.js';
 import type { SpawnerMetrics } from './metrics.js';
+import { type ReportBackoff, reportingOf, TaskReporter } from './reporter.js';
 import { CronSource } from './sources/cron.js';
 import { GitHubIssuesSource } from './sources/github-issues.js';
 import { GitHubPullRequestsSource } from './sources/github-pull-requests.js';
 import { JiraSource, type JiraSourceOptions } from './sources/jira.js';
-import { templateNeeds, type Source } from './sources/source.js';
-import { nextStatus, type CycleOutcome, type SkippedItem } from './status.js';
+import { type Source, templateNeeds } from './sources/source.js';
+import { type CycleOutcome, nextStatus, type SkippedItem } from './status.js';
 import { taskName } from './task-name.js';
-import { MAX_LEDGER_RECORDS, boundLedger, reconcileLedger, reserve, settle, spentUpTo, type LedgerTask } from './trigger-ledger.js';
+import { boundLedger, type LedgerTask, MAX_LEDGER_RECORDS, reconcileLedger, reserve, settle, spentUpTo } from './trigger-ledger.js';
 import { templateVars, type WorkItem } from './work-item.js';
 
 export interface SpawnerOptions {
@@ -204,7 +215,10 @@ export class Spawner {
       priorityLabels: w.githubIssues?.priorityLabels ?? w.githubPullRequests?.priorityLabels,
       spent: spentUpTo(ledger),
     });
-    this.log.info({ discovered: items.length, activeTasks: plan.activeTasks, candidates: plan.candidates.length, capacity: plan.capacity, waiting: plan.waiting }, 'Discovered work items');
+    this.log.info(
+      { discovered: items.length, activeTasks: plan.activeTasks, candidates: plan.candidates.length, capacity: plan.capacity, waiting: plan.waiting },
+      'Discovered work items',
+    );
 
     const failures: string[] = [];
     const skipped: SkippedItem[] = [];
@@ -454,7 +468,12 @@ export class Spawner {
   private async writeStatus(spawner: TaskSpawner, outcome: CycleOutcome): Promise<void> {
     const kube = await this.kube();
     for (let attempt = 0; ; attempt++) {
-      const status = nextStatus(spawner.status, outcome.kind === 'spawned' ? outcome : { ...outcome, created: 0 }, rfc3339(this.clock()), spawner.metadata.generation);
+      const status = nextStatus(
+        spawner.status,
+        outcome.kind === 'spawned' ? outcome : { ...outcome, created: 0 },
+        rfc3339(this.clock()),
+        spawner.metadata.generation,
+      );
       try {
         await kube.json('PUT', this.paths.status, { body: { ...spawner, status } });
         return;
@@ -488,7 +507,9 @@ export class Spawner {
     const wsName = spawner.spec.taskTemplate.workspaceRef?.name;
 
     const baseBranches = async (): Promise<string[]> => {
-      const workspace = gh?.workspace ?? (wsName ? await kube.get<Workspace>(resourcePath(Resources.workspaces, { namespace: this.options.namespace, name: wsName })) : undefined);
+      const workspace =
+        gh?.workspace ??
+        (wsName ? await kube.get<Workspace>(resourcePath(Resources.workspaces, { namespace: this.options.namespace, name: wsName })) : undefined);
       const out = workspace?.spec.ref ? [workspace.spec.ref] : [];
       if (gh && github && (!gh.repo.host || !gh.workspaceRepo.host || gh.repo.host === gh.workspaceRepo.host)) {
         const full = `${gh.workspaceRepo.owner}/${gh.workspaceRepo.repo}`;
@@ -523,7 +544,9 @@ export class Spawner {
         if (!gh || !authorizer || gh.policy.triggerComment === undefined) return { upTo: base };
         const policy = ignoringTriggersOf(gh.policy, await this.ownLogin(gh));
         const comments = await new RepoApi(gh.client, gh.repo).comments(item.number);
-        const decision = await evaluateCommentPolicy(policy, { body: item.body, author: item.author ?? '' }, comments, (login) => authorizer.isAuthorised(login));
+        const decision = await evaluateCommentPolicy(policy, { body: item.body, author: item.author ?? '' }, comments, (login) =>
+          authorizer.isAuthorised(login),
+        );
         if (!decision.included) {
           this.log.info({ item: item.id }, 'Skipped work item: no authorised trigger when read again');
           return {
@@ -575,7 +598,10 @@ export class Spawner {
         const credentials = { token: data.JIRA_TOKEN, user: data.JIRA_USER };
         const key = `jira\0${JSON.stringify({ ...jira, pollInterval: undefined })}\0${shortHash(`${credentials.token ?? ''}\0${credentials.user ?? ''}`, 16)}`;
         if (this.source?.key !== key) {
-          this.source = { key, source: new JiraSource({ baseUrl: jira.baseUrl, project: jira.project, jql: jira.jql, credentials, log: this.log, ...this.options.jira }) };
+          this.source = {
+            key,
+            source: new JiraSource({ baseUrl: jira.baseUrl, project: jira.project, jql: jira.jql, credentials, log: this.log, ...this.options.jira }),
+          };
         }
         return this.source.source;
       }
@@ -584,7 +610,10 @@ export class Spawner {
         const gh = (spec.when.githubIssues ?? spec.when.githubPullRequests)!;
         const wsName = spec.taskTemplate.workspaceRef?.name;
         if (!wsName) throw new Error('taskTemplate.workspaceRef is required when using githubIssues or githubPullRequests source');
-        const workspace = await (await this.kube()).json<Workspace>('GET', resourcePath(Resources.workspaces, { namespace: this.options.namespace, name: wsName }));
+        const workspace = await (await this.kube()).json<Workspace>(
+          'GET',
+          resourcePath(Resources.workspaces, { namespace: this.options.namespace, name: wsName }),
+        );
         const wsRepo = parseRepo(workspace.spec.repo);
         const repo = gh.repo ? parseRepo(gh.repo) : wsRepo;
         const explicit = this.options.githubApiBaseUrl ?? (this.options.env ?? process.env).GITHUB_API_URL;
@@ -603,9 +632,19 @@ export class Spawner {
               ...(this.options.metrics ? { onResponse: this.options.metrics.githubResponse.bind(this.options.metrics) } : {}),
             }),
           };
-          this.log.info({ baseUrl, repo: `${repo.owner}/${repo.repo}`, auth: !credentials ? 'none' : 'token' in credentials ? 'token' : 'app' }, 'Configured GitHub client');
+          this.log.info(
+            { baseUrl, repo: `${repo.owner}/${repo.repo}`, auth: !credentials ? 'none' : 'token' in credentials ? 'token' : 'app' },
+            'Configured GitHub client',
+          );
         }
-        this.githubContext = { client: this.github.client, repo, workspaceRepo: wsRepo, workspace, policy: resolveCommentPolicy(gh), credentials: !credentials ? 'none' : 'token' in credentials ? 'token' : 'app' };
+        this.githubContext = {
+          client: this.github.client,
+          repo,
+          workspaceRepo: wsRepo,
+          workspace,
+          policy: resolveCommentPolicy(gh),
+          credentials: !credentials ? 'none' : 'token' in credentials ? 'token' : 'app',
+        };
         const key = `${kind}\0${JSON.stringify({ ...gh, pollInterval: undefined, priorityLabels: undefined })}\0${repo.owner}/${repo.repo}\0${clientKey}`;
         if (this.source?.key !== key) {
           const client = this.github.client;
@@ -631,7 +670,12 @@ export class Spawner {
       return creds;
     }
     const env = this.options.env ?? process.env;
-    return secretCredentials({ GITHUB_TOKEN: env.GITHUB_TOKEN, appID: env.GITHUB_APP_ID, installationID: env.GITHUB_APP_INSTALLATION_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY });
+    return secretCredentials({
+      GITHUB_TOKEN: env.GITHUB_TOKEN,
+      appID: env.GITHUB_APP_ID,
+      installationID: env.GITHUB_APP_INSTALLATION_ID,
+      privateKey: env.GITHUB_APP_PRIVATE_KEY,
+    });
   }
 
   private async readSecretKey(name: string, key: string): Promise<string> {
@@ -651,7 +695,9 @@ export class Spawner {
       return data;
     }
     try {
-      return decodeSecretData(await (await this.kube()).json<{ data?: Record<string, string> }>('GET', resourcePath(Resources.secrets, { namespace: this.options.namespace, name })));
+      return decodeSecretData(
+        await (await this.kube()).json<{ data?: Record<string, string> }>('GET', resourcePath(Resources.secrets, { namespace: this.options.namespace, name })),
+      );
     } catch (err) {
       throw new Error(`reading Secret ${name}: ${messageOf(err)}`);
     }

@@ -1,4 +1,4 @@
-import { ConditionType, Reason, TaskSpawnerPhase, type Condition, type TaskSpawnerStatus } from '../api/index.js';
+import { type Condition, ConditionType, Reason, TaskSpawnerPhase, type TaskSpawnerStatus } from '../api/index.js';
 
 /**
  * What one cycle did, as the status needs it. `created` counts the Tasks
@@ -86,9 +86,15 @@ export function nextStatus(prev: TaskSpawnerStatus | undefined, outcome: CycleOu
       }
       const skipped = outcome.skipped ?? [];
       if (skipped.length > 0) {
-        message += `; ${skipped.length} skipped: ${skipped.slice(0, 3).map((s) => s.message).join('; ')}`;
+        message += `; ${skipped.length} skipped: ${skipped
+          .slice(0, 3)
+          .map((s) => s.message)
+          .join('; ')}`;
         const more = skipped.length > MAX_SKIPS_LISTED ? `; and ${skipped.length - MAX_SKIPS_LISTED} more` : '';
-        const list = `${skipped.slice(0, MAX_SKIPS_LISTED).map((s) => s.message).join('; ')}${more}`;
+        const list = `${skipped
+          .slice(0, MAX_SKIPS_LISTED)
+          .map((s) => s.message)
+          .join('; ')}${more}`;
         const reasons = [...new Set(skipped.map((s) => s.reason))];
         status.conditions = setCondition(status.conditions, {
           type: ConditionType.ITEMS_SKIPPED,

@@ -1,8 +1,7 @@
-import { budgetPhrase, CHARS_PER_STEP, exceedsBytes, STEPS_PER_CLOCK_CHECK, utf8Bytes, type Limits } from './_budget.js';
-import { BUILTINS, FuncError, type Builtin, type ParamKind } from './_builtins.js';
+import { budgetPhrase, CHARS_PER_STEP, exceedsBytes, type Limits, STEPS_PER_CLOCK_CHECK, utf8Bytes } from './_budget.js';
+import { BUILTINS, type Builtin, FuncError, type ParamKind } from './_builtins.js';
 import { FmtLimitError, formatValue } from './_fmt.js';
 import {
-  nodeString,
   type ArgNode,
   type BranchNode,
   type ChainNode,
@@ -11,6 +10,7 @@ import {
   type IdentifierNode,
   type Node,
   type NumberNode,
+  nodeString,
   type PipeNode,
   type TemplateNode,
   type Tree,
@@ -19,7 +19,7 @@ import {
 import { lineColumn } from './_parser.js';
 import { goQuote, utf8Length } from './_strconv.js';
 import { isInt, isMap, isTrue, mapIndex, sliceIndex, sortedKeys, typeName } from './_values.js';
-import { TemplateBudgetError, type TemplateBudget } from './template-budget-error.js';
+import { type TemplateBudget, TemplateBudgetError } from './template-budget-error.js';
 import { TemplateError } from './template-error.js';
 
 /** No value from a previous pipeline stage (Go's missingVal). */
@@ -351,11 +351,7 @@ class State {
     return this.evalFieldChain(pipe, false, chain.field, args, final);
   }
 
-  private evalVariableNode(
-    variable: VariableNode,
-    args: readonly ArgNode[],
-    final: Final,
-  ): unknown {
+  private evalVariableNode(variable: VariableNode, args: readonly ArgNode[], final: Final): unknown {
     this.node = variable;
     const v = this.varValue(variable.ident[0]);
     if (variable.ident.length === 1) {
@@ -365,13 +361,7 @@ class State {
     return this.evalFieldChain(v.value, v.iface, variable.ident.slice(1), args, final);
   }
 
-  private evalFieldChain(
-    receiver: unknown,
-    receiverIface: boolean,
-    ident: readonly string[],
-    args: readonly ArgNode[],
-    final: Final,
-  ): unknown {
+  private evalFieldChain(receiver: unknown, receiverIface: boolean, ident: readonly string[], args: readonly ArgNode[], final: Final): unknown {
     const n = ident.length;
     for (let i = 0; i < n - 1; i++) {
       receiver = this.evalField(ident[i], [], MISSING, receiver, receiverIface);
@@ -394,14 +384,7 @@ class State {
     this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
   }
 
-  private evalFunction(
-    dot: unknown,
-    dotIface: boolean,
-    node: IdentifierNode,
-    cmd: Node,
-    args: readonly ArgNode[] | undefined,
-    final: Final,
-  ): unknown {
+  private evalFunction(dot: unknown, dotIface: boolean, node: IdentifierNode, cmd: Node, args: readonly ArgNode[] | undefined, final: Final): unknown {
     this.node = node;
     const name = node.ident;
     const fn = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
@@ -409,15 +392,7 @@ class State {
     return this.evalCall(dot, dotIface, fn, cmd, name, args, final);
   }
 
-  private evalCall(
-    dot: unknown,
-    dotIface: boolean,
-    fn: Builtin,
-    node: Node,
-    name: string,
-    args: readonly ArgNode[] | undefined,
-    final: Final,
-  ): unknown {
+  private evalCall(dot: unknown, dotIface: boolean, fn: Builtin, node: Node, name: string, args: readonly ArgNode[] | undefined, final: Final): unknown {
     const rest = args ? args.slice(1) : [];
     let numIn = rest.length;
     if (final !== MISSING) numIn++;
@@ -550,11 +525,14 @@ export function execute(trees: ReadonlyMap<string, Tree>, name: string, data: un
   } catch (e) {
     // Only with a maxDepth far above the default, or data nested thousands deep.
     if (isStackOverflow(e)) {
-      throw new TemplateBudgetError(`template: ${name}: render budget exceeded: data or templates nested too deep for the stack (maxDepth ${limits.maxDepth})`, {
-        templateName: name,
-        budget: 'maxDepth',
-        limit: limits.maxDepth,
-      });
+      throw new TemplateBudgetError(
+        `template: ${name}: render budget exceeded: data or templates nested too deep for the stack (maxDepth ${limits.maxDepth})`,
+        {
+          templateName: name,
+          budget: 'maxDepth',
+          limit: limits.maxDepth,
+        },
+      );
     }
     throw e;
   }

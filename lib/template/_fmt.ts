@@ -1,13 +1,4 @@
-import {
-  canBackquote,
-  formatFloat,
-  goQuote,
-  goQuoteRune,
-  isPrint,
-  runeCount,
-  truncateRunes,
-  utf8Bytes,
-} from './_strconv.js';
+import { canBackquote, formatFloat, goQuote, goQuoteRune, isPrint, runeCount, truncateRunes, utf8Bytes } from './_strconv.js';
 import { isInt, isMap, sortedKeys, typeName } from './_values.js';
 
 /** A printer's buffer went over its limit (in UTF-16 units, so never less than the UTF-8 bytes). */

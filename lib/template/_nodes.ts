@@ -114,17 +114,7 @@ export interface ElseNode {
   readonly pos: number;
 }
 
-export type ArgNode =
-  | IdentifierNode
-  | VariableNode
-  | DotNode
-  | NilNode
-  | FieldNode
-  | ChainNode
-  | BoolNode
-  | NumberNode
-  | StringNode
-  | PipeNode;
+export type ArgNode = IdentifierNode | VariableNode | DotNode | NilNode | FieldNode | ChainNode | BoolNode | NumberNode | StringNode | PipeNode;
 
 export type Node =
   | ListNode

@@ -1,7 +1,7 @@
+import { budgetPhrase, STEPS_PER_CLOCK_CHECK } from './_budget.js';
 import { isBuiltin } from './_builtins.js';
-import { Lexer, T, tokenString, type Token, type TokenType } from './_lexer.js';
+import { Lexer, T, type Token, type TokenType, tokenString } from './_lexer.js';
 import {
-  nodeString,
   type ArgNode,
   type BranchNode,
   type CommandNode,
@@ -10,13 +10,13 @@ import {
   type ListNode,
   type Node,
   type NumberNode,
+  nodeString,
   type PipeNode,
   type TemplateNode,
   type Tree,
   type VariableNode,
 } from './_nodes.js';
 import { goQuote, goUnquote, goUnquoteChar, parseGoNumber } from './_strconv.js';
-import { budgetPhrase, STEPS_PER_CLOCK_CHECK } from './_budget.js';
 import { TemplateBudgetError } from './template-budget-error.js';
 import { TemplateError } from './template-error.js';
 

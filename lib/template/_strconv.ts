@@ -165,11 +165,7 @@ function unhex(c: string): number {
  * raw byte (\x, octal) rather than a code point, and the next index; or
  * undefined on a syntax error.
  */
-function unquoteChar(
-  s: string,
-  i: number,
-  quote: string,
-): { value: number; isByte: boolean; next: number } | undefined {
+function unquoteChar(s: string, i: number, quote: string): { value: number; isByte: boolean; next: number } | undefined {
   if (i >= s.length) return undefined;
   const c = s[i];
   if (c === quote) return undefined;

@@ -1,6 +1,6 @@
 import { DEFAULT_TEMPLATE_NAME, parseTemplate } from './parse-template.js';
 import type { RenderLimits } from './render-limits.js';
-import { renderTemplate, type RenderOptions } from './render-template.js';
+import { type RenderOptions, renderTemplate } from './render-template.js';
 import { TemplateDataError } from './template-data-error.js';
 import { TemplateError } from './template-error.js';
 import { templateFields } from './template-fields.js';
@@ -83,10 +83,9 @@ export function deferRender<T extends { readonly [K in keyof T]: TemplateValue }
   const unknown = templateFields(parsed).filter((f) => !Object.hasOwn(values, f) && !late.includes(f));
   if (unknown.length > 0) {
     const known = [...Object.keys(values), ...late].sort().map((f) => `.${f}`);
-    throw new TemplateError(
-      `template: ${name}: unknown field ${unknown.map((f) => `.${f}`).join(', ')}; the data has ${known.join(', ') || 'no fields'}`,
-      { templateName: name },
-    );
+    throw new TemplateError(`template: ${name}: unknown field ${unknown.map((f) => `.${f}`).join(', ')}; the data has ${known.join(', ') || 'no fields'}`, {
+      templateName: name,
+    });
   }
   const sorted: Record<string, TemplateValue> = {};
   for (const key of Object.keys(values).sort()) sorted[key] = values[key];
@@ -136,7 +135,9 @@ function decodeValues(text: string, source: string): TemplateValues {
 function checkValues(values: TemplateValues, late: readonly string[], source: string): void {
   for (const [key, value] of Object.entries(values)) {
     if (!FIELD_NAME.test(key)) {
-      throw new TemplateDataError(`${source}: ${JSON.stringify(key)} is not a field name a template can read (letters, digits and _, not starting with a digit)`);
+      throw new TemplateDataError(
+        `${source}: ${JSON.stringify(key)} is not a field name a template can read (letters, digits and _, not starting with a digit)`,
+      );
     }
     if (late.includes(key)) throw new TemplateDataError(`${source}: "${key}" is bound when the template is rendered and cannot be a value`);
     const stringMap = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');

@@ -1,6 +1,6 @@
 import { resolveLimits } from './_budget.js';
 import { execute } from './_exec.js';
-import { parseTemplate, type ParsedTemplate } from './parse-template.js';
+import { type ParsedTemplate, parseTemplate } from './parse-template.js';
 import type { RenderLimits } from './render-limits.js';
 
 export interface RenderOptions extends RenderLimits {

@@ -1,5 +1,5 @@
 import type { ArgNode, Node, Tree } from './_nodes.js';
-import { parseTemplate, type ParsedTemplate } from './parse-template.js';
+import { type ParsedTemplate, parseTemplate } from './parse-template.js';
 
 /**
  * The top-level fields a template reads from its data, in order of first

@@ -51,5 +51,7 @@ export function parseGenericFlag(value: string): [string, GenericRouteConfig] {
 /** The `--generic` value of a source (parseGenericFlag's inverse). */
 export function genericFlag(source: string, config: GenericRouteConfig): string {
   if (config.auth.type === 'bearer') return `${source}=${config.secretName},auth=bearer`;
-  return config.auth.header === DEFAULT_GENERIC_SIGNATURE_HEADER ? `${source}=${config.secretName}` : `${source}=${config.secretName},header=${config.auth.header}`;
+  return config.auth.header === DEFAULT_GENERIC_SIGNATURE_HEADER
+    ? `${source}=${config.secretName}`
+    : `${source}=${config.secretName},header=${config.auth.header}`;
 }

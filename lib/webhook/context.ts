@@ -1,4 +1,4 @@
-import { fetchContext, type ContextFetchOptions } from '../context/context-sources.js';
+import { type ContextFetchOptions, fetchContext } from '../context/context-sources.js';
 import type { ContextualTask, PlannedTask } from './delivery.js';
 import { WebhookTaskError } from './task.js';
 
@@ -34,7 +34,9 @@ export async function resolveContext(pending: readonly ContextualTask[], options
   const failures: string[] = [];
   const unavailable: Array<{ name: string; message: string; error: string }> = [];
   const fetchOptions = { ...options, maxTimeoutSeconds: options.maxTimeoutSeconds ?? WEBHOOK_CONTEXT_TIMEOUT_SECONDS };
-  const fetched = await Promise.all(pending.map(async (p) => ({ p, got: await fetchContext(p.spawner.spec.taskTemplate.contextSources ?? [], p.vars, fetchOptions) })));
+  const fetched = await Promise.all(
+    pending.map(async (p) => ({ p, got: await fetchContext(p.spawner.spec.taskTemplate.contextSources ?? [], p.vars, fetchOptions) })),
+  );
   for (const { p, got } of fetched) {
     const spawner = p.spawner.metadata.name!;
     if ('failed' in got) {

@@ -4,9 +4,9 @@ import { isDeleting, type Task, type TaskSpawner } from '../api/index.js';
 import { genericId, genericVars, matchesGenericWebhook } from './generic.js';
 import { githubVars, matchesGitHubWebhook, parseGitHubEvent } from './github.js';
 import { linearVars, matchesLinearWebhook, parseLinearEvent } from './linear.js';
-import { checkLinearTimestamp, verifyGeneric, verifyGitHub, verifyLinear, verifySlack, type GenericAuth } from './signature.js';
+import { checkLinearTimestamp, type GenericAuth, verifyGeneric, verifyGitHub, verifyLinear, verifySlack } from './signature.js';
 import { matchesSlack, parseSlackRequest, slackKey, slackVars } from './slack.js';
-import { buildWebhookTask, webhookTaskName, WebhookTaskError, type WebhookTaskMeta } from './task.js';
+import { buildWebhookTask, WebhookTaskError, type WebhookTaskMeta, webhookTaskName } from './task.js';
 import type { WebhookVars } from './vars.js';
 
 /** The routes of the webhook server: `/webhook/github`, `/webhook/linear`, `/webhook/slack`, `/webhook/<source>`. */
@@ -152,7 +152,14 @@ export function planDelivery(input: DeliveryInput): DeliveryPlan {
       failures.push(err instanceof WebhookTaskError ? err.message : `TaskSpawner ${name}: ${(err as Error).message}`);
     }
   };
-  const accepted = (deliveryId: string, ignored?: string): DeliveryPlan => ({ kind: 'accepted', deliveryId, creates, contextual, failures, ...(ignored ? { ignored } : {}) });
+  const accepted = (deliveryId: string, ignored?: string): DeliveryPlan => ({
+    kind: 'accepted',
+    deliveryId,
+    creates,
+    contextual,
+    failures,
+    ...(ignored ? { ignored } : {}),
+  });
 
   switch (route.kind) {
     case 'github': {
@@ -162,7 +169,15 @@ export function planDelivery(input: DeliveryInput): DeliveryPlan {
       const e = parseGitHubEvent(event, payload);
       const key = `body:${sha256(body)}`;
       const meta = { source, ...(deliveryId ? { deliveryId } : {}), ...(e.origin ? { origin: e.origin } : {}) };
-      for (const s of spawners) plan(s, () => matchesGitHubWebhook(s.spec.when.githubWebhook!, e), () => githubVars(e), event, key, meta);
+      for (const s of spawners)
+        plan(
+          s,
+          () => matchesGitHubWebhook(s.spec.when.githubWebhook!, e),
+          () => githubVars(e),
+          event,
+          key,
+          meta,
+        );
       return accepted(deliveryId);
     }
     case 'linear': {
@@ -174,7 +189,15 @@ export function planDelivery(input: DeliveryInput): DeliveryPlan {
       const { webhookTimestamp: _, ...rest } = payload;
       const key = `body:${sha256(JSON.stringify(rest))}`;
       const meta = { source, ...(deliveryId ? { deliveryId } : {}) };
-      for (const s of spawners) plan(s, () => matchesLinearWebhook(s.spec.when.linearWebhook!, e), () => linearVars(e), e.type, key, meta);
+      for (const s of spawners)
+        plan(
+          s,
+          () => matchesLinearWebhook(s.spec.when.linearWebhook!, e),
+          () => linearVars(e),
+          e.type,
+          key,
+          meta,
+        );
       return accepted(deliveryId);
     }
     case 'slack': {
@@ -183,7 +206,15 @@ export function planDelivery(input: DeliveryInput): DeliveryPlan {
       if (req.kind === 'ignored') return accepted('', req.reason);
       const m = req.message;
       const meta = { source, ...(req.eventId ? { deliveryId: req.eventId } : {}) };
-      for (const s of spawners) plan(s, () => matchesSlack(s.spec.when.slack!, m), () => slackVars(m), m.isSlashCommand ? 'command' : 'message', slackKey(m), meta);
+      for (const s of spawners)
+        plan(
+          s,
+          () => matchesSlack(s.spec.when.slack!, m),
+          () => slackVars(m),
+          m.isSlashCommand ? 'command' : 'message',
+          slackKey(m),
+          meta,
+        );
       return accepted(req.eventId);
     }
     case 'generic': {
@@ -197,7 +228,14 @@ export function planDelivery(input: DeliveryInput): DeliveryPlan {
           failures.push(`TaskSpawner ${s.metadata.name}: ${(err as Error).message}`);
           continue;
         }
-        plan(s, () => matchesGenericWebhook(src, payload), () => genericVars(src, payload), '', id ? `id:${id}` : bodyKey, { source, ...(id ? { deliveryId: id } : {}) });
+        plan(
+          s,
+          () => matchesGenericWebhook(src, payload),
+          () => genericVars(src, payload),
+          '',
+          id ? `id:${id}` : bodyKey,
+          { source, ...(id ? { deliveryId: id } : {}) },
+        );
       }
       return accepted('');
     }

@@ -55,7 +55,21 @@ export function parseGitHubEvent(event: string, payload: Record<string, unknown>
     repositoryName: str(repo.name),
     payload,
   };
-  const empty = { id: '', title: '', body: '', url: '', labels: [], branch: '', ref: '', tag: '', refType: '', commentAuthor: '', commentBody: '', commentUrl: '', filterBody: '' };
+  const empty = {
+    id: '',
+    title: '',
+    body: '',
+    url: '',
+    labels: [],
+    branch: '',
+    ref: '',
+    tag: '',
+    refType: '',
+    commentAuthor: '',
+    commentBody: '',
+    commentUrl: '',
+    filterBody: '',
+  };
   const numbered = (o: Record<string, unknown>) => {
     const n = typeof o.number === 'number' && Number.isInteger(o.number) && o.number > 0 ? o.number : undefined;
     return {
@@ -68,7 +82,8 @@ export function parseGitHubEvent(event: string, payload: Record<string, unknown>
       ...(typeof o.state === 'string' ? { state: o.state } : {}),
     };
   };
-  const origin = (kind: 'issue' | 'pull-request', n: number | undefined) => (n !== undefined && repository ? { origin: { kind, number: n, repo: repository } } : {});
+  const origin = (kind: 'issue' | 'pull-request', n: number | undefined) =>
+    n !== undefined && repository ? { origin: { kind, number: n, repo: repository } } : {};
 
   if (event === 'issues' || event === 'issue_comment') {
     const issue = obj(payload.issue);
@@ -81,7 +96,13 @@ export function parseGitHubEvent(event: string, payload: Record<string, unknown>
       ...empty,
       ...item,
       ...(event === 'issue_comment'
-        ? { commentAuthor: str(obj(comment.user).login), commentBody, commentUrl: str(comment.html_url), filterBody: commentBody, commentOn: onPr ? ('PullRequest' as const) : ('Issue' as const) }
+        ? {
+            commentAuthor: str(obj(comment.user).login),
+            commentBody,
+            commentUrl: str(comment.html_url),
+            filterBody: commentBody,
+            commentOn: onPr ? ('PullRequest' as const) : ('Issue' as const),
+          }
         : { filterBody: item.body }),
       ...origin(onPr ? 'pull-request' : 'issue', item.number),
     };
@@ -97,7 +118,9 @@ export function parseGitHubEvent(event: string, payload: Record<string, unknown>
       ...item,
       ...(typeof pr.draft === 'boolean' ? { draft: pr.draft } : {}),
       branch: str(obj(pr.head).ref),
-      ...(review ? { commentAuthor: str(obj(review.user).login), commentBody, commentUrl: str(review.html_url), filterBody: commentBody } : { filterBody: item.body }),
+      ...(review
+        ? { commentAuthor: str(obj(review.user).login), commentBody, commentUrl: str(review.html_url), filterBody: commentBody }
+        : { filterBody: item.body }),
       ...origin('pull-request', item.number),
     };
   }

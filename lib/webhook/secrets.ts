@@ -42,7 +42,9 @@ export class SecretStore {
   async value(name: string, keys: readonly string[], maxAgeMs = this.ttlMs): Promise<string> {
     let entry = this.cache.get(name);
     if (!entry || this.now() - entry.at > Math.min(maxAgeMs, this.ttlMs)) {
-      const data = this.client.get<{ data?: Record<string, string> }>(resourcePath(Resources.secrets, { namespace: this.namespace, name })).then((s) => (s ? decodeSecretData(s) : undefined));
+      const data = this.client
+        .get<{ data?: Record<string, string> }>(resourcePath(Resources.secrets, { namespace: this.namespace, name }))
+        .then((s) => (s ? decodeSecretData(s) : undefined));
       entry = { at: this.now(), data };
       this.cache.set(name, entry);
       // A failed read is not remembered.

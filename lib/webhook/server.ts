@@ -1,16 +1,16 @@
 import * as http from 'node:http';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { API_VERSION, Kind, type Task, type TaskSpawner } from '../api/index.js';
 import { Informer } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { KubeError, isAlreadyExists, isConflict, isInvalid } from '../kube/kube-error.js';
+import { isAlreadyExists, isConflict, isInvalid, KubeError } from '../kube/kube-error.js';
 import { objectPath, Resources, resourcePath } from '../kube/resource-path.js';
-import { BUILTIN_ROUTES, planDelivery, routeName, type DeliveryPlan, type PlannedTask, type Route } from './delivery.js';
+import type { GenericRouteConfig } from './config.js';
+import { resolveContext } from './context.js';
+import { BUILTIN_ROUTES, type DeliveryPlan, type PlannedTask, planDelivery, type Route, routeName } from './delivery.js';
 import type { WebhookMetrics } from './metrics.js';
 import { SecretMissingError, SecretStore, SLACK_SIGNING_SECRET_KEY, WEBHOOK_SECRET_KEY } from './secrets.js';
-import type { GenericRouteConfig } from './config.js';
 import { WebhookAnnotation } from './task.js';
-import { resolveContext } from './context.js';
 
 export type { GenericRouteConfig } from './config.js';
 
@@ -214,7 +214,13 @@ export class WebhookServer {
     };
     if (!route) {
       req.resume();
-      return reply(404, { error: `no webhook route ${path.slice(0, 100)}: this server serves ${this.routes().map((r) => `/webhook/${r}`).join(', ') || 'none'}` });
+      return reply(404, {
+        error: `no webhook route ${path.slice(0, 100)}: this server serves ${
+          this.routes()
+            .map((r) => `/webhook/${r}`)
+            .join(', ') || 'none'
+        }`,
+      });
     }
     if (req.method !== 'POST') {
       req.resume();
@@ -317,7 +323,8 @@ export class WebhookServer {
     else if (failures.length > 0 || outcomes.some((o) => o.result === 'invalid')) status = 422;
     for (const o of outcomes) {
       if (o.result === 'created') this.log.info({ route: name, delivery: decision.deliveryId, task: o.name }, 'Created Task');
-      else if ('message' in o) this.log.warn({ route: name, delivery: decision.deliveryId, task: o.name, result: o.result, err: o.message }, 'Task not created');
+      else if ('message' in o)
+        this.log.warn({ route: name, delivery: decision.deliveryId, task: o.name, result: o.result, err: o.message }, 'Task not created');
     }
     reply(status, {
       tasks,

@@ -66,13 +66,7 @@ export function parseSlackRequest(body: Record<string, unknown>, form: boolean, 
   if (type !== 'message' && type !== 'app_mention') return { kind: 'ignored', reason: `event type "${type}" is not acted on` };
   const subtype = str(event.subtype);
   if (!NEW_MESSAGE_SUBTYPES.has(subtype)) return { kind: 'ignored', reason: `message subtype "${subtype}" is not a new message` };
-  const bot =
-    botUserId ||
-    str(
-      obj(
-        arr(body.authorizations).find((a) => obj(a).is_bot === true) ?? arr(body.authorizations)[0],
-      ).user_id,
-    );
+  const bot = botUserId || str(obj(arr(body.authorizations).find((a) => obj(a).is_bot === true) ?? arr(body.authorizations)[0]).user_id);
   const user = str(event.user);
   const isBot = subtype === 'bot_message' || str(event.bot_id) !== '';
   return {
@@ -136,7 +130,10 @@ export function matchesSlack(source: Slack, m: SlackMessage): boolean {
 
 export function slackVars(m: SlackMessage): WebhookVars {
   const text = m.isSlashCommand ? m.text : stripLeadingMentions(m.text);
-  const permalink = m.ts && m.channel ? `https://slack.com/archives/${m.channel}/p${m.ts.replace('.', '')}${m.threadTs && m.threadTs !== m.ts ? `?thread_ts=${m.threadTs}` : ''}` : '';
+  const permalink =
+    m.ts && m.channel
+      ? `https://slack.com/archives/${m.channel}/p${m.ts.replace('.', '')}${m.threadTs && m.threadTs !== m.ts ? `?thread_ts=${m.threadTs}` : ''}`
+      : '';
   return {
     ...baseVars(),
     ID: m.isSlashCommand ? m.slashId : m.ts,

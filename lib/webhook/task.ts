@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { API_VERSION, Annotation, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
+import { Annotation, API_VERSION, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
+import { branchNameProblem, invalidBranchMessage } from '../git/ref-format.js';
 import { controllerOwnerReference } from '../render/owner.js';
 import { deferRender, renderTemplate, type TemplateValue } from '../template/index.js';
-import { branchNameProblem, invalidBranchMessage } from '../git/ref-format.js';
 import type { WebhookVars } from './vars.js';
 
 /** Annotations a webhook Task carries: which route it came in on and the sender's delivery id. */
@@ -67,7 +67,13 @@ function scalarVars(vars: WebhookVars): Record<string, TemplateValue> {
  * Throws WebhookTaskError when the template does not render or renders a
  * branch or label that Kubernetes or git would refuse.
  */
-export function buildWebhookTask(spawner: TaskSpawner, deliveryVars: WebhookVars, name: string, meta: WebhookTaskMeta, context?: Readonly<Record<string, string>>): Task {
+export function buildWebhookTask(
+  spawner: TaskSpawner,
+  deliveryVars: WebhookVars,
+  name: string,
+  meta: WebhookTaskMeta,
+  context?: Readonly<Record<string, string>>,
+): Task {
   const t = spawner.spec.taskTemplate;
   // `.Context`: the fetched values of the contextSources (lib/context/context-sources.ts), as data.
   const vars = context ? { ...deliveryVars, Context: context } : deliveryVars;
@@ -84,7 +90,9 @@ export function buildWebhookTask(spawner: TaskSpawner, deliveryVars: WebhookVars
   for (const [k, v] of Object.entries(t.metadata?.labels ?? {})) {
     const value = render(v, `metadata.labels[${k}]`);
     if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      throw new WebhookTaskError(`TaskSpawner ${spawnerName}: metadata.labels[${k}] rendered ${JSON.stringify(value.slice(0, 80))}, not a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`);
+      throw new WebhookTaskError(
+        `TaskSpawner ${spawnerName}: metadata.labels[${k}] rendered ${JSON.stringify(value.slice(0, 80))}, not a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`,
+      );
     }
     labels[k] = value;
   }
@@ -106,7 +114,10 @@ export function buildWebhookTask(spawner: TaskSpawner, deliveryVars: WebhookVars
   let prompt: string;
   if (t.dependsOn?.length) {
     try {
-      const d = deferRender(promptTemplate, context ? { ...scalarVars(deliveryVars), Context: { ...context } } : scalarVars(deliveryVars), { name: 'promptTemplate', lateFields: ['Deps', 'Name'] });
+      const d = deferRender(promptTemplate, context ? { ...scalarVars(deliveryVars), Context: { ...context } } : scalarVars(deliveryVars), {
+        name: 'promptTemplate',
+        lateFields: ['Deps', 'Name'],
+      });
       prompt = d.template;
       annotations[Annotation.PROMPT_VALUES] = d.values;
     } catch (err) {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AgentDefinition } from '../../lib/agents/agent-definition.js';
 import { clean, mapServers, mergeJsonServers } from '../../lib/agents/mcp.js';
-import { say, status, stateless, text, tool } from '../../lib/agents/stream-format.js';
+import { say, stateless, status, text, tool } from '../../lib/agents/stream-format.js';
 import { LastResultParser, num, obj, tokens } from '../../lib/agents/usage.js';
 
 /**

@@ -3,15 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentType } from '../../constructs/agent-type.js';
 import { KELOS_AGENT_IMAGES_VERSION } from '../../lib/agents/agent-definition.js';
-import {
-  AGENT_TYPES,
-  BUILT_IN_AGENTS,
-  DEFAULT_AGENT_TYPE,
-  agentDefinition,
-  agentTypesText,
-  isAgentType,
-  knownAgentTypes,
-} from '../../lib/agents/registry.js';
+import { AGENT_TYPES, agentDefinition, agentTypesText, BUILT_IN_AGENTS, DEFAULT_AGENT_TYPE, isAgentType, knownAgentTypes } from '../../lib/agents/registry.js';
 import { AgentTypeSchema } from '../../lib/api/shared.js';
 import { DEFAULT_AGENT_IMAGES } from '../../lib/render/images.js';
 import { ROOT } from '../capture/_workspace.js';

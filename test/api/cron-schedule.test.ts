@@ -23,13 +23,16 @@ describe('cronExpression', () => {
 
   it('throws a CronScheduleError that quotes the schedule and gives the reason', () => {
     expect(() => cronExpression('0 25 * * *')).toThrow(CronScheduleError);
-    expect(() => cronExpression('0 25 * * *')).toThrow('invalid cron schedule "0 25 * * *": hour field "25": Constraint error, got value 25 expected range 0-23');
+    expect(() => cronExpression('0 25 * * *')).toThrow(
+      'invalid cron schedule "0 25 * * *": hour field "25": Constraint error, got value 25 expected range 0-23',
+    );
   });
 });
 
 describe('cronScheduleProblem', () => {
   it('accepts valid schedules and macros', () => {
-    for (const s of ['* * * * *', '0 9 * * 1', '@daily', '@hourly', '0 0 * * 0', '0 0 * * */7', '0 0 * jul wed']) expect(cronScheduleProblem(s)).toBeUndefined();
+    for (const s of ['* * * * *', '0 9 * * 1', '@daily', '@hourly', '0 0 * * 0', '0 0 * * */7', '0 0 * jul wed'])
+      expect(cronScheduleProblem(s)).toBeUndefined();
   });
 
   it.each([

@@ -27,7 +27,7 @@ describe('checkObject', () => {
     ]);
   });
 
-  it('fails on a cron schedule with the parser\'s reason', () => {
+  it("fails on a cron schedule with the parser's reason", () => {
     expect(checkObject(spawner({ cron: { schedule: '0 25 * * *' } }))).toEqual([
       { path: 'spec.when.cron.schedule', message: 'invalid cron schedule "0 25 * * *": hour field "25": Constraint error, got value 25 expected range 0-23' },
     ]);
@@ -36,9 +36,15 @@ describe('checkObject', () => {
   it('fails on unknown variables in the prompt, branch and metadata templates of a spawner', () => {
     const obj = spawner(issues(), { promptTemplate: 'Fix {{.Titel}}', branch: 'fix-{{.Branch}}', metadata: { annotations: { from: '{{.Url}}' } } });
     expect(checkObject(obj)).toEqual([
-      { path: 'spec.taskTemplate.promptTemplate', message: `reads .Titel, which a githubIssues source does not have (did you mean .Title?); it has ${ISSUE_VARS}` },
+      {
+        path: 'spec.taskTemplate.promptTemplate',
+        message: `reads .Titel, which a githubIssues source does not have (did you mean .Title?); it has ${ISSUE_VARS}`,
+      },
       { path: 'spec.taskTemplate.branch', message: `reads .Branch, which a githubIssues source leaves empty; it has ${ISSUE_VARS}` },
-      { path: 'spec.taskTemplate.metadata.annotations[from]', message: `reads .Url, which a githubIssues source does not have (did you mean .URL?); it has ${ISSUE_VARS}` },
+      {
+        path: 'spec.taskTemplate.metadata.annotations[from]',
+        message: `reads .Url, which a githubIssues source does not have (did you mean .URL?); it has ${ISSUE_VARS}`,
+      },
     ]);
   });
 
@@ -66,7 +72,8 @@ describe('checkObject', () => {
     expect(checkObject(task({ dependsOn: ['other/setup'], prompt: 'p' }))).toEqual([
       {
         path: 'spec.dependsOn[0]',
-        message: 'Invalid value: "other/setup": dependsOn names a Task in the same namespace; a Task in another namespace is never found and the dependant waits forever',
+        message:
+          'Invalid value: "other/setup": dependsOn names a Task in the same namespace; a Task in another namespace is never found and the dependant waits forever',
       },
     ]);
     expect(checkObject(spawner(undefined, { dependsOn: ['ok', 'team-b/x'] }))).toEqual([
@@ -104,15 +111,19 @@ describe('checkObject', () => {
   });
 
   it('fails on repository URLs with credentials, never repeating them', () => {
-    const found = checkObject(workspace({ repo: 'https://x-access-token:ghp_secret@github.com/o/r.git', remotes: [{ name: 'up', url: 'https://ghp_other@github.com/u/r.git' }] }));
+    const found = checkObject(
+      workspace({ repo: 'https://x-access-token:ghp_secret@github.com/o/r.git', remotes: [{ name: 'up', url: 'https://ghp_other@github.com/u/r.git' }] }),
+    );
     expect(found).toEqual([
       {
         path: 'spec.repo',
-        message: 'invalid repository "https://***@github.com/o/r.git": must not carry credentials (user:password@ or token@); put the token in the Workspace Secret',
+        message:
+          'invalid repository "https://***@github.com/o/r.git": must not carry credentials (user:password@ or token@); put the token in the Workspace Secret',
       },
       {
         path: 'spec.remotes[0].url',
-        message: 'invalid repository "https://***@github.com/u/r.git": must not carry credentials (user:password@ or token@); put the token in the Workspace Secret',
+        message:
+          'invalid repository "https://***@github.com/u/r.git": must not carry credentials (user:password@ or token@); put the token in the Workspace Secret',
       },
     ]);
     expect(JSON.stringify(found)).not.toContain('ghp_');
@@ -133,14 +144,20 @@ describe('checkObject', () => {
     expect(checkObject(null)).toEqual([]);
   });
 
-  it('checks .Context against contextSources, and the context sources\' own templates against the source', () => {
+  it("checks .Context against contextSources, and the context sources' own templates against the source", () => {
     const obj = spawner(issues(), {
       promptTemplate: '{{.Title}} {{.Context.jiar}}',
       contextSources: [{ name: 'jira', http: { url: 'https://j.example/{{.Context.jira}}', headers: { 'X-Issue': '{{.Numbr}}' } } }],
     });
     expect(checkObject(obj)).toEqual([
-      { path: 'spec.taskTemplate.promptTemplate', message: 'reads .Context "jiar", which is not in contextSources (did you mean "jira"?); contextSources has "jira"' },
-      { path: 'spec.taskTemplate.contextSources[0].http.url', message: `reads .Context, which only a taskTemplate with contextSources has; it has ${ISSUE_VARS}` },
+      {
+        path: 'spec.taskTemplate.promptTemplate',
+        message: 'reads .Context "jiar", which is not in contextSources (did you mean "jira"?); contextSources has "jira"',
+      },
+      {
+        path: 'spec.taskTemplate.contextSources[0].http.url',
+        message: `reads .Context, which only a taskTemplate with contextSources has; it has ${ISSUE_VARS}`,
+      },
       {
         path: 'spec.taskTemplate.contextSources[0].http.headers[X-Issue]',
         message: `reads .Numbr, which a githubIssues source does not have (did you mean .Number?); it has ${ISSUE_VARS}`,
@@ -149,7 +166,10 @@ describe('checkObject', () => {
   });
 
   it('gives a generic webhook spawner the keys of its fieldMapping', () => {
-    const obj = spawner({ webhook: { source: 'sentry', fieldMapping: { id: '$.id', level: '$.level' } } }, { promptTemplate: '{{.level}}: {{.Title}} {{.Payload.data.x}}' });
+    const obj = spawner(
+      { webhook: { source: 'sentry', fieldMapping: { id: '$.id', level: '$.level' } } },
+      { promptTemplate: '{{.level}}: {{.Title}} {{.Payload.data.x}}' },
+    );
     expect(checkObject(obj)).toEqual([]);
   });
 
@@ -171,4 +191,3 @@ describe('checkObject', () => {
     expect(checkObject(task({ branch: 'feature/login' }))).toEqual([]);
   });
 });
-

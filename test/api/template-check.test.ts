@@ -24,7 +24,9 @@ describe('templateProblems', () => {
     expect(templateProblems('{{.title}}', 'promptTemplate', issues)).toEqual([
       `reads .title, which a githubIssues source does not have (did you mean .Title?); it has ${ISSUE_VARS}`,
     ]);
-    expect(templateProblems('{{.Whatever}}', 'promptTemplate', issues)).toEqual([`reads .Whatever, which a githubIssues source does not have; it has ${ISSUE_VARS}`]);
+    expect(templateProblems('{{.Whatever}}', 'promptTemplate', issues)).toEqual([
+      `reads .Whatever, which a githubIssues source does not have; it has ${ISSUE_VARS}`,
+    ]);
   });
 
   it('fails on a variable the source always leaves empty', () => {
@@ -111,7 +113,9 @@ describe('templateProblems on .Context', () => {
     expect(templateProblems('{{.Context.jiar}}', 'promptTemplate', scope)).toEqual([
       'reads .Context "jiar", which is not in contextSources (did you mean "jira"?); contextSources has "jira", "runbook"',
     ]);
-    expect(templateProblems('{{.Context.jira.x}}', 'promptTemplate', scope)).toEqual(['reads .Context "jira" "x", but .Context "jira" is a plain value with no fields']);
+    expect(templateProblems('{{.Context.jira.x}}', 'promptTemplate', scope)).toEqual([
+      'reads .Context "jira" "x", but .Context "jira" is a plain value with no fields',
+    ]);
     expect(templateProblems('{{.Context.jira}}', 'promptTemplate', issues)).toEqual([
       `reads .Context, which only a taskTemplate with contextSources has; it has ${ISSUE_VARS}`,
     ]);

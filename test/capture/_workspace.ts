@@ -48,8 +48,7 @@ export function makeWorkspace(): TestWorkspace {
   mkdirSync(home);
   mkdirSync(bin);
   const gitEnv = { ...process.env, ...GIT_IDENTITY, HOME: home };
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
   const seed = join(root, 'seed');
   mkdirSync(seed);

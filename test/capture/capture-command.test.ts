@@ -4,16 +4,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OUTPUTS_START, parseOutputs } from '../../lib/api/outputs.js';
-import {
-  ORIGIN_PR,
-  STREAMS,
-  TASK_BRANCH,
-  UPSTREAM_PR,
-  kelosBin,
-  makeWorkspace,
-  runProcess,
-  type TestWorkspace,
-} from './_workspace.js';
+import { kelosBin, makeWorkspace, ORIGIN_PR, runProcess, STREAMS, TASK_BRANCH, type TestWorkspace, UPSTREAM_PR } from './_workspace.js';
 
 const workspaces: TestWorkspace[] = [];
 afterEach(() => {
@@ -118,13 +109,7 @@ describe('kelos capture', () => {
     });
     expect(res.code).toBe(0);
     const parsed = parseOutputs(res.stdout.toString());
-    expect(parsed?.lines).toEqual([
-      `branch: ${TASK_BRANCH}`,
-      `commit: ${ws.commit}`,
-      'base-branch: release-1.2',
-      `pr: ${ORIGIN_PR}`,
-      `pr: ${UPSTREAM_PR}`,
-    ]);
+    expect(parsed?.lines).toEqual([`branch: ${TASK_BRANCH}`, `commit: ${ws.commit}`, 'base-branch: release-1.2', `pr: ${ORIGIN_PR}`, `pr: ${UPSTREAM_PR}`]);
     // A reader that keeps the last value gets the upstream PR of a fork workflow.
     expect(parsed?.results.pr).toBe(UPSTREAM_PR);
     expect(ws.ghCalls()).toContainEqual(['pr', 'list', '--head', TASK_BRANCH, '--json', 'url', '--repo', 'upstream-org/widgets']);

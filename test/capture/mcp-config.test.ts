@@ -8,7 +8,7 @@ import { cursorMcpServers } from '../../lib/agents/cursor.js';
 import { geminiMcpServers } from '../../lib/agents/gemini.js';
 import type { McpServers } from '../../lib/agents/mcp.js';
 import { opencodeMcpServers } from '../../lib/agents/opencode.js';
-import { agentDefinition, type AgentTypeName } from '../../lib/agents/registry.js';
+import { type AgentTypeName, agentDefinition } from '../../lib/agents/registry.js';
 import { parseMcpServers } from '../../lib/capture/mcp-config.js';
 
 /** Each agent definition writes its MCP servers where its CLI reads them. */

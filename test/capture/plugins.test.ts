@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,8 +91,7 @@ describe('plugins', () => {
     const agent = { name: 'code-reviewer', description: 'Reviews a diff for bugs', prompt: 'You review "code".\nBe specific.\n' };
     expect(renderSubAgent(agent, 'codex-toml')).toEqual({
       fileName: 'code-reviewer.toml',
-      content:
-        'name = "code-reviewer"\ndescription = "Reviews a diff for bugs"\ndeveloper_instructions = "You review \\"code\\".\\nBe specific.\\n"\n',
+      content: 'name = "code-reviewer"\ndescription = "Reviews a diff for bugs"\ndeveloper_instructions = "You review \\"code\\".\\nBe specific.\\n"\n',
     });
     expect(renderSubAgent(agent, 'opencode-markdown')).toEqual({
       fileName: 'code-reviewer.md',

@@ -63,7 +63,9 @@ describe('usage parsers', () => {
       'the claude-code run did not complete normally (subtype success, is_error true): the model API refused the credentials (HTTP 401 authentication_error): "Invalid API key · Fix external API key"; check the API key or OAuth token of the Task\'s credentials',
     );
     const overloaded = parse('claude-code', `{"type":"result","subtype":"success","is_error":true,"api_error_status":529,"result":"${'x'.repeat(300)}"}`);
-    expect(overloaded.failure).toBe(`the claude-code run did not complete normally (subtype success, is_error true): the model API answered HTTP 529: "${'x'.repeat(200)}…"`);
+    expect(overloaded.failure).toBe(
+      `the claude-code run did not complete normally (subtype success, is_error true): the model API answered HTTP 529: "${'x'.repeat(200)}…"`,
+    );
   });
 
   it('sums codex turn.completed usage', () => {
@@ -102,7 +104,12 @@ describe('usage parsers', () => {
   });
 
   it('skips lines that are not JSON objects', () => {
-    const text = ['not json', '[1,2]', '{"type":"turn.completed","usage":{"input_tokens":"x"}}', '{"type":"turn.completed","usage":{"input_tokens":5,"output_tokens":6}}'].join('\n');
+    const text = [
+      'not json',
+      '[1,2]',
+      '{"type":"turn.completed","usage":{"input_tokens":"x"}}',
+      '{"type":"turn.completed","usage":{"input_tokens":5,"output_tokens":6}}',
+    ].join('\n');
     expect(parse('codex', text).values).toEqual([
       ['input-tokens', '5'],
       ['output-tokens', '6'],

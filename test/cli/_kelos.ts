@@ -51,10 +51,7 @@ export async function kelos(args: string[], opts: { env?: Record<string, string 
 }
 
 /** Runs `node bin/kelos.mjs <args>` as a child process. */
-export function kelosProcess(
-  args: string[],
-  opts: { input?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
-): Promise<Result> {
+export function kelosProcess(args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: opts.cwd ?? root,

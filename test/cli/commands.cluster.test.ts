@@ -6,17 +6,17 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatOutputs } from '../../lib/api/outputs.js';
+import { parse } from 'yaml';
 import { customResourceDefinitions } from '../../lib/api/crd.js';
+import { formatOutputs } from '../../lib/api/outputs.js';
 import type { Task } from '../../lib/api/task.js';
 import type { TaskSpawner } from '../../lib/api/task-spawner.js';
 import type { Workspace } from '../../lib/api/workspace.js';
 import { Controller } from '../../lib/controller/controller-manager.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
-import { createNamespace, kubeconfigPath, OUTCOME_LABEL, waitFor, writeJobLog, type TestNamespace } from '../cluster/harness.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
+import { createNamespace, kubeconfigPath, OUTCOME_LABEL, type TestNamespace, waitFor, writeJobLog } from '../cluster/harness.js';
 import { kelos, kelosProcess, root } from './_kelos.js';
 
 let ns: TestNamespace;
@@ -38,10 +38,14 @@ const secretData = async (name: string) => {
   return s && Object.fromEntries(Object.entries(s.data).map(([key, v]) => [key, Buffer.from(v, 'base64').toString()]));
 };
 const phase = (name: string, phases: string[]) =>
-  waitFor(`task ${name} in ${phases}`, async () => {
-    const t = await getTask(name);
-    return t && phases.includes(t.status?.phase ?? '') ? t : undefined;
-  }, 90_000);
+  waitFor(
+    `task ${name} in ${phases}`,
+    async () => {
+      const t = await getTask(name);
+      return t && phases.includes(t.status?.phase ?? '') ? t : undefined;
+    },
+    90_000,
+  );
 const agentLog = (text: string, outputs: Array<[string, string]>) =>
   [
     JSON.stringify({ type: 'system', subtype: 'init', model: 'claude-opus-4' }),
@@ -121,7 +125,15 @@ describe('kelos run', () => {
   });
 
   it('--watch prints the phases until the Task succeeds, then its results', async () => {
-    writeJobLog(n, 'watched', agentLog('Added the tests.', [['branch', 'kelos-task-7'], ['pr', 'https://github.com/acme/widgets/pull/7']]), { container: 'kelos-agent' });
+    writeJobLog(
+      n,
+      'watched',
+      agentLog('Added the tests.', [
+        ['branch', 'kelos-task-7'],
+        ['pr', 'https://github.com/acme/widgets/pull/7'],
+      ]),
+      { container: 'kelos-agent' },
+    );
     writeJobLog(n, 'watched', "Cloning into 'repo'...\n", { container: 'git-clone' });
     const r = await k('run', '-p', 'Fix issue 7', '--name', 'watched', '-w');
     expect(r.stderr).toBe('');
@@ -190,9 +202,21 @@ describe('kelos get', () => {
 
   it('filters by phase, across namespaces, and prints YAML or JSON', async () => {
     const failed = await k('get', 'task', '--phase', 'failed');
-    expect(failed.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(/\s+/)[0]).sort()).toEqual(['after-doomed', 'doomed']);
+    expect(
+      failed.stdout
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/)[0])
+        .sort(),
+    ).toEqual(['after-doomed', 'doomed']);
     const all = await k('get', 'task', 'watched', '-A');
-    expect(all.stdout.split('\n')[1]!.split(/\s{3,}/).slice(0, 2)).toEqual([n, 'watched']);
+    expect(
+      all.stdout
+        .split('\n')[1]!
+        .split(/\s{3,}/)
+        .slice(0, 2),
+    ).toEqual([n, 'watched']);
     const json = JSON.parse((await k('get', 'task', 'watched', '-o', 'json')).stdout);
     expect(json.status.phase).toBe('Succeeded');
     expect(json.status.results).toEqual({ branch: 'kelos-task-7', pr: 'https://github.com/acme/widgets/pull/7' });
@@ -241,9 +265,13 @@ describe('kelos get', () => {
   });
 
   it('-w lists, then prints a row each time a Task changes, until interrupted', async () => {
-    const child = spawn(process.execPath, [join(root, 'bin/kelos.mjs'), '--kubeconfig', kubeconfigPath(), '-n', n, '--config', cfg, 'get', 'tasks', '-w', '-l', 'watch=me'], {
-      env: { ...process.env, KELOS_FROM_SOURCE: '1' },
-    });
+    const child = spawn(
+      process.execPath,
+      [join(root, 'bin/kelos.mjs'), '--kubeconfig', kubeconfigPath(), '-n', n, '--config', cfg, 'get', 'tasks', '-w', '-l', 'watch=me'],
+      {
+        env: { ...process.env, KELOS_FROM_SOURCE: '1' },
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -266,7 +294,12 @@ describe('kelos get', () => {
     expect(rows.every((l) => l.startsWith('live '))).toBe(true);
     // A row is printed when it changes, never twice in a row.
     expect(rows.every((l, i) => i === 0 || l !== rows[i - 1])).toBe(true);
-    expect(rows.at(-1)!.split(/\s{3,}/).slice(0, 3)).toEqual(['live', 'codex', 'Succeeded']);
+    expect(
+      rows
+        .at(-1)!
+        .split(/\s{3,}/)
+        .slice(0, 3),
+    ).toEqual(['live', 'codex', 'Succeeded']);
   });
 
   it('-w ends after --timeout, and --timeout needs -w', async () => {
@@ -295,7 +328,12 @@ describe('kelos logs', () => {
   it('prints the init containers on stderr, then the agent pretty-printed', async () => {
     const r = await k('logs', 'watched');
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`Added the tests.\n${formatOutputs([['branch', 'kelos-task-7'], ['pr', 'https://github.com/acme/widgets/pull/7']])}`);
+    expect(r.stdout).toBe(
+      `Added the tests.\n${formatOutputs([
+        ['branch', 'kelos-task-7'],
+        ['pr', 'https://github.com/acme/widgets/pull/7'],
+      ])}`,
+    );
     expect(r.stderr).toContain("==> init container git-clone <==\nCloning into 'repo'...\n");
     expect(r.stderr).toContain('==> kelos-agent <==\n[init] model=claude-opus-4\n[tool] Bash: npm test\n[result] completed (2 turns, $0.5000)\n');
     const raw = await k('logs', 'watched', '--raw', '--agent-only');

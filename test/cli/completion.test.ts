@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../cli/main.js';
-import { complete, completionScript, globalsFromWords, splitLine, type Lookup } from '../../cli/ops/completion.js';
+import { complete, completionScript, globalsFromWords, type Lookup, splitLine } from '../../cli/ops/completion.js';
 import { kelos, root } from './_kelos.js';
 
 const asked: string[] = [];
@@ -53,7 +53,11 @@ describe('completion candidates', () => {
   it('split the line as the shell does', () => {
     expect(splitLine('kelos get ')).toEqual(['kelos', 'get', '']);
     expect(splitLine('kelos run -p "two words" --na')).toEqual(['kelos', 'run', '-p', 'two words', '--na']);
-    expect(globalsFromWords(['--kubeconfig', '/k', '-n', 'team', '--context=prod', 'get', ''])).toEqual({ kubeconfig: '/k', namespace: 'team', context: 'prod' });
+    expect(globalsFromWords(['--kubeconfig', '/k', '-n', 'team', '--context=prod', 'get', ''])).toEqual({
+      kubeconfig: '/k',
+      namespace: 'team',
+      context: 'prod',
+    });
   });
 });
 

@@ -2,8 +2,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { CONFIG_TEMPLATE, parseConfig, resolveValue } from '../../cli/ops/config.js';
 import { kelos } from './_kelos.js';
 
@@ -84,11 +84,13 @@ describe('the config file', () => {
 
   it('reports unknown keys and rejects bad values with the key and what is allowed', () => {
     expect(parseConfig({ oauthtoken: 'x', workspace: { name: 'w', branch: 'b' } }, 'c.yaml').unknownKeys).toEqual(['oauthtoken', 'workspace.branch']);
-    expect(() => parseConfig({ type: 'claude' }, 'c.yaml')).toThrow("config file c.yaml: 'type' must be one of claude-code, codex, gemini, opencode, cursor, got \"claude\"");
-    expect(() => parseConfig({ workspace: { repo: 'github.com/acme/app' } }, 'c.yaml')).toThrow(
-      "config file c.yaml: 'workspace.repo' must start with https://, http://, git:// or git@, got \"github.com/acme/app\"",
+    expect(() => parseConfig({ type: 'claude' }, 'c.yaml')).toThrow(
+      'config file c.yaml: \'type\' must be one of claude-code, codex, gemini, opencode, cursor, got "claude"',
     );
-    expect(() => parseConfig({ model: ['a'] }, 'c.yaml')).toThrow("config file c.yaml: 'model' must be a string, got [\"a\"]");
+    expect(() => parseConfig({ workspace: { repo: 'github.com/acme/app' } }, 'c.yaml')).toThrow(
+      'config file c.yaml: \'workspace.repo\' must start with https://, http://, git:// or git@, got "github.com/acme/app"',
+    );
+    expect(() => parseConfig({ model: ['a'] }, 'c.yaml')).toThrow('config file c.yaml: \'model\' must be a string, got ["a"]');
     expect(() => parseConfig(['a'], 'c.yaml')).toThrow('config file c.yaml must be a YAML mapping');
   });
 
@@ -108,7 +110,9 @@ describe('the config file', () => {
     const dir = tmp();
     const missing = await kelos(['run', '-p', 'hi', '--dry-run', '--config', join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(`Error: config file ${join(dir, 'nope.yaml')} does not exist: create it with \`kelos init --config ${join(dir, 'nope.yaml')}\`\n`);
+    expect(missing.stderr).toBe(
+      `Error: config file ${join(dir, 'nope.yaml')} does not exist: create it with \`kelos init --config ${join(dir, 'nope.yaml')}\`\n`,
+    );
     writeFileSync(join(dir, 'bad.yaml'), 'model: [unclosed\n');
     const bad = await kelos(['run', '-p', 'hi', '--dry-run', '--config', join(dir, 'bad.yaml')]);
     expect(bad.code).toBe(1);

@@ -29,7 +29,9 @@ describe('cluster errors', () => {
   it('names a missing kubeconfig and says what to pass', async () => {
     const r = await kelosProcess(['get', 'tasks', '--kubeconfig', join(dir, 'nope.kubeconfig')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`Error: kubeconfig ${join(dir, 'nope.kubeconfig')} does not exist: pass --kubeconfig <file> or set KUBECONFIG to a kubeconfig of your cluster\n`);
+    expect(r.stderr).toBe(
+      `Error: kubeconfig ${join(dir, 'nope.kubeconfig')} does not exist: pass --kubeconfig <file> or set KUBECONFIG to a kubeconfig of your cluster\n`,
+    );
     expect(r.stdout).toBe('');
   });
 
@@ -75,7 +77,10 @@ describe('usage errors', () => {
     [['delete', 'task'], 'Error: name the task to delete, or pass --all to delete every task of the namespace\n'],
     [['delete', 'task', 'a', '--all'], 'Error: pass either names or --all, not both\n'],
     [['suspend', 'task', 'x'], 'Error: only taskspawners can be suspended, not tasks\n'],
-    [['install', '--image', 'a', '--version', '1.0.0', '--dry-run'], "Error: '--image' and '--version' cannot be used together: --version picks the tag of the kelos image\n"],
+    [
+      ['install', '--image', 'a', '--version', '1.0.0', '--dry-run'],
+      "Error: '--image' and '--version' cannot be used together: --version picks the tag of the kelos image\n",
+    ],
     [['install', '--version', 'latest', '--dry-run'], 'Error: \'--version\' must be a release like 0.1.0 or v0.1.0, got "latest"\n'],
   ])('kelos %j', async (args, message) => {
     const r = await kelos([...args, '--kubeconfig', unreachable]);

@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { KelosApp } from '../../constructs/index.js';
-import { importManifests, parseManifests, type ImportResult, type SourceObject } from '../../lib/import/import.js';
+import { type ImportResult, importManifests, parseManifests, type SourceObject } from '../../lib/import/import.js';
 import { normaliseAll } from '../../lib/import/normalise.js';
 import { listFiles } from '../../lib/render/output.js';
 import { kelos, root } from './_kelos.js';
@@ -84,7 +84,9 @@ describe('kelos import round trip', () => {
     expect(code).toContain("volumes: [{ name: 'scratch', emptyDir: {} }],");
     // A Check Run with the default name survives the trip: `checks: {}` is not dropped as empty.
     expect((webhooks.output.get('TaskSpawner/default/kelos-pr-responder') as any).spec.when.githubWebhook.reporting).toEqual({ enabled: true, checks: {} });
-    expect((webhooks.output.get('TaskSpawner/default/kelos-image-update') as any).spec.taskTemplate.podOverrides.volumes).toEqual([{ name: 'scratch', emptyDir: {} }]);
+    expect((webhooks.output.get('TaskSpawner/default/kelos-image-update') as any).spec.taskTemplate.podOverrides.volumes).toEqual([
+      { name: 'scratch', emptyDir: {} },
+    ]);
   });
 
   it('gives every supported field back unchanged, across two namespaces', () => {
@@ -136,7 +138,25 @@ describe('kelos import round trip', () => {
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     const r = spawnSync(
       process.execPath,
-      [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--resolveJsonModule', '--types', 'node', examples.file, selfDev.file, features.file, webhooks.file],
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--module',
+        'NodeNext',
+        '--moduleResolution',
+        'NodeNext',
+        '--target',
+        'ES2022',
+        '--resolveJsonModule',
+        '--types',
+        'node',
+        examples.file,
+        selfDev.file,
+        features.file,
+        webhooks.file,
+      ],
       { cwd: root, encoding: 'utf8' },
     );
     expect(r.stdout + r.stderr).toBe('');
@@ -167,7 +187,6 @@ describe('kelos import reports', () => {
     // Server-written fields (status, uid, resourceVersion) are not worth a note.
     expect(lines.join('\n')).not.toMatch(/status|resourceVersion|uid/);
   });
-
 });
 
 describe('kelos import (the command)', () => {

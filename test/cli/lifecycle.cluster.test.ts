@@ -5,16 +5,15 @@
 import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { parseAllDocuments } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chart } from 'cdk8s';
-import { parse } from 'yaml';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
 import { AgentType, Credentials, KelosApp, Spawner, When } from '../../constructs/index.js';
 import { Controller } from '../../lib/controller/controller-manager.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
-import { startControlPlane, type ControlPlane } from '../cluster/launcher.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
+import { type ControlPlane, startControlPlane } from '../cluster/launcher.js';
 import { kelos, kelosProcess } from './_kelos.js';
 
 let cp: ControlPlane;
@@ -54,7 +53,10 @@ describe('before kelos is installed', () => {
     const out = join(dir, 'dist');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(out, 'team'), { recursive: true });
-    writeFileSync(join(out, 'team', 'Workspace.app.yaml'), 'apiVersion: kelos.dev/v1alpha1\nkind: Workspace\nmetadata:\n  name: app\n  namespace: team\nspec:\n  repo: https://github.com/acme/app.git\n');
+    writeFileSync(
+      join(out, 'team', 'Workspace.app.yaml'),
+      'apiVersion: kelos.dev/v1alpha1\nkind: Workspace\nmetadata:\n  name: app\n  namespace: team\nspec:\n  repo: https://github.com/acme/app.git\n',
+    );
     const r = await k('diff', '-o', out);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('+kind: Workspace');
@@ -166,7 +168,10 @@ describe('kelos uninstall', () => {
       if (['CronJob', 'ServiceAccount', 'Role', 'RoleBinding'].includes(obj.kind)) await client.apply(obj);
     }
     // A finalizer no controller removes: uninstall must not wait forever for it.
-    await client.create({ ...kelosObject('Task', 'held', { type: 'claude-code', prompt: 'x', credentials: { type: 'none' } }), metadata: { name: 'held', namespace: 'team', finalizers: ['example.com/hold'] } });
+    await client.create({
+      ...kelosObject('Task', 'held', { type: 'claude-code', prompt: 'x', credentials: { type: 'none' } }),
+      metadata: { name: 'held', namespace: 'team', finalizers: ['example.com/hold'] },
+    });
     controller = await Controller.start({
       client,
       namespace: 'team',
@@ -192,8 +197,12 @@ describe('kelos uninstall', () => {
   it('stops at a finalizer nobody removes, naming the object and the way out', async () => {
     const r = await k('uninstall', '-y', '--timeout', '3s');
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('Deleted 1 TaskSpawner\nDeleted 1 Task\nDeleted 1 Workspace\nDeleted 1 AgentConfig\nWaiting for kelos resources to be finalized\n');
-    expect(r.stderr).toMatch(/^Error: \d+ kelos resources? still exists? after 3s \(.*tasks\/team\/held.*\): their finalizers wait for the controller; start it, or run `kelos uninstall --force` to remove the finalizers\n$/);
+    expect(r.stdout).toContain(
+      'Deleted 1 TaskSpawner\nDeleted 1 Task\nDeleted 1 Workspace\nDeleted 1 AgentConfig\nWaiting for kelos resources to be finalized\n',
+    );
+    expect(r.stderr).toMatch(
+      /^Error: \d+ kelos resources? still exists? after 3s \(.*tasks\/team\/held.*\): their finalizers wait for the controller; start it, or run `kelos uninstall --force` to remove the finalizers\n$/,
+    );
     // The CRDs and the controller are still there.
     expect(await client.get(resourcePath(Resources.customResourceDefinitions, { name: 'tasks.kelos.dev' }))).toBeDefined();
   });

@@ -24,11 +24,7 @@ describe('formatting agent logs', () => {
       'branch: fix-7',
       '---KELOS_OUTPUTS_END---',
     ]);
-    expect(stderr).toEqual([
-      '[init] model=claude-sonnet-4-5-20250929 cwd=/workspace/repo',
-      '[tool] Bash: npm test',
-      '[result] completed (7 turns, $0.4217)',
-    ]);
+    expect(stderr).toEqual(['[init] model=claude-sonnet-4-5-20250929 cwd=/workspace/repo', '[tool] Bash: npm test', '[result] completed (7 turns, $0.4217)']);
   });
 
   it('reports a Claude Code run that hit its turn limit as an error', () => {

@@ -4,9 +4,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type KelosConfig } from '../../cli/ops/config.js';
+import { parse } from 'yaml';
+import { type KelosConfig, parseConfig } from '../../cli/ops/config.js';
 import { plan } from '../../cli/ops/run.js';
 import { kelos, kelosProcess } from './_kelos.js';
 
@@ -37,7 +37,9 @@ describe('kelos run builds', () => {
     expect(p.task.spec.workspaceRef).toEqual({ name: 'kelos-workspace' });
     // A named workspace (config or flag) is used as it is.
     expect(plan({}, 'x', config({ apiKey: 'k', workspace: { name: 'repo' } }), 'n').workspace).toBeUndefined();
-    expect(plan({ workspace: 'other' }, 'x', config({ apiKey: 'k', workspace: { repo: 'https://x/y.git' } }), 'n').task.spec.workspaceRef).toEqual({ name: 'other' });
+    expect(plan({ workspace: 'other' }, 'x', config({ apiKey: 'k', workspace: { repo: 'https://x/y.git' } }), 'n').task.spec.workspaceRef).toEqual({
+      name: 'other',
+    });
   });
 
   it('every flag into the Task, flags winning over the config file', () => {
@@ -80,11 +82,17 @@ describe('kelos run builds', () => {
         ],
       },
     });
-    expect(plan({}, 'x', config({ apiKey: 'k', agentConfig: 'c', type: 'gemini' }), 'n').task.spec).toMatchObject({ type: 'gemini', agentConfigRef: { name: 'c' } });
+    expect(plan({}, 'x', config({ apiKey: 'k', agentConfig: 'c', type: 'gemini' }), 'n').task.spec).toMatchObject({
+      type: 'gemini',
+      agentConfigRef: { name: 'c' },
+    });
   });
 
   it('a Task without credentials for --credential-type none', () => {
-    expect(plan({ credentialType: 'none' }, 'x', config({ apiKey: 'k' }), 'n')).toMatchObject({ secrets: new Map(), task: { spec: { credentials: { type: 'none' } } } });
+    expect(plan({ credentialType: 'none' }, 'x', config({ apiKey: 'k' }), 'n')).toMatchObject({
+      secrets: new Map(),
+      task: { spec: { credentials: { type: 'none' } } },
+    });
   });
 });
 
@@ -92,11 +100,11 @@ describe('kelos run rejects', () => {
   it.each([
     [{}, {}, 'no credentials: set oauthToken or apiKey in /home/me/.kelos/config.yaml, or pass --secret <name> [--credential-type oauth]'],
     [{}, { oauthToken: 'a', apiKey: 'b' }, 'config file /home/me/.kelos/config.yaml sets both oauthToken and apiKey: keep one'],
-    [{ type: 'claude' }, { apiKey: 'k' }, "'--type' must be one of claude-code, codex, gemini, opencode, cursor, got \"claude\""],
-    [{ credentialType: 'token' }, { apiKey: 'k' }, "'--credential-type' must be one of api-key, oauth, none, got \"token\""],
-    [{ env: ['NOVALUE'] }, { apiKey: 'k' }, "'--env' must be NAME=VALUE, got \"NOVALUE\""],
-    [{ activeDeadline: 'soon' }, { apiKey: 'k' }, "'--active-deadline' must be a Go duration like 30m or 1h, got \"soon\""],
-    [{ activeDeadline: '500ms' }, { apiKey: 'k' }, "'--active-deadline' must be at least 1s, got \"500ms\""],
+    [{ type: 'claude' }, { apiKey: 'k' }, '\'--type\' must be one of claude-code, codex, gemini, opencode, cursor, got "claude"'],
+    [{ credentialType: 'token' }, { apiKey: 'k' }, '\'--credential-type\' must be one of api-key, oauth, none, got "token"'],
+    [{ env: ['NOVALUE'] }, { apiKey: 'k' }, '\'--env\' must be NAME=VALUE, got "NOVALUE"'],
+    [{ activeDeadline: 'soon' }, { apiKey: 'k' }, '\'--active-deadline\' must be a Go duration like 30m or 1h, got "soon"'],
+    [{ activeDeadline: '500ms' }, { apiKey: 'k' }, '\'--active-deadline\' must be at least 1s, got "500ms"'],
     [{ name: 'Bad_Name' }, { apiKey: 'k' }, 'the Task would be invalid: metadata.name: Invalid value: "Bad_Name"'],
   ])('%o with config %o', (opts, doc, message) => {
     expect(() => plan(opts, 'x', config(doc), 'n')).toThrow(message);
@@ -129,10 +137,32 @@ describe('kelos run --dry-run', () => {
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, 'apiKey: "@/nonexistent/is-not-read-for-dry-run"\nnamespace: team\nmodel: opus\n');
     writeFileSync(join(dir, 'prompt.md'), 'Fix the flaky test.\n\n');
-    const r = await kelos(['run', '--prompt-file', join(dir, 'prompt.md'), '--name', 'dry', '--config', cfg, '--kubeconfig', join(dir, 'no-kubeconfig'), '--dry-run']);
+    const r = await kelos([
+      'run',
+      '--prompt-file',
+      join(dir, 'prompt.md'),
+      '--name',
+      'dry',
+      '--config',
+      cfg,
+      '--kubeconfig',
+      join(dir, 'no-kubeconfig'),
+      '--dry-run',
+    ]);
     expect(r.stderr).toMatch(/^Error: config file .* 'apiKey' names \/nonexistent/);
     writeFileSync(cfg, 'secret: team-creds\ncredentialType: oauth\nnamespace: team\nmodel: opus\n');
-    const ok = await kelos(['run', '--prompt-file', join(dir, 'prompt.md'), '--name', 'dry', '--config', cfg, '--kubeconfig', join(dir, 'no-kubeconfig'), '--dry-run']);
+    const ok = await kelos([
+      'run',
+      '--prompt-file',
+      join(dir, 'prompt.md'),
+      '--name',
+      'dry',
+      '--config',
+      cfg,
+      '--kubeconfig',
+      join(dir, 'no-kubeconfig'),
+      '--dry-run',
+    ]);
     expect(ok.stderr).toBe('');
     expect(parse(ok.stdout)).toEqual({
       apiVersion: 'kelos.dev/v1alpha1',

@@ -1,6 +1,6 @@
 // The synth, check and validate commands, run as the user runs them.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,7 +87,9 @@ describe('kelos synth -o DIR', () => {
     symlinkSync(outside, join(out, 'team'));
     const s = kelos(['synth', '-o', 'out'], dir);
     expect(s.code).toBe(1);
-    expect(s.stderr).toBe(`Error: ${join(realpathSync(out), 'team')} is a symbolic link; kelos synth does not write through symbolic links: remove it or choose another output folder\n`);
+    expect(s.stderr).toBe(
+      `Error: ${join(realpathSync(out), 'team')} is a symbolic link; kelos synth does not write through symbolic links: remove it or choose another output folder\n`,
+    );
     expect(readdirSync(outside)).toEqual(['keep.txt']);
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('mine\n');
   });

@@ -1,8 +1,8 @@
 // kelos get prints Kelos's tables with kubectl's ages.
 import { describe, expect, it } from 'vitest';
+import { kindOf } from '../../cli/ops/_kinds.js';
 import { humanDuration, table } from '../../cli/ops/_table.js';
 import { labelSelector, objectName, parsePhases, renderDetail, renderTable } from '../../cli/ops/get.js';
-import { kindOf } from '../../cli/ops/_kinds.js';
 
 const now = Date.parse('2026-11-26T12:00:00Z');
 const ago = (s: number) => new Date(now - s * 1000).toISOString();
@@ -31,7 +31,15 @@ describe('humanDuration', () => {
 
 describe('tables', () => {
   it('pads every column but the last with three spaces', () => {
-    expect(table(['NAME', 'PHASE'], [['a', 'Running'], ['longer-name', '-']])).toBe('NAME          PHASE\na             Running\nlonger-name   -\n');
+    expect(
+      table(
+        ['NAME', 'PHASE'],
+        [
+          ['a', 'Running'],
+          ['longer-name', '-'],
+        ],
+      ),
+    ).toBe('NAME          PHASE\na             Running\nlonger-name   -\n');
   });
 
   it("has Kelos's Task columns, and NAMESPACE first with -A", () => {
@@ -61,7 +69,20 @@ describe('tables', () => {
       status: { phase: 'Running', podName: 'fix-1-x7k2q', message: 'Running in Pod "fix-1-x7k2q"' },
     };
     const [header, row] = renderTable('Task', [task] as any, false, now, true).split('\n');
-    expect(header!.split(/\s{3,}/)).toEqual(['NAME', 'TYPE', 'PHASE', 'BRANCH', 'WORKSPACE', 'AGENT CONFIG', 'DURATION', 'AGE', 'MODEL', 'SPAWNER', 'POD', 'MESSAGE']);
+    expect(header!.split(/\s{3,}/)).toEqual([
+      'NAME',
+      'TYPE',
+      'PHASE',
+      'BRANCH',
+      'WORKSPACE',
+      'AGENT CONFIG',
+      'DURATION',
+      'AGE',
+      'MODEL',
+      'SPAWNER',
+      'POD',
+      'MESSAGE',
+    ]);
     expect(row!.split(/\s{3,}/).slice(8)).toEqual(['opus', 'issue-bot', 'fix-1-x7k2q', 'Running in Pod "fix-1-x7k2q"']);
   });
 
@@ -93,7 +114,12 @@ describe('tables', () => {
       now,
     ).split('\n');
     expect(rows[0]).toBe(`NAME   ${'SOURCE'.padEnd(33)}PHASE     DISCOVERED   TASKS   AGE`);
-    expect(rows.slice(1, 5).map((r) => r.split(/\s{3,}/)[1])).toEqual(['github issues: repo', 'github pull requests: acme/app', 'cron: 0 9 * * 1', 'jira: WID']);
+    expect(rows.slice(1, 5).map((r) => r.split(/\s{3,}/)[1])).toEqual([
+      'github issues: repo',
+      'github pull requests: acme/app',
+      'cron: 0 9 * * 1',
+      'jira: WID',
+    ]);
     expect(rows[1]).toContain('Running   4            2       60s');
   });
 
@@ -115,7 +141,9 @@ describe('tables', () => {
 
   it('accepts phases in any case and rejects others', () => {
     expect(parsePhases(kindOf('tasks'), 'running,FAILED')).toEqual(['Running', 'Failed']);
-    expect(() => parsePhases(kindOf('task'), 'done')).toThrow("'--phase' must be one of Pending, Running, Succeeded, Failed, Waiting (comma-separated), got \"done\"");
+    expect(() => parsePhases(kindOf('task'), 'done')).toThrow(
+      '\'--phase\' must be one of Pending, Running, Succeeded, Failed, Waiting (comma-separated), got "done"',
+    );
     expect(() => parsePhases(kindOf('ws'), 'Running')).toThrow("'--phase' applies to tasks and taskspawners, not workspaces");
   });
 

@@ -8,11 +8,11 @@
 //   stop   stops every control plane started by `start` (or only the one whose
 //          kubeconfig/run directory is given)
 import { spawn } from 'node:child_process';
-import * as k8s from '@kubernetes/client-node';
-import { CONTROLLER_NAMESPACE } from '../../lib/api/constants.js';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { CONTROLLER_NAMESPACE } from '../../lib/api/constants.js';
 import { startControlPlane } from './launcher.js';
 import { REAL_NODE_NAME, REAL_NODE_NAMESPACE_ANNOTATIONS, type RealNodeInfo } from './node/real-node.js';
 import { runsRoot } from './paths.js';

@@ -2,7 +2,7 @@
 // apply, so files racing to install them agree) and waits until they are served.
 import { customResourceDefinitions } from '../../lib/api/crd.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { kubeConfig, waitFor } from './harness.js';
 
 let installed: Promise<void> | undefined;

@@ -137,9 +137,7 @@ describe('test control plane', () => {
     await batch.createNamespacedJob({ namespace: ns.name, body: job('by-name') });
     expect((await finishedJob('by-name')).condition).toBe('Complete');
     const [pod] = await podsOf('by-name');
-    expect(await core.readNamespacedPodLog({ name: pod!.metadata!.name!, namespace: ns.name, container: 'main' })).toBe(
-      'line 1\nline 2 without newline',
-    );
+    expect(await core.readNamespacedPodLog({ name: pod!.metadata!.name!, namespace: ns.name, container: 'main' })).toBe('line 1\nline 2 without newline');
     // a pod with neither a log label nor a Job gets the empty catch-all log
     await core.createNamespacedPod({
       namespace: ns.name,

@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import type { ProvidedCluster } from './context.js';
+import { FAIL_EXIT_CODE, OUTCOME_LABEL } from './kwok-config.js';
 import { jobLogKey, LOG_LABEL, writeLogFile } from './pod-logs.js';
-import { OUTCOME_LABEL, FAIL_EXIT_CODE } from './kwok-config.js';
 
-export { LOG_LABEL, OUTCOME_LABEL, FAIL_EXIT_CODE };
 export type { ProvidedCluster };
+export { FAIL_EXIT_CODE, LOG_LABEL, OUTCOME_LABEL };
 
 /** Path of the admin kubeconfig of the test cluster. */
 export function kubeconfigPath(): string {
@@ -42,7 +42,12 @@ function sleep(ms: number): Promise<void> {
  * ServiceAccount exists (pods are rejected before that).
  */
 export async function createNamespace(prefix = 'test', kc: k8s.KubeConfig = kubeConfig()): Promise<TestNamespace> {
-  const base = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'test';
+  const base =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50) || 'test';
   const name = `${base}-${randomBytes(4).toString('hex')}`;
   const core = kc.makeApiClient(k8s.CoreV1Api);
   await core.createNamespace({ body: { metadata: { name, labels: { 'kelos.dev/test-namespace': 'true' } } } });

@@ -10,17 +10,17 @@
 // data) when something failed.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { type IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { kwokConfigYaml } from './kwok-config.js';
-import { REAL_NODE_NAME, RealNode, RealNodeUnavailable, type RealNodeInfo } from './node/real-node.js';
-import { resolveBinaries, runsRoot as defaultRunsRoot, type Binaries, type Component } from './paths.js';
+import { REAL_NODE_NAME, RealNode, type RealNodeInfo, RealNodeUnavailable } from './node/real-node.js';
+import { type Binaries, type Component, runsRoot as defaultRunsRoot, resolveBinaries } from './paths.js';
 import { createPki, type Pki, writeKubeconfig } from './pki.js';
+import { type PodLogWatcher, startPodLogWatcher } from './pod-logs.js';
 import { Proc } from './proc.js';
-import { startPodLogWatcher, type PodLogWatcher } from './pod-logs.js';
 
 export const NODE_NAME = 'kwok-node-0';
 export { REAL_NODE_NAME };
@@ -237,17 +237,13 @@ async function startOnce(root: string, bins: Binaries, opts: StartOptions, log: 
   mkdirSync(podLogsDir);
   writeFileSync(join(podLogsDir, '_empty.log'), '');
 
-  const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all(
-    Array.from({ length: 6 }, () => freePort()),
-  );
+  const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
   const apiserver = `https://127.0.0.1:${apiPort}`;
   const procs: Proc[] = [];
   const problems: string[] = [];
   let watcher: PodLogWatcher | undefined;
   const kubeVersionP =
-    bins.bins['kube-apiserver'].source === 'cache'
-      ? Promise.resolve(bins.bins['kube-apiserver'].pinned!)
-      : binaryVersion(bins.bins['kube-apiserver'].path);
+    bins.bins['kube-apiserver'].source === 'cache' ? Promise.resolve(bins.bins['kube-apiserver'].pinned!) : binaryVersion(bins.bins['kube-apiserver'].path);
 
   const info: ClusterInfo = {
     runDir,
@@ -592,4 +588,3 @@ async function startOnce(root: string, bins: Binaries, opts: StartOptions, log: 
     });
   }
 }
-

@@ -62,8 +62,21 @@ export async function createPki(dir: string, serviceIp: string, node?: PkiNode):
   const p = (n: string): CertPair => ({ cert: join(dir, `${n}.crt`), key: join(dir, `${n}.key`) });
   const ca = p('ca');
   await openssl([
-    'req', '-x509', ...EC, '-keyout', ca.key, '-out', ca.cert, '-days', '365', '-subj', '/CN=kelos-test-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    ca.key,
+    '-out',
+    ca.cert,
+    '-days',
+    '365',
+    '-subj',
+    '/CN=kelos-test-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
   ]);
   const leaves: LeafSpec[] = [
     {
@@ -71,8 +84,13 @@ export async function createPki(dir: string, serviceIp: string, node?: PkiNode):
       subject: '/CN=kube-apiserver',
       usage: 'server',
       sans: [
-        'IP:127.0.0.1', `IP:${serviceIp}`, 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default',
-        'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local',
+        'IP:127.0.0.1',
+        `IP:${serviceIp}`,
+        'DNS:localhost',
+        'DNS:kubernetes',
+        'DNS:kubernetes.default',
+        'DNS:kubernetes.default.svc',
+        'DNS:kubernetes.default.svc.cluster.local',
       ],
     },
     { name: 'apiserver-kubelet-client', subject: '/O=system:masters/CN=kube-apiserver-kubelet-client', usage: 'client' },
@@ -95,11 +113,27 @@ export async function createPki(dir: string, serviceIp: string, node?: PkiNode):
       const out = p(l.name);
       const eku = l.usage === 'server' ? 'serverAuth' : l.usage === 'client' ? 'clientAuth' : 'serverAuth,clientAuth';
       const args = [
-        'req', '-x509', ...EC, '-keyout', out.key, '-out', out.cert, '-days', '365', '-subj', l.subject,
-        '-CA', ca.cert, '-CAkey', ca.key,
-        '-addext', 'basicConstraints=critical,CA:FALSE',
-        '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment',
-        '-addext', `extendedKeyUsage=${eku}`,
+        'req',
+        '-x509',
+        ...EC,
+        '-keyout',
+        out.key,
+        '-out',
+        out.cert,
+        '-days',
+        '365',
+        '-subj',
+        l.subject,
+        '-CA',
+        ca.cert,
+        '-CAkey',
+        ca.key,
+        '-addext',
+        'basicConstraints=critical,CA:FALSE',
+        '-addext',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        '-addext',
+        `extendedKeyUsage=${eku}`,
       ];
       if (l.sans) args.push('-addext', `subjectAltName=${l.sans.join(',')}`);
       return openssl(args);

@@ -7,12 +7,8 @@ import { criLog, jobLogKey, logFileFor } from './pod-logs.js';
 describe('criLog', () => {
   const at = new Date('2026-01-02T03:04:05.678Z');
   it('writes one full (F) CRI line per line and a partial (P) line for a trailing fragment', () => {
-    expect(criLog('a\nb\n', 'stdout', at)).toBe(
-      '2026-01-02T03:04:05.678000000Z stdout F a\n2026-01-02T03:04:05.678000000Z stdout F b\n',
-    );
-    expect(criLog('x\ny', 'stderr', at)).toBe(
-      '2026-01-02T03:04:05.678000000Z stderr F x\n2026-01-02T03:04:05.678000000Z stderr P y\n',
-    );
+    expect(criLog('a\nb\n', 'stdout', at)).toBe('2026-01-02T03:04:05.678000000Z stdout F a\n2026-01-02T03:04:05.678000000Z stdout F b\n');
+    expect(criLog('x\ny', 'stderr', at)).toBe('2026-01-02T03:04:05.678000000Z stderr F x\n2026-01-02T03:04:05.678000000Z stderr P y\n');
     expect(criLog('', 'stdout', at)).toBe('');
     expect(criLog('\n', 'stdout', at)).toBe('2026-01-02T03:04:05.678000000Z stdout F \n');
   });

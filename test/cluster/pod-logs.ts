@@ -73,11 +73,7 @@ export interface PodLogWatcher {
 }
 
 /** Watches pods and creates kwok `Logs` objects for those with a log key. */
-export function startPodLogWatcher(
-  kc: k8s.KubeConfig,
-  logsDir: string,
-  onError: (msg: string) => void = () => {},
-): PodLogWatcher {
+export function startPodLogWatcher(kc: k8s.KubeConfig, logsDir: string, onError: (msg: string) => void = () => {}): PodLogWatcher {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const done = new Set<string>(); // pod uids handled

@@ -87,7 +87,9 @@ describe('KelosApp', () => {
     expect(problems).toContain(
       'team/raw-spawner: spec.when.cron.schedule: invalid cron schedule "not a cron": expected 5 fields (minute hour day-of-month month day-of-week) or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got 3 fields',
     );
-    expect(problems).toContain("team/raw-spawner: spec.taskTemplate.promptTemplate: is not a valid Go template: template: promptTemplate:1: bad character U+007D '}'");
+    expect(problems).toContain(
+      "team/raw-spawner: spec.taskTemplate.promptTemplate: is not a valid Go template: template: promptTemplate:1: bad character U+007D '}'",
+    );
     expect(problems).toContain('team/leak: Secret "leak" holds values; reference Secrets by name instead of rendering them');
     expect(listFiles(out)).toEqual(['team/Task.previous.yaml']);
     expect(readFileSync(join(out, 'team/Task.previous.yaml'), 'utf8')).toBe('previous\n');

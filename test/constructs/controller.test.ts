@@ -57,7 +57,11 @@ describe('KelosController', () => {
     const app = new KelosApp({ outdir: '/never' });
     new KelosController(app, 'sys', { namespaces: ['team-b', 'team-a'], secretNamespaces: ['team-a'], crds: false });
     const files = app.render().map((f) => parse(f.content));
-    const of = (kind: string) => files.filter((o) => o.kind === kind).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
+    const of = (kind: string) =>
+      files
+        .filter((o) => o.kind === kind)
+        .map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`)
+        .sort();
     expect(of('ClusterRoleBinding')).toEqual([]);
     expect(of('ClusterRole')).toEqual(['/kelos-controller', '/kelos-controller-secrets']);
     expect(of('RoleBinding')).toEqual([
@@ -66,7 +70,13 @@ describe('KelosController', () => {
       'team-a/kelos-controller-secrets',
       'team-b/kelos-controller',
     ]);
-    expect(of('NetworkPolicy')).toEqual(['kelos-system/kelos-controller', 'team-a/kelos-agent', 'team-a/kelos-spawner', 'team-b/kelos-agent', 'team-b/kelos-spawner']);
+    expect(of('NetworkPolicy')).toEqual([
+      'kelos-system/kelos-controller',
+      'team-a/kelos-agent',
+      'team-a/kelos-spawner',
+      'team-b/kelos-agent',
+      'team-b/kelos-spawner',
+    ]);
     expect(of('ValidatingAdmissionPolicy')).toEqual(['/kelos-agent-pod-policy', '/kelos-spawner-tasks']);
     const dep = files.find((o) => o.kind === 'Deployment');
     expect(dep.spec.template.spec.containers[0].args).toContain('--namespaces=team-a,team-b');
@@ -77,11 +87,15 @@ describe('KelosController', () => {
   });
 
   it('fails when a namespace is not a namespace name, or Secrets are granted outside the namespaces served', () => {
-    expect(() => new KelosController(new KelosApp({ outdir: '/never' }), 'sys', { namespaces: ['Team'] })).toThrow(`sys: 'namespaces' must hold namespace names`);
+    expect(() => new KelosController(new KelosApp({ outdir: '/never' }), 'sys', { namespaces: ['Team'] })).toThrow(
+      `sys: 'namespaces' must hold namespace names`,
+    );
     expect(() => new KelosController(new KelosApp({ outdir: '/never' }), 'sys', { namespaces: ['a'], secretNamespaces: ['b'] })).toThrow(
       `sys: 'secretNamespaces' must be among 'namespaces' of a namespaced install, got "b"`,
     );
-    expect(() => new KelosController(new KelosApp({ outdir: '/never' }), 'sys', { agentEgressExcept: ['api.example.com'] })).toThrow(`'agentEgressExcept' must hold CIDRs`);
+    expect(() => new KelosController(new KelosApp({ outdir: '/never' }), 'sys', { agentEgressExcept: ['api.example.com'] })).toThrow(
+      `'agentEgressExcept' must hold CIDRs`,
+    );
   });
 
   it('fails when replicas is negative', () => {

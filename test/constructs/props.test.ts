@@ -24,21 +24,38 @@ describe('prop names', () => {
   it('checks every construct and the props nested in them', () => {
     const { chart } = setup();
     const cases: Array<[() => unknown, string]> = [
-      [() => new Task(chart, 't', { ...template, prompt: 'p', dependOn: [] } as any), "pipeline/t: 'dependOn' is not a prop of Task; did you mean 'dependsOn'?"],
-      [() => new Workspace(chart, 'w', { repo: 'https://github.com/o/r.git', secretRef: { name: 'x' } } as any), "pipeline/w: 'secretRef' is not a prop of Workspace; did you mean 'secret'?"],
+      [
+        () => new Task(chart, 't', { ...template, prompt: 'p', dependOn: [] } as any),
+        "pipeline/t: 'dependOn' is not a prop of Task; did you mean 'dependsOn'?",
+      ],
+      [
+        () => new Workspace(chart, 'w', { repo: 'https://github.com/o/r.git', secretRef: { name: 'x' } } as any),
+        "pipeline/w: 'secretRef' is not a prop of Workspace; did you mean 'secret'?",
+      ],
       [
         () => new Workspace(chart, 'w2', { repo: 'https://github.com/o/r.git', remotes: [{ name: 'up', uri: 'https://github.com/u/r.git' }] } as any),
         "pipeline/w2: 'remotes.uri' is not a prop of a Workspace remote; did you mean 'remotes.url'?",
       ],
       [() => new Agent(chart, 'a2', { agentsMD: '# x' } as any), "pipeline/a2: 'agentsMD' is not a prop of Agent; did you mean 'agentsMd'?"],
-      [() => new Agent(chart, 'a3', { plugins: [{ name: 'p', skill: {} }] } as any), "pipeline/a3: 'plugins.skill' is not a prop of an Agent plugin; did you mean 'plugins.skills'?"],
-      [() => new Agent(chart, 'a4', { skills: [{ source: 'o/r', skils: 'x' }] } as any), "pipeline/a4: 'skills.skils' is not a prop of an Agent skills package; did you mean 'skills.skill'?"],
+      [
+        () => new Agent(chart, 'a3', { plugins: [{ name: 'p', skill: {} }] } as any),
+        "pipeline/a3: 'plugins.skill' is not a prop of an Agent plugin; did you mean 'plugins.skills'?",
+      ],
+      [
+        () => new Agent(chart, 'a4', { skills: [{ source: 'o/r', skils: 'x' }] } as any),
+        "pipeline/a4: 'skills.skils' is not a prop of an Agent skills package; did you mean 'skills.skill'?",
+      ],
       [
         () => new Spawner(chart, 's2', { ...template, workspace: Workspace.fromName(chart, 'ws', 'ws'), when: When.githubIssues({ label: ['bug'] } as any) }),
         "pipeline/s2: 'when.githubIssues.label' is not a prop of When.githubIssues; did you mean 'when.githubIssues.labels'?",
       ],
       [
-        () => new Spawner(chart, 's3', { ...template, workspace: Workspace.fromName(chart, 'ws2', 'ws'), when: When.githubPullRequests({ reviewStates: 'approved' } as any) }),
+        () =>
+          new Spawner(chart, 's3', {
+            ...template,
+            workspace: Workspace.fromName(chart, 'ws2', 'ws'),
+            when: When.githubPullRequests({ reviewStates: 'approved' } as any),
+          }),
         "pipeline/s3: 'when.githubPullRequests.reviewStates' is not a prop of When.githubPullRequests; did you mean 'when.githubPullRequests.reviewState'?",
       ],
       [
@@ -53,9 +70,15 @@ describe('prop names', () => {
         () => new Agent(chart, 'a6', { mcpServers: [McpServer.http('api', { url: 'https://x', header: {} } as any)] }),
         "pipeline/a6: 'mcpServers.header' is not a prop of McpServer.http; did you mean 'mcpServers.headers'?",
       ],
-      [() => new KelosController(new KelosApp({ outdir: '/nonexistent' }), 'kelos-system', { replica: 2 } as any), "kelos-system: 'replica' is not a prop of KelosController; did you mean 'replicas'?"],
+      [
+        () => new KelosController(new KelosApp({ outdir: '/nonexistent' }), 'kelos-system', { replica: 2 } as any),
+        "kelos-system: 'replica' is not a prop of KelosController; did you mean 'replicas'?",
+      ],
       [() => new KelosApp({ outDir: 'x' } as any), "KelosApp: 'outDir' is not a prop of KelosApp; did you mean 'outdir'?"],
-      [() => new KelosApp({ argocd: { repoUrl: 'https://x' } } as any), "KelosApp: 'argocd.repoUrl' is not a prop of KelosApp argocd; did you mean 'argocd.repoURL'?"],
+      [
+        () => new KelosApp({ argocd: { repoUrl: 'https://x' } } as any),
+        "KelosApp: 'argocd.repoUrl' is not a prop of KelosApp argocd; did you mean 'argocd.repoURL'?",
+      ],
     ];
     for (const [make, message] of cases) expect(make).toThrow(message);
   });

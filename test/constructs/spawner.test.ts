@@ -1,6 +1,6 @@
 import { Chart, Cron, Duration } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { AgentType, Credentials, Spawner, Task, When, Workspace, type TaskTemplateProps } from '../../constructs/index.js';
+import { AgentType, Credentials, Spawner, Task, type TaskTemplateProps, When, Workspace } from '../../constructs/index.js';
 import { rendered, setup } from './_helpers.js';
 
 function base(chart: any): TaskTemplateProps {
@@ -133,7 +133,7 @@ describe('Spawner', () => {
     );
   });
 
-  it('fails on a cron schedule with the cron parser\'s reason', () => {
+  it("fails on a cron schedule with the cron parser's reason", () => {
     const { chart } = setup();
     expect(() => new Spawner(chart, 's', { ...base(chart), when: When.cron('0 25 * * *') })).toThrow(
       `pipeline/s: 'when.cron.schedule' must be a cron schedule (5 fields, or a macro such as "@daily"), got "0 25 * * *": hour field "25": Constraint error, got value 25 expected range 0-23`,
@@ -180,9 +180,9 @@ describe('Spawner', () => {
 
   it('fails when a Jira base URL has no scheme', () => {
     const { chart } = setup();
-    expect(
-      () => new Spawner(chart, 's', { ...base(chart), when: When.jira({ baseUrl: 'jira.example.com', project: 'P', secret: { name: 'j' } }) }),
-    ).toThrow(`pipeline/s: 'when.jira.baseUrl' must start with http:// or https://, got "jira.example.com"`);
+    expect(() => new Spawner(chart, 's', { ...base(chart), when: When.jira({ baseUrl: 'jira.example.com', project: 'P', secret: { name: 'j' } }) })).toThrow(
+      `pipeline/s: 'when.jira.baseUrl' must start with http:// or https://, got "jira.example.com"`,
+    );
   });
 
   it('fails on an unknown template field in the prompt, naming the one it likely meant', () => {
@@ -262,7 +262,10 @@ describe('Spawner', () => {
             timeout: Duration.seconds(15),
           },
         },
-        { name: 'runbook', http: { url: 'http://runbooks.internal/{{.Number}}', allowInsecure: true, method: 'POST', body: '{"n": {{.Number}}}', maxResponseBytes: 4096 } },
+        {
+          name: 'runbook',
+          http: { url: 'http://runbooks.internal/{{.Number}}', allowInsecure: true, method: 'POST', body: '{"n": {{.Number}}}', maxResponseBytes: 4096 },
+        },
       ],
       promptTemplate: '{{.Title}}\n{{.Context.jira}}\n{{.Context.runbook}}',
     });
@@ -278,7 +281,10 @@ describe('Spawner', () => {
           timeoutSeconds: 15,
         },
       },
-      { name: 'runbook', http: { url: 'http://runbooks.internal/{{.Number}}', allowInsecure: true, method: 'POST', body: '{"n": {{.Number}}}', maxResponseBytes: 4096 } },
+      {
+        name: 'runbook',
+        http: { url: 'http://runbooks.internal/{{.Number}}', allowInsecure: true, method: 'POST', body: '{"n": {{.Number}}}', maxResponseBytes: 4096 },
+      },
     ]);
     expect(out['Deployment/enriched-spawner'].spec.template.spec.volumes.map((v: any) => v.secret.secretName)).toEqual(['gh-token', 'jira-auth']);
   });
@@ -300,13 +306,15 @@ describe('Spawner', () => {
     expect(spawner([{ name: 'a', http: { url: 'https://x.example.com', timeout: Duration.minutes(2) } }])).toThrow(
       `'contextSources[a].http.timeout' must be an integer >= 1 and <= 60, got 120`,
     );
-    expect(spawner([{ name: 'a', http: { url: 'https://x.example.com', body: '{}' } }])).toThrow(`'contextSources[a].http.body' is sent only with method "POST"`);
+    expect(spawner([{ name: 'a', http: { url: 'https://x.example.com', body: '{}' } }])).toThrow(
+      `'contextSources[a].http.body' is sent only with method "POST"`,
+    );
     expect(spawner(Array.from({ length: 9 }, (_, i) => ({ name: `s${i}`, http: { url: 'https://x.example.com' } })))).toThrow(
       `'contextSources' must have at most 8 entries, got 9`,
     );
   });
 
-  it('checks .Context against contextSources, and the context sources\' own templates against the source', () => {
+  it("checks .Context against contextSources, and the context sources' own templates against the source", () => {
     const { chart } = setup();
     const props = base(chart);
     const jira = { name: 'jira', http: { url: 'https://j.example.com/{{.Number}}' } };
@@ -319,20 +327,32 @@ describe('Spawner', () => {
     ).toThrow(
       `pipeline/b: 'contextSources[jira].http.url' reads .Numbr, which a githubIssues source does not have (did you mean .Number?); it has .ID, .Number, .Title, .Body, .URL, .Labels, .Comments, .Kind`,
     );
-    expect(() => new Spawner(chart, 'c', { ...props, when: When.githubIssues(), contextSources: [{ ...jira, http: { ...jira.http, timeOut: 5 } } as any] })).toThrow(
-      `pipeline/c: 'contextSources[jira].http.timeOut' is not a prop of an HTTP context source; did you mean 'contextSources[jira].http.timeout'?`,
-    );
-    expect(() => new Spawner(chart, 'ok', { ...props, when: When.githubIssues(), contextSources: [jira], promptTemplate: '{{.Title}}\n{{.Context.jira}}' })).not.toThrow();
+    expect(
+      () => new Spawner(chart, 'c', { ...props, when: When.githubIssues(), contextSources: [{ ...jira, http: { ...jira.http, timeOut: 5 } } as any] }),
+    ).toThrow(`pipeline/c: 'contextSources[jira].http.timeOut' is not a prop of an HTTP context source; did you mean 'contextSources[jira].http.timeout'?`);
+    expect(
+      () => new Spawner(chart, 'ok', { ...props, when: When.githubIssues(), contextSources: [jira], promptTemplate: '{{.Title}}\n{{.Context.jira}}' }),
+    ).not.toThrow();
   });
 
   it('checks the templates of event sources against their variables', () => {
     const { chart } = setup();
     const props = base(chart);
     expect(
-      () => new Spawner(chart, 'gh', { ...props, when: When.githubWebhook({ events: ['issue_comment'] }), promptTemplate: '{{.CommentBody}} by {{.Sender}} on {{.Payload.issue.title}}' }),
+      () =>
+        new Spawner(chart, 'gh', {
+          ...props,
+          when: When.githubWebhook({ events: ['issue_comment'] }),
+          promptTemplate: '{{.CommentBody}} by {{.Sender}} on {{.Payload.issue.title}}',
+        }),
     ).not.toThrow();
     expect(
-      () => new Spawner(chart, 'sentry', { ...props, when: When.webhook({ source: 'sentry', fieldMapping: { id: '$.id', level: '$.level' } }), promptTemplate: '{{.level}} {{.levl}}' }),
+      () =>
+        new Spawner(chart, 'sentry', {
+          ...props,
+          when: When.webhook({ source: 'sentry', fieldMapping: { id: '$.id', level: '$.level' } }),
+          promptTemplate: '{{.level}} {{.levl}}',
+        }),
     ).toThrow(
       `pipeline/sentry: 'promptTemplate' reads .levl, which a webhook source does not have (did you mean .level?); it has .ID, .Title, .Body, .URL, .Kind, .Payload, .id, .level`,
     );
@@ -345,4 +365,3 @@ describe('Spawner', () => {
     );
   });
 });
-

@@ -98,21 +98,24 @@ describe('Task', () => {
 
   it('fails when the name is longer than a Job name may be', () => {
     const { chart } = setup();
-    expect(() => new Task(chart, 'x'.repeat(64), { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' })).toThrow(/'name' must be at most 63 characters/);
+    expect(() => new Task(chart, 'x'.repeat(64), { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x' })).toThrow(
+      /'name' must be at most 63 characters/,
+    );
   });
 
   it('fails when a pod override volume takes a reserved name', () => {
     const { chart } = setup();
     expect(
-      () => new Task(chart, 't', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', podOverrides: { volumes: [{ name: 'kelos-x', emptyDir: {} }] } }),
+      () =>
+        new Task(chart, 't', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', podOverrides: { volumes: [{ name: 'kelos-x', emptyDir: {} }] } }),
     ).toThrow(`pipeline/t: 'podOverrides.volumes' name must not be 'workspace' or start with 'kelos-', got "kelos-x"`);
   });
 
   it('fails when activeDeadlineSeconds is below 1', () => {
     const { chart } = setup();
-    expect(
-      () => new Task(chart, 't', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', podOverrides: { activeDeadlineSeconds: 0 } }),
-    ).toThrow(`pipeline/t: 'podOverrides.activeDeadlineSeconds' must be an integer >= 1, got 0`);
+    expect(() => new Task(chart, 't', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', podOverrides: { activeDeadlineSeconds: 0 } })).toThrow(
+      `pipeline/t: 'podOverrides.activeDeadlineSeconds' must be an integer >= 1, got 0`,
+    );
   });
 
   it('fails when upstreamRepo is not owner/repo', () => {
@@ -152,7 +155,9 @@ describe('Task', () => {
       `pipeline/second: 'dependsOn' names Task "first" of namespace "other", but dependsOn is looked up in "team", the namespace of pipeline/second: it would wait forever; depend on a Task of the same namespace`,
     );
     // A Task imported into the dependant's chart is looked up in its namespace.
-    expect(() => new Task(chart, 'third', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [Task.fromName(chart, 'ext', 'first')], prompt: 'y' })).not.toThrow();
+    expect(
+      () => new Task(chart, 'third', { type: AgentType.CLAUDE_CODE, credentials: creds, dependsOn: [Task.fromName(chart, 'ext', 'first')], prompt: 'y' }),
+    ).not.toThrow();
   });
 
   it('renders extra containers and extra init containers into podOverrides', () => {
@@ -171,12 +176,14 @@ describe('Task', () => {
     });
   });
 
-  it("fails when an extra container takes a reserved name, a name twice, or has no image", () => {
+  it('fails when an extra container takes a reserved name, a name twice, or has no image', () => {
     const task = (podOverrides: any) => () => new Task(setup().chart, 't', { type: AgentType.CLAUDE_CODE, credentials: creds, prompt: 'x', podOverrides });
     expect(task({ extraContainers: [{ name: 'kelos-db', image: 'db' }] })).toThrow(
       `pipeline/t: 'podOverrides.extraContainers' name must not start with 'kelos-' or be a built-in init container name (git-clone, remote-setup, branch-setup, workspace-files, plugin-setup, skills-install), got "kelos-db"`,
     );
-    expect(task({ extraInitContainers: [{ name: 'git-clone', image: 'git' }] })).toThrow(/'podOverrides.extraInitContainers' name must not start with 'kelos-' or be a built-in init container name/);
+    expect(task({ extraInitContainers: [{ name: 'git-clone', image: 'git' }] })).toThrow(
+      /'podOverrides.extraInitContainers' name must not start with 'kelos-' or be a built-in init container name/,
+    );
     expect(task({ extraContainers: [{ name: 'db', image: 'db' }], extraInitContainers: [{ name: 'db', image: 'db' }] })).toThrow(
       `pipeline/t: 'podOverrides.extraInitContainers' has the name "db" twice (also in podOverrides.extraContainers): container names are unique in a pod`,
     );
@@ -198,4 +205,3 @@ describe('Task', () => {
     );
   });
 });
-

@@ -25,14 +25,11 @@ describe('WebhookServer', () => {
     spawner(chart, 'sentry', When.webhook({ source: 'sentry', fieldMapping: { id: '$.id' } }));
     spawner(chart, 'poll', When.githubIssues());
     const out = rendered(app);
-    expect(Object.keys(out).filter((k) => k.endsWith(`/${NAME}`)).sort()).toEqual([
-      `Deployment/${NAME}`,
-      `PodDisruptionBudget/${NAME}`,
-      `Role/${NAME}`,
-      `RoleBinding/${NAME}`,
-      `Service/${NAME}`,
-      `ServiceAccount/${NAME}`,
-    ]);
+    expect(
+      Object.keys(out)
+        .filter((k) => k.endsWith(`/${NAME}`))
+        .sort(),
+    ).toEqual([`Deployment/${NAME}`, `PodDisruptionBudget/${NAME}`, `Role/${NAME}`, `RoleBinding/${NAME}`, `Service/${NAME}`, `ServiceAccount/${NAME}`]);
     expect(args(out)).toEqual([
       'webhook-server',
       '--namespace=team',
@@ -44,16 +41,23 @@ describe('WebhookServer', () => {
     ]);
     expect(secrets(out)).toEqual(['github-webhook-secret', 'sentry-webhook-secret']);
     expect(out[`Deployment/${NAME}`].spec.replicas).toBe(2);
-    expect(out[`PodDisruptionBudget/${NAME}`].spec).toEqual({ minAvailable: 1, selector: { matchLabels: { 'kelos.dev/component': 'webhook-server', 'kelos.dev/name': 'kelos' } } });
+    expect(out[`PodDisruptionBudget/${NAME}`].spec).toEqual({
+      minAvailable: 1,
+      selector: { matchLabels: { 'kelos.dev/component': 'webhook-server', 'kelos.dev/name': 'kelos' } },
+    });
     // The polling spawner keeps its own workload.
     expect(out['Deployment/poll-spawner']).toBeDefined();
     expect(out['Deployment/gh-spawner']).toBeUndefined();
   });
 
-  it('reads the Secrets its Spawners\' contextSources send as headers, and only those', () => {
+  it("reads the Secrets its Spawners' contextSources send as headers, and only those", () => {
     const { app, chart } = setup();
     const headers = (secretName: string) => [{ header: 'Authorization', secretName, secretKey: 'token' }];
-    for (const [id, secret] of [['a', 'tracker-b'], ['b', 'tracker-a'], ['c', 'tracker-a']] as const) {
+    for (const [id, secret] of [
+      ['a', 'tracker-b'],
+      ['b', 'tracker-a'],
+      ['c', 'tracker-a'],
+    ] as const) {
       new Spawner(chart, id, {
         type: AgentType.CLAUDE_CODE,
         credentials: Credentials.oauth({ name: 'model-oauth' }),
@@ -86,7 +90,10 @@ describe('WebhookServer', () => {
     new WebhookServer(chart, 'webhooks', {
       github: { secret: { name: 'gh-hook' } },
       slack: { secret: { name: 'slack-app' }, botUserId: 'U0BOT' },
-      generic: { alerts: { secret: { name: 'alerts-token' }, auth: 'bearer' }, sentry: { secret: { name: 'sentry' }, signatureHeader: 'Sentry-Hook-Signature' } },
+      generic: {
+        alerts: { secret: { name: 'alerts-token' }, auth: 'bearer' },
+        sentry: { secret: { name: 'sentry' }, signatureHeader: 'Sentry-Hook-Signature' },
+      },
       replicas: 3,
       maxBodyBytes: 2 * 1024 * 1024,
       ingress: { host: 'hooks.example.com', className: 'nginx', tlsSecret: { name: 'hooks-tls' } },
@@ -107,7 +114,12 @@ describe('WebhookServer', () => {
     expect(out[`Ingress/${NAME}`].spec).toEqual({
       ingressClassName: 'nginx',
       tls: [{ hosts: ['hooks.example.com'], secretName: 'hooks-tls' }],
-      rules: [{ host: 'hooks.example.com', http: { paths: [{ path: '/webhook', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }] } }],
+      rules: [
+        {
+          host: 'hooks.example.com',
+          http: { paths: [{ path: '/webhook', pathType: 'Prefix', backend: { service: { name: NAME, port: { name: 'http' } } } }] },
+        },
+      ],
     });
   });
 
@@ -133,13 +145,17 @@ describe('WebhookServer', () => {
   it('fails when declared twice in a chart, or after a Spawner made one', () => {
     const { chart } = setup();
     spawner(chart, 'gh', When.githubWebhook({ events: ['issues'] }));
-    expect(() => new WebhookServer(chart, 'late')).toThrow(/'id' is a second webhook server in chart pipeline \(there is pipeline\/WebhookServer\); declare one, before the webhook Spawners/);
+    expect(() => new WebhookServer(chart, 'late')).toThrow(
+      /'id' is a second webhook server in chart pipeline \(there is pipeline\/WebhookServer\); declare one, before the webhook Spawners/,
+    );
   });
 
   it('fails on a bad generic source, header or host, and when it serves nothing', () => {
     const chart = () => setup().chart;
     expect(() => new WebhookServer(chart(), 'a', { generic: { GitHub: { secret: { name: 's' } } } })).toThrow(/'generic' keys must be source names/);
-    expect(() => new WebhookServer(chart(), 'b', { generic: { x: { secret: { name: 's' }, signatureHeader: 'bad header' } } })).toThrow(/'generic.x.signatureHeader' must be an HTTP header name/);
+    expect(() => new WebhookServer(chart(), 'b', { generic: { x: { secret: { name: 's' }, signatureHeader: 'bad header' } } })).toThrow(
+      /'generic.x.signatureHeader' must be an HTTP header name/,
+    );
     expect(() => new WebhookServer(chart(), 'c', { ingress: { host: 'https://hooks.example.com' } })).toThrow(/'ingress.host' must be a DNS host name/);
     const { app, chart: idle } = setup();
     new WebhookServer(idle, 'idle');

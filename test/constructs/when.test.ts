@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentType, Credentials, Spawner, When, Workspace, type SpawnerProps, type TaskTemplateProps } from '../../constructs/index.js';
+import { AgentType, Credentials, Spawner, type SpawnerProps, type TaskTemplateProps, When, Workspace } from '../../constructs/index.js';
 import { rendered, setup } from './_helpers.js';
 
 function base(chart: any): TaskTemplateProps {
@@ -52,7 +52,11 @@ describe('When.githubWebhook', () => {
       },
     });
     // Deliveries are pushed to the namespace's webhook server: no poller, no RBAC of its own.
-    expect(Object.keys(out).filter((k) => !k.endsWith('/kelos-webhook-server') && k !== 'Namespace/team').sort()).toEqual(['TaskSpawner/s', 'Workspace/repo']);
+    expect(
+      Object.keys(out)
+        .filter((k) => !k.endsWith('/kelos-webhook-server') && k !== 'Namespace/team')
+        .sort(),
+    ).toEqual(['TaskSpawner/s', 'Workspace/repo']);
     expect(out['TaskSpawner/s'].metadata.annotations['kelos.dev/workload-compiled']).toBe('true');
   });
 
@@ -62,7 +66,10 @@ describe('When.githubWebhook', () => {
       () => When.githubWebhook({ events: ['issues'], filters: [{ event: 'issue_comment', action: 'created' }] }),
       `pipeline/s: 'when.githubWebhook.filters[0].event' must be one of the source's events ("issues"), got "issue_comment"`,
     );
-    fails(() => When.githubWebhook({ events: Array.from({ length: 21 }, (_, i) => `e${i}`) }), /'when.githubWebhook.events' must list at most 20 values, got 21/);
+    fails(
+      () => When.githubWebhook({ events: Array.from({ length: 21 }, (_, i) => `e${i}`) }),
+      /'when.githubWebhook.events' must list at most 20 values, got 21/,
+    );
   });
 
   it('fails when Check Runs are asked for without a pull request event', () => {
@@ -73,7 +80,10 @@ describe('When.githubWebhook', () => {
   });
 
   it('fails on a repository that is not owner/repo, and on a commentOn GitHub does not know', () => {
-    fails(() => When.githubWebhook({ events: ['push'], repository: 'https://github.com/acme/app' }), `'when.githubWebhook.repository' must be "owner/repo", got "https://github.com/acme/app"`);
+    fails(
+      () => When.githubWebhook({ events: ['push'], repository: 'https://github.com/acme/app' }),
+      `'when.githubWebhook.repository' must be "owner/repo", got "https://github.com/acme/app"`,
+    );
     fails(
       () => When.githubWebhook({ events: ['issue_comment'], filters: [{ event: 'issue_comment', commentOn: 'Discussion' as any }] }),
       `'when.githubWebhook.filters[0].commentOn' must be one of "Issue", "PullRequest", got "Discussion"`,
@@ -95,7 +105,10 @@ describe('When.githubWebhook', () => {
 describe('When.linearWebhook', () => {
   it('renders types and filters', () => {
     const { when } = render(() => ({
-      when: When.linearWebhook({ types: ['Issue'], filters: [{ type: 'Issue', action: 'create', states: ['Todo'], labels: ['agent'], excludeLabels: ['manual'] }] }),
+      when: When.linearWebhook({
+        types: ['Issue'],
+        filters: [{ type: 'Issue', action: 'create', states: ['Todo'], labels: ['agent'], excludeLabels: ['manual'] }],
+      }),
     }));
     expect(when).toEqual({
       linearWebhook: { types: ['Issue'], filters: [{ type: 'Issue', action: 'create', states: ['Todo'], labels: ['agent'], excludeLabels: ['manual'] }] },
@@ -108,7 +121,10 @@ describe('When.linearWebhook', () => {
       () => When.linearWebhook({ types: ['Issue'], filters: [{ type: 'Comment' }] }),
       `'when.linearWebhook.filters[0].type' must be one of the source's types ("Issue"), got "Comment"`,
     );
-    fails(() => When.linearWebhook({ types: ['Issue'], filters: [{ action: 'delete' as any }] }), `'when.linearWebhook.filters[0].action' must be one of "create", "update", "remove", "", got "delete"`);
+    fails(
+      () => When.linearWebhook({ types: ['Issue'], filters: [{ action: 'delete' as any }] }),
+      `'when.linearWebhook.filters[0].action' must be one of "create", "update", "remove", "", got "delete"`,
+    );
   });
 
   it('fails without a workspace', () => {
@@ -148,13 +164,22 @@ describe('When.webhook', () => {
   });
 
   it("fails without an 'id' mapping, on a bad source name, and on a filter with both value and pattern", () => {
-    fails(() => When.webhook({ source: 'sentry', fieldMapping: { title: '$.t' } }), `pipeline/s: 'when.webhook.fieldMapping' must map 'id': it names the Task and deduplicates deliveries`);
-    fails(() => When.webhook({ source: 'Sentry', fieldMapping: { id: '$.id' } }), /'when.webhook.source' must be lowercase letters, digits and inner hyphens .*, got "Sentry"/);
+    fails(
+      () => When.webhook({ source: 'sentry', fieldMapping: { title: '$.t' } }),
+      `pipeline/s: 'when.webhook.fieldMapping' must map 'id': it names the Task and deduplicates deliveries`,
+    );
+    fails(
+      () => When.webhook({ source: 'Sentry', fieldMapping: { id: '$.id' } }),
+      /'when.webhook.source' must be lowercase letters, digits and inner hyphens .*, got "Sentry"/,
+    );
     fails(
       () => When.webhook({ source: 's', fieldMapping: { id: '$.id' }, filters: [{ field: '$.a', value: 'x', pattern: 'y' }] }),
       `'when.webhook.filters[0]' must set exactly one of value and pattern`,
     );
-    fails(() => When.webhook({ source: 's', fieldMapping: { id: '$.id' }, filters: [{ field: '$.a' }] }), `'when.webhook.filters[0]' must set exactly one of value and pattern`);
+    fails(
+      () => When.webhook({ source: 's', fieldMapping: { id: '$.id' }, filters: [{ field: '$.a' }] }),
+      `'when.webhook.filters[0]' must set exactly one of value and pattern`,
+    );
   });
 });
 
@@ -192,7 +217,10 @@ describe('When.slack', () => {
 describe('reporting and filePatterns of the polling GitHub sources', () => {
   it('renders them on githubPullRequests and githubIssues', () => {
     const prs = render(() => ({
-      when: When.githubPullRequests({ filePatterns: { include: ['**/*.go'], exclude: ['vendor/**'] }, reporting: { enabled: true, checks: { name: 'Go review' } } }),
+      when: When.githubPullRequests({
+        filePatterns: { include: ['**/*.go'], exclude: ['vendor/**'] },
+        reporting: { enabled: true, checks: { name: 'Go review' } },
+      }),
     }));
     expect(prs.when).toEqual({
       githubPullRequests: { filePatterns: { include: ['**/*.go'], exclude: ['vendor/**'] }, reporting: { enabled: true, checks: { name: 'Go review' } } },
@@ -202,12 +230,20 @@ describe('reporting and filePatterns of the polling GitHub sources', () => {
   });
 
   it('fails on Check Runs for issues, a Check Run name over 100 characters, and an empty file pattern', () => {
-    fails(() => When.githubIssues({ reporting: { checks: {} } }), /pipeline\/s: 'when.githubIssues.reporting.checks' is not supported for the githubIssues source/);
-    fails(() => When.githubPullRequests({ reporting: { checks: { name: 'x'.repeat(101) } } }), /'when.githubPullRequests.reporting.checks.name' must be 1 to 100 characters/);
-    fails(() => When.githubPullRequests({ filePatterns: { exclude: [' '] } }), `'when.githubPullRequests.filePatterns.exclude' must not contain an empty pattern`);
+    fails(
+      () => When.githubIssues({ reporting: { checks: {} } }),
+      /pipeline\/s: 'when.githubIssues.reporting.checks' is not supported for the githubIssues source/,
+    );
+    fails(
+      () => When.githubPullRequests({ reporting: { checks: { name: 'x'.repeat(101) } } }),
+      /'when.githubPullRequests.reporting.checks.name' must be 1 to 100 characters/,
+    );
+    fails(
+      () => When.githubPullRequests({ filePatterns: { exclude: [' '] } }),
+      `'when.githubPullRequests.filePatterns.exclude' must not contain an empty pattern`,
+    );
   });
 });
-
 
 function spawner(repo: string) {
   const { app, chart } = setup();

@@ -97,7 +97,8 @@ describe('Workspace', () => {
 
   it('accepts repositories of any git host', () => {
     const { chart } = setup();
-    expect(() => new Workspace(chart, 'w', { repo: 'git://mirror.example.com/widgets.git', remotes: [{ name: 'm', url: 'git@host.example:group/sub/repo.git' }] })).not.toThrow();
+    expect(
+      () => new Workspace(chart, 'w', { repo: 'git://mirror.example.com/widgets.git', remotes: [{ name: 'm', url: 'git@host.example:group/sub/repo.git' }] }),
+    ).not.toThrow();
   });
 });
-

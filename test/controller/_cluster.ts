@@ -1,15 +1,15 @@
 // Helpers shared by the controller's *.cluster.test.ts files.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { beforeEach } from 'vitest';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
 import type { V1Job } from '@kubernetes/client-node';
+import { type Logger, pino } from 'pino';
+import { beforeEach } from 'vitest';
 import type { Task, TaskSpec } from '../../lib/api/task.js';
 import { Controller, type ControllerOptions } from '../../lib/controller/controller-manager.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { installKelosCrds } from '../cluster/crds.js';
 import { kubeconfigPath, waitFor } from '../cluster/harness.js';
 

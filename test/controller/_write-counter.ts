@@ -3,12 +3,13 @@
 // the Task it is for: the Task itself (finalizer, status, deletion), its Job
 // and other children (by name or owner reference) and its Events (by
 // involved object). Used by the write-count test and bench:controller.
+
+import { writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
-import { staticConnectionFromFile, type StaticConnection } from '../../lib/kube/static-kubeconfig.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
+import { type StaticConnection, staticConnectionFromFile } from '../../lib/kube/static-kubeconfig.js';
 
 export type WriteKind = 'finalizer' | 'task' | 'status' | 'job' | 'job-delete' | 'event' | 'child' | 'other';
 
@@ -41,7 +42,9 @@ export function classify(method: string, path: string, body: unknown): { kind: W
   if (resource === 'tasks' && name) {
     const task = `${ns}/${name}`;
     if (sub === 'status') {
-      const reason = (body as { status?: { conditions?: Array<{ type?: string; reason?: string }> } })?.status?.conditions?.find((c) => c.type === 'Succeeded')?.reason;
+      const reason = (body as { status?: { conditions?: Array<{ type?: string; reason?: string }> } })?.status?.conditions?.find(
+        (c) => c.type === 'Succeeded',
+      )?.reason;
       return { kind: 'status', task, ...(reason ? { reason } : {}) };
     }
     const finalizer = Array.isArray(body) && body.some((op: { path?: string }) => op.path?.startsWith('/metadata/finalizers'));
@@ -83,7 +86,12 @@ export class WriteCounter {
   static async start(kubeconfig: string): Promise<WriteCounter> {
     const upstream = staticConnectionFromFile(kubeconfig);
     if (!upstream) throw new Error(`${kubeconfig} needs a plugin; expected static credentials`);
-    const agent = new Agent({ keepAlive: true, ...(upstream.ca ? { ca: upstream.ca } : {}), ...(upstream.cert ? { cert: upstream.cert } : {}), ...(upstream.key ? { key: upstream.key } : {}) });
+    const agent = new Agent({
+      keepAlive: true,
+      ...(upstream.ca ? { ca: upstream.ca } : {}),
+      ...(upstream.cert ? { cert: upstream.cert } : {}),
+      ...(upstream.key ? { key: upstream.key } : {}),
+    });
     let self: WriteCounter | undefined;
     const server = createServer((req, res) => self!.handle(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -189,7 +197,13 @@ export class WriteCounter {
 }
 
 /** Writes per Task, summed up: the most before a Job and over the whole life, and how they split by kind. */
-export function summarize(byTask: Map<string, TaskWrites>): { tasks: number; maxBeforeJob: number; maxTotal: number; meanTotal: number; kinds: Record<string, number> } {
+export function summarize(byTask: Map<string, TaskWrites>): {
+  tasks: number;
+  maxBeforeJob: number;
+  maxTotal: number;
+  meanTotal: number;
+  kinds: Record<string, number>;
+} {
   let maxBeforeJob = 0;
   let maxTotal = 0;
   let total = 0;

@@ -17,7 +17,21 @@ async function run(args: string[]): Promise<{ code: number; stderr: string; stdo
 describe('kelos controller', () => {
   it('documents its flags', async () => {
     const { stdout } = await run(['controller', '--help']);
-    for (const flag of ['--kubeconfig', '--namespace', '--metrics-addr', '--health-addr', '--leader-elect', '--leader-election-namespace', '--relist-interval', '--spawner-image', '--claude-code-image', '--codex-image', '--gemini-image', '--opencode-image', '--cursor-image']) {
+    for (const flag of [
+      '--kubeconfig',
+      '--namespace',
+      '--metrics-addr',
+      '--health-addr',
+      '--leader-elect',
+      '--leader-election-namespace',
+      '--relist-interval',
+      '--spawner-image',
+      '--claude-code-image',
+      '--codex-image',
+      '--gemini-image',
+      '--opencode-image',
+      '--cursor-image',
+    ]) {
       expect(stdout).toContain(flag);
     }
   });

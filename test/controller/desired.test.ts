@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
 import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../lib/api/agent-config.js';
+import { formatOutputs } from '../../lib/api/outputs.js';
 import type { Task, TaskSpec, TaskStatus } from '../../lib/api/task.js';
 import type { Workspace } from '../../lib/api/workspace.js';
-import { formatOutputs } from '../../lib/api/outputs.js';
 import { branchLockKey, repoIdentity } from '../../lib/controller/branch-lock.js';
-import { desired, rejected, OUTPUTS_RETRY_INTERVAL_MS, OUTPUTS_RETRY_WINDOW_MS, type TaskWorld } from '../../lib/controller/desired.js';
+import { desired, OUTPUTS_RETRY_INTERVAL_MS, OUTPUTS_RETRY_WINDOW_MS, rejected, type TaskWorld } from '../../lib/controller/desired.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const at = (secondsBefore: number) => new Date(NOW.getTime() - secondsBefore * 1000).toISOString().replace('.000Z', 'Z');
@@ -47,14 +47,24 @@ function job(t: Task, status: V1Job['status'] = {}, ownerUid = t.metadata.uid!):
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name: t.metadata.name, namespace: 'ns', uid: `job-${t.metadata.name}`, ownerReferences: [{ apiVersion: 'kelos.dev/v1alpha1', kind: 'Task', name: t.metadata.name!, uid: ownerUid }] },
+    metadata: {
+      name: t.metadata.name,
+      namespace: 'ns',
+      uid: `job-${t.metadata.name}`,
+      ownerReferences: [{ apiVersion: 'kelos.dev/v1alpha1', kind: 'Task', name: t.metadata.name!, uid: ownerUid }],
+    },
     status,
   };
 }
 
 function pod(j: V1Job, phase: string, extra: Partial<V1Pod['status']> = {}): V1Pod {
   return {
-    metadata: { name: `${j.metadata!.name}-abcde`, namespace: 'ns', creationTimestamp: at(50) as never, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata!.name!, uid: j.metadata!.uid! }] },
+    metadata: {
+      name: `${j.metadata!.name}-abcde`,
+      namespace: 'ns',
+      creationTimestamp: at(50) as never,
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata!.name!, uid: j.metadata!.uid! }],
+    },
     status: { phase, startTime: at(40) as never, ...extra },
   };
 }
@@ -79,7 +89,14 @@ describe('desired', () => {
         jobName: 'a',
         message: 'Created Job "a"',
         conditions: [
-          { type: 'Succeeded', status: 'Unknown', reason: 'JobCreated', message: 'Created Job "a"', lastTransitionTime: '2026-03-01T12:00:00Z', observedGeneration: 1 },
+          {
+            type: 'Succeeded',
+            status: 'Unknown',
+            reason: 'JobCreated',
+            message: 'Created Job "a"',
+            lastTransitionTime: '2026-03-01T12:00:00Z',
+            observedGeneration: 1,
+          },
         ],
         observedGeneration: 1,
       });
@@ -125,7 +142,14 @@ describe('desired', () => {
         completionTime: '2026-03-01T12:00:00Z',
         message: 'The Job was rejected: too long',
         conditions: [
-          { type: 'Succeeded', status: 'False', reason: 'InvalidSpec', message: 'The Job was rejected: too long', lastTransitionTime: '2026-03-01T12:00:00Z', observedGeneration: 1 },
+          {
+            type: 'Succeeded',
+            status: 'False',
+            reason: 'InvalidSpec',
+            message: 'The Job was rejected: too long',
+            lastTransitionTime: '2026-03-01T12:00:00Z',
+            observedGeneration: 1,
+          },
         ],
         observedGeneration: 1,
       });
@@ -218,11 +242,20 @@ describe('desired', () => {
       const dep = task('setup', {}, succeeded({ secret: 's3cr3t', branch: 'feature/x' }));
 
       it('renders the spawner template once with the item values and .Deps; template text in values stays text', () => {
-        const values = JSON.stringify({ Title: 'Add login', Body: '{{index .Deps "setup" "Results" "secret"}}{{range 20000}}{{range 20000}}{{end}}{{end}}', Number: 7 });
-        const t = task('workers-7', { dependsOn: ['setup'], prompt: '#{{.Number}} {{.Title}} on {{index .Deps "setup" "Results" "branch"}}\n{{.Body}}' }, undefined, {
-          ...spawned,
-          annotations: { 'kelos.dev/prompt-values': values },
+        const values = JSON.stringify({
+          Title: 'Add login',
+          Body: '{{index .Deps "setup" "Results" "secret"}}{{range 20000}}{{range 20000}}{{end}}{{end}}',
+          Number: 7,
         });
+        const t = task(
+          'workers-7',
+          { dependsOn: ['setup'], prompt: '#{{.Number}} {{.Title}} on {{index .Deps "setup" "Results" "branch"}}\n{{.Body}}' },
+          undefined,
+          {
+            ...spawned,
+            annotations: { 'kelos.dev/prompt-values': values },
+          },
+        );
         const d = desired(t, world([t, dep]), NOW);
         expect(d.children.job?.spec?.template.spec?.containers[0].args).toEqual([
           '#7 Add login on feature/x\n{{index .Deps "setup" "Results" "secret"}}{{range 20000}}{{range 20000}}{{end}}{{end}}',
@@ -231,7 +264,9 @@ describe('desired', () => {
 
       it('uses the prompt of an older spawner (no values annotation) as written, never as a template', () => {
         const t = task('workers-8', { dependsOn: ['setup'], prompt: 'Body: {{index .Deps "setup" "Results" "secret"}}' }, undefined, spawned);
-        expect(desired(t, world([t, dep]), NOW).children.job?.spec?.template.spec?.containers[0].args).toEqual(['Body: {{index .Deps "setup" "Results" "secret"}}']);
+        expect(desired(t, world([t, dep]), NOW).children.job?.spec?.template.spec?.containers[0].args).toEqual([
+          'Body: {{index .Deps "setup" "Results" "secret"}}',
+        ]);
       });
 
       it('fails when the values annotation is not values (a forged .Deps)', () => {
@@ -263,12 +298,20 @@ describe('desired', () => {
     });
 
     it('fails a Task on the base ref of its Workspace', () => {
-      const ws: Workspace = { apiVersion: 'kelos.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'ws' }, spec: { repo: 'https://github.com/a/b.git', ref: 'main' } };
+      const ws: Workspace = {
+        apiVersion: 'kelos.dev/v1alpha1',
+        kind: 'Workspace',
+        metadata: { name: 'ws' },
+        spec: { repo: 'https://github.com/a/b.git', ref: 'main' },
+      };
       for (const branch of ['main', 'refs/heads/main']) {
         const t = task('a', { branch, workspaceRef: { name: 'ws' } });
         const d = desired(t, world([t], { workspace: ws }), NOW);
         expect(d.children.job).toBeUndefined();
-        expect(cond(d.status)).toMatchObject({ reason: 'InvalidBranch', message: `branch "${branch}" is the base ref of Workspace "ws"; a Task never works on it` });
+        expect(cond(d.status)).toMatchObject({
+          reason: 'InvalidBranch',
+          message: `branch "${branch}" is the base ref of Workspace "ws"; a Task never works on it`,
+        });
       }
       const ok = task('b', { branch: 'feature', workspaceRef: { name: 'ws' } });
       expect(desired(ok, world([ok], { workspace: ws }), NOW).children.job).toBeDefined();
@@ -391,7 +434,8 @@ describe('desired', () => {
       // A second Workspace of the same repository, spelled differently, shares the lock.
       const repos: Record<string, string> = { ws: 'https://github.com/a/b.git', 'other-ws': 'https://GitHub.com/A/B', third: 'https://github.com/a/c.git' };
       const repoOf = (w: string) => (repos[w] ? repoIdentity(repos[w]) : undefined);
-      const withRepos = (x: Task, all: Task[]) => desired(x, { ...world(all), workspace: wsObj, repoOf, hasJob: (n) => !!all.find((y) => y.metadata.name === n)?.status?.jobName }, NOW);
+      const withRepos = (x: Task, all: Task[]) =>
+        desired(x, { ...world(all), workspace: wsObj, repoOf, hasJob: (n) => !!all.find((y) => y.metadata.name === n)?.status?.jobName }, NOW);
       expect(withRepos(t, [other, otherBranch, t]).status?.message).toBe('Waiting for branch "b" (locked by other)');
       const elsewhere = task('elsewhere', on('b', 'third'), { phase: 'Running', jobName: 'elsewhere' });
       expect(withRepos(t, [elsewhere, t]).children.job).toBeDefined();
@@ -410,11 +454,11 @@ describe('desired', () => {
       const j = job(t, { active: 1 });
       expect(desired(t, world([t], { job: j }), NOW).status).toMatchObject({ phase: 'Pending', jobName: 'a', message: 'Created Job "a"' });
       const waiting = pod(j, 'Pending', {
-        containerStatuses: [{ name: 'kelos-agent', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: 'not found' } } }],
+        containerStatuses: [
+          { name: 'kelos-agent', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: 'not found' } } },
+        ],
       });
-      expect(desired(t, world([t], { job: j, pods: [waiting] }), NOW).status?.message).toBe(
-        'Pod "a-abcde" cannot start: kelos-agent: ErrImagePull: not found',
-      );
+      expect(desired(t, world([t], { job: j, pods: [waiting] }), NOW).status?.message).toBe('Pod "a-abcde" cannot start: kelos-agent: ErrImagePull: not found');
       const d = desired(t, world([t], { job: j, pods: [pod(j, 'Running')] }), NOW);
       expect(d.status).toMatchObject({ phase: 'Running', podName: 'a-abcde', startTime: at(40), message: 'Running in Pod "a-abcde"' });
       expect(d.events).toEqual([]);
@@ -428,7 +472,12 @@ describe('desired', () => {
         message: 'Error creating: pods "a-x" is forbidden: violates PodSecurity "restricted:latest": restricted volume types',
         lastTimestamp: at(5) as never,
       };
-      const older: CoreV1Event = { ...forbidden, metadata: { name: 'a.0', namespace: 'ns' }, message: 'Error creating: exceeded quota', lastTimestamp: at(20) as never };
+      const older: CoreV1Event = {
+        ...forbidden,
+        metadata: { name: 'a.0', namespace: 'ns' },
+        message: 'Error creating: exceeded quota',
+        lastTimestamp: at(20) as never,
+      };
       const created = (secondsAgo: number, t: Task) => {
         const j = job(t, { active: 0 });
         j.metadata!.creationTimestamp = at(secondsAgo) as never;
@@ -514,7 +563,14 @@ describe('desired', () => {
         completionTime: at(5),
         message: 'Task completed successfully',
         outputs: ['branch: kelos-task-1', 'commit: abc123', 'pr: https://github.com/a/b/pull/1', 'cost-usd: 0.42', 'input-tokens: 1000', 'output-tokens: 200'],
-        results: { branch: 'kelos-task-1', commit: 'abc123', pr: 'https://github.com/a/b/pull/1', 'cost-usd': '0.42', 'input-tokens': '1000', 'output-tokens': '200' },
+        results: {
+          branch: 'kelos-task-1',
+          commit: 'abc123',
+          pr: 'https://github.com/a/b/pull/1',
+          'cost-usd': '0.42',
+          'input-tokens': '1000',
+          'output-tokens': '200',
+        },
       });
       expect(cond(d.status)).toMatchObject({ status: 'True', reason: 'JobSucceeded' });
       expect(d.events).toEqual([{ type: 'Normal', reason: 'JobSucceeded', message: 'Task completed successfully' }]);
@@ -543,7 +599,15 @@ describe('desired', () => {
     it('fails with the reason of the Job, keeping any outputs', () => {
       const t = task('a', {}, { phase: 'Running', jobName: 'a' });
       const j = job(t, {
-        conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastTransitionTime: at(3) as never }],
+        conditions: [
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+            lastTransitionTime: at(3) as never,
+          },
+        ],
       });
       const d = desired(t, world([t], { job: j, pods: [pod(j, 'Failed')], log: { text: formatOutputs([['cost-usd', '0.1']]) } }), NOW);
       expect(d.status).toMatchObject({

@@ -4,7 +4,7 @@ import type { Task } from '../../lib/api/task.js';
 import { setTaskFinalizer } from '../../lib/controller/finalizer.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
 import { isInvalid } from '../../lib/kube/kube-error.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { createNamespace, type TestNamespace } from '../cluster/harness.js';
 import { clusterClient, getTask, taskObject, waitFor } from './_cluster.js';
 
@@ -30,7 +30,10 @@ const path = (name: string) => resourcePath(Resources.tasks, { namespace: ns.nam
 
 describe('the kelos finalizer', () => {
   it('is added and removed, leaving the finalizers of others', async () => {
-    const created = await client.create<Task>({ ...taskObject(ns.name, 'shared'), metadata: { name: 'shared', namespace: ns.name, finalizers: ['example.com/hold'] } });
+    const created = await client.create<Task>({
+      ...taskObject(ns.name, 'shared'),
+      metadata: { name: 'shared', namespace: ns.name, finalizers: ['example.com/hold'] },
+    });
     await setTaskFinalizer(client, created, true);
     const added = (await getTask(client, ns.name, 'shared'))!;
     expect(added.metadata.finalizers).toEqual(['example.com/hold', FINALIZER]);

@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { createNamespace, kubeconfigPath, type TestNamespace } from '../cluster/harness.js';
 import { clusterClient, logLines, spawnController, taskObject, waitFor, waitForPhase } from './_cluster.js';
 
@@ -18,15 +18,23 @@ function start(name: string): void {
   const log = join(tmpdir(), `kelos-leader-${name}-${process.pid}-${Date.now()}.log`);
   const child = spawnController(
     [
-      '--kubeconfig', kubeconfigPath(),
-      '--namespace', ns.name,
-      '--metrics-addr', '0',
-      '--health-addr', '0',
+      '--kubeconfig',
+      kubeconfigPath(),
+      '--namespace',
+      ns.name,
+      '--metrics-addr',
+      '0',
+      '--health-addr',
+      '0',
       '--leader-elect',
-      '--leader-election-namespace', ns.name,
-      '--leader-election-lease-duration', '6',
-      '--leader-election-renew-deadline', '4',
-      '--leader-election-retry-period', '1',
+      '--leader-election-namespace',
+      ns.name,
+      '--leader-election-lease-duration',
+      '6',
+      '--leader-election-renew-deadline',
+      '4',
+      '--leader-election-retry-period',
+      '1',
     ],
     log,
   );
@@ -45,7 +53,10 @@ function startReplica(name: string): void {
   }
 }
 
-const created = (name: string) => logLines(replicas.get(name)!.log).filter((l) => l.msg === 'Created Job').map((l) => l.job as string);
+const created = (name: string) =>
+  logLines(replicas.get(name)!.log)
+    .filter((l) => l.msg === 'Created Job')
+    .map((l) => l.job as string);
 
 async function holder(): Promise<string | undefined> {
   const lease = await client.get<{ spec: { holderIdentity?: string } }>(resourcePath(Resources.leases, { namespace: ns.name, name: 'kelos-controller' }));
@@ -55,7 +66,12 @@ async function holder(): Promise<string | undefined> {
 beforeAll(async () => {
   client = await clusterClient();
   ns = await createNamespace('ctl-leader');
-  await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'anthropic-api-key', namespace: ns.name }, stringData: { ANTHROPIC_API_KEY: 'k' } });
+  await client.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'anthropic-api-key', namespace: ns.name },
+    stringData: { ANTHROPIC_API_KEY: 'k' },
+  });
 });
 
 afterAll(async () => {

@@ -1,13 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import type { V1Job } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../lib/api/task.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { createNamespace, kubeconfigPath, OUTCOME_LABEL, type TestNamespace } from '../cluster/harness.js';
-import { JobWitness, clusterClient, logLines, spawnController, taskObject, waitFor } from './_cluster.js';
+import { clusterClient, JobWitness, logLines, spawnController, taskObject, waitFor } from './_cluster.js';
 
 // The controller process is SIGKILLed three times while 200 Tasks flow
 // through it. Afterwards every Task must be terminal, and a watch started
@@ -19,10 +19,7 @@ let child: ChildProcess | undefined;
 const logFile = join(tmpdir(), `kelos-restart-${process.pid}-${Date.now()}.log`);
 
 function start(): ChildProcess {
-  return spawnController(
-    ['--kubeconfig', kubeconfigPath(), '--namespace', ns.name, '--metrics-addr', '0', '--health-addr', '0', '--workers', '16'],
-    logFile,
-  );
+  return spawnController(['--kubeconfig', kubeconfigPath(), '--namespace', ns.name, '--metrics-addr', '0', '--health-addr', '0', '--workers', '16'], logFile);
 }
 
 async function kill(c: ChildProcess): Promise<void> {
@@ -34,7 +31,12 @@ async function kill(c: ChildProcess): Promise<void> {
 beforeAll(async () => {
   client = await clusterClient();
   ns = await createNamespace('ctl-restart');
-  await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'anthropic-api-key', namespace: ns.name }, stringData: { ANTHROPIC_API_KEY: 'k' } });
+  await client.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'anthropic-api-key', namespace: ns.name },
+    stringData: { ANTHROPIC_API_KEY: 'k' },
+  });
   await client.create({
     apiVersion: 'kelos.dev/v1alpha1',
     kind: 'Workspace',
@@ -79,9 +81,7 @@ describe('a controller killed while Tasks flow', () => {
       'every Task terminal',
       async () => {
         const list = await client.list<Task>(resourcePath(Resources.tasks, { namespace: n }));
-        return list.items.length === total && list.items.every((t) => t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed')
-          ? list.items
-          : undefined;
+        return list.items.length === total && list.items.every((t) => t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed') ? list.items : undefined;
       },
       240_000,
     );
@@ -95,15 +95,16 @@ describe('a controller killed while Tasks flow', () => {
     expect([...witness.uids.keys()].sort()).toEqual(withJob.sort());
     // The Tasks whose dependency failed never got a Job; all others did.
     const dependencyFailed = finished.filter((t) => t.status?.message?.startsWith('Dependency'));
-    expect(dependencyFailed.map((t) => t.metadata.name!).sort()).toEqual(
-      tasks.filter((_, i) => i % 20 === 7).map((t) => t.metadata.name!),
-    );
+    expect(dependencyFailed.map((t) => t.metadata.name!).sort()).toEqual(tasks.filter((_, i) => i % 20 === 7).map((t) => t.metadata.name!));
     expect(dependencyFailed.every((t) => t.status?.phase === 'Failed' && !t.status.jobName)).toBe(true);
     expect(withJob.length).toBe(total - dependencyFailed.length);
     // The branch lock held across the restarts: on the shared branch each Job started after the previous Task ended.
     const shared = finished
       .filter((t) => t.spec.branch === 'shared')
-      .sort((a, b) => Date.parse(String(a.metadata.creationTimestamp)) - Date.parse(String(b.metadata.creationTimestamp)) || (a.metadata.name! < b.metadata.name! ? -1 : 1));
+      .sort(
+        (a, b) =>
+          Date.parse(String(a.metadata.creationTimestamp)) - Date.parse(String(b.metadata.creationTimestamp)) || (a.metadata.name! < b.metadata.name! ? -1 : 1),
+      );
     expect(shared.map((t) => t.status?.phase)).toEqual(shared.map(() => 'Succeeded'));
     const jobs = await client.list<V1Job>(resourcePath(Resources.jobs, { namespace: n }));
     const jobCreated = new Map(jobs.items.map((j) => [j.metadata!.name!, Date.parse(String(j.metadata!.creationTimestamp))]));

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { V1Pod } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../lib/api/task.js';
-import { KubeClient } from '../../lib/kube/kube-client.js';
-import { Resources } from '../../lib/kube/resource-path.js';
 import { SharedInformers } from '../../lib/controller/_shared-informers.js';
 import { slimPod } from '../../lib/controller/_transforms.js';
+import { KubeClient } from '../../lib/kube/kube-client.js';
+import { Resources } from '../../lib/kube/resource-path.js';
 
 // Informers are only built here, never started: the client points at a closed loopback port.
 let client: KubeClient;
@@ -24,7 +24,10 @@ describe('SharedInformers', () => {
     const tasks = informers.informer<Task>({ resource: Resources.tasks });
     informers.informer({ resource: Resources.workspaces });
     expect(informers.informer<Task>({ resource: Resources.tasks })).toBe(tasks);
-    expect(informers.stats().map((s) => s.path)).toEqual(['/apis/kelos.dev/v1alpha1/namespaces/team-a/tasks', '/apis/kelos.dev/v1alpha1/namespaces/team-a/workspaces']);
+    expect(informers.stats().map((s) => s.path)).toEqual([
+      '/apis/kelos.dev/v1alpha1/namespaces/team-a/tasks',
+      '/apis/kelos.dev/v1alpha1/namespaces/team-a/workspaces',
+    ]);
     expect(informers.sizes()).toEqual({ tasks: 0, workspaces: 0 });
   });
 

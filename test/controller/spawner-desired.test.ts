@@ -1,10 +1,13 @@
-import { describe, expect, it } from 'vitest';
 import type { V1CronJob, V1Deployment } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import type { TaskSpawner, TaskSpawnerSpec, TaskSpawnerStatus } from '../../lib/api/task-spawner.js';
 import type { Workspace } from '../../lib/api/workspace.js';
-import { desiredSpawner, invalidSpawner, PENDING_RECHECK_MS, spawnerStatus, type SpawnerDecision } from '../../lib/controller/spawner-desired.js';
+import { desiredSpawner, invalidSpawner, PENDING_RECHECK_MS, type SpawnerDecision, spawnerStatus } from '../../lib/controller/spawner-desired.js';
 
-const polling = { when: { githubIssues: {} }, taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } } } as TaskSpawnerSpec;
+const polling = {
+  when: { githubIssues: {} },
+  taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } },
+} as TaskSpawnerSpec;
 const cron = { ...polling, when: { cron: { schedule: '0 * * * *' } } } as TaskSpawnerSpec;
 
 function spawner(spec: TaskSpawnerSpec = polling, status?: TaskSpawnerStatus, meta: Partial<TaskSpawner['metadata']> = {}): TaskSpawner {
@@ -26,7 +29,11 @@ const workspace: Workspace = {
 
 const owner = { apiVersion: 'kelos.dev/v1alpha1', kind: 'TaskSpawner', name: 'fix-bugs', uid: 'uid-1', controller: true, blockOwnerDeletion: true };
 
-const applied = (availableReplicas?: number): V1Deployment => ({ apiVersion: 'apps/v1', kind: 'Deployment', status: { ...(availableReplicas !== undefined ? { availableReplicas } : {}) } });
+const applied = (availableReplicas?: number): V1Deployment => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  status: { ...(availableReplicas !== undefined ? { availableReplicas } : {}) },
+});
 
 describe('desiredSpawner', () => {
   it('leaves a TaskSpawner being deleted alone', () => {
@@ -38,14 +45,23 @@ describe('desiredSpawner', () => {
   });
 
   it('creates no poller for a webhook source applied as YAML: the webhook server serves it', () => {
-    for (const when of [{ githubWebhook: { events: ['issues'] } }, { linearWebhook: { types: ['Issue'] } }, { webhook: { source: 'sentry', fieldMapping: { id: '$.id' } } }, { slack: {} }]) {
+    for (const when of [
+      { githubWebhook: { events: ['issues'] } },
+      { linearWebhook: { types: ['Issue'] } },
+      { webhook: { source: 'sentry', fieldMapping: { id: '$.id' } } },
+      { slack: {} },
+    ]) {
       expect(desiredSpawner(spawner({ ...polling, when } as TaskSpawnerSpec), { workspace })).toBeUndefined();
     }
   });
 
   it('wants RBAC and a Deployment for a polling source, owned by the TaskSpawner', () => {
     const d = desiredSpawner(spawner(), { workspace })!;
-    expect(d.rbac.map((o) => `${o.kind}/${o.metadata!.name}`)).toEqual(['ServiceAccount/fix-bugs-spawner', 'Role/fix-bugs-spawner', 'RoleBinding/fix-bugs-spawner']);
+    expect(d.rbac.map((o) => `${o.kind}/${o.metadata!.name}`)).toEqual([
+      'ServiceAccount/fix-bugs-spawner',
+      'Role/fix-bugs-spawner',
+      'RoleBinding/fix-bugs-spawner',
+    ]);
     expect(d.workload.kind).toBe('Deployment');
     expect(d.workload.metadata).toMatchObject({ name: 'fix-bugs-spawner', namespace: 'ns', ownerReferences: [owner] });
     for (const o of d.rbac) expect(o.metadata!.ownerReferences).toEqual([owner]);
@@ -72,7 +88,9 @@ describe('desiredSpawner', () => {
   });
 
   it('deletes the CronJob the status still names once the source polls', () => {
-    expect(desiredSpawner(spawner(polling, { cronJobName: 'fix-bugs-spawner' }), { workspace })!.stale).toBe('/apis/batch/v1/namespaces/ns/cronjobs/fix-bugs-spawner');
+    expect(desiredSpawner(spawner(polling, { cronJobName: 'fix-bugs-spawner' }), { workspace })!.stale).toBe(
+      '/apis/batch/v1/namespaces/ns/cronjobs/fix-bugs-spawner',
+    );
   });
 
   it('deletes the Deployment the status still names once the source is cron', () => {
@@ -135,7 +153,14 @@ describe('invalidSpawner', () => {
   const bad = { ...polling, when: { cron: { schedule: 'not a cron' } } } as TaskSpawnerSpec;
   const message =
     'spec.when.cron.schedule: invalid cron schedule "not a cron": expected 5 fields (minute hour day-of-month month day-of-week) or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got 3 fields';
-  const condition = { type: 'Ready', status: 'False', reason: 'InvalidSchedule', message, lastTransitionTime: '2026-01-02T03:04:05Z', observedGeneration: 1 } as const;
+  const condition = {
+    type: 'Ready',
+    status: 'False',
+    reason: 'InvalidSchedule',
+    message,
+    lastTransitionTime: '2026-01-02T03:04:05Z',
+    observedGeneration: 1,
+  } as const;
 
   it('has nothing to say about a spawner it can build, or one it leaves alone', () => {
     expect(invalidSpawner(spawner(cron), now)).toBeUndefined();
@@ -145,7 +170,7 @@ describe('invalidSpawner', () => {
     expect(invalidSpawner(spawner(bad, undefined, { deletionTimestamp: '2026-01-01T00:00:00Z' }), now)).toBeUndefined();
   });
 
-  it('fails a spawner whose schedule a CronJob would refuse, with the parser\'s reason', () => {
+  it("fails a spawner whose schedule a CronJob would refuse, with the parser's reason", () => {
     expect(invalidSpawner(spawner(bad), now)).toEqual({ delete: [], patch: { phase: 'Failed', message, conditions: [condition] } });
   });
 

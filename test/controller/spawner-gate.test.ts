@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Task } from '../../lib/api/task.js';
 import { spawnerGate, spawnerGateState } from '../../lib/controller/spawner-gate.js';
 
-function task(name: string, o: { created: string; limit?: string; spawner?: string; jobName?: string; phase?: string; dependsOn?: string[] } ): Task {
+function task(name: string, o: { created: string; limit?: string; spawner?: string; jobName?: string; phase?: string; dependsOn?: string[] }): Task {
   return {
     apiVersion: 'kelos.dev/v1alpha1',
     kind: 'Task',
@@ -20,7 +20,12 @@ function task(name: string, o: { created: string; limit?: string; spawner?: stri
 
 function state(t: Task, peers: Task[]) {
   const byName = new Map(peers.map((p) => [p.metadata.name!, p]));
-  return spawnerGateState(t, (key) => peers.filter((p) => spawnerGate(p)?.key === key), byName, () => false);
+  return spawnerGateState(
+    t,
+    (key) => peers.filter((p) => spawnerGate(p)?.key === key),
+    byName,
+    () => false,
+  );
 }
 
 describe('spawnerGateState', () => {

@@ -44,7 +44,10 @@ describe('spawnersOfWorkspace', () => {
   const named = (name: string, workspace?: string): TaskSpawner => ({
     ...spawner,
     metadata: { ...spawner.metadata, name },
-    spec: { ...spawner.spec, taskTemplate: { ...spawner.spec.taskTemplate, ...(workspace ? { workspaceRef: { name: workspace } } : { workspaceRef: undefined }) } },
+    spec: {
+      ...spawner.spec,
+      taskTemplate: { ...spawner.spec.taskTemplate, ...(workspace ? { workspaceRef: { name: workspace } } : { workspaceRef: undefined }) },
+    },
   });
 
   it('names the TaskSpawners whose Task template uses the Workspace', () => {

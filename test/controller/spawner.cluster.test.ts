@@ -1,10 +1,10 @@
-import * as k8s from '@kubernetes/client-node';
 import type { V1CronJob, V1Deployment, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskSpawner } from '../../lib/api/task-spawner.js';
 import type { Controller } from '../../lib/controller/controller-manager.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { CONTROLLER_RULES, CONTROLLER_SECRET_RULES } from '../../lib/render/controller-rbac.js';
 import { createNamespace, kubeConfig, type TestNamespace } from '../cluster/harness.js';
 import { clusterClient, explainFailures, startController, taskObject, waitFor } from './_cluster.js';
@@ -31,7 +31,12 @@ async function restrictedClient(namespace: string): Promise<KubeClient> {
     subjects: [{ kind: 'ServiceAccount', name: 'kelos-controller', namespace }],
   } as never);
   // The Secrets of MCP servers: the per-namespace grant (kelos-controller-secrets), not cluster-wide.
-  await admin.apply({ apiVersion: `${rbac}/v1`, kind: 'Role', metadata: { name: 'kelos-controller-secrets', namespace }, rules: CONTROLLER_SECRET_RULES } as never);
+  await admin.apply({
+    apiVersion: `${rbac}/v1`,
+    kind: 'Role',
+    metadata: { name: 'kelos-controller-secrets', namespace },
+    rules: CONTROLLER_SECRET_RULES,
+  } as never);
   await admin.apply({
     apiVersion: `${rbac}/v1`,
     kind: 'RoleBinding',
@@ -113,13 +118,17 @@ afterAll(async () => {
 
 describe('the controller with exactly its ClusterRole', () => {
   it('runs a Task with plugins, MCP secrets and a TTL', async () => {
-    await admin.create(taskObject(ns.name, 'rbac-task', { workspaceRef: { name: 'my-workspace' }, agentConfigRef: { name: 'ac' }, branch: 'b', ttlSecondsAfterFinished: 1 }));
+    await admin.create(
+      taskObject(ns.name, 'rbac-task', { workspaceRef: { name: 'my-workspace' }, agentConfigRef: { name: 'ac' }, branch: 'b', ttlSecondsAfterFinished: 1 }),
+    );
     // With a 1 s TTL a slow poll can miss the terminal phase; the controller's own count says how it ended.
     await waitFor('the Task to be deleted after it finished', async () => !(await get(Resources.tasks, 'rbac-task')), 120_000);
     const completed = await controller.metrics.registry.getSingleMetricAsString('kelos_task_completed_total');
     expect(completed).toMatch(/kelos_task_completed_total\{[^}]*phase="Succeeded"[^}]*\} 1/);
     expect(completed).not.toMatch(/phase="Failed"/);
-    expect(await controller.metrics.registry.getSingleMetricAsString('kelos_reconcile_errors_total')).not.toMatch(/kelos_reconcile_errors_total\{[^}]*\} [1-9]/);
+    expect(await controller.metrics.registry.getSingleMetricAsString('kelos_reconcile_errors_total')).not.toMatch(
+      /kelos_reconcile_errors_total\{[^}]*\} [1-9]/,
+    );
   });
 
   it('creates the Deployment and RBAC of a raw polling TaskSpawner, and follows suspend', async () => {
@@ -180,7 +189,9 @@ describe('the controller with exactly its ClusterRole', () => {
     expect(await get(Resources.cronJobs, 'bad-cron-spawner')).toBeUndefined();
     expect(await errors()).toBe(before);
 
-    await admin.mergePatch(resourcePath(Resources.taskSpawners, { namespace: ns.name, name: 'bad-cron' }), { spec: { when: { cron: { schedule: '@daily' } } } });
+    await admin.mergePatch(resourcePath(Resources.taskSpawners, { namespace: ns.name, name: 'bad-cron' }), {
+      spec: { when: { cron: { schedule: '@daily' } } },
+    });
     const cron = await waitFor('the CronJob', () => get<V1CronJob>(Resources.cronJobs, 'bad-cron-spawner'));
     expect(cron.spec!.schedule).toBe('@daily');
     const fixed = await waitFor('the refusal to be gone', async () => {

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import type { Task, TaskSpec, TaskStatus } from '../../lib/api/task.js';
 import { taskIndexes } from '../../lib/controller/_indexes.js';
-import { jobOwner, pendingTasksReferencing, podOwner, taskEvents, taskMoved, type IndexedTasks } from '../../lib/controller/task-watches.js';
+import { type IndexedTasks, jobOwner, pendingTasksReferencing, podOwner, taskEvents, taskMoved } from '../../lib/controller/task-watches.js';
 
 function task(name: string, spec: Partial<TaskSpec> = {}, status?: TaskStatus, meta: Partial<Task['metadata']> = {}): Task {
   return {

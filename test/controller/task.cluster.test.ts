@@ -1,17 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { Chart, Duration } from 'cdk8s';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { AgentType, Credentials, KelosApp, Task as TaskConstruct } from '../../constructs/index.js';
-import type { Task } from '../../lib/api/task.js';
-import { KubeClient as Client } from '../../lib/kube/kube-client.js';
-import { staticConnection } from '../../lib/kube/static-kubeconfig.js';
 import { formatOutputs } from '../../lib/api/outputs.js';
+import type { Task } from '../../lib/api/task.js';
 import type { Controller } from '../../lib/controller/controller-manager.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
-import { createNamespace, kubeconfigPath, OUTCOME_LABEL, writeJobLog, type TestNamespace } from '../cluster/harness.js';
-import { JobWitness, clusterClient, explainFailures, getJob, getTask, startController, taskObject, waitFor, waitForPhase } from './_cluster.js';
+import { KubeClient as Client } from '../../lib/kube/kube-client.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
+import { staticConnection } from '../../lib/kube/static-kubeconfig.js';
+import { createNamespace, kubeconfigPath, OUTCOME_LABEL, type TestNamespace, writeJobLog } from '../cluster/harness.js';
+import { clusterClient, explainFailures, getJob, getTask, JobWitness, startController, taskObject, waitFor, waitForPhase } from './_cluster.js';
 
 // Kelos examples 02 (workspace), 05 (AgentConfig) and 07 (pipeline), as
 // fixtures of our own, run through kwok: pods pass their init containers,
@@ -28,9 +28,19 @@ beforeAll(async () => {
   client = await clusterClient();
   ns = await createNamespace('ctl-task');
   const n = ns.name;
-  await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'anthropic-api-key', namespace: n }, stringData: { ANTHROPIC_API_KEY: 'sk-test' } });
+  await client.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'anthropic-api-key', namespace: n },
+    stringData: { ANTHROPIC_API_KEY: 'sk-test' },
+  });
   await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'github-token', namespace: n }, stringData: { GITHUB_TOKEN: 'ghp_test' } });
-  await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mcp-creds', namespace: n }, stringData: { Authorization: 'Bearer mcp-secret-value' } });
+  await client.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'mcp-creds', namespace: n },
+    stringData: { Authorization: 'Bearer mcp-secret-value' },
+  });
   await client.create({
     apiVersion: 'kelos.dev/v1alpha1',
     kind: 'Workspace',
@@ -102,14 +112,15 @@ describe('the controller on a real control plane', () => {
     expect(task.metadata.finalizers).toEqual(['kelos.dev/finalizer']);
 
     const job = (await getJob(client, n, 'add-tests'))!;
-    expect(job.metadata!.ownerReferences).toEqual([
-      expect.objectContaining({ kind: 'Task', name: 'add-tests', uid: task.metadata.uid, controller: true }),
-    ]);
+    expect(job.metadata!.ownerReferences).toEqual([expect.objectContaining({ kind: 'Task', name: 'add-tests', uid: task.metadata.uid, controller: true })]);
     const pod = job.spec!.template.spec!;
     expect(pod.initContainers!.map((c) => c.name)).toEqual(['git-clone', 'plugin-setup']);
     const agent = pod.containers[0];
     expect(agent.name).toBe('kelos-agent');
-    expect(agent.env).toContainEqual({ name: 'CLAUDE_CODE_OAUTH_TOKEN', valueFrom: { secretKeyRef: { name: 'anthropic-api-key', key: 'CLAUDE_CODE_OAUTH_TOKEN' } } });
+    expect(agent.env).toContainEqual({
+      name: 'CLAUDE_CODE_OAUTH_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'anthropic-api-key', key: 'CLAUDE_CODE_OAUTH_TOKEN' } },
+    });
     expect(agent.env).toContainEqual({ name: 'KELOS_MCP_SERVERS', valueFrom: { secretKeyRef: { name: 'add-tests-mcp', key: 'KELOS_MCP_SERVERS' } } });
     expect(JSON.stringify(job)).not.toContain('mcp-secret-value');
     expect(JSON.stringify(job)).not.toContain('ghp_test');
@@ -199,14 +210,21 @@ describe('the controller on a real control plane', () => {
     const waiting = await waitForPhase(client, n, 'needs-ws', ['Waiting']);
     expect(waiting.status?.message).toBe('Waiting for Workspace "late-ws" to be created');
     expect(waiting.status?.conditions?.[0]).toMatchObject({ status: 'Unknown', reason: 'WaitingForWorkspace' });
-    await client.create({ apiVersion: 'kelos.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'late-ws', namespace: n }, spec: { repo: 'https://github.com/acme/late.git' } });
+    await client.create({
+      apiVersion: 'kelos.dev/v1alpha1',
+      kind: 'Workspace',
+      metadata: { name: 'late-ws', namespace: n },
+      spec: { repo: 'https://github.com/acme/late.git' },
+    });
     expect((await waitForPhase(client, n, 'needs-ws', ['Succeeded', 'Failed'])).status?.phase).toBe('Succeeded');
   });
 
   it('deletes the Job of a deleted Task and hands its branch to the next Task', async () => {
     const n = ns.name;
     // A Pod that cannot be scheduled keeps the first Task holding the branch.
-    await client.create(taskObject(n, 'stuck', { workspaceRef: { name: 'my-workspace' }, branch: 'handover', podOverrides: { nodeSelector: { 'kelos.dev/no-such-node': 'x' } } }));
+    await client.create(
+      taskObject(n, 'stuck', { workspaceRef: { name: 'my-workspace' }, branch: 'handover', podOverrides: { nodeSelector: { 'kelos.dev/no-such-node': 'x' } } }),
+    );
     const stuck = await waitFor('the stuck Pod to be reported', async () => {
       const t = await getTask(client, n, 'stuck');
       return t?.status?.message?.includes('cannot start') ? t : undefined;
@@ -236,7 +254,15 @@ describe('the controller on a real control plane', () => {
 
   it('serves /metrics, /healthz and /readyz', async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${controller.metricsAddress!.port}/metrics`)).text();
-    for (const name of ['kelos_task_created_total', 'kelos_task_completed_total', 'kelos_task_duration_seconds', 'kelos_task_cost_usd_total', 'kelos_task_input_tokens_total', 'kelos_task_output_tokens_total', 'kelos_reconcile_errors_total']) {
+    for (const name of [
+      'kelos_task_created_total',
+      'kelos_task_completed_total',
+      'kelos_task_duration_seconds',
+      'kelos_task_cost_usd_total',
+      'kelos_task_input_tokens_total',
+      'kelos_task_output_tokens_total',
+      'kelos_reconcile_errors_total',
+    ]) {
       expect(metrics).toContain(`# TYPE ${name} `);
     }
     expect(metrics).toMatch(new RegExp(`kelos_task_completed_total\\{namespace="${ns.name}",type="claude-code",phase="Failed"\\} [1-9]`));
@@ -249,10 +275,7 @@ describe('the controller on a real control plane', () => {
     const n = ns.name;
     const witness = new JobWitness(client, n);
     await client.create(taskObject(n, 'short-lived', { ttlSecondsAfterFinished: 10, agentConfigRef: { name: 'code-reviewer' } }));
-    await waitFor(
-      'the ConfigMap',
-      async () => !!(await client.get(resourcePath(Resources.configMaps, { namespace: n, name: 'short-lived-plugins' }))),
-    );
+    await waitFor('the ConfigMap', async () => !!(await client.get(resourcePath(Resources.configMaps, { namespace: n, name: 'short-lived-plugins' }))));
     const done = await waitForPhase(client, n, 'short-lived', ['Succeeded']);
     expect(done.spec.ttlSecondsAfterFinished).toBe(10);
     await waitFor('the Task to be deleted', async () => !(await getTask(client, n, 'short-lived')), 60_000);

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../lib/api/task.js';
 import type { Controller } from '../../lib/controller/controller-manager.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { createNamespace, kubeconfigPath, OUTCOME_LABEL, type TestNamespace } from '../cluster/harness.js';
 import { clusterClient, explainFailures, getJob, startController, taskObject, waitFor } from './_cluster.js';
-import { WriteCounter, type Write } from './_write-counter.js';
+import { type Write, WriteCounter } from './_write-counter.js';
 
 // What the controller writes to the apiserver per Task, counted by a proxy in
 // front of it: the finalizer and the Job before the Job exists; then the
@@ -30,7 +30,12 @@ const kinds = (writes: Write[]) => writes.map((w) => w.kind).sort();
 beforeAll(async () => {
   client = await clusterClient();
   ns = await createNamespace('ctl-writes');
-  await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'anthropic-api-key', namespace: ns.name }, stringData: { ANTHROPIC_API_KEY: 'k' } });
+  await client.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'anthropic-api-key', namespace: ns.name },
+    stringData: { ANTHROPIC_API_KEY: 'k' },
+  });
   counter = await WriteCounter.start(kubeconfigPath());
 });
 
@@ -46,9 +51,7 @@ describe('writes per Task', () => {
   it('at most 2 before its Job exists and 6 until it finished; none from a restart; 1 for its deletion', async () => {
     const n = ns.name;
     controller = await startController(n, { client: await counter.client() });
-    await Promise.all(
-      names.map((name, i) => client.create(taskObject(n, name, failing(i) ? { podOverrides: { labels: { [OUTCOME_LABEL]: 'fail' } } } : {}))),
-    );
+    await Promise.all(names.map((name, i) => client.create(taskObject(n, name, failing(i) ? { podOverrides: { labels: { [OUTCOME_LABEL]: 'fail' } } } : {}))));
     const finished = await waitFor(
       'every Task finished',
       async () => {
@@ -58,7 +61,12 @@ describe('writes per Task', () => {
       },
       120_000,
     );
-    expect(finished.filter((t) => t.status?.phase === 'Failed').map((t) => t.metadata.name).sort()).toEqual(names.filter((_, i) => failing(i)));
+    expect(
+      finished
+        .filter((t) => t.status?.phase === 'Failed')
+        .map((t) => t.metadata.name)
+        .sort(),
+    ).toEqual(names.filter((_, i) => failing(i)));
     await idle(controller);
 
     const byTask = counter.byTask();
@@ -76,17 +84,31 @@ describe('writes per Task', () => {
       const notStarting = statuses.filter((r) => r === 'JobNotStarting').length;
       expect({ task, statuses: statuses.filter((r) => r !== 'JobNotStarting') }).toEqual({
         task,
-        statuses: ['JobCreated', expect.stringMatching(/^Job(Running|Succeeded|Failed)$/), ...(statuses.includes('JobRunning') ? [expect.stringMatching(/^Job(Succeeded|Failed)$/)] : [])],
+        statuses: [
+          'JobCreated',
+          expect.stringMatching(/^Job(Running|Succeeded|Failed)$/),
+          ...(statuses.includes('JobRunning') ? [expect.stringMatching(/^Job(Succeeded|Failed)$/)] : []),
+        ],
       });
       // Events: the outcome, and a Warning per time its Pod could not start.
-      expect({ task, events: all.filter((w) => w.kind === 'event').map((w) => w.reason).sort() }).toEqual({
+      expect({
+        task,
+        events: all
+          .filter((w) => w.kind === 'event')
+          .map((w) => w.reason)
+          .sort(),
+      }).toEqual({
         task,
         events: [expect.stringMatching(/^Job(Succeeded|Failed)$/), ...Array(notStarting).fill('JobNotStarting')].sort(),
       });
       expect({ task, total: all.length <= 6 + 2 * notStarting, k }).toEqual({ task, total: true, k });
     }
-    const events = await client.list<{ reason: string; type: string; involvedObject: { kind: string; name: string } }>(resourcePath(Resources.events, { namespace: n }));
-    const outcomes = events.items.filter((e) => e.involvedObject.kind === 'Task' && e.reason !== 'JobNotStarting').map((e) => `${e.involvedObject.name} ${e.type} ${e.reason}`);
+    const events = await client.list<{ reason: string; type: string; involvedObject: { kind: string; name: string } }>(
+      resourcePath(Resources.events, { namespace: n }),
+    );
+    const outcomes = events.items
+      .filter((e) => e.involvedObject.kind === 'Task' && e.reason !== 'JobNotStarting')
+      .map((e) => `${e.involvedObject.name} ${e.type} ${e.reason}`);
     expect(outcomes.sort()).toEqual(names.map((name, i) => (failing(i) ? `${name} Warning JobFailed` : `${name} Normal JobSucceeded`)));
 
     // A new controller over finished Tasks has nothing to write.

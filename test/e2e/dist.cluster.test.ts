@@ -9,8 +9,8 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { listFiles } from '../../lib/render/output.js';
+import { createNamespace, kubeConfig, kubeconfigPath, type TestNamespace, waitFor } from '../cluster/harness.js';
 import { BAD_CASES } from '../fixtures/bad-cases.js';
-import { createNamespace, kubeConfig, kubeconfigPath, waitFor, type TestNamespace } from '../cluster/harness.js';
 
 const root = join(import.meta.dirname, '../..');
 const dist = join(root, 'dist');
@@ -37,7 +37,11 @@ describe('dist/ on a real apiserver', () => {
   beforeAll(() => {
     const crds = kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=kelos-test', ...fileArgs(crdFiles)]);
     expect(crds.stderr).toBe('');
-    for (const ns of new Set(objectsOf(distFiles).map((o) => o.metadata?.namespace).filter(Boolean))) {
+    for (const ns of new Set(
+      objectsOf(distFiles)
+        .map((o) => o.metadata?.namespace)
+        .filter(Boolean),
+    )) {
       kubectl(['create', 'namespace', ns]);
     }
   });
@@ -148,7 +152,13 @@ describe('kelos.dev manifests on a real apiserver', () => {
     const plural = `${c.object.kind.toLowerCase()}s`;
     if (c.old) {
       await create(c.old);
-      const stored: any = await api.getNamespacedCustomObject({ group: 'kelos.dev', version: 'v1alpha1', namespace: ns.name, plural, name: c.old.metadata.name });
+      const stored: any = await api.getNamespacedCustomObject({
+        group: 'kelos.dev',
+        version: 'v1alpha1',
+        namespace: ns.name,
+        plural,
+        name: c.old.metadata.name,
+      });
       const update = { ...JSON.parse(JSON.stringify(c.object)), metadata: stored.metadata };
       const message = await rejection(
         api.replaceNamespacedCustomObject({ group: 'kelos.dev', version: 'v1alpha1', namespace: ns.name, plural, name: c.old.metadata.name, body: update }),

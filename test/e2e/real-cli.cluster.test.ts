@@ -21,12 +21,12 @@ import { KelosApp, KelosController } from '../../constructs/index.js';
 import { DEFAULT_KELOS_IMAGE } from '../../lib/render/images.js';
 import { DEFAULT_GIT_IMAGE } from '../../lib/render/job.js';
 import { agentImage } from '../../scripts/images.js';
-import { startControlPlane, type ControlPlane } from '../cluster/launcher.js';
+import { type ControlPlane, startControlPlane } from '../cluster/launcher.js';
 import { normalizeRef, readImageManifest } from '../cluster/node/image-manifest.js';
 import { REAL_NODE_NAME, REAL_NODE_NAMESPACE_ANNOTATIONS, realNodePrerequisites } from '../cluster/node/real-node.js';
 import { resolveBinaries } from '../cluster/paths.js';
 import { AnthropicEmulator } from '../emulators/anthropic.js';
-import { startGitServer, type GitServer } from '../emulators/git-http.js';
+import { type GitServer, startGitServer } from '../emulators/git-http.js';
 
 const run = promisify(execFile);
 const GROUP = 'kelos.dev';

@@ -22,11 +22,11 @@ import { KelosApp, KelosController } from '../../constructs/index.js';
 import { DEFAULT_KELOS_IMAGE } from '../../lib/render/images.js';
 import { DEFAULT_GIT_IMAGE } from '../../lib/render/job.js';
 import { FAKE_CLI_AGENT_IMAGE } from '../../scripts/images.js';
-import { startControlPlane, type ControlPlane } from '../cluster/launcher.js';
+import { type ControlPlane, startControlPlane } from '../cluster/launcher.js';
 import { normalizeRef, readImageManifest } from '../cluster/node/image-manifest.js';
 import { REAL_NODE_NAME, REAL_NODE_NAMESPACE_ANNOTATIONS, realNodePrerequisites } from '../cluster/node/real-node.js';
 import { resolveBinaries } from '../cluster/paths.js';
-import { startGitServer, type GitServer } from '../emulators/git-http.js';
+import { type GitServer, startGitServer } from '../emulators/git-http.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
@@ -203,13 +203,20 @@ describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300
     repoUrl = git.createRepo('acme/app', { 'README.md': '# app\n', 'src/index.js': 'console.log("app");\n' });
     mirrorUrl = git.createRepo('acme/app-mirror', { 'README.md': '# mirror\n' });
 
-    const secret = (name: string, data: Record<string, string>) => core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, stringData: data } });
+    const secret = (name: string, data: Record<string, string>) =>
+      core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, stringData: data } });
     await secret('anthropic', { ANTHROPIC_API_KEY: 'sk-ant-test-not-a-key' });
     await secret('github-token', { GITHUB_TOKEN: token });
     await secret('wrong-token', { GITHUB_TOKEN: 'ghp_not-the-token' });
     await secret('mcp-auth', { Authorization: 'Bearer mcp-test' });
     const create = (kind: string, name: string, spec: object) =>
-      custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: `${kind.toLowerCase()}s`, body: kelosObject(kind, ns, name, spec) });
+      custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: ns,
+        plural: `${kind.toLowerCase()}s`,
+        body: kelosObject(kind, ns, name, spec),
+      });
     await create('Workspace', 'app', {
       repo: repoUrl,
       ref: 'main',
@@ -369,7 +376,14 @@ describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300
     const files = ['ServiceAccount', 'Role', 'RoleBinding', 'TaskSpawner', 'Deployment'].map((k) =>
       join(root, 'dist/examples', `${k}.${k === 'TaskSpawner' ? 'fix-bugs' : 'fix-bugs-spawner'}.yaml`),
     );
-    await kubectl(['apply', '--server-side', '--field-manager=kelos', ...files.flatMap((f) => ['-f', f]), '-f', join(root, 'dist/examples/Workspace.my-workspace.yaml')]);
+    await kubectl([
+      'apply',
+      '--server-side',
+      '--field-manager=kelos',
+      ...files.flatMap((f) => ['-f', f]),
+      '-f',
+      join(root, 'dist/examples/Workspace.my-workspace.yaml'),
+    ]);
     const pod = await waitFor(
       'the fix-bugs spawner pod running on the real node',
       async () => {

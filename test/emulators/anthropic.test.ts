@@ -78,7 +78,12 @@ describe('Anthropic Messages API emulator', () => {
     // Twice: a retried request gets the same turn.
     for (let i = 0; i < 2; i++) {
       const answer = await (await post({ ...REQUEST, messages: history })).json();
-      expect(answer).toMatchObject({ type: 'message', content: [{ type: 'text', text: 'Done.' }], stop_reason: 'end_turn', usage: { input_tokens: 10, output_tokens: 5 } });
+      expect(answer).toMatchObject({
+        type: 'message',
+        content: [{ type: 'text', text: 'Done.' }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 10, output_tokens: 5 },
+      });
     }
     expect(api.remaining).toBe(0);
     expect(api.toolExchanges()).toEqual([{ name: 'Bash', input: { command: 'ls' }, result: 'README.md', isError: false }]);

@@ -10,17 +10,17 @@
  * overloaded, a hung request); a wrong key gets a 401.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer, type ListenOptions } from './_http.js';
+import { type ListenOptions, LoopbackServer } from './_http.js';
 import {
   DEFAULT_USAGE,
-  Script,
+  type Fault,
   missingTools,
   missingToolsMessage,
-  readJson,
-  sendJson,
-  type Fault,
   type RecordedRequest,
+  readJson,
+  Script,
   type ScriptTurn,
+  sendJson,
 } from './_model-script.js';
 
 export type { RecordedRequest } from './_model-script.js';

@@ -7,7 +7,7 @@
  * here; a CLI's model calls arriving through it show that it does.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo, connect, isIP, type Socket } from 'node:net';
 
 export interface EgressAttempt {
   /** `CONNECT` for a tunnel, else the method of a plain proxied request. */

@@ -36,7 +36,13 @@ describe('Gemini API emulator', () => {
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     expect(chunks(await res.text())).toEqual([
       {
-        candidates: [{ content: { role: 'model', parts: [{ text: 'Running.' }, { functionCall: { name: 'run_shell_command', args: { command: 'ls' } } }] }, finishReason: 'STOP', index: 0 }],
+        candidates: [
+          {
+            content: { role: 'model', parts: [{ text: 'Running.' }, { functionCall: { name: 'run_shell_command', args: { command: 'ls' } } }] },
+            finishReason: 'STOP',
+            index: 0,
+          },
+        ],
         usageMetadata: { promptTokenCount: 42, candidatesTokenCount: 7, totalTokenCount: 49 },
         modelVersion: 'gemini-test',
         responseId: 'emu-1',

@@ -10,8 +10,18 @@
  * gets the API's 400 `API_KEY_INVALID`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer, type ListenOptions } from './_http.js';
-import { DEFAULT_USAGE, Script, missingTools, missingToolsMessage, readJson, sendJson, type Fault, type RecordedRequest, type ScriptTurn } from './_model-script.js';
+import { type ListenOptions, LoopbackServer } from './_http.js';
+import {
+  DEFAULT_USAGE,
+  type Fault,
+  missingTools,
+  missingToolsMessage,
+  type RecordedRequest,
+  readJson,
+  Script,
+  type ScriptTurn,
+  sendJson,
+} from './_model-script.js';
 
 export interface GeminiEmulatorOptions {
   /** The turns: the n-th answers a request whose history holds n `model` contents. */
@@ -24,7 +34,11 @@ export interface GeminiEmulatorOptions {
 /** One content of a request. */
 export interface Content {
   readonly role?: string;
-  readonly parts?: ReadonlyArray<{ readonly text?: string; readonly functionCall?: { name: string; args?: unknown }; readonly functionResponse?: { name: string; response?: unknown } }>;
+  readonly parts?: ReadonlyArray<{
+    readonly text?: string;
+    readonly functionCall?: { name: string; args?: unknown };
+    readonly functionResponse?: { name: string; response?: unknown };
+  }>;
 }
 
 /** A function call of the history and the response the CLI sent back for it. */
@@ -47,7 +61,14 @@ export const API_KEY_INVALID = {
     code: 400,
     message: 'API key not valid. Please pass a valid API key.',
     status: 'INVALID_ARGUMENT',
-    details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } }],
+    details: [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'API_KEY_INVALID',
+        domain: 'googleapis.com',
+        metadata: { service: 'generativelanguage.googleapis.com' },
+      },
+    ],
   },
 };
 
@@ -139,7 +160,7 @@ export class GeminiEmulator {
 
   private longestHistory(): Content[] {
     return this.agentRequests()
-      .map((r) => ((r.body as { contents?: Content[] } | undefined)?.contents ?? []))
+      .map((r) => (r.body as { contents?: Content[] } | undefined)?.contents ?? [])
       .reduce<Content[]>((a, b) => (b.length > a.length ? b : a), []);
   }
 

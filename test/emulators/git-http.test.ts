@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from './git-http.js';
+import { type GitServer, startGitServer } from './git-http.js';
 
 const run = promisify(execFile);
 const TOKEN = 'ghp_test-token';

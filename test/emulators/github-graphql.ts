@@ -9,22 +9,22 @@
  * rounded, at least 1.
  */
 import {
-  GraphQLError,
   buildSchema,
-  execute,
-  getNamedType,
-  isObjectType,
-  isInterfaceType,
-  isUnionType,
-  parse,
-  validate,
-  valueFromAST,
   type DocumentNode,
+  execute,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  GraphQLError,
   type GraphQLSchema,
+  getNamedType,
+  isInterfaceType,
+  isObjectType,
+  isUnionType,
   type OperationDefinitionNode,
+  parse,
   type SelectionSetNode,
+  validate,
+  valueFromAST,
 } from 'graphql';
 import { isoSeconds } from './_http.js';
 
@@ -175,7 +175,10 @@ export class GraphqlEndpoint {
         resetAt: new Date(rate.resetAt * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       }),
     };
-    const result = execute({ schema: this.schema, document, rootValue: root, variableValues: variables }) as { data?: unknown; errors?: readonly GraphQLError[] };
+    const result = execute({ schema: this.schema, document, rootValue: root, variableValues: variables }) as {
+      data?: unknown;
+      errors?: readonly GraphQLError[];
+    };
     const errors = result.errors?.map((e) => ({
       ...(typeof e.extensions?.type === 'string' ? { type: e.extensions.type } : {}),
       message: e.message,
@@ -189,7 +192,14 @@ export class GraphqlEndpoint {
     if (!issues) throw notFound(`Could not resolve to a Repository with the name '${owner}/${name}'.`);
     const world = this.world;
     const actor = (login: string) => ({ __typename: world.userType(login), login: world.userType(login) === 'Bot' ? login.replace(/\[bot\]$/, '') : login });
-    const comment = (c: GqlComment) => ({ id: `IC_${c.id}`, databaseId: c.id, body: c.body, createdAt: isoSeconds(c.createdAt), updatedAt: isoSeconds(c.updatedAt), author: actor(c.user) });
+    const comment = (c: GqlComment) => ({
+      id: `IC_${c.id}`,
+      databaseId: c.id,
+      body: c.body,
+      createdAt: isoSeconds(c.createdAt),
+      updatedAt: isoSeconds(c.updatedAt),
+      author: actor(c.user),
+    });
     const review = (r: GqlReview) => ({
       id: `PRR_${r.id}`,
       databaseId: r.id,
@@ -211,12 +221,23 @@ export class GraphqlEndpoint {
       if (!i.pull) return { __typename: 'Issue', ...base };
       const pull = i.pull;
       const reviews = [...pull.reviews].sort((a, b) => a.submittedAt - b.submittedAt || a.id - b.id);
-      return { __typename: 'PullRequest', ...base, headRefName: pull.headRef, headRefOid: pull.headSha, reviews: (args: PageArgs) => connection(reviews, args, review) };
+      return {
+        __typename: 'PullRequest',
+        ...base,
+        headRefName: pull.headRef,
+        headRefOid: pull.headSha,
+        reviews: (args: PageArgs) => connection(reviews, args, review),
+      };
     };
     return {
       name,
       nameWithOwner: `${owner}/${name}`,
-      issues: (args: PageArgs) => connection([...issues.values()].filter((i) => !i.pull).sort((a, b) => a.number - b.number), args, view),
+      issues: (args: PageArgs) =>
+        connection(
+          [...issues.values()].filter((i) => !i.pull).sort((a, b) => a.number - b.number),
+          args,
+          view,
+        ),
       issue: ({ number }: { number: number }) => {
         const i = issues.get(number);
         if (!i || i.pull) throw notFound(`Could not resolve to an Issue with the number of ${number}.`);
@@ -289,9 +310,7 @@ class PriceError extends Error {
 
 /** GitHub's documented pre-execution price of a query (see the file comment). */
 function priceOf(schema: GraphQLSchema, document: DocumentNode, op: OperationDefinitionNode, variables: Record<string, unknown>): GqlPrice {
-  const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition').map((f) => [f.name.value, f]),
-  );
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition').map((f) => [f.name.value, f]));
   let requests = 0;
   let nodes = 0;
   const walk = (set: SelectionSetNode | undefined, type: GraphQLCompositeType, mult: number): void => {
@@ -320,10 +339,16 @@ function priceOf(schema: GraphQLSchema, document: DocumentNode, op: OperationDef
         };
         const size = arg('first') ?? arg('last');
         if (size === undefined) {
-          throw new PriceError('MISSING_PAGINATION_BOUNDARIES', `You must provide a \`first\` or \`last\` value to properly paginate the \`${sel.name.value}\` connection.`);
+          throw new PriceError(
+            'MISSING_PAGINATION_BOUNDARIES',
+            `You must provide a \`first\` or \`last\` value to properly paginate the \`${sel.name.value}\` connection.`,
+          );
         }
         if (size < 1 || size > 100) {
-          throw new PriceError('EXCESSIVE_PAGINATION', `Requesting ${size} records on the \`${sel.name.value}\` connection exceeds the \`${arg('first') !== undefined ? 'first' : 'last'}\` limit of 100 records.`);
+          throw new PriceError(
+            'EXCESSIVE_PAGINATION',
+            `Requesting ${size} records on the \`${sel.name.value}\` connection exceeds the \`${arg('first') !== undefined ? 'first' : 'last'}\` limit of 100 records.`,
+          );
         }
         requests += mult;
         nodes += mult * size;
@@ -333,6 +358,7 @@ function priceOf(schema: GraphQLSchema, document: DocumentNode, op: OperationDef
     }
   };
   walk(op.selectionSet, schema.getQueryType()!, 1);
-  if (nodes > MAX_NODES) throw new PriceError('MAX_NODE_LIMIT_EXCEEDED', `This query requests up to ${nodes} nodes, which exceeds the maximum limit of ${MAX_NODES}.`);
+  if (nodes > MAX_NODES)
+    throw new PriceError('MAX_NODE_LIMIT_EXCEEDED', `This query requests up to ${nodes} nodes, which exceeds the maximum limit of ${MAX_NODES}.`);
   return { requests, nodes, cost: Math.max(1, Math.round(requests / 100)) };
 }

@@ -79,7 +79,12 @@ describe('check runs', () => {
     expect((await call('POST', '/repos/acme/app/check-runs', { name: 'x', head_sha: 'f'.repeat(40) }, APP)).status).toBe(422);
     expect((await call('POST', '/repos/acme/app/check-runs', { head_sha: sha }, APP)).status).toBe(422);
 
-    const res = await call('POST', '/repos/acme/app/check-runs', { name: 'Kelos: reviewer', head_sha: sha, status: 'in_progress', external_id: 'uid-1', output: { title: 'Running', summary: 'started' } }, APP);
+    const res = await call(
+      'POST',
+      '/repos/acme/app/check-runs',
+      { name: 'Kelos: reviewer', head_sha: sha, status: 'in_progress', external_id: 'uid-1', output: { title: 'Running', summary: 'started' } },
+      APP,
+    );
     expect(res.status).toBe(201);
     const run = (await res.json()) as { id: number; status: string; conclusion: null; pull_requests: Array<{ number: number }> };
     expect(run).toMatchObject({ status: 'in_progress', conclusion: null, pull_requests: [{ number: n }] });
@@ -88,10 +93,24 @@ describe('check runs', () => {
     // Only the App that created it may update it.
     gh.addToken('ghs_other', 'other-app[bot]');
     expect((await call('PATCH', `/repos/acme/app/check-runs/${run.id}`, { conclusion: 'success' }, 'ghs_other')).status).toBe(403);
-    const done = await call('PATCH', `/repos/acme/app/check-runs/${run.id}`, { status: 'completed', conclusion: 'failure', output: { title: 'Failed', summary: 'it failed' } }, APP);
+    const done = await call(
+      'PATCH',
+      `/repos/acme/app/check-runs/${run.id}`,
+      { status: 'completed', conclusion: 'failure', output: { title: 'Failed', summary: 'it failed' } },
+      APP,
+    );
     expect(done.status).toBe(200);
     expect(repo.checkRuns()).toEqual([
-      expect.objectContaining({ id: run.id, name: 'Kelos: reviewer', headSha: sha, status: 'completed', conclusion: 'failure', externalId: 'uid-1', output: { title: 'Failed', summary: 'it failed' }, updates: 1 }),
+      expect.objectContaining({
+        id: run.id,
+        name: 'Kelos: reviewer',
+        headSha: sha,
+        status: 'completed',
+        conclusion: 'failure',
+        externalId: 'uid-1',
+        output: { title: 'Failed', summary: 'it failed' },
+        updates: 1,
+      }),
     ]);
     expect(repo.checkRuns()[0]!.completedAt).not.toBeNull();
   });
@@ -101,7 +120,11 @@ describe('check runs', () => {
     const n = repo.createPull({ title: 'pr' });
     const sha = repo.headSha(n);
     for (const name of ['a', 'b', 'a']) await call('POST', '/repos/acme/app/check-runs', { name, head_sha: sha }, APP);
-    const list = async (q: string) => (await (await call('GET', `/repos/acme/app/commits/${sha}/check-runs?${q}`)).json()) as { total_count: number; check_runs: Array<{ name: string; id: number }> };
+    const list = async (q: string) =>
+      (await (await call('GET', `/repos/acme/app/commits/${sha}/check-runs?${q}`)).json()) as {
+        total_count: number;
+        check_runs: Array<{ name: string; id: number }>;
+      };
     expect((await list('check_name=a&filter=all')).total_count).toBe(2);
     expect((await list('check_name=a')).check_runs).toHaveLength(1);
     expect((await list('')).check_runs.map((r) => r.name).sort()).toEqual(['a', 'b']);
@@ -112,7 +135,10 @@ describe('pull request files', () => {
   it('pages the files 30 by default, at most 100 a page, at most 3,000 in all', async () => {
     const repo = gh.repo('acme/app');
     const n = repo.createPull({ title: 'huge' });
-    repo.setPullFiles(n, Array.from({ length: 5000 }, (_, i) => `src/f${i}.ts`));
+    repo.setPullFiles(
+      n,
+      Array.from({ length: 5000 }, (_, i) => `src/f${i}.ts`),
+    );
     const first = await call('GET', `/repos/acme/app/pulls/${n}/files`);
     expect(((await first.json()) as unknown[]).length).toBe(30);
     const last = /<([^>]+)>; rel="last"/.exec(first.headers.get('link')!)![1]!;

@@ -1,11 +1,10 @@
-import { generateKeyPairSync, createSign } from 'node:crypto';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubEmulator } from './github.js';
 
 let gh: GitHubEmulator;
 const TOKEN = 'ghp_test';
-const get = (path: string, headers: Record<string, string> = {}) =>
-  fetch(`${gh.url}${path}`, { headers: { authorization: `token ${TOKEN}`, ...headers } });
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${gh.url}${path}`, { headers: { authorization: `token ${TOKEN}`, ...headers } });
 
 beforeEach(async () => {
   gh = await GitHubEmulator.start({ rateLimit: 100 });
@@ -251,10 +250,15 @@ describe('GitHub emulator: GraphQL', () => {
 
   it('refuses connections without first or last, or beyond 100, before running them', async () => {
     gh.repo('acme/app').createIssue({ title: 'x' });
-    const missing = (await (await gql('{ repository(owner: "acme", name: "app") { issue(number: 1) { comments { totalCount } } } }')).json()) as { errors: Array<{ type: string }>; data?: unknown };
+    const missing = (await (await gql('{ repository(owner: "acme", name: "app") { issue(number: 1) { comments { totalCount } } } }')).json()) as {
+      errors: Array<{ type: string }>;
+      data?: unknown;
+    };
     expect(missing.data).toBeUndefined();
     expect(missing.errors[0]!.type).toBe('MISSING_PAGINATION_BOUNDARIES');
-    const excessive = (await (await gql('query($n: Int!) { repository(owner: "acme", name: "app") { issue(number: 1) { comments(first: $n) { totalCount } } } }', { n: 101 })).json()) as { errors: Array<{ type: string }> };
+    const excessive = (await (
+      await gql('query($n: Int!) { repository(owner: "acme", name: "app") { issue(number: 1) { comments(first: $n) { totalCount } } } }', { n: 101 })
+    ).json()) as { errors: Array<{ type: string }> };
     expect(excessive.errors[0]!.type).toBe('EXCESSIVE_PAGINATION');
     expect(gh.stats().graphqlPoints).toBe(0);
   });
@@ -263,7 +267,9 @@ describe('GitHub emulator: GraphQL', () => {
     const repo = gh.repo('acme/app');
     const issue = repo.createIssue({ title: 'i' });
     const pull = repo.createPull({ title: 'p' });
-    const res = (await (await gql(`{ repository(owner: "acme", name: "app") { a: issue(number: ${pull}) { number } b: issue(number: ${issue}) { number } } }`)).json()) as any;
+    const res = (await (
+      await gql(`{ repository(owner: "acme", name: "app") { a: issue(number: ${pull}) { number } b: issue(number: ${issue}) { number } } }`)
+    ).json()) as any;
     expect(res.data.repository).toEqual({ a: null, b: { number: issue } });
     expect(res.errors).toEqual([expect.objectContaining({ type: 'NOT_FOUND', path: ['repository', 'a'] })]);
   });
@@ -273,7 +279,14 @@ describe('GitHub emulator: GraphQL', () => {
     const n = repo.createIssue({ title: 'long' });
     for (let i = 0; i < 5; i++) repo.addComment(n, 'bo', `c${i}`);
     const page = async (after?: string) =>
-      ((await (await gql(`query($after: String) { repository(owner: "acme", name: "app") { issue(number: ${n}) { comments(first: 2, after: $after) { nodes { body } pageInfo { hasNextPage endCursor } } } } }`, { after })).json()) as any).data.repository.issue.comments;
+      (
+        (await (
+          await gql(
+            `query($after: String) { repository(owner: "acme", name: "app") { issue(number: ${n}) { comments(first: 2, after: $after) { nodes { body } pageInfo { hasNextPage endCursor } } } } }`,
+            { after },
+          )
+        ).json()) as any
+      ).data.repository.issue.comments;
     const p1 = await page();
     const p2 = await page(p1.pageInfo.endCursor);
     const p3 = await page(p2.pageInfo.endCursor);
@@ -301,7 +314,7 @@ describe('GitHub emulator: GraphQL', () => {
 });
 
 describe('GitHub emulator: the repository-wide comments listing', () => {
-  it('lists every thread\'s comments, since an updated_at (inclusive, to the second), sorted, 100 a page', async () => {
+  it("lists every thread's comments, since an updated_at (inclusive, to the second), sorted, 100 a page", async () => {
     let clock = Date.parse('2025-06-01T12:00:00Z');
     await gh.close();
     gh = await GitHubEmulator.start({ now: () => clock });
@@ -316,7 +329,11 @@ describe('GitHub emulator: the repository-wide comments listing', () => {
     expect(((await all.json()) as unknown[]).length).toBe(100);
     expect(all.headers.get('link')).toContain('rel="next"');
     const since = new Date(clock).toISOString();
-    const recent = (await (await fetch(`${gh.url}/repos/acme/app/issues/comments?since=${since}&sort=updated&direction=asc`)).json()) as Array<{ id: number; body: string; issue_url: string }>;
+    const recent = (await (await fetch(`${gh.url}/repos/acme/app/issues/comments?since=${since}&sort=updated&direction=asc`)).json()) as Array<{
+      id: number;
+      body: string;
+      issue_url: string;
+    }>;
     expect(recent.map((c) => c.id)).toEqual([ids[3], late]);
     expect(recent[0]!.body).toBe('edited');
     expect(recent[0]!.issue_url).toMatch(new RegExp(`/repos/acme/app/issues/${a}$`));

@@ -10,8 +10,8 @@
  */
 import { createVerify, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer, etagMatches, isoSeconds, linkHeader, readBody, seededRandom, weakEtag } from './_http.js';
-import { GraphqlEndpoint, type GqlError } from './github-graphql.js';
+import { etagMatches, isoSeconds, LoopbackServer, linkHeader, readBody, seededRandom, weakEtag } from './_http.js';
+import { type GqlError, GraphqlEndpoint } from './github-graphql.js';
 
 export type Permission = 'read' | 'triage' | 'write' | 'maintain' | 'admin';
 export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
@@ -323,9 +323,11 @@ export class RepoHandle {
    * Sets the files a pull request changes (names, or records with a
    * status); unless `push: false`, as a new head commit (returned).
    */
-  setPullFiles(number: number, files: ReadonlyArray<string | Partial<PullFileRecord> & { filename: string }>, opts: { push?: boolean } = {}): string {
+  setPullFiles(number: number, files: ReadonlyArray<string | (Partial<PullFileRecord> & { filename: string })>, opts: { push?: boolean } = {}): string {
     const pull = this.pull(number);
-    pull.files = files.map((f) => (typeof f === 'string' ? { filename: f, status: 'modified', additions: 1, deletions: 1 } : { status: 'modified', additions: 1, deletions: 1, ...f }));
+    pull.files = files.map((f) =>
+      typeof f === 'string' ? { filename: f, status: 'modified', additions: 1, deletions: 1 } : { status: 'modified', additions: 1, deletions: 1, ...f },
+    );
     if (opts.push === false) {
       this.touch(this.get(number));
       return pull.headSha;
@@ -686,7 +688,15 @@ export class GitHubEmulator {
     });
     const counted = match.template !== '/rate_limit';
     if (counted && w.used >= this.limit()) {
-      return this.send(res, 403, { message: `API rate limit exceeded for ${login ?? 'this client'}.`, documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, rateHeaders());
+      return this.send(
+        res,
+        403,
+        {
+          message: `API rate limit exceeded for ${login ?? 'this client'}.`,
+          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+        },
+        rateHeaders(),
+      );
     }
 
     let result: { status: number; data: unknown; link?: string };
@@ -723,7 +733,11 @@ export class GitHubEmulator {
 
   /** GraphQL: its own points budget; a query is priced before it runs and refused when the budget cannot pay. */
   private handleGraphql(res: ServerResponse, body: string, identity: string, login: string | undefined, stats: RouteStats): void {
-    if (!login) return this.send(res, 401, { message: 'This endpoint requires you to be authenticated.', documentation_url: 'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql' });
+    if (!login)
+      return this.send(res, 401, {
+        message: 'This endpoint requires you to be authenticated.',
+        documentation_url: 'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql',
+      });
     const w = this.window(`graphql:${identity}`);
     const rateHeaders = () => ({
       'x-ratelimit-limit': String(this.graphqlLimit()),
@@ -761,19 +775,29 @@ export class GitHubEmulator {
         return this.send(res, status, { message: status === 502 ? 'Server Error' : 'Service Unavailable' });
       }
       case 'rate-limit':
-        return this.send(res, 403, { message: 'API rate limit exceeded for installation.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, {
-          'x-ratelimit-limit': String(this.limit()),
-          'x-ratelimit-remaining': '0',
-          'x-ratelimit-reset': String(nowS + (r?.resetSeconds ?? 1)),
-          'x-ratelimit-used': String(this.limit()),
-          'x-ratelimit-resource': 'core',
-        });
+        return this.send(
+          res,
+          403,
+          { message: 'API rate limit exceeded for installation.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
+          {
+            'x-ratelimit-limit': String(this.limit()),
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': String(nowS + (r?.resetSeconds ?? 1)),
+            'x-ratelimit-used': String(this.limit()),
+            'x-ratelimit-resource': 'core',
+          },
+        );
       case 'secondary-rate-limit':
       case 'too-many-requests':
-        return this.send(res, kind === 'secondary-rate-limit' ? 403 : 429, {
-          message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
-          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
-        }, { 'retry-after': String(r?.retryAfterSeconds ?? 1) });
+        return this.send(
+          res,
+          kind === 'secondary-rate-limit' ? 403 : 429,
+          {
+            message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+            documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+          },
+          { 'retry-after': String(r?.retryAfterSeconds ?? 1) },
+        );
       case 'timeout':
         await this.server.delay(r?.hangMs ?? 60_000);
         return this.send(res, 504, { message: 'Gateway timeout' });
@@ -794,7 +818,13 @@ export class GitHubEmulator {
     res.end(json);
   }
 
-  private dispatch(match: RouteMatch, url: URL, auth: string | undefined, login: string | undefined, body: string): { status: number; data: unknown; link?: string } {
+  private dispatch(
+    match: RouteMatch,
+    url: URL,
+    auth: string | undefined,
+    login: string | undefined,
+    body: string,
+  ): { status: number; data: unknown; link?: string } {
     const p = match.params;
     const q = url.searchParams;
     if (match.method !== 'GET' && match.template !== '/app/installations/{installation_id}/access_tokens') return this.write(match, login, body);
@@ -803,7 +833,8 @@ export class GitHubEmulator {
         return { status: 200, data: { resources: {}, rate: { limit: this.limit() } } };
       case '/user': {
         // Installation tokens have no user, as on GitHub.
-        if (!login || login.endsWith('[bot]')) throw new HttpError(login ? 403 : 401, login ? 'Resource not accessible by integration' : 'Requires authentication');
+        if (!login || login.endsWith('[bot]'))
+          throw new HttpError(login ? 403 : 401, login ? 'Resource not accessible by integration' : 'Requires authentication');
         return { status: 200, data: this.userJSON(login) };
       }
       case '/repos/{owner}/{repo}': {
@@ -811,7 +842,10 @@ export class GitHubEmulator {
         return { status: 200, data: this.repoJSON(repo) };
       }
       case '/repos/{owner}/{repo}/issues':
-        return this.paginate(url, this.listIssues(this.repoOf(p), q).map((i) => this.issueJSON(this.repoOf(p), i)));
+        return this.paginate(
+          url,
+          this.listIssues(this.repoOf(p), q).map((i) => this.issueJSON(this.repoOf(p), i)),
+        );
       case '/repos/{owner}/{repo}/issues/{number}':
         return { status: 200, data: this.issueJSON(this.repoOf(p), this.issueOf(p)) };
       case '/repos/{owner}/{repo}/issues/comments': {
@@ -825,20 +859,30 @@ export class GitHubEmulator {
         if (sort !== 'created' && sort !== 'updated') throw new HttpError(422, 'Validation Failed: sort');
         const dir = (q.get('direction') ?? 'asc') === 'desc' ? -1 : 1;
         const all: Array<{ issue: IssueRecord; c: CommentRecord }> = [];
-        for (const issue of repo.issues.values()) for (const c of issue.comments) if (sinceMs === undefined || Math.floor(c.updatedAt / 1000) * 1000 >= sinceMs) all.push({ issue, c });
+        for (const issue of repo.issues.values())
+          for (const c of issue.comments) if (sinceMs === undefined || Math.floor(c.updatedAt / 1000) * 1000 >= sinceMs) all.push({ issue, c });
         const key = (x: { c: CommentRecord }) => (sort === 'updated' ? x.c.updatedAt : x.c.createdAt);
         all.sort((a, b) => (key(a) - key(b) || a.c.id - b.c.id) * dir);
-        return this.paginate(url, all.map(({ issue, c }) => this.commentJSON(repo, issue, c)));
+        return this.paginate(
+          url,
+          all.map(({ issue, c }) => this.commentJSON(repo, issue, c)),
+        );
       }
       case '/repos/{owner}/{repo}/issues/{number}/comments': {
         const repo = this.repoOf(p);
         const issue = this.issueOf(p);
         const since = q.get('since');
         const comments = issue.comments.filter((c) => !since || c.updatedAt >= Date.parse(since));
-        return this.paginate(url, comments.map((c) => this.commentJSON(repo, issue, c)));
+        return this.paginate(
+          url,
+          comments.map((c) => this.commentJSON(repo, issue, c)),
+        );
       }
       case '/repos/{owner}/{repo}/pulls':
-        return this.paginate(url, this.listPulls(this.repoOf(p), q).map((i) => this.pullJSON(this.repoOf(p), i)));
+        return this.paginate(
+          url,
+          this.listPulls(this.repoOf(p), q).map((i) => this.pullJSON(this.repoOf(p), i)),
+        );
       case '/repos/{owner}/{repo}/pulls/{number}': {
         const issue = this.issueOf(p);
         if (!issue.pull) throw new HttpError(404, 'Not Found');
@@ -848,33 +892,39 @@ export class GitHubEmulator {
         const issue = this.issueOf(p);
         if (!issue.pull) throw new HttpError(404, 'Not Found');
         const reviews = [...issue.pull.reviews].sort((a, b) => a.submittedAt - b.submittedAt || a.id - b.id);
-        return this.paginate(url, reviews.map((r) => ({
-          id: r.id,
-          user: this.userJSON(r.user),
-          body: r.body,
-          state: r.state,
-          commit_id: r.commitId,
-          submitted_at: isoSeconds(r.submittedAt),
-          author_association: 'MEMBER',
-        })));
+        return this.paginate(
+          url,
+          reviews.map((r) => ({
+            id: r.id,
+            user: this.userJSON(r.user),
+            body: r.body,
+            state: r.state,
+            commit_id: r.commitId,
+            submitted_at: isoSeconds(r.submittedAt),
+            author_association: 'MEMBER',
+          })),
+        );
       }
       case '/repos/{owner}/{repo}/pulls/{number}/comments': {
         const issue = this.issueOf(p);
         if (!issue.pull) throw new HttpError(404, 'Not Found');
         const list = [...issue.pull.reviewComments].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
         if (q.get('direction') === 'desc') list.reverse();
-        return this.paginate(url, list.map((c) => ({
-          id: c.id,
-          user: this.userJSON(c.user),
-          body: c.body,
-          path: c.path,
-          line: c.line,
-          original_line: c.line,
-          commit_id: c.commitId,
-          original_commit_id: c.commitId,
-          created_at: isoSeconds(c.createdAt),
-          updated_at: isoSeconds(c.createdAt),
-        })));
+        return this.paginate(
+          url,
+          list.map((c) => ({
+            id: c.id,
+            user: this.userJSON(c.user),
+            body: c.body,
+            path: c.path,
+            line: c.line,
+            original_line: c.line,
+            commit_id: c.commitId,
+            original_commit_id: c.commitId,
+            created_at: isoSeconds(c.createdAt),
+            updated_at: isoSeconds(c.createdAt),
+          })),
+        );
       }
       case '/repos/{owner}/{repo}/pulls/{number}/files': {
         const repo = this.repoOf(p);
@@ -912,7 +962,10 @@ export class GitHubEmulator {
           runs = [...latest.values()];
         }
         runs.sort((a, b) => b.id - a.id);
-        const page = this.paginate(url, runs.map((r) => this.checkRunJSON(repo, r)));
+        const page = this.paginate(
+          url,
+          runs.map((r) => this.checkRunJSON(repo, r)),
+        );
         return { ...page, data: { total_count: runs.length, check_runs: page.data } };
       }
       case '/repos/{owner}/{repo}/collaborators/{username}/permission': {
@@ -922,7 +975,14 @@ export class GitHubEmulator {
         const role = repo.permissions.get(user.login.toLowerCase());
         // Like GitHub: `permission` is the legacy coarse level, `role_name` the real role.
         const legacy = !role ? 'none' : role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
-        return { status: 200, data: { permission: legacy, role_name: role ?? 'none', user: { ...this.userJSON(user.login), permissions: role ? permissionsObject(role) : undefined } } };
+        return {
+          status: 200,
+          data: {
+            permission: legacy,
+            role_name: role ?? 'none',
+            user: { ...this.userJSON(user.login), permissions: role ? permissionsObject(role) : undefined },
+          },
+        };
       }
       case '/orgs/{org}/teams/{team_slug}/memberships/{username}': {
         const state = this.teams.get(`${p.org}/${p.team_slug}`.toLowerCase())?.get(p.username!.toLowerCase());
@@ -937,7 +997,12 @@ export class GitHubEmulator {
         this.addToken(token, `app-${appId}[bot]`);
         return {
           status: 201,
-          data: { token, expires_at: new Date(this.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'), permissions: { issues: 'read', pull_requests: 'read', metadata: 'read' }, repository_selection: 'all' },
+          data: {
+            token,
+            expires_at: new Date(this.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            permissions: { issues: 'read', pull_requests: 'read', metadata: 'read' },
+            repository_selection: 'all',
+          },
         };
       }
     }
@@ -972,7 +1037,8 @@ export class GitHubEmulator {
         for (const issue of repo.issues.values()) {
           const c = issue.comments.find((x) => x.id === id);
           if (!c) continue;
-          if (c.user.toLowerCase() !== login.toLowerCase() && repo.permissions.get(login.toLowerCase()) !== 'admin') throw new HttpError(403, 'Must have admin rights to Repository.');
+          if (c.user.toLowerCase() !== login.toLowerCase() && repo.permissions.get(login.toLowerCase()) !== 'admin')
+            throw new HttpError(403, 'Must have admin rights to Repository.');
           c.body = commentBody(input);
           c.updatedAt = Math.max(this.now(), c.updatedAt);
           issue.updatedAt = Math.max(this.now(), issue.updatedAt);
@@ -1009,7 +1075,8 @@ export class GitHubEmulator {
         const run = repo.checkRuns.get(Number(p.check_run_id));
         if (!run) throw new HttpError(404, 'Not Found');
         if (run.app !== login) throw new HttpError(403, 'Invalid app_id `0` - check run can only be modified by the GitHub App that created it.');
-        if (input.name !== undefined && (typeof input.name !== 'string' || input.name === '')) throw new HttpError(422, 'Invalid request.\n\nInvalid value for "name".');
+        if (input.name !== undefined && (typeof input.name !== 'string' || input.name === ''))
+          throw new HttpError(422, 'Invalid request.\n\nInvalid value for "name".');
         applyCheckRun(run, input, this.now());
         run.updates++;
         return { status: 200, data: this.checkRunJSON(repo, run) };
@@ -1032,11 +1099,23 @@ export class GitHubEmulator {
       conclusion: r.conclusion,
       started_at: isoSeconds(r.startedAt),
       completed_at: r.completedAt === null ? null : isoSeconds(r.completedAt),
-      output: { title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: null, annotations_count: 0, annotations_url: `${this.url}/repos/${repo.owner}/${repo.name}/check-runs/${r.id}/annotations` },
+      output: {
+        title: r.output?.title ?? null,
+        summary: r.output?.summary ?? null,
+        text: null,
+        annotations_count: 0,
+        annotations_url: `${this.url}/repos/${repo.owner}/${repo.name}/check-runs/${r.id}/annotations`,
+      },
       name: r.name,
       check_suite: { id: hashId(`${repo.owner}/${repo.name}@${r.headSha}`) },
       app: { id: hashId(r.app), slug: r.app.replace(/\[bot\]$/, ''), name: r.app.replace(/\[bot\]$/, '') },
-      pull_requests: pulls.map((i) => ({ url: `${this.url}/repos/${repo.owner}/${repo.name}/pulls/${i.number}`, id: i.number + 200000, number: i.number, head: { ref: i.pull!.headRef, sha: i.pull!.headSha }, base: { ref: i.pull!.baseRef, sha: fakeSha(i.pull!.baseRef) } })),
+      pull_requests: pulls.map((i) => ({
+        url: `${this.url}/repos/${repo.owner}/${repo.name}/pulls/${i.number}`,
+        id: i.number + 200000,
+        number: i.number,
+        head: { ref: i.pull!.headRef, sha: i.pull!.headSha },
+        base: { ref: i.pull!.baseRef, sha: fakeSha(i.pull!.baseRef) },
+      })),
     };
   }
 
@@ -1055,7 +1134,8 @@ export class GitHubEmulator {
     const ok = createVerify('RSA-SHA256').update(`${h}.${payload}`).verify(app.publicKey, Buffer.from(sig, 'base64url'));
     if (!ok) throw new HttpError(401, 'A JSON web token could not be decoded');
     const nowS = Math.floor(this.now() / 1000);
-    if (typeof claims.exp !== 'number' || claims.exp < nowS) throw new HttpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+    if (typeof claims.exp !== 'number' || claims.exp < nowS)
+      throw new HttpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
     return String(claims.iss);
   }
 
@@ -1073,7 +1153,10 @@ export class GitHubEmulator {
 
   private listIssues(repo: Repo, q: URLSearchParams): IssueRecord[] {
     const state = q.get('state') ?? 'open';
-    const labels = (q.get('labels') ?? '').split(',').map((l) => l.trim().toLowerCase()).filter(Boolean);
+    const labels = (q.get('labels') ?? '')
+      .split(',')
+      .map((l) => l.trim().toLowerCase())
+      .filter(Boolean);
     const assignee = q.get('assignee');
     const creator = q.get('creator');
     const since = q.get('since');
@@ -1110,7 +1193,8 @@ export class GitHubEmulator {
       if (base && i.pull.baseRef !== base) return false;
       return true;
     });
-    const key = (i: IssueRecord) => (sort === 'updated' ? i.updatedAt : sort === 'popularity' ? i.comments.length : sort === 'long-running' ? -i.createdAt : i.createdAt);
+    const key = (i: IssueRecord) =>
+      sort === 'updated' ? i.updatedAt : sort === 'popularity' ? i.comments.length : sort === 'long-running' ? -i.createdAt : i.createdAt;
     const defaultDir = sort === 'created' ? 'desc' : 'asc';
     const dir = (q.get('direction') ?? defaultDir) === 'asc' ? 1 : -1;
     return list.sort((a, b) => (key(a) - key(b)) * dir || (a.number - b.number) * dir);
@@ -1186,7 +1270,13 @@ export class GitHubEmulator {
         user: this.userJSON(pull.headRepo ? pull.headRepo.split('/')[0]! : repo.owner),
         repo: pull.headRepo === null ? null : pull.headRepo ? { full_name: pull.headRepo, fork: true } : { ...this.repoJSON(repo), fork: false },
       },
-      base: { label: `${repo.owner}:${pull.baseRef}`, ref: pull.baseRef, sha: fakeSha(pull.baseRef), user: this.userJSON(repo.owner), repo: this.repoJSON(repo) },
+      base: {
+        label: `${repo.owner}:${pull.baseRef}`,
+        ref: pull.baseRef,
+        sha: fakeSha(pull.baseRef),
+        user: this.userJSON(repo.owner),
+        repo: this.repoJSON(repo),
+      },
       author_association: 'CONTRIBUTOR',
     };
   }
@@ -1289,11 +1379,14 @@ const CHECK_CONCLUSIONS = ['action_required', 'cancelled', 'failure', 'neutral',
 
 /** Applies the fields of a check run create or update, validated as GitHub does. */
 function applyCheckRun(run: CheckRunRecord, input: Record<string, unknown>, now: number): void {
-  if (input.status !== undefined && !CHECK_STATUSES.includes(input.status as string)) throw new HttpError(422, `Invalid request.\n\nInvalid value for "status".`);
-  if (input.conclusion !== undefined && !CHECK_CONCLUSIONS.includes(input.conclusion as string)) throw new HttpError(422, `Invalid request.\n\nInvalid value for "conclusion".`);
+  if (input.status !== undefined && !CHECK_STATUSES.includes(input.status as string))
+    throw new HttpError(422, `Invalid request.\n\nInvalid value for "status".`);
+  if (input.conclusion !== undefined && !CHECK_CONCLUSIONS.includes(input.conclusion as string))
+    throw new HttpError(422, `Invalid request.\n\nInvalid value for "conclusion".`);
   // A conclusion completes the run; completing requires a conclusion.
   const status = input.conclusion !== undefined ? 'completed' : ((input.status as CheckRunRecord['status'] | undefined) ?? run.status);
-  if (status === 'completed' && input.conclusion === undefined && run.conclusion === null) throw new HttpError(422, 'Invalid request.\n\n"conclusion" wasn\'t supplied.');
+  if (status === 'completed' && input.conclusion === undefined && run.conclusion === null)
+    throw new HttpError(422, 'Invalid request.\n\n"conclusion" wasn\'t supplied.');
   const output = input.output as { title?: unknown; summary?: unknown } | undefined;
   if (output !== undefined) {
     if (typeof output !== 'object' || output === null || typeof output.title !== 'string' || typeof output.summary !== 'string') {

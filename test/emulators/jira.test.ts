@@ -36,7 +36,11 @@ describe('Jira emulator', () => {
     jira = await JiraEmulator.start({ flavour: 'datacenter', bearer: 'pat', maxPageSize: 2 });
     for (let i = 0; i < 3; i++) jira.addIssue({ project: 'OPS', summary: `s${i}` });
     const page = async (startAt: number) =>
-      (await (await fetch(`${jira!.url}/rest/api/2/search?jql=${encodeURIComponent('project = OPS')}&startAt=${startAt}&maxResults=2`, { headers: { authorization: 'Bearer pat' } })).json()) as {
+      (await (
+        await fetch(`${jira!.url}/rest/api/2/search?jql=${encodeURIComponent('project = OPS')}&startAt=${startAt}&maxResults=2`, {
+          headers: { authorization: 'Bearer pat' },
+        })
+      ).json()) as {
         total: number;
         issues: Array<{ key: string }>;
       };
@@ -60,7 +64,9 @@ describe('Jira emulator', () => {
     jira.addIssue({ project: 'OPS', summary: 'b', status: 'Done', labels: ['agent'] });
     jira.addIssue({ project: 'OPS', summary: 'c', status: 'In Progress', issuetype: 'Bug' });
     const keys = async (jql: string) =>
-      ((await (await fetch(`${jira!.url}/rest/api/2/search?jql=${encodeURIComponent(jql)}`)).json()) as { issues: Array<{ key: string }> }).issues.map((i) => i.key);
+      ((await (await fetch(`${jira!.url}/rest/api/2/search?jql=${encodeURIComponent(jql)}`)).json()) as { issues: Array<{ key: string }> }).issues.map(
+        (i) => i.key,
+      );
     expect(await keys('project = OPS AND (labels = agent AND status != Done)')).toEqual(['OPS-1']);
     expect(await keys('project = OPS AND (status in ("To Do", "In Progress")) ORDER BY key ASC')).toEqual(['OPS-1', 'OPS-3']);
     expect(await keys('project = OPS AND (NOT type = Bug) ORDER BY created ASC')).toEqual(['OPS-1', 'OPS-2']);

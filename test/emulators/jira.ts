@@ -8,7 +8,7 @@
  * `AND`, `OR`, `NOT`, parentheses and `ORDER BY`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer, isoSeconds } from './_http.js';
+import { isoSeconds, LoopbackServer } from './_http.js';
 
 export interface JiraIssueInput {
   /** Issue key, e.g. `PROJ-12`; @default next number in the project */
@@ -132,7 +132,11 @@ export class JiraEmulator {
     if (fault === 'too-many-requests') return send(429, { errorMessages: ['Rate limit exceeded'] }, { 'retry-after': '1' });
 
     if (!this.authorised(req.headers.authorization)) {
-      return send(401, { errorMessages: ['You are not authenticated. Authentication required to perform this operation.'] }, { 'www-authenticate': 'Basic realm="protected-area"' });
+      return send(
+        401,
+        { errorMessages: ['You are not authenticated. Authentication required to perform this operation.'] },
+        { 'www-authenticate': 'Basic realm="protected-area"' },
+      );
     }
 
     const flavour = this.options.flavour ?? 'both';
@@ -231,10 +235,7 @@ export class JiraEmulator {
 
 // ---- a small JQL subset ----------------------------------------------------
 
-type Expr =
-  | { op: 'and' | 'or'; left: Expr; right: Expr }
-  | { op: 'not'; expr: Expr }
-  | { op: 'cmp'; field: string; negate: boolean; values: string[] };
+type Expr = { op: 'and' | 'or'; left: Expr; right: Expr } | { op: 'not'; expr: Expr } | { op: 'cmp'; field: string; negate: boolean; values: string[] };
 
 function tokenize(s: string): string[] {
   const tokens: string[] = [];

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OpenAIResponsesEmulator, modelTurns } from './openai-responses.js';
+import { modelTurns, OpenAIResponsesEmulator } from './openai-responses.js';
 
 let api: OpenAIResponsesEmulator | undefined;
 afterEach(async () => {

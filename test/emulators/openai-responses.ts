@@ -11,8 +11,18 @@
  * key gets a 401.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer, type ListenOptions } from './_http.js';
-import { DEFAULT_USAGE, Script, missingTools, missingToolsMessage, readJson, sendJson, type Fault, type RecordedRequest, type ScriptTurn } from './_model-script.js';
+import { type ListenOptions, LoopbackServer } from './_http.js';
+import {
+  DEFAULT_USAGE,
+  type Fault,
+  missingTools,
+  missingToolsMessage,
+  type RecordedRequest,
+  readJson,
+  Script,
+  type ScriptTurn,
+  sendJson,
+} from './_model-script.js';
 
 export interface OpenAIResponsesEmulatorOptions {
   /** The turns: the n-th answers a request whose input holds n runs of model items. */
@@ -148,7 +158,7 @@ export class OpenAIResponsesEmulator {
 
   private longestInput(): InputItem[] {
     return this.responseRequests()
-      .map((r) => ((r.body as { input?: InputItem[] } | undefined)?.input ?? []))
+      .map((r) => (r.body as { input?: InputItem[] } | undefined)?.input ?? [])
       .reduce<InputItem[]>((a, b) => (b.length > a.length ? b : a), []);
   }
 
@@ -160,7 +170,12 @@ export class OpenAIResponsesEmulator {
     if (!authorized) {
       record('error');
       return sendJson(res, 401, {
-        error: { message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+        error: {
+          message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
       });
     }
     if (req.method === 'GET' && url.pathname.endsWith('/models')) {
@@ -202,7 +217,13 @@ export class OpenAIResponsesEmulator {
     const id = `resp_emu_${this.requests.length}`;
     const items: Array<Record<string, unknown>> = [];
     if (turn.text) {
-      items.push({ type: 'message', id: `msg_emu_${index}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: turn.text, annotations: [] }] });
+      items.push({
+        type: 'message',
+        id: `msg_emu_${index}`,
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: turn.text, annotations: [] }],
+      });
     }
     (turn.calls ?? []).forEach((c, i) => {
       const callId = `call_emu_${index}_${i}`;

@@ -10,7 +10,10 @@ const dir = mkdtempSync(join(tmpdir(), 'kelos-ref-format-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function gitAccepts(name: string): boolean {
-  const r = spawnSync('git', ['check-ref-format', '--branch', name], { cwd: dir, env: { ...process.env, GIT_CEILING_DIRECTORIES: dir, GIT_DIR: join(dir, 'none') } });
+  const r = spawnSync('git', ['check-ref-format', '--branch', name], {
+    cwd: dir,
+    env: { ...process.env, GIT_CEILING_DIRECTORIES: dir, GIT_DIR: join(dir, 'none') },
+  });
   if (r.error) throw r.error;
   return r.status === 0;
 }
@@ -91,7 +94,37 @@ const HOSTILE = [
 
 /** Names built from the characters and pieces git cares about, from a seeded generator. */
 function generated(count: number): string[] {
-  const pieces = ['a', 'b', 'z', '0', '9', '-', '_', '.', '/', '@', '{', '}', '..', '.lock', '@{', ' ', '~', '^', ':', '?', '*', '[', '\\', '\t', '\n', '\u007f', 'é', 'HEAD', 'x'];
+  const pieces = [
+    'a',
+    'b',
+    'z',
+    '0',
+    '9',
+    '-',
+    '_',
+    '.',
+    '/',
+    '@',
+    '{',
+    '}',
+    '..',
+    '.lock',
+    '@{',
+    ' ',
+    '~',
+    '^',
+    ':',
+    '?',
+    '*',
+    '[',
+    '\\',
+    '\t',
+    '\n',
+    '\u007f',
+    'é',
+    'HEAD',
+    'x',
+  ];
   let seed = 12345;
   const next = () => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -113,9 +146,7 @@ describe('branchNameProblem', () => {
 
   it(`agrees with git check-ref-format --branch on ${names.length} hostile and generated names`, () => {
     expect(names.length).toBeGreaterThan(300);
-    const disagreements = names
-      .map((name) => ({ name, git: gitAccepts(name), kelos: isValidBranchName(name) }))
-      .filter((r) => r.git !== r.kelos);
+    const disagreements = names.map((name) => ({ name, git: gitAccepts(name), kelos: isValidBranchName(name) })).filter((r) => r.git !== r.kelos);
     expect(disagreements).toEqual([]);
     // Both outcomes are covered, so the comparison can fail either way.
     const valid = names.filter(isValidBranchName).length;

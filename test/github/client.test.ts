@@ -142,7 +142,9 @@ describe('createGitHubClient: conditional requests', () => {
       res.end('[]');
     });
     try {
-      await expect(listAll(client({ baseUrl: server.url }), 'GET /repos/{owner}/{repo}/issues', { owner: 'acme', repo: 'app' })).rejects.toThrow(/next page on another host: http:\/\/elsewhere\.invalid/);
+      await expect(listAll(client({ baseUrl: server.url }), 'GET /repos/{owner}/{repo}/issues', { owner: 'acme', repo: 'app' })).rejects.toThrow(
+        /next page on another host: http:\/\/elsewhere\.invalid/,
+      );
     } finally {
       await server.close();
     }

@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => gh?.close());
 
-const lookups = () => permissionLookups(createGitHubClient({ baseUrl: gh.url, log: pino({ level: 'silent' }), retryBaseMs: 5 }), { owner: 'acme', repo: 'app' });
+const lookups = () =>
+  permissionLookups(createGitHubClient({ baseUrl: gh.url, log: pino({ level: 'silent' }), retryBaseMs: 5 }), { owner: 'acme', repo: 'app' });
 
 describe('permissionAtLeast', () => {
   it('orders read < triage < write < maintain < admin', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RepoUrlError, isGitHubDotCom, parseRepo, tryParseRepo } from '../../lib/github/repo-url.js';
+import { isGitHubDotCom, parseRepo, RepoUrlError, tryParseRepo } from '../../lib/github/repo-url.js';
 
 const gh = (owner: string, repo: string, protocol: string, host = 'github.com') => ({ owner, repo, host, hostname: host.replace(/:\d+$/, ''), protocol });
 
@@ -126,7 +126,9 @@ describe('parseRepo', () => {
   ])('refuses %j', (text, why) => expect(catchError(text).reason).toMatch(why));
 
   it('names what is wrong and what is allowed, the input quoted and cut', () => {
-    expect(() => parseRepo('just-a-name')).toThrow('invalid repository "just-a-name": expected owner/repo, https://host/owner/repo, ssh://git@host/owner/repo or git@host:owner/repo');
+    expect(() => parseRepo('just-a-name')).toThrow(
+      'invalid repository "just-a-name": expected owner/repo, https://host/owner/repo, ssh://git@host/owner/repo or git@host:owner/repo',
+    );
     expect(catchError('https://u:p@github.com/acme/app?x').input).toBe('"https://***@github.com/acme/app?x"');
     expect(catchError('u:p@github.com:acme/app').input).toBe('"***@github.com:acme/app"');
     const long = catchError(`acme/${'x'.repeat(500)} `);

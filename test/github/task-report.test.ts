@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task } from '../../lib/api/index.js';
 import { createGitHubClient } from '../../lib/github/client.js';
 import { RepoApi } from '../../lib/github/repo-api.js';
-import { ReportError, commentBody, reportFigures, reportMarker, reportTask, type ReportState, type ReportTarget } from '../../lib/github/task-report.js';
+import { commentBody, ReportError, type ReportState, type ReportTarget, reportFigures, reportMarker, reportTask } from '../../lib/github/task-report.js';
 import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
 
 const log = pino({ level: 'silent' });
@@ -37,7 +37,9 @@ describe('reportTask', () => {
     let state: ReportState = await reportTask(api, task('Running'), target, {}, NOW);
     expect(state.reported).toBe('started');
     expect(repo.comments(n).map((c) => c.body)).toEqual([`${reportMarker(task())}\nKelos Task \`reviewer-7\` started.`]);
-    expect(repo.checkRuns()).toEqual([expect.objectContaining({ name: 'Kelos: reviewer', headSha: sha, status: 'in_progress', externalId: task().metadata.uid })]);
+    expect(repo.checkRuns()).toEqual([
+      expect.objectContaining({ name: 'Kelos: reviewer', headSha: sha, status: 'in_progress', externalId: task().metadata.uid }),
+    ]);
     expect(await reportTask(api, task('Running'), target, state, NOW)).toBe(state);
 
     const done = task('Succeeded', { pr: 'https://github.com/acme/app/pull/8', 'cost-usd': '0.4213', 'input-tokens': '12000', 'output-tokens': '3400' });
@@ -64,7 +66,9 @@ describe('reportTask', () => {
     const target: ReportTarget = { number: n, comment: false, checkName: 'Kelos: reviewer', headSha: repo.headSha(n), webOrigin: 'https://github.com' };
     await reportTask(api, task('Failed'), target, {}, NOW);
     expect(repo.comments(n)).toEqual([]);
-    expect(repo.checkRuns()).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'failure', output: expect.objectContaining({ title: 'Task failed' }) })]);
+    expect(repo.checkRuns()).toEqual([
+      expect.objectContaining({ status: 'completed', conclusion: 'failure', output: expect.objectContaining({ title: 'Task failed' }) }),
+    ]);
   });
 
   it('finds its comment and check run again when their ids were not kept, instead of making a second', async () => {
@@ -116,7 +120,9 @@ describe('what a report says', () => {
     expect(reportFigures(hostile, 'https://github.com')).toEqual({ outputTokens: '5' });
     expect(reportFigures(task('Succeeded', { pr: 'https://evil.example/acme/app/pull/8' }), 'https://github.com')).toEqual({});
     expect(reportFigures(task('Succeeded', { pr: 'https://github.com/acme/app/pull/8?x=@a' }), 'https://github.com')).toEqual({});
-    expect(reportFigures(task('Succeeded', { pr: 'https://ghe.acme.dev/acme/app/pull/8' }), 'https://ghe.acme.dev')).toEqual({ pr: 'https://ghe.acme.dev/acme/app/pull/8' });
+    expect(reportFigures(task('Succeeded', { pr: 'https://ghe.acme.dev/acme/app/pull/8' }), 'https://ghe.acme.dev')).toEqual({
+      pr: 'https://ghe.acme.dev/acme/app/pull/8',
+    });
     const body = commentBody(hostile, 'succeeded', reportFigures(hostile, 'https://github.com'));
     expect(body).not.toMatch(/@|\[click|evil/);
   });

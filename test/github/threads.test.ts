@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../lib/github/client.js';
 import { RepoApi } from '../../lib/github/repo-api.js';
-import { GraphqlUnavailableError, batches, readThreads, restLogin, threadsQuery } from '../../lib/github/threads.js';
+import { batches, GraphqlUnavailableError, readThreads, restLogin, threadsQuery } from '../../lib/github/threads.js';
 import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
 
 const TOKEN = 'ghp_threads';
@@ -28,7 +28,12 @@ describe('readThreads', () => {
       repo.addComment(n, i % 2 ? 'ann' : 'helper[bot]', `hello ${i}`);
       numbers.push(n);
     }
-    const threads = await readThreads(client(), ref, numbers.map((number) => ({ number, pull: false, commentCount: 1 })), { comments: true, reviews: false });
+    const threads = await readThreads(
+      client(),
+      ref,
+      numbers.map((number) => ({ number, pull: false, commentCount: 1 })),
+      { comments: true, reviews: false },
+    );
     const api = new RepoApi(client(), ref);
     for (const n of [numbers[0]!, numbers[1]!, numbers[149]!]) expect(threads.get(n)!.comments).toEqual(await api.comments(n));
     expect(threads.get(numbers[0]!)!.comments![0]!.author).toBe('helper[bot]');
@@ -40,7 +45,12 @@ describe('readThreads', () => {
     const b = repo.createPull({ title: 'b' });
     repo.addReview(a, 'rev', 'APPROVED', { body: 'ok' });
     repo.addComment(b, 'ann', 'please');
-    const threads = await readThreads(client(), ref, [a, b].map((number) => ({ number, pull: true })), { comments: true, reviews: true });
+    const threads = await readThreads(
+      client(),
+      ref,
+      [a, b].map((number) => ({ number, pull: true })),
+      { comments: true, reviews: true },
+    );
     const api = new RepoApi(client(), ref);
     expect(threads.get(a)).toEqual({ comments: [], reviews: await api.reviews(a) });
     expect(threads.get(b)).toEqual({ comments: await api.comments(b), reviews: [] });
@@ -51,13 +61,20 @@ describe('readThreads', () => {
     for (let i = 0; i < 101; i++) repo.addComment(long, 'ann', `c${i}`);
     const short = repo.createIssue({ title: 'short' });
     const pull = repo.createPull({ title: 'asked as an issue' });
-    const threads = await readThreads(client(), ref, [long, short, pull].map((number) => ({ number, pull: false })), { comments: true, reviews: false });
+    const threads = await readThreads(
+      client(),
+      ref,
+      [long, short, pull].map((number) => ({ number, pull: false })),
+      { comments: true, reviews: false },
+    );
     expect([...threads.keys()]).toEqual([short]);
   });
 
   it('throws GraphqlUnavailableError when GraphQL refuses (here: no token)', async () => {
     repo.createIssue({ title: 'x' });
-    await expect(readThreads(client(''), ref, [{ number: 1, pull: false }], { comments: true, reviews: false })).rejects.toBeInstanceOf(GraphqlUnavailableError);
+    await expect(readThreads(client(''), ref, [{ number: 1, pull: false }], { comments: true, reviews: false })).rejects.toBeInstanceOf(
+      GraphqlUnavailableError,
+    );
   });
 });
 
@@ -76,7 +93,12 @@ describe('threadsQuery and batches', () => {
     expect(sizes(Array.from({ length: 30 }, (_, i) => ({ number: i + 1, pull: false, commentCount: 100 })))).toEqual([20, 10]);
     expect(sizes(Array.from({ length: 60 }, (_, i) => ({ number: i + 1, pull: true })))).toEqual([50, 10]);
     // A thread longer than a page is read over REST: it weighs one page here.
-    expect(sizes([{ number: 1, pull: false, commentCount: 5000 }, { number: 2, pull: false, commentCount: 1 }])).toEqual([2]);
+    expect(
+      sizes([
+        { number: 1, pull: false, commentCount: 5000 },
+        { number: 2, pull: false, commentCount: 1 },
+      ]),
+    ).toEqual([2]);
   });
 
   it('maps GraphQL authors to REST logins', () => {

@@ -1,8 +1,8 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeServers, listen, metricsServer, parseListenAddress } from '../../lib/http/endpoints.js';
-import type { Server } from 'node:http';
 
 describe('parseListenAddress', () => {
   it.each([

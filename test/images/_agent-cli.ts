@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { imageDeclaration, type ImageDeclaration } from '../../lib/agents/image.js';
+import { type ImageDeclaration, imageDeclaration } from '../../lib/agents/image.js';
 import type { TestWorkspace } from '../capture/_workspace.js';
 
 /** Where scripts/install-agent-cli.sh installs a CLI at the version its image declaration pins. */

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, makeWorkspace, runProcess, writeExecutable, type TestWorkspace } from '../capture/_workspace.js';
+import { makeWorkspace, ROOT, runProcess, type TestWorkspace, writeExecutable } from '../capture/_workspace.js';
 
 /** The entrypoint core every agent image runs as /kelos_entrypoint.sh. */
 export const ENTRYPOINT = join(ROOT, 'images', 'lib', 'kelos_entrypoint.sh');

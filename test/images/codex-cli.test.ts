@@ -11,7 +11,7 @@ import { parseOutputs } from '../../lib/api/outputs.js';
 import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
 import { EgressGuard } from '../emulators/egress-guard.js';
 import { OpenAIResponsesEmulator } from '../emulators/openai-responses.js';
-import { COMMAND, EDITED, TURN_USAGE, installedCli, sessionEffects } from './_agent-cli.js';
+import { COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
 import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
 
 const cli = installedCli('codex', 'Codex');

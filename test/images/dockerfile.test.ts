@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readImageDeclaration } from '../../lib/agents/image.js';
@@ -20,9 +20,7 @@ const allowed = readFileSync(join(IMAGES, 'Dockerfile.dockerignore'), 'utf8')
 
 /** The files a build for `type` copies from its context, `${AGENT_TYPE}` filled in. */
 function copiedFromContext(type: string): string[] {
-  return [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)]
-    .flatMap((m) => m[1].split(/\s+/))
-    .map((src) => src.replaceAll('${AGENT_TYPE}', type));
+  return [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/)).map((src) => src.replaceAll('${AGENT_TYPE}', type));
 }
 
 describe('images/Dockerfile', () => {

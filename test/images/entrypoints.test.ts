@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import type { AgentTypeName } from '../../lib/agents/registry.js';
 import { parseOutputs } from '../../lib/api/outputs.js';
 import { ORIGIN_PR, STREAMS, TASK_BRANCH, UPSTREAM_PR } from '../capture/_workspace.js';
-import { declarationOf, runImageEntrypoint, type EntrypointRun } from './_entrypoint.js';
+import { declarationOf, type EntrypointRun, runImageEntrypoint } from './_entrypoint.js';
 
 const PROMPT = 'Fix issue #42: don\'t break "quotes", $HOME or `ticks`\n- then open a PR';
 const AGENTS_MD = '# Team rules\n\nAlways run the tests before committing.\n';
@@ -164,18 +164,7 @@ const CASES: AgentCase[] = [
     model: 'sonnet-4.5',
     usage: { 'input-tokens': '36067', 'output-tokens': '227' },
     promptAt: 'after --',
-    fullFlags: () => [
-      '-p',
-      '--force',
-      '--trust',
-      '--sandbox',
-      'disabled',
-      '--output-format',
-      'stream-json',
-      '--approve-mcps',
-      '--model',
-      'sonnet-4.5',
-    ],
+    fullFlags: () => ['-p', '--force', '--trust', '--sandbox', 'disabled', '--output-format', 'stream-json', '--approve-mcps', '--model', 'sonnet-4.5'],
     minimalFlags: ['-p', '--force', '--trust', '--sandbox', 'disabled', '--output-format', 'stream-json'],
     instructionsFile: (r) => join(r.ws.repo, '.cursor', 'rules', 'kelos-agents-md.mdc'),
     checkFiles: (r, expect) => {
@@ -200,7 +189,10 @@ function writePlugins(root: string): string {
     writeFileSync(join(dir, path), text);
   };
   put('review/skills/pr-review/SKILL.md', '---\nname: pr-review\ndescription: Review a pull request\n---\nRead the diff.\n');
-  put('review/agents/code-reviewer.md', '---\nname: code-reviewer\ndescription: Reviews the diff for bugs\ntools: Read, Grep\nmodel: sonnet\n---\n\nYou review code.\n');
+  put(
+    'review/agents/code-reviewer.md',
+    '---\nname: code-reviewer\ndescription: Reviews the diff for bugs\ntools: Read, Grep\nmodel: sonnet\n---\n\nYou review code.\n',
+  );
   put('ops/skills/deploy/SKILL.md', '---\nname: deploy\ndescription: Deploy the service\n---\nRun make deploy.\n');
   return dir;
 }
@@ -357,7 +349,7 @@ const HOSTILE_PROMPTS: ReadonlyArray<{ readonly label: string; readonly prompt: 
   { label: 'exactly -', prompt: '-' },
   { label: 'options and values in one word', prompt: '-p --output-format text' },
   { label: "a subcommand's name", prompt: 'help' },
-  { label: "another server to talk to", prompt: '--attach=http://127.0.0.1:9' },
+  { label: 'another server to talk to', prompt: '--attach=http://127.0.0.1:9' },
   { label: 'options on later lines', prompt: 'Fix the build\n--yolo\n-c model="x"\n' },
   { label: 'shell syntax', prompt: '$(id > /tmp/p) `id` ${HOME} $((1+1)); rm -rf / &' },
   { label: 'quotes and backslashes', prompt: '"quoted" \'single\' \\ back\\slash\\' },

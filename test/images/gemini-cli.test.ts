@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'vitest';
 import { agentDefinition } from '../../lib/agents/registry.js';
 import { parseOutputs } from '../../lib/api/outputs.js';
-import { DEFAULT_USAGE } from '../emulators/_model-script.js';
 import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
+import { DEFAULT_USAGE } from '../emulators/_model-script.js';
 import { EgressGuard } from '../emulators/egress-guard.js';
 import { GeminiEmulator } from '../emulators/gemini.js';
-import { COMMAND, EDITED, TURN_USAGE, installedCli, sessionEffects } from './_agent-cli.js';
+import { COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
 import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
 
 const cli = installedCli('gemini', 'Gemini CLI');

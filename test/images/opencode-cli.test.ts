@@ -13,7 +13,7 @@ import { parseOutputs } from '../../lib/api/outputs.js';
 import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
 import { AnthropicEmulator } from '../emulators/anthropic.js';
 import { EgressGuard } from '../emulators/egress-guard.js';
-import { COMMAND, EDITED, TURN_USAGE, installedCli, sessionEffects } from './_agent-cli.js';
+import { COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
 import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
 
 const cli = installedCli('opencode', 'OpenCode');
@@ -34,7 +34,11 @@ describe(`OpenCode ${cli.declaration.version} through the entrypoint`, () => {
       const api = await AnthropicEmulator.start({
         apiKey: API_KEY,
         turns: [
-          { text: 'Looking at the branch first.', calls: [{ name: 'bash', input: { command: COMMAND, description: 'Print the branch' } }], usage: TURN_USAGE[0] },
+          {
+            text: 'Looking at the branch first.',
+            calls: [{ name: 'bash', input: { command: COMMAND, description: 'Print the branch' } }],
+            usage: TURN_USAGE[0],
+          },
           { calls: [{ name: 'edit', input: { filePath: EDITED.file, oldString: EDITED.before, newString: EDITED.after } }], usage: TURN_USAGE[1] },
           { text: 'The README is edited.', usage: TURN_USAGE[2] },
         ],

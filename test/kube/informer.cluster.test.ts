@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Informer } from '../../lib/kube/informer.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
 import { isAlreadyExists, isInvalid, KubeError } from '../../lib/kube/kube-error.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
-import { createNamespace, kubeconfigPath, waitFor, type TestNamespace } from '../cluster/harness.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
+import { createNamespace, kubeconfigPath, type TestNamespace, waitFor } from '../cluster/harness.js';
 
 let ns: TestNamespace;
 let client: KubeClient;
@@ -90,7 +90,11 @@ describe('Informer', () => {
       labelSelector: 'app=ix',
       indexes: { group: byGroup },
     });
-    const names = (key: string) => inf.byIndex('group', key).map((o) => o.metadata!.name!).sort();
+    const names = (key: string) =>
+      inf
+        .byIndex('group', key)
+        .map((o) => o.metadata!.name!)
+        .sort();
     const seenInHandler: string[][] = [];
     inf.on('update', () => seenInHandler.push(names('g2')));
     inf.start();
@@ -146,9 +150,14 @@ describe('Informer', () => {
       const abort = new AbortController();
       res.on('close', () => abort.abort());
       client
-        .watch<V1ConfigMap>(url.pathname, rest, (e) => {
-          if (e.object.metadata?.name !== 'dropped') res.write(`${JSON.stringify(e)}\n`);
-        }, abort.signal)
+        .watch<V1ConfigMap>(
+          url.pathname,
+          rest,
+          (e) => {
+            if (e.object.metadata?.name !== 'dropped') res.write(`${JSON.stringify(e)}\n`);
+          },
+          abort.signal,
+        )
         .finally(() => res.end());
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));

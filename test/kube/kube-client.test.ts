@@ -39,7 +39,7 @@ describe('KubeClient deadlines', () => {
     client.close();
   });
 
-  it('lets the caller abort, with the caller\'s reason rather than a timeout', async () => {
+  it("lets the caller abort, with the caller's reason rather than a timeout", async () => {
     const client = await serve(() => {});
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 100);

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,10 @@ function kubeconfig(user: Record<string, unknown>, cluster: Record<string, unkno
       apiVersion: 'v1',
       kind: 'Config',
       'current-context': 'dev',
-      contexts: [{ name: 'other', context: { cluster: 'x', user: 'y' } }, { name: 'dev', context: { cluster: 'c', user: 'u' } }],
+      contexts: [
+        { name: 'other', context: { cluster: 'x', user: 'y' } },
+        { name: 'dev', context: { cluster: 'c', user: 'u' } },
+      ],
       clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority': 'ca.crt', ...cluster } }],
       users: [{ name: 'u', user }],
     }),

@@ -2,13 +2,13 @@
 // (from the npm cache `npm ci` filled) into the project shapes kelos supports,
 // each synthesised with `npx cdk8s synth`.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { listFiles } from '../../lib/render/output.js';
-import { projectLock, type Lock } from './_lockfile.js';
+import { type Lock, projectLock } from './_lockfile.js';
 
 const root = join(import.meta.dirname, '../..');
 const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -100,7 +100,19 @@ describe('the kelos package from npm pack', () => {
   beforeAll(() => {
     // Packed from a copy, so the build (prepack) leaves nothing in the checkout.
     const src = join(base, 'src');
-    for (const p of ['package.json', 'package-lock.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'cli', 'lib', 'constructs', 'docs', 'scripts']) {
+    for (const p of [
+      'package.json',
+      'package-lock.json',
+      'README.md',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'bin',
+      'cli',
+      'lib',
+      'constructs',
+      'docs',
+      'scripts',
+    ]) {
       cpSync(join(root, p), join(src, p), { recursive: true });
     }
     symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'), 'dir');
@@ -128,7 +140,14 @@ describe('the kelos package from npm pack', () => {
   let esm = '';
   it('works in a plain ESM project: import, the CLI without tsx, npx cdk8s synth', () => {
     esm = project('esm', {
-      'package.json': json({ name: 'esm', version: '1.0.0', private: true, type: 'module', dependencies: { ...deps, kelos: kelosDep() }, devDependencies: dev }),
+      'package.json': json({
+        name: 'esm',
+        version: '1.0.0',
+        private: true,
+        type: 'module',
+        dependencies: { ...deps, kelos: kelosDep() },
+        devDependencies: dev,
+      }),
       'cdk8s.yaml': 'language: typescript\napp: node main.js\noutput: dist\n',
       'main.js': `import * as cdk8s from 'cdk8s';\nimport * as kelos from 'kelos';\n${pipeline('kelos', 'cdk8s')}`,
     });
@@ -198,7 +217,11 @@ describe('the kelos package from npm pack', () => {
     ok('node', [join(esm, 'node_modules/kelos/bin/kelos.mjs'), 'init', '--project', dir], base);
     const vendored = `vendor/kelos-${own.version}.tgz`;
     expect(readdirSync(join(dir, 'vendor'))).toEqual([`kelos-${own.version}.tgz`]);
-    const files = Object.fromEntries(listFiles(dir).filter((f) => !f.startsWith('vendor/')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    const files = Object.fromEntries(
+      listFiles(dir)
+        .filter((f) => !f.startsWith('vendor/'))
+        .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
+    );
     const pkg = JSON.parse(files['package.json']);
     expect(pkg.dependencies.kelos).toBe(`file:${vendored}`);
     expect(pkg.devDependencies['cdk8s-cli']).toBe(own.devDependencies['cdk8s-cli']);
@@ -216,7 +239,11 @@ describe('the kelos package from npm pack', () => {
     const spawner = parse(readFileSync(join(dir, 'dist/agents/TaskSpawner.issue-worker.yaml'), 'utf8'));
     expect(spawner.spec.when.githubIssues).toEqual({ labels: ['kelos'], state: 'open' });
     // What its CI workflow runs.
-    for (const step of [['npm', 'run', 'typecheck'], ['npx', 'kelos', 'check'], ['npx', 'kelos', 'validate', 'dist']]) {
+    for (const step of [
+      ['npm', 'run', 'typecheck'],
+      ['npx', 'kelos', 'check'],
+      ['npx', 'kelos', 'validate', 'dist'],
+    ]) {
       ok(step[0], step.slice(1), dir);
     }
     writeFileSync(join(dir, 'dist/agents/Workspace.my-repo.yaml'), 'edited: by hand\n');

@@ -14,7 +14,9 @@ function render(make: (app: KelosApp) => Chart): Record<string, string> {
 describe('bundled pipelines', () => {
   it('self-development renders its seven spawners (snapshot)', () => {
     const files = render((app) => new SelfDevelopment(app, 'self-development'));
-    const spawners = Object.keys(files).filter((f) => f.includes('/TaskSpawner.')).map((f) => parse(files[f]).metadata.name);
+    const spawners = Object.keys(files)
+      .filter((f) => f.includes('/TaskSpawner.'))
+      .map((f) => parse(files[f]).metadata.name);
     expect(spawners.sort()).toEqual([
       'kelos-fake-strategist',
       'kelos-fake-user',

@@ -27,9 +27,12 @@ describe('CONTROLLER_RULES', () => {
   });
 
   it('finds what a holder lacks', () => {
-    expect(missingForGrant([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['a'] }], [
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'], resourceNames: ['a', 'b'] },
-    ])).toEqual(['/secrets get b', '/secrets list a', '/secrets list b']);
+    expect(
+      missingForGrant(
+        [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['a'] }],
+        [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'], resourceNames: ['a', 'b'] }],
+      ),
+    ).toEqual(['/secrets get b', '/secrets list a', '/secrets list b']);
   });
 
   it('grant nothing on Secrets: that is the namespaced kelos-controller-secrets role', () => {

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import type { V1Job } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import type { Task } from '../../lib/api/task.js';
 import type { WorkspaceSpec } from '../../lib/api/workspace.js';
 import { taskJob } from '../../lib/render/job.js';

@@ -1,19 +1,11 @@
-import { describe, expect, it } from 'vitest';
 import type { V1Container, V1EnvVar, V1Job } from '@kubernetes/client-node';
-import { AGENT_TYPES, type AgentTypeName } from '../../lib/api/constants.js';
+import { describe, expect, it } from 'vitest';
 import type { AgentConfigSpec } from '../../lib/api/agent-config.js';
+import { AGENT_TYPES, type AgentTypeName } from '../../lib/api/constants.js';
 import type { Task, TaskSpec } from '../../lib/api/task.js';
 import type { WorkspaceSpec } from '../../lib/api/workspace.js';
 import { DEFAULT_AGENT_IMAGES, DEFAULT_KELOS_IMAGE } from '../../lib/render/images.js';
-import {
-  DEFAULT_GIT_IMAGE,
-  TaskSpecError,
-  mcpSecret,
-  mcpServersJson,
-  mergeAgentConfigs,
-  pluginConfigMap,
-  taskJob,
-} from '../../lib/render/job.js';
+import { DEFAULT_GIT_IMAGE, mcpSecret, mcpServersJson, mergeAgentConfigs, pluginConfigMap, TaskSpecError, taskJob } from '../../lib/render/job.js';
 
 function task(spec: Partial<TaskSpec> = {}, labels?: Record<string, string>): Task {
   return {
@@ -51,9 +43,7 @@ describe('taskJob', () => {
           'kelos.dev/managed-by': 'kelos-controller',
           'kelos.dev/task': 'fix-bug',
         },
-        ownerReferences: [
-          { apiVersion: 'kelos.dev/v1alpha1', kind: 'Task', name: 'fix-bug', uid: 'uid-1', controller: true, blockOwnerDeletion: true },
-        ],
+        ownerReferences: [{ apiVersion: 'kelos.dev/v1alpha1', kind: 'Task', name: 'fix-bug', uid: 'uid-1', controller: true, blockOwnerDeletion: true }],
       },
       spec: {
         backoffLimit: 1,
@@ -101,9 +91,7 @@ describe('taskJob', () => {
       opencode: { 'api-key': 'OPENCODE_API_KEY', oauth: 'OPENCODE_API_KEY' },
       cursor: { 'api-key': 'CURSOR_API_KEY', oauth: 'CURSOR_API_KEY' },
     };
-    const cases = AGENT_TYPES.flatMap((type) =>
-      (['api-key', 'oauth', 'none'] as const).map((cred) => ({ type, cred })),
-    );
+    const cases = AGENT_TYPES.flatMap((type) => (['api-key', 'oauth', 'none'] as const).map((cred) => ({ type, cred })));
     it.each(cases)('$type with $cred credentials', ({ type, cred }) => {
       const credentials = cred === 'none' ? { type: cred } : { type: cred, secretRef: { name: 'agent-creds' } };
       const job = taskJob({ task: task({ type, credentials }) });
@@ -198,9 +186,7 @@ describe('taskJob', () => {
         },
       });
       expect(initNames(job)).toEqual(['git-clone', 'remote-setup']);
-      expect(init(job, 'remote-setup')!.command![2]).toContain(
-        "git remote add 'upstream' 'https://github.com/acme/app.git'",
-      );
+      expect(init(job, 'remote-setup')!.command![2]).toContain("git remote add 'upstream' 'https://github.com/acme/app.git'");
       expect(envOf(agent(job))).toMatchObject({ KELOS_UPSTREAM_REPO: 'acme/app', KELOS_SETUP_COMMAND: '["make","deps"]' });
       expect(envOf(agent(job)).GITHUB_TOKEN).toBeUndefined();
     });
@@ -225,7 +211,11 @@ describe('taskJob', () => {
     it('gives a repository URL that carries credentials neither the token helper nor GH_HOST', () => {
       const job = taskJob({
         task: task(),
-        workspace: { repo: 'https://user:ghp_x@git.corp.example/acme/app.git', secretRef: { name: 'tok' }, remotes: [{ name: 'upstream', url: 'https://ghp_y@github.com/acme/app.git' }] },
+        workspace: {
+          repo: 'https://user:ghp_x@git.corp.example/acme/app.git',
+          secretRef: { name: 'tok' },
+          remotes: [{ name: 'upstream', url: 'https://ghp_y@github.com/acme/app.git' }],
+        },
       });
       expect(init(job, 'git-clone')!.command![2]).not.toContain('credential.');
       expect(envOf(agent(job)).GH_HOST).toBeUndefined();
@@ -253,9 +243,7 @@ describe('taskJob', () => {
     });
 
     it.each(['../escape', '/etc/passwd', 'a/../../b', '.', 'dir\\file'])('fails when a workspace file path is %s', (path) => {
-      expect(() =>
-        taskJob({ task: task(), workspace: { repo: 'https://github.com/acme/app.git', files: [{ path, content: 'x' }] } }),
-      ).toThrow(TaskSpecError);
+      expect(() => taskJob({ task: task(), workspace: { repo: 'https://github.com/acme/app.git', files: [{ path, content: 'x' }] } })).toThrow(TaskSpecError);
     });
   });
 
@@ -306,7 +294,20 @@ describe('taskJob', () => {
       [{ plugins: [{ name: '../x', skills: [] }] }, 'path separator'],
       [{ plugins: [{ name: 'p', skills: [{ name: '..', content: '' }] }] }, 'path traversal'],
       [{ plugins: [{ name: 'skills-sh' }], skills: [{ source: 'a/b' }] }, 'reserved'],
-      [{ plugins: [{ name: 'p', skills: [{ name: 's', content: '1' }, { name: 's', content: '2' }] }] }, 'defined twice'],
+      [
+        {
+          plugins: [
+            {
+              name: 'p',
+              skills: [
+                { name: 's', content: '1' },
+                { name: 's', content: '2' },
+              ],
+            },
+          ],
+        },
+        'defined twice',
+      ],
     ] as Array<[AgentConfigSpec, string]>)('fails when a plugin is invalid (%#)', (spec, phrase) => {
       expect(() => taskJob({ task: task(), agentConfig: spec })).toThrow(phrase);
     });
@@ -331,14 +332,21 @@ describe('taskJob', () => {
     });
 
     it('fails when an MCP secret is missing', () => {
-      expect(() =>
-        mcpServersJson([{ name: 'a', type: 'http', url: 'u', headersFrom: { secretRef: { name: 'gone' } } }], () => undefined),
-      ).toThrow('Secret "gone" of MCP server "a" was not found');
+      expect(() => mcpServersJson([{ name: 'a', type: 'http', url: 'u', headersFrom: { secretRef: { name: 'gone' } } }], () => undefined)).toThrow(
+        'Secret "gone" of MCP server "a" was not found',
+      );
     });
 
     it('merges AgentConfigs in order', () => {
       const merged = mergeAgentConfigs([
-        { agentsMD: 'one', plugins: [{ name: 'a' }], mcpServers: [{ name: 'm', type: 'stdio', command: 'old' }, { name: 'n', type: 'stdio', command: 'n' }] },
+        {
+          agentsMD: 'one',
+          plugins: [{ name: 'a' }],
+          mcpServers: [
+            { name: 'm', type: 'stdio', command: 'old' },
+            { name: 'n', type: 'stdio', command: 'n' },
+          ],
+        },
         { agentsMD: 'two', plugins: [{ name: 'b' }], skills: [{ source: 'x/y' }], mcpServers: [{ name: 'm', type: 'stdio', command: 'new' }] },
       ]);
       expect(merged).toEqual({
@@ -474,16 +482,26 @@ describe('taskJob', () => {
           podOverrides: {
             volumes: [{ name: 'cache', emptyDir: {} }],
             extraInitContainers: [
-              { name: 'seed', image: 'busybox', command: ['sh', '-c', 'touch /workspace/repo/.seeded'], volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }] },
+              {
+                name: 'seed',
+                image: 'busybox',
+                command: ['sh', '-c', 'touch /workspace/repo/.seeded'],
+                volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }],
+              },
               { name: 'proxy', image: 'envoy', restartPolicy: 'Always', volumeMounts: [{ name: 'cache', mountPath: '/cache' }] },
             ],
-            extraContainers: [{ name: 'postgres', image: 'postgres:16', env: [{ name: 'POSTGRES_PASSWORD', value: 'testpass' }], ports: [{ containerPort: 5432 }] }],
+            extraContainers: [
+              { name: 'postgres', image: 'postgres:16', env: [{ name: 'POSTGRES_PASSWORD', value: 'testpass' }], ports: [{ containerPort: 5432 }] },
+            ],
           },
         }),
         workspace,
       }).spec!.template.spec!;
       expect(pod.initContainers!.map((c) => c.name)).toEqual(['git-clone', 'branch-setup', 'seed', 'proxy']);
-      expect(pod.initContainers![2]).toMatchObject({ command: ['sh', '-c', 'touch /workspace/repo/.seeded'], volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }] });
+      expect(pod.initContainers![2]).toMatchObject({
+        command: ['sh', '-c', 'touch /workspace/repo/.seeded'],
+        volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }],
+      });
       expect(pod.initContainers![3]).toMatchObject({ restartPolicy: 'Always', volumeMounts: [{ name: 'cache', mountPath: '/cache' }] });
       expect(pod.containers.map((c) => c.name)).toEqual(['kelos-agent', 'postgres']);
       expect(pod.containers[1]).toEqual({
@@ -498,7 +516,7 @@ describe('taskJob', () => {
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 61100 });
     });
 
-    it("refuses an extra container asking for privilege, naming it", () => {
+    it('refuses an extra container asking for privilege, naming it', () => {
       expect(() => taskJob({ task: task({ podOverrides: { extraContainers: [{ name: 'db', image: 'x', securityContext: { privileged: true } }] } }) })).toThrow(
         'podOverrides.extraContainers[0].securityContext: privileged must not be true',
       );
@@ -518,10 +536,7 @@ describe('taskJob', () => {
       [{ podSecurityContext: { seccompProfile: { type: 'Unconfined' } } }, 'seccompProfile.type must be RuntimeDefault or Localhost'],
       [{ podSecurityContext: { sysctls: [{ name: 'kernel.msgmax', value: '1' }] } }, 'sysctls may only set the safe sysctls'],
       [{ volumes: [{ name: 'root', hostPath: { path: '/' } }] }, 'podOverrides.volumes[0]: hostPath volumes are not allowed'],
-      [
-        { volumes: [{ name: 't', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }] },
-        'serviceAccountToken projections are not allowed',
-      ],
+      [{ volumes: [{ name: 't', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }] }, 'serviceAccountToken projections are not allowed'],
     ])('fails when podOverrides asks for privilege: %j', (podOverrides, phrase) => {
       expect(() => taskJob({ task: task({ podOverrides } as Partial<TaskSpec>) })).toThrow(phrase);
     });

@@ -10,11 +10,11 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Controller } from '../../lib/controller/controller-manager.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
-import { CONTROLLER_RULES } from '../../lib/render/controller-rbac.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { controllerInstall } from '../../lib/render/controller-install.js';
+import { CONTROLLER_RULES } from '../../lib/render/controller-rbac.js';
 import { spawnerWorkload } from '../../lib/render/spawner-workload.js';
-import { createNamespace, kubeConfig, kubeconfigPath, waitFor, type TestNamespace } from '../cluster/harness.js';
+import { createNamespace, kubeConfig, kubeconfigPath, type TestNamespace, waitFor } from '../cluster/harness.js';
 import { clusterClient, explainFailures, getJob, startController, taskObject, waitForPhase } from '../controller/_cluster.js';
 
 let admin: KubeClient;
@@ -59,24 +59,46 @@ const workspace = (namespace: string) => ({
 
 beforeAll(async () => {
   admin = await clusterClient();
-  [ctl, agents, other, quota] = await Promise.all([createNamespace('lp-ctl'), createNamespace('lp-agents'), createNamespace('lp-other'), createNamespace('lp-quota')]);
+  [ctl, agents, other, quota] = await Promise.all([
+    createNamespace('lp-ctl'),
+    createNamespace('lp-agents'),
+    createNamespace('lp-other'),
+    createNamespace('lp-quota'),
+  ]);
   await label(agents.name, RESTRICTED);
   await label(quota.name, RESTRICTED);
   // The namespaced install, exactly as rendered, serving the agent and quota namespaces.
   const install = controllerInstall(CONTROLLER_RULES, { namespace: ctl.name, namespaces: [agents.name, quota.name] });
-  for (const obj of [install.serviceAccount, install.clusterRole, install.secretsClusterRole, ...install.roleBindings, install.leaderElectionRole, install.leaderElectionRoleBinding, ...install.networkPolicies, ...install.admissionPolicies]) {
+  for (const obj of [
+    install.serviceAccount,
+    install.clusterRole,
+    install.secretsClusterRole,
+    ...install.roleBindings,
+    install.leaderElectionRole,
+    install.leaderElectionRoleBinding,
+    ...install.networkPolicies,
+    ...install.admissionPolicies,
+  ]) {
     await admin.apply(obj as never);
   }
   // A spawner of the agent namespace, as the compiler renders it.
   const spawner = spawnerWorkload(
-    { metadata: { name: 'fix-bugs', namespace: agents.name }, spec: { when: { githubIssues: {} }, taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } } } as never },
+    {
+      metadata: { name: 'fix-bugs', namespace: agents.name },
+      spec: { when: { githubIssues: {} }, taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } } } as never,
+    },
     { secretNames: ['github-token'] },
   );
   for (const obj of [spawner.serviceAccount, spawner.role, spawner.roleBinding]) await admin.apply(obj as never);
   await admin.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'github-token', namespace: agents.name }, stringData: { GITHUB_TOKEN: 'ghp_x' } });
   await admin.create(workspace(agents.name));
   // Whoever may create Tasks, and nothing else.
-  await admin.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'task-author', namespace: agents.name }, rules: [{ apiGroups: ['kelos.dev'], resources: ['tasks'], verbs: ['create'] }] } as never);
+  await admin.apply({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'task-author', namespace: agents.name },
+    rules: [{ apiGroups: ['kelos.dev'], resources: ['tasks'], verbs: ['create'] }],
+  } as never);
   await admin.apply({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
@@ -156,7 +178,10 @@ describe('kubectl auth can-i, as each kelos ServiceAccount', () => {
     const rows = ROWS();
     expect(rows.length).toBeGreaterThanOrEqual(30);
     const answers = rows.map(([who, verb, resource, ns, allowed]) => {
-      const [res, sub] = resource.includes('/') && !resource.startsWith('namespaces/') && !/\/(fix-bugs|other|ws|github-token)$/.test(resource) ? resource.split('/') : [resource];
+      const [res, sub] =
+        resource.includes('/') && !resource.startsWith('namespaces/') && !/\/(fix-bugs|other|ws|github-token)$/.test(resource)
+          ? resource.split('/')
+          : [resource];
       const args = ['auth', 'can-i', verb, res!, ...(sub ? [`--subresource=${sub}`] : []), ...(ns ? ['-n', ns] : []), `--as=${as[who]}`];
       const r = kubectl(args);
       return { who, verb, resource, ns, allowed, got: r.stdout.trim() === 'yes' };
@@ -167,7 +192,10 @@ describe('kubectl auth can-i, as each kelos ServiceAccount', () => {
 
 describe('confused-deputy attempts, refused by the apiserver', () => {
   const createAsAlice = (spec: Record<string, unknown>) =>
-    kubectl(['create', '-f', '-', '--as=alice'], JSON.stringify({ ...taskObject(agents.name, `alice-${Math.random().toString(36).slice(2, 8)}`), spec: { ...taskObject('x', 'x').spec, ...spec } }));
+    kubectl(
+      ['create', '-f', '-', '--as=alice'],
+      JSON.stringify({ ...taskObject(agents.name, `alice-${Math.random().toString(36).slice(2, 8)}`), spec: { ...taskObject('x', 'x').spec, ...spec } }),
+    );
 
   it('lets a user who may only create Tasks create a plain one', () => {
     expect(createAsAlice({}).code).toBe(0);
@@ -180,7 +208,11 @@ describe('confused-deputy attempts, refused by the apiserver', () => {
     ['an added capability', { containerSecurityContext: { capabilities: { add: ['SYS_ADMIN'] } } }, 'capabilities.add may only contain NET_BIND_SERVICE'],
     ["the spawner's ServiceAccount", { serviceAccountName: 'fix-bugs-spawner' }, 'ServiceAccount "fix-bugs-spawner" is not allowed for agent pods'],
     ["the controller's ServiceAccount", { serviceAccountName: 'kelos-controller' }, 'is not allowed for agent pods'],
-    ['an arbitrary Secret as environment', { env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'github-token', key: 'GITHUB_TOKEN' } } }] }, 'Secrets "github-token" are not allowed'],
+    [
+      'an arbitrary Secret as environment',
+      { env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'github-token', key: 'GITHUB_TOKEN' } } }] },
+      'Secrets "github-token" are not allowed',
+    ],
     ['an arbitrary Secret as a volume', { volumes: [{ name: 's', secret: { secretName: 'github-token' } }] }, 'Secrets "github-token" are not allowed'],
   ])('refuses a Task asking for %s', (_what, podOverrides, message) => {
     const r = createAsAlice({ podOverrides });
@@ -191,8 +223,16 @@ describe('confused-deputy attempts, refused by the apiserver', () => {
   it("refuses the controller's token a Role that reads Secrets for the agent's ServiceAccount", async () => {
     const client = await serviceAccountClient(ctl.name, 'kelos-controller');
     try {
-      const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'steal', namespace: agents.name }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] };
-      await expect(client.create(role as never)).rejects.toMatchObject({ statusCode: 403, message: expect.stringContaining('attempting to grant RBAC permissions not currently held') });
+      const role = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'steal', namespace: agents.name },
+        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
+      };
+      await expect(client.create(role as never)).rejects.toMatchObject({
+        statusCode: 403,
+        message: expect.stringContaining('attempting to grant RBAC permissions not currently held'),
+      });
       await expect(client.get(resourcePath(Resources.secrets, { namespace: agents.name, name: 'github-token' }))).rejects.toMatchObject({ statusCode: 403 });
       await expect(client.list(resourcePath(Resources.jobs, { namespace: 'kube-system' }))).rejects.toMatchObject({ statusCode: 403 });
     } finally {
@@ -201,13 +241,25 @@ describe('confused-deputy attempts, refused by the apiserver', () => {
   });
 
   it("refuses a spawner's token another spawner's Task, and every Secret", async () => {
-    await admin.create({ ...taskObject(agents.name, 'of-another'), metadata: { name: 'of-another', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'another' } } });
-    await admin.create({ ...taskObject(agents.name, 'fix-bugs-1'), metadata: { name: 'fix-bugs-1', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'fix-bugs' } } });
+    await admin.create({
+      ...taskObject(agents.name, 'of-another'),
+      metadata: { name: 'of-another', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'another' } },
+    });
+    await admin.create({
+      ...taskObject(agents.name, 'fix-bugs-1'),
+      metadata: { name: 'fix-bugs-1', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'fix-bugs' } },
+    });
     const client = await serviceAccountClient(agents.name, 'fix-bugs-spawner');
     try {
       const path = (name: string) => resourcePath(Resources.tasks, { namespace: agents.name, name });
-      await expect(client.delete(path('of-another'))).rejects.toMatchObject({ statusCode: 403, message: expect.stringContaining('may only create and delete the Tasks labelled kelos.dev/taskspawner: fix-bugs') });
-      const forged = { ...taskObject(agents.name, 'forged'), metadata: { name: 'forged', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'another' } } };
+      await expect(client.delete(path('of-another'))).rejects.toMatchObject({
+        statusCode: 403,
+        message: expect.stringContaining('may only create and delete the Tasks labelled kelos.dev/taskspawner: fix-bugs'),
+      });
+      const forged = {
+        ...taskObject(agents.name, 'forged'),
+        metadata: { name: 'forged', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'another' } },
+      };
       await expect(client.create(forged)).rejects.toMatchObject({ statusCode: 403 });
       expect(await client.delete(path('fix-bugs-1'))).toBe(true);
       await expect(client.get(resourcePath(Resources.secrets, { namespace: agents.name, name: 'github-token' }))).rejects.toMatchObject({ statusCode: 403 });
@@ -241,24 +293,42 @@ describe('TaskSpawners with contextSources on the control plane', () => {
 });
 
 describe('a reporting spawner on the control plane', () => {
-  it('may patch the metadata of its own Tasks, never their spec, label, nor another spawner\'s Task', async () => {
+  it("may patch the metadata of its own Tasks, never their spec, label, nor another spawner's Task", async () => {
     const reporter = spawnerWorkload(
-      { metadata: { name: 'reporter', namespace: agents.name }, spec: { when: { githubIssues: { reporting: { enabled: true } } }, taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } } } as never },
+      {
+        metadata: { name: 'reporter', namespace: agents.name },
+        spec: {
+          when: { githubIssues: { reporting: { enabled: true } } },
+          taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } },
+        } as never,
+      },
       { secretNames: ['github-token'] },
     );
     for (const obj of [reporter.serviceAccount, reporter.role, reporter.roleBinding]) await admin.apply(obj as never);
-    await admin.create({ ...taskObject(agents.name, 'reporter-1'), metadata: { name: 'reporter-1', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'reporter' } } });
-    await admin.create({ ...taskObject(agents.name, 'other-1'), metadata: { name: 'other-1', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'another' } } });
+    await admin.create({
+      ...taskObject(agents.name, 'reporter-1'),
+      metadata: { name: 'reporter-1', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'reporter' } },
+    });
+    await admin.create({
+      ...taskObject(agents.name, 'other-1'),
+      metadata: { name: 'other-1', namespace: agents.name, labels: { 'kelos.dev/taskspawner': 'another' } },
+    });
     const client = await serviceAccountClient(agents.name, 'reporter-spawner');
     try {
       const path = (name: string) => resourcePath(Resources.tasks, { namespace: agents.name, name });
-      const patched = await client.mergePatch<{ metadata: { annotations?: Record<string, string> } }>(path('reporter-1'), { metadata: { annotations: { 'kelos.dev/reported': 'started' } } });
+      const patched = await client.mergePatch<{ metadata: { annotations?: Record<string, string> } }>(path('reporter-1'), {
+        metadata: { annotations: { 'kelos.dev/reported': 'started' } },
+      });
       expect(patched.metadata.annotations).toMatchObject({ 'kelos.dev/reported': 'started' });
       const refused = { statusCode: 403, message: expect.stringContaining('may change only the metadata of the Tasks of its own TaskSpawner') };
       // The spec of a Task is immutable for everyone (422) before the policy sees it (403).
-      await expect(client.mergePatch(path('reporter-1'), { spec: { prompt: 'something else' } })).rejects.toMatchObject({ statusCode: expect.toSatisfy((c: number) => c === 403 || c === 422) });
+      await expect(client.mergePatch(path('reporter-1'), { spec: { prompt: 'something else' } })).rejects.toMatchObject({
+        statusCode: expect.toSatisfy((c: number) => c === 403 || c === 422),
+      });
       await expect(client.mergePatch(path('other-1'), { metadata: { labels: { 'kelos.dev/taskspawner': 'reporter' } } })).rejects.toMatchObject(refused);
-      await expect(client.mergePatch(path('other-1'), { metadata: { annotations: { 'kelos.dev/reported': 'started' } } })).rejects.toMatchObject({ statusCode: 403 });
+      await expect(client.mergePatch(path('other-1'), { metadata: { annotations: { 'kelos.dev/reported': 'started' } } })).rejects.toMatchObject({
+        statusCode: 403,
+      });
     } finally {
       client.close();
     }
@@ -276,7 +346,10 @@ describe('under Pod Security "restricted"', () => {
       spec: { plugins: [{ name: 'p', skills: [{ name: 's', content: 'x' }] }], skills: [{ source: 'acme/skills' }] },
     });
     await admin.create(taskObject(agents.name, 'full', { workspaceRef: { name: 'ws' }, agentConfigRef: { name: 'ac' }, branch: 'agent/full' }));
-    const pod = await waitFor('the agent pod', async () => (await admin.list<k8s.V1Pod>(resourcePath(Resources.pods, { namespace: agents.name }), { labelSelector: 'kelos.dev/task=full' })).items[0]);
+    const pod = await waitFor(
+      'the agent pod',
+      async () => (await admin.list<k8s.V1Pod>(resourcePath(Resources.pods, { namespace: agents.name }), { labelSelector: 'kelos.dev/task=full' })).items[0],
+    );
     expect(pod.spec!.initContainers!.map((c) => c.name)).toEqual(['git-clone', 'branch-setup', 'workspace-files', 'plugin-setup', 'skills-install']);
     expect(pod.spec!.automountServiceAccountToken).toBe(false);
     expect(pod.spec!.volumes!.some((v) => v.projected)).toBe(false);
@@ -287,7 +360,10 @@ describe('under Pod Security "restricted"', () => {
     await label(ctl.name, RESTRICTED);
     const install = controllerInstall(CONTROLLER_RULES, { namespace: ctl.name, namespaces: [agents.name] });
     const spawner = spawnerWorkload(
-      { metadata: { name: 'fix-bugs', namespace: agents.name }, spec: { when: { githubIssues: {} }, taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } } } as never },
+      {
+        metadata: { name: 'fix-bugs', namespace: agents.name },
+        spec: { when: { githubIssues: {} }, taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, workspaceRef: { name: 'ws' } } } as never,
+      },
       { secretNames: ['github-token'] },
     );
     await admin.apply(install.deployment as never);
@@ -317,11 +393,16 @@ describe('a Job that cannot start its Pod', () => {
 
   it('fails its Task with the reason a ResourceQuota gave', async () => {
     await admin.create({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'no-pods', namespace: quota.name }, spec: { hard: { pods: '0' } } });
-    await waitFor('the quota to be counted', async () => (await admin.get<k8s.V1ResourceQuota>(resourcePath(Resources.resourceQuotas, { namespace: quota.name, name: 'no-pods' })))?.status?.hard);
+    await waitFor(
+      'the quota to be counted',
+      async () => (await admin.get<k8s.V1ResourceQuota>(resourcePath(Resources.resourceQuotas, { namespace: quota.name, name: 'no-pods' })))?.status?.hard,
+    );
     await admin.create(taskObject(quota.name, 'quota'));
     const t = await waitForPhase(admin, quota.name, 'quota', ['Failed']);
     expect(t.status?.message).toMatch(/cannot create its Pod: .*exceeded quota: no-pods/);
-    const events = await admin.list<k8s.CoreV1Event>(resourcePath(Resources.events, { namespace: quota.name }), { fieldSelector: 'involvedObject.kind=Task,involvedObject.name=quota' });
+    const events = await admin.list<k8s.CoreV1Event>(resourcePath(Resources.events, { namespace: quota.name }), {
+      fieldSelector: 'involvedObject.kind=Task,involvedObject.name=quota',
+    });
     expect(events.items.map((e) => e.reason)).toContain('JobStartTimeout');
   });
 });

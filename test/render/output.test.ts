@@ -1,8 +1,8 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_LIST, listFiles, writeOutput, type OutputFile } from '../../lib/render/output.js';
+import { GENERATED_LIST, listFiles, type OutputFile, writeOutput } from '../../lib/render/output.js';
 
 const file = (path: string, content = `kind: X\nmetadata: {name: ${path}}\n`): OutputFile => ({ path, content });
 const tmp = () => mkdtempSync(join(tmpdir(), 'kelos-output-'));
@@ -12,7 +12,11 @@ describe('writeOutput', () => {
     const out = join(tmp(), 'dist');
     writeOutput(out, [file('team/Task.a.yaml'), file('argocd/team.yaml')]);
     expect(listFiles(out)).toEqual(['argocd/team.yaml', 'team/Task.a.yaml']);
-    expect(readFileSync(join(out, GENERATED_LIST), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['argocd/team.yaml', 'team/Task.a.yaml']);
+    expect(
+      readFileSync(join(out, GENERATED_LIST), 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#')),
+    ).toEqual(['argocd/team.yaml', 'team/Task.a.yaml']);
   });
 
   it('removes files it generated before and no longer produces', () => {

@@ -4,7 +4,12 @@ import { agentPodPolicy, agentPodPolicyViolations, podOverridesSecretNames, podO
 import { BAD_CASES } from '../fixtures/bad-cases.js';
 
 // The controller's own check must refuse what the CRD's rules refuse, with the same message.
-const privilege = BAD_CASES.filter((c) => c.object.kind === 'Task' && c.object.spec?.podOverrides && /privileged|capabil|root|seccomp|sysctl|procMount|SELinux|hostPath|serviceAccountToken|hostPort|Escalation/i.test(c.message));
+const privilege = BAD_CASES.filter(
+  (c) =>
+    c.object.kind === 'Task' &&
+    c.object.spec?.podOverrides &&
+    /privileged|capabil|root|seccomp|sysctl|procMount|SELinux|hostPath|serviceAccountToken|hostPort|Escalation/i.test(c.message),
+);
 
 describe('podOverridesViolations', () => {
   it('covers the privilege cases of the CRD', () => {
@@ -23,7 +28,10 @@ describe('podOverridesViolations', () => {
       podOverridesViolations({
         podSecurityContext: { runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' }, sysctls: [{ name: 'net.ipv4.tcp_keepalive_time', value: '60' }] },
         containerSecurityContext: { readOnlyRootFilesystem: true, capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] } },
-        volumes: [{ name: 'cache', emptyDir: {} }, { name: 'cm', projected: { sources: [{ configMap: { name: 'x' } }] } }],
+        volumes: [
+          { name: 'cache', emptyDir: {} },
+          { name: 'cm', projected: { sources: [{ configMap: { name: 'x' } }] } },
+        ],
       }),
     ).toEqual([]);
   });
@@ -31,7 +39,10 @@ describe('podOverridesViolations', () => {
 
 describe('the namespace policy', () => {
   it('reads comma-separated annotations', () => {
-    expect(agentPodPolicy({ 'kelos.dev/agent-service-accounts': 'a, b', 'kelos.dev/agent-secrets': ' db ,' })).toEqual({ serviceAccounts: ['a', 'b'], secrets: ['db'] });
+    expect(agentPodPolicy({ 'kelos.dev/agent-service-accounts': 'a, b', 'kelos.dev/agent-secrets': ' db ,' })).toEqual({
+      serviceAccounts: ['a', 'b'],
+      secrets: ['db'],
+    });
     expect(agentPodPolicy(undefined)).toEqual({ serviceAccounts: [], secrets: [] });
   });
 
@@ -44,7 +55,9 @@ describe('the namespace policy', () => {
           { name: 'v2', projected: { sources: [{ secret: { name: 'proj' } }] } },
           { name: 'v3', csi: { driver: 'd', nodePublishSecretRef: { name: 'csi' } } },
         ],
-        extraContainers: [{ name: 'c', envFrom: [{ secretRef: { name: 'from' } }], env: [{ name: 'B', valueFrom: { secretKeyRef: { name: 'side', key: 'k' } } }] }],
+        extraContainers: [
+          { name: 'c', envFrom: [{ secretRef: { name: 'from' } }], env: [{ name: 'B', valueFrom: { secretKeyRef: { name: 'side', key: 'k' } } }] },
+        ],
       }),
     ).toEqual(['csi', 'env', 'from', 'proj', 'side', 'vol']);
   });

@@ -20,7 +20,10 @@ async function bump(args: string[], latest = '0.200.0') {
   for (const type of ['codex', 'cursor']) copyFileSync(join(ROOT, 'images', 'agents', `${type}.sh`), join(root, 'images', 'agents', `${type}.sh`));
   mkdirSync(join(root, 'scripts'));
   copyFileSync(join(ROOT, 'scripts', 'bump-agent-cli.sh'), join(root, 'scripts', 'bump-agent-cli.sh'));
-  writeExecutable(join(root, 'scripts', 'install-agent-cli.sh'), `#!/bin/bash\nset -- install-agent-cli "$@"\nprintf '%s ' "$@" >> "$FAKE_LOG"; printf '\\n' >> "$FAKE_LOG"\n`);
+  writeExecutable(
+    join(root, 'scripts', 'install-agent-cli.sh'),
+    `#!/bin/bash\nset -- install-agent-cli "$@"\nprintf '%s ' "$@" >> "$FAKE_LOG"; printf '\\n' >> "$FAKE_LOG"\n`,
+  );
   const bin = join(root, 'bin');
   writeExecutable(join(bin, 'npm'), `#!/bin/bash\n${RECORD}\n[ "$1" = view ] && echo "$FAKE_LATEST"\nexit 0\n`);
   writeExecutable(join(bin, 'npx'), `#!/bin/bash\n${RECORD}\n`);
@@ -40,7 +43,11 @@ async function bump(args: string[], latest = '0.200.0') {
     code: res.code,
     stderr: res.stderr,
     stdout: res.stdout.toString('utf8'),
-    calls: read(log).trim().split('\n').filter(Boolean).map((l) => l.trim()),
+    calls: read(log)
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.trim()),
     pin: /^AGENT_CLI_VERSION=(.*)$/m.exec(read(join(root, 'images', 'agents', 'codex.sh')))?.[1],
   };
 }

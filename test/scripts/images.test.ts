@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contextSources, IMAGES } from '../../scripts/images.js';
 import { DEFAULT_KELOS_IMAGE } from '../../lib/render/images.js';
 import { DEFAULT_GIT_IMAGE } from '../../lib/render/job.js';
+import { contextSources, IMAGES } from '../../scripts/images.js';
 
 describe('the image table', () => {
   it('builds the base before every image that starts from it, and an image only after what it starts from', () => {
@@ -48,7 +48,10 @@ describe('contextSources', () => {
   it('fills in the build args a source names, so each agent image hashes its own declaration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kelos-dockerfile-'));
     const file = join(dir, 'Dockerfile');
-    writeFileSync(file, ['FROM node:20-slim', 'ARG AGENT_TYPE', 'COPY images/lib/install-cli.sh images/agents/${AGENT_TYPE}.sh /tmp/', 'COPY ${OTHER}/x /x'].join('\n'));
+    writeFileSync(
+      file,
+      ['FROM node:20-slim', 'ARG AGENT_TYPE', 'COPY images/lib/install-cli.sh images/agents/${AGENT_TYPE}.sh /tmp/', 'COPY ${OTHER}/x /x'].join('\n'),
+    );
     expect(contextSources(file, { AGENT_TYPE: 'codex' })).toEqual(['images/lib/install-cli.sh', 'images/agents/codex.sh', '${OTHER}/x']);
     const agents = IMAGES.filter((s) => s.dockerfile === 'images/Dockerfile');
     expect(agents.map((s) => s.buildArgs?.AGENT_TYPE)).toEqual(['claude-code', 'codex', 'gemini', 'opencode', 'cursor']);

@@ -5,8 +5,8 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { staticConnectionFromFile, type StaticConnection } from '../../lib/kube/static-kubeconfig.js';
 import { KubeClient } from '../../lib/kube/kube-client.js';
+import { type StaticConnection, staticConnectionFromFile } from '../../lib/kube/static-kubeconfig.js';
 import { kubeconfigPath } from '../cluster/harness.js';
 
 export type FaultKind =
@@ -50,7 +50,12 @@ export class FaultProxy {
   static async start(): Promise<FaultProxy> {
     const upstream = staticConnectionFromFile(kubeconfigPath());
     if (!upstream) throw new Error('the test kubeconfig needs no plugin; expected a static connection');
-    const agent = new Agent({ keepAlive: true, ...(upstream.ca ? { ca: upstream.ca } : {}), ...(upstream.cert ? { cert: upstream.cert } : {}), ...(upstream.key ? { key: upstream.key } : {}) });
+    const agent = new Agent({
+      keepAlive: true,
+      ...(upstream.ca ? { ca: upstream.ca } : {}),
+      ...(upstream.cert ? { cert: upstream.cert } : {}),
+      ...(upstream.key ? { key: upstream.key } : {}),
+    });
     let self: FaultProxy | undefined;
     const server = createServer((req, res) => self!.handle(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -7,19 +7,19 @@
 // maxTotalTasks and maxConcurrency hold while the apiserver fails requests.
 import type { V1Job } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatOutputs } from '../../lib/api/outputs.js';
 import type { Task, TaskSpawnerSpec } from '../../lib/api/index.js';
+import { formatOutputs } from '../../lib/api/outputs.js';
 import type { Controller } from '../../lib/controller/controller-manager.js';
 import { isValidBranchName } from '../../lib/git/ref-format.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { SpawnerMetrics } from '../../lib/spawner/metrics.js';
-import { createNamespace, kubeConfig, waitFor, writeJobLog, type TestNamespace } from '../cluster/harness.js';
+import { createNamespace, kubeConfig, type TestNamespace, waitFor, writeJobLog } from '../cluster/harness.js';
 import { clusterClient, explainFailures, getJob, getTask, startController, taskObject, waitForPhase } from '../controller/_cluster.js';
 import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
 import { ClusterFixture, ensureCrds } from '../spawner/_cluster.js';
 import { FaultProxy } from './_fault-proxy.js';
-import { HOSTILE_BODIES, HOSTILE_TITLES, expectBranchAsData, expectPromptAsData, jobBranches } from './_hostile.js';
+import { expectBranchAsData, expectPromptAsData, HOSTILE_BODIES, HOSTILE_TITLES, jobBranches } from './_hostile.js';
 
 const TOKEN = 'ghp_hostile';
 const SELF = 'kelos-bot';
@@ -57,13 +57,28 @@ async function repoWithWorkspace(name: string, f: ClusterFixture = fx, ref?: str
     version: 'v1alpha1',
     plural: 'workspaces',
     namespace: f.namespace,
-    body: { apiVersion: 'kelos.dev/v1alpha1', kind: 'Workspace', metadata: { name }, spec: { repo: `${gh.url}/acme/${name}.git`, secretRef: { name: 'github-token' }, ...(ref ? { ref } : {}) } },
+    body: {
+      apiVersion: 'kelos.dev/v1alpha1',
+      kind: 'Workspace',
+      metadata: { name },
+      spec: { repo: `${gh.url}/acme/${name}.git`, secretRef: { name: 'github-token' }, ...(ref ? { ref } : {}) },
+    },
   });
   return repo;
 }
 
-function spec(workspace: string, when: TaskSpawnerSpec['when'], template: Partial<TaskSpawnerSpec['taskTemplate']> = {}, rest: Partial<TaskSpawnerSpec> = {}): TaskSpawnerSpec {
-  return { when, taskTemplate: { workspaceRef: { name: workspace }, type: 'claude-code', credentials: { type: 'none' }, ...template }, pollInterval: '1h', ...rest };
+function spec(
+  workspace: string,
+  when: TaskSpawnerSpec['when'],
+  template: Partial<TaskSpawnerSpec['taskTemplate']> = {},
+  rest: Partial<TaskSpawnerSpec> = {},
+): TaskSpawnerSpec {
+  return {
+    when,
+    taskTemplate: { workspaceRef: { name: workspace }, type: 'claude-code', credentials: { type: 'none' }, ...template },
+    pollInterval: '1h',
+    ...rest,
+  };
 }
 
 async function jobOf(name: string, namespace = ns.name): Promise<V1Job> {
@@ -108,14 +123,25 @@ describe('text from a source is rendered once, never as a template', () => {
   let numbers: number[] = [];
 
   beforeAll(async () => {
-    writeJobLog(ns.name, 'setup', `Done\n${formatOutputs([['plan', 'step-1'], ['secret', SECRET]])}`);
+    writeJobLog(
+      ns.name,
+      'setup',
+      `Done\n${formatOutputs([
+        ['plan', 'step-1'],
+        ['secret', SECRET],
+      ])}`,
+    );
     await client.create(taskObject(ns.name, 'setup', { credentials: { type: 'none' }, prompt: 'Set up' }));
     await waitForPhase(client, ns.name, 'setup', ['Succeeded']);
     const repo = await repoWithWorkspace('deps');
     numbers = HOSTILE_BODIES.map((body, i) => repo.createIssue({ title: `{{.Body}} ${i}`, body, labels: ['deps'] }));
     await fx.taskSpawner(
       'deps',
-      spec('deps', { githubIssues: { labels: ['deps'] } }, { dependsOn: ['setup'], promptTemplate: 'Issue {{.Title}}\n{{.Body}}\nPlan: {{index .Deps "setup" "Results" "plan"}} ({{.Name}})' }),
+      spec(
+        'deps',
+        { githubIssues: { labels: ['deps'] } },
+        { dependsOn: ['setup'], promptTemplate: 'Issue {{.Title}}\n{{.Body}}\nPlan: {{index .Deps "setup" "Results" "plan"}} ({{.Name}})' },
+      ),
     );
     expect((await fx.spawner('deps').runCycle()).created).toHaveLength(HOSTILE_BODIES.length);
   });
@@ -129,7 +155,9 @@ describe('text from a source is rendered once, never as a template', () => {
   });
 
   it('fails a render over budget with PromptRenderFailed, and the controller goes on with other Tasks', async () => {
-    await client.create(taskObject(ns.name, 'bomb', { credentials: { type: 'none' }, dependsOn: ['setup'], prompt: '{{range 20000}}{{range 20000}}{{end}}{{end}}' }));
+    await client.create(
+      taskObject(ns.name, 'bomb', { credentials: { type: 'none' }, dependsOn: ['setup'], prompt: '{{range 20000}}{{range 20000}}{{end}}{{end}}' }),
+    );
     await client.create(taskObject(ns.name, 'bystander', { credentials: { type: 'none' }, prompt: 'plain' }));
     const bomb = await waitForPhase(client, ns.name, 'bomb', ['Failed']);
     expect(bomb.status?.conditions?.find((c) => c.type === 'Succeeded')).toMatchObject({ reason: 'PromptRenderFailed' });
@@ -194,8 +222,14 @@ describe('branches from pull requests and titles', () => {
     titled = new Map(TITLES.map(([title]) => [title, repo.createIssue({ title, labels: ['hostile-branch'] })]));
     // A Task of someone else already works on agent/taken.
     await client.create(taskObject(ns.name, 'owner-task', { credentials: { type: 'none' }, branch: 'agent/taken', workspaceRef: { name: 'branches' } }));
-    await fx.taskSpawner('branch-prs', spec('branches', { githubPullRequests: { labels: ['hostile-pr'] } }, { branch: '{{.Branch}}', promptTemplate: 'Review PR #{{.Number}}' }));
-    await fx.taskSpawner('branch-titles', spec('branches', { githubIssues: { labels: ['hostile-branch'] } }, { branch: 'agent/{{.Title}}', promptTemplate: 'Issue #{{.Number}}' }));
+    await fx.taskSpawner(
+      'branch-prs',
+      spec('branches', { githubPullRequests: { labels: ['hostile-pr'] } }, { branch: '{{.Branch}}', promptTemplate: 'Review PR #{{.Number}}' }),
+    );
+    await fx.taskSpawner(
+      'branch-titles',
+      spec('branches', { githubIssues: { labels: ['hostile-branch'] } }, { branch: 'agent/{{.Title}}', promptTemplate: 'Issue #{{.Number}}' }),
+    );
     await fx.spawner('branch-prs', { metrics }).runCycle();
     await fx.spawner('branch-titles').runCycle();
   });
@@ -220,7 +254,9 @@ describe('branches from pull requests and titles', () => {
       expect(task).toBeUndefined();
       const status = (await fx.getSpawner('branch-titles')).status!;
       expect(status.conditions?.find((c) => c.type === 'ItemsSkipped')?.message).toMatch(
-        outcome === 'BranchInUse' ? /branch "agent\/taken" is used by Task (owner-task|branch-prs-\d+)/ : /branch "agent\/x\.\.y" is not a valid git branch name: it contains "\.\."/,
+        outcome === 'BranchInUse'
+          ? /branch "agent\/taken" is used by Task (owner-task|branch-prs-\d+)/
+          : /branch "agent\/x\.\.y" is not a valid git branch name: it contains "\.\."/,
       );
     }
   });
@@ -230,19 +266,26 @@ describe('branches from pull requests and titles', () => {
     expect(status.conditions?.find((c) => c.type === 'ItemsSkipped')).toMatchObject({ status: 'True', reason: 'Several' });
     expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
     expect(status.message).toContain('10 skipped');
-    for (const [reason, count] of [['InvalidBranch', 5], ['BaseBranch', 2], ['ForkHeadRef', 3]] as const) {
+    for (const [reason, count] of [
+      ['InvalidBranch', 5],
+      ['BaseBranch', 2],
+      ['ForkHeadRef', 3],
+    ] as const) {
       expect({ reason, count: await metric(metrics, 'kelos_spawner_skipped_items', { reason }) }).toEqual({ reason, count });
     }
   });
 
-  it.each(['-f main', 'a..b', 'x\nmain', '@{-1}', 'HEAD', 'x.lock', 'a b'])('the controller fails a Task on branch %j with InvalidBranch and no Job', async (branch) => {
-    const name = `bad-branch-${Buffer.from(branch).toString('hex')}`;
-    await client.create(taskObject(ns.name, name, { credentials: { type: 'none' }, branch, workspaceRef: { name: 'branches' } }));
-    const t = await waitForPhase(client, ns.name, name, ['Failed']);
-    expect(t.status?.conditions?.find((c) => c.type === 'Succeeded')).toMatchObject({ reason: 'InvalidBranch' });
-    expect(t.status?.message).toMatch(/is not a valid git branch name: .*\(see git check-ref-format --branch\)$/);
-    expect(await getJob(client, ns.name, name)).toBeUndefined();
-  });
+  it.each(['-f main', 'a..b', 'x\nmain', '@{-1}', 'HEAD', 'x.lock', 'a b'])(
+    'the controller fails a Task on branch %j with InvalidBranch and no Job',
+    async (branch) => {
+      const name = `bad-branch-${Buffer.from(branch).toString('hex')}`;
+      await client.create(taskObject(ns.name, name, { credentials: { type: 'none' }, branch, workspaceRef: { name: 'branches' } }));
+      const t = await waitForPhase(client, ns.name, name, ['Failed']);
+      expect(t.status?.conditions?.find((c) => c.type === 'Succeeded')).toMatchObject({ reason: 'InvalidBranch' });
+      expect(t.status?.message).toMatch(/is not a valid git branch name: .*\(see git check-ref-format --branch\)$/);
+      expect(await getJob(client, ns.name, name)).toBeUndefined();
+    },
+  );
 
   it("the controller fails a Task on its Workspace's base ref", async () => {
     await repoWithWorkspace('based', fx, 'release');
@@ -362,7 +405,11 @@ describe('one trigger, one Task, ever', () => {
       const clock = () => new Date(created + 11 * 60_000);
       proxy.fail({ method: 'PUT', path: /\/taskspawners\/tick\/status$/, kind: 'error-before' });
       const viaProxy = await proxy.client();
-      const run = () => fx.spawner('tick', { client: viaProxy, clock }).runCycle().catch(() => undefined);
+      const run = () =>
+        fx
+          .spawner('tick', { client: viaProxy, clock })
+          .runCycle()
+          .catch(() => undefined);
       await run();
       const first = await fx.taskNames('tick');
       expect(first.length).toBeGreaterThanOrEqual(2);
@@ -505,7 +552,16 @@ describe('caps hold under apiserver faults', () => {
     await capsRepo('twins', 10);
     await fx2.taskSpawner('twins', tasksSpec('twins', { maxTotalTasks: 3 }));
     for (let round = 0; round < 4; round++) {
-      await Promise.all([fx2.spawner('twins').runCycle().catch(() => undefined), fx2.spawner('twins').runCycle().catch(() => undefined)]);
+      await Promise.all([
+        fx2
+          .spawner('twins')
+          .runCycle()
+          .catch(() => undefined),
+        fx2
+          .spawner('twins')
+          .runCycle()
+          .catch(() => undefined),
+      ]);
     }
     expect(await fx2.taskNames('twins')).toHaveLength(3);
   });

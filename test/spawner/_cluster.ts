@@ -41,7 +41,12 @@ export class ClusterFixture {
       ...GROUP,
       plural: 'workspaces',
       namespace: this.namespace,
-      body: { apiVersion: 'kelos.dev/v1alpha1', kind: 'Workspace', metadata: { name }, spec: { repo, ...(secretName ? { secretRef: { name: secretName } } : {}) } },
+      body: {
+        apiVersion: 'kelos.dev/v1alpha1',
+        kind: 'Workspace',
+        metadata: { name },
+        spec: { repo, ...(secretName ? { secretRef: { name: secretName } } : {}) },
+      },
     });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { branchRefusal, type BranchContext } from '../../lib/spawner/branch-policy.js';
+import { type BranchContext, branchRefusal } from '../../lib/spawner/branch-policy.js';
 import type { WorkItem } from '../../lib/spawner/work-item.js';
 
 const issue: WorkItem = { id: '7', number: 7, title: 't', body: '', url: '', labels: [], kind: 'Issue' };
@@ -12,7 +12,10 @@ describe('branchRefusal', () => {
   });
 
   it('refuses a name git refuses, quoting it safely', () => {
-    expect(branchRefusal('-f main', issue, ctx())).toEqual({ reason: 'InvalidBranch', message: 'branch "-f main" is not a valid git branch name: it starts with "-" (see git check-ref-format --branch)' });
+    expect(branchRefusal('-f main', issue, ctx())).toEqual({
+      reason: 'InvalidBranch',
+      message: 'branch "-f main" is not a valid git branch name: it starts with "-" (see git check-ref-format --branch)',
+    });
   });
 
   it('refuses the base branch, as a name and as a full ref', () => {
@@ -31,7 +34,10 @@ describe('branchRefusal', () => {
 
   it("refuses another spawner's branch, except a same-repository pull request's own head (the hand-off)", () => {
     const claimedBy = (b: string) => (b === 'kelos-task-5' ? 'kelos-workers-5' : undefined);
-    expect(branchRefusal('kelos-task-5', issue, ctx({ claimedBy }))).toEqual({ reason: 'BranchInUse', message: 'branch "kelos-task-5" is used by Task kelos-workers-5' });
+    expect(branchRefusal('kelos-task-5', issue, ctx({ claimedBy }))).toEqual({
+      reason: 'BranchInUse',
+      message: 'branch "kelos-task-5" is used by Task kelos-workers-5',
+    });
     expect(branchRefusal('kelos-task-5', pull('kelos-task-5'), ctx({ claimedBy, readsHeadRef: true }))).toBeUndefined();
     expect(branchRefusal('kelos-task-5', pull('other'), ctx({ claimedBy }))?.reason).toBe('BranchInUse');
   });

@@ -51,7 +51,9 @@ describe('buildTask', () => {
           'kelos.dev/source-number': '42',
           'kelos.dev/source-repo': 'acme/app',
         },
-        ownerReferences: [{ apiVersion: 'kelos.dev/v1alpha1', kind: 'TaskSpawner', name: 'kelos-workers', uid: 'uid-1', controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          { apiVersion: 'kelos.dev/v1alpha1', kind: 'TaskSpawner', name: 'kelos-workers', uid: 'uid-1', controller: true, blockOwnerDeletion: true },
+        ],
       },
       spec: {
         type: 'claude-code',
@@ -95,7 +97,11 @@ describe('buildTask with dependsOn', () => {
   const hostile: WorkItem = { ...item, title: '{{index .Deps "setup" "Results" "secret"}}', body: '{{range 20000}}{{range 20000}}{{end}}{{end}}' };
 
   it('stores the TaskSpawner template and the item values apart, so source text is never a template', () => {
-    const task = buildTask(spawner({ dependsOn: ['setup'], promptTemplate: '#{{.Number}} {{.Title}}\n{{.Body}}\n{{index .Deps "setup" "Results" "plan"}}' }), hostile, 'kelos-workers-42');
+    const task = buildTask(
+      spawner({ dependsOn: ['setup'], promptTemplate: '#{{.Number}} {{.Title}}\n{{.Body}}\n{{index .Deps "setup" "Results" "plan"}}' }),
+      hostile,
+      'kelos-workers-42',
+    );
     expect(task.spec.prompt).toBe('#{{.Number}} {{.Title}}\n{{.Body}}\n{{index .Deps "setup" "Results" "plan"}}');
     const values = JSON.parse(task.metadata.annotations!['kelos.dev/prompt-values']!);
     expect(values).toMatchObject({ Number: 42, Title: hostile.title, Body: hostile.body });

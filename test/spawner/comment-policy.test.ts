@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type CommandComment,
   CommentAuthorizer,
   evaluateCommentPolicy,
   hasCommand,
   ignoringTriggersOf,
   isBotAuthor,
-  resolveCommentPolicy,
-  type CommandComment,
   type ResolvedCommentPolicy,
+  resolveCommentPolicy,
 } from '../../lib/spawner/comment-policy.js';
 
 const c = (author: string, body: string, createdAt: string): CommandComment => ({ author, body, createdAt });
@@ -25,7 +25,9 @@ describe('hasCommand', () => {
 
 describe('resolveCommentPolicy', () => {
   it('folds the legacy fields in', () => {
-    expect(resolveCommentPolicy({ triggerComment: '/go', excludeComments: ['/stop'] })).toEqual(policy({ triggerComment: '/go', excludeComments: ['/stop'], minimumPermission: 'write' }));
+    expect(resolveCommentPolicy({ triggerComment: '/go', excludeComments: ['/stop'] })).toEqual(
+      policy({ triggerComment: '/go', excludeComments: ['/stop'], minimumPermission: 'write' }),
+    );
   });
   it('requires write for a trigger when the policy names no one (unlike Kelos v0.19, where anyone may trigger)', () => {
     expect(resolveCommentPolicy({ commentPolicy: { triggerComment: '/go' } }).minimumPermission).toBe('write');
@@ -37,7 +39,9 @@ describe('resolveCommentPolicy', () => {
     expect(resolveCommentPolicy({ commentPolicy: { excludeComments: ['/stop'] } }).minimumPermission).toBeUndefined();
   });
   it('fails when commentPolicy is combined with the legacy fields', () => {
-    expect(() => resolveCommentPolicy({ triggerComment: '/go', commentPolicy: { triggerComment: '/go' } })).toThrow(/commentPolicy cannot be used with triggerComment or excludeComments/);
+    expect(() => resolveCommentPolicy({ triggerComment: '/go', commentPolicy: { triggerComment: '/go' } })).toThrow(
+      /commentPolicy cannot be used with triggerComment or excludeComments/,
+    );
   });
 });
 
@@ -56,7 +60,10 @@ describe('evaluateCommentPolicy', () => {
   });
 
   it('with a trigger only: a trigger in the body admits without a time', async () => {
-    expect(await evaluateCommentPolicy(policy({ triggerComment: '/go' }), { body: 'text\n/go', author: 'r' }, [], anyone)).toEqual({ included: true, triggerAuthor: 'r' });
+    expect(await evaluateCommentPolicy(policy({ triggerComment: '/go' }), { body: 'text\n/go', author: 'r' }, [], anyone)).toEqual({
+      included: true,
+      triggerAuthor: 'r',
+    });
   });
 
   it('with excludes only: any authorised exclude blocks', async () => {
@@ -70,9 +77,17 @@ describe('evaluateCommentPolicy', () => {
     const pick = c('maintainer', '/kelos pick-up', '2025-01-01T00:00:00Z');
     const needs = c('bot', '/kelos needs-input', '2025-01-02T00:00:00Z');
     const again = c('maintainer', '/kelos pick-up', '2025-01-03T00:00:00Z');
-    expect(await evaluateCommentPolicy(p, item, [pick], anyone)).toEqual({ included: true, triggerTime: new Date('2025-01-01T00:00:00Z'), triggerAuthor: 'maintainer' });
+    expect(await evaluateCommentPolicy(p, item, [pick], anyone)).toEqual({
+      included: true,
+      triggerTime: new Date('2025-01-01T00:00:00Z'),
+      triggerAuthor: 'maintainer',
+    });
     expect(await evaluateCommentPolicy(p, item, [pick, needs], anyone)).toEqual({ included: false });
-    expect(await evaluateCommentPolicy(p, item, [pick, needs, again], anyone)).toEqual({ included: true, triggerTime: new Date('2025-01-03T00:00:00Z'), triggerAuthor: 'maintainer' });
+    expect(await evaluateCommentPolicy(p, item, [pick, needs, again], anyone)).toEqual({
+      included: true,
+      triggerTime: new Date('2025-01-03T00:00:00Z'),
+      triggerAuthor: 'maintainer',
+    });
   });
 
   it('with both: a body command decides only when no comment carries one, exclude first', async () => {
@@ -89,8 +104,16 @@ describe('evaluateCommentPolicy', () => {
       return login === 'maintainer';
     };
     const p = policy({ triggerComment: '/go', excludeComments: ['/stop'], allowedUsers: ['maintainer'] });
-    const comments = [c('maintainer', '/go', '2025-01-01T00:00:00Z'), c('chatter', 'hello', '2025-01-02T00:00:00Z'), c('stranger', '/stop', '2025-01-03T00:00:00Z')];
-    expect(await evaluateCommentPolicy(p, item, comments, authorised)).toEqual({ included: true, triggerTime: new Date('2025-01-01T00:00:00Z'), triggerAuthor: 'maintainer' });
+    const comments = [
+      c('maintainer', '/go', '2025-01-01T00:00:00Z'),
+      c('chatter', 'hello', '2025-01-02T00:00:00Z'),
+      c('stranger', '/stop', '2025-01-03T00:00:00Z'),
+    ];
+    expect(await evaluateCommentPolicy(p, item, comments, authorised)).toEqual({
+      included: true,
+      triggerTime: new Date('2025-01-01T00:00:00Z'),
+      triggerAuthor: 'maintainer',
+    });
     expect(asked).toEqual(['maintainer', 'stranger']);
   });
 });
@@ -107,7 +130,11 @@ describe('triggers by bots and by the spawner itself', () => {
     expect(await evaluateCommentPolicy(p, item, [comment], anyone)).toEqual({ included: false });
     // An older human trigger still counts, with its own time.
     const human = c('maintainer', '/go', '2025-01-01T00:00:00Z');
-    expect(await evaluateCommentPolicy(p, item, [human, comment], anyone)).toEqual({ included: true, triggerTime: new Date('2025-01-01T00:00:00Z'), triggerAuthor: 'maintainer' });
+    expect(await evaluateCommentPolicy(p, item, [human, comment], anyone)).toEqual({
+      included: true,
+      triggerTime: new Date('2025-01-01T00:00:00Z'),
+      triggerAuthor: 'maintainer',
+    });
   });
 
   it('ignores a trigger in a body written by a bot or by the spawner', async () => {

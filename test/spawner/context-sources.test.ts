@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextSource, TaskSpawner } from '../../lib/api/index.js';
-import { buildTask } from '../../lib/spawner/build-task.js';
 import { fetchContext } from '../../lib/context/context-sources.js';
+import { buildTask } from '../../lib/spawner/build-task.js';
 import { templateVars, type WorkItem } from '../../lib/spawner/work-item.js';
 
 /** A context endpoint on loopback: what it answers per path, and what it received. */
@@ -51,7 +51,11 @@ const readSecret = async (name: string, key: string) => {
   if (v === undefined) throw new Error(`Secret ${name} has no key ${key}`);
   return v;
 };
-const http = (path: string, extra: Partial<NonNullable<ContextSource['http']>> = {}): NonNullable<ContextSource['http']> => ({ url: `${base}${path}`, allowInsecure: true, ...extra });
+const http = (path: string, extra: Partial<NonNullable<ContextSource['http']>> = {}): NonNullable<ContextSource['http']> => ({
+  url: `${base}${path}`,
+  allowInsecure: true,
+  ...extra,
+});
 const fetchOf = (sources: ContextSource[], ignored?: Array<[string, string]>) =>
   fetchContext(sources, templateVars(item), { readSecret, onIgnored: (s, e) => ignored?.push([s, e]) });
 
@@ -92,14 +96,23 @@ describe('fetchContext', () => {
     ['a template that reads an unknown field', at('/{{.Nope}}'), 'contextSources[ctx].http.url'],
   ])('fails the item on %s (failurePolicy Fail)', async (_what, source, message) => {
     const resolved = { ...source, url: source.url.replace('BASE', base) };
-    const got = await fetchOf([{ name: 'ok', http: http('/echo') }, { name: 'ctx', http: resolved }]);
+    const got = await fetchOf([
+      { name: 'ok', http: http('/echo') },
+      { name: 'ctx', http: resolved },
+    ]);
     expect(got).toMatchObject({ failed: 'ctx', error: expect.stringContaining(message.replace('BASE', base)) });
     expect(JSON.stringify(got)).not.toContain('secret detail');
   });
 
   it('gives "" for a failing source with failurePolicy Ignore, and says so', async () => {
     const ignored: Array<[string, string]> = [];
-    const got = await fetchOf([{ name: 'gone', failurePolicy: 'Ignore', http: http('/missing') }, { name: 'ok', http: http('/echo') }], ignored);
+    const got = await fetchOf(
+      [
+        { name: 'gone', failurePolicy: 'Ignore', http: http('/missing') },
+        { name: 'ok', http: http('/echo') },
+      ],
+      ignored,
+    );
     expect(got).toEqual({ values: { gone: '', ok: 'GET ' } });
     expect(ignored).toEqual([['gone', expect.stringContaining('answered 404')]]);
   });
@@ -110,7 +123,10 @@ describe('buildTask with context', () => {
     apiVersion: 'kelos.dev/v1alpha1',
     kind: 'TaskSpawner',
     metadata: { name: 's', namespace: 'n', uid: 'u' },
-    spec: { when: { githubIssues: {} }, taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, promptTemplate, branch: 'ctx-{{.Context.key}}', ...(dependsOn ? { dependsOn } : {}) } },
+    spec: {
+      when: { githubIssues: {} },
+      taskTemplate: { type: 'claude-code', credentials: { type: 'none' }, promptTemplate, branch: 'ctx-{{.Context.key}}', ...(dependsOn ? { dependsOn } : {}) },
+    },
   });
 
   it('renders fetched values as data in the prompt and branch, never as template text', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planCycle, priorityRank, type CycleInput, type ExistingTask } from '../../lib/spawner/cycle.js';
+import { type CycleInput, type ExistingTask, planCycle, priorityRank } from '../../lib/spawner/cycle.js';
 import type { WorkItem } from '../../lib/spawner/work-item.js';
 
 const item = (n: number, labels: string[] = [], triggerTime?: string): WorkItem => ({
@@ -30,7 +30,13 @@ describe('planCycle', () => {
 
   it('orders by priority label, then by discovery order', () => {
     const priorityLabels = ['priority/critical-urgent', 'priority/important-soon', 'priority/backlog'];
-    const items = [item(1), item(2, ['priority/backlog']), item(3, ['priority/critical-urgent']), item(4, ['bug', 'priority/important-soon']), item(5, ['priority/critical-urgent'])];
+    const items = [
+      item(1),
+      item(2, ['priority/backlog']),
+      item(3, ['priority/critical-urgent']),
+      item(4, ['bug', 'priority/important-soon']),
+      item(5, ['priority/critical-urgent']),
+    ];
     expect(names(plan({ items, priorityLabels }))).toEqual(['w-3', 'w-5', 'w-4', 'w-2', 'w-1']);
   });
 
@@ -87,7 +93,16 @@ describe('planCycle', () => {
   });
 
   it('collapses items that map to the same name', () => {
-    expect(names(plan({ items: [{ ...item(1), id: 'A_1' }, { ...item(2), id: 'a-1' }] }))).toEqual(['w-a-1']);
+    expect(
+      names(
+        plan({
+          items: [
+            { ...item(1), id: 'A_1' },
+            { ...item(2), id: 'a-1' },
+          ],
+        }),
+      ),
+    ).toEqual(['w-a-1']);
   });
 });
 

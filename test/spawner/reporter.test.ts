@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task, TaskSpawner } from '../../lib/api/index.js';
 import { createGitHubClient } from '../../lib/github/client.js';
 import { RepoApi } from '../../lib/github/repo-api.js';
-import { TaskReporter, reportingOf } from '../../lib/spawner/reporter.js';
+import { reportingOf, TaskReporter } from '../../lib/spawner/reporter.js';
 import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
 
 const log = pino({ level: 'silent' });
@@ -60,7 +60,10 @@ describe('reportingOf', () => {
     expect(reportingOf(spawner({ githubIssues: { reporting: { enabled: false } } }))).toBeUndefined();
     expect(reportingOf(spawner({ githubIssues: { reporting: { enabled: true } } }))).toEqual({ comment: true });
     expect(reportingOf(spawner({ githubPullRequests: { reporting: { checks: {} } } }))).toEqual({ comment: false, checkName: 'Kelos: rev' });
-    expect(reportingOf(spawner({ githubPullRequests: { reporting: { enabled: true, checks: { name: 'ci/agent' } } } }))).toEqual({ comment: true, checkName: 'ci/agent' });
+    expect(reportingOf(spawner({ githubPullRequests: { reporting: { enabled: true, checks: { name: 'ci/agent' } } } }))).toEqual({
+      comment: true,
+      checkName: 'ci/agent',
+    });
   });
 });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { createNamespace, kubeConfig, kubeconfigPath, type TestNamespace } from '../cluster/harness.js';
 import { GitHubEmulator } from '../emulators/github.js';
 import { ClusterFixture, ensureCrds } from './_cluster.js';
@@ -25,7 +25,9 @@ beforeAll(async () => {
   await ensureCrds(kc);
   ns = await createNamespace('spawner-ctx');
   // The admission policy (when another test installed it) admits contextSources' Secrets the namespace allows.
-  await (await KubeClient.fromKubeconfig(kubeconfigPath())).mergePatch(resourcePath(Resources.namespaces, { name: ns.name }), { metadata: { annotations: { 'kelos.dev/agent-secrets': 'jira' } } });
+  await (await KubeClient.fromKubeconfig(kubeconfigPath())).mergePatch(resourcePath(Resources.namespaces, { name: ns.name }), {
+    metadata: { annotations: { 'kelos.dev/agent-secrets': 'jira' } },
+  });
   fx = new ClusterFixture(kc, ns.name);
   gh = await GitHubEmulator.start({ requireAuth: true });
   gh.addToken(TOKEN, 'kelos-bot');
@@ -56,7 +58,10 @@ describe('contextSources on the control plane', () => {
     const n = repo.createIssue({ title: 'PROJ-7', labels: ['ctx'] });
     // The Secrets as the kubelet mounts them (the Role grants none).
     const secretsDir = mkdtempSync(join(tmpdir(), 'kelos-secrets-'));
-    for (const [secret, key, value] of [['github-token', 'GITHUB_TOKEN', TOKEN], ['jira', 'authorization', 'Bearer j1r4']] as const) {
+    for (const [secret, key, value] of [
+      ['github-token', 'GITHUB_TOKEN', TOKEN],
+      ['jira', 'authorization', 'Bearer j1r4'],
+    ] as const) {
       mkdirSync(join(secretsDir, secret), { recursive: true });
       writeFileSync(join(secretsDir, secret, key), value);
     }
@@ -85,7 +90,13 @@ describe('contextSources on the control plane', () => {
     const spawner = fx.spawner('ctx', { secretsDir });
 
     const first = await spawner.runCycle();
-    expect(first).toMatchObject({ ok: true, created: [], skipped: [{ reason: 'ContextSourceFailed', message: expect.stringContaining(`#${n}: context source jira failed: GET ${endpoint}/issue/PROJ-7 answered 503`) }] });
+    expect(first).toMatchObject({
+      ok: true,
+      created: [],
+      skipped: [
+        { reason: 'ContextSourceFailed', message: expect.stringContaining(`#${n}: context source jira failed: GET ${endpoint}/issue/PROJ-7 answered 503`) },
+      ],
+    });
     expect(await fx.taskNames('ctx')).toEqual([]);
     expect((await fx.getSpawner('ctx')).status?.message).toContain('context source jira failed');
 

@@ -102,7 +102,14 @@ describe('Jira on the control plane', () => {
 
   it('pages through a JQL search with Basic auth from the Secret and creates a Task per issue', async () => {
     jira = await JiraEmulator.start({ basic: { user: 'bot@acme.io', token: 'jira-api-token' }, maxPageSize: 3 });
-    for (let i = 1; i <= 8; i++) jira.addIssue({ project: 'OPS', summary: `Ops task ${i}`, description: `Details ${i}`, labels: i % 4 === 0 ? ['manual'] : ['agent'], issuetype: i === 2 ? 'Bug' : 'Task' });
+    for (let i = 1; i <= 8; i++)
+      jira.addIssue({
+        project: 'OPS',
+        summary: `Ops task ${i}`,
+        description: `Details ${i}`,
+        labels: i % 4 === 0 ? ['manual'] : ['agent'],
+        issuetype: i === 2 ? 'Bug' : 'Task',
+      });
     jira.addIssue({ project: 'DEV', summary: 'Other project', labels: ['agent'] });
     await fx.secret('jira', { JIRA_TOKEN: 'jira-api-token', JIRA_USER: 'bot@acme.io' });
     await fx.taskSpawner('ops', {

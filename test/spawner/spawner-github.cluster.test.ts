@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnerRules } from '../../lib/render/spawner-workload.js';
 import { SpawnerMetrics } from '../../lib/spawner/metrics.js';
-import { createNamespace, kubeConfig, waitFor, type TestNamespace } from '../cluster/harness.js';
+import { createNamespace, kubeConfig, type TestNamespace, waitFor } from '../cluster/harness.js';
 import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
 import { ClusterFixture, ensureCrds, kelosWorkersSpec } from './_cluster.js';
 
@@ -46,7 +46,18 @@ describe('kelos-workers on the control plane', () => {
     repo.setPermission('maintainer', 'write');
     repo.setPermission('kelos-bot', 'write');
     // Ten matching issues (label + trigger comment), in an order unlike their priorities.
-    const priorities = ['priority/backlog', 'priority/important-soon', undefined, 'priority/critical-urgent', 'priority/important-longterm', 'priority/backlog', 'priority/critical-urgent', undefined, 'priority/important-soon', 'priority/important-longterm'];
+    const priorities = [
+      'priority/backlog',
+      'priority/important-soon',
+      undefined,
+      'priority/critical-urgent',
+      'priority/important-longterm',
+      'priority/backlog',
+      'priority/critical-urgent',
+      undefined,
+      'priority/important-soon',
+      'priority/important-longterm',
+    ];
     const numbers = priorities.map((p, i) => {
       const n = repo.createIssue({ title: `Work item ${i}`, body: `Body ${i}`, labels: ['actor/kelos', ...(p ? [p] : [])] });
       repo.addComment(n, 'maintainer', PICK);
@@ -112,9 +123,7 @@ describe('kelos-workers on the control plane', () => {
       await fx.finishTask(first[2]!);
       // Then important-longterm 5 and 10.
       await waitFor('two more Tasks', async () => (await fx.taskNames('kelos-workers')).length === 6);
-      expect(await fx.taskNames('kelos-workers')).toEqual(
-        [...first, ...[numbers[8], numbers[4], numbers[9]].map((n) => `kelos-workers-${n}`)].sort(),
-      );
+      expect(await fx.taskNames('kelos-workers')).toEqual([...first, ...[numbers[8], numbers[4], numbers[9]].map((n) => `kelos-workers-${n}`)].sort());
     } finally {
       stop.abort();
       await running;
@@ -133,7 +142,11 @@ describe('comment commands on the control plane', () => {
     const other = repo.createIssue({ title: 'Only a stranger asked', labels: ['actor/kelos'] });
     repo.addComment(other, 'stranger', PICK);
 
-    const spec = kelosWorkersSpec({ triggerComment: undefined, excludeComments: undefined, commentPolicy: { triggerComment: PICK, excludeComments: [NEEDS], minimumPermission: 'write' } });
+    const spec = kelosWorkersSpec({
+      triggerComment: undefined,
+      excludeComments: undefined,
+      commentPolicy: { triggerComment: PICK, excludeComments: [NEEDS], minimumPermission: 'write' },
+    });
     spec.taskTemplate.workspaceRef = { name: 'loop' };
     await fx.taskSpawner('loop', spec);
     const spawner = fx.spawner('loop');
@@ -193,14 +206,17 @@ describe('pull requests on the control plane', () => {
         type: 'claude-code',
         credentials: { type: 'oauth', secretRef: { name: 'kelos-credentials' } },
         branch: '{{.Branch}}',
-        promptTemplate: 'PR #{{.Number}}: {{.Title}}\nBranch: {{.Branch}}\nReview state: {{.ReviewState}}\n{{if .ReviewComments}}Inline review comments:\n{{.ReviewComments}}\n{{end}}',
+        promptTemplate:
+          'PR #{{.Number}}: {{.Title}}\nBranch: {{.Branch}}\nReview state: {{.ReviewState}}\n{{if .ReviewComments}}Inline review comments:\n{{.ReviewComments}}\n{{end}}',
       },
     });
     const report = await fx.spawner('pr-responder').runCycle();
     expect(report).toMatchObject({ ok: true, discovered: 1, created: [`pr-responder-${ready}`] });
     const [task] = await fx.tasks('pr-responder');
     expect(task!.spec.branch).toBe('feature/ready');
-    expect(task!.spec.prompt).toBe(`PR #${ready}: Ready\nBranch: feature/ready\nReview state: approved\nInline review comments:\nsrc/a.ts:7\nNice, but rename this\n`);
+    expect(task!.spec.prompt).toBe(
+      `PR #${ready}: Ready\nBranch: feature/ready\nReview state: approved\nInline review comments:\nsrc/a.ts:7\nNice, but rename this\n`,
+    );
     expect(task!.metadata.annotations).toMatchObject({ 'kelos.dev/source-kind': 'pull-request', 'kelos.dev/source-number': String(ready) });
 
     // Marking the draft ready brings it in.
@@ -256,9 +272,17 @@ describe('limits on the control plane', () => {
       version: 'v1alpha1',
       plural: 'tasks',
       namespace: ns.name,
-      body: { apiVersion: 'kelos.dev/v1alpha1', kind: 'Task', metadata: { name: 'taken-1' }, spec: { type: 'codex', prompt: 'mine', credentials: { type: 'none' } } },
+      body: {
+        apiVersion: 'kelos.dev/v1alpha1',
+        kind: 'Task',
+        metadata: { name: 'taken-1' },
+        spec: { type: 'codex', prompt: 'mine', credentials: { type: 'none' } },
+      },
     });
-    await fx.taskSpawner('taken', { when: { githubIssues: { labels: ['go'] } }, taskTemplate: { workspaceRef: { name: 'taken' }, type: 'codex', credentials: { type: 'none' } } });
+    await fx.taskSpawner('taken', {
+      when: { githubIssues: { labels: ['go'] } },
+      taskTemplate: { workspaceRef: { name: 'taken' }, type: 'codex', credentials: { type: 'none' } },
+    });
     const report = await fx.spawner('taken').runCycle();
     expect(report.failures).toEqual(['Task taken-1 already exists and is not owned by TaskSpawner taken']);
     const status = (await fx.getSpawner('taken')).status!;
@@ -271,7 +295,11 @@ describe('metrics on the control plane', () => {
   it('counts cycles, the Tasks they created, and what GitHub answered (304s included) and has left', async () => {
     const repo = await repoWithWorkspace('metered');
     for (let i = 0; i < 4; i++) repo.createIssue({ title: `m${i}`, labels: ['go'] });
-    await fx.taskSpawner('metered', { when: { githubIssues: { labels: ['go'] } }, maxConcurrency: 3, taskTemplate: { workspaceRef: { name: 'metered' }, type: 'codex', credentials: { type: 'none' } } });
+    await fx.taskSpawner('metered', {
+      when: { githubIssues: { labels: ['go'] } },
+      maxConcurrency: 3,
+      taskTemplate: { workspaceRef: { name: 'metered' }, type: 'codex', credentials: { type: 'none' } },
+    });
     const metrics = new SpawnerMetrics({ namespace: ns.name, taskspawner: 'metered' });
     const spawner = fx.spawner('metered', { metrics });
     // The sum of the series of `name` that carry `labels`.
@@ -303,7 +331,10 @@ describe('GitHub failures on the control plane', () => {
   it('shows a failed discovery in status and recovers on the next cycle', async () => {
     const repo = await repoWithWorkspace('outage');
     repo.createIssue({ title: 'x', labels: ['go'] });
-    await fx.taskSpawner('outage', { when: { githubIssues: { labels: ['go'] } }, taskTemplate: { workspaceRef: { name: 'outage' }, type: 'codex', credentials: { type: 'none' } } });
+    await fx.taskSpawner('outage', {
+      when: { githubIssues: { labels: ['go'] } },
+      taskTemplate: { workspaceRef: { name: 'outage' }, type: 'codex', credentials: { type: 'none' } },
+    });
     const spawner = fx.spawner('outage', { github: { retries: 1, retryBaseMs: 10, timeoutMs: 1000 } });
     gh.failNext('server-error', 2, /acme\/outage/);
     const failed = await spawner.runCycle();
@@ -319,75 +350,96 @@ describe('GitHub failures on the control plane', () => {
   it.each([
     { label: 'retried', retries: 3 },
     { label: 'not retried, so that cycles fail part-way', retries: 0 },
-  ])('with 3 in 10 GitHub requests failing (5xx and timeouts $label) creates no Task twice, and every eligible item gets its Task once faults stop', async ({ retries }) => {
-    const name = `chaos-${retries}`;
-    const repo = await repoWithWorkspace(name);
-    repo.setPermission('maintainer', 'write');
-    const eligible = new Set<number>();
-    const addIssues = (count: number) => {
-      for (let i = 0; i < count; i++) {
-        const n = repo.createIssue({ title: `chaos ${i}`, labels: ['go'] });
-        if (i % 3 === 0) repo.addComment(n, 'stranger', '/go'); // unauthorised: never eligible
-        else {
-          repo.addComment(n, 'maintainer', '/go');
-          eligible.add(n);
+  ])(
+    'with 3 in 10 GitHub requests failing (5xx and timeouts $label) creates no Task twice, and every eligible item gets its Task once faults stop',
+    async ({ retries }) => {
+      const name = `chaos-${retries}`;
+      const repo = await repoWithWorkspace(name);
+      repo.setPermission('maintainer', 'write');
+      const eligible = new Set<number>();
+      const addIssues = (count: number) => {
+        for (let i = 0; i < count; i++) {
+          const n = repo.createIssue({ title: `chaos ${i}`, labels: ['go'] });
+          if (i % 3 === 0)
+            repo.addComment(n, 'stranger', '/go'); // unauthorised: never eligible
+          else {
+            repo.addComment(n, 'maintainer', '/go');
+            eligible.add(n);
+          }
         }
+      };
+      gh.addUser('stranger');
+      addIssues(15);
+      await fx.taskSpawner(name, {
+        when: { githubIssues: { labels: ['go'], commentPolicy: { triggerComment: '/go', minimumPermission: 'write' } } },
+        taskTemplate: { workspaceRef: { name }, type: 'codex', credentials: { type: 'none' }, promptTemplate: '{{.Title}}\n{{.Comments}}' },
+      });
+      const recorder = await fx.recordCreations(name);
+      // Rate limits are always waited out; 5xx and timeouts are retried `retries` times.
+      const spawner = fx.spawner(name, { github: { retries, retryBaseMs: 20, rateLimitSecondMs: 50, timeoutMs: 300 } });
+      gh.resetStats();
+      // GraphQL (the batched comment reads) fails as often as this repository's REST routes.
+      gh.setFaults({ rate: 0.3, seed: 42, match: new RegExp(`acme/${name}/|^/graphql$`), resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
+      const outcomes: boolean[] = [];
+      try {
+        for (let cycle = 0; cycle < 12; cycle++) {
+          if (cycle === 4) addIssues(6);
+          outcomes.push((await spawner.runCycle()).ok);
+        }
+        const { faults, requests } = gh.stats();
+        // Batched comment reads make few requests: about 30 in these cycles.
+        expect(faults).toBeGreaterThanOrEqual(5);
+        expect(faults / requests).toBeGreaterThan(0.15);
+        if (retries === 0) expect(outcomes).toContain(false);
+        console.info(
+          `fault run (${retries} retries): ${faults} of ${requests} GitHub requests failed; ${outcomes.filter((ok) => !ok).length} of ${outcomes.length} cycles failed`,
+        );
+        gh.clearFaults();
+        for (let cycle = 0; cycle < 3; cycle++) await spawner.runCycle();
+        const names = await fx.taskNames(name);
+        expect(names).toEqual([...eligible].map((n) => `${name}-${n}`).sort());
+        await waitFor('the watch to see every Task', async () => recorder.uids.size === names.length);
+        for (const [task, uids] of recorder.uids) expect({ task, uids: uids.length }).toEqual({ task, uids: 1 });
+        expect((await fx.getSpawner(name)).status).toMatchObject({ phase: 'Running', totalTasksCreated: eligible.size });
+        // Rendered with the comments loaded under faults.
+        expect((await fx.tasks(name))[0]!.spec.prompt).toMatch(/^chaos \d+\n\/go$/);
+      } finally {
+        recorder.stop();
+        gh.clearFaults();
       }
-    };
-    gh.addUser('stranger');
-    addIssues(15);
-    await fx.taskSpawner(name, {
-      when: { githubIssues: { labels: ['go'], commentPolicy: { triggerComment: '/go', minimumPermission: 'write' } } },
-      taskTemplate: { workspaceRef: { name }, type: 'codex', credentials: { type: 'none' }, promptTemplate: '{{.Title}}\n{{.Comments}}' },
-    });
-    const recorder = await fx.recordCreations(name);
-    // Rate limits are always waited out; 5xx and timeouts are retried `retries` times.
-    const spawner = fx.spawner(name, { github: { retries, retryBaseMs: 20, rateLimitSecondMs: 50, timeoutMs: 300 } });
-    gh.resetStats();
-    // GraphQL (the batched comment reads) fails as often as this repository's REST routes.
-    gh.setFaults({ rate: 0.3, seed: 42, match: new RegExp(`acme/${name}/|^/graphql$`), resetSeconds: 1, retryAfterSeconds: 1, hangMs: 2000 });
-    const outcomes: boolean[] = [];
-    try {
-      for (let cycle = 0; cycle < 12; cycle++) {
-        if (cycle === 4) addIssues(6);
-        outcomes.push((await spawner.runCycle()).ok);
-      }
-      const { faults, requests } = gh.stats();
-      // Batched comment reads make few requests: about 30 in these cycles.
-      expect(faults).toBeGreaterThanOrEqual(5);
-      expect(faults / requests).toBeGreaterThan(0.15);
-      if (retries === 0) expect(outcomes).toContain(false);
-      console.info(`fault run (${retries} retries): ${faults} of ${requests} GitHub requests failed; ${outcomes.filter((ok) => !ok).length} of ${outcomes.length} cycles failed`);
-      gh.clearFaults();
-      for (let cycle = 0; cycle < 3; cycle++) await spawner.runCycle();
-      const names = await fx.taskNames(name);
-      expect(names).toEqual([...eligible].map((n) => `${name}-${n}`).sort());
-      await waitFor('the watch to see every Task', async () => recorder.uids.size === names.length);
-      for (const [task, uids] of recorder.uids) expect({ task, uids: uids.length }).toEqual({ task, uids: 1 });
-      expect((await fx.getSpawner(name)).status).toMatchObject({ phase: 'Running', totalTasksCreated: eligible.size });
-      // Rendered with the comments loaded under faults.
-      expect((await fx.tasks(name))[0]!.spec.prompt).toMatch(/^chaos \d+\n\/go$/);
-    } finally {
-      recorder.stop();
-      gh.clearFaults();
-    }
-  });
+    },
+  );
 });
 
 describe('least privilege on the control plane', () => {
   it('runs with only the Role the compiler renders for the spawner, its Workspace Secret mounted as the kubelet would', async () => {
     const repo = await repoWithWorkspace('rbac');
     repo.createIssue({ title: 'x', labels: ['go'] });
-    const spec = { when: { githubIssues: { labels: ['go'] } }, maxConcurrency: 2, taskTemplate: { workspaceRef: { name: 'rbac' }, type: 'codex' as const, credentials: { type: 'none' as const } } };
+    const spec = {
+      when: { githubIssues: { labels: ['go'] } },
+      maxConcurrency: 2,
+      taskTemplate: { workspaceRef: { name: 'rbac' }, type: 'codex' as const, credentials: { type: 'none' as const } },
+    };
     await fx.taskSpawner('rbac', spec);
     const rbac = fx.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
     await fx.core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name: 'rbac-spawner' } } });
-    await rbac.createNamespacedRole({ namespace: ns.name, body: { metadata: { name: 'rbac-spawner' }, rules: spawnerRules({ metadata: { name: 'rbac', namespace: ns.name }, spec }) } });
+    await rbac.createNamespacedRole({
+      namespace: ns.name,
+      body: { metadata: { name: 'rbac-spawner' }, rules: spawnerRules({ metadata: { name: 'rbac', namespace: ns.name }, spec }) },
+    });
     await rbac.createNamespacedRoleBinding({
       namespace: ns.name,
-      body: { metadata: { name: 'rbac-spawner' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rbac-spawner' }, subjects: [{ kind: 'ServiceAccount', name: 'rbac-spawner', namespace: ns.name }] },
+      body: {
+        metadata: { name: 'rbac-spawner' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rbac-spawner' },
+        subjects: [{ kind: 'ServiceAccount', name: 'rbac-spawner', namespace: ns.name }],
+      },
     });
-    const { status } = await fx.core.createNamespacedServiceAccountToken({ name: 'rbac-spawner', namespace: ns.name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+    const { status } = await fx.core.createNamespacedServiceAccountToken({
+      name: 'rbac-spawner',
+      namespace: ns.name,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
     const cluster = fx.kc.getCurrentCluster()!;
     const scoped = new k8s.KubeConfig();
     scoped.loadFromOptions({

@@ -8,13 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task, TaskSpawnerSpec } from '../../lib/api/index.js';
 import { spawnerRules } from '../../lib/render/spawner-workload.js';
 import type { Spawner } from '../../lib/spawner/spawner.js';
-import { createNamespace, kubeConfig, waitFor, type TestNamespace } from '../cluster/harness.js';
+import { createNamespace, kubeConfig, type TestNamespace, waitFor } from '../cluster/harness.js';
 import { GitHubEmulator } from '../emulators/github.js';
-import { ClusterFixture, GROUP, ensureCrds } from './_cluster.js';
+import { ClusterFixture, ensureCrds, GROUP } from './_cluster.js';
 
 // An installation token: only Apps create check runs.
 const TOKEN = 'ghs_reporting';
-const WRITES = ['POST /repos/{owner}/{repo}/issues/{number}/comments', 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', 'POST /repos/{owner}/{repo}/check-runs', 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}'];
+const WRITES = [
+  'POST /repos/{owner}/{repo}/issues/{number}/comments',
+  'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+  'POST /repos/{owner}/{repo}/check-runs',
+  'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+];
 
 let ns: TestNamespace;
 let fx: ClusterFixture;
@@ -53,12 +58,23 @@ async function scopedSpawner(name: string, s: TaskSpawnerSpec, options: Paramete
   const rbac = fx.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
   const sa = `${name}-spawner`;
   await fx.core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name: sa } } });
-  await rbac.createNamespacedRole({ namespace: ns.name, body: { metadata: { name: sa }, rules: spawnerRules({ metadata: { name, namespace: ns.name }, spec: s }) } });
+  await rbac.createNamespacedRole({
+    namespace: ns.name,
+    body: { metadata: { name: sa }, rules: spawnerRules({ metadata: { name, namespace: ns.name }, spec: s }) },
+  });
   await rbac.createNamespacedRoleBinding({
     namespace: ns.name,
-    body: { metadata: { name: sa }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sa }, subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns.name }] },
+    body: {
+      metadata: { name: sa },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sa },
+      subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns.name }],
+    },
   });
-  const { status } = await fx.core.createNamespacedServiceAccountToken({ name: sa, namespace: ns.name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const { status } = await fx.core.createNamespacedServiceAccountToken({
+    name: sa,
+    namespace: ns.name,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
   const cluster = fx.kc.getCurrentCluster()!;
   const scoped = new k8s.KubeConfig();
   scoped.loadFromOptions({
@@ -104,10 +120,18 @@ describe('a pull request spawner with filePatterns and reporting', () => {
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toBe(`<!-- kelos.dev/task ${task!.metadata.uid} -->\nKelos Task \`reported-${go}\` started.`);
     expect(task!.metadata.annotations!['kelos.dev/report-comment-id']).toBe(String(comments[0]!.id));
-    expect(repo.checkRuns()).toEqual([expect.objectContaining({ name: 'Kelos: reported', headSha: sha, status: 'in_progress', externalId: task!.metadata.uid })]);
+    expect(repo.checkRuns()).toEqual([
+      expect.objectContaining({ name: 'Kelos: reported', headSha: sha, status: 'in_progress', externalId: task!.metadata.uid }),
+    ]);
     expect(repo.comments(vendored)).toEqual([]);
 
-    await finish(`reported-${go}`, 'Succeeded', { pr: `${gh.url}/acme/reported/pull/${go}`, 'cost-usd': '1.5', 'input-tokens': '100', 'output-tokens': '20', branch: 'evil @everyone' });
+    await finish(`reported-${go}`, 'Succeeded', {
+      pr: `${gh.url}/acme/reported/pull/${go}`,
+      'cost-usd': '1.5',
+      'input-tokens': '100',
+      'output-tokens': '20',
+      branch: 'evil @everyone',
+    });
     expect(await spawner.runCycle()).toMatchObject({ ok: true, created: [], failures: [] });
     [task] = await fx.tasks('reported');
     expect(task!.metadata.annotations!['kelos.dev/reported']).toBe('succeeded');

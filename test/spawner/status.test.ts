@@ -6,7 +6,12 @@ const T1 = '2025-01-01T00:05:00Z';
 
 describe('nextStatus', () => {
   it('records a spawning cycle: counters, time, message and Ready', () => {
-    const s = nextStatus({ totalTasksCreated: 4, deploymentName: 'd' }, { kind: 'spawned', discovered: 10, created: 3, activeTasks: 3, waiting: 7, blockedBy: 'maxConcurrency', limit: 3, failures: [], discoveredAt: T0 }, T0, 2);
+    const s = nextStatus(
+      { totalTasksCreated: 4, deploymentName: 'd' },
+      { kind: 'spawned', discovered: 10, created: 3, activeTasks: 3, waiting: 7, blockedBy: 'maxConcurrency', limit: 3, failures: [], discoveredAt: T0 },
+      T0,
+      2,
+    );
     expect(s).toMatchObject({
       phase: 'Running',
       deploymentName: 'd',
@@ -21,14 +26,33 @@ describe('nextStatus', () => {
   });
 
   it('reports creation failures in the message and a False Ready condition', () => {
-    const s = nextStatus(undefined, { kind: 'spawned', discovered: 1, created: 0, activeTasks: 0, waiting: 0, failures: ['w-1: Task w-1 exists and is not owned by TaskSpawner w'], discoveredAt: T0 }, T0, 1);
+    const s = nextStatus(
+      undefined,
+      {
+        kind: 'spawned',
+        discovered: 1,
+        created: 0,
+        activeTasks: 0,
+        waiting: 0,
+        failures: ['w-1: Task w-1 exists and is not owned by TaskSpawner w'],
+        discoveredAt: T0,
+      },
+      T0,
+      1,
+    );
     expect(s.conditions?.[0]).toMatchObject({ status: 'False', reason: 'TaskCreateFailed' });
     expect(s.message).toContain('is not owned by TaskSpawner w');
   });
 
   it('keeps counters and the last discovery time when discovery fails', () => {
     const s = nextStatus({ totalTasksCreated: 2, totalDiscovered: 5, lastDiscoveryTime: T0 }, { kind: 'failed', error: 'GitHub answered 503' }, T1, 1);
-    expect(s).toMatchObject({ phase: 'Failed', totalTasksCreated: 2, totalDiscovered: 5, lastDiscoveryTime: T0, message: 'Discovery failed: GitHub answered 503' });
+    expect(s).toMatchObject({
+      phase: 'Failed',
+      totalTasksCreated: 2,
+      totalDiscovered: 5,
+      lastDiscoveryTime: T0,
+      message: 'Discovery failed: GitHub answered 503',
+    });
     expect(s.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'False', reason: 'DiscoveryFailed' });
   });
 
@@ -51,17 +75,41 @@ describe('setCondition', () => {
 });
 
 describe('nextStatus with skipped items', () => {
-  const spawned = (skipped: Array<{ reason: string; message: string }>) => ({ kind: 'spawned' as const, discovered: 3, created: 1, activeTasks: 1, waiting: 0, failures: [], skipped, discoveredAt: T0 });
+  const spawned = (skipped: Array<{ reason: string; message: string }>) => ({
+    kind: 'spawned' as const,
+    discovered: 3,
+    created: 1,
+    activeTasks: 1,
+    waiting: 0,
+    failures: [],
+    skipped,
+    discoveredAt: T0,
+  });
 
   it('names them in an ItemsSkipped condition, Ready staying True', () => {
     const s = nextStatus(undefined, spawned([{ reason: 'InvalidBranch', message: '#2: branch "a..b" is not a valid git branch name' }]), T0, 1);
-    expect(s.conditions).toContainEqual({ type: 'ItemsSkipped', status: 'True', reason: 'InvalidBranch', message: '1 items skipped: #2: branch "a..b" is not a valid git branch name', lastTransitionTime: T0, observedGeneration: 1 });
+    expect(s.conditions).toContainEqual({
+      type: 'ItemsSkipped',
+      status: 'True',
+      reason: 'InvalidBranch',
+      message: '1 items skipped: #2: branch "a..b" is not a valid git branch name',
+      lastTransitionTime: T0,
+      observedGeneration: 1,
+    });
     expect(s.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
     expect(s.message).toContain('; 1 skipped: #2: branch "a..b"');
   });
 
   it('says Several for mixed reasons, and turns False once nothing is skipped', () => {
-    const s = nextStatus(undefined, spawned([{ reason: 'InvalidBranch', message: 'a' }, { reason: 'BaseBranch', message: 'b' }]), T0, 1);
+    const s = nextStatus(
+      undefined,
+      spawned([
+        { reason: 'InvalidBranch', message: 'a' },
+        { reason: 'BaseBranch', message: 'b' },
+      ]),
+      T0,
+      1,
+    );
     expect(s.conditions?.find((c) => c.type === 'ItemsSkipped')).toMatchObject({ status: 'True', reason: 'Several' });
     const next = nextStatus(s, spawned([]), T1, 1);
     expect(next.conditions?.find((c) => c.type === 'ItemsSkipped')).toMatchObject({ status: 'False', reason: 'NoneSkipped', lastTransitionTime: T1 });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  EMPTY_LEDGER,
   boundLedger,
   decodeLedger,
+  EMPTY_LEDGER,
   encodeLedger,
+  type Ledger,
   reconcileLedger,
   reserve,
   settle,
   spentUpTo,
-  type Ledger,
 } from '../../lib/spawner/trigger-ledger.js';
 
 const ledger = (created: number, ...records: Array<[string, number, boolean?]>): Ledger => ({
@@ -34,9 +34,18 @@ describe('the trigger ledger', () => {
 
   it('counts and spends a reservation before the Task exists, and undoes it when the create certainly failed', () => {
     const before = ledger(1, ['w-1', 0]);
-    const reserved = reserve(before, [{ name: 'w-2', upTo: 0 }, { name: 'w-3', upTo: 5 }]);
+    const reserved = reserve(before, [
+      { name: 'w-2', upTo: 0 },
+      { name: 'w-3', upTo: 5 },
+    ]);
     expect(reserved.created).toBe(3);
-    expect(spentUpTo(reserved)).toEqual(new Map([['w-1', 0], ['w-2', 0], ['w-3', 5]]));
+    expect(spentUpTo(reserved)).toEqual(
+      new Map([
+        ['w-1', 0],
+        ['w-2', 0],
+        ['w-3', 5],
+      ]),
+    );
     const settled = settle(reserved, before, ['w-2'], ['w-3']);
     expect(settled).toEqual(ledger(2, ['w-1', 0], ['w-2', 0]));
   });
@@ -73,12 +82,18 @@ describe('the trigger ledger', () => {
   it('keeps 5,000 items, each with a record, well inside a ConfigMap', () => {
     let l = EMPTY_LEDGER;
     const names = Array.from({ length: 5000 }, (_, i) => `kelos-workers-${10000 + i}`);
-    l = reserve(l, names.map((name) => ({ name, upTo: 1735689600000 })));
+    l = reserve(
+      l,
+      names.map((name) => ({ name, upTo: 1735689600000 })),
+    );
     const bounded = boundLedger(l, new Set(names))!;
     expect(bounded.records).toHaveLength(5000);
     expect(Buffer.byteLength(encodeLedger(bounded))).toBeLessThan(256 * 1024);
     // The worst case: 8,000 names of 63 characters.
-    const worst = reserve(EMPTY_LEDGER, Array.from({ length: 8000 }, (_, i) => ({ name: `${'x'.repeat(53)}-${String(i).padStart(9, '0')}`, upTo: 1735689600000 })));
+    const worst = reserve(
+      EMPTY_LEDGER,
+      Array.from({ length: 8000 }, (_, i) => ({ name: `${'x'.repeat(53)}-${String(i).padStart(9, '0')}`, upTo: 1735689600000 })),
+    );
     expect(Buffer.byteLength(encodeLedger(worst))).toBeLessThan(1024 * 1024 - 4096);
   });
 });

@@ -108,7 +108,7 @@ describe('renderDeferred', () => {
     );
   });
 
-  it('fails with Go\'s message when the template reads a dependency that is not there', () => {
+  it("fails with Go's message when the template reads a dependency that is not there", () => {
     expect(() => spawnAndRender('{{.Deps.nope.Results}}', item())).toThrow(
       'template: prompt:1:7: executing "prompt" at <.Deps.nope.Results>: map has no entry for key "nope"',
     );
@@ -138,12 +138,16 @@ describe('renderDeferred', () => {
     ['not JSON', '{{.Title}}', 'annotation kelos.dev/prompt-values: not valid JSON ('],
     ['an array', '["a"]', 'annotation kelos.dev/prompt-values: expected a JSON object of strings, numbers, booleans and maps of strings, got an array'],
     ['a string', '"{{.Deps}}"', 'annotation kelos.dev/prompt-values: expected a JSON object of strings, numbers, booleans and maps of strings, got a string'],
-    ['nested', '{"Title":{"x":1}}', 'annotation kelos.dev/prompt-values: "Title" must be a string, a finite number, a boolean or a map of strings, got an object'],
+    [
+      'nested',
+      '{"Title":{"x":1}}',
+      'annotation kelos.dev/prompt-values: "Title" must be a string, a finite number, a boolean or a map of strings, got an object',
+    ],
     ['a forged late field', '{"Deps":"x"}', 'annotation kelos.dev/prompt-values: "Deps" is bound when the template is rendered and cannot be a value'],
   ])('fails when the stored values are %s', (_, stored, message) => {
-    expect(() =>
-      renderDeferred('{{.Name}}', stored, { Name: 'n', Deps: {} }, { valuesSource: 'annotation kelos.dev/prompt-values' }),
-    ).toThrow(expect.objectContaining({ name: 'TemplateDataError', message: expect.stringContaining(message) }));
+    expect(() => renderDeferred('{{.Name}}', stored, { Name: 'n', Deps: {} }, { valuesSource: 'annotation kelos.dev/prompt-values' })).toThrow(
+      expect.objectContaining({ name: 'TemplateDataError', message: expect.stringContaining(message) }),
+    );
   });
 });
 

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_RENDER_LIMITS,
-  parseTemplate,
-  renderTemplate,
-  TemplateBudgetError,
-  TemplateError,
-  type RenderOptions,
-} from '../../lib/template/index.js';
+import { DEFAULT_RENDER_LIMITS, parseTemplate, type RenderOptions, renderTemplate, TemplateBudgetError, TemplateError } from '../../lib/template/index.js';
 
 /**
  * The TemplateBudgetError a render throws. Unless a case is about time, the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { render, renderError, type Case } from './_helpers.js';
+import { type Case, render, renderError } from './_helpers.js';
 
 // Expected outputs and messages in the tables below come from Go 1.26
 // text/template (template.New("prompt").Option("missingkey=error")) run on
@@ -14,12 +14,7 @@ const INDEX_AND_SLICE: Case[] = [
   ['gives <no value> for a missing map key', '{{index .M "nope"}}', { M: {} }, '<no value>'],
   ['returns nil for a nil element', '{{index .L 0}}', { L: [null] }, '<no value>'],
   ['pipes the item into index', '{{.L | index}}', { L: ['x'] }, '[x]'],
-  [
-    'slices a list',
-    '{{slice .L 1}} {{slice .L 1 2}} {{slice .L}} {{slice .L 0 1 2}}',
-    { L: ['a', 'b', 'c'] },
-    '[b c] [b] [a b c] [a]',
-  ],
+  ['slices a list', '{{slice .L 1}} {{slice .L 1 2}} {{slice .L}} {{slice .L 0 1 2}}', { L: ['a', 'b', 'c'] }, '[b c] [b] [a b c] [a]'],
   ['slices a string by bytes', '{{slice "hello" 1 3}}', {}, 'el'],
 ];
 
@@ -72,12 +67,7 @@ const INDEX_AND_SLICE_ERRORS: Case[] = [
     {},
     'template: prompt:1:2: executing "prompt" at <index 5 1>: error calling index: can\'t index item of type int',
   ],
-  [
-    'fails when indexing nil',
-    '{{index nil 1}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <index nil 1>: error calling index: index of untyped nil',
-  ],
+  ['fails when indexing nil', '{{index nil 1}}', {}, 'template: prompt:1:2: executing "prompt" at <index nil 1>: error calling index: index of untyped nil'],
   [
     'fails when indexing through a nil element',
     '{{index .L 0 1}}',
@@ -123,12 +113,7 @@ const LEN: Case[] = [
 ];
 
 const LEN_ERRORS: Case[] = [
-  [
-    'fails when taking the length of a number',
-    '{{len 3}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <len 3>: error calling len: len of type int',
-  ],
+  ['fails when taking the length of a number', '{{len 3}}', {}, 'template: prompt:1:2: executing "prompt" at <len 3>: error calling len: len of type int'],
   [
     'fails when taking the length of a nil value',
     '{{len .N}}',
@@ -141,12 +126,7 @@ const LEN_ERRORS: Case[] = [
     {},
     'template: prompt:1:2: executing "prompt" at <len nil>: error calling len: reflect: call of reflect.Value.Type on zero Value',
   ],
-  [
-    'fails when len gets two arguments',
-    '{{len "a" "b"}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <len>: wrong number of args for len: want 1 got 2',
-  ],
+  ['fails when len gets two arguments', '{{len "a" "b"}}', {}, 'template: prompt:1:2: executing "prompt" at <len>: wrong number of args for len: want 1 got 2'],
 ];
 
 const COMPARISONS: Case[] = [
@@ -155,12 +135,7 @@ const COMPARISONS: Case[] = [
   ['compares booleans', '{{eq true true}} {{eq .B false}}', { B: false }, 'true true'],
   ['matches any of several values', '{{eq .K "a" "b" "PR"}} {{eq .K "a" "b"}}', { K: 'PR' }, 'true false'],
   ['orders numbers', '{{lt 1 2}} {{le 2 2}} {{gt 1 2}} {{ge 2 3}} {{lt -1 0}}', {}, 'true true false false true'],
-  [
-    'orders strings by bytes',
-    '{{lt "a" "b"}} {{lt "B" "a"}} {{le "b" "b"}} {{gt "é" "z"}} {{ge "a" "ab"}}',
-    {},
-    'true true true true false',
-  ],
+  ['orders strings by bytes', '{{lt "a" "b"}} {{lt "B" "a"}} {{le "b" "b"}} {{gt "é" "z"}} {{ge "a" "ab"}}', {}, 'true true true true false'],
   ['compares nil with nil', '{{eq .N nil}} {{eq nil .N}}', { N: null }, 'true true'],
   ['compares a value with nil', '{{eq .S nil}} {{ne .L nil}}', { S: 'x', L: [] }, 'false true'],
   ['compares a list with nil', '{{eq .L nil}}', { L: [1] }, 'false'],
@@ -180,18 +155,8 @@ const COMPARISONS_ERRORS: Case[] = [
     {},
     'template: prompt:1:2: executing "prompt" at <eq "a" "b" 1>: error calling eq: incompatible types for comparison: string and int',
   ],
-  [
-    'fails when eq has one argument',
-    '{{eq 1}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <eq 1>: error calling eq: missing argument for comparison',
-  ],
-  [
-    'fails when eq has no arguments',
-    '{{eq}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <eq>: wrong number of args for eq: want at least 1 got 0',
-  ],
+  ['fails when eq has one argument', '{{eq 1}}', {}, 'template: prompt:1:2: executing "prompt" at <eq 1>: error calling eq: missing argument for comparison'],
+  ['fails when eq has no arguments', '{{eq}}', {}, 'template: prompt:1:2: executing "prompt" at <eq>: wrong number of args for eq: want at least 1 got 0'],
   [
     'fails when comparing lists',
     '{{eq .A .B}}',
@@ -228,18 +193,8 @@ const COMPARISONS_ERRORS: Case[] = [
     { N: null },
     'template: prompt:1:2: executing "prompt" at <gt .N 1>: error calling gt: invalid type for comparison',
   ],
-  [
-    'fails when lt has one argument',
-    '{{lt 1}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <lt>: wrong number of args for lt: want 2 got 1',
-  ],
-  [
-    'fails when ne has three arguments',
-    '{{ne 1 2 3}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <ne>: wrong number of args for ne: want 2 got 3',
-  ],
+  ['fails when lt has one argument', '{{lt 1}}', {}, 'template: prompt:1:2: executing "prompt" at <lt>: wrong number of args for lt: want 2 got 1'],
+  ['fails when ne has three arguments', '{{ne 1 2 3}}', {}, 'template: prompt:1:2: executing "prompt" at <ne>: wrong number of args for ne: want 2 got 3'],
 ];
 
 const AND_OR_NOT_CALL: Case[] = [
@@ -252,12 +207,7 @@ const AND_OR_NOT_CALL: Case[] = [
   ['short-circuits before a failing call', '{{or .On (index .L 5)}}', { On: 1, L: [] }, '1'],
   ['returns a list from and', '{{and .L .M}}', { L: [1], M: { k: 'v' } }, 'map[k:v]'],
   ['returns nil from and as <no value>', '{{and .N 1}}', { N: null }, '<no value>'],
-  [
-    'negates values',
-    '{{not 0}} {{not ""}} {{not "x"}} {{not .L}} {{not .N}} {{not nil}}',
-    { L: [], N: null },
-    'true true false true true true',
-  ],
+  ['negates values', '{{not 0}} {{not ""}} {{not "x"}} {{not .L}} {{not .N}} {{not nil}}', { L: [], N: null }, 'true true false true true true'],
 ];
 
 const AND_OR_NOT_CALL_ERRORS: Case[] = [
@@ -267,36 +217,16 @@ const AND_OR_NOT_CALL_ERRORS: Case[] = [
     { On: true },
     'template: prompt:1:10: executing "prompt" at <.Nope>: map has no entry for key "Nope"',
   ],
-  [
-    'fails when and has no arguments',
-    '{{and}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <and>: wrong number of args for and: want at least 1 got 0',
-  ],
-  [
-    'fails when not has two arguments',
-    '{{not 1 2}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <not>: wrong number of args for not: want 1 got 2',
-  ],
-  [
-    'fails when calling a missing key',
-    '{{call .F}}',
-    {},
-    'template: prompt:1:7: executing "prompt" at <.F>: map has no entry for key "F"',
-  ],
+  ['fails when and has no arguments', '{{and}}', {}, 'template: prompt:1:2: executing "prompt" at <and>: wrong number of args for and: want at least 1 got 0'],
+  ['fails when not has two arguments', '{{not 1 2}}', {}, 'template: prompt:1:2: executing "prompt" at <not>: wrong number of args for not: want 1 got 2'],
+  ['fails when calling a missing key', '{{call .F}}', {}, 'template: prompt:1:7: executing "prompt" at <.F>: map has no entry for key "F"'],
   [
     'fails when calling a string',
     '{{call .F 1}}',
     { F: 'f' },
     'template: prompt:1:2: executing "prompt" at <call .F 1>: error calling call: non-function .F of type string',
   ],
-  [
-    'fails when calling nil',
-    '{{call .N}}',
-    { N: null },
-    'template: prompt:1:2: executing "prompt" at <call .N>: error calling call: call of nil',
-  ],
+  ['fails when calling nil', '{{call .N}}', { N: null }, 'template: prompt:1:2: executing "prompt" at <call .N>: error calling call: call of nil'],
   [
     'fails when call has no arguments',
     '{{call}}',
@@ -312,12 +242,7 @@ const PRINT_PRINTLN_HTML_JS_URLQUERY: Case[] = [
   ['prints nothing for print without arguments', '[{{print}}]', {}, '[]'],
   ['escapes HTML', '{{html "<a href=\'x\'>&\\"</a>"}}', {}, '&lt;a href=&#39;x&#39;&gt;&amp;&#34;&lt;/a&gt;'],
   ['escapes HTML of several operands', '{{html 1 "<" .N}}', { N: null }, '1&lt;&lt;no value&gt;'],
-  [
-    'escapes JavaScript',
-    '{{js "it\'s \\"q\\" <b> & = \\\\ é\\t"}}',
-    {},
-    'it\\\'s \\"q\\" \\u003Cb\\u003E \\u0026 \\u003D \\\\ é\\u0009',
-  ],
+  ['escapes JavaScript', '{{js "it\'s \\"q\\" <b> & = \\\\ é\\t"}}', {}, 'it\\\'s \\"q\\" \\u003Cb\\u003E \\u0026 \\u003D \\\\ é\\u0009'],
   ['escapes a URL query', '{{urlquery "a b&c=d/é~._-"}}', {}, 'a+b%26c%3Dd%2F%C3%A9~._-'],
   ['pipes into html', '{{.S | html}}', { S: '<x>' }, '&lt;x&gt;'],
 ];
@@ -364,9 +289,9 @@ const PRINTF_VERBS: (readonly [format: string, args: string, expected: string])[
   ['%#b', '5', '0b101'],
   ['%c', '65', 'A'],
   ['%c', '128512', '😀'],
-  ['%q', '65', '\'A\''],
+  ['%q', '65', "'A'"],
   ['%U', '128512', 'U+1F600'],
-  ['%#U', '233', 'U+00E9 \'é\''],
+  ['%#U', '233', "U+00E9 'é'"],
   ['%v', '-3', '-3'],
   ['%f', '3.14159', '3.141590'],
   ['%.2f', '3.14159', '3.14'],
@@ -468,24 +393,14 @@ const PRINTF_ERRORS: Case[] = [
     {},
     'template: prompt:1:2: executing "prompt" at <printf>: wrong number of args for printf: want at least 1 got 0',
   ],
-  [
-    'fails when the format is a number',
-    '{{printf 1}}',
-    {},
-    'template: prompt:1:9: executing "prompt" at <1>: expected string; found 1',
-  ],
+  ['fails when the format is a number', '{{printf 1}}', {}, 'template: prompt:1:9: executing "prompt" at <1>: expected string; found 1'],
   [
     'fails when the format is a number field',
     '{{printf .N}}',
     { N: 1 },
     'template: prompt:1:9: executing "prompt" at <.N>: wrong type for value; expected string; got int',
   ],
-  [
-    'fails when the format is nil',
-    '{{printf nil}}',
-    {},
-    'template: prompt:1:9: executing "prompt" at <nil>: cannot assign nil to string',
-  ],
+  ['fails when the format is nil', '{{printf nil}}', {}, 'template: prompt:1:9: executing "prompt" at <nil>: cannot assign nil to string'],
   [
     'fails when the format is a nil value',
     '{{printf .N}}',

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { renderTemplate, TemplateBudgetError, TemplateError, type TemplateBudget } from '../../lib/template/index.js';
+import { renderTemplate, type TemplateBudget, TemplateBudgetError, TemplateError } from '../../lib/template/index.js';
 
 // Templates and values an attacker could write, each rendered with the
 // default budgets: every one ends in a clear error or in literal output.
 // The time budget is raised so the budget that trips does not depend on how
 // busy the machine is (render-limits.test.ts covers timeoutMs).
 
-type Expected =
-  | { readonly output: string }
-  | { readonly error: string }
-  | { readonly budget: TemplateBudget; readonly message: string | RegExp };
+type Expected = { readonly output: string } | { readonly error: string } | { readonly budget: TemplateBudget; readonly message: string | RegExp };
 
 type HostileCase = readonly [name: string, template: string, data: unknown, expected: Expected];
 
@@ -35,7 +32,12 @@ const HOSTILE: HostileCase[] = [
     {},
     { error: `template: prompt:1:8: executing "prompt" at <9223372036854775807>: range can't iterate over 9.223372036854776e+18` },
   ],
-  ['a range of a number that overflows int', '{{range 99999999999999999999}}{{end}}', {}, { error: 'template: prompt:1: integer overflow: "99999999999999999999"' }],
+  [
+    'a range of a number that overflows int',
+    '{{range 99999999999999999999}}{{end}}',
+    {},
+    { error: 'template: prompt:1: integer overflow: "99999999999999999999"' },
+  ],
   ['a range of a billion printing 100 bytes each', `{{range 1000000000}}${'z'.repeat(100)}{{end}}`, {}, bigOutput],
   ['a million 1e6-wide printfs measured with len', '{{range 1000000}}{{len (printf "%1000000d" 1)}}{{end}}', {}, steps('len (printf "%1000000d" 1)')],
 
@@ -45,10 +47,20 @@ const HOSTILE: HostileCase[] = [
   ['a printf precision from an argument past 1e6', '{{printf "%.*f" 100000000 1.5}}', {}, { output: '%!(BADPREC)1.500000' }],
   ['a printf argument index past any argument', '{{printf "%[99999999999]d" 1}}', {}, { output: '%!d(BADINDEX)' }],
   ['ten 1e6-digit precisions', '{{range 10}}{{printf "%.1000000f" 1.5}}{{end}}', {}, bigOutput],
-  ['long precisions of hex and decimal floats, as Go prints them', '{{printf "%.20x %.20f" 1.5 0.1}}', {}, { output: '0x1.80000000000000000000p+00 0.10000000000000000555' }],
+  [
+    'long precisions of hex and decimal floats, as Go prints them',
+    '{{printf "%.20x %.20f" 1.5 0.1}}',
+    {},
+    { output: '0x1.80000000000000000000p+00 0.10000000000000000555' },
+  ],
   ['a variable doubled a hundred times', '{{$x := "ab"}}{{range 100}}{{$x = printf "%s%s" $x $x}}{{end}}', {}, bigString('printf "%s%s" $x $x')],
   ['html escaping that grows a value fourfold', '{{html .B}}', { B: '<'.repeat(300_000) }, bigString('html .B')],
-  ['println of one value two thousand times', `{{println${' .B'.repeat(2000)}}}`, { B: 'x'.repeat(1000) }, { budget: 'maxOutputBytes', message: /a string larger than 1048576 bytes/ }],
+  [
+    'println of one value two thousand times',
+    `{{println${' .B'.repeat(2000)}}}`,
+    { B: 'x'.repeat(1000) },
+    { budget: 'maxOutputBytes', message: /a string larger than 1048576 bytes/ },
+  ],
   [
     'slice past the end of a value',
     '{{slice .B 0 99999999}}',
@@ -69,7 +81,12 @@ const HOSTILE: HostileCase[] = [
   ['a template that calls itself', '{{define "a"}}{{template "a" .}}{{end}}{{template "a" .}}', {}, deep],
   ['two templates that call each other', '{{define "a"}}{{template "b" .}}{{end}}{{define "b"}}{{template "a" .}}{{end}}{{template "a" .}}', {}, deep],
   ['a block that calls itself', '{{block "b" .}}{{template "b" .}}{{end}}', {}, deep],
-  ['data nested 100000 deep', '{{.}}', nestedList(100_000), { budget: 'maxDepth', message: /render budget exceeded: data or templates nested too deep for the stack/ }],
+  [
+    'data nested 100000 deep',
+    '{{.}}',
+    nestedList(100_000),
+    { budget: 'maxDepth', message: /render budget exceeded: data or templates nested too deep for the stack/ },
+  ],
 
   // Broken syntax and forbidden calls
   ['an unterminated action', 'Hello {{.Title', {}, { error: 'template: prompt:1: unclosed action' }],
@@ -82,7 +99,12 @@ const HOSTILE: HostileCase[] = [
     { F: 'rm -rf /' },
     { error: 'template: prompt:1:2: executing "prompt" at <call .F "id">: error calling call: non-function .F of type string' },
   ],
-  ['a template that is not defined', '{{template "nope"}}', {}, { error: 'template: prompt:1:11: executing "prompt" at <{{template "nope"}}>: template "nope" not defined' }],
+  [
+    'a template that is not defined',
+    '{{template "nope"}}',
+    {},
+    { error: 'template: prompt:1:11: executing "prompt" at <{{template "nope"}}>: template "nope" not defined' },
+  ],
   ['{{break}} outside a range', '{{break}}', {}, { error: 'template: prompt:1: {{break}} outside {{range}}' }],
 
   // Sizes
@@ -90,8 +112,18 @@ const HOSTILE: HostileCase[] = [
   ['a two-megabyte value', '{{.B}}', { B: 'y'.repeat(2 * 1024 * 1024) }, bigOutput],
 
   // Values are data, whatever they hold
-  ['a value holding a .Deps lookup', '{{.Title}}', { Title: '{{index .Deps "setup" "Results" "secret"}}', Deps: { setup: { Results: { secret: 's' } } } }, { output: '{{index .Deps "setup" "Results" "secret"}}' }],
-  ['a value holding a range bomb', '{{.Body}}', { Body: '{{range 20000}}{{range 20000}}{{end}}{{end}}' }, { output: '{{range 20000}}{{range 20000}}{{end}}{{end}}' }],
+  [
+    'a value holding a .Deps lookup',
+    '{{.Title}}',
+    { Title: '{{index .Deps "setup" "Results" "secret"}}', Deps: { setup: { Results: { secret: 's' } } } },
+    { output: '{{index .Deps "setup" "Results" "secret"}}' },
+  ],
+  [
+    'a value holding a range bomb',
+    '{{.Body}}',
+    { Body: '{{range 20000}}{{range 20000}}{{end}}{{end}}' },
+    { output: '{{range 20000}}{{range 20000}}{{end}}{{end}}' },
+  ],
   ['a value that closes the action around it', '[{{.T}}]', { T: '}}{{.Secret}}{{' }, { output: '[}}{{.Secret}}{{]' }],
   ['a value used as dot', '{{with .A}}{{.}}{{end}}', { A: '{{.}}' }, { output: '{{.}}' }],
   ['a value printed with %v and %q', '{{printf "%v %q" .T .T}}', { T: '{{.X}}' }, { output: '{{.X}} "{{.X}}"' }],

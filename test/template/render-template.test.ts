@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTemplate, renderTemplate, TemplateError } from '../../lib/template/index.js';
-import { render, renderError, thrownBy, type Case } from './_helpers.js';
+import { type Case, render, renderError, thrownBy } from './_helpers.js';
 
 // Expected outputs and messages in the tables below come from Go 1.26
 // text/template (template.New("prompt").Option("missingkey=error")) run on
@@ -18,40 +18,20 @@ const FIELDS_AND_MAPS: Case[] = [
   ['prints a float in its shortest form', '{{.F}}', { F: 0.1 }, '0.1'],
   ['prints a small float with an exponent', '{{.F}}', { F: 0.00001 }, '1e-05'],
   ['prints a large non-integral float with an exponent', '{{.F}}', { F: 1234567.5 }, '1.2345675e+06'],
-  ['prints a float beyond int64 with an exponent', '{{.F}}', { F: 1e+21 }, '1e+21'],
+  ['prints a float beyond int64 with an exponent', '{{.F}}', { F: 1e21 }, '1e+21'],
   ['prints booleans', '{{.T}} {{.F}}', { T: true, F: false }, 'true false'],
   ['prints a list like Go', '{{.L}}', { L: ['a', 'b', 'c'] }, '[a b c]'],
   ['prints a map with sorted keys', '{{.M}}', { M: { b: 2, a: 1, c: 'x' } }, 'map[a:1 b:2 c:x]'],
-  [
-    'prints nested lists and maps',
-    '{{.}}',
-    { L: [[1, 2], { k: 'v' }], E: [], M: {} },
-    'map[E:[] L:[[1 2] map[k:v]] M:map[]]',
-  ],
+  ['prints nested lists and maps', '{{.}}', { L: [[1, 2], { k: 'v' }], E: [], M: {} }, 'map[E:[] L:[[1 2] map[k:v]] M:map[]]'],
   ['prints nil inside a list as <nil>', '{{.L}}', { L: [1, null, 'x'] }, '[1 <nil> x]'],
   ['prints nil inside a map as <nil>', '{{.M}}', { M: { a: null } }, 'map[a:<nil>]'],
   ['prints a nil value as <no value>', '{{.N}}', { N: null }, '<no value>'],
   ['prints nil list elements as <no value>', '{{range .L}}[{{.}}]{{end}}', { L: [null, 'a'] }, '[<no value>][a]'],
-  [
-    'sorts map keys by bytes',
-    '{{.M}}',
-    { M: { '9': 6, '10': 5, b: 1, B: 2, a: 3, _: 4, 'é': 7 } },
-    'map[10:5 9:6 B:2 _:4 a:3 b:1 é:7]',
-  ],
-  [
-    'treats field names as case-sensitive keys',
-    '{{.title}}/{{.Title}}',
-    { title: 'lower', Title: 'upper' },
-    'lower/upper',
-  ],
-  ['accepts unicode letters in field names', '{{.Ñame}}', { 'Ñame': 'x' }, 'x'],
+  ['sorts map keys by bytes', '{{.M}}', { M: { '9': 6, '10': 5, b: 1, B: 2, a: 3, _: 4, é: 7 } }, 'map[10:5 9:6 B:2 _:4 a:3 b:1 é:7]'],
+  ['treats field names as case-sensitive keys', '{{.title}}/{{.Title}}', { title: 'lower', Title: 'upper' }, 'lower/upper'],
+  ['accepts unicode letters in field names', '{{.Ñame}}', { Ñame: 'x' }, 'x'],
   ['keeps unicode text', 'héllo {{.S}} 🎉', { S: 'wörld 🌍' }, 'héllo wörld 🌍 🎉'],
-  [
-    'reads fields of list elements',
-    '{{range .Items}}{{.Name}};{{end}}',
-    { Items: [{ Name: 'a' }, { Name: 'b' }] },
-    'a;b;',
-  ],
+  ['reads fields of list elements', '{{range .Items}}{{.Name}};{{end}}', { Items: [{ Name: 'a' }, { Name: 'b' }] }, 'a;b;'],
   [
     'returns text without actions unchanged',
     `plain text
@@ -65,12 +45,7 @@ with {braces} and }} and {`,
 ];
 
 const FIELDS_AND_MAPS_ERRORS: Case[] = [
-  [
-    'fails when a key is missing',
-    '{{.Foo}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <.Foo>: map has no entry for key "Foo"',
-  ],
+  ['fails when a key is missing', '{{.Foo}}', {}, 'template: prompt:1:2: executing "prompt" at <.Foo>: map has no entry for key "Foo"'],
   [
     'fails when a nested key is missing',
     '{{.A.Missing}}',
@@ -128,12 +103,7 @@ const FIELDS_AND_MAPS_ERRORS: Case[] = [
     { N: null },
     'template: prompt:1:16: executing "prompt" at <$n.Foo>: nil data; no entry for key "Foo"',
   ],
-  [
-    'fails when the data is nil',
-    '{{.Foo}}',
-    null,
-    'template: prompt:1:2: executing "prompt" at <.Foo>: nil data; no entry for key "Foo"',
-  ],
+  ['fails when the data is nil', '{{.Foo}}', null, 'template: prompt:1:2: executing "prompt" at <.Foo>: nil data; no entry for key "Foo"'],
   [
     'fails when reading a field of the data when it is a list',
     '{{.Foo}}',
@@ -170,18 +140,8 @@ const LITERALS: Case[] = [
     {},
     '42 -7 3 31 31 15 15 5 1000000 31',
   ],
-  [
-    'prints float literals',
-    '{{1.5}} {{-0.25}} {{1e3}} {{.5}} {{1.}} {{2.5e-3}} {{0x1p-2}} {{1_0.5}}',
-    {},
-    '1.5 -0.25 1000 0.5 1 0.0025 0.25 10.5',
-  ],
-  [
-    'prints character literals as their code points',
-    '{{\'a\'}} {{\'\\n\'}} {{\'é\'}} {{\'\\\'\'}} {{\'\\x41\'}} {{\'\\u00e9\'}}',
-    {},
-    '97 10 233 39 65 233',
-  ],
+  ['prints float literals', '{{1.5}} {{-0.25}} {{1e3}} {{.5}} {{1.}} {{2.5e-3}} {{0x1p-2}} {{1_0.5}}', {}, '1.5 -0.25 1000 0.5 1 0.0025 0.25 10.5'],
+  ['prints character literals as their code points', "{{'a'}} {{'\\n'}} {{'é'}} {{'\\''}} {{'\\x41'}} {{'\\u00e9'}}", {}, '97 10 233 39 65 233'],
   ['prints boolean literals', '{{true}} {{false}}', {}, 'true false'],
 ];
 
@@ -193,12 +153,7 @@ const LITERALS_ERRORS: Case[] = [
     {},
     'template: prompt:1:2: executing "prompt" at <18446744073709551615>: 18446744073709551615 overflows int',
   ],
-  [
-    'fails when a literal is given arguments',
-    '{{1 2}}',
-    {},
-    'template: prompt:1:2: executing "prompt" at <1>: can\'t give argument to non-function 1',
-  ],
+  ['fails when a literal is given arguments', '{{1 2}}', {}, 'template: prompt:1:2: executing "prompt" at <1>: can\'t give argument to non-function 1'],
   [
     'fails when a string literal is given arguments',
     '{{"a" "b"}}',
@@ -217,33 +172,13 @@ const VARIABLES: Case[] = [
   ['reads $ inside range', '{{range .L}}{{$.P}}{{.}} {{end}}', { P: '#', L: [1, 2] }, '#1 #2 '],
   ['reads fields of a variable', '{{$m := .M}}{{$m.K}} {{$m.N.K}}', { M: { K: 'v', N: { K: 'w' } } }, 'v w'],
   ['gives a one-variable range the element', '{{range $e := .L}}{{$e}}{{end}}', { L: ['x', 'y'] }, 'xy'],
-  [
-    'gives a two-variable range the index and element',
-    '{{range $i, $e := .L}}{{$i}}:{{$e}} {{end}}',
-    { L: ['x', 'y'] },
-    '0:x 1:y ',
-  ],
-  [
-    'gives a range over a map the key and value',
-    '{{range $k, $v := .M}}{{$k}}={{$v}};{{end}}',
-    { M: { b: 2, a: 1 } },
-    'a=1;b=2;',
-  ],
-  [
-    'assigns range variables with =',
-    '{{$i := 0}}{{$e := ""}}{{range $i, $e = .L}}{{end}}{{$i}}{{$e}}',
-    { L: ['a', 'b'] },
-    '1b',
-  ],
+  ['gives a two-variable range the index and element', '{{range $i, $e := .L}}{{$i}}:{{$e}} {{end}}', { L: ['x', 'y'] }, '0:x 1:y '],
+  ['gives a range over a map the key and value', '{{range $k, $v := .M}}{{$k}}={{$v}};{{end}}', { M: { b: 2, a: 1 } }, 'a=1;b=2;'],
+  ['assigns range variables with =', '{{$i := 0}}{{$e := ""}}{{range $i, $e = .L}}{{end}}{{$i}}{{$e}}', { L: ['a', 'b'] }, '1b'],
   ['assigns a one-variable range with =', '{{$e := ""}}{{range $e = .L}}{{end}}{{$e}}', { L: ['a', 'b'] }, 'b'],
   ['declares a variable inside parentheses', '{{($x := 5)}} {{$x}}', {}, '5 5'],
   ['declares a variable in an if condition', '{{if $x := .A}}{{$x}}{{end}}', { A: 'v' }, 'v'],
-  [
-    'reads fields of a range variable',
-    '{{range $u := .Users}}{{$u.Name}} {{end}}',
-    { Users: [{ Name: 'ann' }, { Name: 'bob' }] },
-    'ann bob ',
-  ],
+  ['reads fields of a range variable', '{{range $u := .Users}}{{$u.Name}} {{end}}', { Users: [{ Name: 'ann' }, { Name: 'bob' }] }, 'ann bob '],
 ];
 
 const VARIABLES_ERRORS: Case[] = [
@@ -269,12 +204,7 @@ const PIPELINES: Case[] = [
   ['reads a nested field of a parenthesised value', '{{(.A).B.C}}', { A: { B: { C: 'c' } } }, 'c'],
   ['pipes into a function with no other arguments', '{{.L | len}}', { L: [1, 2, 3] }, '3'],
   ['pipes a parenthesised first command', '{{(.A) | printf "%s!"}}', { A: 'x' }, 'x!'],
-  [
-    'pipes into and / or',
-    '{{.A | and .B}} {{.A | or .B}} {{.Z | and .B}} {{.Z | or .Z}}',
-    { A: 'a', B: 'b', Z: '' },
-    'a b  ',
-  ],
+  ['pipes into and / or', '{{.A | and .B}} {{.A | or .B}} {{.Z | and .B}} {{.Z | or .Z}}', { A: 'a', B: 'b', Z: '' }, 'a b  '],
   ['nests parentheses', '{{len (index (index .M "a") 0)}}', { M: { a: ['xyz'] } }, '3'],
   ['pipes a literal into print', '{{1 | print}}', {}, '1'],
   ['accepts a trailing pipe like Go', '{{.A |}}', { A: 'x' }, 'x'],
@@ -299,24 +229,9 @@ const IF: Case[] = [
   ['renders the body when true', '{{if .A}}yes{{end}}', { A: true }, 'yes'],
   ['renders nothing when false', '[{{if .A}}yes{{end}}]', { A: false }, '[]'],
   ['renders else when false', '{{if .A}}yes{{else}}no{{end}}', { A: false }, 'no'],
-  [
-    'picks the branch of an else-if chain (1)',
-    '{{if eq .N 1}}one{{else if eq .N 2}}two{{else}}many{{end}}',
-    { N: 1 },
-    'one',
-  ],
-  [
-    'picks the branch of an else-if chain (2)',
-    '{{if eq .N 1}}one{{else if eq .N 2}}two{{else}}many{{end}}',
-    { N: 2 },
-    'two',
-  ],
-  [
-    'picks the branch of an else-if chain (3)',
-    '{{if eq .N 1}}one{{else if eq .N 2}}two{{else}}many{{end}}',
-    { N: 3 },
-    'many',
-  ],
+  ['picks the branch of an else-if chain (1)', '{{if eq .N 1}}one{{else if eq .N 2}}two{{else}}many{{end}}', { N: 1 }, 'one'],
+  ['picks the branch of an else-if chain (2)', '{{if eq .N 1}}one{{else if eq .N 2}}two{{else}}many{{end}}', { N: 2 }, 'two'],
+  ['picks the branch of an else-if chain (3)', '{{if eq .N 1}}one{{else if eq .N 2}}two{{else}}many{{end}}', { N: 3 }, 'many'],
   ['nests ifs', '{{if .A}}{{if .B}}ab{{else}}a{{end}}{{end}}', { A: 1, B: 0 }, 'a'],
   ['uses not and and in conditions', '{{if and .A (not .B)}}ok{{end}}', { A: 'x', B: '' }, 'ok'],
   ['treats false like Go', '{{if .V}}T{{else}}F{{end}}', { V: false }, 'F'],
@@ -368,22 +283,17 @@ const RANGE: Case[] = [
   ['renders else for zero iterations', '{{range 0}}x{{else}}none{{end}}', {}, 'none'],
   ['renders else for a negative integer', '{{range -2}}x{{else}}none{{end}}', {}, 'none'],
   ['stops at break', '{{range .L}}{{if eq . 3}}{{break}}{{end}}{{.}}{{end}}', { L: [1, 2, 3, 4] }, '12'],
-  [
-    'skips the rest of an iteration at continue',
-    '{{range .L}}{{if eq . 2}}{{continue}}{{end}}{{.}}{{end}}',
-    { L: [1, 2, 3] },
-    '13',
-  ],
-  [
-    'breaks from inside a with',
-    '{{range .L}}{{with .}}{{if eq . "b"}}{{break}}{{end}}{{end}}{{.}}{{end}}',
-    { L: ['a', 'b', 'c'] },
-    'a',
-  ],
+  ['skips the rest of an iteration at continue', '{{range .L}}{{if eq . 2}}{{continue}}{{end}}{{.}}{{end}}', { L: [1, 2, 3] }, '13'],
+  ['breaks from inside a with', '{{range .L}}{{with .}}{{if eq . "b"}}{{break}}{{end}}{{end}}{{.}}{{end}}', { L: ['a', 'b', 'c'] }, 'a'],
   [
     'breaks only the inner of nested ranges',
     '{{range .A}}{{range .}}{{if eq . 2}}{{break}}{{end}}{{.}}{{end}};{{end}}',
-    { A: [[1, 2, 3], [4, 2]] },
+    {
+      A: [
+        [1, 2, 3],
+        [4, 2],
+      ],
+    },
     '1;4;',
   ],
   [
@@ -392,35 +302,15 @@ const RANGE: Case[] = [
     { Rows: [['a', 'b'], ['c']] },
     '00a 01b 10c ',
   ],
-  [
-    'iterates maps of maps',
-    '{{range $k, $v := .M}}{{$k}}:{{range $v}}{{.}}{{end}};{{end}}',
-    { M: { y: { b: 2, a: 1 }, x: { c: 3 } } },
-    'x:3;y:12;',
-  ],
+  ['iterates maps of maps', '{{range $k, $v := .M}}{{$k}}:{{range $v}}{{.}}{{end}};{{end}}', { M: { y: { b: 2, a: 1 }, x: { c: 3 } } }, 'x:3;y:12;'],
   ['keeps the outer dot in else', '{{range .L}}x{{else}}{{.Name}}{{end}}', { L: [], Name: 'outer' }, 'outer'],
   ['iterates a list of lists', '{{range .L}}{{len .}}{{end}}', { L: [[1], [1, 2], []] }, '120'],
-  [
-    'pops body variables after each iteration',
-    '{{range .L}}{{$x := .}}{{end}}{{$x := "after"}}{{$x}}',
-    { L: [1] },
-    'after',
-  ],
+  ['pops body variables after each iteration', '{{range .L}}{{$x := .}}{{end}}{{$x := "after"}}{{$x}}', { L: [1] }, 'after'],
 ];
 
 const RANGE_ERRORS: Case[] = [
-  [
-    'fails when ranging over a string',
-    '{{range .S}}{{end}}',
-    { S: 'abc' },
-    'template: prompt:1:8: executing "prompt" at <.S>: range can\'t iterate over abc',
-  ],
-  [
-    'fails when ranging over a boolean',
-    '{{range true}}{{end}}',
-    {},
-    'template: prompt:1:8: executing "prompt" at <true>: range can\'t iterate over true',
-  ],
+  ['fails when ranging over a string', '{{range .S}}{{end}}', { S: 'abc' }, 'template: prompt:1:8: executing "prompt" at <.S>: range can\'t iterate over abc'],
+  ['fails when ranging over a boolean', '{{range true}}{{end}}', {}, 'template: prompt:1:8: executing "prompt" at <true>: range can\'t iterate over true'],
   [
     'fails when ranging over a non-integral number',
     '{{range .F}}{{end}}',
@@ -494,24 +384,9 @@ const DEFINE_TEMPLATE_AND_BLOCK: Case[] = [
   ],
   ['gives a template called without a value no dot', '{{define "x"}}{{.}}{{end}}{{template "x"}}', {}, '<no value>'],
   ['renders a block in place', '{{block "b" .}}default {{.A}}{{end}}', { A: 'a' }, 'default a'],
-  [
-    'does not let a template see the caller variables',
-    '{{define "x"}}{{$}}{{end}}{{$v := 1}}{{template "x" "dot"}}',
-    {},
-    'dot',
-  ],
-  [
-    'recurses',
-    '{{define "r"}}{{if .}}{{len .}}{{template "r" slice . 1}}{{end}}{{end}}{{template "r" .L}}',
-    { L: [1, 2, 3] },
-    '321',
-  ],
-  [
-    'calls a template defined later in the text',
-    '{{template "x" .A}}{{define "x"}}late {{.}}{{end}}',
-    { A: 'a' },
-    'late a',
-  ],
+  ['does not let a template see the caller variables', '{{define "x"}}{{$}}{{end}}{{$v := 1}}{{template "x" "dot"}}', {}, 'dot'],
+  ['recurses', '{{define "r"}}{{if .}}{{len .}}{{template "r" slice . 1}}{{end}}{{end}}{{template "r" .L}}', { L: [1, 2, 3] }, '321'],
+  ['calls a template defined later in the text', '{{template "x" .A}}{{define "x"}}late {{.}}{{end}}', { A: 'a' }, 'late a'],
 ];
 
 const DEFINE_TEMPLATE_AND_BLOCK_ERRORS: Case[] = [
@@ -545,7 +420,15 @@ Comments:
 Labels: {{.Labels}}
 {{- end}}
 `,
-    { Number: 42, Title: 'Login fails', URL: 'https://github.com/o/r/issues/42', Body: 'Steps:\n1. open', Comments: 'first\n---\nsecond', Labels: 'bug, p1', Kind: 'Issue' },
+    {
+      Number: 42,
+      Title: 'Login fails',
+      URL: 'https://github.com/o/r/issues/42',
+      Body: 'Steps:\n1. open',
+      Comments: 'first\n---\nsecond',
+      Labels: 'bug, p1',
+      Kind: 'Issue',
+    },
     `You are working on issue #42: Login fails
 https://github.com/o/r/issues/42
 
@@ -593,12 +476,7 @@ Review comments:
 Review comments:
 nit: rename`,
   ],
-  [
-    'renders a branch name',
-    'kelos/{{.Kind | printf "%.5s"}}-{{.Number}}',
-    { Kind: 'Issue', Number: 12 },
-    'kelos/Issue-12',
-  ],
+  ['renders a branch name', 'kelos/{{.Kind | printf "%.5s"}}-{{.Number}}', { Kind: 'Issue', Number: 12 }, 'kelos/Issue-12'],
   ['renders a label value', '{{.Kind}}-{{.Number}}', { Kind: 'PR', Number: 3 }, 'PR-3'],
   [
     'renders a cron prompt',
@@ -609,14 +487,20 @@ nit: rename`,
   [
     'reads a dependency result with index',
     'Continue on branch {{index .Deps "scaffold" "Results" "branch"}} for {{.Name}}.',
-    { Name: 'implement', Deps: { scaffold: { Name: 'scaffold', Results: { branch: 'feat/scaffold', commit: 'abc123' }, Outputs: ['branch: feat/scaffold', 'commit: abc123'] } } },
+    {
+      Name: 'implement',
+      Deps: { scaffold: { Name: 'scaffold', Results: { branch: 'feat/scaffold', commit: 'abc123' }, Outputs: ['branch: feat/scaffold', 'commit: abc123'] } },
+    },
     'Continue on branch feat/scaffold for implement.',
   ],
   [
     'prints dependency outputs with a field path',
     `{{.Deps.scaffold.Outputs}}
 {{.Deps.scaffold.Results}}`,
-    { Name: 'review', Deps: { scaffold: { Name: 'scaffold', Results: { branch: 'feat/scaffold', commit: 'abc123' }, Outputs: ['branch: feat/scaffold', 'commit: abc123'] } } },
+    {
+      Name: 'review',
+      Deps: { scaffold: { Name: 'scaffold', Results: { branch: 'feat/scaffold', commit: 'abc123' }, Outputs: ['branch: feat/scaffold', 'commit: abc123'] } },
+    },
     `[branch: feat/scaffold commit: abc123]
 map[branch:feat/scaffold commit:abc123]`,
   ],
@@ -805,9 +689,7 @@ describe('renderTemplate', () => {
     });
 
     it('treats undefined data like nil data', () => {
-      expect(renderError('{{.A}}', undefined)).toBe(
-        'template: prompt:1:2: executing "prompt" at <.A>: nil data; no entry for key "A"',
-      );
+      expect(renderError('{{.A}}', undefined)).toBe('template: prompt:1:2: executing "prompt" at <.A>: nil data; no entry for key "A"');
     });
 
     it('accepts typed objects as maps', () => {
@@ -821,11 +703,7 @@ describe('renderTemplate', () => {
 
     it('renders a parsed template many times with different data', () => {
       const parsed = parseTemplate('{{.Kind}}-{{.Number}}', 'label');
-      expect([1, 2, 3].map((n) => renderTemplate(parsed, { Kind: 'Issue', Number: n }))).toEqual([
-        'Issue-1',
-        'Issue-2',
-        'Issue-3',
-      ]);
+      expect([1, 2, 3].map((n) => renderTemplate(parsed, { Kind: 'Issue', Number: n }))).toEqual(['Issue-1', 'Issue-2', 'Issue-3']);
     });
 
     it('renders one template text for thousands of work items, each with its own data', () => {

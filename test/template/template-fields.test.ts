@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTemplate, templateFieldPaths, templateFields, TemplateError } from '../../lib/template/index.js';
+import { parseTemplate, TemplateError, templateFieldPaths, templateFields } from '../../lib/template/index.js';
 
 describe('templateFields', () => {
   it('lists the top-level fields in order of first use', () => {
@@ -25,18 +25,11 @@ describe('templateFields', () => {
   });
 
   it('lists keys read with index from the data', () => {
-    expect(templateFields('{{index . "Number"}} {{range .L}}{{index $ "Title"}}{{index . "Nested"}}{{end}}')).toEqual([
-      'Number',
-      'L',
-      'Title',
-    ]);
+    expect(templateFields('{{index . "Number"}} {{range .L}}{{index $ "Title"}}{{index . "Nested"}}{{end}}')).toEqual(['Number', 'L', 'Title']);
   });
 
   it('follows templates called with the data', () => {
-    expect(templateFields('{{define "head"}}{{.Title}}{{end}}{{template "head" .}}{{template "x" .Body}}')).toEqual([
-      'Title',
-      'Body',
-    ]);
+    expect(templateFields('{{define "head"}}{{.Title}}{{end}}{{template "head" .}}{{template "x" .Body}}')).toEqual(['Title', 'Body']);
   });
 
   it('does not trace fields read through other variables', () => {

@@ -64,7 +64,9 @@ export function slackDelivery(payload: unknown, o: { secret?: string; timestampS
 
 export function genericDelivery(source: string, payload: unknown, o: { secret?: string; header?: string; bearer?: boolean } = {}): Delivery {
   const body = JSON.stringify(payload);
-  const auth: Record<string, string> = o.bearer ? { authorization: `Bearer ${o.secret ?? SECRET}` } : { [(o.header ?? 'X-Hub-Signature-256').toLowerCase()]: `sha256=${hmac(o.secret ?? SECRET, body)}` };
+  const auth: Record<string, string> = o.bearer
+    ? { authorization: `Bearer ${o.secret ?? SECRET}` }
+    : { [(o.header ?? 'X-Hub-Signature-256').toLowerCase()]: `sha256=${hmac(o.secret ?? SECRET, body)}` };
   return { path: `/webhook/${source}`, headers: { 'content-type': 'application/json', ...auth }, body: Buffer.from(body) };
 }
 
@@ -72,7 +74,9 @@ export function genericDelivery(source: string, payload: unknown, o: { secret?: 
 
 export const repository = { full_name: 'acme/app', name: 'app', owner: { login: 'acme' } };
 
-export function issuePayload(o: { action?: string; number?: number; title?: string; body?: string; labels?: string[]; state?: string; sender?: string; pullRequest?: boolean } = {}) {
+export function issuePayload(
+  o: { action?: string; number?: number; title?: string; body?: string; labels?: string[]; state?: string; sender?: string; pullRequest?: boolean } = {},
+) {
   const number = o.number ?? 42;
   return {
     action: o.action ?? 'opened',
@@ -97,7 +101,13 @@ export function commentPayload(o: { body: string; author?: string; number?: numb
   return {
     action: 'created',
     issue,
-    comment: { id, body: o.body, user: { login: o.author ?? 'maintainer' }, html_url: `${issue.html_url}#issuecomment-${id}`, created_at: '2026-01-02T03:04:05Z' },
+    comment: {
+      id,
+      body: o.body,
+      user: { login: o.author ?? 'maintainer' },
+      html_url: `${issue.html_url}#issuecomment-${id}`,
+      created_at: '2026-01-02T03:04:05Z',
+    },
     repository,
     sender: { login: o.author ?? 'maintainer' },
   };

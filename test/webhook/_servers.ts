@@ -3,11 +3,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TaskSpawner } from '../../lib/api/index.js';
-import { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
-import { staticConnection } from '../../lib/kube/static-kubeconfig.js';
 import { closeServers, listen } from '../../lib/http/endpoints.js';
-import { webhookServerInstall, type WebhookServerInstallOptions } from '../../lib/render/webhook-server.js';
+import { KubeClient } from '../../lib/kube/kube-client.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
+import { staticConnection } from '../../lib/kube/static-kubeconfig.js';
+import { type WebhookServerInstallOptions, webhookServerInstall } from '../../lib/render/webhook-server.js';
 import { WebhookMetrics } from '../../lib/webhook/metrics.js';
 import { WebhookServer, type WebhookServerOptions } from '../../lib/webhook/server.js';
 import { kubeconfigPath } from '../cluster/harness.js';
@@ -32,9 +32,13 @@ export async function webhookServerClient(
     }) as never,
   );
   const sa = rename(install.serviceAccount).metadata!;
-  const { status } = await admin.json<{ status: { token: string } }>('POST', `${resourcePath(Resources.serviceAccounts, { namespace: sa.namespace!, name: sa.name! })}/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  });
+  const { status } = await admin.json<{ status: { token: string } }>(
+    'POST',
+    `${resourcePath(Resources.serviceAccounts, { namespace: sa.namespace!, name: sa.name! })}/token`,
+    {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+    },
+  );
   const conn = staticConnection(kubeconfigPath())!;
   return KubeClient.fromConnection({ server: conn.server, ...(conn.ca ? { ca: conn.ca } : {}), token: status.token });
 }

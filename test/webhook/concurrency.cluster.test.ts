@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task, TaskSpawner } from '../../lib/api/index.js';
 import type { Controller } from '../../lib/controller/controller-manager.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { createNamespace, type TestNamespace } from '../cluster/harness.js';
 import { clusterClient, explainFailures, startController, waitFor } from '../controller/_cluster.js';
-import { SECRET, genericDelivery, sentryPayload } from './_deliveries.js';
-import { createSpawner, send, startWebhookServer, webhookServerClient, type RunningServer } from './_servers.js';
+import { genericDelivery, SECRET, sentryPayload } from './_deliveries.js';
+import { createSpawner, type RunningServer, send, startWebhookServer, webhookServerClient } from './_servers.js';
 
 // maxConcurrency on a webhook spawner: every delivery becomes a Task at once
 // (none is dropped, unlike Kelos), and the controller runs at most
@@ -21,7 +21,12 @@ explainFailures(() => controller);
 beforeAll(async () => {
   admin = await clusterClient();
   ns = await createNamespace('webhook-gate');
-  await admin.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sentry-webhook-secret', namespace: ns.name }, stringData: { WEBHOOK_SECRET: SECRET } } as never);
+  await admin.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'sentry-webhook-secret', namespace: ns.name },
+    stringData: { WEBHOOK_SECRET: SECRET },
+  } as never);
   const spawner: TaskSpawner = {
     apiVersion: 'kelos.dev/v1alpha1',
     kind: 'TaskSpawner',
@@ -33,8 +38,15 @@ beforeAll(async () => {
     },
   };
   await createSpawner(admin, spawner);
-  const options = { namespace: ns.name, generic: { sentry: { secretName: 'sentry-webhook-secret', auth: { type: 'hmac' as const, header: 'X-Hub-Signature-256' } } } };
-  server = await startWebhookServer(await webhookServerClient(admin, options), { namespace: ns.name, generic: new Map(Object.entries(options.generic)) }, 'webhook-gate');
+  const options = {
+    namespace: ns.name,
+    generic: { sentry: { secretName: 'sentry-webhook-secret', auth: { type: 'hmac' as const, header: 'X-Hub-Signature-256' } } },
+  };
+  server = await startWebhookServer(
+    await webhookServerClient(admin, options),
+    { namespace: ns.name, generic: new Map(Object.entries(options.generic)) },
+    'webhook-gate',
+  );
   controller = await startController(ns.name);
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { genericFlag, parseGenericFlag } from '../../lib/webhook/config.js';
 import { JsonPathError, parseJsonPath, selectJsonPath } from '../../lib/context/json-path.js';
+import { genericFlag, parseGenericFlag } from '../../lib/webhook/config.js';
 
 describe('--generic', () => {
   it('reads a source, its Secret and how it authenticates, and writes them back the same', () => {
@@ -44,9 +44,18 @@ describe('kelos webhook-server', () => {
   it('fails, saying what is missing, without a namespace, a route or with a bad flag', async () => {
     const { kelos } = await import('../cli/_kelos.js');
     const env = { POD_NAMESPACE: undefined, KUBECONFIG: '/nonexistent' };
-    expect(await kelos(['webhook-server', '--github-secret', 'gh'], { env })).toMatchObject({ code: 2, stderr: expect.stringContaining("'--namespace' must name a namespace") });
+    expect(await kelos(['webhook-server', '--github-secret', 'gh'], { env })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("'--namespace' must name a namespace"),
+    });
     expect(await kelos(['webhook-server', '--namespace', 'team'], { env })).toMatchObject({ code: 2, stderr: expect.stringContaining('no route to serve') });
-    expect(await kelos(['webhook-server', '--namespace', 'team', '--generic', 'x'], { env })).toMatchObject({ code: 2, stderr: expect.stringContaining("'--generic': expected <source>=<secret>") });
-    expect(await kelos(['webhook-server', '--namespace', 'team', '--github-secret', 'gh', '--max-body-bytes', '10'], { env })).toMatchObject({ code: 2, stderr: expect.stringContaining("'--max-body-bytes' must be an integer >= 1024") });
+    expect(await kelos(['webhook-server', '--namespace', 'team', '--generic', 'x'], { env })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("'--generic': expected <source>=<secret>"),
+    });
+    expect(await kelos(['webhook-server', '--namespace', 'team', '--github-secret', 'gh', '--max-body-bytes', '10'], { env })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("'--max-body-bytes' must be an integer >= 1024"),
+    });
   });
 });

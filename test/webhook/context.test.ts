@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextSource, TaskSpawner } from '../../lib/api/index.js';
 import { resolveContext, WEBHOOK_CONTEXT_TIMEOUT_SECONDS } from '../../lib/webhook/context.js';
 import { planDelivery } from '../../lib/webhook/delivery.js';
-import { SECRET, fixtureSpawner, githubDelivery, issuePayload } from './_deliveries.js';
+import { fixtureSpawner, githubDelivery, issuePayload, SECRET } from './_deliveries.js';
 
 let server: Server;
 let base: string;
@@ -81,7 +81,11 @@ describe('a webhook spawner with contextSources', () => {
     const r = await resolveContext(p.contextual, { readSecret });
     expect(r.creates).toEqual([]);
     expect(r.unavailable).toEqual([
-      { name: p.contextual[0]!.name, message: 'TaskSpawner github-webhook-responder: context source owner failed; retry', error: `GET ${base}/fails answered 500` },
+      {
+        name: p.contextual[0]!.name,
+        message: 'TaskSpawner github-webhook-responder: context source owner failed; retry',
+        error: `GET ${base}/fails answered 500`,
+      },
     ]);
   });
 
@@ -102,7 +106,7 @@ describe('a webhook spawner with contextSources', () => {
     expect(ignored).toEqual(['owner']);
   });
 
-  it('caps every source\'s timeout, so the answer comes within a sender\'s deadline', async () => {
+  it("caps every source's timeout, so the answer comes within a sender's deadline", async () => {
     expect(WEBHOOK_CONTEXT_TIMEOUT_SECONDS).toBeLessThan(10);
     const p = planned([withContext([owner({ url: `${base}/hang`, timeoutSeconds: 60 })])]);
     const r = await resolveContext(p.contextual, { readSecret, maxTimeoutSeconds: 1 });
@@ -115,7 +119,10 @@ describe('a webhook spawner with contextSources', () => {
     const r = await resolveContext(planned([s]).contextual, { readSecret });
     const task = r.creates[0]!.task;
     expect(task.spec.prompt).toBe('Owner: {{.Context.owner}}; {{.Title}}');
-    expect(JSON.parse(task.metadata.annotations!['kelos.dev/prompt-values']!)).toMatchObject({ Context: { owner: 'team-{{.Title}}' }, Title: 'Crash on start' });
+    expect(JSON.parse(task.metadata.annotations!['kelos.dev/prompt-values']!)).toMatchObject({
+      Context: { owner: 'team-{{.Title}}' },
+      Title: 'Crash on start',
+    });
   });
 
   it('whose template then fails is a failure (422), and a spawner without sources is planned as before', async () => {

@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { TaskSpawner } from '../../lib/api/index.js';
-import { planDelivery, type DeliveryInput, type Route } from '../../lib/webhook/delivery.js';
+import { type DeliveryInput, planDelivery, type Route } from '../../lib/webhook/delivery.js';
 import { webhookTaskName } from '../../lib/webhook/task.js';
 import {
-  SECRET,
   commentPayload,
+  type Delivery,
   fixtureSpawner,
   genericDelivery,
   githubDelivery,
@@ -13,10 +13,10 @@ import {
   linearDelivery,
   linearIssuePayload,
   pullRequestPayload,
+  SECRET,
   sentryPayload,
   slackDelivery,
   slackMention,
-  type Delivery,
 } from './_deliveries.js';
 
 const NOW = Date.parse('2026-01-02T03:04:05Z');
@@ -64,7 +64,14 @@ describe('GitHub deliveries', () => {
       'kelos.dev/source-repo': 'acme/app',
     });
     expect(task.metadata.ownerReferences).toEqual([
-      { apiVersion: 'kelos.dev/v1alpha1', kind: 'TaskSpawner', name: 'github-webhook-responder', uid: 'uid-github-webhook-responder', controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: 'kelos.dev/v1alpha1',
+        kind: 'TaskSpawner',
+        name: 'github-webhook-responder',
+        uid: 'uid-github-webhook-responder',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ]);
   });
 
@@ -102,7 +109,12 @@ describe('GitHub deliveries', () => {
     expect(creates('pull_request', pullRequestPayload({ draft: false }))).toBe(1);
     expect(creates('pull_request', pullRequestPayload({ action: 'labeled', labels: ['review-requested'] }))).toBe(1);
     expect(creates('pull_request', pullRequestPayload({ action: 'labeled', labels: ['other'] }))).toBe(0);
-    const review = (login: string) => ({ ...pullRequestPayload(), action: 'submitted', review: { body: 'LGTM', user: { login }, html_url: 'u' }, sender: { login } });
+    const review = (login: string) => ({
+      ...pullRequestPayload(),
+      action: 'submitted',
+      review: { body: 'LGTM', user: { login }, html_url: 'u' },
+      sender: { login },
+    });
     expect(creates('pull_request_review', review('lead-reviewer'))).toBe(1);
     expect(creates('pull_request_review', review('someone'))).toBe(0);
   });
@@ -110,7 +122,10 @@ describe('GitHub deliveries', () => {
   it('gives pull request events their head branch', () => {
     const task = accepted(githubDelivery('pull_request', pullRequestPayload({ branch: 'fix/retries' })), [example10]).creates[0]!.task;
     expect(task.spec.branch).toBe('agent-webhook-pull_request-9');
-    const vars = spawnerWith(example10, (s) => (s.spec.taskTemplate.promptTemplate = '{{.Branch}} {{.URL}} {{.Repository}} {{.RepositoryOwner}}/{{.RepositoryName}} {{.Kind}}'));
+    const vars = spawnerWith(
+      example10,
+      (s) => (s.spec.taskTemplate.promptTemplate = '{{.Branch}} {{.URL}} {{.Repository}} {{.RepositoryOwner}}/{{.RepositoryName}} {{.Kind}}'),
+    );
     expect(accepted(githubDelivery('pull_request', pullRequestPayload({ branch: 'fix/retries' })), [vars]).creates[0]!.task.spec.prompt).toBe(
       'fix/retries https://github.com/acme/app/pull/9 acme/app acme/app webhook',
     );
@@ -121,8 +136,7 @@ const repository = { full_name: 'kelos-ts/kelos', name: 'kelos', owner: { login:
 
 describe('the comment policy of webhook comments (Kelos self-development spawners)', () => {
   const comment = (o: Parameters<typeof commentPayload>[0]) => ({ ...commentPayload(o), repository });
-  const matching = (payload: unknown) =>
-    accepted(githubDelivery('issue_comment', payload), [workers, prResponder]).creates.map((c) => c.spawner.metadata.name);
+  const matching = (payload: unknown) => accepted(githubDelivery('issue_comment', payload), [workers, prResponder]).creates.map((c) => c.spawner.metadata.name);
 
   it('admits a maintainer\'s "/kelos pick-up" on an open issue to the workers, on a pull request to the responder', () => {
     expect(matching(comment({ body: 'Looks good.\n/kelos pick-up' }))).toEqual(['kelos-workers']);
@@ -200,7 +214,9 @@ describe('Slack deliveries', () => {
 
   it('turns a mention of the bot into a Task', () => {
     const p = accepted(slackDelivery(slackMention(), { timestampSeconds: nowSeconds }), [slack]);
-    expect(p.creates.map((c) => c.task.spec.prompt)).toEqual(['please fix the flaky login test (SlackMessage, https://slack.com/archives/C0123456789/p1767322800000100)']);
+    expect(p.creates.map((c) => c.task.spec.prompt)).toEqual([
+      'please fix the flaky login test (SlackMessage, https://slack.com/archives/C0123456789/p1767322800000100)',
+    ]);
   });
 
   it('names one Task for the message and the app_mention events of one message', () => {
@@ -226,10 +242,16 @@ describe('Slack deliveries', () => {
   });
 
   it('answers the URL check, and passes over message edits', () => {
-    expect(plan(slackDelivery({ type: 'url_verification', challenge: 'abc' }, { timestampSeconds: nowSeconds }), [slack])).toEqual({ kind: 'challenge', challenge: 'abc' });
+    expect(plan(slackDelivery({ type: 'url_verification', challenge: 'abc' }, { timestampSeconds: nowSeconds }), [slack])).toEqual({
+      kind: 'challenge',
+      challenge: 'abc',
+    });
     const edit = slackMention();
     (edit.event as Record<string, unknown>).subtype = 'message_changed';
-    expect(accepted(slackDelivery(edit, { timestampSeconds: nowSeconds }), [slack])).toMatchObject({ creates: [], ignored: 'message subtype "message_changed" is not a new message' });
+    expect(accepted(slackDelivery(edit, { timestampSeconds: nowSeconds }), [slack])).toMatchObject({
+      creates: [],
+      ignored: 'message subtype "message_changed" is not a new message',
+    });
   });
 
   it('turns a slash command into a Task', () => {
@@ -250,7 +272,9 @@ describe('generic deliveries', () => {
     const t = p.creates[0]!.task;
     expect(t.metadata.name).toBe(webhookTaskName(example13.metadata.name!, '', 'id:b2f1c0de0000400080000000000000aa'));
     expect(t.spec.branch).toBe('error-b2f1c0de0000400080000000000000aa');
-    expect(t.spec.prompt).toBe("New error: TypeError: Cannot read properties of undefined (reading 'id') (error) at https://sentry.io/organizations/acme/issues/1234/. Find the cause and open a PR.\n");
+    expect(t.spec.prompt).toBe(
+      "New error: TypeError: Cannot read properties of undefined (reading 'id') (error) at https://sentry.io/organizations/acme/issues/1234/. Find the cause and open a PR.\n",
+    );
   });
 
   it('applies every filter: value, pattern, and a missing field', () => {
@@ -277,7 +301,9 @@ describe('generic deliveries', () => {
       s.metadata.name = 'suspended';
       s.spec.suspend = true;
     });
-    expect(accepted(genericDelivery('sentry', sentryPayload()), [example13, other, suspended]).creates.map((c) => c.spawner.metadata.name)).toEqual([example13.metadata.name!]);
+    expect(accepted(genericDelivery('sentry', sentryPayload()), [example13, other, suspended]).creates.map((c) => c.spawner.metadata.name)).toEqual([
+      example13.metadata.name!,
+    ]);
   });
 });
 
@@ -316,7 +342,12 @@ describe('hostile payloads', () => {
   });
 
   it('ends a template that runs away on a payload with a failure, not a hang', () => {
-    const s = spawnerWith(example13, (x) => (x.spec.taskTemplate.promptTemplate = '{{range .Payload.data.items}}{{range $.Payload.data.items}}{{range $.Payload.data.items}}x{{end}}{{end}}{{end}}'));
+    const s = spawnerWith(
+      example13,
+      (x) =>
+        (x.spec.taskTemplate.promptTemplate =
+          '{{range .Payload.data.items}}{{range $.Payload.data.items}}{{range $.Payload.data.items}}x{{end}}{{end}}{{end}}'),
+    );
     const items = Array.from({ length: 400 }, (_, i) => i);
     const p = accepted(genericDelivery('sentry', { ...sentryPayload(), data: { ...sentryPayload().data, items } }), [s]);
     expect(p.creates).toEqual([]);

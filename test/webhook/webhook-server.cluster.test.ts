@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Task, TaskSpawner } from '../../lib/api/index.js';
 import type { KubeClient } from '../../lib/kube/kube-client.js';
-import { resourcePath, Resources } from '../../lib/kube/resource-path.js';
+import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import type { WebhookServerInstallOptions } from '../../lib/render/webhook-server.js';
 import { createNamespace, type TestNamespace } from '../cluster/harness.js';
 import { clusterClient } from '../controller/_cluster.js';
 import {
-  SECRET,
   commentPayload,
   fixtureSpawner,
   genericDelivery,
@@ -18,11 +17,12 @@ import {
   issuePayload,
   linearDelivery,
   linearIssuePayload,
+  SECRET,
   sentryPayload,
   slackDelivery,
   slackMention,
 } from './_deliveries.js';
-import { createSpawner, send, startWebhookServer, webhookServerClient, type RunningServer } from './_servers.js';
+import { createSpawner, type RunningServer, send, startWebhookServer, webhookServerClient } from './_servers.js';
 
 // Two webhook servers of one namespace, in process on loopback, each as the
 // ServiceAccount of the rendered Role, against the real apiserver: a delivery
@@ -49,7 +49,11 @@ const slackSpawner = (): TaskSpawner => {
   return {
     ...s,
     metadata: { name: 'slack-helper' },
-    spec: { ...s.spec, when: { slack: { channels: ['C0123456789'] } }, taskTemplate: { ...s.spec.taskTemplate, branch: undefined, promptTemplate: '{{.Body}} ({{.URL}})' } },
+    spec: {
+      ...s.spec,
+      when: { slack: { channels: ['C0123456789'] } },
+      taskTemplate: { ...s.spec.taskTemplate, branch: undefined, promptTemplate: '{{.Body}} ({{.URL}})' },
+    },
   } as TaskSpawner;
 };
 
@@ -73,7 +77,12 @@ beforeAll(async () => {
     await createSpawner(admin, fixtureSpawner(file, ns.name));
   }
   await createSpawner(admin, { ...slackSpawner(), metadata: { name: 'slack-helper', namespace: ns.name } });
-  await admin.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tracker-token', namespace: ns.name }, stringData: { token: 'Bearer tr4ck3r' } } as never);
+  await admin.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'tracker-token', namespace: ns.name },
+    stringData: { token: 'Bearer tr4ck3r' },
+  } as never);
   // The admission policy (when another test installed it) admits contextSources' Secrets the namespace allows.
   await admin.mergePatch(resourcePath(Resources.namespaces, { name: ns.name }), { metadata: { annotations: { 'kelos.dev/agent-secrets': 'tracker-token' } } });
   contextServer = createServer((req, res) => {
@@ -151,14 +160,17 @@ describe('a signed delivery', () => {
     expect(await allTasks()).toBe(before);
   });
 
-  it('answers Slack\'s URL check with its challenge', async () => {
+  it("answers Slack's URL check with its challenge", async () => {
     expect(await send(a, slackDelivery({ type: 'url_verification', challenge: 'c-123' }))).toEqual({ status: 200, body: { challenge: 'c-123' } });
   });
 });
 
 describe('never a duplicate', () => {
   it('makes a redelivery, to either replica, create nothing new', async () => {
-    const d = githubDelivery('issue_comment', { ...commentPayload({ body: '/kelos pick-up', number: 77 }), repository: { full_name: 'kelos-ts/kelos', name: 'kelos', owner: { login: 'kelos-ts' } } });
+    const d = githubDelivery('issue_comment', {
+      ...commentPayload({ body: '/kelos pick-up', number: 77 }),
+      repository: { full_name: 'kelos-ts/kelos', name: 'kelos', owner: { login: 'kelos-ts' } },
+    });
     const first = await send(a, d);
     expect(first.status).toBe(200);
     expect(first.body.tasks).toEqual([{ name: expect.any(String), created: true }]);
@@ -221,11 +233,21 @@ describe('requests that are not deliveries', () => {
 describe('a delivery whose Task cannot be made', () => {
   it('is answered 422 naming the spawner when the template renders an invalid branch', async () => {
     const s = fixtureSpawner('examples/13-taskspawner-generic-webhook/taskspawner.yaml', ns.name);
-    await createSpawner(admin, { ...s, metadata: { ...s.metadata, name: 'branch-from-title' }, spec: { ...s.spec, when: { webhook: { ...s.spec.when.webhook!, source: 'sentry', filters: [{ field: '$.data.event.level', value: 'fatal' }] } }, taskTemplate: { ...s.spec.taskTemplate, branch: '{{.Title}}' } } });
+    await createSpawner(admin, {
+      ...s,
+      metadata: { ...s.metadata, name: 'branch-from-title' },
+      spec: {
+        ...s.spec,
+        when: { webhook: { ...s.spec.when.webhook!, source: 'sentry', filters: [{ field: '$.data.event.level', value: 'fatal' }] } },
+        taskTemplate: { ...s.spec.taskTemplate, branch: '{{.Title}}' },
+      },
+    });
     await waitForSpawner(a, 'branch-from-title');
     const answer = await send(a, genericDelivery('sentry', sentryPayload({ level: 'fatal', title: '--upload-pack=touch /tmp/x', eventId: randomUUID() })));
     expect(answer.status).toBe(422);
-    expect(answer.body.errors).toEqual([expect.stringMatching(/^TaskSpawner branch-from-title: branch "--upload-pack=touch \/tmp\/x" is not a valid git branch name: it starts with "-"/)]);
+    expect(answer.body.errors).toEqual([
+      expect.stringMatching(/^TaskSpawner branch-from-title: branch "--upload-pack=touch \/tmp\/x" is not a valid git branch name: it starts with "-"/),
+    ]);
     expect(await tasksOf('branch-from-title')).toEqual([]);
   });
 
@@ -248,7 +270,7 @@ describe('a delivery whose Task cannot be made', () => {
     }
   });
 
-  it('is answered 503 when the route\'s Secret is missing', async () => {
+  it("is answered 503 when the route's Secret is missing", async () => {
     const c = await startWebhookServer(admin, { namespace: ns.name, github: { secretName: 'no-such-secret' } }, 'webhook-nosecret');
     try {
       expect((await send(c, githubDelivery('issues', issuePayload({ number: 303 })))).status).toBe(503);
@@ -309,10 +331,26 @@ describe('a webhook spawner with contextSources', () => {
 describe('maxTotalTasks', () => {
   it('stops creating Tasks at the cap, counting in status.totalTasksCreated across replicas', async () => {
     const s = fixtureSpawner('examples/13-taskspawner-generic-webhook/taskspawner.yaml', ns.name);
-    await createSpawner(admin, { ...s, metadata: { ...s.metadata, name: 'capped' }, spec: { ...s.spec, maxTotalTasks: 3, when: { webhook: { source: 'sentry', fieldMapping: { id: '$.data.event.event_id', level: '$.data.event.level' }, filters: [{ field: '$.data.event.level', value: 'capped' }] } } } });
+    await createSpawner(admin, {
+      ...s,
+      metadata: { ...s.metadata, name: 'capped' },
+      spec: {
+        ...s.spec,
+        maxTotalTasks: 3,
+        when: {
+          webhook: {
+            source: 'sentry',
+            fieldMapping: { id: '$.data.event.event_id', level: '$.data.event.level' },
+            filters: [{ field: '$.data.event.level', value: 'capped' }],
+          },
+        },
+      },
+    });
     await waitForSpawner(a, 'capped');
     await waitForSpawner(b, 'capped');
-    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => send(i % 2 ? a : b, genericDelivery('sentry', sentryPayload({ level: 'capped', eventId: `cap-${i}` })))));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => send(i % 2 ? a : b, genericDelivery('sentry', sentryPayload({ level: 'capped', eventId: `cap-${i}` })))),
+    );
     expect(answers.map((x) => x.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(answers.flatMap((x) => x.body.errors ?? [])).toEqual(Array(3).fill('TaskSpawner capped: maxTotalTasks (3) reached'));
     expect(await tasksOf('capped')).toHaveLength(3);
@@ -324,7 +362,20 @@ describe('maxTotalTasks', () => {
 describe('a burst', () => {
   it('of 1,000 deliveries over both replicas loses none', async () => {
     const s = fixtureSpawner('examples/13-taskspawner-generic-webhook/taskspawner.yaml', ns.name);
-    await createSpawner(admin, { ...s, metadata: { ...s.metadata, name: 'burst' }, spec: { ...s.spec, when: { webhook: { source: 'sentry', fieldMapping: { id: '$.data.event.event_id', level: '$.data.event.level' }, filters: [{ field: '$.data.event.level', value: 'burst' }] } } } });
+    await createSpawner(admin, {
+      ...s,
+      metadata: { ...s.metadata, name: 'burst' },
+      spec: {
+        ...s.spec,
+        when: {
+          webhook: {
+            source: 'sentry',
+            fieldMapping: { id: '$.data.event.event_id', level: '$.data.event.level' },
+            filters: [{ field: '$.data.event.level', value: 'burst' }],
+          },
+        },
+      },
+    });
     await waitForSpawner(a, 'burst');
     await waitForSpawner(b, 'burst');
     const deliveries = Array.from({ length: 1000 }, (_, i) => genericDelivery('sentry', sentryPayload({ level: 'burst', eventId: `burst-${i}` })));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { YamlLimitError, nestingDepth, readYamlDocuments } from '../../lib/yaml/read-documents.js';
+import { nestingDepth, readYamlDocuments, YamlLimitError } from '../../lib/yaml/read-documents.js';
 import { aliasBomb, deepFlow } from '../fixtures/hostile-yaml.js';
 
 describe('readYamlDocuments', () => {

@@ -3,9 +3,9 @@ import { agentDefinition } from '../../agents/registry.js';
 import type { AgentTypeName } from '../../api/constants.js';
 import type { PodOverrides } from '../../api/shared.js';
 import type { TaskSpec } from '../../api/task.js';
-import type { JobImages } from './job-images.js';
-import { AgentPod } from './agent-pod.js';
 import { containerSecurityContext } from './_security.js';
+import { AgentPod } from './agent-pod.js';
+import type { JobImages } from './job-images.js';
 
 /** The Task's image, else the configured image of its agent type, else the published one. */
 export function agentImage(spec: TaskSpec, images: JobImages): string {

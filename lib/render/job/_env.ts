@@ -1,6 +1,6 @@
 import type { V1EnvVar } from '@kubernetes/client-node';
-import type { AgentConfigSpec } from '../../api/agent-config.js';
 import { agentDefinition } from '../../agents/registry.js';
+import type { AgentConfigSpec } from '../../api/agent-config.js';
 import { Label } from '../../api/constants.js';
 import type { Task, TaskSpec } from '../../api/task.js';
 import type { Checkout } from './_checkout.js';

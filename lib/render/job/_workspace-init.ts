@@ -36,8 +36,7 @@ const SHA_RE = /^[0-9a-f]{40}$/i;
 
 /** Reads the token from the mounted Secret when git asks for credentials; the token itself is never written to disk config. */
 const CREDENTIAL_HELPER =
-  `!f() { test "$1" = get || exit 0; echo username=x-access-token; ` +
-  `printf 'password=%s\\n' "$(cat ${AgentPod.GITHUB_TOKEN_DIR}/GITHUB_TOKEN)"; }; f`;
+  `!f() { test "$1" = get || exit 0; echo username=x-access-token; ` + `printf 'password=%s\\n' "$(cat ${AgentPod.GITHUB_TOKEN_DIR}/GITHUB_TOKEN)"; }; f`;
 
 function gitClone(co: Checkout, image: string): V1Container {
   const ws = co.workspace;
@@ -49,9 +48,7 @@ function gitClone(co: Checkout, image: string): V1Container {
 function gitCloneScript(ws: WorkspaceSpec, origin: string | undefined): string {
   const repo = AgentPod.REPO_DIR;
   // An empty helper first drops any inherited helper; the scoped one only answers for the repo's host.
-  const creds = origin
-    ? `-c credential.helper= -c ${shellQuote(`credential.${origin}.helper=${CREDENTIAL_HELPER}`)} `
-    : '';
+  const creds = origin ? `-c credential.helper= -c ${shellQuote(`credential.${origin}.helper=${CREDENTIAL_HELPER}`)} ` : '';
   const lines = ['set -eu'];
   if (ws.ref && SHA_RE.test(ws.ref)) {
     lines.push(

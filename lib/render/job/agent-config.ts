@@ -42,10 +42,7 @@ export function mcpSecretNames(agentConfig: AgentConfigSpec | undefined): string
  * of headersFrom/envFrom resolved (their keys win over inline values). It may
  * hold secret values, so it only ever goes into a Secret.
  */
-export function mcpServersJson(
-  servers: readonly McpServer[],
-  secretData: (name: string) => Record<string, string> | undefined,
-): string {
+export function mcpServersJson(servers: readonly McpServer[], secretData: (name: string) => Record<string, string> | undefined): string {
   const out: Record<string, Record<string, unknown>> = {};
   for (const s of servers) {
     const bad = checkComponentName(s.name, 'MCP server');

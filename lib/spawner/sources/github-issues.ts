@@ -1,11 +1,19 @@
 import type { Logger } from 'pino';
-import { rfc3339, type GitHubIssues } from '../../api/index.js';
+import { type GitHubIssues, rfc3339 } from '../../api/index.js';
 import type { GitHubClient } from '../../github/client.js';
 import { permissionLookups } from '../../github/permissions.js';
-import { type GhIssue, RepoApi, labelNames } from '../../github/repo-api.js';
+import { type GhIssue, labelNames, RepoApi } from '../../github/repo-api.js';
 import type { RepoRef } from '../../github/repo-url.js';
 import { GraphqlUnavailableError, readThreads } from '../../github/threads.js';
-import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from '../comment-policy.js';
+import {
+  type CommandComment,
+  CommentAuthorizer,
+  commandsEnabled,
+  evaluateCommentPolicy,
+  type PolicyDecision,
+  type ResolvedCommentPolicy,
+  resolveCommentPolicy,
+} from '../comment-policy.js';
 import { joinNewest, type WorkItem } from '../work-item.js';
 import type { Needs, Source } from './source.js';
 
@@ -79,7 +87,9 @@ export class GitHubIssuesSource implements Source {
       if (commandsEnabled(this.policy)) {
         if (!thread.decision) {
           const comments = await this.comments(issue, thread);
-          thread.decision = await evaluateCommentPolicy(this.policy, { body: issue.body, author: issue.user?.login ?? '' }, comments, (login) => authorizer.isAuthorised(login));
+          thread.decision = await evaluateCommentPolicy(this.policy, { body: issue.body, author: issue.user?.login ?? '' }, comments, (login) =>
+            authorizer.isAuthorised(login),
+          );
         }
         decision = thread.decision;
         if (!decision.included) continue;

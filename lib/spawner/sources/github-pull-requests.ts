@@ -1,15 +1,23 @@
 import type { Logger } from 'pino';
 import type { GitHubPullRequests } from '../../api/index.js';
 import type { GitHubClient } from '../../github/client.js';
-import { fileFilter, type FileFilter } from '../../github/file-patterns.js';
+import { type FileFilter, fileFilter } from '../../github/file-patterns.js';
 import { permissionLookups } from '../../github/permissions.js';
-import { type GhPull, type PullFiles, RepoApi, labelNames } from '../../github/repo-api.js';
+import { type GhPull, labelNames, type PullFiles, RepoApi } from '../../github/repo-api.js';
 import type { RepoRef } from '../../github/repo-url.js';
 import { GraphqlUnavailableError, readThreads, type ThreadNeeds } from '../../github/threads.js';
-import { CommentAuthorizer, commandsEnabled, evaluateCommentPolicy, resolveCommentPolicy, type CommandComment, type PolicyDecision, type ResolvedCommentPolicy } from '../comment-policy.js';
+import {
+  type CommandComment,
+  CommentAuthorizer,
+  commandsEnabled,
+  evaluateCommentPolicy,
+  type PolicyDecision,
+  type ResolvedCommentPolicy,
+  resolveCommentPolicy,
+} from '../comment-policy.js';
 import { joinNewest, type WorkItem } from '../work-item.js';
-import { aggregateReviewState, type AggregatedReviewState } from './review-state.js';
 import type { ThreadReads } from './github-issues.js';
+import { type AggregatedReviewState, aggregateReviewState } from './review-state.js';
 import type { Needs, Source } from './source.js';
 
 export interface GitHubPullRequestsSourceOptions {
@@ -79,7 +87,9 @@ export class GitHubPullRequestsSource implements Source {
       if (commandsEnabled(this.policy)) {
         if (!thread.decision) {
           thread.comments ??= await this.api.comments(pull.number);
-          thread.decision = await evaluateCommentPolicy(this.policy, { body: pull.body, author: pull.user?.login ?? '' }, thread.comments, (login) => authorizer.isAuthorised(login));
+          thread.decision = await evaluateCommentPolicy(this.policy, { body: pull.body, author: pull.user?.login ?? '' }, thread.comments, (login) =>
+            authorizer.isAuthorised(login),
+          );
         }
         decision = thread.decision;
         if (!decision.included) continue;
@@ -116,7 +126,10 @@ export class GitHubPullRequestsSource implements Source {
   async hydrate(items: readonly WorkItem[], needs: Needs): Promise<void> {
     if (needs.comments) {
       const pulls = items.filter((i) => i.comments === undefined).map((i) => this.pulls.get(i.number));
-      await this.loadThreads(pulls.filter((p): p is GhPull => p !== undefined), { comments: true, reviews: false });
+      await this.loadThreads(
+        pulls.filter((p): p is GhPull => p !== undefined),
+        { comments: true, reviews: false },
+      );
     }
     for (const item of items) {
       const pull = this.pulls.get(item.number);

@@ -12,16 +12,16 @@
 // (KUBERNETES_SERVICE_HOST) is translated to a proxy on the gateway address
 // that forwards to the apiserver on loopback, so in-cluster clients work.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as http2 from 'node:http2';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type * as k8s from '@kubernetes/client-node';
 import { cacheRoot } from '../paths.js';
 import type { Proc } from '../proc.js';
 import { cniConfig, containerdConfig, kubeletConfig, type NodeLayout } from './config.js';
-import { readImageManifest, type BuiltImage } from './image-manifest.js';
+import { type BuiltImage, readImageManifest } from './image-manifest.js';
 
 const exec = promisify(execFile);
 
@@ -408,7 +408,10 @@ export class RealNode {
   private async removeNetwork(): Promise<void> {
     const { ip, iptables } = this.tools;
     const chain = this.chain();
-    for (const [table, hook] of [['nat', 'PREROUTING'], ['filter', 'FORWARD']] as const) {
+    for (const [table, hook] of [
+      ['nat', 'PREROUTING'],
+      ['filter', 'FORWARD'],
+    ] as const) {
       // -D removes one jump at a time; a crash may have left several
       for (let i = 0; i < 5; i++) {
         const rules = await run(iptables, ['-w', '-t', table, '-S', hook], { ok: true });
@@ -443,7 +446,23 @@ export class RealNode {
     await run(ip, ['link', 'set', l.bridge, 'up']);
     // Service IP of the apiserver -> the proxy on the gateway address.
     await run(iptables, ['-w', '-t', 'nat', '-N', chain]);
-    await run(iptables, ['-w', '-t', 'nat', '-A', chain, '-d', `${serviceIp}/32`, '-p', 'tcp', '--dport', '443', '-j', 'DNAT', '--to-destination', `${l.gateway}:${proxyPort}`]);
+    await run(iptables, [
+      '-w',
+      '-t',
+      'nat',
+      '-A',
+      chain,
+      '-d',
+      `${serviceIp}/32`,
+      '-p',
+      'tcp',
+      '--dport',
+      '443',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      `${l.gateway}:${proxyPort}`,
+    ]);
     await run(iptables, ['-w', '-t', 'nat', '-I', 'PREROUTING', '-i', l.bridge, '-j', chain]);
     // Nothing from the pods leaves the bridge, even where IP forwarding is on.
     await run(iptables, ['-w', '-t', 'filter', '-N', chain]);
@@ -539,7 +558,16 @@ export class RealNode {
     await this.startProxy(proxyPort, i.apiPort);
 
     const containerd = i.startProc('containerd', this.tools.containerd, [
-      '--config', containerdToml, '--address', l.containerdSocket, '--root', l.containerdRoot, '--state', l.containerdState, '--log-level', 'warn',
+      '--config',
+      containerdToml,
+      '--address',
+      l.containerdSocket,
+      '--root',
+      l.containerdRoot,
+      '--state',
+      l.containerdState,
+      '--log-level',
+      'warn',
     ]);
     this.procs.push(containerd);
     await i.waitFor('containerd', [containerd], async () => {
@@ -550,7 +578,7 @@ export class RealNode {
     await this.importImages(manifest.images, i.log);
     this.info.images = manifest.images.flatMap((m) => m.refs);
     // The kubelet exits at once when the CRI answers "server is not initialized yet" (a busy machine).
-    await i.waitFor('containerd\'s CRI', [containerd], () => criVersion(l.containerdSocket), 120_000);
+    await i.waitFor("containerd's CRI", [containerd], () => criVersion(l.containerdSocket), 120_000);
 
     const ports = { port: await i.freePort(), healthzPort: await i.freePort() };
     const kubeletYaml = join(l.configDir, 'kubelet.yaml');

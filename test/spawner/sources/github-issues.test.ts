@@ -45,7 +45,16 @@ describe('GitHubIssuesSource', () => {
   it('maps an issue to a work item', async () => {
     const n = repo.createIssue({ title: 'Fix it', body: 'details', labels: ['a', 'b'], user: 'alice' });
     const [item] = await source({}).discover(new Date(clock));
-    expect(item).toMatchObject({ id: String(n), number: n, title: 'Fix it', body: 'details', labels: ['a', 'b'], kind: 'Issue', author: 'alice', origin: { kind: 'issue', repo: 'acme/app' } });
+    expect(item).toMatchObject({
+      id: String(n),
+      number: n,
+      title: 'Fix it',
+      body: 'details',
+      labels: ['a', 'b'],
+      kind: 'Issue',
+      author: 'alice',
+      origin: { kind: 'issue', repo: 'acme/app' },
+    });
     expect(item!.url).toBe(`${gh.url}/acme/app/issues/${n}`);
   });
 
@@ -168,7 +177,7 @@ describe('GitHubIssuesSource with comment commands', () => {
     expect(gh.stats().requests).toBe(1);
   });
 
-  it('reads the first cycle\'s threads 100 per GraphQL query, with one permission lookup per commander', async () => {
+  it("reads the first cycle's threads 100 per GraphQL query, with one permission lookup per commander", async () => {
     repo.setPermission('maint', 'write');
     repo.setPermission('reader', 'read');
     for (let i = 0; i < 250; i++) {

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JiraSource, buildJql, issueNumber, plainText } from '../../../lib/spawner/sources/jira.js';
+import { buildJql, issueNumber, JiraSource, plainText } from '../../../lib/spawner/sources/jira.js';
 import { JiraEmulator } from '../../emulators/jira.js';
 
 const log = pino({ level: 'silent' });
@@ -16,10 +16,25 @@ describe('JiraSource', () => {
     for (let i = 1; i <= 7; i++) jira.addIssue({ project: 'OPS', summary: `task ${i}`, labels: ['agent'], description: `do ${i}`, comments: ['c1', 'c2'] });
     jira.addIssue({ project: 'OPS', summary: 'not for agents' });
     jira.addIssue({ project: 'DEV', summary: 'other project', labels: ['agent'] });
-    const src = new JiraSource({ baseUrl: jira.url, project: 'OPS', jql: 'labels = agent ORDER BY key ASC', credentials: { user: 'bot@acme.io', token: 'api-token' }, log });
+    const src = new JiraSource({
+      baseUrl: jira.url,
+      project: 'OPS',
+      jql: 'labels = agent ORDER BY key ASC',
+      credentials: { user: 'bot@acme.io', token: 'api-token' },
+      log,
+    });
     const items = await src.discover();
     expect(items.map((i) => i.id)).toEqual(['OPS-1', 'OPS-2', 'OPS-3', 'OPS-4', 'OPS-5', 'OPS-6', 'OPS-7']);
-    expect(items[3]).toEqual({ id: 'OPS-4', number: 4, title: 'task 4', body: 'do 4', url: `${jira.url}/browse/OPS-4`, labels: ['agent'], kind: 'Task', comments: 'c1\n---\nc2' });
+    expect(items[3]).toEqual({
+      id: 'OPS-4',
+      number: 4,
+      title: 'task 4',
+      body: 'do 4',
+      url: `${jira.url}/browse/OPS-4`,
+      labels: ['agent'],
+      kind: 'Task',
+      comments: 'c1\n---\nc2',
+    });
     expect(jira.requests.map((r) => r.path)).toEqual(Array(3).fill('/rest/api/2/search/jql'));
     expect(jira.requests[0]!.jql).toBe('project = OPS AND (labels = agent) ORDER BY key ASC');
   });
@@ -65,7 +80,20 @@ describe('Jira helpers', () => {
   });
   it('reads plain and Atlassian Document Format text', () => {
     expect(plainText('x')).toBe('x');
-    expect(plainText({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }] })).toBe('a\nb');
+    expect(
+      plainText({
+        type: 'doc',
+        content: [
+          {
+            type: 'paragraph',
+            content: [
+              { type: 'text', text: 'a' },
+              { type: 'text', text: 'b' },
+            ],
+          },
+        ],
+      }),
+    ).toBe('a\nb');
     expect(plainText(null)).toBe('');
   });
 });

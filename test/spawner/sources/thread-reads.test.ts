@@ -6,7 +6,7 @@ import { buildTask } from '../../../lib/spawner/build-task.js';
 import { planCycle } from '../../../lib/spawner/cycle.js';
 import { GitHubIssuesSource, type ThreadReads } from '../../../lib/spawner/sources/github-issues.js';
 import { GitHubPullRequestsSource } from '../../../lib/spawner/sources/github-pull-requests.js';
-import { templateNeeds, type Source } from '../../../lib/spawner/sources/source.js';
+import { type Source, templateNeeds } from '../../../lib/spawner/sources/source.js';
 import { GitHubEmulator, type RepoHandle } from '../../emulators/github.js';
 
 // The batched thread reads (GraphQL) against the old per-item path (one REST
@@ -53,7 +53,11 @@ async function tasksOf(source: Source, spawner: TaskSpawner, existing: readonly 
   const plan = planCycle({ spawner: spawner.metadata.name!, items, tasks: existing.map((name) => ({ name, phase: 'Running' })), totalTasksCreated: 0 });
   const t = spawner.spec.taskTemplate;
   const needs = templateNeeds([t.promptTemplate, t.branch]);
-  if (source.hydrate && (needs.comments || needs.reviewComments)) await source.hydrate(plan.creates.map((c) => c.item), needs);
+  if (source.hydrate && (needs.comments || needs.reviewComments))
+    await source.hydrate(
+      plan.creates.map((c) => c.item),
+      needs,
+    );
   return plan.creates.map((c) => buildTask(spawner, c.item, c.name));
 }
 
@@ -132,7 +136,11 @@ describe('batched thread reads make the same Tasks as per-item reads', () => {
     repo.createIssue({ title: 'unlabelled, triggered', user: 'dev' });
     repo.addComment(repo.issueNumbers().at(-1)!, 'maint', PICK);
 
-    const spec: GitHubIssues = { labels, types: ['issues', 'pulls'], commentPolicy: { triggerComment: PICK, excludeComments: [NEEDS], minimumPermission: 'write' } };
+    const spec: GitHubIssues = {
+      labels,
+      types: ['issues', 'pulls'],
+      commentPolicy: { triggerComment: PICK, excludeComments: [NEEDS], minimumPermission: 'write' },
+    };
     const spawner = spawnerOf({ githubIssues: spec }, '#{{.Number}} {{.Title}} ({{.Kind}})\n{{.Body}}\n---\n{{.Comments}}');
     const later = [
       () => {
@@ -143,7 +151,11 @@ describe('batched thread reads make the same Tasks as per-item reads', () => {
       },
       () => repo.addComment(expectOut[1]!, 'maint', PICK),
     ];
-    const cycles = await compare((threadReads) => new GitHubIssuesSource({ client: client(), repo: { owner: 'acme', repo: 'app' }, spec, log, threadReads }), spawner, later);
+    const cycles = await compare(
+      (threadReads) => new GitHubIssuesSource({ client: client(), repo: { owner: 'acme', repo: 'app' }, spec, log, threadReads }),
+      spawner,
+      later,
+    );
 
     for (const c of cycles) expect(c.batched).toEqual(c.perItem);
     const numbers = (tasks: Task[]) => tasks.map((t) => Number(t.metadata.annotations!['kelos.dev/source-number'])).sort((a, b) => a - b);
@@ -167,7 +179,11 @@ describe('batched thread reads make the same Tasks as per-item reads', () => {
     }
     const spec: GitHubIssues = { labels: ['agent'] };
     const spawner = spawnerOf({ githubIssues: spec }, '{{.Title}}: {{.Comments}}');
-    const [first] = await compare((threadReads) => new GitHubIssuesSource({ client: client(), repo: { owner: 'acme', repo: 'app' }, spec, log, threadReads }), spawner, []);
+    const [first] = await compare(
+      (threadReads) => new GitHubIssuesSource({ client: client(), repo: { owner: 'acme', repo: 'app' }, spec, log, threadReads }),
+      spawner,
+      [],
+    );
     expect(first!.batched).toEqual(first!.perItem);
     expect(first!.batched).toHaveLength(12);
     expect(first!.batched[5]!.spec.prompt).toBe('i5: comment 0 of 5\n---\ncomment 1 of 5');
@@ -187,7 +203,11 @@ describe('batched thread reads make the same Tasks as per-item reads', () => {
     const spec: GitHubPullRequests = { reviewState: 'approved', commentPolicy: { triggerComment: PICK, excludeComments: [NEEDS], minimumPermission: 'write' } };
     const spawner = spawnerOf({ githubPullRequests: spec }, '{{.Title}} on {{.Branch}} ({{.ReviewState}}): {{.Comments}}');
     const later = [() => repo.addComment(pulls[2]!, 'maint', PICK)];
-    const cycles = await compare((threadReads) => new GitHubPullRequestsSource({ client: client(), repo: { owner: 'acme', repo: 'app' }, spec, log, threadReads }), spawner, later);
+    const cycles = await compare(
+      (threadReads) => new GitHubPullRequestsSource({ client: client(), repo: { owner: 'acme', repo: 'app' }, spec, log, threadReads }),
+      spawner,
+      later,
+    );
     for (const c of cycles) expect(c.batched).toEqual(c.perItem);
     expect(cycles[0]!.batched.map((t) => t.spec.prompt)).toEqual([`p6 on feat-6 (approved): ${PICK}`]);
     expect(cycles[1]!.batched.map((t) => t.spec.prompt)).toEqual([`p2 on feat-2 (approved): ${PICK}`]);
@@ -204,7 +224,11 @@ describe('batched thread reads make the same Tasks as per-item reads', () => {
     const spawner = spawnerOf({ githubIssues: spec }, '{{.Title}}');
     const anonymous = () => createGitHubClient({ baseUrl: gh.url, log, retryBaseMs: 1 });
     for (let i = 0; i < 3; i++) repo.addComment(repo.createIssue({ title: `i${i}` }), 'dev', PICK);
-    const [first] = await compare((threadReads) => new GitHubIssuesSource({ client: anonymous(), repo: { owner: 'acme', repo: 'app' }, spec, log, threadReads }), spawner, []);
+    const [first] = await compare(
+      (threadReads) => new GitHubIssuesSource({ client: anonymous(), repo: { owner: 'acme', repo: 'app' }, spec, log, threadReads }),
+      spawner,
+      [],
+    );
     expect(first!.batched).toEqual(first!.perItem);
     expect(first!.batched).toHaveLength(3);
     // One refused query (401), then the three listings; one permission check for the one author.
