@@ -1,7 +1,7 @@
-import { Annotation, API_VERSION, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
+import { Annotation, DEFAULT_PROMPT_TEMPLATE, type Task, type TaskSpawner } from '../api/index.js';
 import { parseRepo } from '../github/repo-url.js';
 import { REPORT_PENDING } from '../github/task-report.js';
-import { controllerOwnerReference } from '../render/owner.js';
+import { spawnedTask, spawnedTaskSpec } from '../render/spawned-task.js';
 import { deferRender, renderTemplate } from '../template/index.js';
 import { reportingOf } from './reporter.js';
 import { templateVars, type WorkItem } from './work-item.js';
@@ -28,7 +28,6 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string, co
 
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(t.metadata?.labels ?? {})) labels[k] = render(v, `metadata.labels[${k}]`);
-  labels[Label.TASK_SPAWNER] = spawner.metadata.name!;
 
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) {
@@ -51,35 +50,9 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string, co
   } else {
     prompt = render(promptTemplate, 'promptTemplate');
   }
-  const spec: TaskSpec = { type: t.type, credentials: structuredClone(t.credentials), prompt };
-  if (t.model !== undefined) spec.model = t.model;
-  if (t.effort !== undefined) spec.effort = t.effort;
-  if (t.image !== undefined) spec.image = t.image;
-  if (t.workspaceRef) spec.workspaceRef = { ...t.workspaceRef };
-  if (t.agentConfigRef) spec.agentConfigRef = { ...t.agentConfigRef };
-  if (t.agentConfigRefs) spec.agentConfigRefs = t.agentConfigRefs.map((r) => ({ ...r }));
-  if (t.dependsOn) spec.dependsOn = [...t.dependsOn];
-  if (t.branch !== undefined) {
-    const branch = render(t.branch, 'branch');
-    if (branch) spec.branch = branch;
-  }
-  if (t.ttlSecondsAfterFinished !== undefined) spec.ttlSecondsAfterFinished = t.ttlSecondsAfterFinished;
-  if (t.podOverrides) spec.podOverrides = structuredClone(t.podOverrides);
-  const upstream = t.upstreamRepo ?? upstreamRepoOf(spawner);
-  if (upstream) spec.upstreamRepo = upstream;
-
-  return {
-    apiVersion: API_VERSION,
-    kind: Kind.TASK,
-    metadata: {
-      name,
-      namespace: spawner.metadata.namespace!,
-      labels,
-      ...(Object.keys(annotations).length ? { annotations } : {}),
-      ownerReferences: [controllerOwnerReference({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: spawner.metadata })],
-    },
-    spec,
-  };
+  const branch = t.branch !== undefined ? render(t.branch, 'branch') : undefined;
+  const spec = spawnedTaskSpec(t, { prompt, branch, upstreamRepo: t.upstreamRepo ?? upstreamRepoOf(spawner) });
+  return spawnedTask(spawner, name, labels, annotations, spec);
 }
 
 /** Annotations only the spawner writes: a template's value for them is dropped, never trusted by reporting. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Annotation, API_VERSION, DEFAULT_PROMPT_TEMPLATE, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
+import { Annotation, DEFAULT_PROMPT_TEMPLATE, type Task, type TaskSpawner } from '../api/index.js';
 import { branchNameProblem, invalidBranchMessage } from '../git/ref-format.js';
-import { controllerOwnerReference } from '../render/owner.js';
+import { spawnedTask, spawnedTaskSpec } from '../render/spawned-task.js';
 import { deferRender, renderTemplate, type TemplateValue } from '../template/index.js';
 import type { WebhookVars } from './vars.js';
 
@@ -96,7 +96,6 @@ export function buildWebhookTask(
     }
     labels[k] = value;
   }
-  labels[Label.TASK_SPAWNER] = spawnerName;
 
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) annotations[k] = render(v, `metadata.annotations[${k}]`);
@@ -127,36 +126,10 @@ export function buildWebhookTask(
     prompt = render(promptTemplate, 'promptTemplate');
   }
 
-  const spec: TaskSpec = { type: t.type, credentials: structuredClone(t.credentials), prompt };
-  if (t.model !== undefined) spec.model = t.model;
-  if (t.effort !== undefined) spec.effort = t.effort;
-  if (t.image !== undefined) spec.image = t.image;
-  if (t.workspaceRef) spec.workspaceRef = { ...t.workspaceRef };
-  if (t.agentConfigRef) spec.agentConfigRef = { ...t.agentConfigRef };
-  if (t.agentConfigRefs) spec.agentConfigRefs = t.agentConfigRefs.map((r) => ({ ...r }));
-  if (t.dependsOn) spec.dependsOn = [...t.dependsOn];
-  if (t.branch !== undefined) {
-    const branch = render(t.branch, 'branch');
-    if (branch) {
-      const problem = branchNameProblem(branch);
-      if (problem) throw new WebhookTaskError(`TaskSpawner ${spawnerName}: ${invalidBranchMessage(branch, problem)}`);
-      spec.branch = branch;
-    }
+  const branch = t.branch !== undefined ? render(t.branch, 'branch') : undefined;
+  if (branch) {
+    const problem = branchNameProblem(branch);
+    if (problem) throw new WebhookTaskError(`TaskSpawner ${spawnerName}: ${invalidBranchMessage(branch, problem)}`);
   }
-  if (t.ttlSecondsAfterFinished !== undefined) spec.ttlSecondsAfterFinished = t.ttlSecondsAfterFinished;
-  if (t.podOverrides) spec.podOverrides = structuredClone(t.podOverrides);
-  if (t.upstreamRepo) spec.upstreamRepo = t.upstreamRepo;
-
-  return {
-    apiVersion: API_VERSION,
-    kind: Kind.TASK,
-    metadata: {
-      name,
-      namespace: spawner.metadata.namespace!,
-      labels,
-      annotations,
-      ownerReferences: [controllerOwnerReference({ apiVersion: API_VERSION, kind: Kind.TASK_SPAWNER, metadata: spawner.metadata })],
-    },
-    spec,
-  };
+  return spawnedTask(spawner, name, labels, annotations, spawnedTaskSpec(t, { prompt, branch, upstreamRepo: t.upstreamRepo }));
 }
