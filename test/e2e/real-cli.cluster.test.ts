@@ -9,44 +9,18 @@
 // Skipped, with the reason, where the machine cannot run a real node (not
 // root, packages or images missing); KELOS_TEST_REQUIRE_REAL_NODE=1 (CI) turns
 // that into a failure.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KelosApp, KelosController } from '../../constructs/index.js';
-import { DEFAULT_KELOS_IMAGE } from '../../lib/render/images.js';
-import { DEFAULT_GIT_IMAGE } from '../../lib/render/job.js';
 import { agentImage } from '../../scripts/images.js';
-import { type ControlPlane, startControlPlane } from '../cluster/launcher.js';
-import { normalizeRef, readImageManifest } from '../cluster/node/image-manifest.js';
-import { REAL_NODE_NAME, REAL_NODE_NAMESPACE_ANNOTATIONS, realNodePrerequisites } from '../cluster/node/real-node.js';
-import { resolveBinaries } from '../cluster/paths.js';
+import type { ControlPlane } from '../cluster/launcher.js';
+import { REAL_NODE_NAME } from '../cluster/node/real-node.js';
 import { AnthropicEmulator } from '../emulators/anthropic.js';
 import { type GitServer, startGitServer } from '../emulators/git-http.js';
+import { GROUP, type RealNodeCluster, skipRealNode, startRealNodeCluster, VERSION, waitFor } from './_real-node.js';
 
-const run = promisify(execFile);
-const GROUP = 'kelos.dev';
-const VERSION = 'v1alpha1';
 const AGENT_IMAGE = agentImage('claude-code');
-
-const kubelet = (() => {
-  try {
-    return resolveBinaries().kubelet;
-  } catch {
-    return undefined;
-  }
-})();
-const { missing } = realNodePrerequisites(kubelet);
-const built = new Set(readImageManifest()?.images.flatMap((i) => i.refs) ?? []);
-const images = [AGENT_IMAGE, DEFAULT_KELOS_IMAGE, DEFAULT_GIT_IMAGE].map(normalizeRef).filter((r) => !built.has(r));
-if (images.length && !missing.some((m) => m.includes('npm run images'))) missing.push(`the images ${images.join(', ')} (npm run images)`);
-const required = process.env.KELOS_TEST_REQUIRE_REAL_NODE === '1';
-const skip = missing.length > 0 && !required;
-if (skip) console.warn(`[real cli] skipping the real Claude Code test on the real node: this machine lacks ${missing.join('; ')}`);
+const skip = skipRealNode(AGENT_IMAGE, 'real cli', 'the real Claude Code test on the real node');
 
 const ns = 'team';
 const API_KEY = `sk-ant-test-${randomBytes(8).toString('hex')}`;
@@ -74,46 +48,13 @@ const TURNS = [
   { text: 'The README is edited and pushed.', usage: { input: 5000, output: 500 } },
 ];
 
+let c: RealNodeCluster;
 let cp: ControlPlane;
 let core: k8s.CoreV1Api;
-let apps: k8s.AppsV1Api;
 let custom: k8s.CustomObjectsApi;
 let git: GitServer;
 let api: AnthropicEmulator;
 let failed = false;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(250);
-  }
-}
-
-async function kubectl(args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], { timeout: 120_000 });
-    return stdout;
-  } catch (err) {
-    throw new Error(`kubectl ${args.join(' ')}: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
-  }
-}
-
-async function createNamespace(name: string): Promise<void> {
-  await core.createNamespace({ body: { metadata: { name, annotations: { ...REAL_NODE_NAMESPACE_ANNOTATIONS } } } });
-  await waitFor(`ServiceAccount ${name}/default`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), 30_000);
-}
 
 const kelosObject = (kind: string, name: string, spec: object) => ({ apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name, namespace: ns }, spec });
 
@@ -124,25 +65,13 @@ interface TaskObject {
 
 describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAME}`, { timeout: 420_000 }, () => {
   beforeAll(async () => {
-    cp = await startControlPlane({
-      runsRoot: mkdtempSync(join(tmpdir(), 'kelos-real-cli-')),
-      realNode: 'required',
-      log: (m) => console.error(`[real cli] ${m}`),
-    });
+    c = await startRealNodeCluster('real cli');
+    ({ cp, core, custom } = c);
     const gateway = cp.realNode!.gateway;
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(cp.kubeconfig);
-    core = kc.makeApiClient(k8s.CoreV1Api);
-    apps = kc.makeApiClient(k8s.AppsV1Api);
-    custom = kc.makeApiClient(k8s.CustomObjectsApi);
 
     // The controller as kelos synth renders it, from its image on the node.
-    for (const n of ['kelos-system', ns]) await createNamespace(n);
-    const out = mkdtempSync(join(tmpdir(), 'kelos-real-cli-dist-'));
-    const app = new KelosApp({ outdir: out });
-    new KelosController(app, 'kelos-system', { namespaces: [ns], secretNamespaces: [ns], createNamespaces: false });
-    app.synth();
-    await kubectl(['apply', '--server-side', '--field-manager=kelos', '-f', join(out, 'kelos-system')]);
+    for (const n of ['kelos-system', ns]) await c.createNamespace(n);
+    await c.installController([ns], [ns]);
 
     git = await startGitServer({ host: gateway, token });
     api = await AnthropicEmulator.start({ apiKey: API_KEY, turns: TURNS, listen: { host: gateway } });
@@ -162,12 +91,6 @@ describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAM
         secretRef: { name: 'github-token' },
       }),
     });
-
-    await waitFor(
-      'the kelos controller Deployment available on the real node',
-      async () => ((await apps.readNamespacedDeployment({ name: 'kelos-controller', namespace: 'kelos-system' })).status?.availableReplicas ?? 0) >= 1,
-      180_000,
-    );
   }, 900_000);
 
   afterAll(async () => {

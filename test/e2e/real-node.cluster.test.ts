@@ -9,49 +9,23 @@
 // Skipped, with the reason, where the machine cannot run a real node (not
 // root, packages or images missing); KELOS_TEST_REQUIRE_REAL_NODE=1 (CI) turns
 // that into a failure.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { KelosApp, KelosController } from '../../constructs/index.js';
-import { DEFAULT_KELOS_IMAGE } from '../../lib/render/images.js';
-import { DEFAULT_GIT_IMAGE } from '../../lib/render/job.js';
 import { FAKE_CLI_AGENT_IMAGE } from '../../scripts/images.js';
-import { type ControlPlane, startControlPlane } from '../cluster/launcher.js';
-import { normalizeRef, readImageManifest } from '../cluster/node/image-manifest.js';
-import { REAL_NODE_NAME, REAL_NODE_NAMESPACE_ANNOTATIONS, realNodePrerequisites } from '../cluster/node/real-node.js';
-import { resolveBinaries } from '../cluster/paths.js';
+import type { ControlPlane } from '../cluster/launcher.js';
+import { REAL_NODE_NAME } from '../cluster/node/real-node.js';
 import { type GitServer, startGitServer } from '../emulators/git-http.js';
+import { GROUP, type RealNodeCluster, skipRealNode, startRealNodeCluster, VERSION, waitFor } from './_real-node.js';
 
-const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
-const GROUP = 'kelos.dev';
-const VERSION = 'v1alpha1';
+const skip = skipRealNode(FAKE_CLI_AGENT_IMAGE, 'real node', 'the real-node tests');
 
-const kubelet = (() => {
-  try {
-    return resolveBinaries().kubelet;
-  } catch {
-    return undefined;
-  }
-})();
-const { missing } = realNodePrerequisites(kubelet);
-// the images these tests run, beyond the pause image the node itself needs
-const built = new Set(readImageManifest()?.images.flatMap((i) => i.refs) ?? []);
-const images = [FAKE_CLI_AGENT_IMAGE, DEFAULT_KELOS_IMAGE, DEFAULT_GIT_IMAGE].map(normalizeRef).filter((r) => !built.has(r));
-if (images.length && !missing.some((m) => m.includes('npm run images'))) missing.push(`the images ${images.join(', ')} (npm run images)`);
-const required = process.env.KELOS_TEST_REQUIRE_REAL_NODE === '1';
-const skip = missing.length > 0 && !required;
-if (skip) console.warn(`[real node] skipping the real-node tests: this machine lacks ${missing.join('; ')}`);
-
+let c: RealNodeCluster;
 let cp: ControlPlane;
 let core: k8s.CoreV1Api;
-let apps: k8s.AppsV1Api;
 let custom: k8s.CustomObjectsApi;
 let git: GitServer;
 let gateway: string;
@@ -62,38 +36,8 @@ let repoUrl: string;
 let mirrorUrl: string;
 let failed = false;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(250);
-  }
-}
-
-async function kubectl(args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], { timeout: 120_000 });
-    return stdout;
-  } catch (err) {
-    throw new Error(`kubectl ${args.join(' ')}: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
-  }
-}
-
-async function createNamespace(name: string, labels: Record<string, string> = {}): Promise<void> {
-  await core.createNamespace({ body: { metadata: { name, labels, annotations: { ...REAL_NODE_NAMESPACE_ANNOTATIONS } } } });
-  await waitFor(`ServiceAccount ${name}/default`, () => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), 30_000);
-}
+const kubectl = (args: string[]) => c.kubectl(args);
+const createNamespace = (name: string, labels?: Record<string, string>) => c.createNamespace(name, labels);
 
 const kelosObject = (kind: string, namespace: string, name: string, spec: object) => ({
   apiVersion: `${GROUP}/${VERSION}`,
@@ -175,17 +119,9 @@ function httpGet(url: string): Promise<string> {
 
 describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300_000 }, () => {
   beforeAll(async () => {
-    cp = await startControlPlane({
-      runsRoot: mkdtempSync(join(tmpdir(), 'kelos-real-node-')),
-      realNode: 'required',
-      log: (m) => console.error(`[real node] ${m}`),
-    });
+    c = await startRealNodeCluster('real node');
+    ({ cp, core, custom } = c);
     gateway = cp.realNode!.gateway;
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(cp.kubeconfig);
-    core = kc.makeApiClient(k8s.CoreV1Api);
-    apps = kc.makeApiClient(k8s.AppsV1Api);
-    custom = kc.makeApiClient(k8s.CustomObjectsApi);
 
     // The controller as kelos synth renders it (CRDs, RBAC, its Deployment in
     // kelos-system, restricted Pod Security), installed for the test's
@@ -193,11 +129,7 @@ describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300
     const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' };
     for (const n of ['kelos-system', ns, 'kelos-examples']) await createNamespace(n);
     await createNamespace(RESTRICTED_NS, restricted);
-    const out = mkdtempSync(join(tmpdir(), 'kelos-real-node-dist-'));
-    const app = new KelosApp({ outdir: out });
-    new KelosController(app, 'kelos-system', { namespaces: [ns, 'kelos-examples', RESTRICTED_NS], secretNamespaces: [ns], createNamespaces: false });
-    app.synth();
-    await kubectl(['apply', '--server-side', '--field-manager=kelos', '-f', join(out, 'kelos-system')]);
+    await c.installController([ns, 'kelos-examples', RESTRICTED_NS], [ns]);
 
     git = await startGitServer({ host: gateway, token });
     repoUrl = git.createRepo('acme/app', { 'README.md': '# app\n', 'src/index.js': 'console.log("app");\n' });
@@ -230,15 +162,6 @@ describe.skipIf(skip)(`Tasks on the real node ${REAL_NODE_NAME}`, { timeout: 300
       plugins: [{ name: 'team', skills: [{ name: 'review', content: 'Review the diff for API changes.\n' }] }],
       mcpServers: [{ name: 'docs', type: 'http', url: `http://${gateway}:9/mcp`, headersFrom: { secretRef: { name: 'mcp-auth' } } }],
     });
-
-    await waitFor(
-      'the kelos controller Deployment available on the real node',
-      async () => {
-        const d = await apps.readNamespacedDeployment({ name: 'kelos-controller', namespace: 'kelos-system' });
-        return (d.status?.availableReplicas ?? 0) >= 1;
-      },
-      180_000,
-    );
   }, 900_000);
 
   beforeEach(({ task, onTestFailed }) => {
