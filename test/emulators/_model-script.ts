@@ -5,7 +5,7 @@
  * script on), injected faults, and the record of every request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody } from './_http.js';
+import { type ListenOptions, LoopbackServer, readBody } from './_http.js';
 
 /** A tool call a scripted turn makes, in the CLI's own tool vocabulary. */
 export interface ToolCall {
@@ -109,4 +109,53 @@ export function missingTools(turn: ScriptTurn, offered: readonly string[]): stri
 /** A message saying which scripted tools a request lacks, and what it offers. */
 export function missingToolsMessage(missing: readonly string[], offered: readonly string[]): string {
   return `the scripted turn calls ${missing.join(', ')}, which this request does not offer (it offers: ${offered.join(', ') || 'no tools'})`;
+}
+
+/**
+ * A scripted model server: its loopback server, script and the accessors the
+ * tests read. A vendor's server says how it answers (`handle`) and which fault
+ * `failNext` injects by default.
+ */
+export abstract class ScriptedModelServer<T = ScriptTurn> {
+  protected readonly script: Script<T>;
+  protected server!: LoopbackServer;
+
+  protected constructor(
+    turns: readonly T[],
+    private readonly defaultFault: Fault,
+  ) {
+    this.script = new Script(turns);
+  }
+
+  /** Starts serving `handle` (on loopback unless `listen` says otherwise). */
+  protected async listen(listen?: ListenOptions): Promise<this> {
+    this.server = await LoopbackServer.listen((req, res) => this.handle(req, res), listen);
+    return this;
+  }
+
+  protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+
+  /** Every request received, in order. */
+  get requests(): readonly RecordedRequest[] {
+    return this.script.requests;
+  }
+
+  /** How many scripted turns have not been served. */
+  get remaining(): number {
+    return this.script.remaining;
+  }
+
+  /** Faults not served yet. */
+  get pendingFaults(): number {
+    return this.script.pendingFaults;
+  }
+
+  /** The next `count` model requests get `fault` (default: the vendor's overloaded or unavailable answer). */
+  failNext(count = 1, fault: Fault = this.defaultFault): void {
+    this.script.failNext(fault, count);
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
 }

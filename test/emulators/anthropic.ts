@@ -10,7 +10,7 @@
  * overloaded, a hung request); a wrong key gets a 401.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ListenOptions, LoopbackServer } from './_http.js';
+import type { ListenOptions } from './_http.js';
 import {
   DEFAULT_USAGE,
   type Fault,
@@ -18,7 +18,7 @@ import {
   missingToolsMessage,
   type RecordedRequest,
   readJson,
-  Script,
+  ScriptedModelServer,
   type ScriptTurn,
   sendJson,
 } from './_model-script.js';
@@ -100,46 +100,18 @@ function normalize(t: Turn | ScriptTurn): Normalized {
 /** The 529 the Messages API answers when it is overloaded. */
 export const OVERLOADED: Fault = { status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } };
 
-export class AnthropicEmulator {
-  private readonly script: Script<Turn | ScriptTurn>;
-
-  private constructor(
-    private readonly server: LoopbackServer,
-    private readonly options: AnthropicEmulatorOptions,
-  ) {
-    this.script = new Script(options.turns);
+export class AnthropicEmulator extends ScriptedModelServer<Turn | ScriptTurn> {
+  private constructor(private readonly options: AnthropicEmulatorOptions) {
+    super(options.turns, OVERLOADED);
   }
 
-  static async start(options: AnthropicEmulatorOptions): Promise<AnthropicEmulator> {
-    const ref: { current?: AnthropicEmulator } = {};
-    const server = await LoopbackServer.listen((req, res) => ref.current!.handle(req, res), options.listen);
-    ref.current = new AnthropicEmulator(server, options);
-    return ref.current;
+  static start(options: AnthropicEmulatorOptions): Promise<AnthropicEmulator> {
+    return new AnthropicEmulator(options).listen(options.listen);
   }
 
   /** The base URL (ANTHROPIC_BASE_URL; `<url>/v1` for SDKs that want the version in it). */
   get url(): string {
     return this.server.url;
-  }
-
-  /** Every request received, in order. */
-  get requests(): readonly RecordedRequest[] {
-    return this.script.requests;
-  }
-
-  /** How many scripted turns have not been served. */
-  get remaining(): number {
-    return this.script.remaining;
-  }
-
-  /** Faults not served yet. */
-  get pendingFaults(): number {
-    return this.script.pendingFaults;
-  }
-
-  /** The next `count` Messages requests get `fault` (default: 529 overloaded). */
-  failNext(count = 1, fault: Fault = OVERLOADED): void {
-    this.script.failNext(fault, count);
   }
 
   /** The `POST /v1/messages` requests that offered tools: the agent's own turns. */
@@ -190,11 +162,7 @@ export class AnthropicEmulator {
     return out;
   }
 
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const body = await readJson(req);
     const record = (answer: RecordedRequest['answer']) => this.script.record(req, url, body, answer);

@@ -10,7 +10,7 @@
  * gets the API's 400 `API_KEY_INVALID`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ListenOptions, LoopbackServer } from './_http.js';
+import type { ListenOptions } from './_http.js';
 import {
   DEFAULT_USAGE,
   type Fault,
@@ -18,7 +18,7 @@ import {
   missingToolsMessage,
   type RecordedRequest,
   readJson,
-  Script,
+  ScriptedModelServer,
   type ScriptTurn,
   sendJson,
 } from './_model-script.js';
@@ -89,43 +89,18 @@ function offeredTools(body: unknown): string[] {
   return Array.isArray(tools) ? tools.flatMap((t) => (t.functionDeclarations ?? []).map((f) => String(f.name))) : [];
 }
 
-export class GeminiEmulator {
-  private readonly script: Script;
-
-  private constructor(
-    private readonly server: LoopbackServer,
-    private readonly options: GeminiEmulatorOptions,
-  ) {
-    this.script = new Script(options.turns);
+export class GeminiEmulator extends ScriptedModelServer {
+  private constructor(private readonly options: GeminiEmulatorOptions) {
+    super(options.turns, MODEL_OVERLOADED);
   }
 
-  static async start(options: GeminiEmulatorOptions): Promise<GeminiEmulator> {
-    const ref: { current?: GeminiEmulator } = {};
-    const server = await LoopbackServer.listen((req, res) => ref.current!.handle(req, res), options.listen);
-    ref.current = new GeminiEmulator(server, options);
-    return ref.current;
+  static start(options: GeminiEmulatorOptions): Promise<GeminiEmulator> {
+    return new GeminiEmulator(options).listen(options.listen);
   }
 
   /** The base URL (GOOGLE_GEMINI_BASE_URL). */
   get url(): string {
     return this.server.url;
-  }
-
-  get requests(): readonly RecordedRequest[] {
-    return this.script.requests;
-  }
-
-  get remaining(): number {
-    return this.script.remaining;
-  }
-
-  get pendingFaults(): number {
-    return this.script.pendingFaults;
-  }
-
-  /** The next `count` streamed requests get `fault` (default: 503 overloaded). */
-  failNext(count = 1, fault: Fault = MODEL_OVERLOADED): void {
-    this.script.failNext(fault, count);
   }
 
   /** The `:streamGenerateContent` requests: the agent's own turns. */
@@ -154,17 +129,13 @@ export class GeminiEmulator {
     return calls.map((call, i) => ({ name: call.name, args: call.args, response: JSON.stringify(responses[i]?.response ?? null) }));
   }
 
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
   private longestHistory(): Content[] {
     return this.agentRequests()
       .map((r) => (r.body as { contents?: Content[] } | undefined)?.contents ?? [])
       .reduce<Content[]>((a, b) => (b.length > a.length ? b : a), []);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const body = await readJson(req);
     const record = (answer: RecordedRequest['answer']) => this.script.record(req, url, body, answer);

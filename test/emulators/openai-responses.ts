@@ -11,7 +11,7 @@
  * key gets a 401.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ListenOptions, LoopbackServer } from './_http.js';
+import type { ListenOptions } from './_http.js';
 import {
   DEFAULT_USAGE,
   type Fault,
@@ -19,7 +19,7 @@ import {
   missingToolsMessage,
   type RecordedRequest,
   readJson,
-  Script,
+  ScriptedModelServer,
   type ScriptTurn,
   sendJson,
 } from './_model-script.js';
@@ -85,43 +85,18 @@ function offeredTools(body: unknown): string[] {
   return names;
 }
 
-export class OpenAIResponsesEmulator {
-  private readonly script: Script;
-
-  private constructor(
-    private readonly server: LoopbackServer,
-    private readonly options: OpenAIResponsesEmulatorOptions,
-  ) {
-    this.script = new Script(options.turns);
+export class OpenAIResponsesEmulator extends ScriptedModelServer {
+  private constructor(private readonly options: OpenAIResponsesEmulatorOptions) {
+    super(options.turns, SERVICE_UNAVAILABLE);
   }
 
-  static async start(options: OpenAIResponsesEmulatorOptions): Promise<OpenAIResponsesEmulator> {
-    const ref: { current?: OpenAIResponsesEmulator } = {};
-    const server = await LoopbackServer.listen((req, res) => ref.current!.handle(req, res), options.listen);
-    ref.current = new OpenAIResponsesEmulator(server, options);
-    return ref.current;
+  static start(options: OpenAIResponsesEmulatorOptions): Promise<OpenAIResponsesEmulator> {
+    return new OpenAIResponsesEmulator(options).listen(options.listen);
   }
 
   /** The base URL with the API version: `<url>/v1`. */
   get baseUrl(): string {
     return `${this.server.url}/v1`;
-  }
-
-  get requests(): readonly RecordedRequest[] {
-    return this.script.requests;
-  }
-
-  get remaining(): number {
-    return this.script.remaining;
-  }
-
-  get pendingFaults(): number {
-    return this.script.pendingFaults;
-  }
-
-  /** The next `count` Responses requests get `fault` (default: 503). */
-  failNext(count = 1, fault: Fault = SERVICE_UNAVAILABLE): void {
-    this.script.failNext(fault, count);
   }
 
   /** The `POST /v1/responses` requests. */
@@ -152,17 +127,13 @@ export class OpenAIResponsesEmulator {
       }));
   }
 
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
   private longestInput(): InputItem[] {
     return this.responseRequests()
       .map((r) => (r.body as { input?: InputItem[] } | undefined)?.input ?? [])
       .reduce<InputItem[]>((a, b) => (b.length > a.length ? b : a), []);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const body = await readJson(req);
     const record = (answer: RecordedRequest['answer']) => this.script.record(req, url, body, answer);
