@@ -1,4 +1,4 @@
-import { API_VERSION, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
+import { Annotation, API_VERSION, Kind, Label, type Task, type TaskSpawner, type TaskSpec } from '../api/index.js';
 import type { TaskTemplate } from '../api/task-spawner.js';
 import { controllerOwnerReference } from './owner.js';
 
@@ -21,6 +21,23 @@ export function spawnedTaskSpec(t: TaskTemplate, rendered: { prompt: string; bra
   if (t.podOverrides) spec.podOverrides = structuredClone(t.podOverrides);
   if (rendered.upstreamRepo) spec.upstreamRepo = rendered.upstreamRepo;
   return spec;
+}
+
+/** Annotations only kelos writes on a spawned Task: a template's value for them is dropped, never trusted by reporting. */
+const KELOS_WRITTEN_ANNOTATIONS: ReadonlySet<string> = new Set([
+  Annotation.SOURCE_SHA,
+  Annotation.REPORT_COMMENT_ID,
+  Annotation.REPORT_CHECK_RUN_ID,
+  Annotation.REPORTED,
+]);
+
+/** A taskTemplate's annotations, each value rendered by the caller, without those only kelos writes. */
+export function templateAnnotations(t: TaskTemplate, render: (text: string, what: string) => string): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) {
+    if (!KELOS_WRITTEN_ANNOTATIONS.has(k)) annotations[k] = render(v, `metadata.annotations[${k}]`);
+  }
+  return annotations;
 }
 
 /** A Task of `spawner` in its namespace: the `kelos.dev/taskspawner` label and a controller owner reference to it. */

@@ -1,7 +1,7 @@
 import { Annotation, DEFAULT_PROMPT_TEMPLATE, type Task, type TaskSpawner } from '../api/index.js';
 import { parseRepo } from '../github/repo-url.js';
 import { REPORT_PENDING } from '../github/task-report.js';
-import { spawnedTask, spawnedTaskSpec } from '../render/spawned-task.js';
+import { spawnedTask, spawnedTaskSpec, templateAnnotations } from '../render/spawned-task.js';
 import { deferRender, renderTemplate } from '../template/index.js';
 import { reportingOf } from './reporter.js';
 import { templateVars, type WorkItem } from './work-item.js';
@@ -29,10 +29,7 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string, co
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(t.metadata?.labels ?? {})) labels[k] = render(v, `metadata.labels[${k}]`);
 
-  const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) {
-    if (!SPAWNER_ANNOTATIONS.has(k)) annotations[k] = render(v, `metadata.annotations[${k}]`);
-  }
+  const annotations = templateAnnotations(t, render);
   if (item.origin) {
     annotations[Annotation.SOURCE_KIND] = item.origin.kind;
     annotations[Annotation.SOURCE_NUMBER] = String(item.number);
@@ -54,14 +51,6 @@ export function buildTask(spawner: TaskSpawner, item: WorkItem, name: string, co
   const spec = spawnedTaskSpec(t, { prompt, branch, upstreamRepo: t.upstreamRepo ?? upstreamRepoOf(spawner) });
   return spawnedTask(spawner, name, labels, annotations, spec);
 }
-
-/** Annotations only the spawner writes: a template's value for them is dropped, never trusted by reporting. */
-const SPAWNER_ANNOTATIONS: ReadonlySet<string> = new Set([
-  Annotation.SOURCE_SHA,
-  Annotation.REPORT_COMMENT_ID,
-  Annotation.REPORT_CHECK_RUN_ID,
-  Annotation.REPORTED,
-]);
 
 /** `owner/repo` of a GitHub source's `repo` override (the fork workflow), else undefined. */
 export function upstreamRepoOf(spawner: Pick<TaskSpawner, 'spec'>): string | undefined {

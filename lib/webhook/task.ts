@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Annotation, DEFAULT_PROMPT_TEMPLATE, type Task, type TaskSpawner } from '../api/index.js';
 import { branchNameProblem, invalidBranchMessage } from '../git/ref-format.js';
-import { spawnedTask, spawnedTaskSpec } from '../render/spawned-task.js';
+import { spawnedTask, spawnedTaskSpec, templateAnnotations } from '../render/spawned-task.js';
 import { deferRender, renderTemplate, type TemplateValue } from '../template/index.js';
 import type { WebhookVars } from './vars.js';
 
@@ -97,8 +97,7 @@ export function buildWebhookTask(
     labels[k] = value;
   }
 
-  const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(t.metadata?.annotations ?? {})) annotations[k] = render(v, `metadata.annotations[${k}]`);
+  const annotations = templateAnnotations(t, render);
   annotations[WebhookAnnotation.SOURCE] = meta.source;
   // Every delivery becomes a Task; the controller runs at most maxConcurrency of them at once.
   if ((spawner.spec.maxConcurrency ?? 0) > 0) annotations[Annotation.MAX_CONCURRENCY] = String(spawner.spec.maxConcurrency);
