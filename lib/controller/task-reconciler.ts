@@ -26,6 +26,9 @@ import type { ManagerSetup, ObjectKey, ReconcileResult, Reconciler } from './rec
 import { spawnerGate } from './spawner-gate.js';
 import { eventJob, type IndexedTasks, jobOwner, pendingTasksReferencing, podOwner, TaskSources, taskEvents } from './task-watches.js';
 
+/** When the pass after a Job's creation runs at the latest, should the Job's add event not come. */
+const BOOKKEEPING_FALLBACK_MS = 10_000;
+
 interface Written {
   /** Versions of the Task that show nothing newer than our writes. */
   readonly ours: Set<string>;
@@ -246,10 +249,15 @@ export class TaskReconciler implements Reconciler {
     }
     const seen = this.ours(key, task.metadata.resourceVersion);
     const writes: Promise<unknown>[] = [];
-    if (d.finalizer === 'add' && !seen.finalizer) {
+    const { job, configMap, secret, githubTokenSecret } = d.children;
+    // Jobs first: the pass that creates a Job writes nothing else. The Job's
+    // add event queues the Task again behind the Tasks still waiting for
+    // theirs, and that pass adds the finalizer and writes the status it then
+    // sees (Running, when the Pod started meanwhile: one write instead of two).
+    // A Task deleted in between loses nothing: its Job is owned by it.
+    if (d.finalizer === 'add' && !seen.finalizer && !job) {
       writes.push(setTaskFinalizer(this.o.client, task, true).then((t) => this.mark(seen, t, { finalizer: true })));
     }
-    const { job, configMap, secret, githubTokenSecret } = d.children;
     if (job) {
       writes.push(
         (async () => {
@@ -283,6 +291,12 @@ export class TaskReconciler implements Reconciler {
     }
     await Promise.all(writes);
 
+    if (createdJob) {
+      this.o.metrics.taskCreated.inc({ namespace: ns, type: task.spec.type });
+      // Should the Job's event be lost, look again anyway.
+      return { requeueAfter: BOOKKEEPING_FALLBACK_MS };
+    }
+
     const old = task.status ?? {};
     const wanted = status ? canonicalJson(status) : undefined;
     if (status && wanted !== canonicalJson(old) && seen.status !== wanted) {
@@ -295,8 +309,6 @@ export class TaskReconciler implements Reconciler {
         this.o.metrics.taskFinished(task, status.phase!, status.startTime, status.completionTime, status.results);
       }
     }
-    if (createdJob) this.o.metrics.taskCreated.inc({ namespace: ns, type: task.spec.type });
-
     if (d.deleteJob) {
       // A declared Task after its TTL: the Job (and its Pod) go, the Task and its outcome stay.
       if (await client.delete(resourcePath(Resources.jobs, { namespace: ns, name }), { propagationPolicy: 'Background' })) {

@@ -74,6 +74,12 @@ export interface ControllerInstall {
   readonly admissionPolicies: readonly AdmissionObject[];
 }
 
+/**
+ * The controller's V8 flags (its Deployment's NODE_OPTIONS; bench:controller
+ * runs it with the same).
+ */
+export const CONTROLLER_NODE_OPTIONS = '--max-old-space-size=384';
+
 export const DEFAULT_CONTROLLER_RESOURCES: V1ResourceRequirements = {
   requests: { cpu: '50m', memory: '128Mi' },
   limits: { memory: '512Mi' },
@@ -197,7 +203,7 @@ export function controllerInstall(rules: readonly V1PolicyRule[], options: Contr
                 image: options.image ?? DEFAULT_KELOS_IMAGE,
                 imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
                 args: controllerArgs(options),
-                env: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
+                env: [{ name: 'NODE_OPTIONS', value: CONTROLLER_NODE_OPTIONS }],
                 ports: [
                   { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
                   { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
