@@ -176,6 +176,20 @@ export interface NewPull extends NewIssue {
   base?: string;
 }
 
+/** A pull request as the emulator keeps it (for tests' assertions). */
+export interface PullView {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string | null;
+  readonly user: string;
+  readonly state: 'open' | 'closed';
+  readonly head: string;
+  readonly base: string;
+  readonly draft: boolean;
+  /** Epoch ms. */
+  readonly createdAt: number;
+}
+
 export interface IssueUpdate {
   title?: string;
   body?: string | null;
@@ -396,6 +410,23 @@ export class RepoHandle {
 
   issueNumbers(): number[] {
     return [...this.repo.issues.keys()];
+  }
+
+  /** The repository's pull requests, oldest first (for tests' assertions). */
+  pulls(): PullView[] {
+    return [...this.repo.issues.values()]
+      .filter((i) => i.pull)
+      .map((i) => ({
+        number: i.number,
+        title: i.title,
+        body: i.body,
+        user: i.user,
+        state: i.state,
+        head: i.pull!.headRef,
+        base: i.pull!.baseRef,
+        draft: i.pull!.draft,
+        createdAt: i.createdAt,
+      }));
   }
 
   private touch(issue: IssueRecord): void {
