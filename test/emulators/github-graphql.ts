@@ -1,6 +1,8 @@
 /**
  * The GraphQL subset of the GitHub emulator: a repository's issues and pull
- * requests with their comments and reviews, and `rateLimit`, executed by
+ * requests with their comments and reviews, `rateLimit`, what `gh pr create`
+ * and `gh pr list` ask (repository info, pull requests by head branch, the
+ * `createPullRequest` mutation), executed by
  * graphql-js against a schema shaped like GitHub's. Before a query runs it is
  * checked and priced the way GitHub documents it: every connection needs
  * `first` or `last` within 1..100, at most 500,000 nodes, and the point cost

@@ -3,7 +3,9 @@
  * the spawner reads (issues, pulls, comments, reviews, a pull request's
  * files, permissions, team memberships, App installation tokens, the
  * repository-wide comments listing and GraphQL threads) and writes (issue
- * comments created and edited, check runs created and updated), with real pagination (`Link`), conditional requests
+ * comments created and edited, check runs created and updated, pull requests
+ * opened over GraphQL as `gh pr create` does), on loopback or any address,
+ * over HTTP or HTTPS, with real pagination (`Link`), conditional requests
  * (ETag / If-None-Match → 304, free of rate limit), primary rate limits per
  * token (REST requests and GraphQL points apart) and injectable faults. Tests drive it through
  * the typed methods below; the spawner only sees HTTP.
