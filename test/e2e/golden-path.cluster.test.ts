@@ -303,6 +303,7 @@ describe.skipIf(skip)(`the golden path on the real node ${REAL_NODE_NAME}`, { ti
       expect(pod?.spec?.containers[0]?.image, selector).toBe(DEFAULT_KELOS_IMAGE);
     }
     const pod = await agentPod(TASK);
+    console.error(`[golden path] the agent pod's init containers: ${pod?.status?.initContainerStatuses?.map((x) => x.name).join(', ')}`);
     expect(pod?.spec?.nodeName).toBe(REAL_NODE_NAME);
     expect(pod?.spec?.containers.find((x) => x.name === 'kelos-agent')?.image).toBe(AGENT_IMAGE);
 
@@ -327,6 +328,7 @@ describe.skipIf(skip)(`the golden path on the real node ${REAL_NODE_NAME}`, { ti
     expect(git.show(REPO, BRANCH, 'command-ran.txt')).toBe(BRANCH);
     expect(git.show(REPO, BRANCH, 'README.md')).toBe(EDIT.after);
     expect(git.show(REPO, 'main', 'README.md')).toBe(EDIT.before);
+    expect(() => git.show(REPO, BRANCH, '.github-ca.pem')).toThrow();
 
     // gh opened exactly one pull request, from the Task's branch onto the Workspace's ref, as the token's user.
     const pulls = github.repo(REPO).pulls();
