@@ -1,6 +1,8 @@
 /**
  * The GraphQL subset of the GitHub emulator: a repository's issues and pull
- * requests with their comments and reviews, and `rateLimit`, executed by
+ * requests with their comments and reviews, `rateLimit`, what `gh pr create`
+ * and `gh pr list` ask (repository info, pull requests by head branch, the
+ * `createPullRequest` mutation), executed by
  * graphql-js against a schema shaped like GitHub's. Before a query runs it is
  * checked and priced the way GitHub documents it: every connection needs
  * `first` or `last` within 1..100, at most 500,000 nodes, and the point cost
@@ -34,9 +36,52 @@ const SDL = /* GraphQL */ `
     rateLimit(dryRun: Boolean = false): RateLimit
   }
   type RateLimit { cost: Int! limit: Int! nodeCount: Int! remaining: Int! resetAt: String! used: Int! }
+  type Mutation {
+    createPullRequest(input: CreatePullRequestInput!): CreatePullRequestPayload
+  }
+  input CreatePullRequestInput {
+    repositoryId: ID!
+    baseRefName: String!
+    headRefName: String!
+    title: String!
+    body: String
+    draft: Boolean
+    maintainerCanModify: Boolean
+    clientMutationId: String
+  }
+  type CreatePullRequestPayload { clientMutationId: String pullRequest: PullRequest }
+  enum RepositoryPermission { ADMIN MAINTAIN WRITE TRIAGE READ }
+  enum PullRequestState { OPEN CLOSED MERGED }
+  enum IssueOrderField { CREATED_AT UPDATED_AT COMMENTS }
+  enum OrderDirection { ASC DESC }
+  input IssueOrder { field: IssueOrderField! direction: OrderDirection! }
+  interface RepositoryOwner { id: ID! login: String! }
+  type Ref { name: String! }
+  type PullRequestConnection { totalCount: Int! nodes: [PullRequest] pageInfo: PageInfo! }
   type Repository {
+    id: ID!
     name: String!
     nameWithOwner: String!
+    owner: RepositoryOwner!
+    description: String
+    hasIssuesEnabled: Boolean!
+    hasWikiEnabled: Boolean!
+    viewerPermission: RepositoryPermission
+    defaultBranchRef: Ref
+    parent: Repository
+    mergeCommitAllowed: Boolean!
+    rebaseMergeAllowed: Boolean!
+    squashMergeAllowed: Boolean!
+    pullRequests(
+      first: Int
+      last: Int
+      after: String
+      before: String
+      states: [PullRequestState!]
+      headRefName: String
+      baseRefName: String
+      orderBy: IssueOrder
+    ): PullRequestConnection!
     issues(first: Int, last: Int, after: String, before: String): IssueConnection!
     issue(number: Int!): Issue
     pullRequest(number: Int!): PullRequest
@@ -44,7 +89,7 @@ const SDL = /* GraphQL */ `
   }
   union IssueOrPullRequest = Issue | PullRequest
   interface Actor { login: String! }
-  type User implements Actor { login: String! }
+  type User implements Actor & RepositoryOwner { id: ID! login: String! name: String }
   type Bot implements Actor { login: String! }
   type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
   type Issue {
@@ -61,6 +106,12 @@ const SDL = /* GraphQL */ `
     body: String!
     url: String!
     author: Actor
+    id: ID!
+    state: PullRequestState!
+    isDraft: Boolean!
+    isCrossRepository: Boolean!
+    headRepositoryOwner: RepositoryOwner
+    baseRefName: String!
     headRefName: String!
     headRefOid: String!
     comments(first: Int, last: Int, after: String, before: String): IssueCommentConnection!
@@ -97,7 +148,26 @@ export interface GqlIssue {
   readonly body: string | null;
   readonly user: string;
   readonly comments: readonly GqlComment[];
-  readonly pull?: { readonly headRef: string; readonly headSha: string; readonly reviews: readonly GqlReview[] };
+  readonly state?: 'open' | 'closed';
+  readonly pull?: {
+    readonly headRef: string;
+    readonly headSha: string;
+    readonly baseRef?: string;
+    /** `owner/name` of a fork's head; null when the fork was deleted. */
+    readonly headRepo?: string | null;
+    readonly draft?: boolean;
+    readonly merged?: boolean;
+    readonly reviews: readonly GqlReview[];
+  };
+}
+
+/** What `createPullRequest` asks of the emulator. */
+export interface GqlNewPull {
+  readonly title: string;
+  readonly body?: string | null;
+  readonly headRefName: string;
+  readonly baseRefName: string;
+  readonly draft?: boolean | null;
 }
 export interface GqlWorld {
   /** The repository's issues by number, undefined when there is no such repository. */
@@ -106,6 +176,10 @@ export interface GqlWorld {
   userType(login: string): 'User' | 'Bot';
   /** The HTML URL of an issue or pull request. */
   htmlUrl(owner: string, name: string, issue: GqlIssue): string;
+  /** The repository's default branch. */
+  defaultBranch?(owner: string, name: string): string;
+  /** Opens a pull request by the viewer (`createPullRequest`); returns it. */
+  createPull?(owner: string, name: string, input: GqlNewPull, viewer: string): GqlIssue;
 }
 
 export interface GqlPrice {
@@ -152,7 +226,7 @@ export class GraphqlEndpoint {
     const invalid = validate(this.schema, document);
     if (invalid.length > 0) return { errors: invalid.map((e) => ({ message: e.message })) };
     const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
-    if (ops.length !== 1 || ops[0]!.operation !== 'query') return { errors: [{ message: 'Send exactly one query operation.' }] };
+    if (ops.length !== 1 || ops[0]!.operation === 'subscription') return { errors: [{ message: 'Send exactly one query or mutation operation.' }] };
     try {
       const price = priceOf(this.schema, document, ops[0]!, vars);
       return { document, price, variables: vars };
@@ -163,9 +237,22 @@ export class GraphqlEndpoint {
   }
 
   /** Runs a prepared query; `rate` is what `rateLimit` reports (after this query's charge). */
-  run(document: DocumentNode, variables: Record<string, unknown>, price: GqlPrice, rate: GqlRateState): { data: unknown; errors?: GqlError[] } {
+  run(
+    document: DocumentNode,
+    variables: Record<string, unknown>,
+    price: GqlPrice,
+    rate: GqlRateState,
+    viewer = 'kelos-bot',
+  ): { data: unknown; errors?: GqlError[] } {
     const root = {
       repository: ({ owner, name }: { owner: string; name: string }) => this.repository(owner, name),
+      createPullRequest: ({ input }: { input: GqlNewPull & { repositoryId: string } }) => {
+        const [owner, name] = Buffer.from(input.repositoryId.replace(/^R_/, ''), 'base64url').toString('utf8').split('/');
+        if (!owner || !name || !this.world.issues(owner, name)) throw notFound(`Could not resolve to a node with the global id of '${input.repositoryId}'`);
+        if (!this.world.createPull) throw new GraphQLError('createPullRequest is not served here');
+        const created = this.world.createPull(owner, name, input, viewer);
+        return { clientMutationId: null, pullRequest: this.repository(owner, name).pullRequest({ number: created.number }) };
+      },
       rateLimit: () => ({
         cost: price.cost,
         limit: rate.limit,
@@ -220,18 +307,48 @@ export class GraphqlEndpoint {
       };
       if (!i.pull) return { __typename: 'Issue', ...base };
       const pull = i.pull;
+      const headOwner = pull.headRepo === undefined ? owner : (pull.headRepo?.split('/')[0] ?? null);
       const reviews = [...pull.reviews].sort((a, b) => a.submittedAt - b.submittedAt || a.id - b.id);
       return {
         __typename: 'PullRequest',
         ...base,
+        id: `PR_${Buffer.from(`${owner}/${name}#${i.number}`).toString('base64url')}`,
+        state: pullState(i),
+        isDraft: pull.draft ?? false,
+        isCrossRepository: pull.headRepo !== undefined && pull.headRepo?.toLowerCase() !== `${owner}/${name}`.toLowerCase(),
+        headRepositoryOwner: headOwner === null ? null : { __typename: 'User', id: `U_${headOwner}`, login: headOwner, name: null },
+        baseRefName: pull.baseRef ?? defaultBranch,
         headRefName: pull.headRef,
         headRefOid: pull.headSha,
         reviews: (args: PageArgs) => connection(reviews, args, review),
       };
     };
+    const defaultBranch = world.defaultBranch?.(owner, name) ?? 'main';
     return {
+      id: `R_${Buffer.from(`${owner}/${name}`).toString('base64url')}`,
       name,
       nameWithOwner: `${owner}/${name}`,
+      owner: { __typename: 'User', id: `U_${owner}`, login: owner, name: null },
+      description: null,
+      hasIssuesEnabled: true,
+      hasWikiEnabled: false,
+      viewerPermission: 'WRITE',
+      defaultBranchRef: { name: defaultBranch },
+      parent: null,
+      mergeCommitAllowed: true,
+      rebaseMergeAllowed: true,
+      squashMergeAllowed: true,
+      pullRequests: (args: PageArgs & PullFilter) => {
+        const pulls = [...issues.values()]
+          .filter((i) => i.pull && (!args.states?.length || args.states.includes(pullState(i))))
+          .filter(
+            (i) =>
+              (args.headRefName == null || i.pull!.headRef === args.headRefName) &&
+              (args.baseRefName == null || (i.pull!.baseRef ?? defaultBranch) === args.baseRefName),
+          )
+          .sort((a, b) => (args.orderBy?.direction === 'DESC' ? b.number - a.number : a.number - b.number));
+        return connection(pulls, args, view);
+      },
       issues: (args: PageArgs) =>
         connection(
           [...issues.values()].filter((i) => !i.pull).sort((a, b) => a.number - b.number),
@@ -255,6 +372,18 @@ export class GraphqlEndpoint {
       },
     };
   }
+}
+
+interface PullFilter {
+  states?: string[] | null;
+  headRefName?: string | null;
+  baseRefName?: string | null;
+  orderBy?: { field: string; direction: 'ASC' | 'DESC' } | null;
+}
+
+function pullState(i: GqlIssue): 'OPEN' | 'CLOSED' | 'MERGED' {
+  if (i.pull?.merged) return 'MERGED';
+  return i.state === 'closed' ? 'CLOSED' : 'OPEN';
 }
 
 interface PageArgs {
@@ -357,7 +486,7 @@ function priceOf(schema: GraphQLSchema, document: DocumentNode, op: OperationDef
       if (isObjectType(named) || isInterfaceType(named) || isUnionType(named)) walk(sel.selectionSet, named as GraphQLCompositeType, childMult);
     }
   };
-  walk(op.selectionSet, schema.getQueryType()!, 1);
+  walk(op.selectionSet, op.operation === 'mutation' ? schema.getMutationType()! : schema.getQueryType()!, 1);
   if (nodes > MAX_NODES)
     throw new PriceError('MAX_NODE_LIMIT_EXCEEDED', `This query requests up to ${nodes} nodes, which exceeds the maximum limit of ${MAX_NODES}.`);
   return { requests, nodes, cost: Math.max(1, Math.round(requests / 100)) };

@@ -164,3 +164,64 @@ describe('pull request files', () => {
     expect((await call('GET', `/repos/acme/app/pulls/${n}/files`, undefined, TOKEN, { 'if-none-match': etag })).status).toBe(200);
   });
 });
+
+// What gh pr create and gh pr list (gh 2.23, Debian bookworm's) ask, in their own words.
+describe('pull requests over GraphQL', () => {
+  const gql = async (query: string, variables: Record<string, unknown>, token = TOKEN) =>
+    (await (await call('POST', '/api/graphql', { query, variables }, token)).json()) as { data?: any; errors?: Array<{ message: string }> };
+  const FIND = `query PullRequestForBranch($owner: String!, $repo: String!, $headRefName: String!, $states: [PullRequestState!]) {
+    repository(owner: $owner, name: $repo) {
+      pullRequests(headRefName: $headRefName, states: $states, first: 30, orderBy: { field: CREATED_AT, direction: DESC }) {
+        nodes {url,id,number,state,baseRefName,headRefName,isCrossRepository,headRepositoryOwner{id,login,...on User{name}}}
+      }
+      defaultBranchRef { name }
+    }
+  }`;
+
+  it('opens a pull request as the token’s user and finds it by its head branch', async () => {
+    const repo = gh.repo('acme/app');
+    repo.createIssue({ title: 'an issue first' });
+    const info = await gql(
+      'query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { id viewerPermission defaultBranchRef { name } } }',
+      {
+        owner: 'acme',
+        name: 'app',
+      },
+    );
+    expect(info.data.repository).toMatchObject({ viewerPermission: 'WRITE', defaultBranchRef: { name: 'main' } });
+    const none = await gql(FIND, { owner: 'acme', repo: 'app', headRefName: 'agent/1', states: ['OPEN'] });
+    expect(none).toEqual({ data: { repository: { pullRequests: { nodes: [] }, defaultBranchRef: { name: 'main' } } } });
+
+    const created = await gql('mutation PullRequestCreate($input: CreatePullRequestInput!) { createPullRequest(input: $input) { pullRequest { id url } } }', {
+      input: { repositoryId: info.data.repository.id, title: 'Fix', body: 'Fixes #1', headRefName: 'agent/1', baseRefName: 'main', draft: false },
+    });
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createPullRequest.pullRequest.url).toBe(`${gh.url}/acme/app/pull/2`);
+    expect(repo.pulls()).toEqual([
+      expect.objectContaining({ number: 2, title: 'Fix', body: 'Fixes #1', user: 'alice', head: 'agent/1', base: 'main', state: 'open' }),
+    ]);
+
+    const found = await gql(FIND, { owner: 'acme', repo: 'app', headRefName: 'agent/1', states: ['OPEN'] });
+    expect(found.data.repository.pullRequests.nodes).toEqual([
+      {
+        url: `${gh.url}/acme/app/pull/2`,
+        id: expect.any(String),
+        number: 2,
+        state: 'OPEN',
+        baseRefName: 'main',
+        headRefName: 'agent/1',
+        isCrossRepository: false,
+        headRepositoryOwner: { id: expect.any(String), login: 'acme', name: null },
+      },
+    ]);
+    const closed = await gql(FIND, { owner: 'acme', repo: 'app', headRefName: 'agent/1', states: ['CLOSED'] });
+    expect(closed.data.repository.pullRequests.nodes).toEqual([]);
+  });
+
+  it('refuses a repository id it does not know', async () => {
+    const res = await gql('mutation($input: CreatePullRequestInput!) { createPullRequest(input: $input) { pullRequest { url } } }', {
+      input: { repositoryId: 'R_bm9wZS9ub3Bl', title: 'x', headRefName: 'a', baseRefName: 'main' },
+    });
+    expect(res.errors?.[0]?.message).toMatch(/Could not resolve to a node/);
+  });
+});

@@ -3,14 +3,16 @@
  * the spawner reads (issues, pulls, comments, reviews, a pull request's
  * files, permissions, team memberships, App installation tokens, the
  * repository-wide comments listing and GraphQL threads) and writes (issue
- * comments created and edited, check runs created and updated), with real pagination (`Link`), conditional requests
+ * comments created and edited, check runs created and updated, pull requests
+ * opened over GraphQL as `gh pr create` does), on loopback or any address,
+ * over HTTP or HTTPS, with real pagination (`Link`), conditional requests
  * (ETag / If-None-Match → 304, free of rate limit), primary rate limits per
  * token (REST requests and GraphQL points apart) and injectable faults. Tests drive it through
  * the typed methods below; the spawner only sees HTTP.
  */
 import { createVerify, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { etagMatches, isoSeconds, LoopbackServer, linkHeader, readBody, seededRandom, weakEtag } from './_http.js';
+import { etagMatches, isoSeconds, type ListenOptions, LoopbackServer, linkHeader, readBody, seededRandom, weakEtag } from './_http.js';
 import { type GqlError, GraphqlEndpoint } from './github-graphql.js';
 
 export type Permission = 'read' | 'triage' | 'write' | 'maintain' | 'admin';
@@ -56,6 +58,8 @@ export interface EmulatorOptions {
   readonly requireAuth?: boolean;
   /** Clock for timestamps. @default Date.now */
   readonly now?: () => number;
+  /** Where to listen; its URL is the one the API's `html_url`s name. @default 127.0.0.1, any port */
+  readonly listen?: ListenOptions;
 }
 
 export interface UserJSON {
@@ -172,6 +176,20 @@ export interface NewPull extends NewIssue {
   headRepo?: string | null;
   headSha?: string;
   base?: string;
+}
+
+/** A pull request as the emulator keeps it (for tests' assertions). */
+export interface PullView {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string | null;
+  readonly user: string;
+  readonly state: 'open' | 'closed';
+  readonly head: string;
+  readonly base: string;
+  readonly draft: boolean;
+  /** Epoch ms. */
+  readonly createdAt: number;
 }
 
 export interface IssueUpdate {
@@ -396,6 +414,23 @@ export class RepoHandle {
     return [...this.repo.issues.keys()];
   }
 
+  /** The repository's pull requests, oldest first (for tests' assertions). */
+  pulls(): PullView[] {
+    return [...this.repo.issues.values()]
+      .filter((i) => i.pull)
+      .map((i) => ({
+        number: i.number,
+        title: i.title,
+        body: i.body,
+        user: i.user,
+        state: i.state,
+        head: i.pull!.headRef,
+        base: i.pull!.baseRef,
+        draft: i.pull!.draft,
+        createdAt: i.createdAt,
+      }));
+  }
+
   private touch(issue: IssueRecord): void {
     issue.updatedAt = Math.max(this.gh.now(), issue.updatedAt);
   }
@@ -440,7 +475,22 @@ export class GitHubEmulator {
     issues: (owner, name) => this.repos.get(`${owner}/${name}`.toLowerCase())?.issues,
     userType: (login) => this.users.get(login.toLowerCase())?.type ?? 'User',
     htmlUrl: (owner, name, issue) => `${this.url}/${owner}/${name}/${issue.pull ? 'pull' : 'issues'}/${issue.number}`,
+    defaultBranch: (owner, name) => this.repos.get(`${owner}/${name}`.toLowerCase())?.defaultBranch ?? 'main',
+    createPull: (owner, name, input, viewer) => {
+      const handle = this.repo(`${owner}/${name}`);
+      const number = handle.createPull({
+        title: input.title,
+        body: input.body ?? '',
+        user: viewer,
+        head: input.headRefName,
+        base: input.baseRefName,
+        draft: input.draft ?? false,
+      });
+      return this.repos.get(`${owner}/${name}`.toLowerCase())!.issues.get(number)!;
+    },
   });
+
+  private readonly extraServers: LoopbackServer[] = [];
 
   private constructor(
     private readonly server: LoopbackServer,
@@ -453,8 +503,18 @@ export class GitHubEmulator {
 
   static async start(options: EmulatorOptions = {}): Promise<GitHubEmulator> {
     const ref: { current?: GitHubEmulator } = {};
-    const server = await LoopbackServer.listen((req, res) => ref.current!.handle(req, res));
+    const server = await LoopbackServer.listen((req, res) => ref.current!.handle(req, res), options.listen);
     return new GitHubEmulator(server, options, ref);
+  }
+
+  /**
+   * Serves the same API at one more address (say plain HTTP beside HTTPS, for
+   * clients that cannot be given the test's CA); returns its root URL.
+   */
+  async listenAlso(listen: ListenOptions): Promise<string> {
+    const server = await LoopbackServer.listen((req, res) => this.handle(req, res), listen);
+    this.extraServers.push(server);
+    return server.url;
   }
 
   /** Root URL, e.g. `http://127.0.0.1:41234`. The API is served at the root and under `/api/v3`. */
@@ -467,8 +527,8 @@ export class GitHubEmulator {
     return `${this.server.url}/api/v3`;
   }
 
-  close(): Promise<void> {
-    return this.server.close();
+  async close(): Promise<void> {
+    await Promise.all([this.server, ...this.extraServers].map((s) => s.close()));
   }
 
   // ---- world -------------------------------------------------------------
@@ -762,7 +822,13 @@ export class GitHubEmulator {
     w.used += cost;
     stats.graphqlPoints += cost;
     this.totals.graphqlPoints += cost;
-    const result = this.graphql.run(prepared.document, prepared.variables, prepared.price, { limit: this.graphqlLimit(), used: w.used, resetAt: w.resetAt });
+    const result = this.graphql.run(
+      prepared.document,
+      prepared.variables,
+      prepared.price,
+      { limit: this.graphqlLimit(), used: w.used, resetAt: w.resetAt },
+      login,
+    );
     this.send(res, 200, result, rateHeaders());
   }
 
