@@ -138,7 +138,8 @@ const GEMINI_SETTINGS = {
   security: { auth: { selectedType: 'gemini-api-key' } },
   privacy: { usageStatisticsEnabled: false },
   telemetry: { enabled: false },
-  general: { disableAutoUpdate: true, disableUpdateNag: true },
+  // 0.61.0's names: the older disableAutoUpdate/disableUpdateNag, read-only here, would be warned about.
+  general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
 };
 
 let c: RealNodeCluster;
@@ -355,6 +356,8 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
   it('Codex runs a command, patches a file, pushes the branch and reports its tokens and no cost', async ({ onTestFailed }) => {
     const r = await outcome('codex', onTestFailed);
     expectPushedBranch('codex', r);
+    // A setting of the system config.toml the pinned version does not know is ignored with a warning in the stream.
+    expect(r.log).not.toContain('unrecognized configuration');
 
     // Every scripted turn was served once, for the Task's model, and every tool call worked.
     expect(codexApi.remaining).toBe(0);
@@ -383,6 +386,8 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
   it('Gemini CLI runs a command, replaces text, pushes the branch and reports its tokens and no cost', async ({ onTestFailed }) => {
     const r = await outcome('gemini', onTestFailed);
     expectPushedBranch('gemini', r);
+    // The system settings were read (without them the auth type is refused) and hold no setting of an older name.
+    expect(r.log).not.toContain('deprecated settings');
 
     expect(geminiApi.remaining).toBe(0);
     expect(geminiApi.agentRequests().map((q) => q.answer)).toEqual(SCRIPTS.gemini.turns.map((_, i) => i));
