@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Annotation, type Task, type TaskSpawner } from '../api/index.js';
 import type { RepoApi } from '../github/repo-api.js';
+import type { RepoRef } from '../github/repo-url.js';
 import { ReportError, type ReportState, type ReportTarget, reportStage, reportState, reportTask } from '../github/task-report.js';
 
 /** How a report that failed is tried again: after base·2ⁿ, at most max. */
@@ -14,12 +15,19 @@ export interface ReportBackoff {
 /** What a TaskSpawner asks to report, or undefined when nothing. */
 export function reportingOf(spawner: TaskSpawner): { readonly comment: boolean; readonly checkName?: string } | undefined {
   const w = spawner.spec.when;
-  const reporting = w.githubIssues?.reporting ?? w.githubPullRequests?.reporting;
+  const reporting = w.githubIssues?.reporting ?? w.githubPullRequests?.reporting ?? w.githubWebhook?.reporting;
   if (!reporting) return undefined;
   const comment = reporting.enabled === true;
-  const checkName = w.githubPullRequests && reporting.checks ? reporting.checks.name || `Kelos: ${spawner.metadata.name}` : undefined;
+  // A webhook Task has a head to check only when it came from a pull request event (kelos.dev/source-sha).
+  const checkName = (w.githubPullRequests || w.githubWebhook) && reporting.checks ? reporting.checks.name || `Kelos: ${spawner.metadata.name}` : undefined;
   if (!comment && !checkName) return undefined;
   return { comment, ...(checkName ? { checkName } : {}) };
+}
+
+/** The web origin of a repository's pull request pages: its host over https (http only when the repository URL says so). */
+export function webOrigin(repo: RepoRef): string {
+  if (!repo.host) return 'https://github.com';
+  return `${repo.protocol === 'http' ? 'http' : 'https'}://${repo.protocol === 'http' || repo.protocol === 'https' ? repo.host : repo.hostname}`;
 }
 
 /**
