@@ -9,8 +9,8 @@ import type { GenericRouteConfig } from './config.js';
 import { resolveContext } from './context.js';
 import { BUILTIN_ROUTES, type DeliveryPlan, type PlannedTask, planDelivery, type Route, routeName } from './delivery.js';
 import type { WebhookMetrics } from './metrics.js';
-import { SecretMissingError, SecretStore, SLACK_SIGNING_SECRET_KEY, WEBHOOK_SECRET_KEY } from './secrets.js';
 import { WebhookReporting, type WebhookReportingOptions } from './reporting.js';
+import { SecretMissingError, SecretStore, SLACK_SIGNING_SECRET_KEY, WEBHOOK_SECRET_KEY } from './secrets.js';
 import { WebhookAnnotation } from './task.js';
 
 export type { GenericRouteConfig } from './config.js';

@@ -113,7 +113,9 @@ export function commentPayload(o: { body: string; author?: string; number?: numb
   };
 }
 
-export function pullRequestPayload(o: { action?: string; number?: number; draft?: boolean; labels?: string[]; branch?: string; sha?: string; title?: string } = {}) {
+export function pullRequestPayload(
+  o: { action?: string; number?: number; draft?: boolean; labels?: string[]; branch?: string; sha?: string; title?: string } = {},
+) {
   const number = o.number ?? 9;
   return {
     action: o.action ?? 'opened',

@@ -146,7 +146,10 @@ describe('the webhook server with reporting', () => {
     t = await task(name);
     expect(t.metadata.annotations!['kelos.dev/reported']).toBe('succeeded');
     expect(repo.comments(n).map((c) => [c.id, c.body])).toEqual([
-      [comment!.id, [`<!-- kelos.dev/task ${t.metadata.uid} -->`, `Kelos Task \`${name}\` succeeded.`, '', '| | |', '|---|---|', '| Cost | $0.25 |'].join('\n')],
+      [
+        comment!.id,
+        [`<!-- kelos.dev/task ${t.metadata.uid} -->`, `Kelos Task \`${name}\` succeeded.`, '', '| | |', '|---|---|', '| Cost | $0.25 |'].join('\n'),
+      ],
     ]);
 
     // Reported: later passes, at either replica, say nothing again.
