@@ -5,11 +5,12 @@ import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from 
 import { secretCredentials } from '../github/credentials.js';
 import { RepoApi } from '../github/repo-api.js';
 import { parseRepo } from '../github/repo-url.js';
+import { type ReportBackoff, reportingOf, TaskReporter, webOrigin } from '../github/task-reporter.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { Resources, resourcePath } from '../kube/resource-path.js';
 import { sleep } from '../kube/sleep.js';
-import { type ReportBackoff, reportingOf, TaskReporter, webOrigin } from '../spawner/reporter.js';
+import { shortHash } from '../render/names.js';
 import { WEBHOOK_REPORTING_LEASE } from './config.js';
 import type { SecretStore } from './secrets.js';
 
@@ -48,7 +49,7 @@ function reporting(s: TaskSpawner): boolean {
  */
 export class WebhookReporting {
   private readonly reporters = new Map<string, TaskReporter>();
-  private readonly clients = new Map<string, GitHubClient>();
+  private readonly clients = new Map<string, { readonly key: string; readonly client: GitHubClient }>();
   private readonly now: () => number;
 
   constructor(private readonly o: WebhookReportingOptions) {
@@ -99,13 +100,14 @@ export class WebhookReporting {
     if (!credentials) throw new Error(`Secret ${secretName} has neither GITHUB_TOKEN nor appID, installationID and privateKey`);
     const repo = parseRepo(workspace.spec.repo);
     const baseUrl = githubApiBaseUrl(repo, this.o.githubApiBaseUrl);
-    // One client per base URL and credentials: an App's installation token is kept between passes.
-    const key = `${baseUrl}\0${Object.values(credentials).join('\0')}`;
-    let client = this.clients.get(key);
-    if (!client) {
-      client = createGitHubClient({ baseUrl, credentials, log: this.o.log, userAgent: 'kelos-webhook-server', ...this.o.github });
-      this.clients.set(key, client);
+    // One client per Workspace, made again when its URL or credentials change: an App's installation token is kept between passes.
+    const key = `${baseUrl}\0${shortHash(Object.values(credentials).join('\0'), 16)}`;
+    let cached = this.clients.get(wsName);
+    if (cached?.key !== key) {
+      cached = { key, client: createGitHubClient({ baseUrl, credentials, log: this.o.log, userAgent: 'kelos-webhook-server', ...this.o.github }) };
+      this.clients.set(wsName, cached);
     }
+    const client = cached.client;
     await reporter.sync({
       spawner,
       tasks,

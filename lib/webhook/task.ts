@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Annotation, DEFAULT_PROMPT_TEMPLATE, type Task, type TaskSpawner } from '../api/index.js';
 import { branchNameProblem, invalidBranchMessage } from '../git/ref-format.js';
 import { REPORT_PENDING } from '../github/task-report.js';
+import { reportingOf } from '../github/task-reporter.js';
 import { spawnedTask, spawnedTaskSpec, templateAnnotations } from '../render/spawned-task.js';
-import { reportingOf } from '../spawner/reporter.js';
 import { deferRender, renderTemplate, type TemplateValue } from '../template/index.js';
 import type { WebhookVars } from './vars.js';
 
