@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Task, TaskSpawner } from '../../lib/api/index.js';
@@ -58,10 +59,24 @@ const reporter = (): TaskSpawner => {
     metadata: { name: 'reporter', namespace: '' },
     spec: {
       ...s.spec,
-      when: { githubWebhook: { ...s.spec.when.githubWebhook!, reporting: { enabled: true, checks: {} } } },
+      when: { githubWebhook: { ...s.spec.when.githubWebhook!, repository: 'acme/app', reporting: { enabled: true, checks: {} } } },
       taskTemplate: { ...s.spec.taskTemplate, workspaceRef: { name: 'app' }, branch: undefined, promptTemplate: 'Look at #{{.Number}}: {{.Title}}' },
     },
   } as TaskSpawner;
+};
+
+// A spawner of another repository whose Workspace holds GitHub App keys; Check Runs only, under their own name.
+const appReporter = (namespace: string): TaskSpawner => {
+  const s = reporter();
+  return {
+    ...s,
+    metadata: { name: 'app-reporter', namespace },
+    spec: {
+      ...s.spec,
+      when: { githubWebhook: { events: ['pull_request'], repository: 'acme/apprepo', reporting: { checks: { name: 'Agents review' } } } },
+      taskTemplate: { ...s.spec.taskTemplate, workspaceRef: { name: 'apprepo' } },
+    },
+  };
 };
 
 beforeAll(async () => {
@@ -84,7 +99,22 @@ beforeAll(async () => {
   } as never);
   const s = reporter();
   await createSpawner(admin, { ...s, metadata: { ...s.metadata, namespace: ns.name } });
-  options = { namespace: ns.name, github: { secretName: 'github-webhook-secret' }, reporting: { workspaces: ['app'], secrets: ['github-token'] } };
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  gh.addApp(4242, publicKey.export({ type: 'spki', format: 'pem' }).toString(), [77]);
+  gh.repo('acme/apprepo');
+  await secret('app-keys', { appID: '4242\n', installationID: '77\n', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() });
+  await admin.create({
+    apiVersion: 'kelos.dev/v1alpha1',
+    kind: 'Workspace',
+    metadata: { name: 'apprepo', namespace: ns.name },
+    spec: { repo: `${gh.url}/acme/apprepo.git`, ref: 'main', secretRef: { name: 'app-keys' } },
+  } as never);
+  await createSpawner(admin, appReporter(ns.name));
+  options = {
+    namespace: ns.name,
+    github: { secretName: 'github-webhook-secret' },
+    reporting: { workspaces: ['app', 'apprepo'], secrets: ['app-keys', 'github-token'] },
+  };
   client = await webhookServerClient(admin, options);
   config = {
     namespace: ns.name,
@@ -181,6 +211,23 @@ describe('the webhook server with reporting', () => {
     expect(runs()).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'failure' })]);
     expect(repo.comments(n).map((c) => c.body)).toEqual([expect.stringContaining(`Kelos Task \`${name}\` failed.`)]);
     for (const c of repo.comments(n)) expect(c.body).not.toContain('@everyone');
+  });
+
+  it("reports with the GitHub App keys of another spawner's Workspace: a Check Run of its own name, no comment", async () => {
+    const repo = gh.repo('acme/apprepo');
+    const n = repo.createPull({ title: 'App' });
+    const sha = repo.headSha(n);
+    const payload = { ...pullRequestPayload({ number: n, sha }), repository: { full_name: 'acme/apprepo', name: 'apprepo', owner: { login: 'acme' } } };
+    const answer = await send(a, githubDelivery('pull_request', payload));
+    expect(answer.body.tasks).toEqual([{ name: expect.stringMatching(/^app-reporter-pull-request-/), created: true }]);
+    const name = answer.body.tasks![0]!.name;
+    await a.server.reporting!.syncOnce();
+    expect(repo.checkRuns()).toEqual([expect.objectContaining({ name: 'Agents review', headSha: sha, status: 'in_progress' })]);
+    await phase(name, 'Succeeded');
+    await a.server.reporting!.syncOnce();
+    expect(repo.checkRuns()).toEqual([expect.objectContaining({ name: 'Agents review', status: 'completed', conclusion: 'success' })]);
+    expect(repo.comments(n)).toEqual([]);
+    expect((await task(name)).metadata.annotations!['kelos.dev/reported']).toBe('succeeded');
   });
 
   it('tries a failed report again only after its backoff, and never comments twice', async () => {
