@@ -181,7 +181,15 @@ export class Spawner extends Construct implements ISpawner {
     const when = props.when._toKube();
     const contextSecrets = (props.contextSources ?? []).flatMap((c) => (c.http.headersFrom ?? []).map((h) => h.secretName));
     if (isWebhookSpawner({ when })) {
-      WebhookServer.of(this)._addSource(props.when.source, when.webhook?.source, contextSecrets);
+      const r = when.githubWebhook?.reporting;
+      let reporting: { workspace: string; secret: string } | undefined;
+      if (r && (r.enabled === true || r.checks !== undefined)) {
+        // The webhook server reports with the Workspace's token: its Role names that Secret.
+        if (!props.workspace?.secretName)
+          throw new PropError(this, 'workspace', 'needs a secret (a GitHub token or App) when githubWebhook reporting is on: reports are made with it');
+        reporting = { workspace: props.workspace.workspaceName, secret: props.workspace.secretName };
+      }
+      WebhookServer.of(this)._addSource(props.when.source, when.webhook?.source, contextSecrets, reporting);
       return;
     }
 

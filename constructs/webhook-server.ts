@@ -97,6 +97,9 @@ export class WebhookServer extends Construct {
   private readonly used = new Set<string>();
   /** Secrets the Spawners' contextSources send as headers. */
   private readonly contextSecrets = new Set<string>();
+  /** The Workspaces and token Secrets of githubWebhook Spawners with reporting. */
+  private readonly reportWorkspaces = new Set<string>();
+  private readonly reportSecrets = new Set<string>();
 
   constructor(scope: Construct, id: string, props: WebhookServerProps = {}) {
     super(scope, id);
@@ -158,8 +161,17 @@ export class WebhookServer extends Construct {
   }
 
   /** @internal Called by a Spawner with a webhook source. */
-  public _addSource(source: SourceName, genericSource?: string, contextSecrets: readonly string[] = []): void {
+  public _addSource(
+    source: SourceName,
+    genericSource?: string,
+    contextSecrets: readonly string[] = [],
+    reporting?: { readonly workspace: string; readonly secret: string },
+  ): void {
     for (const name of contextSecrets) this.contextSecrets.add(name);
+    if (reporting) {
+      this.reportWorkspaces.add(reporting.workspace);
+      this.reportSecrets.add(reporting.secret);
+    }
     if (source === 'githubWebhook') this.used.add('github');
     else if (source === 'linearWebhook') this.used.add('linear');
     else if (source === 'slack') this.used.add('slack');
@@ -203,6 +215,7 @@ export class WebhookServer extends Construct {
       ...(slack ? { slack } : {}),
       ...(Object.keys(generic).length ? { generic } : {}),
       ...(this.contextSecrets.size ? { contextSecrets: [...this.contextSecrets].sort() } : {}),
+      ...(this.reportWorkspaces.size ? { reporting: { workspaces: [...this.reportWorkspaces].sort(), secrets: [...this.reportSecrets].sort() } } : {}),
       ...(p.ingress
         ? {
             ingress: {

@@ -125,6 +125,8 @@ export class Examples extends Chart {
           { event: 'issue_comment', action: 'created', bodyPattern: '/kelos' },
           { event: 'pull_request_review', action: 'submitted', author: 'senior-reviewer' },
         ],
+        // Status comments and a Check Run, made by the webhook server with the Workspace's token.
+        reporting: { enabled: true, checks: {} },
       }),
       branch: 'kelos-webhook-{{.Event}}-{{.ID}}',
       promptTemplate:

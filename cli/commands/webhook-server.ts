@@ -20,6 +20,7 @@ interface Flags {
   generic: string[];
   maxBodyBytes: string;
   shutdownDelay: string;
+  report?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .option('--slack-secret <secret>', 'serve /webhook/slack; the Secret whose SLACK_SIGNING_SECRET (or WEBHOOK_SECRET) key is the Slack signing secret')
     .option('--slack-bot-user-id <id>', "the Slack bot's user id (default: from each event's authorizations)")
     .option('--generic <source=secret[,auth=hmac|bearer][,header=name]>', 'serve /webhook/<source>; repeatable', collect, [])
+    .option('--report', "report the Tasks of githubWebhook spawners with reporting to GitHub, with their Workspace's token (one replica at a time)")
     .option('--max-body-bytes <n>', 'larger deliveries are answered 413', String(1024 * 1024))
     .option('--shutdown-delay <seconds>', 'on SIGTERM, keep answering this long while /readyz fails, then finish the deliveries in flight', '5')
     .action(async (flags: Flags) => {
@@ -108,6 +110,7 @@ export function register(program: Command): void {
         ...(flags.linearSecret ? { linear: { secretName: flags.linearSecret } } : {}),
         ...(flags.slackSecret ? { slack: { secretName: flags.slackSecret, ...(flags.slackBotUserId ? { botUserId: flags.slackBotUserId } : {}) } } : {}),
         generic,
+        ...(flags.report ? { reporting: { ...(process.env.GITHUB_API_URL ? { githubApiBaseUrl: process.env.GITHUB_API_URL } : {}) } } : {}),
       });
       const servers: Server[] = [];
       let server: Server;
@@ -138,6 +141,9 @@ export function register(program: Command): void {
         webhooks.log.info({ port: bound.port, routes: webhooks.routes() }, 'Serving webhooks');
         await webhooks.start();
         webhooks.log.info('Listed TaskSpawners; ready');
+        const reporting = webhooks.reporting
+          ?.run(stop.signal, process.env.HOSTNAME || `webhook-server-${process.pid}`)
+          .catch((err) => webhooks.log.error({ err: (err as Error).message }, 'Reporting stopped'));
         if (!stop.signal.aborted) await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
         // Unready first, so endpoints drop this pod, then answer what was taken before closing.
         webhooks.log.info({ delayMs }, 'Stopping: draining deliveries');
@@ -146,6 +152,7 @@ export function register(program: Command): void {
         server.close();
         server.closeIdleConnections();
         await webhooks.drain(20_000);
+        await reporting;
       } catch (err) {
         throw new UserError(`webhook server: ${(err as Error).message}`);
       } finally {

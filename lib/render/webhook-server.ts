@@ -11,7 +11,7 @@ import type {
 } from '@kubernetes/client-node';
 import { GROUP, HEALTH_PORT, Label, LabelValue, METRICS_PORT } from '../api/constants.js';
 import type { GenericRouteConfig } from '../webhook/config.js';
-import { genericFlag, WEBHOOK_PORT } from '../webhook/config.js';
+import { genericFlag, WEBHOOK_PORT, WEBHOOK_REPORTING_LEASE } from '../webhook/config.js';
 import { DEFAULT_KELOS_IMAGE } from './images.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security.js';
 
@@ -53,6 +53,17 @@ export interface WebhookServerInstallOptions {
   readonly contextSecrets?: readonly string[];
   /** @default - no Ingress */
   readonly ingress?: WebhookServerIngressOptions;
+  /**
+   * Report the Tasks of githubWebhook spawners with `reporting` back to
+   * GitHub: the Workspaces those spawners use and their token Secrets.
+   * @default - no reporting
+   */
+  readonly reporting?: WebhookReportingInstallOptions;
+}
+
+export interface WebhookReportingInstallOptions {
+  readonly workspaces: readonly string[];
+  readonly secrets: readonly string[];
 }
 
 export interface WebhookServerInstall {
@@ -75,8 +86,11 @@ export function webhookServerLabels(): Record<string, string> {
 }
 
 /** The Secrets the server verifies with and the contextSources' header Secrets, sorted. */
-export function webhookSecretNames(options: Pick<WebhookServerInstallOptions, 'github' | 'linear' | 'slack' | 'generic' | 'contextSecrets'>): string[] {
+export function webhookSecretNames(
+  options: Pick<WebhookServerInstallOptions, 'github' | 'linear' | 'slack' | 'generic' | 'contextSecrets' | 'reporting'>,
+): string[] {
   const names = [
+    ...(options.reporting?.secrets ?? []),
     options.github?.secretName,
     options.linear?.secretName,
     options.slack?.secretName,
@@ -91,16 +105,28 @@ export function webhookSecretNames(options: Pick<WebhookServerInstallOptions, 'g
  * TaskSpawners (and count a Task in status.totalTasksCreated for
  * maxTotalTasks), create Tasks and read them back (a redelivery finds its
  * Task), own them (blockOwnerDeletion), and read exactly its Secrets: the
- * routes' and those its spawners' contextSources send as headers.
+ * routes' and those its spawners' contextSources send as headers. With
+ * reporting: list the Tasks and patch them (their spec is immutable, so
+ * only metadata: the report annotations), read the reporting spawners'
+ * Workspaces and token Secrets by name, and hold one Lease so a single
+ * replica reports (create cannot be limited to a name).
  */
-export function webhookServerRules(secretNames: readonly string[]): V1PolicyRule[] {
+export function webhookServerRules(secretNames: readonly string[], reporting?: WebhookReportingInstallOptions): V1PolicyRule[] {
   const rules: V1PolicyRule[] = [
     { apiGroups: [GROUP], resources: ['taskspawners'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [GROUP], resources: ['taskspawners/status'], verbs: ['patch'] },
     { apiGroups: [GROUP], resources: ['taskspawners/finalizers'], verbs: ['update'] },
-    { apiGroups: [GROUP], resources: ['tasks'], verbs: ['create', 'get'] },
+    { apiGroups: [GROUP], resources: ['tasks'], verbs: reporting ? ['create', 'get', 'list', 'patch'] : ['create', 'get'] },
   ];
   if (secretNames.length > 0) rules.push({ apiGroups: [''], resources: ['secrets'], resourceNames: [...secretNames], verbs: ['get'] });
+  if (reporting) {
+    if (reporting.workspaces.length > 0)
+      rules.push({ apiGroups: [GROUP], resources: ['workspaces'], resourceNames: [...new Set(reporting.workspaces)].sort(), verbs: ['get'] });
+    rules.push(
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [WEBHOOK_REPORTING_LEASE], verbs: ['get', 'update'] },
+    );
+  }
   return rules;
 }
 
@@ -119,6 +145,7 @@ export function webhookServerArgs(options: WebhookServerInstallOptions): string[
   if (options.slack?.botUserId) args.push(`--slack-bot-user-id=${options.slack.botUserId}`);
   for (const source of Object.keys(options.generic ?? {}).sort()) args.push(`--generic=${genericFlag(source, options.generic![source]!)}`);
   if (options.maxBodyBytes !== undefined) args.push(`--max-body-bytes=${options.maxBodyBytes}`);
+  if (options.reporting) args.push('--report');
   return args;
 }
 
@@ -136,7 +163,7 @@ export function webhookServerInstall(options: WebhookServerInstallOptions): Webh
   const replicas = options.replicas ?? 2;
   const install: WebhookServerInstall = {
     serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta() },
-    role: { apiVersion: `${rbac}/v1`, kind: 'Role', metadata: meta(), rules: webhookServerRules(webhookSecretNames(options)) },
+    role: { apiVersion: `${rbac}/v1`, kind: 'Role', metadata: meta(), rules: webhookServerRules(webhookSecretNames(options), options.reporting) },
     roleBinding: {
       apiVersion: `${rbac}/v1`,
       kind: 'RoleBinding',

@@ -37,7 +37,7 @@ import { type CycleReport, type ExistingTask, type PlannedCreate, planCycle } fr
 import { parseDuration, pollIntervalMs } from './duration.js';
 import { LedgerStore, type StoredLedger } from './ledger-store.js';
 import type { SpawnerMetrics } from './metrics.js';
-import { type ReportBackoff, reportingOf, TaskReporter } from './reporter.js';
+import { type ReportBackoff, reportingOf, TaskReporter, webOrigin } from './reporter.js';
 import { CronSource } from './sources/cron.js';
 import { GitHubIssuesSource } from './sources/github-issues.js';
 import { GitHubPullRequestsSource } from './sources/github-pull-requests.js';
@@ -795,12 +795,6 @@ const SKIP_PROMPT_VALUES = 'PromptValuesTooLarge';
 const SKIP_NOT_AUTHORISED = 'TriggerNotAuthorized';
 /** A context source with failurePolicy Fail failed: the item waits for a later cycle. */
 const SKIP_CONTEXT_SOURCE = 'ContextSourceFailed';
-
-/** The web origin of a repository's pull request pages: its host over https (http only when the repository URL says so). */
-function webOrigin(repo: RepoRef): string {
-  if (!repo.host) return 'https://github.com';
-  return `${repo.protocol === 'http' ? 'http' : 'https'}://${repo.protocol === 'http' || repo.protocol === 'https' ? repo.host : repo.hostname}`;
-}
 
 function itemLabel(item: WorkItem): string {
   return item.number > 0 ? `#${item.number}` : item.id;

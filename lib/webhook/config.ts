@@ -55,3 +55,6 @@ export function genericFlag(source: string, config: GenericRouteConfig): string 
     ? `${source}=${config.secretName}`
     : `${source}=${config.secretName},header=${config.auth.header}`;
 }
+
+/** The Lease the webhook server's replicas elect the one that reports to GitHub with. */
+export const WEBHOOK_REPORTING_LEASE = 'kelos-webhook-server-reporting';

@@ -35,9 +35,14 @@ export interface GitHubEvent {
   readonly commentOn?: 'Issue' | 'PullRequest';
   /** Files a push changed (from its commits); undefined when the delivery does not list them. */
   readonly changedFiles?: readonly string[];
-  /** The issue or pull request, for the `kelos.dev/source-*` annotations (reporting). */
-  readonly origin?: { readonly kind: 'issue' | 'pull-request'; readonly number: number; readonly repo: string };
+  /** The issue or pull request, for the `kelos.dev/source-*` annotations (reporting); a pull request event's head commit too. */
+  readonly origin?: { readonly kind: 'issue' | 'pull-request'; readonly number: number; readonly repo: string; readonly headSha?: string };
   readonly payload: Record<string, unknown>;
+}
+
+/** A full commit id (SHA-1 or SHA-256, lowercase hex), else undefined: the payload's text never becomes a ref. */
+function commitSha(v: unknown): string | undefined {
+  return typeof v === 'string' && /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(v) ? v : undefined;
 }
 
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review', 'pull_request_review_comment']);
@@ -82,8 +87,8 @@ export function parseGitHubEvent(event: string, payload: Record<string, unknown>
       ...(typeof o.state === 'string' ? { state: o.state } : {}),
     };
   };
-  const origin = (kind: 'issue' | 'pull-request', n: number | undefined) =>
-    n !== undefined && repository ? { origin: { kind, number: n, repo: repository } } : {};
+  const origin = (kind: 'issue' | 'pull-request', n: number | undefined, headSha?: string) =>
+    n !== undefined && repository ? { origin: { kind, number: n, repo: repository, ...(headSha ? { headSha } : {}) } } : {};
 
   if (event === 'issues' || event === 'issue_comment') {
     const issue = obj(payload.issue);
@@ -121,7 +126,7 @@ export function parseGitHubEvent(event: string, payload: Record<string, unknown>
       ...(review
         ? { commentAuthor: str(obj(review.user).login), commentBody, commentUrl: str(review.html_url), filterBody: commentBody }
         : { filterBody: item.body }),
-      ...origin('pull-request', item.number),
+      ...origin('pull-request', item.number, commitSha(obj(pr.head).sha)),
     };
   }
   if (event === 'push') {

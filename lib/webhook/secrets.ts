@@ -40,6 +40,13 @@ export class SecretStore {
    * at most that long ago. Throws SecretMissingError, or the apiserver's error.
    */
   async value(name: string, keys: readonly string[], maxAgeMs = this.ttlMs): Promise<string> {
+    const data = await this.data(name, maxAgeMs);
+    for (const k of keys) if (data[k]) return data[k]!;
+    throw new SecretMissingError(`Secret ${this.namespace}/${name} has no ${keys.join(' or ')} key`);
+  }
+
+  /** Every key of the Secret (a Workspace's token or GitHub App keys). Throws SecretMissingError, or the apiserver's error. */
+  async data(name: string, maxAgeMs = this.ttlMs): Promise<Readonly<Record<string, string>>> {
     let entry = this.cache.get(name);
     if (!entry || this.now() - entry.at > Math.min(maxAgeMs, this.ttlMs)) {
       const data = this.client
@@ -54,8 +61,7 @@ export class SecretStore {
     }
     const data = await entry.data;
     if (!data) throw new SecretMissingError(`Secret ${this.namespace}/${name} does not exist`);
-    for (const k of keys) if (data[k]) return data[k]!;
-    throw new SecretMissingError(`Secret ${this.namespace}/${name} has no ${keys.join(' or ')} key`);
+    return data;
   }
 
   /** When the cached copy of `name` was read (epoch ms), if there is one. */

@@ -9,6 +9,7 @@ import type { GenericRouteConfig } from './config.js';
 import { resolveContext } from './context.js';
 import { BUILTIN_ROUTES, type DeliveryPlan, type PlannedTask, planDelivery, type Route, routeName } from './delivery.js';
 import type { WebhookMetrics } from './metrics.js';
+import { WebhookReporting, type WebhookReportingOptions } from './reporting.js';
 import { SecretMissingError, SecretStore, SLACK_SIGNING_SECRET_KEY, WEBHOOK_SECRET_KEY } from './secrets.js';
 import { WebhookAnnotation } from './task.js';
 
@@ -47,6 +48,11 @@ export interface WebhookServerOptions extends WebhookServerConfig {
   readonly now?: () => number;
   /** Periodic list of the TaskSpawner cache (see Informer). @default 600_000 */
   readonly relistIntervalMs?: number;
+  /**
+   * Report the Tasks of githubWebhook spawners with `reporting` back to GitHub
+   * (runReporting; the Role must allow it, see webhookServerRules). @default - no reporting
+   */
+  readonly reporting?: Pick<WebhookReportingOptions, 'githubApiBaseUrl' | 'github' | 'backoff' | 'intervalMs'>;
 }
 
 /** What became of one planned Task. */
@@ -101,6 +107,8 @@ export class WebhookServer {
   private stopping = false;
   private inFlight = 0;
   private readonly idle: Array<() => void> = [];
+  /** Set when the server reports its GitHub Tasks (options.reporting). */
+  readonly reporting?: WebhookReporting;
 
   constructor(private readonly o: WebhookServerOptions) {
     this.log = (o.log ?? pino({ name: 'kelos-webhook-server' })).child({ namespace: o.namespace });
@@ -113,6 +121,17 @@ export class WebhookServer {
       logger: this.log,
       ...(o.relistIntervalMs !== undefined ? { relistIntervalMs: o.relistIntervalMs } : {}),
     });
+    if (o.reporting) {
+      this.reporting = new WebhookReporting({
+        ...o.reporting,
+        client: o.client,
+        namespace: o.namespace,
+        log: this.log.child({ component: 'reporting' }),
+        spawners: () => this.spawners.namespace(o.namespace).values(),
+        secrets: this.secrets,
+        now: this.now,
+      });
+    }
   }
 
   /** Starts the TaskSpawner cache; resolves once it has listed. */

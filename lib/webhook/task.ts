@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Annotation, DEFAULT_PROMPT_TEMPLATE, type Task, type TaskSpawner } from '../api/index.js';
 import { branchNameProblem, invalidBranchMessage } from '../git/ref-format.js';
+import { REPORT_PENDING } from '../github/task-report.js';
+import { reportingOf } from '../github/task-reporter.js';
 import { spawnedTask, spawnedTaskSpec, templateAnnotations } from '../render/spawned-task.js';
 import { deferRender, renderTemplate, type TemplateValue } from '../template/index.js';
 import type { WebhookVars } from './vars.js';
@@ -46,7 +48,7 @@ export interface WebhookTaskMeta {
   /** The sender's delivery id (a header), when it sent one. */
   readonly deliveryId?: string;
   /** The issue or pull request of a GitHub delivery (reporting reads these). */
-  readonly origin?: { readonly kind: 'issue' | 'pull-request'; readonly number: number; readonly repo: string };
+  readonly origin?: { readonly kind: 'issue' | 'pull-request'; readonly number: number; readonly repo: string; readonly headSha?: string };
 }
 
 /** Values a deferred prompt can carry: scalars only (the payload stays out). */
@@ -106,6 +108,10 @@ export function buildWebhookTask(
     annotations[Annotation.SOURCE_KIND] = meta.origin.kind;
     annotations[Annotation.SOURCE_NUMBER] = String(meta.origin.number);
     annotations[Annotation.SOURCE_REPO] = meta.origin.repo;
+    // The head a check run is kept on; the spawner's reporter (lib/spawner/reporter.ts) validates it again.
+    if (meta.origin.kind === 'pull-request' && meta.origin.headSha && /^[0-9a-f]{40,64}$/.test(meta.origin.headSha))
+      annotations[Annotation.SOURCE_SHA] = meta.origin.headSha;
+    if (reportingOf(spawner)) annotations[Annotation.REPORTED] = REPORT_PENDING;
   }
 
   const promptTemplate = t.promptTemplate ?? DEFAULT_PROMPT_TEMPLATE;

@@ -142,6 +142,36 @@ describe('WebhookServer', () => {
     ]);
   });
 
+  it('may report for githubWebhook Spawners with reporting: list and patch Tasks, get their Workspaces, token Secrets and one Lease by name', () => {
+    const { app, chart } = setup();
+    new Spawner(chart, 'gh', {
+      type: AgentType.CLAUDE_CODE,
+      credentials: Credentials.oauth({ name: 'model-oauth' }),
+      workspace: Workspace.fromName(chart, 'app-ws', 'app', { secretName: 'app-token' }),
+      when: When.githubWebhook({ events: ['pull_request'], reporting: { enabled: true, checks: {} } }),
+    });
+    spawner(chart, 'quiet', When.githubWebhook({ events: ['issues'] }));
+    const out = rendered(app);
+    expect(args(out)).toContain('--report');
+    expect(out[`Role/${NAME}`].rules).toEqual([
+      { apiGroups: ['kelos.dev'], resources: ['taskspawners'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['kelos.dev'], resources: ['taskspawners/status'], verbs: ['patch'] },
+      { apiGroups: ['kelos.dev'], resources: ['taskspawners/finalizers'], verbs: ['update'] },
+      { apiGroups: ['kelos.dev'], resources: ['tasks'], verbs: ['create', 'get', 'list', 'patch'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['app-token', 'github-webhook-secret'], verbs: ['get'] },
+      { apiGroups: ['kelos.dev'], resources: ['workspaces'], resourceNames: ['app'], verbs: ['get'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['kelos-webhook-server-reporting'], verbs: ['get', 'update'] },
+    ]);
+  });
+
+  it('refuses githubWebhook reporting with a Workspace whose Secret is unknown', () => {
+    const { chart } = setup();
+    expect(() => spawner(chart, 'gh', When.githubWebhook({ events: ['issues'], reporting: { enabled: true } }))).toThrow(
+      /'workspace' needs a secret \(a GitHub token or App\) when githubWebhook reporting is on/,
+    );
+  });
+
   it('fails when declared twice in a chart, or after a Spawner made one', () => {
     const { chart } = setup();
     spawner(chart, 'gh', When.githubWebhook({ events: ['issues'] }));

@@ -113,20 +113,22 @@ export function commentPayload(o: { body: string; author?: string; number?: numb
   };
 }
 
-export function pullRequestPayload(o: { action?: string; number?: number; draft?: boolean; labels?: string[]; branch?: string } = {}) {
+export function pullRequestPayload(
+  o: { action?: string; number?: number; draft?: boolean; labels?: string[]; branch?: string; sha?: string; title?: string } = {},
+) {
   const number = o.number ?? 9;
   return {
     action: o.action ?? 'opened',
     number,
     pull_request: {
       number,
-      title: 'Add retries',
+      title: o.title ?? 'Add retries',
       body: 'Retries the upload.',
       html_url: `https://github.com/acme/app/pull/${number}`,
       state: 'open',
       draft: o.draft ?? false,
       labels: (o.labels ?? []).map((name) => ({ name })),
-      head: { ref: o.branch ?? 'feature/retries', sha: 'abc123' },
+      head: { ref: o.branch ?? 'feature/retries', sha: o.sha ?? 'abc123' },
       base: { ref: 'main' },
     },
     repository,

@@ -134,6 +134,47 @@ describe('GitHub deliveries', () => {
 
 const repository = { full_name: 'kelos-ts/kelos', name: 'kelos', owner: { login: 'kelos-ts' } };
 
+describe('GitHub deliveries of a spawner with reporting', () => {
+  const SHA = 'a'.repeat(40);
+  const reporting = (reporting: NonNullable<TaskSpawner['spec']['when']['githubWebhook']>['reporting'], templateAnnotations?: Record<string, string>) =>
+    spawnerWith(example10, (s) => {
+      s.spec.when.githubWebhook!.reporting = reporting;
+      if (templateAnnotations) s.spec.taskTemplate.metadata = { ...s.spec.taskTemplate.metadata, annotations: templateAnnotations };
+    });
+
+  it('marks the Task for reporting and keeps the pull request head a check run is made on', () => {
+    const p = accepted(githubDelivery('pull_request', pullRequestPayload({ sha: SHA })), [reporting({ enabled: true, checks: {} })]);
+    expect(p.creates[0]!.task.metadata.annotations).toMatchObject({
+      'kelos.dev/source-kind': 'pull-request',
+      'kelos.dev/source-number': '9',
+      'kelos.dev/source-repo': 'acme/app',
+      'kelos.dev/source-sha': SHA,
+      'kelos.dev/reported': 'pending',
+    });
+  });
+
+  it('keeps no head that is not a full commit id, and none for a comment on a pull request', () => {
+    for (const sha of ['abc123', `${SHA}\n`, 'main', `${'A'.repeat(40)}`, '../../refs/heads/main']) {
+      const p = accepted(githubDelivery('pull_request', pullRequestPayload({ sha })), [reporting({ enabled: true, checks: {} })]);
+      expect(p.creates[0]!.task.metadata.annotations).not.toHaveProperty('kelos.dev/source-sha');
+      expect(p.creates[0]!.task.metadata.annotations!['kelos.dev/reported']).toBe('pending');
+    }
+    const c = accepted(githubDelivery('issue_comment', commentPayload({ body: '/agent please', pullRequest: true })), [reporting({ enabled: true })]);
+    expect(c.creates[0]!.task.metadata.annotations).toMatchObject({ 'kelos.dev/source-kind': 'pull-request', 'kelos.dev/reported': 'pending' });
+    expect(c.creates[0]!.task.metadata.annotations).not.toHaveProperty('kelos.dev/source-sha');
+  });
+
+  it('does not trust the report annotations a taskTemplate sets', () => {
+    const forged = { 'kelos.dev/reported': 'succeeded', 'kelos.dev/report-comment-id': '1', 'kelos.dev/source-sha': SHA };
+    const quiet = accepted(githubDelivery('pull_request', pullRequestPayload()), [reporting(undefined, forged)]).creates[0]!.task;
+    for (const k of Object.keys(forged)) expect(quiet.metadata.annotations).not.toHaveProperty(k);
+    const loud = accepted(githubDelivery('pull_request', pullRequestPayload()), [reporting({ enabled: true }, forged)]).creates[0]!.task;
+    expect(loud.metadata.annotations!['kelos.dev/reported']).toBe('pending');
+    expect(loud.metadata.annotations).not.toHaveProperty('kelos.dev/report-comment-id');
+    expect(loud.metadata.annotations).not.toHaveProperty('kelos.dev/source-sha');
+  });
+});
+
 describe('the comment policy of webhook comments (Kelos self-development spawners)', () => {
   const comment = (o: Parameters<typeof commentPayload>[0]) => ({ ...commentPayload(o), repository });
   const matching = (payload: unknown) => accepted(githubDelivery('issue_comment', payload), [workers, prResponder]).creates.map((c) => c.spawner.metadata.name);
