@@ -3,7 +3,10 @@ import { cel, DateTime, Int32, NameRef, StringEnum, StringMap } from './_schema.
 import { Kind } from './constants.js';
 import type { KindDefinition } from './kind.js';
 import { type Condition, ConditionsSchema, type ObjectMeta } from './shared.js';
+import { SOURCES, WORKSPACE_SOURCES } from './spawner-sources.js';
 import { AGENT_CONFIG_REFS_EXCLUSIVE, taskCommonFields } from './task.js';
+
+export * from './spawner-sources.js';
 
 export const ITEM_STATES = ['open', 'closed', 'all'] as const;
 export const ISSUE_TYPES = ['issues', 'pulls'] as const;
@@ -375,16 +378,6 @@ export const SlackSchema = Type.Object(
 );
 export type Slack = Static<typeof SlackSchema>;
 
-export const SOURCES = ['githubIssues', 'githubPullRequests', 'cron', 'jira', 'githubWebhook', 'linearWebhook', 'webhook', 'slack'] as const;
-export type SourceName = (typeof SOURCES)[number];
-
-/** Sources whose events are delivered to kelos (pushed) rather than polled. */
-export const WEBHOOK_SOURCES = ['githubWebhook', 'linearWebhook', 'webhook', 'slack'] as const satisfies readonly SourceName[];
-export type WebhookSourceName = (typeof WEBHOOK_SOURCES)[number];
-
-/** Sources whose spawned Tasks need taskTemplate.workspaceRef. */
-export const WORKSPACE_SOURCES = ['githubIssues', 'githubPullRequests', 'githubWebhook', 'linearWebhook'] as const satisfies readonly SourceName[];
-
 export const WhenSchema = Type.Object(
   {
     githubIssues: Type.Optional(GitHubIssuesSchema),
@@ -567,21 +560,6 @@ export interface TaskSpawner {
   metadata: ObjectMeta;
   spec: TaskSpawnerSpec;
   status?: TaskSpawnerStatus;
-}
-
-/** The source a spawner uses (exactly one is set on a valid spec). */
-export function sourceOf(spec: Pick<TaskSpawnerSpec, 'when'>): SourceName | undefined {
-  return SOURCES.find((s) => spec.when[s] !== undefined);
-}
-
-/** True for a source whose events are delivered to the webhook server instead of polled. */
-export function isWebhookSpawner(spec: Pick<TaskSpawnerSpec, 'when'>): boolean {
-  return WEBHOOK_SOURCES.some((s) => spec.when[s] !== undefined);
-}
-
-/** Polling sources run as a Deployment; cron runs as a CronJob. */
-export function isCronSpawner(spec: Pick<TaskSpawnerSpec, 'when'>): boolean {
-  return spec.when.cron !== undefined;
 }
 
 export const TaskSpawnerDefinition: KindDefinition = {

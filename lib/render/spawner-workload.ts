@@ -12,7 +12,8 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { GROUP, Label, LabelValue, METRICS_PORT } from '../api/constants.js';
-import { isCronSpawner, isWebhookSpawner, type TaskSpawnerSpec } from '../api/task-spawner.js';
+import { isCronSpawner, isWebhookSpawner } from '../api/spawner-sources.js';
+import type { TaskSpawnerSpec } from '../api/task-spawner.js';
 import { DEFAULT_KELOS_IMAGE } from './images.js';
 import { boundedName } from './names.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security.js';
