@@ -54,7 +54,7 @@ describe('usage parsers', () => {
     expect(result.failure).toMatch(/is_error true/);
   });
 
-  it('names a model API error of a claude-code result, and says when the credentials were refused', () => {
+  it('names a model API error of a claude-code result, and says when the credentials were refused or the API was overloaded', () => {
     const refused = parse(
       'claude-code',
       '{"type":"result","subtype":"success","is_error":true,"api_error_status":401,"api_error_type":"authentication_error","result":"Invalid API key\\n· Fix external API key"}',
@@ -62,9 +62,16 @@ describe('usage parsers', () => {
     expect(refused.failure).toBe(
       'the claude-code run did not complete normally (subtype success, is_error true): the model API refused the credentials (HTTP 401 authentication_error): "Invalid API key · Fix external API key"; check the API key or OAuth token of the Task\'s credentials',
     );
-    const overloaded = parse('claude-code', `{"type":"result","subtype":"success","is_error":true,"api_error_status":529,"result":"${'x'.repeat(300)}"}`);
+    const unavailable = parse('claude-code', `{"type":"result","subtype":"success","is_error":true,"api_error_status":503,"result":"${'x'.repeat(300)}"}`);
+    expect(unavailable.failure).toBe(
+      `the claude-code run did not complete normally (subtype success, is_error true): the model API answered HTTP 503: "${'x'.repeat(200)}…"`,
+    );
+    const overloaded = parse(
+      'claude-code',
+      '{"type":"result","subtype":"success","is_error":true,"api_error_status":529,"api_error_type":"overloaded_error","result":"API Error: 529 Overloaded."}',
+    );
     expect(overloaded.failure).toBe(
-      `the claude-code run did not complete normally (subtype success, is_error true): the model API answered HTTP 529: "${'x'.repeat(200)}…"`,
+      'the claude-code run did not complete normally (subtype success, is_error true): the model API was overloaded (HTTP 529 overloaded_error): "API Error: 529 Overloaded."; the CLI gave up after its retries, run the Task again later',
     );
   });
 

@@ -175,6 +175,66 @@ describe(`Claude Code ${declaration.version} through the entrypoint`, () => {
   );
 
   it(
+    'retries a model API that answers 529 overloaded twice, then finishes the session with its tokens counted once',
+    async ({ expect, skip }) => {
+      skip(!existsSync(join(bin, declaration.cli)), notInstalled);
+      const api = await AnthropicEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          { calls: [{ name: 'Bash', input: { command: COMMAND, description: 'Print the branch' } }], usage: TURN_USAGE[0] },
+          { text: 'The branch is recorded.', usage: TURN_USAGE[1] },
+        ],
+      });
+      cleanups.push(() => api.close());
+      api.failNext(2);
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('claude-code'),
+        args: ['Record the branch.'],
+        env: (ws) => cliEnv(api, ws),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      expect(run.stderr).not.toContain('kelos: claude exited');
+      expect(run.code).toBe(0);
+      expect(api.pendingFaults).toBe(0);
+      expect(api.remaining).toBe(0);
+      // The two 529s went to the first agent turn, which the CLI asked again.
+      expect(api.agentRequests().map((r) => r.answer)).toEqual(['fault', 'fault', 0, 1]);
+      expect(sessionEffects(run.ws).commandRan).toBe(TASK_BRANCH);
+      // The refused requests carried no usage: only the two answered turns count.
+      const outputs = parseOutputs(run.stdout.toString('utf8'));
+      expect(outputs?.results).toMatchObject({ 'input-tokens': '3000', 'output-tokens': '300' });
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'fails a run whose model API stays overloaded past the retries, saying the model API was overloaded',
+    async ({ expect, skip }) => {
+      skip(!existsSync(join(bin, declaration.cli)), notInstalled);
+      const api = await AnthropicEmulator.start({ apiKey: API_KEY, turns: [{ text: 'Never reached.' }] });
+      cleanups.push(() => api.close());
+      api.failNext(100);
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('claude-code'),
+        args: ['Edit the README.'],
+        env: (ws) => ({ ...cliEnv(api, ws), CLAUDE_CODE_MAX_RETRIES: '1' }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('the model API was overloaded (HTTP 529 overloaded_error)');
+      expect(run.stderr).toContain('the CLI gave up after its retries');
+      // The first try and the one retry allowed, both refused.
+      expect(api.requests.map((r) => r.answer)).toEqual(['fault', 'fault']);
+      expect(api.remaining).toBe(1);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'runs the hook when the same title follows -p as a bare argument, which is why the entrypoint passes it after --',
     async ({ expect, skip }) => {
       skip(!existsSync(join(bin, declaration.cli)), notInstalled);
