@@ -3,7 +3,7 @@ import { OutputKey } from '../api/outputs.js';
 import { type AgentDefinition, kelosAgentImage } from './agent-definition.js';
 import { clean, type McpServers, mapServers, mergeJsonServers } from './mcp.js';
 import { list, money, oneLine, type Printed, rec, type StreamEvent, type StreamFormatter, say, status, str, text, tool } from './stream-format.js';
-import { LastResultParser, num, obj, tokens, type UsageEvent } from './usage.js';
+import { flatten, LastResultParser, num, obj, tokens, type UsageEvent } from './usage.js';
 
 /** Claude Code (`~/.claude.json` `mcpServers`) and the `.mcp.json` shape. */
 export function claudeMcpServers(servers: McpServers): Record<string, object> {
@@ -48,14 +48,6 @@ function failure(last: UsageEvent | undefined): string | undefined {
         ? `the model API was overloaded (HTTP ${status}${type})${said}; the CLI gave up after its retries, run the Task again later`
         : `the model API answered HTTP ${status}${type}${said}`;
   return `${message}: ${cause}`;
-}
-
-/** Text from the stream, on one line and at most `max` characters. */
-function flatten(text: string, max: number): string {
-  // Control characters (C0 and DEL) become spaces.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
 /** `--output-format stream-json`: system init, assistant and user messages, a final result. */

@@ -84,6 +84,39 @@ describe('usage parsers', () => {
     });
   });
 
+  it('fails a codex run whose last turn failed, in the words of its error, unless a turn completed after it', () => {
+    const failedTurn =
+      '{"type":"turn.failed","error":{"message":"unexpected status 503 Service Unavailable: The server is overloaded or not ready yet.\\nretry later"}}';
+    const completed = '{"type":"turn.completed","usage":{"input_tokens":5,"output_tokens":6}}';
+    expect(parse('codex', ['{"type":"turn.started"}', failedTurn].join('\n'))).toEqual({
+      values: [],
+      failure: 'the codex turn failed: "unexpected status 503 Service Unavailable: The server is overloaded or not ready yet. retry later"',
+    });
+    expect(parse('codex', [failedTurn, completed].join('\n')).failure).toBeUndefined();
+    expect(parse('codex', [completed, failedTurn].join('\n'))).toMatchObject({
+      values: [
+        ['input-tokens', '5'],
+        ['output-tokens', '6'],
+      ],
+      failure: expect.any(String),
+    });
+  });
+
+  it('fails a gemini run whose result has status error, in the words of its error', () => {
+    const result = parse(
+      'gemini',
+      '{"type":"result","status":"error","error":{"type":"unknown","message":"[API Error: The model is overloaded. Please try again later.]"},"stats":{"input_tokens":10,"output_tokens":5}}',
+    );
+    expect(result).toEqual({
+      values: [
+        ['input-tokens', '10'],
+        ['output-tokens', '5'],
+      ],
+      failure: 'the gemini run ended in an error: "[API Error: The model is overloaded. Please try again later.]"',
+    });
+    expect(parse('gemini', '{"type":"result","status":"success","stats":{}}').failure).toBeUndefined();
+  });
+
   it('reads gemini stats from the last result, snake_case or camelCase', () => {
     expect(parse('gemini', fixture('gemini.jsonl')).values).toEqual([
       ['input-tokens', '17001'],

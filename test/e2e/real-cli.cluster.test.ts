@@ -232,7 +232,7 @@ describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAM
     expect(task.status?.results).toMatchObject({ 'input-tokens': '3000', 'output-tokens': '300' });
   });
 
-  it.concurrent('fails a Task whose model API stays overloaded past the CLI’s retries, the agent saying the model API was overloaded', async ({
+  it.concurrent('fails a Task whose model API stays overloaded past the CLI’s retries, its message saying the model API was overloaded', async ({
     expect,
     onTestFailed,
   }) => {

@@ -155,6 +155,8 @@ describe(`Codex ${cli.declaration.version} through the entrypoint`, () => {
       expect(modelAnswers(api)).toEqual(['fault', 'fault']);
       const failed = events(run).findLast((e) => e.type === 'turn.failed') as { error?: { message?: string } } | undefined;
       expect(failed?.error?.message).toMatch(/^unexpected status 503 Service Unavailable: The server is overloaded or not ready yet\./);
+      // ... which is why kelos says the run failed.
+      expect(run.stderr).toContain('kelos capture: the codex turn failed: "unexpected status 503 Service Unavailable: The server is overloaded or not ready yet.');
       expect(api.remaining).toBe(1);
     },
     TIMEOUT_MS,
@@ -174,6 +176,7 @@ describe(`Codex ${cli.declaration.version} through the entrypoint`, () => {
       expect(modelAnswers(api)).toEqual(['fault']);
       const failed = events(run).findLast((e) => e.type === 'turn.failed') as { error?: { message?: string } } | undefined;
       expect(failed?.error?.message).toBe('exceeded retry limit, last status: 429 Too Many Requests');
+      expect(run.stderr).toContain('kelos capture: the codex turn failed: "exceeded retry limit, last status: 429 Too Many Requests"');
     },
     TIMEOUT_MS,
   );

@@ -149,6 +149,7 @@ describe(`Gemini CLI ${cli.declaration.version} through the entrypoint`, () => {
         .map((l) => JSON.parse(l) as { type?: string; status?: string; error?: { message?: string } })
         .findLast((e) => e.type === 'result');
       expect(result).toMatchObject({ status: 'error', error: { message: '[API Error: The model is overloaded. Please try again later.]' } });
+      expect(run.stderr).toContain('kelos capture: the gemini run ended in an error: "[API Error: The model is overloaded. Please try again later.]"');
       expect(api.remaining).toBe(1);
     },
     TIMEOUT_MS,
