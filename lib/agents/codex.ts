@@ -167,7 +167,7 @@ export const codex: AgentDefinition<'codex'> = {
         const u = obj(e.usage);
         return [num(u?.input_tokens), num(u?.output_tokens)];
       },
-      { type: 'turn.failed', marker: 'turn.', reason: (e) => `the codex turn failed: "${flatten(text(obj(e.error)?.message ?? ''), 300)}"` },
+      { type: 'turn.failed', reason: (e) => `the codex turn failed: "${flatten(text(obj(e.error)?.message ?? ''), 300)}"` },
     ),
   streamFormatter: codexStreamFormatter,
 };

@@ -12,6 +12,8 @@ export interface UsageParser {
    * assistant and tool events without a JSON.parse.
    */
   readonly marker: string;
+  /** A second such substring, for the event that fails a run, when it does not hold `marker`. */
+  readonly failureMarker?: string;
   /** Reads one complete line (without its newline). Non-JSON lines are ignored. */
   addLine(line: string): void;
   /** The usage at end of input, and why the run is not a normal completion, if it is not. */
@@ -102,8 +104,6 @@ export function flatten(text: string, max: number): string {
 /** An event type that ends a run as failed unless an event summed comes after it, and the reason it gives. */
 export interface FailureEvent {
   readonly type: string;
-  /** A substring of both this type and the summed one, for `marker`. */
-  readonly marker: string;
   readonly reason: (e: UsageEvent) => string;
 }
 
@@ -126,7 +126,11 @@ export class SumParser implements UsageParser {
   ) {}
 
   get marker(): string {
-    return this.failure?.marker ?? this.type;
+    return this.type;
+  }
+
+  get failureMarker(): string | undefined {
+    return this.failure?.type;
   }
 
   addLine(line: string): void {

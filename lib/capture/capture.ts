@@ -39,14 +39,13 @@ export async function runCapture(options: CaptureOptions): Promise<number> {
   if (agentType && !parser) {
     options.errors.write(`kelos capture: unknown agent type "${agentType}"; token usage is left out\n`);
   }
-  const marker = parser ? Buffer.from(parser.marker) : undefined;
+  const markers = parser ? [parser.marker, parser.failureMarker].filter((m) => m !== undefined).map((m) => Buffer.from(m)) : [];
   const forwarded = await passThrough(options.input, options.output, {
-    onLine:
-      parser && marker
-        ? (line) => {
-            if (line.includes(marker)) parser.addLine(line.toString('utf8'));
-          }
-        : undefined,
+    onLine: parser
+      ? (line) => {
+          if (markers.some((m) => line.includes(m))) parser.addLine(line.toString('utf8'));
+        }
+      : undefined,
   });
   if (forwarded.writeError) {
     options.errors.write(`kelos capture: could not forward the agent output: ${forwarded.writeError.message}\n`);

@@ -102,6 +102,21 @@ describe('usage parsers', () => {
     });
   });
 
+  it('fails an opencode run that ends in an error event, naming the HTTP status', () => {
+    const step = '{"type":"step_finish","part":{"tokens":{"input":7,"output":3},"cost":0.01}}';
+    const error = '{"type":"error","error":{"name":"APIError","data":{"message":"Overloaded","statusCode":529,"isRetryable":true}}}';
+    expect(parse('opencode', [step, error].join('\n'))).toEqual({
+      values: [
+        ['cost-usd', '0.01'],
+        ['input-tokens', '7'],
+        ['output-tokens', '3'],
+      ],
+      failure: 'the opencode run ended in an error (APIError, HTTP 529): "Overloaded"',
+    });
+    expect(parse('opencode', [error, step].join('\n')).failure).toBeUndefined();
+    expect(parse('opencode', '{"type":"error","error":{"name":"UnknownError"}}').failure).toBe('the opencode run ended in an error (UnknownError)');
+  });
+
   it('fails a gemini run whose result has status error, in the words of its error', () => {
     const result = parse(
       'gemini',

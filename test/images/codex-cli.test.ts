@@ -156,7 +156,9 @@ describe(`Codex ${cli.declaration.version} through the entrypoint`, () => {
       const failed = events(run).findLast((e) => e.type === 'turn.failed') as { error?: { message?: string } } | undefined;
       expect(failed?.error?.message).toMatch(/^unexpected status 503 Service Unavailable: The server is overloaded or not ready yet\./);
       // ... which is why kelos says the run failed.
-      expect(run.stderr).toContain('kelos capture: the codex turn failed: "unexpected status 503 Service Unavailable: The server is overloaded or not ready yet.');
+      expect(run.stderr).toContain(
+        'kelos capture: the codex turn failed: "unexpected status 503 Service Unavailable: The server is overloaded or not ready yet.',
+      );
       expect(api.remaining).toBe(1);
     },
     TIMEOUT_MS,

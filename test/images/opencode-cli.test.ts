@@ -158,6 +158,7 @@ describe(`OpenCode ${cli.declaration.version} through the entrypoint`, () => {
         .map((l) => JSON.parse(l) as { type?: string; error?: { name?: string; data?: { message?: string; statusCode?: number } } })
         .findLast((e) => e.type === 'error');
       expect(error?.error).toMatchObject({ name: 'APIError', data: { message: 'Overloaded', statusCode: 529 } });
+      expect(run.stderr).toContain('kelos capture: the opencode run ended in an error (APIError, HTTP 529): "Overloaded"');
       expect(api.remaining).toBe(1);
     },
     TIMEOUT_MS,
