@@ -90,7 +90,8 @@ export const opencode: AgentDefinition<'opencode'> = {
         const t = obj(part?.tokens);
         return [num(t?.input), num(t?.output), num(part?.cost)];
       },
-      { type: 'error', reason: failure },
+      // "error" alone is in many a tool's output
+      { type: 'error', marker: '"type":"error"', reason: failure },
     ),
   streamFormatter: opencodeStreamFormatter,
 };

@@ -104,6 +104,8 @@ export function flatten(text: string, max: number): string {
 /** An event type that ends a run as failed unless an event summed comes after it, and the reason it gives. */
 export interface FailureEvent {
   readonly type: string;
+  /** The substring that picks its lines. @default the type */
+  readonly marker?: string;
   readonly reason: (e: UsageEvent) => string;
 }
 
@@ -130,7 +132,7 @@ export class SumParser implements UsageParser {
   }
 
   get failureMarker(): string | undefined {
-    return this.failure?.type;
+    return this.failure ? (this.failure.marker ?? this.failure.type) : undefined;
   }
 
   addLine(line: string): void {
