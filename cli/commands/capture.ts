@@ -33,6 +33,7 @@ export function register(program: Command): void {
         cwd: process.cwd(),
         env: process.env,
         timeoutMs,
+        terminationLog: process.env.KELOS_TERMINATION_LOG || '/dev/termination-log',
       });
     });
 

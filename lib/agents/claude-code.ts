@@ -3,7 +3,7 @@ import { OutputKey } from '../api/outputs.js';
 import { type AgentDefinition, kelosAgentImage } from './agent-definition.js';
 import { clean, type McpServers, mapServers, mergeJsonServers } from './mcp.js';
 import { list, money, oneLine, type Printed, rec, type StreamEvent, type StreamFormatter, say, status, str, text, tool } from './stream-format.js';
-import { LastResultParser, num, obj, tokens, type UsageEvent } from './usage.js';
+import { flatten, LastResultParser, num, obj, tokens, type UsageEvent } from './usage.js';
 
 /** Claude Code (`~/.claude.json` `mcpServers`) and the `.mcp.json` shape. */
 export function claudeMcpServers(servers: McpServers): Record<string, object> {
@@ -29,7 +29,7 @@ function usage(e: UsageEvent): Array<[string, string]> {
 /**
  * A Claude Code run completed normally only if its last result says so. A
  * model API error (`api_error_status`, and the CLI's own words in `result`)
- * is named; a refused credential says so.
+ * is named; a refused credential and an overloaded API say so.
  */
 function failure(last: UsageEvent | undefined): string | undefined {
   if (!last) return 'the claude-code stream ended without a final result event';
@@ -40,19 +40,14 @@ function failure(last: UsageEvent | undefined): string | undefined {
   if (status === undefined) return message;
   const type = typeof last.api_error_type === 'string' ? ` ${flatten(last.api_error_type, 40)}` : '';
   const said = typeof last.result === 'string' && last.result !== '' ? `: "${flatten(last.result, 200)}"` : '';
+  const overloaded = status === 529 || last.api_error_type === 'overloaded_error';
   const cause =
     status === 401 || status === 403
       ? `the model API refused the credentials (HTTP ${status}${type})${said}; check the API key or OAuth token of the Task's credentials`
-      : `the model API answered HTTP ${status}${type}${said}`;
+      : overloaded
+        ? `the model API was overloaded (HTTP ${status}${type})${said}; the CLI gave up after its retries, run the Task again later`
+        : `the model API answered HTTP ${status}${type}${said}`;
   return `${message}: ${cause}`;
-}
-
-/** Text from the stream, on one line and at most `max` characters. */
-function flatten(text: string, max: number): string {
-  // Control characters (C0 and DEL) become spaces.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
 /** `--output-format stream-json`: system init, assistant and user messages, a final result. */

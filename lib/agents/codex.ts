@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { type AgentDefinition, kelosAgentImage } from './agent-definition.js';
 import { type McpServers, tomlInlineTable, tomlString, transportOf } from './mcp.js';
 import { list, oneLine, type Printed, rec, type StreamEvent, type StreamFormatter, say, status, str, text, tool } from './stream-format.js';
-import { num, obj, SumParser } from './usage.js';
+import { flatten, num, obj, SumParser } from './usage.js';
 
 export const CODEX_BLOCK_BEGIN = '# BEGIN kelos: MCP servers from KELOS_MCP_SERVERS';
 export const CODEX_BLOCK_END = '# END kelos: MCP servers from KELOS_MCP_SERVERS';
@@ -159,11 +159,15 @@ export const codex: AgentDefinition<'codex'> = {
     return [{ path, content: normalizeJson(env.CODEX_AUTH_JSON), mode: 0o600 }];
   },
   writeMcpServers: writeCodexMcp,
-  // One `turn.completed` per turn, each with that turn's usage.
+  // One `turn.completed` per turn, each with that turn's usage; a `turn.failed` last (the model API's error after Codex's retries) fails the run.
   usageParser: () =>
-    new SumParser('turn.completed', (e) => {
-      const u = obj(e.usage);
-      return [num(u?.input_tokens), num(u?.output_tokens)];
-    }),
+    new SumParser(
+      'turn.completed',
+      (e) => {
+        const u = obj(e.usage);
+        return [num(u?.input_tokens), num(u?.output_tokens)];
+      },
+      { type: 'turn.failed', reason: (e) => `the codex turn failed: "${flatten(text(obj(e.error)?.message ?? ''), 300)}"` },
+    ),
   streamFormatter: codexStreamFormatter,
 };

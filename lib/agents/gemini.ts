@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type AgentDefinition, kelosAgentImage } from './agent-definition.js';
 import { clean, type McpServers, mapServers, mergeJsonServers } from './mcp.js';
 import { oneLine, type Printed, rec, type StreamEvent, type StreamFormatter, say, status, text, tool } from './stream-format.js';
-import { LastResultParser, obj, pick, tokens, type UsageEvent } from './usage.js';
+import { flatten, LastResultParser, obj, pick, tokens, type UsageEvent } from './usage.js';
 
 /** Gemini CLI (`~/.gemini/settings.json` `mcpServers`): `httpUrl` for streamable HTTP, `url` for SSE. */
 export function geminiMcpServers(servers: McpServers): Record<string, object> {
@@ -20,6 +20,13 @@ export function geminiMcpServers(servers: McpServers): Record<string, object> {
 function usage(e: UsageEvent): Array<[string, string]> {
   const s = obj(e.stats);
   return tokens(pick(s, 'input_tokens', 'inputTokens'), pick(s, 'output_tokens', 'outputTokens'));
+}
+
+/** A final result with status `error` (the model API's error after the CLI's attempts, in its words) fails the run. */
+function failure(last: UsageEvent | undefined): string | undefined {
+  if (last?.status !== 'error') return undefined;
+  const message = obj(last.error)?.message;
+  return `the gemini run ended in an error${typeof message === 'string' && message !== '' ? `: "${flatten(message, 300)}"` : ''}`;
 }
 
 /** Assistant text arrives in `delta` pieces: they are joined and printed when something else comes. */
@@ -92,6 +99,6 @@ export const gemini: AgentDefinition<'gemini'> = {
   writeMcpServers(file, servers, warn) {
     mergeJsonServers(file, 'mcpServers', geminiMcpServers(servers), warn);
   },
-  usageParser: () => new LastResultParser('result', usage),
+  usageParser: () => new LastResultParser('result', usage, failure),
   streamFormatter: geminiStreamFormatter,
 };

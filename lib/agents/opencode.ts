@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type AgentDefinition, kelosAgentImage } from './agent-definition.js';
 import { clean, type McpServers, mapServers, mergeJsonServers } from './mcp.js';
 import { type Printed, rec, type StreamEvent, type StreamFormatter, say, status, text, tool } from './stream-format.js';
-import { num, obj, SumParser } from './usage.js';
+import { flatten, num, obj, SumParser, type UsageEvent } from './usage.js';
 
 /** OpenCode (`opencode.json` `mcp`): `local` servers take the command and its args as one array. */
 export function opencodeMcpServers(servers: McpServers): Record<string, object> {
@@ -11,6 +11,16 @@ export function opencodeMcpServers(servers: McpServers): Record<string, object> 
       ? clean({ type: 'local', command: [s.command!, ...(s.args ?? [])], environment: s.env, enabled: true })
       : clean({ type: 'remote', url: s.url, headers: s.headers, enabled: true }),
   );
+}
+
+/** Why an `error` event ended the run: the error's name, the model API's HTTP status when it has one, and its message. */
+function failure(e: UsageEvent): string {
+  const error = obj(e.error);
+  const data = obj(error?.data);
+  const status = num(data?.statusCode);
+  const name = typeof error?.name === 'string' ? flatten(error.name, 40) : 'error';
+  const message = typeof data?.message === 'string' ? data.message : typeof error?.message === 'string' ? error.message : '';
+  return `the opencode run ended in an error (${name}${status !== undefined ? `, HTTP ${status}` : ''})${message ? `: "${flatten(message, 300)}"` : ''}`;
 }
 
 /** `opencode run --format json`: text, tool and step events; the cost adds up over steps. */
@@ -71,11 +81,17 @@ export const opencode: AgentDefinition<'opencode'> = {
   },
   // One `step_finish` per model step, tokens under `part.tokens`, its cost
   // (from the model's price in OpenCode's model list) under `part.cost`.
+  // An `error` event after the last step (the model API's error after OpenCode's retries) fails the run.
   usageParser: () =>
-    new SumParser('step_finish', (e) => {
-      const part = obj(e.part);
-      const t = obj(part?.tokens);
-      return [num(t?.input), num(t?.output), num(part?.cost)];
-    }),
+    new SumParser(
+      'step_finish',
+      (e) => {
+        const part = obj(e.part);
+        const t = obj(part?.tokens);
+        return [num(t?.input), num(t?.output), num(part?.cost)];
+      },
+      // "error" alone is in many a tool's output
+      { type: 'error', marker: '"type":"error"', reason: failure },
+    ),
   streamFormatter: opencodeStreamFormatter,
 };

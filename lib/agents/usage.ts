@@ -12,6 +12,8 @@ export interface UsageParser {
    * assistant and tool events without a JSON.parse.
    */
   readonly marker: string;
+  /** A second such substring, for the event that fails a run, when it does not hold `marker`. */
+  readonly failureMarker?: string;
   /** Reads one complete line (without its newline). Non-JSON lines are ignored. */
   addLine(line: string): void;
   /** The usage at end of input, and why the run is not a normal completion, if it is not. */
@@ -91,6 +93,22 @@ export class LastResultParser implements UsageParser {
   }
 }
 
+/** Text from the stream, on one line and at most `max` characters. */
+export function flatten(text: string, max: number): string {
+  // Control characters (C0 and DEL) become spaces.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** An event type that ends a run as failed unless an event summed comes after it, and the reason it gives. */
+export interface FailureEvent {
+  readonly type: string;
+  /** The substring that picks its lines. @default the type */
+  readonly marker?: string;
+  readonly reason: (e: UsageEvent) => string;
+}
+
 /**
  * Adds up input and output tokens (and the cost, where the events carry one)
  * over every event of one type.
@@ -101,19 +119,27 @@ export class SumParser implements UsageParser {
   private cost = 0;
   private seen = false;
   private costSeen = false;
+  private failed: string | undefined;
 
   constructor(
     private readonly type: string,
     private readonly extract: (e: UsageEvent) => [number | undefined, number | undefined, (number | undefined)?],
+    private readonly failure?: FailureEvent,
   ) {}
 
   get marker(): string {
     return this.type;
   }
 
+  get failureMarker(): string | undefined {
+    return this.failure ? (this.failure.marker ?? this.failure.type) : undefined;
+  }
+
   addLine(line: string): void {
     const e = parseEvent(line);
+    if (this.failure && e?.type === this.failure.type) this.failed = this.failure.reason(e);
     if (e?.type !== this.type) return;
+    this.failed = undefined;
     const [i, o, c] = this.extract(e);
     if (i !== undefined) this.input += i;
     if (o !== undefined) this.output += o;
@@ -127,6 +153,7 @@ export class SumParser implements UsageParser {
   finish(): UsageResult {
     // Rounded to 1e-9 dollars: a float sum prints 0.0123 + 0.004 as 0.016300000000000002.
     const cost: Array<[string, string]> = this.costSeen ? [[OutputKey.COST_USD, String(Number(this.cost.toFixed(9)))]] : [];
-    return { values: this.seen ? [...cost, ...tokens(this.input, this.output)] : cost };
+    const values = this.seen ? [...cost, ...tokens(this.input, this.output)] : cost;
+    return this.failed === undefined ? { values } : { values, failure: this.failed };
   }
 }

@@ -1,3 +1,4 @@
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { formatOutputs } from '../api/outputs.js';
 import { passThrough } from './pass-through.js';
@@ -18,6 +19,12 @@ export interface CaptureOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Limit for each git and gh command. @default KELOS_CAPTURE_TIMEOUT_MS, else 10 s */
   readonly timeoutMs?: number;
+  /**
+   * The container's termination message file: the reason for a failed run is
+   * written there too, for the controller to put in the Task's message. Only
+   * an existing file is written (the kubelet creates it in a pod). @default none
+   */
+  readonly terminationLog?: string;
 }
 
 /**
@@ -32,14 +39,13 @@ export async function runCapture(options: CaptureOptions): Promise<number> {
   if (agentType && !parser) {
     options.errors.write(`kelos capture: unknown agent type "${agentType}"; token usage is left out\n`);
   }
-  const marker = parser ? Buffer.from(parser.marker) : undefined;
+  const markers = parser ? [parser.marker, parser.failureMarker].filter((m) => m !== undefined).map((m) => Buffer.from(m)) : [];
   const forwarded = await passThrough(options.input, options.output, {
-    onLine:
-      parser && marker
-        ? (line) => {
-            if (line.includes(marker)) parser.addLine(line.toString('utf8'));
-          }
-        : undefined,
+    onLine: parser
+      ? (line) => {
+          if (markers.some((m) => line.includes(m))) parser.addLine(line.toString('utf8'));
+        }
+      : undefined,
   });
   if (forwarded.writeError) {
     options.errors.write(`kelos capture: could not forward the agent output: ${forwarded.writeError.message}\n`);
@@ -59,9 +65,24 @@ export async function runCapture(options: CaptureOptions): Promise<number> {
 
   if (usage.failure) {
     options.errors.write(`kelos capture: ${usage.failure}\n`);
+    if (options.terminationLog) writeExisting(options.terminationLog, usage.failure);
     return 1;
   }
   return 0;
+}
+
+/** Replaces the content of `file` if it exists; outside a pod there is none, and nothing is created. */
+function writeExisting(file: string, text: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r+');
+    ftruncateSync(fd);
+    writeSync(fd, text);
+  } catch {
+    // no termination message file (not in a pod) or not writable: stderr has the reason
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function write(stream: Writable, text: string): Promise<void> {

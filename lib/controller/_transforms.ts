@@ -41,13 +41,22 @@ export function slimJob(job: V1Job): V1Job {
   } as V1Job;
 }
 
+const MAX_TERMINATION_MESSAGE = 1024;
+
 const slimState = (st: V1ContainerState | undefined) =>
   st?.waiting
     ? { waiting: { reason: st.waiting.reason, message: st.waiting.message } }
     : st?.running
       ? { running: {} }
       : st?.terminated
-        ? { terminated: { exitCode: st.terminated.exitCode, reason: st.terminated.reason } }
+        ? {
+            terminated: {
+              exitCode: st.terminated.exitCode,
+              reason: st.terminated.reason,
+              // the termination message the container wrote (kelos capture: why the run failed), bounded
+              ...(st.terminated.message ? { message: st.terminated.message.slice(0, MAX_TERMINATION_MESSAGE) } : {}),
+            },
+          }
         : {};
 
 export function slimPod(pod: V1Pod): V1Pod {

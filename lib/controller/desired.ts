@@ -396,11 +396,12 @@ function observeJob(task: Task, job: V1Job, world: TaskWorld, now: Date): Decide
       };
     }
     const why = [failed!.reason, failed!.message].filter(Boolean).join(': ');
+    const said = agentTerminationMessage(pod);
     return {
       outcome: {
         phase: TaskPhase.FAILED,
         reason: Reason.JOB_FAILED,
-        message: `Job failed${why ? `: ${why}` : ''}`,
+        message: `Job failed${why ? `: ${why}` : ''}${said ? `; the agent container said: ${said}` : ''}`,
         ...base,
         ...times,
         ...outputs,
@@ -468,6 +469,15 @@ function startProblem(jobName: string, pod: V1Pod | undefined, events: readonly 
 
 function eventTime(e: CoreV1Event): number {
   return time((e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime) as never) ?? 0;
+}
+
+/** What the agent container of `pod` wrote as its termination message (kelos capture: why the run failed), on one line. */
+function agentTerminationMessage(pod: V1Pod | undefined): string | undefined {
+  const agent = pod?.status?.containerStatuses?.find((c) => c.name === AgentPod.AGENT_CONTAINER);
+  // Control characters (C0 and DEL) become spaces.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  const message = agent?.state?.terminated?.message?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return message || undefined;
 }
 
 function wait(reason: string, message: string): Decided {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OUTPUTS_START, parseOutputs } from '../../lib/api/outputs.js';
@@ -157,6 +157,21 @@ describe('kelos capture', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/subtype error_max_turns/);
     expect(outputsAfter(res.stdout, input)).toMatchObject({ 'cost-usd': '1.0312' });
+  });
+
+  it("writes why a run failed to the container's termination message file, and creates none where there is none", async () => {
+    const ws = workspace();
+    const log = join(ws.root, 'termination-log');
+    writeFileSync(log, 'an older and longer message');
+    const input = readFileSync(join(STREAMS, 'claude-code-error.jsonl'));
+    const res = await capture(ws, input, { KELOS_AGENT_TYPE: 'claude-code', KELOS_TERMINATION_LOG: log });
+    expect(res.code).toBe(1);
+    expect(readFileSync(log, 'utf8')).toBe(/^kelos capture: (.*)$/m.exec(res.stderr)?.[1]);
+    expect(readFileSync(log, 'utf8')).toMatch(/subtype error_max_turns/);
+
+    const missing = join(ws.root, 'no-termination-log');
+    expect((await capture(ws, input, { KELOS_AGENT_TYPE: 'claude-code', KELOS_TERMINATION_LOG: missing })).code).toBe(1);
+    expect(existsSync(missing)).toBe(false);
   });
 
   it('outside a repository prints only the base branch it was given', async () => {

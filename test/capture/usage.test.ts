@@ -54,7 +54,7 @@ describe('usage parsers', () => {
     expect(result.failure).toMatch(/is_error true/);
   });
 
-  it('names a model API error of a claude-code result, and says when the credentials were refused', () => {
+  it('names a model API error of a claude-code result, and says when the credentials were refused or the API was overloaded', () => {
     const refused = parse(
       'claude-code',
       '{"type":"result","subtype":"success","is_error":true,"api_error_status":401,"api_error_type":"authentication_error","result":"Invalid API key\\n· Fix external API key"}',
@@ -62,9 +62,16 @@ describe('usage parsers', () => {
     expect(refused.failure).toBe(
       'the claude-code run did not complete normally (subtype success, is_error true): the model API refused the credentials (HTTP 401 authentication_error): "Invalid API key · Fix external API key"; check the API key or OAuth token of the Task\'s credentials',
     );
-    const overloaded = parse('claude-code', `{"type":"result","subtype":"success","is_error":true,"api_error_status":529,"result":"${'x'.repeat(300)}"}`);
+    const unavailable = parse('claude-code', `{"type":"result","subtype":"success","is_error":true,"api_error_status":503,"result":"${'x'.repeat(300)}"}`);
+    expect(unavailable.failure).toBe(
+      `the claude-code run did not complete normally (subtype success, is_error true): the model API answered HTTP 503: "${'x'.repeat(200)}…"`,
+    );
+    const overloaded = parse(
+      'claude-code',
+      '{"type":"result","subtype":"success","is_error":true,"api_error_status":529,"api_error_type":"overloaded_error","result":"API Error: 529 Overloaded."}',
+    );
     expect(overloaded.failure).toBe(
-      `the claude-code run did not complete normally (subtype success, is_error true): the model API answered HTTP 529: "${'x'.repeat(200)}…"`,
+      'the claude-code run did not complete normally (subtype success, is_error true): the model API was overloaded (HTTP 529 overloaded_error): "API Error: 529 Overloaded."; the CLI gave up after its retries, run the Task again later',
     );
   });
 
@@ -75,6 +82,54 @@ describe('usage parsers', () => {
         ['output-tokens', '200'],
       ],
     });
+  });
+
+  it('fails a codex run whose last turn failed, in the words of its error, unless a turn completed after it', () => {
+    const failedTurn =
+      '{"type":"turn.failed","error":{"message":"unexpected status 503 Service Unavailable: The server is overloaded or not ready yet.\\nretry later"}}';
+    const completed = '{"type":"turn.completed","usage":{"input_tokens":5,"output_tokens":6}}';
+    expect(parse('codex', ['{"type":"turn.started"}', failedTurn].join('\n'))).toEqual({
+      values: [],
+      failure: 'the codex turn failed: "unexpected status 503 Service Unavailable: The server is overloaded or not ready yet. retry later"',
+    });
+    expect(parse('codex', [failedTurn, completed].join('\n')).failure).toBeUndefined();
+    expect(parse('codex', [completed, failedTurn].join('\n'))).toMatchObject({
+      values: [
+        ['input-tokens', '5'],
+        ['output-tokens', '6'],
+      ],
+      failure: expect.any(String),
+    });
+  });
+
+  it('fails an opencode run that ends in an error event, naming the HTTP status', () => {
+    const step = '{"type":"step_finish","part":{"tokens":{"input":7,"output":3},"cost":0.01}}';
+    const error = '{"type":"error","error":{"name":"APIError","data":{"message":"Overloaded","statusCode":529,"isRetryable":true}}}';
+    expect(parse('opencode', [step, error].join('\n'))).toEqual({
+      values: [
+        ['cost-usd', '0.01'],
+        ['input-tokens', '7'],
+        ['output-tokens', '3'],
+      ],
+      failure: 'the opencode run ended in an error (APIError, HTTP 529): "Overloaded"',
+    });
+    expect(parse('opencode', [error, step].join('\n')).failure).toBeUndefined();
+    expect(parse('opencode', '{"type":"error","error":{"name":"UnknownError"}}').failure).toBe('the opencode run ended in an error (UnknownError)');
+  });
+
+  it('fails a gemini run whose result has status error, in the words of its error', () => {
+    const result = parse(
+      'gemini',
+      '{"type":"result","status":"error","error":{"type":"unknown","message":"[API Error: The model is overloaded. Please try again later.]"},"stats":{"input_tokens":10,"output_tokens":5}}',
+    );
+    expect(result).toEqual({
+      values: [
+        ['input-tokens', '10'],
+        ['output-tokens', '5'],
+      ],
+      failure: 'the gemini run ended in an error: "[API Error: The model is overloaded. Please try again later.]"',
+    });
+    expect(parse('gemini', '{"type":"result","status":"success","stats":{}}').failure).toBeUndefined();
   });
 
   it('reads gemini stats from the last result, snake_case or camelCase', () => {

@@ -620,6 +620,29 @@ describe('desired', () => {
       expect(d.events[0].type).toBe('Warning');
     });
 
+    it("fails with the agent container's termination message after the Job's reason, on one line", () => {
+      const t = task('a', {}, { phase: 'Running', jobName: 'a' });
+      const j = job(t, {
+        conditions: [
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+            lastTransitionTime: at(3) as never,
+          },
+        ],
+      });
+      const said = 'the model API was overloaded (HTTP 529 overloaded_error)\n\u001b[2Jagain';
+      const failedPod = pod(j, 'Failed', {
+        containerStatuses: [{ name: 'kelos-agent', state: { terminated: { exitCode: 1, reason: 'Error', message: said } } } as never],
+      });
+      const d = desired(t, world([t], { job: j, pods: [failedPod], log: { text: '' } }), NOW);
+      expect(d.status?.message).toBe(
+        'Job failed: BackoffLimitExceeded: Job has reached the specified backoff limit; the agent container said: the model API was overloaded (HTTP 529 overloaded_error) [2Jagain',
+      );
+    });
+
     it('waits for a Job of an earlier Task with the same name to go away', () => {
       const t = task('a');
       const d = desired(t, world([t], { job: job(t, {}, 'an-older-uid') }), NOW);

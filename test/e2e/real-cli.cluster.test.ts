@@ -6,6 +6,13 @@
 // branch, the commit and the tokens and cost the emulator's usage implies.
 // The CLI is pointed at the emulator only through podOverrides.env.
 //
+// Beside it, each with an emulator of its own: a model API that answers 529
+// overloaded twice and then serves the script (the Task Succeeds), one that
+// stays overloaded (the Task Fails, its message saying so), one that hangs past
+// podOverrides.activeDeadlineSeconds (DeadlineExceeded), and an AgentConfig
+// whose AGENTS.md, plugin skill and HTTP MCP server (on the gateway) the CLI
+// is seen to use.
+//
 // Skipped, with the reason, where the machine cannot run a real node (not
 // root, packages or images missing); KELOS_TEST_REQUIRE_REAL_NODE=1 (CI) turns
 // that into a failure.
@@ -15,8 +22,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentImage } from '../../scripts/images.js';
 import type { ControlPlane } from '../cluster/launcher.js';
 import { REAL_NODE_NAME } from '../cluster/node/real-node.js';
-import { AnthropicEmulator } from '../emulators/anthropic.js';
+import type { ScriptTurn } from '../emulators/_model-script.js';
+import { AnthropicEmulator, OVERLOADED } from '../emulators/anthropic.js';
 import { type GitServer, startGitServer } from '../emulators/git-http.js';
+import { McpServer } from '../emulators/mcp.js';
 import { GROUP, type RealNodeCluster, skipRealNode, startRealNodeCluster, VERSION, waitFor } from './_real-node.js';
 
 const AGENT_IMAGE = agentImage('claude-code');
@@ -48,6 +57,20 @@ const TURNS = [
   { text: 'The README is edited and pushed.', usage: { input: 5000, output: 500 } },
 ];
 
+const DEADLINE_SECONDS = 30;
+const AGENTS_MD_MARKER = 'kelos-agents-md-marker-7f3a';
+const SKILL_BODY = 'Start every release note with kelos-skill-body-5c1e.';
+const MCP_ANSWER = 'kelos-mcp-answer-91d2: the release is 1.2.3';
+
+/** The CLI pointed at `model`, with its own switches for traffic besides the model API off (the pod reaches nothing else anyway). */
+const cliEnv = (model: AnthropicEmulator) => [
+  { name: 'ANTHROPIC_BASE_URL', value: model.url },
+  { name: 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', value: '1' },
+  { name: 'DISABLE_AUTOUPDATER', value: '1' },
+  { name: 'DISABLE_TELEMETRY', value: '1' },
+  { name: 'DISABLE_ERROR_REPORTING', value: '1' },
+];
+
 let c: RealNodeCluster;
 let cp: ControlPlane;
 let core: k8s.CoreV1Api;
@@ -55,6 +78,7 @@ let custom: k8s.CustomObjectsApi;
 let git: GitServer;
 let api: AnthropicEmulator;
 let failed = false;
+const closers: Array<() => Promise<void>> = [];
 
 const kelosObject = (kind: string, name: string, spec: object) => ({ apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name, namespace: ns }, spec });
 
@@ -95,6 +119,7 @@ describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAM
 
   afterAll(async () => {
     await api?.close();
+    for (const close of closers) await close();
     await git?.close();
     const r = await cp?.stop({ failed });
     if (r?.keptRunDir) console.error(`[real cli] logs kept in ${r.keptRunDir}/logs`);
@@ -119,14 +144,7 @@ describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAM
         workspaceRef: { name: 'app' },
         branch: BRANCH,
         podOverrides: {
-          env: [
-            { name: 'ANTHROPIC_BASE_URL', value: api.url },
-            // The CLI's own switches: nothing but the model API (the pod reaches nothing else anyway).
-            { name: 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', value: '1' },
-            { name: 'DISABLE_AUTOUPDATER', value: '1' },
-            { name: 'DISABLE_TELEMETRY', value: '1' },
-            { name: 'DISABLE_ERROR_REPORTING', value: '1' },
-          ],
+          env: cliEnv(api),
         },
       }),
     });
@@ -190,4 +208,195 @@ describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAM
     const inits = pod?.status?.initContainerStatuses?.map((c) => c.name).join(', ');
     console.error(`[real cli] Task creation to agent container start: ${startMs} ms (after ${inits}); to Succeeded seen: ${done - created} ms`);
   });
+  // The failure paths and the AgentConfig below run their Tasks side by side, each against its own emulator.
+
+  it.concurrent('retries a model API that answers 529 overloaded twice: the Task Succeeds with the answered turns counted once', async ({
+    expect,
+    onTestFailed,
+  }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+    const model = await startModel([
+      { calls: [{ name: 'Bash', input: { command: COMMAND, description: 'Print the branch' } }], usage: { input: 1000, output: 100 } },
+      { text: 'The branch is recorded.', usage: { input: 2000, output: 200 } },
+    ]);
+    model.failNext(2);
+    await createTask('overloaded-once', 'Record the branch.', model);
+    const task = await finished('overloaded-once');
+    if (task.status?.phase !== 'Succeeded') console.error(`[real cli] the agent's log:\n${await agentLog('overloaded-once')}`);
+
+    expect(task.status?.phase, task.status?.message).toBe('Succeeded');
+    expect(model.pendingFaults).toBe(0);
+    expect(model.agentRequests().map((r) => r.answer)).toEqual(['fault', 'fault', 0, 1]);
+    expect(task.status?.results).toMatchObject({ 'input-tokens': '3000', 'output-tokens': '300' });
+  });
+
+  it.concurrent('fails a Task whose model API stays overloaded past the CLI’s retries, its message saying the model API was overloaded', async ({
+    expect,
+    onTestFailed,
+  }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+    const model = await startModel([{ text: 'Never reached.' }]);
+    model.failNext(100);
+    await createTask('overloaded', 'Edit the README.', model, { env: [{ name: 'CLAUDE_CODE_MAX_RETRIES', value: '1' }] });
+    const task = await finished('overloaded');
+
+    expect(task.status?.phase, task.status?.message).toBe('Failed');
+    expect(task.status?.message).toMatch(
+      /^Job failed: BackoffLimitExceeded: .*; the agent container said: the claude-code run did not complete normally \(subtype success, is_error true\): the model API was overloaded \(HTTP 529 overloaded_error\)/,
+    );
+    // Each of the Job's two Pods tried once and retried once; nothing was answered.
+    expect(model.requests.map((r) => r.answer)).toEqual(['fault', 'fault', 'fault', 'fault']);
+    expect(model.remaining).toBe(1);
+    const log = await agentLog('overloaded');
+    expect(log).toContain(
+      'kelos capture: the claude-code run did not complete normally (subtype success, is_error true): the model API was overloaded (HTTP 529 overloaded_error)',
+    );
+    expect(log).toContain('the CLI gave up after its retries');
+  });
+
+  it.concurrent('fails a Task whose CLI is still waiting on the model at podOverrides.activeDeadlineSeconds, and its Pod is stopped', async ({
+    expect,
+    onTestFailed,
+  }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+    const model = await startModel([{ text: 'Never reached.' }]);
+    // The first model request hangs for ten minutes, past the deadline (Claude Code's own API timeout is as long).
+    model.failNext(1, { ...OVERLOADED, delayMs: 600_000 });
+    await createTask('deadline', 'Wait.', model, { activeDeadlineSeconds: DEADLINE_SECONDS });
+    const task = await finished('deadline');
+
+    expect(task.status?.phase, task.status?.message).toBe('Failed');
+    expect(task.status?.message).toBe('Job failed: DeadlineExceeded: Job was active longer than specified deadline');
+    // The CLI was waiting on its first model request when the deadline came.
+    expect(model.requests.map((r) => r.answer)).toEqual(['fault']);
+    expect(model.remaining).toBe(1);
+    // The Job stops its Pod: gone, or ended and not running any more.
+    await waitFor('the deadline Task’s Pod to be stopped', async () => {
+      const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'kelos.dev/task=deadline' })).items;
+      return pods.every((p) => p.metadata?.deletionTimestamp || p.status?.phase === 'Failed');
+    });
+  });
+
+  it.concurrent('gives the real CLI the AgentConfig: its AGENTS.md, its plugin skill through the Skill tool and its MCP server’s tool', async ({
+    expect,
+    onTestFailed,
+  }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+    const mcp = await McpServer.start({
+      tools: [{ name: 'lookup', description: 'Looks a term up in the team docs.', answer: MCP_ANSWER }],
+      listen: { host: cp.realNode!.gateway },
+    });
+    closers.push(() => mcp.close());
+    const model = await startModel([
+      { calls: [{ name: 'Skill', input: { skill: 'kelos-test:release-notes' } }] },
+      { calls: [{ name: 'mcp__docs__lookup', input: { query: 'release' } }] },
+      { text: 'The release notes are written.' },
+    ]);
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: 'agentconfigs',
+      body: kelosObject('AgentConfig', 'team-docs', {
+        agentsMD: `# Team rules\n\nSign every release note with ${AGENTS_MD_MARKER}.\n`,
+        plugins: [
+          {
+            name: 'kelos-test',
+            skills: [{ name: 'release-notes', content: `---\nname: release-notes\ndescription: How this team writes release notes.\n---\n\n${SKILL_BODY}\n` }],
+          },
+        ],
+        mcpServers: [{ name: 'docs', type: 'http', url: mcp.url }],
+      }),
+    });
+    // MCP tools offered to the model directly, not deferred behind ToolSearch.
+    await createTask('agent-config', 'Write the release notes.', model, {
+      env: [{ name: 'ENABLE_TOOL_SEARCH', value: 'false' }],
+      agentConfigRef: { name: 'team-docs' },
+    });
+    const task = await finished('agent-config');
+    if (task.status?.phase !== 'Succeeded') console.error(`[real cli] the agent's log:\n${await agentLog('agent-config')}`);
+
+    expect(task.status?.phase, task.status?.message).toBe('Succeeded');
+    expect(model.remaining).toBe(0);
+    expect(model.requests.filter((r) => r.answer === 'error')).toEqual([]);
+    // agentsMD is Claude Code's user memory (~/.claude/CLAUDE.md), given in the first user message.
+    expect(model.userTexts().some((t) => /Contents of \S+\/\.claude\/CLAUDE\.md/.test(t) && t.includes(AGENTS_MD_MARKER))).toBe(true);
+    // The Skill tool launched the plugin's skill, whose body followed as a user message.
+    // (The CLI may add a reminder of its token budget after a result's first line.)
+    expect(model.toolExchanges().map((c) => [c.name, c.isError, c.result.split('\n')[0]])).toEqual([
+      ['Skill', false, 'Launching skill: kelos-test:release-notes'],
+      ['mcp__docs__lookup', false, MCP_ANSWER],
+    ]);
+    expect(
+      model.userTexts().some((t) => t.startsWith('Base directory for this skill: ') && t.endsWith(`/kelos-test/skills/release-notes\n\n${SKILL_BODY}\n`)),
+    ).toBe(true);
+    // The call arrived at the MCP server on the gateway.
+    expect(mcp.methods).toEqual(expect.arrayContaining(['initialize', 'tools/list', 'tools/call']));
+    expect(mcp.calls).toEqual([{ name: 'lookup', arguments: { query: 'release' } }]);
+  });
 });
+
+/** A scripted Anthropic API of a Task's own on the gateway, closed after the file. */
+async function startModel(turns: readonly ScriptTurn[]): Promise<AnthropicEmulator> {
+  const model = await AnthropicEmulator.start({ apiKey: API_KEY, turns, listen: { host: cp.realNode!.gateway } });
+  closers.push(() => model.close());
+  return model;
+}
+
+/** A claude-code Task on the workspace, its CLI pointed at `model`; `extra.env` adds to the environment. */
+async function createTask(
+  name: string,
+  prompt: string,
+  model: AnthropicEmulator,
+  extra: { env?: Array<{ name: string; value: string }>; activeDeadlineSeconds?: number; agentConfigRef?: { name: string } } = {},
+): Promise<void> {
+  await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: ns,
+    plural: 'tasks',
+    body: kelosObject('Task', name, {
+      type: 'claude-code',
+      prompt,
+      credentials: { type: 'api-key', secretRef: { name: 'anthropic' } },
+      image: AGENT_IMAGE,
+      model: MODEL,
+      workspaceRef: { name: 'app' },
+      branch: `agent/${name}`,
+      ...(extra.agentConfigRef ? { agentConfigRef: extra.agentConfigRef } : {}),
+      podOverrides: {
+        env: [...cliEnv(model), ...(extra.env ?? [])],
+        ...(extra.activeDeadlineSeconds ? { activeDeadlineSeconds: extra.activeDeadlineSeconds } : {}),
+      },
+    }),
+  });
+}
+
+/** The Task once Succeeded or Failed. */
+function finished(name: string): Promise<TaskObject> {
+  return waitFor(
+    `Task ${name} to finish`,
+    async () => {
+      const t = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: 'tasks', name })) as TaskObject;
+      return t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed' ? t : undefined;
+    },
+    360_000,
+  );
+}
+
+/** The agent container's logs of every Pod of a Task. */
+async function agentLog(task: string): Promise<string> {
+  const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: `kelos.dev/task=${task}` })).items;
+  const logs = await Promise.all(
+    pods.map((p) => core.readNamespacedPodLog({ name: p.metadata!.name!, namespace: ns, container: 'kelos-agent' }).catch(() => '')),
+  );
+  return logs.join('\n');
+}

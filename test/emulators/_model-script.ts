@@ -32,6 +32,8 @@ export interface Fault {
   readonly body?: unknown;
   /** Hold the request this long before answering (a hung API). @default 0 */
   readonly delayMs?: number;
+  /** More response headers (`retry-after`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface RecordedRequest {
@@ -55,9 +57,9 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
 

@@ -188,7 +188,7 @@ export class AnthropicEmulator extends ScriptedModelServer<Turn | ScriptTurn> {
     if (fault) {
       record('fault');
       if (fault.delayMs) await this.server.delay(fault.delayMs);
-      return sendJson(res, fault.status, fault.body ?? OVERLOADED.body);
+      return sendJson(res, fault.status, fault.body ?? OVERLOADED.body, fault.headers);
     }
     const offered = offeredTools(body);
     let turn: Normalized;

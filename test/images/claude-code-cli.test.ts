@@ -3,7 +3,7 @@
 // emulator on loopback. The CLI comes from npm into a cache directory
 // (scripts/install-agent-cli.sh, which .ci/run calls); without it these
 // tests are skipped and say so.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'vitest';
@@ -13,6 +13,7 @@ import { parseOutputs } from '../../lib/api/outputs.js';
 import { makeWorkspace, runProcess, TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
 import { AnthropicEmulator } from '../emulators/anthropic.js';
 import { EgressGuard } from '../emulators/egress-guard.js';
+import { McpServer } from '../emulators/mcp.js';
 import { COMMAND, EDITED, sessionEffects, TURN_USAGE } from './_agent-cli.js';
 import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
 
@@ -49,6 +50,24 @@ function cliEnv(api: AnthropicEmulator, ws: TestWorkspace): Record<string, strin
     DISABLE_ERROR_REPORTING: '1',
     ...(process.getuid?.() === 0 ? { IS_SANDBOX: '1' } : {}),
   };
+}
+
+const AGENTS_MD_MARKER = 'kelos-agents-md-marker-7f3a';
+const AGENTS_MD = `# Team rules\n\nSign every release note with ${AGENTS_MD_MARKER}.\n`;
+const SKILL_BODY = 'Start every release note with kelos-skill-body-5c1e.';
+const MCP_ANSWER = 'kelos-mcp-answer-91d2: the release is 1.2.3';
+/** The session that uses the AgentConfig: the plugin's skill, then the MCP server's tool. */
+const AGENT_CONFIG_TURNS = [
+  { calls: [{ name: 'Skill', input: { skill: 'kelos-test:release-notes' } }] },
+  { calls: [{ name: 'mcp__docs__lookup', input: { query: 'release' } }] },
+  { text: 'The release notes are written.' },
+];
+
+/** A plugin as the controller materialises an AgentConfig's: `<plugin>/skills/<skill>/SKILL.md`. */
+function writePlugin(root: string): void {
+  const dir = join(root, 'kelos-test', 'skills', 'release-notes');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'SKILL.md'), `---\nname: release-notes\ndescription: How this team writes release notes.\n---\n\n${SKILL_BODY}\n`);
 }
 
 const cleanups: Array<() => unknown> = [];
@@ -170,6 +189,111 @@ describe(`Claude Code ${declaration.version} through the entrypoint`, () => {
       expect(api.requests.length).toBeGreaterThan(0);
       expect(api.requests.every((r) => r.answer === 'error')).toBe(true);
       expect(api.remaining).toBe(1);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'retries a model API that answers 529 overloaded twice, then finishes the session with its tokens counted once',
+    async ({ expect, skip }) => {
+      skip(!existsSync(join(bin, declaration.cli)), notInstalled);
+      const api = await AnthropicEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          { calls: [{ name: 'Bash', input: { command: COMMAND, description: 'Print the branch' } }], usage: TURN_USAGE[0] },
+          { text: 'The branch is recorded.', usage: TURN_USAGE[1] },
+        ],
+      });
+      cleanups.push(() => api.close());
+      api.failNext(2);
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('claude-code'),
+        args: ['Record the branch.'],
+        env: (ws) => cliEnv(api, ws),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      expect(run.stderr).not.toContain('kelos: claude exited');
+      expect(run.code).toBe(0);
+      expect(api.pendingFaults).toBe(0);
+      expect(api.remaining).toBe(0);
+      // The two 529s went to the first agent turn, which the CLI asked again.
+      expect(api.agentRequests().map((r) => r.answer)).toEqual(['fault', 'fault', 0, 1]);
+      expect(sessionEffects(run.ws).commandRan).toBe(TASK_BRANCH);
+      // The refused requests carried no usage: only the two answered turns count.
+      const outputs = parseOutputs(run.stdout.toString('utf8'));
+      expect(outputs?.results).toMatchObject({ 'input-tokens': '3000', 'output-tokens': '300' });
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'fails a run whose model API stays overloaded past the retries, saying the model API was overloaded',
+    async ({ expect, skip }) => {
+      skip(!existsSync(join(bin, declaration.cli)), notInstalled);
+      const api = await AnthropicEmulator.start({ apiKey: API_KEY, turns: [{ text: 'Never reached.' }] });
+      cleanups.push(() => api.close());
+      api.failNext(100);
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('claude-code'),
+        args: ['Edit the README.'],
+        env: (ws) => ({ ...cliEnv(api, ws), CLAUDE_CODE_MAX_RETRIES: '1' }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('the model API was overloaded (HTTP 529 overloaded_error)');
+      expect(run.stderr).toContain('the CLI gave up after its retries');
+      // The first try and the one retry allowed, both refused.
+      expect(api.requests.map((r) => r.answer)).toEqual(['fault', 'fault']);
+      expect(api.remaining).toBe(1);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'sees the AgentConfig: its AGENTS.md as user memory, its plugin skill through the Skill tool, its MCP server through an mcp__ tool',
+    async ({ expect, skip }) => {
+      skip(!existsSync(join(bin, declaration.cli)), notInstalled);
+      const mcp = await McpServer.start({ tools: [{ name: 'lookup', description: 'Looks a term up in the team docs.', answer: MCP_ANSWER }] });
+      cleanups.push(() => mcp.close());
+      const api = await AnthropicEmulator.start({ apiKey: API_KEY, turns: AGENT_CONFIG_TURNS });
+      cleanups.push(() => api.close());
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('claude-code'),
+        args: ['Write the release notes.'],
+        prepare: (ws) => writePlugin(join(ws.root, 'plugins')),
+        env: (ws) => ({
+          ...cliEnv(api, ws),
+          KELOS_AGENTS_MD: AGENTS_MD,
+          KELOS_PLUGIN_DIR: join(ws.root, 'plugins'),
+          KELOS_MCP_SERVERS: JSON.stringify({ mcpServers: { docs: { type: 'http', url: mcp.url } } }),
+          // MCP tools offered to the model directly, not deferred behind ToolSearch.
+          ENABLE_TOOL_SEARCH: 'false',
+        }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+      expect(run.stderr).not.toContain('kelos: claude exited');
+      expect(run.code).toBe(0);
+      expect(api.remaining).toBe(0);
+      expect(api.requests.filter((r) => r.answer === 'error')).toEqual([]);
+      // Claude Code gives the user memory (CLAUDE.md, from agentsMD) in the first user message, not in the system prompt.
+      const memory = `Contents of ${join(run.ws.home, '.claude', 'CLAUDE.md')}`;
+      expect(api.userTexts().some((t) => t.includes(memory) && t.includes(AGENTS_MD_MARKER))).toBe(true);
+      // The Skill tool answers that it launched the plugin's skill; the skill's body follows as a user message.
+      const exchanges = api.toolExchanges();
+      expect(exchanges.map((c) => [c.name, c.isError, c.result])).toEqual([
+        ['Skill', false, 'Launching skill: kelos-test:release-notes'],
+        ['mcp__docs__lookup', false, MCP_ANSWER],
+      ]);
+      const skillDir = join(run.ws.root, 'plugins', 'kelos-test', 'skills', 'release-notes');
+      expect(api.userTexts()).toContain(`Base directory for this skill: ${skillDir}\n\n${SKILL_BODY}\n`);
+      // The call arrived at the MCP server over the Streamable HTTP transport.
+      expect(mcp.methods).toEqual(expect.arrayContaining(['initialize', 'notifications/initialized', 'tools/list', 'tools/call']));
+      expect(mcp.calls).toEqual([{ name: 'lookup', arguments: { query: 'release' } }]);
     },
     TIMEOUT_MS,
   );

@@ -9,10 +9,11 @@ import { afterEach, describe, it } from 'vitest';
 import { agentDefinition } from '../../lib/agents/registry.js';
 import { parseOutputs } from '../../lib/api/outputs.js';
 import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
+import type { RecordedRequest } from '../emulators/_model-script.js';
 import { EgressGuard } from '../emulators/egress-guard.js';
 import { OpenAIResponsesEmulator } from '../emulators/openai-responses.js';
 import { COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
-import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
+import { declarationOf, type EntrypointRun, runImageEntrypoint } from './_entrypoint.js';
 
 const cli = installedCli('codex', 'Codex');
 const API_KEY = 'sk-emulator';
@@ -27,7 +28,7 @@ const TIMEOUT_MS = 240_000;
  * (analytics), the curated plugin sync from github.com and chatgpt.com
  * (plugins) and the update check.
  */
-function codexConfig(api: OpenAIResponsesEmulator): string {
+function codexConfig(api: OpenAIResponsesEmulator, providerExtra = ''): string {
   return `model = "gpt-5.5"
 model_provider = "emulator"
 check_for_update_on_startup = false
@@ -38,6 +39,7 @@ base_url = "${api.baseUrl}"
 env_key = "${agentDefinition('codex').credentials['api-key']}"
 wire_api = "responses"
 supports_websockets = false
+${providerExtra}
 
 [analytics]
 enabled = false
@@ -46,6 +48,12 @@ enabled = false
 plugins = false
 `;
 }
+
+/** The 429 the API answers a client over its rate limit. */
+const RATE_LIMITED = {
+  status: 429,
+  body: { error: { message: 'Rate limit reached for requests per min. Please try again in 1ms.', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+};
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -105,4 +113,106 @@ describe(`Codex ${cli.declaration.version} through the entrypoint`, () => {
     },
     TIMEOUT_MS,
   );
+  it(
+    'retries a model API that answers 503 overloaded twice, then finishes the session with its tokens counted once',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const api = await OpenAIResponsesEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          { calls: [{ name: 'exec_command', input: { cmd: COMMAND } }], usage: TURN_USAGE[0] },
+          { text: 'The branch is recorded.', usage: TURN_USAGE[1] },
+        ],
+      });
+      cleanups.push(() => api.close());
+      api.failNext(2);
+      const run = await runCodex(api, 'Record the branch.');
+
+      expect(run.stderr).not.toContain('kelos: codex exited');
+      expect(run.code).toBe(0);
+      expect(api.pendingFaults).toBe(0);
+      expect(api.remaining).toBe(0);
+      expect(modelAnswers(api)).toEqual(['fault', 'fault', 0, 1]);
+      expect(sessionEffects(run.ws).commandRan).toBe(TASK_BRANCH);
+      const outputs = parseOutputs(run.stdout.toString('utf8'));
+      expect(outputs?.results).toMatchObject({ 'input-tokens': '3000', 'output-tokens': '300' });
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'fails a run whose model API stays overloaded past its retries, the 503 in its stream',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const api = await OpenAIResponsesEmulator.start({ apiKey: API_KEY, turns: [{ text: 'Never reached.' }] });
+      cleanups.push(() => api.close());
+      api.failNext(100);
+      const run = await runCodex(api, 'Edit the README.', 'request_max_retries = 1\nstream_max_retries = 0');
+
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('kelos: codex exited with code 1');
+      // The first try and the one retry allowed; Codex's last event names the 503 and the API's words.
+      expect(modelAnswers(api)).toEqual(['fault', 'fault']);
+      const failed = events(run).findLast((e) => e.type === 'turn.failed') as { error?: { message?: string } } | undefined;
+      expect(failed?.error?.message).toMatch(/^unexpected status 503 Service Unavailable: The server is overloaded or not ready yet\./);
+      // ... which is why kelos says the run failed.
+      expect(run.stderr).toContain(
+        'kelos capture: the codex turn failed: "unexpected status 503 Service Unavailable: The server is overloaded or not ready yet.',
+      );
+      expect(api.remaining).toBe(1);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'gives up at the first 429 rate limited: no retry, the status in its stream',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const api = await OpenAIResponsesEmulator.start({ apiKey: API_KEY, turns: [{ text: 'Never reached.' }] });
+      cleanups.push(() => api.close());
+      api.failNext(1, RATE_LIMITED);
+      const run = await runCodex(api, 'Edit the README.');
+
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('kelos: codex exited with code 1');
+      expect(modelAnswers(api)).toEqual(['fault']);
+      const failed = events(run).findLast((e) => e.type === 'turn.failed') as { error?: { message?: string } } | undefined;
+      expect(failed?.error?.message).toBe('exceeded retry limit, last status: 429 Too Many Requests');
+      expect(run.stderr).toContain('kelos capture: the codex turn failed: "exceeded retry limit, last status: 429 Too Many Requests"');
+    },
+    TIMEOUT_MS,
+  );
 });
+
+/** The JSON events of a run's stream. */
+function events(run: EntrypointRun): Array<{ type?: string }> {
+  return run.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { type?: string });
+}
+
+/** The answers to the Responses requests, in order. */
+function modelAnswers(api: OpenAIResponsesEmulator): RecordedRequest['answer'][] {
+  return api.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/responses')).map((r) => r.answer);
+}
+
+/** Codex through the entrypoint, configured for `api` (and `providerExtra` in its provider), in a fresh workspace. */
+async function runCodex(api: OpenAIResponsesEmulator, prompt: string, providerExtra = ''): Promise<EntrypointRun> {
+  const run = await runImageEntrypoint({
+    declaration: declarationOf('codex'),
+    args: [prompt],
+    prepare: (ws: TestWorkspace) => {
+      mkdirSync(join(ws.home, '.codex'));
+      writeFileSync(join(ws.home, '.codex', 'config.toml'), codexConfig(api, providerExtra));
+    },
+    env: (ws) => ({
+      PATH: `${ws.bin}:${cli.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      [agentDefinition('codex').credentials['api-key']]: API_KEY,
+    }),
+    timeoutMs: TIMEOUT_MS,
+  });
+  cleanups.push(() => run.ws.cleanup());
+  return run;
+}

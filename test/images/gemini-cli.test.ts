@@ -9,11 +9,11 @@ import { afterEach, describe, it } from 'vitest';
 import { agentDefinition } from '../../lib/agents/registry.js';
 import { parseOutputs } from '../../lib/api/outputs.js';
 import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
-import { DEFAULT_USAGE } from '../emulators/_model-script.js';
+import { DEFAULT_USAGE, type RecordedRequest } from '../emulators/_model-script.js';
 import { EgressGuard } from '../emulators/egress-guard.js';
 import { GeminiEmulator } from '../emulators/gemini.js';
 import { COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
-import { declarationOf, runImageEntrypoint } from './_entrypoint.js';
+import { declarationOf, type EntrypointRun, runImageEntrypoint } from './_entrypoint.js';
 
 const cli = installedCli('gemini', 'Gemini CLI');
 const API_KEY = 'gemini-emulator-key';
@@ -98,4 +98,91 @@ describe(`Gemini CLI ${cli.declaration.version} through the entrypoint`, () => {
     },
     TIMEOUT_MS,
   );
+  it(
+    'retries a model API that answers 503 UNAVAILABLE and 429 RESOURCE_EXHAUSTED, then finishes the session with its tokens counted once',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const api = await GeminiEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          { calls: [{ name: 'run_shell_command', input: { command: COMMAND } }], usage: TURN_USAGE[0] },
+          { text: 'The branch is recorded.', usage: TURN_USAGE[1] },
+        ],
+      });
+      cleanups.push(() => api.close());
+      api.failNext(1);
+      api.failNext(1, RESOURCE_EXHAUSTED);
+      const run = await runGemini(api, 'Record the branch.');
+
+      expect(run.stderr).not.toContain('kelos: gemini exited');
+      expect(run.code).toBe(0);
+      expect(api.pendingFaults).toBe(0);
+      expect(api.remaining).toBe(0);
+      expect(streamAnswers(api)).toEqual(['fault', 'fault', 0, 1]);
+      expect(sessionEffects(run.ws).commandRan).toBe(TASK_BRANCH);
+      // The refused requests carried no usage; the side requests count as in a plain session.
+      const side = api.requests.filter((r) => r.answer === 'aux' && r.path.endsWith(':generateContent')).length;
+      const sum = (k: 'input' | 'output') => TURN_USAGE[0][k] + TURN_USAGE[1][k] + side * DEFAULT_USAGE[k];
+      const outputs = parseOutputs(run.stdout.toString('utf8'));
+      expect(outputs?.results).toMatchObject({ 'input-tokens': String(sum('input')), 'output-tokens': String(sum('output')) });
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'fails a run whose model API stays overloaded past its attempts, the 503 in its stream',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const api = await GeminiEmulator.start({ apiKey: API_KEY, turns: [{ text: 'Never reached.' }] });
+      cleanups.push(() => api.close());
+      api.failNext(100);
+      const run = await runGemini(api, 'Edit the README.', { maxAttempts: 2 });
+
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('kelos: gemini exited');
+      // The two attempts allowed; the CLI's result event carries the API's words.
+      expect(streamAnswers(api)).toEqual(['fault', 'fault']);
+      const result = run.stdout
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { type?: string; status?: string; error?: { message?: string } })
+        .findLast((e) => e.type === 'result');
+      expect(result).toMatchObject({ status: 'error', error: { message: '[API Error: The model is overloaded. Please try again later.]' } });
+      expect(run.stderr).toContain('kelos capture: the gemini run ended in an error: "[API Error: The model is overloaded. Please try again later.]"');
+      expect(api.remaining).toBe(1);
+    },
+    TIMEOUT_MS,
+  );
 });
+
+/** The 429 the Gemini API answers a client over its quota or rate limit. */
+const RESOURCE_EXHAUSTED = {
+  status: 429,
+  body: { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } },
+};
+
+/** The answers to the agent's streamed model requests, in order. */
+function streamAnswers(api: GeminiEmulator): RecordedRequest['answer'][] {
+  return api.requests.filter((r) => r.path.endsWith(':streamGenerateContent')).map((r) => r.answer);
+}
+
+/** The Gemini CLI through the entrypoint, configured for `api` (and `general` settings), in a fresh workspace. */
+async function runGemini(api: GeminiEmulator, prompt: string, general: Record<string, unknown> = {}): Promise<EntrypointRun> {
+  const run = await runImageEntrypoint({
+    declaration: declarationOf('gemini'),
+    args: [prompt],
+    prepare: (ws: TestWorkspace) => {
+      mkdirSync(join(ws.home, '.gemini'));
+      writeFileSync(join(ws.home, '.gemini', 'settings.json'), JSON.stringify({ ...SETTINGS, general: { ...SETTINGS.general, ...general } }));
+    },
+    env: (ws) => ({
+      PATH: `${ws.bin}:${cli.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      GOOGLE_GEMINI_BASE_URL: api.url,
+      [agentDefinition('gemini').credentials['api-key']]: API_KEY,
+    }),
+    timeoutMs: TIMEOUT_MS,
+  });
+  cleanups.push(() => run.ws.cleanup());
+  return run;
+}
