@@ -1,5 +1,6 @@
 import { GROUP, Label } from '../api/constants.js';
 import { AgentPodPolicyAnnotation } from '../api/pod-security.js';
+import { WEBHOOK_SERVER_NAME } from './webhook-server.js';
 
 // ValidatingAdmissionPolicies of the controller install: the apiserver
 // itself refuses what RBAC and the CRD's schema cannot express.
@@ -118,7 +119,11 @@ export function agentPodPolicy(labels: Record<string, string>): AdmissionObject[
 
 /**
  * What RBAC cannot say: a spawner (a ServiceAccount `<spawner>-spawner`)
- * creates and deletes only Tasks labelled `kelos.dev/taskspawner: <spawner>`.
+ * creates and deletes only Tasks labelled `kelos.dev/taskspawner: <spawner>`;
+ * the webhook server (which serves every webhook TaskSpawner of its
+ * namespace) only Tasks labelled with some TaskSpawner. Both may change only
+ * the metadata of those Tasks (their GitHub report annotations), never their
+ * spec or that label.
  */
 export function spawnerTasksPolicy(labels: Record<string, string>): AdmissionObject[] {
   return [
@@ -133,13 +138,15 @@ export function spawnerTasksPolicy(labels: Record<string, string>): AdmissionObj
         },
         matchConditions: [
           {
-            name: 'is-a-spawner',
+            name: 'is-a-spawner-or-the-webhook-server',
             expression:
-              "request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':') && request.userInfo.username.endsWith('-spawner')",
+              "request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':') && " +
+              `(request.userInfo.username.endsWith('-spawner') || request.userInfo.username.endsWith(':${WEBHOOK_SERVER_NAME}'))`,
           },
         ],
         variables: [
           { name: 'account', expression: "request.userInfo.username.substring(size('system:serviceaccount:' + request.namespace + ':'))" },
+          { name: 'webhookServer', expression: `variables.account == '${WEBHOOK_SERVER_NAME}'` },
           { name: 'task', expression: "request.operation == 'DELETE' ? oldObject : object" },
           {
             name: 'spawner',
@@ -148,14 +155,14 @@ export function spawnerTasksPolicy(labels: Record<string, string>): AdmissionObj
         ],
         validations: [
           {
-            expression: "variables.spawner != '' && variables.spawner + '-spawner' == variables.account",
-            messageExpression: `'ServiceAccount ' + variables.account + ' may only create and delete the Tasks labelled ${Label.TASK_SPAWNER}: ' + variables.account.substring(0, size(variables.account) - 8) + ', those of its own TaskSpawner'`,
+            expression: "variables.spawner != '' && (variables.webhookServer || variables.spawner + '-spawner' == variables.account)",
+            messageExpression: `variables.webhookServer ? 'ServiceAccount ' + variables.account + ' may only create Tasks labelled ${Label.TASK_SPAWNER}: <the TaskSpawner of the delivery>' : 'ServiceAccount ' + variables.account + ' may only create and delete the Tasks labelled ${Label.TASK_SPAWNER}: ' + variables.account.substring(0, size(variables.account) - 8) + ', those of its own TaskSpawner'`,
             reason: 'Forbidden',
           },
           {
-            // A spawner patches only the annotations that keep its GitHub reports (lib/spawner/reporter.ts).
+            // A spawner (and the webhook server) patches only the annotations that keep its GitHub reports (lib/github/task-reporter.ts).
             expression: `request.operation != 'UPDATE' || (has(oldObject.metadata.labels) && '${Label.TASK_SPAWNER}' in oldObject.metadata.labels && oldObject.metadata.labels['${Label.TASK_SPAWNER}'] == variables.spawner && object.spec == oldObject.spec)`,
-            messageExpression: `'ServiceAccount ' + variables.account + ' may change only the metadata of the Tasks of its own TaskSpawner, never their spec or ${Label.TASK_SPAWNER} label'`,
+            messageExpression: `'ServiceAccount ' + variables.account + ' may change only the metadata of the Tasks of ' + (variables.webhookServer ? 'a' : 'its own') + ' TaskSpawner, never their spec or ${Label.TASK_SPAWNER} label'`,
             reason: 'Forbidden',
           },
         ],

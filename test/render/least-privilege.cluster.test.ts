@@ -14,6 +14,7 @@ import { Resources, resourcePath } from '../../lib/kube/resource-path.js';
 import { controllerInstall } from '../../lib/render/controller-install.js';
 import { CONTROLLER_RULES } from '../../lib/render/controller-rbac.js';
 import { spawnerWorkload } from '../../lib/render/spawner-workload.js';
+import { WEBHOOK_SERVER_NAME, webhookServerRules } from '../../lib/render/webhook-server.js';
 import { createNamespace, kubeConfig, kubeconfigPath, type TestNamespace, waitFor } from '../cluster/harness.js';
 import { clusterClient, explainFailures, getJob, startController, taskObject, waitForPhase } from '../controller/_cluster.js';
 
@@ -329,6 +330,54 @@ describe('a reporting spawner on the control plane', () => {
       await expect(client.mergePatch(path('other-1'), { metadata: { annotations: { 'kelos.dev/reported': 'started' } } })).rejects.toMatchObject({
         statusCode: 403,
       });
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('the webhook server with reporting on the control plane', () => {
+  it('may create and patch the metadata of spawned Tasks only, never an unlabelled Task nor the label', async () => {
+    const n = agents.name;
+    const meta = { namespace: n, labels: { 'kelos.dev/test': 'webhook-server' } };
+    await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: WEBHOOK_SERVER_NAME, ...meta } } as never);
+    await admin.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: WEBHOOK_SERVER_NAME, ...meta },
+      rules: webhookServerRules([], { workspaces: ['ws'], secrets: [] }),
+    } as never);
+    await admin.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: WEBHOOK_SERVER_NAME, ...meta },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: WEBHOOK_SERVER_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: WEBHOOK_SERVER_NAME, namespace: n }],
+    } as never);
+    await admin.create({ ...taskObject(n, 'hooked-1'), metadata: { name: 'hooked-1', namespace: n, labels: { 'kelos.dev/taskspawner': 'hooked' } } });
+    await admin.create({ ...taskObject(n, 'by-hand'), metadata: { name: 'by-hand', namespace: n } });
+    const client = await serviceAccountClient(n, WEBHOOK_SERVER_NAME);
+    try {
+      const path = (name: string) => resourcePath(Resources.tasks, { namespace: n, name });
+      const patched = await client.mergePatch<{ metadata: { annotations?: Record<string, string> } }>(path('hooked-1'), {
+        metadata: { annotations: { 'kelos.dev/reported': 'started' } },
+      });
+      expect(patched.metadata.annotations).toMatchObject({ 'kelos.dev/reported': 'started' });
+      const refused = { statusCode: 403, message: expect.stringContaining('may change only the metadata of the Tasks of a TaskSpawner') };
+      await expect(client.mergePatch(path('by-hand'), { metadata: { annotations: { 'kelos.dev/reported': 'started' } } })).rejects.toMatchObject({
+        statusCode: 403,
+      });
+      await expect(client.mergePatch(path('by-hand'), { metadata: { finalizers: [] } })).rejects.toMatchObject({ statusCode: 403 });
+      await expect(client.mergePatch(path('hooked-1'), { metadata: { labels: { 'kelos.dev/taskspawner': 'other' } } })).rejects.toMatchObject(refused);
+      await expect(client.create({ ...taskObject(n, 'unlabelled'), metadata: { name: 'unlabelled', namespace: n } })).rejects.toMatchObject({
+        statusCode: 403,
+        message: expect.stringContaining('may only create Tasks labelled kelos.dev/taskspawner'),
+      });
+      const made = await client.create({
+        ...taskObject(n, 'hooked-2'),
+        metadata: { name: 'hooked-2', namespace: n, labels: { 'kelos.dev/taskspawner': 'hooked' } },
+      });
+      expect(made.metadata?.name).toBe('hooked-2');
     } finally {
       client.close();
     }
