@@ -72,6 +72,12 @@ export interface RealNodeCluster {
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
   /** The KelosController chart for `namespaces` (which must exist), applied, and its Deployment available on the node. */
   installController(namespaces: string[], secretNamespaces: string[]): Promise<void>;
+  /**
+   * Packets the real node's bridge dropped on their way out (to anything but
+   * the bridge itself): unchanged over a test means no pod tried to reach an
+   * address outside the test network.
+   */
+  droppedPackets(): Promise<number>;
 }
 
 /** A control plane of the caller's own with the real node required, and its clients. */
@@ -94,6 +100,9 @@ export async function startRealNodeCluster(tag: string): Promise<RealNodeCluster
       throw new Error(`kubectl ${args.join(' ')}: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
     }
   };
+  const bridge = cp.realNode?.bridge;
+  const forward = bridge ? (await run('iptables', ['-w', '-S', 'FORWARD'])).stdout : '';
+  const dropChain = bridge ? new RegExp(`-A FORWARD -i ${bridge} -j (\\S+)`).exec(forward)?.[1] : undefined;
   return {
     cp,
     core,
@@ -115,6 +124,13 @@ export async function startRealNodeCluster(tag: string): Promise<RealNodeCluster
         async () => ((await apps.readNamespacedDeployment({ name: 'kelos-controller', namespace: 'kelos-system' })).status?.availableReplicas ?? 0) >= 1,
         180_000,
       );
+    },
+    async droppedPackets() {
+      if (!dropChain) throw new Error(`no FORWARD rule for the real node's bridge ${bridge}`);
+      const { stdout } = await run('iptables', ['-w', '-t', 'filter', '-L', dropChain, '-v', '-x', '-n']);
+      const rule = stdout.split('\n').find((l) => /\bDROP\b/.test(l));
+      if (!rule) throw new Error(`no DROP rule in ${dropChain}:\n${stdout}`);
+      return Number(rule.trim().split(/\s+/)[0]);
     },
   };
 }

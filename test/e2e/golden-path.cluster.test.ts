@@ -80,7 +80,6 @@ let git: GitServer;
 let github: GitHubEmulator;
 let fixerApi: AnthropicEmulator;
 let reviewApi: AnthropicEmulator;
-let dropChain: string;
 let failed = false;
 
 interface TaskObject {
@@ -150,14 +149,6 @@ async function tlsFor(ip: string): Promise<{ ca: string; key: string; cert: stri
   return { ca: read('ca.crt'), key: read('srv.key'), cert: read('srv.crt') };
 }
 
-/** Packets the real node's bridge dropped on their way out (anything but the bridge itself). */
-async function droppedPackets(): Promise<number> {
-  const { stdout } = await run('iptables', ['-w', '-t', 'filter', '-L', dropChain, '-v', '-x', '-n']);
-  const rule = stdout.split('\n').find((l) => /\bDROP\b/.test(l));
-  if (!rule) throw new Error(`no DROP rule in ${dropChain}:\n${stdout}`);
-  return Number(rule.trim().split(/\s+/)[0]);
-}
-
 describe.skipIf(skip)(`the golden path on the real node ${REAL_NODE_NAME}`, { timeout: 420_000 }, () => {
   beforeAll(async () => {
     c = await startRealNodeCluster('golden path');
@@ -167,9 +158,6 @@ describe.skipIf(skip)(`the golden path on the real node ${REAL_NODE_NAME}`, { ti
     batch = kc.makeApiClient(k8s.BatchV1Api);
     const node = cp.realNode!;
     const gateway = node.gateway;
-    const forward = (await run('iptables', ['-w', '-S', 'FORWARD'])).stdout;
-    dropChain = new RegExp(`-A FORWARD -i ${node.bridge} -j (\\S+)`).exec(forward)?.[1] ?? '';
-    expect(dropChain, `the real node's FORWARD chain for ${node.bridge}`).not.toBe('');
 
     const tls = await tlsFor(gateway);
     git = await startGitServer({ host: gateway, token });
@@ -233,7 +221,7 @@ describe.skipIf(skip)(`the golden path on the real node ${REAL_NODE_NAME}`, { ti
     onTestFailed(() => {
       failed = true;
     });
-    const dropsBefore = await droppedPackets();
+    const dropsBefore = await c.droppedPackets();
     expect(await getTask(TASK)).toBeUndefined();
 
     // Milestones as first seen by polling every 250 ms (the PR's time is the emulator's own record).
@@ -360,6 +348,6 @@ describe.skipIf(skip)(`the golden path on the real node ${REAL_NODE_NAME}`, { ti
     expect(review?.status?.results?.['input-tokens']).toBe(String(REVIEW_TURNS[0]!.usage.input));
 
     // Nothing left the pod network: the bridge dropped no packet on its way elsewhere.
-    expect(await droppedPackets()).toBe(dropsBefore);
+    expect(await c.droppedPackets()).toBe(dropsBefore);
   });
 });

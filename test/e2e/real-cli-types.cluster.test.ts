@@ -280,6 +280,7 @@ function expectPushedBranch(t: AgentType, r: Finished): void {
 
 describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node ${REAL_NODE_NAME}`, { timeout: 420_000 }, () => {
   const runs = {} as Record<AgentType, Promise<Finished>>;
+  let dropsBefore = 0;
 
   beforeAll(async () => {
     c = await startRealNodeCluster(TAG);
@@ -296,6 +297,7 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
     geminiApi = await GeminiEmulator.start({ apiKey: KEYS.gemini, turns: SCRIPTS.gemini.turns, listen });
     opencodeApi = await AnthropicEmulator.start({ apiKey: KEYS.opencode, turns: SCRIPTS.opencode.turns, listen });
 
+    dropsBefore = await c.droppedPackets();
     const secret = (name: string, data: Record<string, string>) =>
       core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, stringData: data } });
     await secret('github-token', { GITHUB_TOKEN: token });
@@ -451,5 +453,11 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
     expect(Number(results['cost-usd'])).toBeCloseTo(cost, 9);
     // ... which is OpenCode's list price for claude-sonnet-4-5: $3 per million input tokens, $15 per million output.
     expect(cost).toBeCloseTo(usage.input * 3e-6 + usage.output * 15e-6, 9);
+  });
+
+  // After the three runs: no pod tried an address outside the test network (telemetry, update checks, model catalogues).
+  it('no agent pod sent a packet beyond the pod network', async () => {
+    await Promise.allSettled(TYPES.map((t) => runs[t]));
+    expect(await c.droppedPackets()).toBe(dropsBefore);
   });
 });

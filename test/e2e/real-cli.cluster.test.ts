@@ -88,6 +88,7 @@ interface TaskObject {
 }
 
 describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAME}`, { timeout: 420_000 }, () => {
+  let dropsBefore = 0;
   beforeAll(async () => {
     c = await startRealNodeCluster('real cli');
     ({ cp, core, custom } = c);
@@ -97,6 +98,7 @@ describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAM
     for (const n of ['kelos-system', ns]) await c.createNamespace(n);
     await c.installController([ns], [ns]);
 
+    dropsBefore = await c.droppedPackets();
     git = await startGitServer({ host: gateway, token });
     api = await AnthropicEmulator.start({ apiKey: API_KEY, turns: TURNS, listen: { host: gateway } });
 
@@ -341,6 +343,11 @@ describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAM
     // The call arrived at the MCP server on the gateway.
     expect(mcp.methods).toEqual(expect.arrayContaining(['initialize', 'tools/list', 'tools/call']));
     expect(mcp.calls).toEqual([{ name: 'lookup', arguments: { query: 'release' } }]);
+  });
+
+  // After the runs above: no pod tried an address outside the test network (telemetry, update checks).
+  it('no agent pod sent a packet beyond the pod network', async () => {
+    expect(await c.droppedPackets()).toBe(dropsBefore);
   });
 });
 
