@@ -16,7 +16,7 @@
 // Goals (exit 1 when one is missed): ratio ≤ 1.5, at most 2 writes per Task
 // before its Job exists and 6 until it finished, peak RSS ≤ 100 MB.
 // Set KELOS_BENCH_KUBECONFIG to use a running cluster (npm run cluster:start),
-// BENCH_CONTROLLER_NODE_OPTIONS to try other V8 flags than the Deployment's.
+// BENCH_CONTROLLER_NODE_FLAGS to try other node flags than the Deployment's.
 // Last line: RESULT {json}.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ import { customResourceDefinitions } from '../lib/api/crd.js';
 import type { Task } from '../lib/api/task.js';
 import { KubeClient } from '../lib/kube/kube-client.js';
 import { Resources, resourcePath } from '../lib/kube/resource-path.js';
-import { CONTROLLER_NODE_OPTIONS } from '../lib/render/controller-install.js';
+import { CONTROLLER_NODE_FLAGS } from '../lib/render/controller-install.js';
 import { taskJob } from '../lib/render/job.js';
 import { startControlPlane } from '../test/cluster/launcher.js';
 import { summarize, type TaskWrites, WriteCounter } from '../test/controller/_write-counter.js';
@@ -160,8 +160,8 @@ function startController(config: string, ns: string, healthPort: number): ChildP
   return spawn(
     process.execPath,
     [
-      // The flags of the controller's Deployment (its NODE_OPTIONS), so the memory measured is the memory deployed.
-      ...(process.env.BENCH_CONTROLLER_NODE_OPTIONS ?? CONTROLLER_NODE_OPTIONS).split(/\s+/).filter(Boolean),
+      // The node flags of the controller's Deployment, so the memory measured is the memory deployed.
+      ...(process.env.BENCH_CONTROLLER_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? CONTROLLER_NODE_FLAGS),
       '--input-type=module',
       '-e',
       `const m = await import(${JSON.stringify(entry)}); process.exitCode = await m.main(process.argv.slice(1));`,

@@ -14,7 +14,7 @@ import type {
 import { AGENT_TYPES, type AgentTypeName, CONTROLLER_NAME, CONTROLLER_NAMESPACE, HEALTH_PORT, Label, LabelValue, METRICS_PORT } from '../api/constants.js';
 import { type AdmissionObject, agentPodPolicy, spawnerTasksPolicy } from './admission-policies.js';
 import { CONTROLLER_LEADER_ELECTION_RULES, CONTROLLER_SECRET_RULES } from './controller-rbac.js';
-import { DEFAULT_KELOS_IMAGE } from './images.js';
+import { DEFAULT_KELOS_IMAGE, KELOS_IMAGE_CLI } from './images.js';
 import { agentNetworkPolicy, controllerNetworkPolicy, spawnerNetworkPolicy } from './network-policies.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security.js';
 
@@ -75,13 +75,13 @@ export interface ControllerInstall {
 }
 
 /**
- * The controller's V8 flags (its Deployment's NODE_OPTIONS; bench:controller
- * runs it with the same). Its live data is small (2,000 cached Tasks are a
- * few MB); what grows its RSS is V8's young generation (16 MB semi-spaces by
- * default) and heap slack: a 1 MB semi-space and --optimize-for-size keep it
- * under 100 MB at 2,000 Tasks (bench:controller), at no measured cost in speed.
+ * The controller's V8 flags, on its container's command (NODE_OPTIONS refuses
+ * --optimize-for-size); bench:controller runs it with the same. Its live data
+ * is small (2,000 cached Tasks are a few MB): what grows its RSS is V8's young
+ * generation (16 MB semi-spaces by default) and heap slack. A 1 MB semi-space
+ * and --optimize-for-size keep it under 100 MB at 2,000 Tasks.
  */
-export const CONTROLLER_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=1 --optimize-for-size';
+export const CONTROLLER_NODE_FLAGS: readonly string[] = ['--max-old-space-size=384', '--max-semi-space-size=1', '--optimize-for-size'];
 
 export const DEFAULT_CONTROLLER_RESOURCES: V1ResourceRequirements = {
   requests: { cpu: '50m', memory: '128Mi' },
@@ -205,8 +205,8 @@ export function controllerInstall(rules: readonly V1PolicyRule[], options: Contr
                 name: 'controller',
                 image: options.image ?? DEFAULT_KELOS_IMAGE,
                 imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
+                command: ['node', ...CONTROLLER_NODE_FLAGS, KELOS_IMAGE_CLI],
                 args: controllerArgs(options),
-                env: [{ name: 'NODE_OPTIONS', value: CONTROLLER_NODE_OPTIONS }],
                 ports: [
                   { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
                   { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },

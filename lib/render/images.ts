@@ -37,6 +37,9 @@ export const KELOS_VERSION: string = kelosPackageJson().version;
  * which runs `controller`, `spawner` and `capture`.
  */
 export const KELOS_IMAGE_REPOSITORY = 'ghcr.io/kelos-ts/kelos';
+/** The kelos CLI in the kelos image (its Dockerfile's ENTRYPOINT is `node` and this). */
+export const KELOS_IMAGE_CLI = '/app/bin/kelos.mjs';
+
 export const DEFAULT_KELOS_IMAGE = `${KELOS_IMAGE_REPOSITORY}:v${KELOS_VERSION}`;
 
 export { KELOS_AGENT_IMAGES_VERSION };

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readImageDeclaration } from '../../lib/agents/image.js';
 import { AGENT_TYPES, BUILT_IN_AGENTS } from '../../lib/agents/registry.js';
 import { AGENT_UID } from '../../lib/api/constants.js';
+import { CONTROLLER_NODE_FLAGS, controllerInstall } from '../../lib/render/controller-install.js';
+import { KELOS_IMAGE_CLI } from '../../lib/render/images.js';
 import { ROOT } from '../capture/_workspace.js';
 import { installCli } from './_install-cli.js';
 
@@ -119,5 +121,15 @@ describe.each(BUILT_IN_AGENTS.map((agent) => ({ type: agent.type, agent })))('im
       expect(other.calls.find((c) => c[0] === 'curl')?.at(-1)).toContain('/9.9.9/linux/x64/');
       expect(pinned.calls.some((c) => c[0] === 'npm')).toBe(false);
     }
+  });
+});
+
+describe('the kelos image', () => {
+  // The controller's Deployment runs `node <its V8 flags> <the CLI>` (NODE_OPTIONS refuses some of those flags).
+  it('has the CLI where the controller Deployment runs it', () => {
+    const kelos = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    expect(kelos).toContain(`ENTRYPOINT ["node", "${KELOS_IMAGE_CLI}"]`);
+    const command = controllerInstall([]).deployment.spec?.template.spec?.containers[0]?.command;
+    expect(command).toEqual(['node', ...CONTROLLER_NODE_FLAGS, KELOS_IMAGE_CLI]);
   });
 });
