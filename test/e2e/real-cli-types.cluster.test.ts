@@ -334,6 +334,8 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
     const tls = await tlsFor(gateway);
     github = await GitHubEmulator.start({ requireAuth: true, listen: { host: gateway, port: 443, tls: { key: tls.key, cert: tls.cert } } });
     github.addToken(token);
+    // The repository exists on the emulator before any agent asks for it.
+    github.repo(REPO);
     codexApi = await OpenAIResponsesEmulator.start({ apiKey: KEYS.codex, turns: SCRIPTS.codex.turns, listen });
     geminiApi = await GeminiEmulator.start({ apiKey: KEYS.gemini, turns: SCRIPTS.gemini.turns, listen });
     opencodeApi = await AnthropicEmulator.start({ apiKey: KEYS.opencode, turns: SCRIPTS.opencode.turns, listen });
