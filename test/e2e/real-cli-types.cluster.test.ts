@@ -185,7 +185,15 @@ function configFile(name: string, path: string, content: string) {
   };
 }
 
-/** gh speaks HTTPS to the GitHub Enterprise host; Go reads its trusted CAs from here. */
+/**
+ * gh speaks HTTPS to the GitHub Enterprise host; Go reads its trusted CAs from
+ * here. Its token is GH_ENTERPRISE_TOKEN, which each CLI's shell tool passes
+ * on as pinned: Codex 0.169.0's shell_environment_policy keeps *TOKEN* names
+ * by default (ignore_default_excludes); Gemini CLI 0.61.0 redacts its shell's
+ * environment only with security.environmentVariableRedaction.enabled, or when
+ * GITHUB_SHA or SURFACE=Github is set (none of which these pods have);
+ * OpenCode's bash tool inherits the whole environment.
+ */
 const GH_CA_ENV = { name: 'SSL_CERT_FILE', value: GITHUB_CA_PATH };
 
 /** What each CLI needs beyond the credentials Secret to reach its emulator and keep quiet. */
