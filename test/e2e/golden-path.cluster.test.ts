@@ -18,7 +18,7 @@
 // KELOS_TEST_REQUIRE_REAL_NODE=1 (CI) turns that into a failure.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +31,7 @@ import { REAL_NODE_NAME } from '../cluster/node/real-node.js';
 import { AnthropicEmulator } from '../emulators/anthropic.js';
 import { type GitServer, startGitServer } from '../emulators/git-http.js';
 import { GitHubEmulator } from '../emulators/github.js';
+import { GITHUB_CA_FILE, tlsFor } from './_github-tls.js';
 import { GROUP, type RealNodeCluster, skipRealNode, startRealNodeCluster, VERSION, waitFor } from './_real-node.js';
 import type { GoldenPathValues } from './golden-path.pipeline.js';
 
@@ -100,53 +101,6 @@ async function agentLog(task: string): Promise<string> {
   const pod = await agentPod(task);
   if (!pod) return '';
   return core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: ns, container: 'kelos-agent' }).catch(() => '');
-}
-
-/** A CA and a serving certificate for `ip` (ECDSA P-256, by the openssl CLI as the control plane's PKI is made). */
-async function tlsFor(ip: string): Promise<{ ca: string; key: string; cert: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kelos-golden-tls-'));
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'];
-  const f = (n: string) => join(dir, n);
-  await run('openssl', [
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.crt'),
-    '-subj',
-    '/CN=golden-path-ca',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
-  ]);
-  await run('openssl', [
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    f('srv.key'),
-    '-out',
-    f('srv.crt'),
-    '-subj',
-    '/CN=github-emulator',
-    '-CA',
-    f('ca.crt'),
-    '-CAkey',
-    f('ca.key'),
-    '-addext',
-    'basicConstraints=critical,CA:FALSE',
-    '-addext',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    '-addext',
-    'extendedKeyUsage=serverAuth',
-    '-addext',
-    `subjectAltName=IP:${ip}`,
-  ]);
-  const read = (n: string) => readFileSync(f(n), 'utf8');
-  return { ca: read('ca.crt'), key: read('srv.key'), cert: read('srv.crt') };
 }
 
 describe.skipIf(skip)(`the golden path on the real node ${REAL_NODE_NAME}`, { timeout: 420_000 }, () => {
@@ -316,7 +270,7 @@ describe.skipIf(skip)(`the golden path on the real node ${REAL_NODE_NAME}`, { ti
     expect(git.show(REPO, BRANCH, 'command-ran.txt')).toBe(BRANCH);
     expect(git.show(REPO, BRANCH, 'README.md')).toBe(EDIT.after);
     expect(git.show(REPO, 'main', 'README.md')).toBe(EDIT.before);
-    expect(() => git.show(REPO, BRANCH, '.github-ca.pem')).toThrow();
+    expect(() => git.show(REPO, BRANCH, GITHUB_CA_FILE)).toThrow();
 
     // gh opened exactly one pull request, from the Task's branch onto the Workspace's ref, as the token's user.
     const pulls = github.repo(REPO).pulls();

@@ -7,6 +7,7 @@
 // the CA of the GitHub server) comes in GOLDEN_PATH as JSON.
 import { Chart, Duration } from 'cdk8s';
 import { AgentType, Credentials, KelosApp, KelosController, Model, Spawner, Task, When, Workspace } from '../../constructs/index.js';
+import { GITHUB_CA_FILE, GITHUB_CA_PATH } from './_github-tls.js';
 
 export interface GoldenPathValues {
   readonly namespace: string;
@@ -23,9 +24,6 @@ export interface GoldenPathValues {
   readonly image: string;
 }
 
-// Where the CA lands in the clone, and what SSL_CERT_FILE names.
-const CA_FILE = '.github-ca.pem';
-
 const v = JSON.parse(process.env.GOLDEN_PATH ?? 'null') as GoldenPathValues | null;
 if (!v) throw new Error('GOLDEN_PATH must hold the test network values as JSON');
 
@@ -41,7 +39,7 @@ const app = new KelosApp({ namespaces: false });
 new KelosController(app, 'kelos-system', { namespaces: [v.namespace], secretNamespaces: [v.namespace], createNamespaces: false });
 
 const team = new Chart(app, 'team', { namespace: v.namespace });
-const repo = new Workspace(team, 'app', { repo: v.repo, ref: 'main', secret: { name: 'github-token' }, files: { [CA_FILE]: v.githubCa } });
+const repo = new Workspace(team, 'app', { repo: v.repo, ref: 'main', secret: { name: 'github-token' }, files: { [GITHUB_CA_FILE]: v.githubCa } });
 const common = {
   type: AgentType.CLAUDE_CODE,
   credentials: Credentials.apiKey({ name: 'anthropic' }),
@@ -62,7 +60,7 @@ new Spawner(team, 'fixer', {
       { name: 'ANTHROPIC_BASE_URL', value: v.fixerModelUrl },
       ...quiet,
       // gh speaks HTTPS to a GitHub Enterprise host; Go reads its trusted CAs from here.
-      { name: 'SSL_CERT_FILE', value: `/workspace/repo/${CA_FILE}` },
+      { name: 'SSL_CERT_FILE', value: GITHUB_CA_PATH },
     ],
   },
 });

@@ -4,8 +4,11 @@
 // API for Codex, the Gemini API for Gemini CLI, Anthropic Messages for
 // OpenCode's anthropic provider. The three Tasks run at once, each on its
 // own branch of one repository: the scripted model makes the CLI run a shell
-// command, edit a file, commit and push; the Task's results must hold the
-// branch, the commit and the tokens (and OpenCode's cost) the CLI reported.
+// command, edit a file, commit and push, and open a pull request with `gh pr
+// create` against the GitHub emulator; the Task's results must hold the
+// branch, the commit, the PR kelos capture found, and the tokens (and
+// OpenCode's cost) the CLI reported. gh reaches the emulator over TLS on the
+// gateway's port 443, trusting the test's CA (test/e2e/_github-tls.ts).
 //
 // Each CLI reaches its emulator only through what a kelos user writes: the
 // credentials Secret, podOverrides.env, and a ConfigMap mounted with
@@ -27,12 +30,15 @@ import { DEFAULT_USAGE, type RecordedRequest, type ScriptTurn } from '../emulato
 import { AnthropicEmulator } from '../emulators/anthropic.js';
 import { GeminiEmulator } from '../emulators/gemini.js';
 import { type GitServer, startGitServer } from '../emulators/git-http.js';
+import { GitHubEmulator } from '../emulators/github.js';
 import { OpenAIResponsesEmulator } from '../emulators/openai-responses.js';
+import { GITHUB_CA_FILE, GITHUB_CA_PATH, tlsFor } from './_github-tls.js';
 import { GROUP, type RealNodeCluster, skipRealNode, startRealNodeCluster, VERSION, waitFor } from './_real-node.js';
 
 const TAG = 'real cli types';
 const TYPES = ['codex', 'gemini', 'opencode'] as const;
 type AgentType = (typeof TYPES)[number];
+const branchOf = (t: AgentType) => `agent/${t}`;
 const IMAGES = Object.fromEntries(TYPES.map((t) => [t, agentImage(t)])) as Record<AgentType, string>;
 // Every image is checked, so that the reason names all that are missing.
 const skip = TYPES.map((t) => skipRealNode(IMAGES[t], TAG, `the real ${t} test on the real node`)).some(Boolean);
@@ -42,17 +48,22 @@ const REPO = 'acme/app';
 const token = `ghp_${randomBytes(12).toString('hex')}`;
 const COMMAND = 'git rev-parse --abbrev-ref HEAD > command-ran.txt';
 const EDIT = { file: 'README.md', before: '# app', after: '# app, edited by the scripted model' };
-const PUSH = 'git add -A && git -c user.name="kelos test agent" -c user.email=agent@kelos.test commit -q -m "Edit the README" && git push -q origin HEAD';
+// Only the agent's files: the CA the Workspace put in the clone stays out of the commit.
+const PUSH =
+  'git add README.md command-ran.txt && git -c user.name="kelos test agent" -c user.email=agent@kelos.test commit -q -m "Edit the README" && git push -q origin HEAD';
+const PR_TITLE = 'Edit the README';
+const openPr = (branch: string) => `gh pr create --title "${PR_TITLE}" --body "Edited by the scripted model." --head ${branch} --base main`;
 // Distinct usage per turn, so that a sum shows which turns it holds.
 const USAGE = [
   { input: 1000, output: 100 },
   { input: 2000, output: 200 },
   { input: 3000, output: 300 },
   { input: 4000, output: 400 },
+  { input: 5000, output: 500 },
 ];
-const DONE = 'The README is edited and pushed.';
+const DONE = 'The README is edited, pushed and its pull request open.';
 
-/** Each CLI's tool vocabulary for the same session: the command, the edit, the push, then a reply. */
+/** Each CLI's tool vocabulary for the same session: the command, the edit, the push, the pull request, then a reply. */
 const SCRIPTS: Record<AgentType, { turns: ScriptTurn[]; tools: string[] }> = {
   codex: {
     turns: [
@@ -62,9 +73,10 @@ const SCRIPTS: Record<AgentType, { turns: ScriptTurn[]; tools: string[] }> = {
         usage: USAGE[1],
       },
       { calls: [{ name: 'exec_command', input: { cmd: PUSH } }], usage: USAGE[2] },
-      { text: DONE, usage: USAGE[3] },
+      { calls: [{ name: 'exec_command', input: { cmd: openPr(branchOf('codex')) } }], usage: USAGE[3] },
+      { text: DONE, usage: USAGE[4] },
     ],
-    tools: ['exec_command', 'apply_patch', 'exec_command'],
+    tools: ['exec_command', 'apply_patch', 'exec_command', 'exec_command'],
   },
   gemini: {
     turns: [
@@ -74,18 +86,20 @@ const SCRIPTS: Record<AgentType, { turns: ScriptTurn[]; tools: string[] }> = {
         usage: USAGE[1],
       },
       { calls: [{ name: 'run_shell_command', input: { command: PUSH } }], usage: USAGE[2] },
-      { text: DONE, usage: USAGE[3] },
+      { calls: [{ name: 'run_shell_command', input: { command: openPr(branchOf('gemini')) } }], usage: USAGE[3] },
+      { text: DONE, usage: USAGE[4] },
     ],
-    tools: ['run_shell_command', 'replace', 'run_shell_command'],
+    tools: ['run_shell_command', 'replace', 'run_shell_command', 'run_shell_command'],
   },
   opencode: {
     turns: [
       { text: 'Looking at the branch first.', calls: [{ name: 'bash', input: { command: COMMAND, description: 'Print the branch' } }], usage: USAGE[0] },
       { calls: [{ name: 'edit', input: { filePath: EDIT.file, oldString: EDIT.before, newString: EDIT.after } }], usage: USAGE[1] },
       { calls: [{ name: 'bash', input: { command: PUSH, description: 'Commit and push' } }], usage: USAGE[2] },
-      { text: DONE, usage: USAGE[3] },
+      { calls: [{ name: 'bash', input: { command: openPr(branchOf('opencode')), description: 'Open the pull request' } }], usage: USAGE[3] },
+      { text: DONE, usage: USAGE[4] },
     ],
-    tools: ['bash', 'edit', 'bash'],
+    tools: ['bash', 'edit', 'bash', 'bash'],
   },
 };
 
@@ -147,6 +161,7 @@ let cp: ControlPlane;
 let core: k8s.CoreV1Api;
 let custom: k8s.CustomObjectsApi;
 let git: GitServer;
+let github: GitHubEmulator;
 let codexApi: OpenAIResponsesEmulator;
 let geminiApi: GeminiEmulator;
 let opencodeApi: AnthropicEmulator;
@@ -155,7 +170,6 @@ const created: Partial<Record<AgentType, number>> = {};
 
 const kelosObject = (kind: string, name: string, spec: object) => ({ apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name, namespace: ns }, spec });
 const createKelos = (plural: string, body: object) => custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural, body });
-const branchOf = (t: AgentType) => `agent/${t}`;
 
 /**
  * A ConfigMap holding one file, mounted read-only at `path` in the agent
@@ -171,18 +185,29 @@ function configFile(name: string, path: string, content: string) {
   };
 }
 
+/**
+ * gh speaks HTTPS to the GitHub Enterprise host; Go reads its trusted CAs from
+ * here. Its token is GH_ENTERPRISE_TOKEN, which each CLI's shell tool passes
+ * on as pinned: Codex 0.169.0's shell_environment_policy keeps *TOKEN* names
+ * by default (ignore_default_excludes); Gemini CLI 0.61.0 redacts its shell's
+ * environment only with security.environmentVariableRedaction.enabled, or when
+ * GITHUB_SHA or SURFACE=Github is set (none of which these pods have);
+ * OpenCode's bash tool inherits the whole environment.
+ */
+const GH_CA_ENV = { name: 'SSL_CERT_FILE', value: GITHUB_CA_PATH };
+
 /** What each CLI needs beyond the credentials Secret to reach its emulator and keep quiet. */
 function podSetup(t: AgentType) {
   switch (t) {
     case 'codex': {
       const f = configFile('codex-config', '/etc/codex/config.toml', codexConfig(codexApi.baseUrl));
-      return { configMap: f.configMap, podOverrides: { volumes: [f.volume], volumeMounts: [f.mount] } };
+      return { configMap: f.configMap, podOverrides: { env: [GH_CA_ENV], volumes: [f.volume], volumeMounts: [f.mount] } };
     }
     case 'gemini': {
       const f = configFile('gemini-settings', '/etc/gemini-cli/settings.json', JSON.stringify(GEMINI_SETTINGS));
       return {
         configMap: f.configMap,
-        podOverrides: { env: [{ name: 'GOOGLE_GEMINI_BASE_URL', value: geminiApi.url }], volumes: [f.volume], volumeMounts: [f.mount] },
+        podOverrides: { env: [{ name: 'GOOGLE_GEMINI_BASE_URL', value: geminiApi.url }, GH_CA_ENV], volumes: [f.volume], volumeMounts: [f.mount] },
       };
     }
     case 'opencode': {
@@ -192,6 +217,7 @@ function podSetup(t: AgentType) {
         configMap: undefined,
         podOverrides: {
           env: [
+            GH_CA_ENV,
             { name: 'OPENCODE_CONFIG_CONTENT', value: JSON.stringify(config) },
             { name: 'OPENCODE_DISABLE_AUTOUPDATE', value: '1' },
             // The model list from models.opencode.ai: the one built in does.
@@ -257,6 +283,15 @@ function scriptedUsage(requests: readonly RecordedRequest[], t: AgentType): Usag
   return total(requests.flatMap((r) => (typeof r.answer === 'number' ? [SCRIPTS[t].turns[r.answer]!.usage!] : [])));
 }
 
+/** The URL of the pull request gh opened for the type's branch. */
+function prUrl(t: AgentType): string {
+  const pr = github
+    .repo(REPO)
+    .pulls()
+    .find((p) => p.head === branchOf(t));
+  return `${github.url}/${REPO}/pull/${pr?.number}`;
+}
+
 /** The checks every type shares: the Task, its pod on the real node, and the branch on the git server. */
 function expectPushedBranch(t: AgentType, r: Finished): void {
   expect(r.task.status?.phase, r.task.status?.message).toBe('Succeeded');
@@ -270,7 +305,18 @@ function expectPushedBranch(t: AgentType, r: Finished): void {
   expect(head).not.toBe(git.revParse(REPO, 'main'));
   expect(git.show(REPO, branchOf(t), 'command-ran.txt')).toBe(branchOf(t));
   expect(git.show(REPO, branchOf(t), EDIT.file)).toBe(EDIT.after);
+  expect(() => git.show(REPO, branchOf(t), GITHUB_CA_FILE)).toThrow();
   expect(r.task.status?.results).toMatchObject({ branch: branchOf(t), commit: head, 'base-branch': 'main' });
+
+  // gh opened exactly one pull request from the Task's branch onto the Workspace's ref, as the token's user; kelos capture found it.
+  const pulls = github
+    .repo(REPO)
+    .pulls()
+    .filter((p) => p.head === branchOf(t));
+  expect(pulls.map((p) => ({ head: p.head, base: p.base, title: p.title, user: p.user, state: p.state }))).toEqual([
+    { head: branchOf(t), base: 'main', title: PR_TITLE, user: 'kelos-bot', state: 'open' },
+  ]);
+  expect(r.task.status?.results?.pr).toBe(prUrl(t));
 
   const started = agent?.state?.terminated?.startedAt;
   const startMs = started ? new Date(started).getTime() - new Date(r.task.metadata.creationTimestamp!).getTime() : undefined;
@@ -293,6 +339,11 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
 
     const listen = { host: gateway };
     git = await startGitServer({ host: gateway, token });
+    const tls = await tlsFor(gateway);
+    github = await GitHubEmulator.start({ requireAuth: true, listen: { host: gateway, port: 443, tls: { key: tls.key, cert: tls.cert } } });
+    github.addToken(token);
+    // The repository exists on the emulator before any agent asks for it.
+    github.repo(REPO);
     codexApi = await OpenAIResponsesEmulator.start({ apiKey: KEYS.codex, turns: SCRIPTS.codex.turns, listen });
     geminiApi = await GeminiEmulator.start({ apiKey: KEYS.gemini, turns: SCRIPTS.gemini.turns, listen });
     opencodeApi = await AnthropicEmulator.start({ apiKey: KEYS.opencode, turns: SCRIPTS.opencode.turns, listen });
@@ -307,6 +358,7 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
         repo: git.createRepo(REPO, { [EDIT.file]: `${EDIT.before}\n`, 'src/index.js': 'console.log("app");\n' }),
         ref: 'main',
         secretRef: { name: 'github-token' },
+        files: [{ path: GITHUB_CA_FILE, content: tls.ca }],
       }),
     );
     for (const t of TYPES) {
@@ -350,12 +402,12 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
 
   afterAll(async () => {
     await Promise.all([codexApi?.close(), geminiApi?.close(), opencodeApi?.close()]);
-    await git?.close();
+    await Promise.all([git?.close(), github?.close()]);
     const r = await cp?.stop({ failed });
     if (r?.keptRunDir) console.error(`[${TAG}] logs kept in ${r.keptRunDir}/logs`);
   }, 120_000);
 
-  it('Codex runs a command, patches a file, pushes the branch and reports its tokens and no cost', async ({ onTestFailed }) => {
+  it('Codex runs a command, patches a file, pushes the branch, opens a pull request with gh and reports its tokens and no cost', async ({ onTestFailed }) => {
     const r = await outcome('codex', onTestFailed);
     expectPushedBranch('codex', r);
     // A setting of the system config.toml the pinned version does not know is ignored with a warning in the stream.
@@ -368,7 +420,7 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
     );
     expect(codexApi.callExchanges().map((x) => x.name)).toEqual(SCRIPTS.codex.tools);
     const commands = events(r.log).filter((e) => e.type === 'item.completed' && (e.item as { type?: string }).type === 'command_execution');
-    expect(commands.map((e) => (e.item as { exit_code?: number }).exit_code)).toEqual([0, 0]);
+    expect(commands.map((e) => (e.item as { exit_code?: number }).exit_code)).toEqual([0, 0, 0]);
     const patches = events(r.log).filter((e) => e.type === 'item.completed' && (e.item as { type?: string }).type === 'file_change');
     expect(patches.map((e) => (e.item as { status?: string }).status)).toEqual(['completed']);
     // AGENTS.md reached the model.
@@ -385,7 +437,7 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
     expect(results).not.toHaveProperty('cost-usd');
   });
 
-  it('Gemini CLI runs a command, replaces text, pushes the branch and reports its tokens and no cost', async ({ onTestFailed }) => {
+  it('Gemini CLI runs a command, replaces text, pushes the branch, opens a pull request and reports its tokens and no cost', async ({ onTestFailed }) => {
     const r = await outcome('gemini', onTestFailed);
     expectPushedBranch('gemini', r);
     // The system settings were read (without them the auth type is refused) and hold no setting of an older name.
@@ -399,12 +451,18 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
     // the tool returns, when it fails).
     const exchanges = geminiApi.functionExchanges();
     expect(exchanges.map((x) => x.name)).toEqual(SCRIPTS.gemini.tools);
-    expect(exchanges.map((x) => (x.name === 'replace' ? /Successfully modified file/ : /Output: \(empty\)/).test(x.response))).toEqual([true, true, true]);
+    expect(exchanges.slice(0, 3).map((x) => (x.name === 'replace' ? /Successfully modified file/ : /Output: \(empty\)/).test(x.response))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    // gh printed the pull request's URL.
+    expect(exchanges[3]?.response).toContain(prUrl('gemini'));
     expect(
       events(r.log)
         .filter((e) => e.type === 'tool_result')
         .map((e) => e.status),
-    ).toEqual(['success', 'success', 'success']);
+    ).toEqual(['success', 'success', 'success', 'success']);
     // GEMINI.md (the AgentConfig's AGENTS.md) reached the model.
     expect(JSON.stringify([geminiApi.systemInstruction(), geminiApi.userTexts()])).toContain(MARKERS.gemini);
 
@@ -420,7 +478,7 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
     expect(results).not.toHaveProperty('cost-usd');
   });
 
-  it('OpenCode runs a command, edits a file, pushes the branch and reports its tokens and cost', async ({ onTestFailed }) => {
+  it('OpenCode runs a command, edits a file, pushes the branch, opens a pull request with gh and reports its tokens and cost', async ({ onTestFailed }) => {
     const r = await outcome('opencode', onTestFailed);
     expectPushedBranch('opencode', r);
 
@@ -434,6 +492,7 @@ describe.skipIf(skip)(`the real Codex, Gemini and OpenCode CLIs on the real node
     expect(tools.map((p) => [p.tool, p.state?.status, p.state?.metadata?.exit])).toEqual([
       ['bash', 'completed', 0],
       ['edit', 'completed', undefined],
+      ['bash', 'completed', 0],
       ['bash', 'completed', 0],
     ]);
     // The global AGENTS.md is part of OpenCode's system prompt.
