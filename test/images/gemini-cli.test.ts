@@ -195,8 +195,8 @@ describe(`Gemini CLI ${cli.declaration.version} through the entrypoint`, () => {
       expect(run.code).toBe(0);
       expect(api.requests.filter((r) => r.answer === 'error')).toEqual([]);
       expect(api.remaining).toBe(0);
-      // ~/.gemini/GEMINI.md, from agentsMD, reaches the model.
-      expect(api.systemInstruction() + api.userTexts().join('\n')).toContain(AGENT_CONFIG.marker);
+      // ~/.gemini/GEMINI.md, from agentsMD, is loaded into the system instruction.
+      expect(api.systemInstruction()).toContain(`--- Context from: ${join(run.ws.home, '.gemini', 'GEMINI.md')} ---\n${AGENT_CONFIG.agentsMd}`);
       const exchanges = api.functionExchanges();
       expect(exchanges.map((c) => c.name)).toEqual(['activate_skill', 'mcp_docs_lookup']);
       expect(exchanges[0]?.response).toContain(AGENT_CONFIG.skillBody);
