@@ -214,7 +214,14 @@ export class OpenAIResponsesEmulator extends ScriptedModelServer {
       items.push(
         typeof c.input === 'string'
           ? { type: 'custom_tool_call', id: `ctc_emu_${index}_${i}`, status: 'completed', call_id: callId, name: c.name, input: c.input }
-          : { type: 'function_call', id: `fc_emu_${index}_${i}`, status: 'completed', call_id: callId, ...splitName(c.name), arguments: JSON.stringify(c.input) },
+          : {
+              type: 'function_call',
+              id: `fc_emu_${index}_${i}`,
+              status: 'completed',
+              call_id: callId,
+              ...splitName(c.name),
+              arguments: JSON.stringify(c.input),
+            },
       );
     });
     const u = turn.usage ?? DEFAULT_USAGE;
