@@ -71,14 +71,27 @@ export function modelTurns(input: readonly InputItem[]): number {
   return turns;
 }
 
-/** The names a request offers, namespaced tools included. */
+/**
+ * A scripted call's name for a tool inside a namespace (Codex offers an MCP
+ * server's tools as namespace `mcp__<server>`): the call goes out as a
+ * `function_call` with that `namespace` and the bare `name`.
+ */
+export const namespaced = (namespace: string, name: string): string => `${namespace}.${name}`;
+
+function splitName(name: string): { namespace?: string; name: string } {
+  const dot = name.indexOf('.');
+  return dot < 0 ? { name } : { namespace: name.slice(0, dot), name: name.slice(dot + 1) };
+}
+
+/** The names a request offers, namespaced tools included (bare and as `namespaced(ns, name)`). */
 function offeredTools(body: unknown): string[] {
   const names: string[] = [];
-  const walk = (tools: unknown) => {
+  const walk = (tools: unknown, namespace?: string) => {
     if (!Array.isArray(tools)) return;
-    for (const t of tools as Array<{ name?: unknown; tools?: unknown }>) {
+    for (const t of tools as Array<{ type?: unknown; name?: unknown; tools?: unknown }>) {
       if (typeof t.name === 'string') names.push(t.name);
-      walk(t.tools);
+      if (typeof t.name === 'string' && namespace) names.push(namespaced(namespace, t.name));
+      walk(t.tools, t.type === 'namespace' && typeof t.name === 'string' ? t.name : undefined);
     }
   };
   walk((body as { tools?: unknown } | undefined)?.tools);
@@ -121,7 +134,7 @@ export class OpenAIResponsesEmulator extends ScriptedModelServer {
     return input
       .filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call')
       .map((i) => ({
-        name: String(i.name),
+        name: typeof i.namespace === 'string' ? namespaced(i.namespace, String(i.name)) : String(i.name),
         input: i.type === 'function_call' ? safeParse(String(i.arguments)) : i.input,
         output: outputs.get(String(i.call_id)) ?? '',
       }));
@@ -201,7 +214,14 @@ export class OpenAIResponsesEmulator extends ScriptedModelServer {
       items.push(
         typeof c.input === 'string'
           ? { type: 'custom_tool_call', id: `ctc_emu_${index}_${i}`, status: 'completed', call_id: callId, name: c.name, input: c.input }
-          : { type: 'function_call', id: `fc_emu_${index}_${i}`, status: 'completed', call_id: callId, name: c.name, arguments: JSON.stringify(c.input) },
+          : {
+              type: 'function_call',
+              id: `fc_emu_${index}_${i}`,
+              status: 'completed',
+              call_id: callId,
+              ...splitName(c.name),
+              arguments: JSON.stringify(c.input),
+            },
       );
     });
     const u = turn.usage ?? DEFAULT_USAGE;

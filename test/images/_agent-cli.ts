@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type ImageDeclaration, imageDeclaration } from '../../lib/agents/image.js';
@@ -44,5 +44,34 @@ export function sessionEffects(ws: TestWorkspace): { commandRan: string | undefi
   return {
     commandRan: existsSync(mark) ? readFileSync(mark, 'utf8').trim() : undefined,
     edited: readFileSync(join(ws.repo, EDITED.file), 'utf8'),
+  };
+}
+
+/** An AgentConfig as the controller hands it to the entrypoint: AGENTS.md, one plugin with one skill, one HTTP MCP server. */
+export const AGENT_CONFIG = {
+  marker: 'kelos-agents-md-marker-7f3a',
+  agentsMd: '# Team rules\n\nSign every release note with kelos-agents-md-marker-7f3a.\n',
+  skill: 'release-notes',
+  skillBody: 'Start every release note with kelos-skill-body-5c1e.',
+  mcpServer: 'docs',
+  mcpTool: { name: 'lookup', description: 'Looks a term up in the team docs.', answer: 'kelos-mcp-answer-91d2: the release is 1.2.3' },
+} as const;
+
+/**
+ * The AgentConfig's environment for the entrypoint, its plugin written as the
+ * controller materialises one: `<plugins>/<plugin>/skills/<skill>/SKILL.md`.
+ */
+export function agentConfigEnv(ws: TestWorkspace, mcpUrl: string): Record<string, string> {
+  const plugins = join(ws.root, 'plugins');
+  const dir = join(plugins, 'kelos-test', 'skills', AGENT_CONFIG.skill);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'SKILL.md'),
+    `---\nname: ${AGENT_CONFIG.skill}\ndescription: How this team writes release notes.\n---\n\n${AGENT_CONFIG.skillBody}\n`,
+  );
+  return {
+    KELOS_AGENTS_MD: AGENT_CONFIG.agentsMd,
+    KELOS_PLUGIN_DIR: plugins,
+    KELOS_MCP_SERVERS: JSON.stringify({ mcpServers: { [AGENT_CONFIG.mcpServer]: { type: 'http', url: mcpUrl } } }),
   };
 }

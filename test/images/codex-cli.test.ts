@@ -11,8 +11,9 @@ import { parseOutputs } from '../../lib/api/outputs.js';
 import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
 import type { RecordedRequest } from '../emulators/_model-script.js';
 import { EgressGuard } from '../emulators/egress-guard.js';
-import { OpenAIResponsesEmulator } from '../emulators/openai-responses.js';
-import { COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
+import { McpServer } from '../emulators/mcp.js';
+import { namespaced, OpenAIResponsesEmulator } from '../emulators/openai-responses.js';
+import { AGENT_CONFIG, agentConfigEnv, COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
 import { declarationOf, type EntrypointRun, runImageEntrypoint } from './_entrypoint.js';
 
 const cli = installedCli('codex', 'Codex');
@@ -179,6 +180,69 @@ describe(`Codex ${cli.declaration.version} through the entrypoint`, () => {
       const failed = events(run).findLast((e) => e.type === 'turn.failed') as { error?: { message?: string } } | undefined;
       expect(failed?.error?.message).toBe('exceeded retry limit, last status: 429 Too Many Requests');
       expect(run.stderr).toContain('kelos capture: the codex turn failed: "exceeded retry limit, last status: 429 Too Many Requests"');
+    },
+    TIMEOUT_MS,
+  );
+  it(
+    'sees the AgentConfig: its AGENTS.md in the instructions, its plugin skill listed and read, its MCP server through a tool call',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const mcp = await McpServer.start({ tools: [AGENT_CONFIG.mcpTool] });
+      cleanups.push(() => mcp.close());
+      // Codex lists skills with their SKILL.md path; the model reads the one it uses with a shell command.
+      const skillFile = `.agents/skills/${AGENT_CONFIG.skill}/SKILL.md`;
+      const api = await OpenAIResponsesEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          { calls: [{ name: 'exec_command', input: { cmd: `cat "$HOME/${skillFile}"` } }] },
+          { calls: [{ name: namespaced(`mcp__${AGENT_CONFIG.mcpServer}`, AGENT_CONFIG.mcpTool.name), input: { query: 'release' } }] },
+          { text: 'The release notes are written.' },
+        ],
+      });
+      cleanups.push(() => api.close());
+      const guard = await EgressGuard.start();
+      cleanups.push(() => guard.close());
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('codex'),
+        args: ['Write the release notes.'],
+        prepare: (ws: TestWorkspace) => {
+          mkdirSync(join(ws.home, '.codex'));
+          // A model Codex's catalog does not know gets no tool_search: the MCP server's tools are offered
+          // directly, as namespace mcp__<server>, not deferred behind a search.
+          writeFileSync(join(ws.home, '.codex', 'config.toml'), codexConfig(api).replace(`model = "gpt-5.5"`, `model = "kelos-emulator"`));
+        },
+        env: (ws) => ({
+          PATH: `${ws.bin}:${cli.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+          [agentDefinition('codex').credentials['api-key']]: API_KEY,
+          ...agentConfigEnv(ws, mcp.url),
+          ...guard.env(),
+        }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      expect(guard.refused).toEqual([]);
+      expect(run.stderr).not.toContain('kelos: codex exited');
+      expect(run.code).toBe(0);
+      expect(api.requests.filter((r) => r.answer === 'error')).toEqual([]);
+      expect(api.remaining).toBe(0);
+      const texts = api.inputTexts();
+      // ~/.codex/AGENTS.md, from agentsMD, reaches the model.
+      expect(texts.some((t) => t.includes(AGENT_CONFIG.marker))).toBe(true);
+      // The plugin's skill is listed to the model under the skills root kelos installed it in.
+      const skills = texts.find((t) => t.includes('<skills_instructions>')) ?? '';
+      const root = /^- `(r\d+)` = `(.*)`$/gm;
+      const roots = new Map([...skills.matchAll(root)].map((m) => [m[2], m[1]]));
+      const installed = roots.get(join(run.ws.home, '.agents', 'skills'));
+      expect(installed).toBeDefined();
+      expect(skills).toContain(`- ${AGENT_CONFIG.skill}: How this team writes release notes. (file: ${installed}/${AGENT_CONFIG.skill}/SKILL.md)`);
+      const exchanges = api.callExchanges();
+      expect(exchanges.map((c) => c.name)).toEqual(['exec_command', namespaced(`mcp__${AGENT_CONFIG.mcpServer}`, AGENT_CONFIG.mcpTool.name)]);
+      expect(exchanges[0]?.output).toContain(AGENT_CONFIG.skillBody);
+      expect(exchanges[1]?.output).toContain(AGENT_CONFIG.mcpTool.answer);
+      // The call arrived at the MCP server over the Streamable HTTP transport.
+      expect(mcp.methods).toEqual(expect.arrayContaining(['initialize', 'tools/list', 'tools/call']));
+      expect(mcp.calls).toEqual([{ name: AGENT_CONFIG.mcpTool.name, arguments: { query: 'release' } }]);
     },
     TIMEOUT_MS,
   );

@@ -12,7 +12,8 @@ import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
 import { DEFAULT_USAGE, type RecordedRequest } from '../emulators/_model-script.js';
 import { EgressGuard } from '../emulators/egress-guard.js';
 import { GeminiEmulator } from '../emulators/gemini.js';
-import { COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
+import { McpServer } from '../emulators/mcp.js';
+import { AGENT_CONFIG, agentConfigEnv, COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
 import { declarationOf, type EntrypointRun, runImageEntrypoint } from './_entrypoint.js';
 
 const cli = installedCli('gemini', 'Gemini CLI');
@@ -151,6 +152,58 @@ describe(`Gemini CLI ${cli.declaration.version} through the entrypoint`, () => {
       expect(result).toMatchObject({ status: 'error', error: { message: '[API Error: The model is overloaded. Please try again later.]' } });
       expect(run.stderr).toContain('kelos capture: the gemini run ended in an error: "[API Error: The model is overloaded. Please try again later.]"');
       expect(api.remaining).toBe(1);
+    },
+    TIMEOUT_MS,
+  );
+  it(
+    'sees the AgentConfig: its AGENTS.md as GEMINI.md, its plugin skill through activate_skill, its MCP server through a tool call',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const mcp = await McpServer.start({ tools: [AGENT_CONFIG.mcpTool] });
+      cleanups.push(() => mcp.close());
+      const api = await GeminiEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          { calls: [{ name: 'activate_skill', input: { name: AGENT_CONFIG.skill } }] },
+          { calls: [{ name: 'mcp_docs_lookup', input: { query: 'release' } }] },
+          { text: 'The release notes are written.' },
+        ],
+      });
+      cleanups.push(() => api.close());
+      const guard = await EgressGuard.start();
+      cleanups.push(() => guard.close());
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('gemini'),
+        args: ['Write the release notes.'],
+        prepare: (ws: TestWorkspace) => {
+          mkdirSync(join(ws.home, '.gemini'));
+          writeFileSync(join(ws.home, '.gemini', 'settings.json'), JSON.stringify(SETTINGS));
+        },
+        env: (ws) => ({
+          PATH: `${ws.bin}:${cli.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+          GOOGLE_GEMINI_BASE_URL: api.url,
+          [agentDefinition('gemini').credentials['api-key']]: API_KEY,
+          ...agentConfigEnv(ws, mcp.url),
+          ...guard.env(),
+        }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      expect(guard.refused).toEqual([]);
+      expect(run.stderr).not.toContain('kelos: gemini exited');
+      expect(run.code).toBe(0);
+      expect(api.requests.filter((r) => r.answer === 'error')).toEqual([]);
+      expect(api.remaining).toBe(0);
+      // ~/.gemini/GEMINI.md, from agentsMD, is loaded into the system instruction.
+      expect(api.systemInstruction()).toContain(`--- Context from: ${join(run.ws.home, '.gemini', 'GEMINI.md')} ---\n${AGENT_CONFIG.agentsMd}`);
+      const exchanges = api.functionExchanges();
+      expect(exchanges.map((c) => c.name)).toEqual(['activate_skill', 'mcp_docs_lookup']);
+      expect(exchanges[0]?.response).toContain(AGENT_CONFIG.skillBody);
+      expect(exchanges[1]?.response).toContain(AGENT_CONFIG.mcpTool.answer);
+      // The call arrived at the MCP server over the Streamable HTTP transport.
+      expect(mcp.methods).toEqual(expect.arrayContaining(['initialize', 'tools/list', 'tools/call']));
+      expect(mcp.calls).toEqual([{ name: AGENT_CONFIG.mcpTool.name, arguments: { query: 'release' } }]);
     },
     TIMEOUT_MS,
   );

@@ -13,7 +13,8 @@ import { parseOutputs } from '../../lib/api/outputs.js';
 import { TASK_BRANCH, type TestWorkspace } from '../capture/_workspace.js';
 import { AnthropicEmulator, OVERLOADED } from '../emulators/anthropic.js';
 import { EgressGuard } from '../emulators/egress-guard.js';
-import { COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
+import { McpServer } from '../emulators/mcp.js';
+import { AGENT_CONFIG, agentConfigEnv, COMMAND, EDITED, installedCli, sessionEffects, TURN_USAGE } from './_agent-cli.js';
 import { declarationOf, type EntrypointRun, runImageEntrypoint } from './_entrypoint.js';
 
 const cli = installedCli('opencode', 'OpenCode');
@@ -160,6 +161,52 @@ describe(`OpenCode ${cli.declaration.version} through the entrypoint`, () => {
       expect(error?.error).toMatchObject({ name: 'APIError', data: { message: 'Overloaded', statusCode: 529 } });
       expect(run.stderr).toContain('kelos capture: the opencode run ended in an error (APIError, HTTP 529): "Overloaded"');
       expect(api.remaining).toBe(1);
+    },
+    TIMEOUT_MS,
+  );
+  it(
+    'sees the AgentConfig: its AGENTS.md as global rules, its plugin skill offered to the skill tool, its MCP server through a tool call',
+    async ({ expect, skip }) => {
+      skip(!cli.installed, cli.notInstalled);
+      const mcp = await McpServer.start({ tools: [AGENT_CONFIG.mcpTool] });
+      cleanups.push(() => mcp.close());
+      const api = await AnthropicEmulator.start({
+        apiKey: API_KEY,
+        turns: [
+          // No call of the skill tool: it lists the skill's files with ripgrep, which the image does not
+          // ship, so OpenCode fetches rg from github.com (refused here, unreachable in a cluster).
+          { calls: [{ name: 'docs_lookup', input: { query: 'release' } }] },
+          { text: 'The release notes are written.' },
+        ],
+      });
+      cleanups.push(() => api.close());
+      const guard = await EgressGuard.start();
+      cleanups.push(() => guard.close());
+      const run = await runImageEntrypoint({
+        declaration: declarationOf('opencode'),
+        args: ['Write the release notes.'],
+        prepare: (ws: TestWorkspace) => writeConfig(ws, api),
+        env: (ws) => ({ ...openCodeEnv(ws), ...agentConfigEnv(ws, mcp.url), ...guard.env() }),
+        timeoutMs: TIMEOUT_MS,
+      });
+      cleanups.push(() => run.ws.cleanup());
+
+      expect(guard.refused).toEqual([]);
+      expect(run.stderr).not.toContain('kelos: opencode exited');
+      expect(run.code).toBe(0);
+      expect(api.requests.filter((r) => r.answer === 'error')).toEqual([]);
+      expect(api.remaining).toBe(0);
+      const config = join(run.ws.home, '.config', 'opencode');
+      // The global rules ~/.config/opencode/AGENTS.md, from agentsMD, are in the system prompt.
+      expect(api.systemPrompt()).toContain(`Instructions from: ${join(config, 'AGENTS.md')}\n${AGENT_CONFIG.agentsMd}`);
+      // The plugin's skill is offered to the skill tool from where kelos installed it.
+      expect(api.systemPrompt()).toContain(
+        `<name>${AGENT_CONFIG.skill}</name>\n    <description>How this team writes release notes.</description>\n    <location>${join(config, 'skills', AGENT_CONFIG.skill, 'SKILL.md')}</location>`,
+      );
+      expect(api.toolExchanges().map((c) => [c.name, c.isError, c.result])).toEqual([['docs_lookup', false, AGENT_CONFIG.mcpTool.answer]]);
+      // The call arrived at the MCP server over the Streamable HTTP transport.
+      expect(mcp.methods).toEqual(expect.arrayContaining(['initialize', 'tools/list', 'tools/call']));
+      expect(mcp.calls).toEqual([{ name: AGENT_CONFIG.mcpTool.name, arguments: { query: 'release' } }]);
     },
     TIMEOUT_MS,
   );
