@@ -42,9 +42,10 @@ describe('images/Dockerfile', () => {
     expect(dockerfile).toContain('RUN bash /tmp/kelos-agent/install-cli.sh "/tmp/kelos-agent/${AGENT_TYPE}.sh"');
   });
 
-  it('installs git, gh, tini and Node 20, and the kelos CLI, never :latest', () => {
+  it('installs git, gh, ripgrep, tini and Node 20, and the kelos CLI, never :latest', () => {
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
-    expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends ca-certificates curl git gh tini/);
+    // ripgrep: OpenCode's search and skill tools run `rg` and otherwise download it from github.com.
+    expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends ca-certificates curl git gh ripgrep tini/);
     expect(dockerfile).toContain('RUN ln -s /opt/kelos/bin/kelos.mjs /usr/local/bin/kelos');
     expect(dockerfile).not.toMatch(/:latest\b|@latest\b/);
   });
