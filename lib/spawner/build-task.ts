@@ -1,9 +1,9 @@
 import { Annotation, DEFAULT_PROMPT_TEMPLATE, type Task, type TaskSpawner } from '../api/index.js';
 import { parseRepo } from '../github/repo-url.js';
 import { REPORT_PENDING } from '../github/task-report.js';
+import { reportingOf } from '../github/task-reporter.js';
 import { spawnedTask, spawnedTaskSpec, templateAnnotations } from '../render/spawned-task.js';
 import { deferRender, renderTemplate } from '../template/index.js';
-import { reportingOf } from './reporter.js';
 import { templateVars, type WorkItem } from './work-item.js';
 
 /**

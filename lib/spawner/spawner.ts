@@ -21,6 +21,7 @@ import { type GitHubCredentials, secretCredentials } from '../github/credentials
 import { permissionLookups } from '../github/permissions.js';
 import { RepoApi } from '../github/repo-api.js';
 import { parseRepo, type RepoRef } from '../github/repo-url.js';
+import { type ReportBackoff, reportingOf, TaskReporter, webOrigin } from '../github/task-reporter.js';
 import { Informer } from '../kube/informer.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { isAlreadyExists, isConflict, isGone } from '../kube/kube-error.js';
@@ -37,7 +38,6 @@ import { type CycleReport, type ExistingTask, type PlannedCreate, planCycle } fr
 import { parseDuration, pollIntervalMs } from './duration.js';
 import { LedgerStore, type StoredLedger } from './ledger-store.js';
 import type { SpawnerMetrics } from './metrics.js';
-import { type ReportBackoff, reportingOf, TaskReporter, webOrigin } from './reporter.js';
 import { CronSource } from './sources/cron.js';
 import { GitHubIssuesSource } from './sources/github-issues.js';
 import { GitHubPullRequestsSource } from './sources/github-pull-requests.js';

@@ -5,6 +5,7 @@ import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from 
 import { secretCredentials } from '../github/credentials.js';
 import { RepoApi } from '../github/repo-api.js';
 import { parseRepo } from '../github/repo-url.js';
+import { reportStage, reportState } from '../github/task-report.js';
 import { type ReportBackoff, reportingOf, TaskReporter, webOrigin } from '../github/task-reporter.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { LeaderElector } from '../kube/leader-election.js';
@@ -80,8 +81,9 @@ export class WebhookReporting {
 
   private async syncSpawner(spawner: TaskSpawner, tasks: readonly Task[]): Promise<void> {
     const uid = spawner.metadata.uid!;
-    // Nothing to say: no Workspace or Secret read, and no retry kept.
-    if (!tasks.some((t) => t.metadata.annotations?.[Annotation.REPORTED] !== undefined)) {
+    // Nothing to say (no Task to report, or every report at its stage already): no Workspace or Secret read, no retry kept.
+    const due = (t: Task) => t.metadata.annotations?.[Annotation.REPORTED] !== undefined && reportState(t).reported !== reportStage(t);
+    if (!tasks.some(due)) {
       this.reporters.delete(uid);
       return;
     }

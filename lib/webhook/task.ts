@@ -108,7 +108,7 @@ export function buildWebhookTask(
     annotations[Annotation.SOURCE_KIND] = meta.origin.kind;
     annotations[Annotation.SOURCE_NUMBER] = String(meta.origin.number);
     annotations[Annotation.SOURCE_REPO] = meta.origin.repo;
-    // The head a check run is kept on; the spawner's reporter (lib/spawner/reporter.ts) validates it again.
+    // The head a check run is kept on; the reporter (lib/github/task-reporter.ts) validates it again.
     if (meta.origin.kind === 'pull-request' && meta.origin.headSha && /^[0-9a-f]{40,64}$/.test(meta.origin.headSha))
       annotations[Annotation.SOURCE_SHA] = meta.origin.headSha;
     if (reportingOf(spawner)) annotations[Annotation.REPORTED] = REPORT_PENDING;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { KelosApp, KelosController } from '../../constructs/index.js';
+import { isTerminalPhase } from '../../lib/api/task-phase.js';
 import { DEFAULT_KELOS_IMAGE } from '../../lib/render/images.js';
 import { DEFAULT_GIT_IMAGE } from '../../lib/render/job.js';
 import { type ControlPlane, startControlPlane } from '../cluster/launcher.js';
@@ -62,6 +63,12 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
+/** A Task as these tests read it. */
+export interface TaskObject {
+  metadata: { creationTimestamp?: string | Date };
+  status?: { phase?: string; message?: string; results?: Record<string, string>; outputs?: string[] };
+}
+
 export interface RealNodeCluster {
   readonly cp: ControlPlane;
   readonly core: k8s.CoreV1Api;
@@ -78,6 +85,12 @@ export interface RealNodeCluster {
    * address outside the test network.
    */
   droppedPackets(): Promise<number>;
+  /** The Task once Succeeded or Failed. */
+  finishedTask<T extends { status?: { phase?: string } } = TaskObject>(namespace: string, name: string, timeoutMs?: number): Promise<T>;
+  /** The first Pod of a Task's Job. */
+  agentPod(namespace: string, task: string): Promise<k8s.V1Pod | undefined>;
+  /** The agent container's log of every Pod of a Task ('' where there is none yet). */
+  agentLog(namespace: string, task: string): Promise<string>;
 }
 
 /** A control plane of the caller's own with the real node required, and its clients. */
@@ -124,6 +137,26 @@ export async function startRealNodeCluster(tag: string): Promise<RealNodeCluster
         async () => ((await apps.readNamespacedDeployment({ name: 'kelos-controller', namespace: 'kelos-system' })).status?.availableReplicas ?? 0) >= 1,
         180_000,
       );
+    },
+    finishedTask<T extends { status?: { phase?: string } } = TaskObject>(namespace: string, name: string, timeoutMs = 360_000) {
+      return waitFor(
+        `Task ${namespace}/${name} to finish`,
+        async () => {
+          const t = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'tasks', name })) as T;
+          return isTerminalPhase(t.status?.phase) ? t : undefined;
+        },
+        timeoutMs,
+      );
+    },
+    async agentPod(namespace, task) {
+      return (await core.listNamespacedPod({ namespace, labelSelector: `kelos.dev/task=${task}` })).items[0];
+    },
+    async agentLog(namespace, task) {
+      const pods = (await core.listNamespacedPod({ namespace, labelSelector: `kelos.dev/task=${task}` })).items;
+      const logs = await Promise.all(
+        pods.map((p) => core.readNamespacedPodLog({ name: p.metadata!.name!, namespace, container: 'kelos-agent' }).catch(() => '')),
+      );
+      return logs.join('\n');
     },
     async droppedPackets() {
       if (!dropChain) throw new Error(`no FORWARD rule for the real node's bridge ${bridge}`);

@@ -32,7 +32,7 @@ import { AnthropicEmulator } from '../emulators/anthropic.js';
 import { type GitServer, startGitServer } from '../emulators/git-http.js';
 import { GitHubEmulator } from '../emulators/github.js';
 import { GITHUB_CA_FILE, tlsFor } from './_github-tls.js';
-import { GROUP, type RealNodeCluster, skipRealNode, startRealNodeCluster, VERSION, waitFor } from './_real-node.js';
+import { GROUP, type RealNodeCluster, skipRealNode, startRealNodeCluster, type TaskObject, VERSION, waitFor } from './_real-node.js';
 import type { GoldenPathValues } from './golden-path.pipeline.js';
 
 const run = promisify(execFile);
@@ -83,25 +83,13 @@ let fixerApi: AnthropicEmulator;
 let reviewApi: AnthropicEmulator;
 let failed = false;
 
-interface TaskObject {
-  metadata: { creationTimestamp?: string | Date };
-  status?: { phase?: string; message?: string; results?: Record<string, string> };
-}
-
 const getTask = async (name: string): Promise<TaskObject | undefined> =>
   (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: 'tasks', name }).catch(() => undefined)) as
     | TaskObject
     | undefined;
 
-async function agentPod(task: string): Promise<k8s.V1Pod | undefined> {
-  return (await core.listNamespacedPod({ namespace: ns, labelSelector: `kelos.dev/task=${task}` })).items[0];
-}
-
-async function agentLog(task: string): Promise<string> {
-  const pod = await agentPod(task);
-  if (!pod) return '';
-  return core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: ns, container: 'kelos-agent' }).catch(() => '');
-}
+const agentPod = (task: string) => c.agentPod(ns, task);
+const agentLog = (task: string) => c.agentLog(ns, task);
 
 describe.skipIf(skip)(`the golden path on the real node ${REAL_NODE_NAME}`, { timeout: 420_000 }, () => {
   beforeAll(async () => {

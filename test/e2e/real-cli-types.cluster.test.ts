@@ -33,7 +33,7 @@ import { type GitServer, startGitServer } from '../emulators/git-http.js';
 import { GitHubEmulator } from '../emulators/github.js';
 import { OpenAIResponsesEmulator } from '../emulators/openai-responses.js';
 import { GITHUB_CA_FILE, GITHUB_CA_PATH, tlsFor } from './_github-tls.js';
-import { GROUP, type RealNodeCluster, skipRealNode, startRealNodeCluster, VERSION, waitFor } from './_real-node.js';
+import { GROUP, type RealNodeCluster, skipRealNode, startRealNodeCluster, type TaskObject, VERSION } from './_real-node.js';
 
 const TAG = 'real cli types';
 const TYPES = ['codex', 'gemini', 'opencode'] as const;
@@ -235,23 +235,11 @@ function podSetup(t: AgentType) {
 
 type Finished = Awaited<ReturnType<typeof finished>>;
 
-interface TaskObject {
-  metadata: { creationTimestamp?: string | Date };
-  status?: { phase?: string; message?: string; results?: Record<string, string>; outputs?: string[] };
-}
-
 async function finished(t: AgentType): Promise<{ task: TaskObject; pod?: k8s.V1Pod; log: string; done: number }> {
-  const task = await waitFor(
-    `Task ${t} to finish`,
-    async () => {
-      const o = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: 'tasks', name: t })) as TaskObject;
-      return o.status?.phase === 'Succeeded' || o.status?.phase === 'Failed' ? o : undefined;
-    },
-    360_000,
-  );
+  const task = await c.finishedTask(ns, t);
   const done = Date.now();
-  const pod = (await core.listNamespacedPod({ namespace: ns, labelSelector: `kelos.dev/task=${t}` })).items[0];
-  const log = pod ? await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: ns, container: 'kelos-agent' }).catch(() => '') : '';
+  const pod = await c.agentPod(ns, t);
+  const log = await c.agentLog(ns, t);
   return { task, pod, log, done };
 }
 

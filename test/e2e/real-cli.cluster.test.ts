@@ -82,11 +82,6 @@ const closers: Array<() => Promise<void>> = [];
 
 const kelosObject = (kind: string, name: string, spec: object) => ({ apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name, namespace: ns }, spec });
 
-interface TaskObject {
-  metadata: { creationTimestamp?: string | Date };
-  status?: { phase?: string; message?: string; results?: Record<string, string>; outputs?: string[] };
-}
-
 describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAME}`, { timeout: 420_000 }, () => {
   let dropsBefore = 0;
   beforeAll(async () => {
@@ -150,17 +145,10 @@ describe.skipIf(skip)(`the real Claude Code CLI on the real node ${REAL_NODE_NAM
         },
       }),
     });
-    const task = await waitFor(
-      'Task readme to finish',
-      async () => {
-        const t = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: 'tasks', name: 'readme' })) as TaskObject;
-        return t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed' ? t : undefined;
-      },
-      360_000,
-    );
+    const task = await c.finishedTask(ns, 'readme');
     const done = Date.now();
-    const pod = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'kelos.dev/task=readme' })).items[0];
-    const log = pod ? await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: ns, container: 'kelos-agent' }).catch(() => '') : '';
+    const pod = await c.agentPod(ns, 'readme');
+    const log = await c.agentLog(ns, 'readme');
     if (task.status?.phase !== 'Succeeded') console.error(`[real cli] the agent's log:\n${log}`);
     expect(task.status?.phase, task.status?.message).toBe('Succeeded');
 
@@ -388,22 +376,7 @@ async function createTask(
 }
 
 /** The Task once Succeeded or Failed. */
-function finished(name: string): Promise<TaskObject> {
-  return waitFor(
-    `Task ${name} to finish`,
-    async () => {
-      const t = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: 'tasks', name })) as TaskObject;
-      return t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed' ? t : undefined;
-    },
-    360_000,
-  );
-}
+const finished = (name: string) => c.finishedTask(ns, name);
 
 /** The agent container's logs of every Pod of a Task. */
-async function agentLog(task: string): Promise<string> {
-  const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: `kelos.dev/task=${task}` })).items;
-  const logs = await Promise.all(
-    pods.map((p) => core.readNamespacedPodLog({ name: p.metadata!.name!, namespace: ns, container: 'kelos-agent' }).catch(() => '')),
-  );
-  return logs.join('\n');
-}
+const agentLog = (task: string) => c.agentLog(ns, task);

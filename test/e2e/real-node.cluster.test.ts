@@ -77,15 +77,8 @@ async function getTask(namespace: string, name: string): Promise<TaskObject> {
   return (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'tasks', name })) as TaskObject;
 }
 
-async function finished(namespace: string, name: string, timeoutMs = 240_000): Promise<TaskObject> {
-  return waitFor(
-    `Task ${namespace}/${name} to finish`,
-    async () => {
-      const t = await getTask(namespace, name);
-      return t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed' ? t : undefined;
-    },
-    timeoutMs,
-  );
+function finished(namespace: string, name: string, timeoutMs = 240_000): Promise<TaskObject> {
+  return c.finishedTask<TaskObject>(namespace, name, timeoutMs);
 }
 
 async function podOf(namespace: string, task: string): Promise<k8s.V1Pod> {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task, TaskSpawner } from '../../lib/api/index.js';
 import { createGitHubClient } from '../../lib/github/client.js';
 import { RepoApi } from '../../lib/github/repo-api.js';
-import { reportingOf, TaskReporter } from '../../lib/spawner/reporter.js';
+import { reportingOf, TaskReporter } from '../../lib/github/task-reporter.js';
 import { GitHubEmulator, type RepoHandle } from '../emulators/github.js';
 
 const log = pino({ level: 'silent' });
