@@ -70,11 +70,15 @@ describe('a controller killed while Tasks flow', () => {
     })();
 
     const jobCount = async () => (await client.list(resourcePath(Resources.jobs, { namespace: n }))).items.length;
-    for (const threshold of [25, 80, 140]) {
+    const synced = () => logLines(logFile).filter((l) => l.msg === 'Synced caches').length;
+    for (const [i, threshold] of [25, 80, 140].entries()) {
+      // Each controller gets to work before it is killed: a fast one may pass the next threshold by itself.
+      await waitFor(`controller ${i + 1} to sync its caches`, async () => synced() >= i + 1, 120_000);
       await waitFor(`${threshold} Jobs`, async () => (await jobCount()) >= threshold, 120_000);
       await kill(child);
       child = start();
     }
+    await waitFor('controller 4 to sync its caches', async () => synced() >= 4, 120_000);
     await create;
 
     const finished = await waitFor(
